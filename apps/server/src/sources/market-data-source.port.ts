@@ -1,0 +1,60 @@
+import type { Candle } from '../domain/candle.ts';
+import type { Market } from '../domain/market.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
+import type { TopOfBook, Trade } from '../domain/trade.ts';
+
+/** What one exchange can do through its source; decided per exchange, not guessed per call. */
+export interface SourceCapabilities {
+  fetchCandles: boolean;
+  fetchTrades: boolean;
+  fetchTopOfBook: boolean;
+  watchCandles: boolean;
+  watchTrades: boolean;
+  watchTopOfBook: boolean;
+  timeframes: readonly Timeframe[];
+  /** Most candles one fetchCandles call returns. */
+  candlePageLimit: number;
+  /** Minimum spacing between REST calls, from the exchange's declared rate limit. */
+  rateLimitMs: number;
+}
+
+export interface FetchCandlesParams {
+  symbol: string;
+  timeframe: Timeframe;
+  sinceMs: number;
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+export interface FetchTradesParams {
+  symbol: string;
+  sinceMs?: number;
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+export interface WatchParams {
+  symbol: string;
+  timeframe?: Timeframe;
+  signal: AbortSignal;
+}
+
+/**
+ * One exchange's market data. Implementations map their library's errors onto
+ * RateLimitedError / TransientSourceError / UnsupportedError / BadSymbolError.
+ */
+export interface MarketDataSource {
+  readonly exchange: string;
+  readonly capabilities: SourceCapabilities;
+  /** True when the data is simulated (emulator without replay data). */
+  readonly simulated: boolean;
+  loadMarkets(): Promise<Market[]>;
+  fetchCandles(params: FetchCandlesParams): Promise<Candle[]>;
+  fetchTrades(params: FetchTradesParams): Promise<Trade[]>;
+  fetchTopOfBook(params: { symbol: string; signal?: AbortSignal }): Promise<TopOfBook>;
+  /** Async iterators end when `signal` aborts; they throw typed errors on disconnect. */
+  watchCandles(params: WatchParams): AsyncIterable<Candle[]>;
+  watchTrades(params: WatchParams): AsyncIterable<Trade[]>;
+  watchTopOfBook(params: WatchParams): AsyncIterable<TopOfBook>;
+  close(): Promise<void>;
+}
