@@ -20,6 +20,28 @@ export interface Subscription {
   unsubscribe(): Promise<void>;
 }
 
+/** Counters since the bus was created. */
+export interface BusStats {
+  /** Messages accepted by `publish`. */
+  published: number;
+  /** Publishes refused because the topic or payload was invalid (nothing was sent). */
+  rejected: number;
+  /** Handler calls, redeliveries included. */
+  delivered: number;
+  /** Received messages that failed validation; dropped, never handed to a handler. */
+  invalid: number;
+  /** Handler calls that threw or rejected; the message is redelivered. */
+  handlerErrors: number;
+  /** Messages given up on: delivery attempts exhausted, or a buffer overflowed. */
+  dropped: number;
+}
+
+/** Connection health, for readiness checks: `degraded` while reconnecting, `down` when closed. */
+export interface BusStatus {
+  state: 'ok' | 'degraded' | 'down';
+  reason: string | null;
+}
+
 /**
  * The message bus port. Topics are dot-separated (`data.candles.binance.BTC-USDT.1m`);
  * patterns use NATS wildcards (`*` one segment, `>` the rest). Payloads are validated against
@@ -36,4 +58,6 @@ export interface Bus {
   /** Resolves when everything published so far was handed to subscribers. */
   flush(): Promise<void>;
   close(): Promise<void>;
+  stats(): BusStats;
+  status(): BusStatus;
 }

@@ -24,36 +24,37 @@ function isFiniteNumber(value: unknown): value is number {
 
 /** Throws InvalidCandleError naming the first problem; corrupt data is never stored. */
 export function assertValidCandle(candle: Candle): void {
-  const where = `${candle.exchange}:${candle.symbol}:${candle.timeframe}@${candle.openTimeMs}`;
+  const problem = findCandleProblem(candle);
+  if (problem !== null) {
+    // The location string is built only on failure: this check runs on every ingested candle.
+    const where = `${candle.exchange}:${candle.symbol}:${candle.timeframe}@${candle.openTimeMs}`;
+    throw new InvalidCandleError(`candle ${where}: ${problem.message}`, { field: problem.field });
+  }
+}
+
+/** The first problem of a candle, or null when it may be stored. */
+export function findCandleProblem(candle: Candle): { field: string; message: string } | null {
   for (const field of ['open', 'high', 'low', 'close', 'volume'] as const) {
     if (!isFiniteNumber(candle[field])) {
-      throw new InvalidCandleError(
-        `candle ${where}: ${field} is not a finite number (${String(candle[field])})`,
-        {
-          field,
-        },
-      );
+      return { field, message: `${field} is not a finite number (${String(candle[field])})` };
     }
   }
   if (!isOnGrid(candle.openTimeMs, candle.timeframe)) {
-    throw new InvalidCandleError(`candle ${where}: open time is not on the ${candle.timeframe} grid`, {
-      field: 'openTimeMs',
-    });
+    return { field: 'openTimeMs', message: `open time is not on the ${candle.timeframe} grid` };
   }
   if (candle.open <= 0 || candle.high <= 0 || candle.low <= 0 || candle.close <= 0) {
-    throw new InvalidCandleError(`candle ${where}: prices must be positive`, { field: 'price' });
+    return { field: 'price', message: `prices must be positive` };
   }
-  if (candle.volume < 0)
-    throw new InvalidCandleError(`candle ${where}: negative volume`, { field: 'volume' });
-  if (candle.high < candle.low)
-    throw new InvalidCandleError(`candle ${where}: high < low`, { field: 'high' });
+  if (candle.volume < 0) return { field: 'volume', message: `negative volume` };
+  if (candle.high < candle.low) return { field: 'high', message: `high < low` };
   if (candle.high < Math.max(candle.open, candle.close) || candle.low > Math.min(candle.open, candle.close)) {
-    throw new InvalidCandleError(`candle ${where}: open/close outside the high-low range`, { field: 'high' });
+    return { field: 'high', message: `open/close outside the high-low range` };
   }
   if (candle.quoteVolume !== null && (!isFiniteNumber(candle.quoteVolume) || candle.quoteVolume < 0)) {
-    throw new InvalidCandleError(`candle ${where}: bad quote volume`, { field: 'quoteVolume' });
+    return { field: 'quoteVolume', message: `bad quote volume` };
   }
   if (candle.tradeCount !== null && (!Number.isSafeInteger(candle.tradeCount) || candle.tradeCount < 0)) {
-    throw new InvalidCandleError(`candle ${where}: bad trade count`, { field: 'tradeCount' });
+    return { field: 'tradeCount', message: `bad trade count` };
   }
+  return null;
 }

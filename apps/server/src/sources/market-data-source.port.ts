@@ -1,5 +1,6 @@
 import type { Candle } from '../domain/candle.ts';
 import type { Market } from '../domain/market.ts';
+import type { TimeRange } from '../domain/time-range.ts';
 import type { Timeframe } from '../domain/timeframe.ts';
 import type { TopOfBook, Trade } from '../domain/trade.ts';
 
@@ -39,6 +40,25 @@ export interface WatchParams {
   signal: AbortSignal;
 }
 
+/** An exchange row that failed validation: never returned as a candle; its slot stays missing. */
+export interface RejectedCandleRow {
+  /** Open time when the row had a usable one; null when even that was broken. */
+  openTimeMs: number | null;
+  reason: string;
+}
+
+/**
+ * One page of candles with what it proves, so ingestion never marks a stretch it did not see.
+ * `provenRange` is where the exchange returned every candle it has (a slot in it without a
+ * candle had no trades), or null when the page proves nothing beyond its candles.
+ */
+export interface CandlePage {
+  /** Valid candles, oldest first, opening at or after `sinceMs`. */
+  candles: Candle[];
+  provenRange: TimeRange | null;
+  rejected: RejectedCandleRow[];
+}
+
 /**
  * One exchange's market data. Implementations map their library's errors onto
  * RateLimitedError / TransientSourceError / UnsupportedError / BadSymbolError.
@@ -50,6 +70,8 @@ export interface MarketDataSource {
   readonly simulated: boolean;
   loadMarkets(): Promise<Market[]>;
   fetchCandles(params: FetchCandlesParams): Promise<Candle[]>;
+  /** Like fetchCandles, plus what the page proves; ingestion uses it when present. */
+  fetchCandlePage?(params: FetchCandlesParams): Promise<CandlePage>;
   fetchTrades(params: FetchTradesParams): Promise<Trade[]>;
   fetchTopOfBook(params: { symbol: string; signal?: AbortSignal }): Promise<TopOfBook>;
   /** Async iterators end when `signal` aborts; they throw typed errors on disconnect. */

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from './config.ts';
+
+test('defaults: embedded PGlite in ./.runecast/pg, in-process bus, two Binance markets', () => {
+  const config = loadConfig({});
+  assert.match(config.home, /\.runecast$/);
+  assert.match(config.pgliteDir, /\.runecast\/pg$/);
+  assert.equal(config.databaseUrl, null);
+  assert.equal(config.busUrl, null);
+  assert.equal(config.port, 8080);
+  assert.deepEqual(config.markets, [
+    { exchange: 'binance', symbol: 'BTC/USDT' },
+    { exchange: 'binance', symbol: 'ETH/USDT' },
+  ]);
+});
+
+test('flags override variables', () => {
+  const config = loadConfig({ RUNECAST_PORT: '9000' }, { RUNECAST_PORT: '9100', RUNECAST_OFFLINE: 'true' });
+  assert.equal(config.port, 9100);
+  assert.equal(config.offline, true);
+});
+
+test('a wrong value names the variable and what is allowed', () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ RUNECAST_DATABASE_URL: 'mysql://x' }, /RUNECAST_DATABASE_URL=.*postgres:\/\//],
+    [{ RUNECAST_BUS_URL: 'kafka://x' }, /RUNECAST_BUS_URL=.*nats:\/\//],
+    [{ RUNECAST_PORT: 'eighty' }, /RUNECAST_PORT=.*whole number/],
+    [{ RUNECAST_PORT: '70000' }, /RUNECAST_PORT/],
+    [{ RUNECAST_MARKETS: 'binance-BTCUSDT' }, /RUNECAST_MARKETS=.*exchange:BASE\/QUOTE/],
+    [{ RUNECAST_TIMEFRAME: '2m' }, /RUNECAST_TIMEFRAME=.*1m, 5m/],
+    [{ RUNECAST_OFFLINE: 'maybe' }, /RUNECAST_OFFLINE=.*true or false/],
+    [{ RUNECAST_EMULATOR_SPEED: '20000' }, /RUNECAST_EMULATOR_SPEED/],
+  ];
+  for (const [environment, message] of cases) {
+    assert.throws(
+      () => loadConfig(environment),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, message);
+        return true;
+      },
+    );
+  }
+});
+
+test('a bad flag is reported by its flag name', () => {
+  assert.throws(() => loadConfig({}, { RUNECAST_PORT: 'x' }), /--port \(RUNECAST_PORT\)/);
+});

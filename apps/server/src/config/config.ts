@@ -1,0 +1,184 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { isValidExchangeId, isValidSymbol } from '../domain/series-key.ts';
+import { TIMEFRAMES, type Timeframe } from '../domain/timeframe.ts';
+
+/** A tracked market: exchange id and unified symbol, e.g. binance + BTC/USDT. */
+export interface TrackedMarket {
+  exchange: string;
+  symbol: string;
+}
+
+/** Every setting Runecast reads, parsed once. */
+export interface Config {
+  home: string;
+  databaseUrl: string | null;
+  pgliteDir: string;
+  busUrl: string | null;
+  emulatorUrl: string | null;
+  replayDir: string | null;
+  host: string;
+  port: number;
+  markets: TrackedMarket[];
+  timeframe: Timeframe;
+  backfillDays: number;
+  offline: boolean;
+  emulatorSpeed: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Documentation of each variable: shown in `--help` output and kept in sync with the README. */
+export const ENVIRONMENT_VARIABLES = {
+  RUNECAST_HOME: 'folder for embedded data, keys and logs (default ./.runecast)',
+  RUNECAST_DATABASE_URL: 'postgres://… for PostgreSQL; unset for embedded PGlite in $RUNECAST_HOME/pg',
+  RUNECAST_BUS_URL: 'nats://… for NATS JetStream; unset or memory:// for the in-process bus',
+  RUNECAST_EMULATOR_URL: 'http://127.0.0.1:PORT to point every exchange source at a running emulator',
+  RUNECAST_REPLAY_DIR: 'folder of real kline files the emulator replays (offline mode)',
+  RUNECAST_HOST: 'address the HTTP server binds (default 127.0.0.1)',
+  RUNECAST_PORT: 'HTTP port (default 8080)',
+  RUNECAST_MARKETS:
+    'tracked markets, comma-separated exchange:BASE/QUOTE (default binance:BTC/USDT,binance:ETH/USDT)',
+  RUNECAST_TIMEFRAME: `timeframe stored for tracked markets (${TIMEFRAMES.join(', ')}; default 1m)`,
+  RUNECAST_BACKFILL_DAYS: 'days of history `runecast up` backfills for each tracked market (default 2)',
+  RUNECAST_OFFLINE: 'true to never contact real exchanges (default false)',
+  RUNECAST_EMULATOR_SPEED: 'replay speed of the built-in emulator in offline mode, 1 to 10000 (default 1)',
+  RUNECAST_LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent (default info)',
+} as const;
+
+export type EnvironmentVariable = keyof typeof ENVIRONMENT_VARIABLES;
+
+/** Raised for a bad setting; the message names the variable (or flag) and what is allowed. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const booleanText = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const urlWithScheme = (schemes: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return schemes.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: `must be a URL starting with ${schemes.map((scheme) => `${scheme}//`).join(' or ')}` },
+  );
+
+const marketsText = z.string().transform((value, context) => {
+  const markets: TrackedMarket[] = [];
+  for (const part of value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
+    const separator = part.indexOf(':');
+    const exchange = part.slice(0, separator);
+    const symbol = part.slice(separator + 1).toUpperCase();
+    if (separator <= 0 || !isValidExchangeId(exchange) || !isValidSymbol(symbol)) {
+      context.addIssue({
+        code: 'custom',
+        message: `"${part}" is not exchange:BASE/QUOTE (e.g. binance:BTC/USDT)`,
+      });
+      return z.NEVER;
+    }
+    markets.push({ exchange, symbol });
+  }
+  if (markets.length === 0) {
+    context.addIssue({ code: 'custom', message: 'must name at least one market' });
+    return z.NEVER;
+  }
+  return markets;
+});
+
+const integerText = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: `must be a whole number from ${min} to ${max}` })
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const environmentSchema = z.object({
+  RUNECAST_HOME: z.string().min(1).default('./.runecast'),
+  RUNECAST_DATABASE_URL: urlWithScheme(['postgres:', 'postgresql:']).optional(),
+  RUNECAST_BUS_URL: urlWithScheme(['nats:', 'memory:']).optional(),
+  RUNECAST_EMULATOR_URL: urlWithScheme(['http:', 'https:']).optional(),
+  RUNECAST_REPLAY_DIR: z.string().min(1).optional(),
+  RUNECAST_HOST: z.string().min(1).default('127.0.0.1'),
+  RUNECAST_PORT: integerText(0, 65535).default(8080),
+  RUNECAST_MARKETS: marketsText.default([
+    { exchange: 'binance', symbol: 'BTC/USDT' },
+    { exchange: 'binance', symbol: 'ETH/USDT' },
+  ]),
+  RUNECAST_TIMEFRAME: z.enum(TIMEFRAMES, { error: `must be one of ${TIMEFRAMES.join(', ')}` }).default('1m'),
+  RUNECAST_BACKFILL_DAYS: integerText(0, 3650).default(2),
+  RUNECAST_OFFLINE: booleanText.default(false),
+  RUNECAST_EMULATOR_SPEED: integerText(1, 10000).default(1),
+  RUNECAST_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+});
+
+/** Command-line flags that override variables; `flagName` is used in error messages. */
+export type ConfigOverrides = Partial<Record<EnvironmentVariable, string>>;
+export const FLAG_FOR_VARIABLE: Partial<Record<EnvironmentVariable, string>> = {
+  RUNECAST_HOME: '--home',
+  RUNECAST_DATABASE_URL: '--database-url',
+  RUNECAST_BUS_URL: '--bus-url',
+  RUNECAST_EMULATOR_URL: '--emulator',
+  RUNECAST_PORT: '--port',
+  RUNECAST_HOST: '--host',
+  RUNECAST_OFFLINE: '--offline',
+  RUNECAST_LOG_LEVEL: '--log-level',
+};
+
+/**
+ * Parses the environment (and flag overrides, which win) into a Config.
+ * Throws ConfigError naming each bad variable and what it allows.
+ */
+export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOverrides = {}): Config {
+  const raw: Record<string, string> = {};
+  for (const name of Object.keys(ENVIRONMENT_VARIABLES) as EnvironmentVariable[]) {
+    const value = overrides[name] ?? environment[name];
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  const parsed = environmentSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? '');
+      const flag =
+        overrides[variable as EnvironmentVariable] !== undefined
+          ? FLAG_FOR_VARIABLE[variable as EnvironmentVariable]
+          : undefined;
+      const name = flag ? `${flag} (${variable})` : variable;
+      return `${name}=${JSON.stringify(raw[variable])}: ${issue.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const values = parsed.data;
+  const home = resolve(values.RUNECAST_HOME);
+  const busUrl = values.RUNECAST_BUS_URL?.startsWith('memory:') ? null : (values.RUNECAST_BUS_URL ?? null);
+  return {
+    home,
+    databaseUrl: values.RUNECAST_DATABASE_URL ?? null,
+    pgliteDir: resolve(home, 'pg'),
+    busUrl,
+    emulatorUrl: values.RUNECAST_EMULATOR_URL ?? null,
+    replayDir: values.RUNECAST_REPLAY_DIR ? resolve(values.RUNECAST_REPLAY_DIR) : null,
+    host: values.RUNECAST_HOST,
+    port: values.RUNECAST_PORT,
+    markets: values.RUNECAST_MARKETS,
+    timeframe: values.RUNECAST_TIMEFRAME,
+    backfillDays: values.RUNECAST_BACKFILL_DAYS,
+    offline: values.RUNECAST_OFFLINE,
+    emulatorSpeed: values.RUNECAST_EMULATOR_SPEED,
+    logLevel: values.RUNECAST_LOG_LEVEL,
+  };
+}

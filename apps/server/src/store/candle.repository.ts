@@ -1,0 +1,292 @@
+import { assertValidCandle, type Candle } from '../domain/candle.ts';
+import { createRangeOverlapMeter, isBucketComplete, type DerivedCandle } from '../domain/candle-rollup.ts';
+import type { SeriesKey } from '../domain/series-key.ts';
+import type { TimeRange } from '../domain/time-range.ts';
+import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
+import { assertLimit, assertSeriesKey, assertTimeRange } from './argument-checks.ts';
+import { csvBoolean, csvNullableNumber, csvText } from './copy-csv.ts';
+import type { CandleRepository, Database } from './store.port.ts';
+
+const CANDLE_COLUMNS = [
+  'exchange',
+  'symbol',
+  'timeframe',
+  'open_time_ms',
+  'open',
+  'high',
+  'low',
+  'close',
+  'volume',
+  'quote_volume',
+  'trade_count',
+  'closed',
+] as const;
+const CANDLE_COLUMN_LIST = CANDLE_COLUMNS.join(', ');
+
+// Rows land in a session-local staging table first so one INSERT … ON CONFLICT can merge the
+// whole batch; ON COMMIT DELETE ROWS empties it for the next batch on the same connection.
+const CREATE_STAGING_TABLE = `
+  CREATE TEMPORARY TABLE IF NOT EXISTS candle_staging (
+    exchange text NOT NULL,
+    symbol text NOT NULL,
+    timeframe text NOT NULL,
+    open_time_ms bigint NOT NULL,
+    open double precision NOT NULL,
+    high double precision NOT NULL,
+    low double precision NOT NULL,
+    close double precision NOT NULL,
+    volume double precision NOT NULL,
+    quote_volume double precision,
+    trade_count bigint,
+    closed boolean NOT NULL
+  ) ON COMMIT DELETE ROWS`;
+
+// A closed candle replaces anything (the exchange's final word, or a correction); an open one
+// replaces only an open one, so a late live update never undoes a closed candle. Rows that
+// would not change are skipped, which keeps re-runs of a backfill from rewriting the table.
+const MERGE_STAGED_CANDLES = `
+  WITH written AS (
+    INSERT INTO candles AS stored (${CANDLE_COLUMN_LIST})
+    SELECT ${CANDLE_COLUMN_LIST} FROM candle_staging
+    ON CONFLICT (exchange, symbol, timeframe, open_time_ms) DO UPDATE SET
+      open = excluded.open,
+      high = excluded.high,
+      low = excluded.low,
+      close = excluded.close,
+      volume = excluded.volume,
+      quote_volume = excluded.quote_volume,
+      trade_count = excluded.trade_count,
+      closed = excluded.closed,
+      updated_at = now()
+    WHERE (excluded.closed OR NOT stored.closed)
+      AND (stored.open, stored.high, stored.low, stored.close, stored.volume,
+           stored.quote_volume, stored.trade_count, stored.closed)
+          IS DISTINCT FROM
+          (excluded.open, excluded.high, excluded.low, excluded.close, excluded.volume,
+           excluded.quote_volume, excluded.trade_count, excluded.closed)
+    RETURNING 1
+  )
+  SELECT count(*) AS written FROM written`;
+
+interface CandleRow {
+  exchange: string;
+  symbol: string;
+  timeframe: Timeframe;
+  open_time_ms: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  quote_volume: number | null;
+  trade_count: number | null;
+  closed: boolean;
+}
+
+interface DerivedRow {
+  open_time_ms: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  quote_volume: number | null;
+  trade_count: number | null;
+  source_candle_count: number;
+  all_closed: boolean;
+}
+
+/** Candles on the `candles` table; writes go through COPY. */
+export class SqlCandleRepository implements CandleRepository {
+  constructor(private readonly database: Database) {}
+
+  /**
+   * Validates every candle first (one bad candle rejects the batch, nothing is written), keeps
+   * the last version of each candle in the batch, then merges. Returns rows inserted or changed.
+   */
+  async upsertCandles(candles: readonly Candle[]): Promise<number> {
+    for (const candle of candles) assertValidCandle(candle);
+    if (candles.length === 0) return 0;
+    const csv = candlesToCsv(latestVersionsInKeyOrder(candles));
+    return this.database.transaction(async (transaction) => {
+      await transaction.query(CREATE_STAGING_TABLE);
+      await transaction.copyFrom('candle_staging', CANDLE_COLUMNS, csv);
+      const [row] = await transaction.query<{ written: number }>(MERGE_STAGED_CANDLES);
+      return row?.written ?? 0;
+    });
+  }
+
+  async listCandles(series: SeriesKey, range: TimeRange, limit?: number): Promise<Candle[]> {
+    assertSeriesKey(series);
+    assertTimeRange(range);
+    assertLimit(limit);
+    const rows = await this.database.query<CandleRow>(
+      `SELECT ${CANDLE_COLUMN_LIST} FROM candles
+       WHERE exchange = $1 AND symbol = $2 AND timeframe = $3 AND open_time_ms >= $4 AND open_time_ms < $5
+       ORDER BY open_time_ms
+       ${limit === undefined ? '' : 'LIMIT $6'}`,
+      [series.exchange, series.symbol, series.timeframe, range.startMs, range.endMs, ...optional(limit)],
+    );
+    return rows.map(toCandle);
+  }
+
+  async latestCandle(series: SeriesKey): Promise<Candle | null> {
+    assertSeriesKey(series);
+    const [row] = await this.database.query<CandleRow>(
+      `SELECT ${CANDLE_COLUMN_LIST} FROM candles
+       WHERE exchange = $1 AND symbol = $2 AND timeframe = $3
+       ORDER BY open_time_ms DESC LIMIT 1`,
+      [series.exchange, series.symbol, series.timeframe],
+    );
+    return row ? toCandle(row) : null;
+  }
+
+  async countCandles(series: SeriesKey, range?: TimeRange): Promise<number> {
+    assertSeriesKey(series);
+    if (range) assertTimeRange(range);
+    const [row] = await this.database.query<{ count: number }>(
+      `SELECT count(*) AS count FROM candles
+       WHERE exchange = $1 AND symbol = $2 AND timeframe = $3
+       ${range ? 'AND open_time_ms >= $4 AND open_time_ms < $5' : ''}`,
+      [series.exchange, series.symbol, series.timeframe, ...(range ? [range.startMs, range.endMs] : [])],
+    );
+    return row?.count ?? 0;
+  }
+
+  /**
+   * Builds `series.timeframe` candles whose open time lies in `range` from stored 1m candles,
+   * in SQL. A bucket is returned when it has at least one 1m candle; `complete` tells whether
+   * every minute is accounted for (a 1m candle, or known empty in the 1m coverage ledger), and
+   * `closed` is true only for complete buckets whose 1m candles are all closed.
+   */
+  async deriveCandles(series: SeriesKey, range: TimeRange): Promise<DerivedCandle[]> {
+    assertSeriesKey(series);
+    assertTimeRange(range);
+    const stepMs = timeframeMs(series.timeframe);
+    const firstBucketMs = ceilToStep(range.startMs, stepMs);
+    const endBucketMs = ceilToStep(range.endMs, stepMs);
+    if (endBucketMs <= firstBucketMs) return [];
+    const sourceParameters = [series.exchange, series.symbol, firstBucketMs, endBucketMs];
+    const rows = await this.database.query<DerivedRow>(
+      `SELECT bucket_ms AS open_time_ms,
+              (array_agg(open ORDER BY open_time_ms))[1] AS open,
+              max(high) AS high,
+              min(low) AS low,
+              (array_agg(close ORDER BY open_time_ms DESC))[1] AS close,
+              sum(volume) AS volume,
+              CASE WHEN count(quote_volume) = count(*) THEN sum(quote_volume) END AS quote_volume,
+              CASE WHEN count(trade_count) = count(*) THEN sum(trade_count)::bigint END AS trade_count,
+              count(*) AS source_candle_count,
+              bool_and(closed) AS all_closed
+       FROM (
+         -- Open times are positive epoch milliseconds, so subtracting the remainder floors them.
+         SELECT open_time_ms - open_time_ms % $5::bigint AS bucket_ms,
+                open_time_ms, open, high, low, close, volume, quote_volume, trade_count, closed
+         FROM candles
+         WHERE exchange = $1 AND symbol = $2 AND timeframe = '1m'
+           AND open_time_ms >= $3 AND open_time_ms < $4
+       ) AS minutes
+       GROUP BY bucket_ms
+       ORDER BY bucket_ms`,
+      [...sourceParameters, stepMs],
+    );
+    if (rows.length === 0) return [];
+    const emptyRanges = await this.database.query<{ start_ms: number; end_ms: number }>(
+      `SELECT start_ms, end_ms FROM coverage_ranges
+       WHERE exchange = $1 AND symbol = $2 AND timeframe = '1m' AND state = 'empty'
+         AND start_ms < $4 AND end_ms > $3
+       ORDER BY start_ms`,
+      sourceParameters,
+    );
+    const measureEmptyMs = createRangeOverlapMeter(
+      emptyRanges.map((row) => ({ startMs: row.start_ms, endMs: row.end_ms })),
+    );
+    return rows.map((row) => {
+      const knownEmptyMs = measureEmptyMs({ startMs: row.open_time_ms, endMs: row.open_time_ms + stepMs });
+      const complete = isBucketComplete(row.source_candle_count, knownEmptyMs, stepMs);
+      return {
+        exchange: series.exchange,
+        symbol: series.symbol,
+        timeframe: series.timeframe,
+        openTimeMs: row.open_time_ms,
+        open: row.open,
+        high: row.high,
+        low: row.low,
+        close: row.close,
+        volume: row.volume,
+        quoteVolume: row.quote_volume,
+        tradeCount: row.trade_count,
+        closed: complete && row.all_closed,
+        sourceCandleCount: row.source_candle_count,
+        complete,
+      };
+    });
+  }
+}
+
+function optional(value: number | undefined): number[] {
+  return value === undefined ? [] : [value];
+}
+
+function ceilToStep(timeMs: number, stepMs: number): number {
+  return Math.ceil(timeMs / stepMs) * stepMs;
+}
+
+function compareKeys(left: Candle, right: Candle): number {
+  if (left.exchange !== right.exchange) return left.exchange < right.exchange ? -1 : 1;
+  if (left.symbol !== right.symbol) return left.symbol < right.symbol ? -1 : 1;
+  if (left.timeframe !== right.timeframe) return left.timeframe < right.timeframe ? -1 : 1;
+  return left.openTimeMs - right.openTimeMs;
+}
+
+/**
+ * One version per candle, in key order. Later versions win, except that an open candle never
+ * replaces a closed one. Key order makes concurrent batches lock rows in one order, so they
+ * cannot deadlock each other. Batches usually arrive sorted and unique, so the check is all
+ * that costs.
+ */
+function latestVersionsInKeyOrder(candles: readonly Candle[]): readonly Candle[] {
+  let strictlyAscending = true;
+  for (let index = 1; index < candles.length && strictlyAscending; index += 1) {
+    strictlyAscending = compareKeys(candles[index - 1]!, candles[index]!) < 0;
+  }
+  if (strictlyAscending) return candles;
+  // Array sort is stable, so versions of one candle keep their batch order.
+  const sorted = [...candles].sort(compareKeys);
+  const latest: Candle[] = [];
+  for (const candle of sorted) {
+    const previous = latest.at(-1);
+    if (previous === undefined || compareKeys(previous, candle) !== 0) latest.push(candle);
+    else if (candle.closed || !previous.closed) latest[latest.length - 1] = candle;
+  }
+  return latest;
+}
+
+function candlesToCsv(candles: readonly Candle[]): string {
+  const lines: string[] = new Array<string>(candles.length);
+  for (let index = 0; index < candles.length; index += 1) {
+    const candle = candles[index]!;
+    lines[index] =
+      `${csvText(candle.exchange)},${csvText(candle.symbol)},${candle.timeframe},${candle.openTimeMs},` +
+      `${candle.open},${candle.high},${candle.low},${candle.close},${candle.volume},` +
+      `${csvNullableNumber(candle.quoteVolume)},${csvNullableNumber(candle.tradeCount)},${csvBoolean(candle.closed)}\n`;
+  }
+  return lines.join('');
+}
+
+function toCandle(row: CandleRow): Candle {
+  return {
+    exchange: row.exchange,
+    symbol: row.symbol,
+    timeframe: row.timeframe,
+    openTimeMs: row.open_time_ms,
+    open: row.open,
+    high: row.high,
+    low: row.low,
+    close: row.close,
+    volume: row.volume,
+    quoteVolume: row.quote_volume,
+    tradeCount: row.trade_count,
+    closed: row.closed,
+  };
+}

@@ -1,0 +1,358 @@
+import { mkdirSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { PGlite, type Transaction as PgliteTransaction } from '@electric-sql/pglite';
+import pg from 'pg';
+import pgCopyStreams from 'pg-copy-streams';
+import { ValidationError } from '../domain/errors.ts';
+import type { Database, DatabaseEngine } from './store.port.ts';
+
+/** Where the store lives: PostgreSQL when `url` is `postgres://…`, otherwise PGlite. */
+export interface OpenDatabaseOptions {
+  /**
+   * `postgres://…` or `postgresql://…` for PostgreSQL; `memory://` for in-memory PGlite;
+   * `file:///path` for PGlite persisted in that folder. Absent: PGlite in `dataDir`, or in memory.
+   */
+  url?: string;
+  /** Folder PGlite persists to when `url` is absent. */
+  dataDir?: string;
+  /** PostgreSQL only: most connections the pool opens (default 10). */
+  maxConnections?: number;
+  /** PostgreSQL only: errors of idle pooled connections (the next query fails loudly anyway). */
+  onIdleConnectionError?: (error: Error) => void;
+}
+
+const INT8_OID = 20;
+const IDENTIFIER_PATTERN = /^[a-z_][a-z0-9_]*$/;
+/** Large COPY payloads go to the server in pieces so no single protocol message gets huge. */
+const COPY_CHUNK_BYTES = 1 << 20;
+
+/** bigint columns hold epoch milliseconds and counts; anything past 2^53 would be silently wrong as a number. */
+function parseInt8(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) {
+    throw new RangeError(`bigint value ${text} does not fit a JavaScript number exactly`);
+  }
+  return value;
+}
+
+function assertIdentifier(name: string, what: string): void {
+  if (!IDENTIFIER_PATTERN.test(name)) {
+    throw new ValidationError(`${what} "${name}" is not a plain lower-case SQL identifier`);
+  }
+}
+
+function copyStatement(table: string, columns: readonly string[], source: string): string {
+  assertIdentifier(table, 'COPY table');
+  if (columns.length === 0) throw new ValidationError(`COPY into ${table} needs at least one column`);
+  for (const column of columns) assertIdentifier(column, 'COPY column');
+  return `COPY ${table} (${columns.join(', ')}) FROM ${source} WITH (FORMAT csv)`;
+}
+
+function hasParameters(params: readonly unknown[] | undefined): params is readonly unknown[] {
+  return params !== undefined && params.length > 0;
+}
+
+/**
+ * Opens the store's database. Both engines share the `Database` port and one SQL dialect.
+ * A query without parameters goes over the simple protocol on both engines, so it may hold
+ * several statements (migrations rely on this); rows of the last statement are returned.
+ */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+  const url = options.url?.trim();
+  if (url && /^postgres(ql)?:\/\//i.test(url)) return openPostgres(url, options);
+  if (url === undefined || url === '') return openPglite(options.dataDir);
+  if (url === 'memory://') return openPglite(undefined);
+  if (url.startsWith('file://')) return openPglite(fileURLToPath(url));
+  throw new ValidationError(
+    `database url "${url}" is not supported; use postgres://…, postgresql://…, memory:// or file:///folder`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// PGlite
+
+async function openPglite(dataDir: string | undefined): Promise<Database> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create({ dataDir, parsers: { [INT8_OID]: parseInt8 } });
+  return new PgliteDatabase(pglite);
+}
+
+type PgliteHandle = Pick<PgliteTransaction, 'query' | 'exec'>;
+
+class PgliteDatabase implements Database {
+  readonly engine: DatabaseEngine = 'pglite';
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly pglite: PGlite) {}
+
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
+    return pgliteQuery<Row>(this.pglite, sql, params);
+  }
+
+  transaction<T>(work: (transaction: Database) => Promise<T>): Promise<T> {
+    // PGlite has one connection; its transaction() holds a lock so other queries wait until commit.
+    // `work` must therefore use the handle it is given: a query on this object would wait forever.
+    return this.pglite.transaction(async (tx) => {
+      const scope = new PgliteTransactionDatabase(tx, 0);
+      try {
+        return await work(scope);
+      } finally {
+        scope.finish();
+      }
+    });
+  }
+
+  copyFrom(table: string, columns: readonly string[], csv: string): Promise<void> {
+    return pgliteCopy(this.pglite, table, columns, csv);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.pglite.closed ? Promise.resolve() : this.pglite.close();
+    return this.closing;
+  }
+}
+
+class PgliteTransactionDatabase implements Database {
+  readonly engine: DatabaseEngine = 'pglite';
+  private finished = false;
+
+  constructor(
+    private readonly tx: PgliteTransaction,
+    private readonly depth: number,
+  ) {}
+
+  finish(): void {
+    this.finished = true;
+  }
+
+  private handle(): PgliteHandle {
+    if (this.finished) throw new Error('this transaction has already ended; use the database instead');
+    return this.tx;
+  }
+
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
+    return pgliteQuery<Row>(this.handle(), sql, params);
+  }
+
+  transaction<T>(work: (transaction: Database) => Promise<T>): Promise<T> {
+    return withSavepoint(
+      this,
+      this.depth,
+      () => {
+        const scope = new PgliteTransactionDatabase(this.tx, this.depth + 1);
+        return { scope, finish: () => scope.finish() };
+      },
+      work,
+    );
+  }
+
+  copyFrom(table: string, columns: readonly string[], csv: string): Promise<void> {
+    return pgliteCopy(this.handle(), table, columns, csv);
+  }
+
+  close(): Promise<void> {
+    return Promise.reject(new Error('close the database, not a transaction'));
+  }
+}
+
+async function pgliteQuery<Row>(
+  handle: PgliteHandle,
+  sql: string,
+  params: readonly unknown[] | undefined,
+): Promise<Row[]> {
+  if (hasParameters(params)) {
+    const result = await handle.query<Row>(sql, [...params]);
+    return result.rows;
+  }
+  const results = await handle.exec(sql);
+  return (results.at(-1)?.rows ?? []) as Row[];
+}
+
+async function pgliteCopy(
+  handle: PgliteHandle,
+  table: string,
+  columns: readonly string[],
+  csv: string,
+): Promise<void> {
+  const statement = copyStatement(table, columns, `'/dev/blob'`);
+  if (csv.length === 0) return;
+  await handle.query(statement, [], { blob: new Blob([csv]) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL
+
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID && format !== 'binary'
+          ? parseInt8
+          : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle connection dropped by the server must not crash the process.
+  pool.on('error', (error) => options.onIdleConnectionError?.(error));
+  const database = new PostgresDatabase(pool);
+  try {
+    await database.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+  return database;
+}
+
+type PostgresQueryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+function rowsOf<Row>(result: pg.QueryResult | pg.QueryResult[]): Row[] {
+  const last = Array.isArray(result) ? result.at(-1) : result;
+  return (last?.rows ?? []) as Row[];
+}
+
+async function postgresQuery<Row>(
+  queryable: PostgresQueryable,
+  sql: string,
+  params: readonly unknown[] | undefined,
+): Promise<Row[]> {
+  const result = hasParameters(params) ? await queryable.query(sql, [...params]) : await queryable.query(sql);
+  return rowsOf<Row>(result as pg.QueryResult | pg.QueryResult[]);
+}
+
+async function postgresCopy(
+  client: pg.PoolClient,
+  table: string,
+  columns: readonly string[],
+  csv: string,
+): Promise<void> {
+  const statement = copyStatement(table, columns, 'STDIN');
+  if (csv.length === 0) return;
+  const bytes = Buffer.from(csv, 'utf8');
+  const chunks: Buffer[] = [];
+  for (let offset = 0; offset < bytes.length; offset += COPY_CHUNK_BYTES) {
+    chunks.push(bytes.subarray(offset, offset + COPY_CHUNK_BYTES));
+  }
+  await pipeline(Readable.from(chunks), client.query(pgCopyStreams.from(statement)));
+}
+
+class PostgresDatabase implements Database {
+  readonly engine: DatabaseEngine = 'postgres';
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
+    return postgresQuery<Row>(this.pool, sql, params);
+  }
+
+  async transaction<T>(work: (transaction: Database) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let brokenConnection: Error | undefined;
+    const scope = new PostgresTransactionDatabase(client, 0);
+    try {
+      await client.query('BEGIN');
+      const result = await work(scope);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        // The connection is unusable; release(error) makes the pool discard it.
+        brokenConnection = rollbackError as Error;
+      }
+      throw error;
+    } finally {
+      scope.finish();
+      client.release(brokenConnection);
+    }
+  }
+
+  async copyFrom(table: string, columns: readonly string[], csv: string): Promise<void> {
+    const client = await this.pool.connect();
+    let brokenConnection: Error | undefined;
+    try {
+      await postgresCopy(client, table, columns, csv);
+    } catch (error) {
+      // A COPY cut off half-way can leave the connection mid-protocol: never reuse it.
+      brokenConnection = error as Error;
+      throw error;
+    } finally {
+      client.release(brokenConnection);
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.pool.end();
+    return this.closing;
+  }
+}
+
+class PostgresTransactionDatabase implements Database {
+  readonly engine: DatabaseEngine = 'postgres';
+  private finished = false;
+
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly depth: number,
+  ) {}
+
+  finish(): void {
+    this.finished = true;
+  }
+
+  private handle(): pg.PoolClient {
+    if (this.finished) throw new Error('this transaction has already ended; use the database instead');
+    return this.client;
+  }
+
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
+    return postgresQuery<Row>(this.handle(), sql, params);
+  }
+
+  transaction<T>(work: (transaction: Database) => Promise<T>): Promise<T> {
+    return withSavepoint(
+      this,
+      this.depth,
+      () => {
+        const scope = new PostgresTransactionDatabase(this.client, this.depth + 1);
+        return { scope, finish: () => scope.finish() };
+      },
+      work,
+    );
+  }
+
+  copyFrom(table: string, columns: readonly string[], csv: string): Promise<void> {
+    return postgresCopy(this.handle(), table, columns, csv);
+  }
+
+  close(): Promise<void> {
+    return Promise.reject(new Error('close the database, not a transaction'));
+  }
+}
+
+/** A transaction inside a transaction is a savepoint, so a failed inner part can roll back alone. */
+async function withSavepoint<T>(
+  outer: Database,
+  depth: number,
+  makeScope: () => { scope: Database; finish: () => void },
+  work: (transaction: Database) => Promise<T>,
+): Promise<T> {
+  const savepoint = `runecast_savepoint_${depth + 1}`;
+  const { scope, finish } = makeScope();
+  await outer.query(`SAVEPOINT ${savepoint}`);
+  try {
+    const result = await work(scope);
+    await outer.query(`RELEASE SAVEPOINT ${savepoint}`);
+    return result;
+  } catch (error) {
+    await outer.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+    throw error;
+  } finally {
+    finish();
+  }
+}

@@ -1,0 +1,659 @@
+// One contract for the store, run by every engine (PGlite here, PostgreSQL in test/). Each
+// test works on series and markets of its own exchange id, so the suite can share one
+// database per engine and still never see another test's rows.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { Candle } from '../domain/candle.ts';
+import { rollupCandles } from '../domain/candle-rollup.ts';
+import { InvalidCandleError, ValidationError } from '../domain/errors.ts';
+import type { Market } from '../domain/market.ts';
+import type { SeriesKey } from '../domain/series-key.ts';
+import type { TopOfBook, Trade } from '../domain/trade.ts';
+import { readMigrationFiles, runMigrations } from './migrate.ts';
+import { createStore, type Store } from './store.ts';
+import type { Database } from './store.port.ts';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+/** 2025-06-02T00:00Z: a whole day, so every timeframe's grid starts here. */
+const START_MS = Date.UTC(2025, 5, 2);
+
+/** Opens a fresh database with every migration applied. */
+export type MigratedDatabaseFactory = () => Promise<Database>;
+
+function uniqueExchange(): string {
+  return `x${randomBytes(5).toString('hex')}`;
+}
+
+function seriesOf(exchange: string, timeframe: SeriesKey['timeframe'] = '1m'): SeriesKey {
+  return { exchange, symbol: 'BTC/USDT', timeframe };
+}
+
+/** A believable candle; `seed` varies prices so neighbours differ. */
+function candle(series: SeriesKey, openTimeMs: number, seed = 0, overrides: Partial<Candle> = {}): Candle {
+  const open = 100 + seed;
+  const close = open + ((seed % 3) - 1) * 0.5;
+  return {
+    exchange: series.exchange,
+    symbol: series.symbol,
+    timeframe: series.timeframe,
+    openTimeMs,
+    open,
+    high: Math.max(open, close) + 1.25,
+    low: Math.min(open, close) - 0.75,
+    close,
+    volume: 1.5 + seed / 10,
+    quoteVolume: 150.25 + seed,
+    tradeCount: 10 + seed,
+    closed: true,
+    ...overrides,
+  };
+}
+
+function minutes(series: SeriesKey, firstMs: number, count: number, seedOffset = 0): Candle[] {
+  return Array.from({ length: count }, (_, index) =>
+    candle(series, firstMs + index * MINUTE_MS, index + seedOffset),
+  );
+}
+
+function market(exchange: string, symbol: string, overrides: Partial<Market> = {}): Market {
+  const [base = 'BTC', quote = 'USDT'] = symbol.split('/');
+  return {
+    exchange,
+    symbol,
+    base,
+    quote,
+    type: 'spot',
+    active: true,
+    pricePrecision: 0.01,
+    amountPrecision: 1e-5,
+    addedAtMs: Date.UTC(2025, 0, 1, 12, 30, 15, 123),
+    ...overrides,
+  };
+}
+
+/** Runs the store contract against databases from `openMigratedDatabase`. */
+export function runStoreContract(engineName: string, openMigratedDatabase: MigratedDatabaseFactory): void {
+  describe(`store contract on ${engineName}`, () => {
+    let database: Database;
+    let store: Store;
+
+    before(async () => {
+      database = await openMigratedDatabase();
+      store = createStore(database);
+    });
+
+    after(async () => {
+      await database?.close();
+    });
+
+    describe('database and migrations', () => {
+      test('every migration is recorded and running them again applies nothing', async () => {
+        const files = await readMigrationFiles();
+        assert.ok(files.length > 0);
+        const recorded = await database.query<{ name: string }>(
+          'SELECT name FROM schema_migrations ORDER BY name',
+        );
+        assert.deepEqual(
+          recorded.map((row) => row.name),
+          files.map((file) => file.name),
+        );
+        assert.deepEqual(await runMigrations(database), []);
+        assert.deepEqual(await runMigrations(database), []);
+        const tables = await database.query<{ table_name: string }>(
+          `SELECT table_name FROM information_schema.tables
+           WHERE table_schema = 'public' ORDER BY table_name`,
+        );
+        const names = tables.map((row) => row.table_name);
+        for (const table of [
+          'candles',
+          'coverage_ranges',
+          'markets',
+          'schema_migrations',
+          'top_of_book',
+          'trades',
+        ]) {
+          assert.ok(names.includes(table), `table ${table} exists`);
+        }
+      });
+
+      test('bigint comes back as a number and several statements run without parameters', async () => {
+        const [row] = await database.query<{ big: number }>('SELECT 1; SELECT 1748798580000::bigint AS big');
+        assert.equal(row?.big, 1748798580000);
+        await assert.rejects(database.query('SELECT 9007199254740993::bigint AS big'), /does not fit/);
+      });
+
+      test('a transaction commits on one connection, rolls back on error, and nests', async () => {
+        const exchange = uniqueExchange();
+        const markets = store.markets;
+        await assert.rejects(
+          database.transaction(async (transaction) => {
+            await transaction.query(
+              `INSERT INTO markets (exchange, symbol, base, quote, type, active, added_at)
+               VALUES ($1, 'A/B', 'A', 'B', 'spot', true, now())`,
+              [exchange],
+            );
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        assert.equal(await markets.getMarket(exchange, 'A/B'), null);
+
+        const backendIds = await database.transaction(async (transaction) => {
+          const first = await transaction.query<{ id: number }>('SELECT pg_backend_pid() AS id');
+          await transaction.query('CREATE TEMPORARY TABLE scratch (value int) ON COMMIT DROP');
+          await transaction.copyFrom('scratch', ['value'], '1\n2\n');
+          await assert.rejects(
+            transaction.transaction(async (inner) => {
+              await inner.query('INSERT INTO scratch VALUES (3)');
+              throw new Error('inner');
+            }),
+            /inner/,
+          );
+          const [count] = await transaction.query<{ count: number }>('SELECT count(*) AS count FROM scratch');
+          assert.equal(count?.count, 2, 'the inner rollback kept the outer rows');
+          const second = await transaction.query<{ id: number }>('SELECT pg_backend_pid() AS id');
+          return [first[0]?.id, second[0]?.id];
+        });
+        assert.equal(backendIds[0], backendIds[1]);
+      });
+
+      test('copyFrom loads CSV with quotes and NULLs, and refuses odd identifiers', async () => {
+        const exchange = uniqueExchange();
+        await database.copyFrom(
+          'markets',
+          ['exchange', 'symbol', 'base', 'quote', 'type', 'active', 'price_precision', 'added_at'],
+          `${exchange},"X,Y/Z",X,"say ""hi""",spot,t,,2025-01-01T00:00:00Z\n`,
+        );
+        const stored = await store.markets.getMarket(exchange, 'X,Y/Z');
+        assert.equal(stored?.quote, 'say "hi"');
+        assert.equal(stored?.pricePrecision, null);
+        await assert.rejects(
+          database.copyFrom('markets; DROP TABLE candles', ['exchange'], 'x\n'),
+          ValidationError,
+        );
+      });
+    });
+
+    describe('candles', () => {
+      test('writing the same candles twice leaves one row each', async () => {
+        const series = seriesOf(uniqueExchange());
+        const batch = minutes(series, START_MS, 50);
+        assert.equal(await store.candles.upsertCandles(batch), 50);
+        assert.equal(await store.candles.upsertCandles(batch), 0, 'nothing changed, nothing written');
+        assert.equal(await store.candles.countCandles(series), 50);
+        assert.deepEqual(
+          await store.candles.listCandles(series, { startMs: START_MS, endMs: START_MS + DAY_MS }),
+          batch,
+        );
+      });
+
+      test('values round-trip exactly, nulls included', async () => {
+        const series = seriesOf(uniqueExchange());
+        const exact = candle(series, START_MS, 0, {
+          open: 0.1 + 0.2,
+          high: 123456.789012345,
+          low: 1e-8,
+          close: 0.30000000000000004,
+          volume: 98765432.12345679,
+          quoteVolume: null,
+          tradeCount: null,
+        });
+        await store.candles.upsertCandles([exact]);
+        assert.deepEqual(await store.candles.latestCandle(series), exact);
+      });
+
+      test('a newer open candle replaces the older one; an open candle never replaces a closed one', async () => {
+        const series = seriesOf(uniqueExchange());
+        const first = candle(series, START_MS, 1, { closed: false, close: 101, high: 102, volume: 1 });
+        const update = { ...first, close: 101.5, high: 103, volume: 2 };
+        assert.equal(await store.candles.upsertCandles([first]), 1);
+        assert.equal(await store.candles.upsertCandles([update]), 1);
+        assert.deepEqual(await store.candles.latestCandle(series), update);
+
+        const final = { ...update, close: 101.25, volume: 2.5, closed: true };
+        assert.equal(await store.candles.upsertCandles([final]), 1);
+        assert.equal(
+          await store.candles.upsertCandles([{ ...update, volume: 9 }]),
+          0,
+          'late open update ignored',
+        );
+        assert.deepEqual(await store.candles.latestCandle(series), final);
+
+        const corrected = { ...final, volume: 2.75 };
+        assert.equal(await store.candles.upsertCandles([corrected]), 1, 'a closed correction replaces');
+        assert.deepEqual(await store.candles.latestCandle(series), corrected);
+        assert.equal(await store.candles.countCandles(series), 1);
+      });
+
+      test('within one batch the last version wins, but an open one does not undo a closed one', async () => {
+        const series = seriesOf(uniqueExchange());
+        const openVersion = candle(series, START_MS, 0, { closed: false, volume: 1 });
+        const newerOpen = { ...openVersion, volume: 2 };
+        const closedNext = candle(series, START_MS + MINUTE_MS, 1, { volume: 5 });
+        const staleOpenNext = { ...closedNext, closed: false, volume: 4 };
+        assert.equal(
+          await store.candles.upsertCandles([openVersion, closedNext, newerOpen, staleOpenNext]),
+          2,
+        );
+        assert.deepEqual(
+          await store.candles.listCandles(series, { startMs: START_MS, endMs: START_MS + HOUR_MS }),
+          [newerOpen, closedNext],
+        );
+      });
+
+      test('one invalid candle rejects the whole batch and nothing is stored', async () => {
+        const series = seriesOf(uniqueExchange());
+        const good = minutes(series, START_MS, 10);
+        const invalid: Candle[] = [
+          { ...good[3]!, high: good[3]!.low - 1 },
+          { ...good[3]!, volume: -1 },
+          { ...good[3]!, open: Number.NaN },
+          { ...good[3]!, openTimeMs: good[3]!.openTimeMs + 1 },
+          { ...good[3]!, timeframe: '7m' as Candle['timeframe'] },
+        ];
+        for (const bad of invalid) {
+          const batch = [...good.slice(0, 3), bad, ...good.slice(4)];
+          await assert.rejects(store.candles.upsertCandles(batch), InvalidCandleError);
+        }
+        assert.equal(await store.candles.countCandles(series), 0);
+        assert.equal(await store.candles.latestCandle(series), null);
+      });
+
+      test('listCandles is ordered, half-open and limited; countCandles and latestCandle agree', async () => {
+        const series = seriesOf(uniqueExchange());
+        const batch = minutes(series, START_MS, 30);
+        const otherTimeframe = seriesOf(series.exchange, '5m');
+        await store.candles.upsertCandles([...batch].reverse());
+        await store.candles.upsertCandles([candle(otherTimeframe, START_MS, 7)]);
+        const range = { startMs: START_MS + 5 * MINUTE_MS, endMs: START_MS + 10 * MINUTE_MS };
+        const listed = await store.candles.listCandles(series, range);
+        assert.deepEqual(listed, batch.slice(5, 10));
+        assert.deepEqual(await store.candles.listCandles(series, range, 2), batch.slice(5, 7));
+        assert.equal(await store.candles.countCandles(series, range), 5);
+        assert.equal(await store.candles.countCandles(series), 30);
+        assert.deepEqual(await store.candles.latestCandle(series), batch[29]);
+        assert.equal(await store.candles.countCandles(otherTimeframe), 1);
+        assert.deepEqual(await store.candles.listCandles(series, { startMs: START_MS, endMs: START_MS }), []);
+        await assert.rejects(store.candles.listCandles(series, range, 0), ValidationError);
+        await assert.rejects(
+          store.candles.listCandles(series, { startMs: range.endMs, endMs: range.startMs }),
+          ValidationError,
+        );
+      });
+
+      test('a large batch goes through COPY in one piece', async () => {
+        const series = seriesOf(uniqueExchange());
+        const batch = minutes(series, START_MS, 20_000);
+        assert.equal(await store.candles.upsertCandles(batch), 20_000);
+        assert.equal(await store.candles.upsertCandles(batch.slice(10_000)), 0);
+        assert.equal(await store.candles.countCandles(series), 20_000);
+      });
+    });
+
+    describe('derived candles', () => {
+      test('5m and 1h candles from 1m match the pure rollup, with completeness', async () => {
+        const series = seriesOf(uniqueExchange());
+        // Two hours of minutes, with minute 7 missing and the second hour's last minute still open.
+        const oneMinute = minutes(series, START_MS, 120).filter((_, index) => index !== 7);
+        oneMinute[oneMinute.length - 1] = { ...oneMinute.at(-1)!, closed: false };
+        await store.candles.upsertCandles(oneMinute);
+        const range = { startMs: START_MS, endMs: START_MS + 2 * HOUR_MS };
+
+        const fiveMinute = await store.candles.deriveCandles(seriesOf(series.exchange, '5m'), range);
+        assert.equal(fiveMinute.length, 24);
+        const expected = rollupCandles(oneMinute, '5m');
+        assert.equal(fiveMinute.length, expected.length);
+        for (const [index, derived] of fiveMinute.entries()) {
+          const pure = expected[index]!;
+          assert.equal(derived.openTimeMs, pure.openTimeMs);
+          assert.equal(derived.open, pure.open);
+          assert.equal(derived.high, pure.high);
+          assert.equal(derived.low, pure.low);
+          assert.equal(derived.close, pure.close);
+          assert.ok(Math.abs(derived.volume - pure.volume) < 1e-9);
+          assert.ok(Math.abs(derived.quoteVolume! - pure.quoteVolume!) < 1e-9);
+          assert.equal(derived.tradeCount, pure.tradeCount);
+          assert.equal(derived.sourceCandleCount, pure.sourceCandleCount);
+          assert.equal(derived.complete, pure.complete);
+          assert.equal(derived.closed, pure.closed);
+          assert.equal(derived.timeframe, '5m');
+        }
+        assert.equal(fiveMinute[1]!.complete, false, 'minute 7 is missing');
+        assert.equal(fiveMinute[1]!.sourceCandleCount, 4);
+        assert.equal(fiveMinute[23]!.complete, true);
+        assert.equal(fiveMinute[23]!.closed, false, 'its last minute is still open');
+
+        const hourly = await store.candles.deriveCandles(seriesOf(series.exchange, '1h'), range);
+        assert.equal(hourly.length, 2);
+        const firstHour = oneMinute.slice(0, 59);
+        assert.equal(hourly[0]!.open, firstHour[0]!.open);
+        assert.equal(hourly[0]!.close, firstHour.at(-1)!.close);
+        assert.equal(hourly[0]!.high, Math.max(...firstHour.map((minute) => minute.high)));
+        assert.equal(hourly[0]!.low, Math.min(...firstHour.map((minute) => minute.low)));
+        assert.equal(hourly[0]!.complete, false);
+
+        // Buckets are those whose open time lies in the range.
+        const partial = await store.candles.deriveCandles(seriesOf(series.exchange, '5m'), {
+          startMs: START_MS + 3 * MINUTE_MS,
+          endMs: START_MS + 11 * MINUTE_MS,
+        });
+        assert.deepEqual(
+          partial.map((derived) => derived.openTimeMs),
+          [START_MS + 5 * MINUTE_MS, START_MS + 10 * MINUTE_MS],
+        );
+      });
+
+      test('minutes the ledger knows empty make a bucket complete; unknown quote volume stays unknown', async () => {
+        const series = seriesOf(uniqueExchange());
+        const oneMinute = minutes(series, START_MS, 5).filter((_, index) => index !== 2);
+        oneMinute[0] = { ...oneMinute[0]!, quoteVolume: null };
+        await store.candles.upsertCandles(oneMinute);
+        const fiveMinuteSeries = seriesOf(series.exchange, '5m');
+        const range = { startMs: START_MS, endMs: START_MS + 5 * MINUTE_MS };
+        const [before] = await store.candles.deriveCandles(fiveMinuteSeries, range);
+        assert.equal(before?.complete, false);
+        assert.equal(before?.quoteVolume, null);
+        assert.equal(
+          before?.tradeCount,
+          oneMinute.reduce((sum, minute) => sum + minute.tradeCount!, 0),
+        );
+
+        await store.coverage.markFetched(
+          series,
+          range,
+          oneMinute.map((minute) => minute.openTimeMs),
+        );
+        const [after] = await store.candles.deriveCandles(fiveMinuteSeries, range);
+        assert.equal(after?.complete, true);
+        assert.equal(after?.closed, true);
+        assert.equal(after?.sourceCandleCount, 4);
+        assert.deepEqual(
+          await store.candles.deriveCandles(fiveMinuteSeries, {
+            startMs: START_MS - DAY_MS,
+            endMs: START_MS,
+          }),
+          [],
+        );
+      });
+    });
+
+    describe('markets', () => {
+      test('insert, update, list, get and remove', async () => {
+        const exchange = uniqueExchange();
+        const bitcoin = market(exchange, 'BTC/USDT');
+        const ether = market(exchange, 'ETH/USDT', {
+          pricePrecision: null,
+          amountPrecision: 4,
+          type: 'swap',
+        });
+        await store.markets.upsertMarkets([ether, bitcoin]);
+        assert.deepEqual(await store.markets.listMarkets({ exchange }), [bitcoin, ether]);
+        assert.deepEqual(await store.markets.getMarket(exchange, 'ETH/USDT'), ether);
+        assert.ok((await store.markets.listMarkets()).some((listed) => listed.exchange === exchange));
+
+        const inactive = { ...bitcoin, active: false, addedAtMs: bitcoin.addedAtMs + DAY_MS };
+        await store.markets.upsertMarkets([inactive, inactive]);
+        assert.deepEqual(
+          await store.markets.getMarket(exchange, 'BTC/USDT'),
+          { ...inactive, addedAtMs: bitcoin.addedAtMs },
+          'updated, keeping the first added time',
+        );
+
+        assert.equal(await store.markets.removeMarket(exchange, 'BTC/USDT'), true);
+        assert.equal(await store.markets.removeMarket(exchange, 'BTC/USDT'), false);
+        assert.equal(await store.markets.getMarket(exchange, 'BTC/USDT'), null);
+        assert.deepEqual(await store.markets.listMarkets({ exchange }), [ether]);
+      });
+
+      test('a bad market is rejected and nothing of its batch is stored', async () => {
+        const exchange = uniqueExchange();
+        await assert.rejects(
+          store.markets.upsertMarkets([
+            market(exchange, 'BTC/USDT'),
+            market(exchange, 'ETH/USDT', { type: 'spaceship' as Market['type'] }),
+          ]),
+          /type "spaceship"/,
+        );
+        await assert.rejects(
+          store.markets.upsertMarkets([market(exchange, 'BTC/USDT', { base: '' })]),
+          /base/,
+        );
+        assert.deepEqual(await store.markets.listMarkets({ exchange }), []);
+      });
+    });
+
+    describe('trades', () => {
+      const trade = (exchange: string, tradeId: string, timestampMs: number, price = 100): Trade => ({
+        exchange,
+        symbol: 'BTC/USDT',
+        tradeId,
+        timestampMs,
+        price,
+        amount: 0.25,
+        side: 'buy',
+      });
+
+      test('a trade is stored once however often it arrives', async () => {
+        const exchange = uniqueExchange();
+        const trades = [
+          trade(exchange, 't2', START_MS + 2000),
+          trade(exchange, 't1', START_MS + 1000),
+          { ...trade(exchange, 't3', START_MS + 2000), side: null, price: 100.5 },
+        ];
+        assert.equal(await store.trades.insertTrades([...trades, trades[0]!]), 3);
+        assert.equal(await store.trades.insertTrades(trades), 0);
+        assert.equal(
+          await store.trades.insertTrades([trade(exchange, 't4', START_MS + 3000), trades[1]!]),
+          1,
+        );
+        const listed = await store.trades.listTrades(exchange, 'BTC/USDT', {
+          startMs: START_MS,
+          endMs: START_MS + 3000,
+        });
+        assert.deepEqual(listed, [trades[1], trades[0], trades[2]]);
+        assert.deepEqual(
+          await store.trades.listTrades(
+            exchange,
+            'BTC/USDT',
+            { startMs: START_MS, endMs: START_MS + MINUTE_MS },
+            1,
+          ),
+          [trades[1]],
+        );
+      });
+
+      test('a bad trade rejects its batch', async () => {
+        const exchange = uniqueExchange();
+        for (const bad of [
+          { ...trade(exchange, 'b', START_MS), price: 0 },
+          { ...trade(exchange, 'b', START_MS), amount: Number.NaN },
+          { ...trade(exchange, 'b', START_MS), tradeId: '' },
+          { ...trade(exchange, 'b', START_MS), side: 'long' as Trade['side'] },
+        ]) {
+          await assert.rejects(
+            store.trades.insertTrades([trade(exchange, 'a', START_MS), bad]),
+            ValidationError,
+          );
+        }
+        assert.deepEqual(
+          await store.trades.listTrades(exchange, 'BTC/USDT', { startMs: 0, endMs: START_MS + DAY_MS }),
+          [],
+        );
+      });
+    });
+
+    describe('top of book', () => {
+      const sample = (exchange: string, timestampMs: number, bidPrice = 99.5): TopOfBook => ({
+        exchange,
+        symbol: 'BTC/USDT',
+        timestampMs,
+        bidPrice,
+        bidSize: 1.25,
+        askPrice: 100,
+        askSize: 0.5,
+      });
+
+      test('samples are stored once and the latest is returned', async () => {
+        const exchange = uniqueExchange();
+        assert.equal(await store.topOfBook.latest(exchange, 'BTC/USDT'), null);
+        const samples = [sample(exchange, START_MS + MINUTE_MS, 99.75), sample(exchange, START_MS)];
+        assert.equal(await store.topOfBook.insertSamples([...samples, samples[1]!]), 2);
+        assert.equal(await store.topOfBook.insertSamples(samples), 0);
+        assert.deepEqual(await store.topOfBook.latest(exchange, 'BTC/USDT'), samples[0]);
+      });
+
+      test('a crossed or broken book is rejected', async () => {
+        const exchange = uniqueExchange();
+        await assert.rejects(store.topOfBook.insertSamples([sample(exchange, START_MS, 101)]), /above ask/);
+        await assert.rejects(
+          store.topOfBook.insertSamples([{ ...sample(exchange, START_MS), askSize: -1 }]),
+          ValidationError,
+        );
+        assert.equal(await store.topOfBook.latest(exchange, 'BTC/USDT'), null);
+      });
+    });
+
+    describe('coverage ledger', () => {
+      test('a fetch records complete and empty minutes, and missing fills the rest', async () => {
+        const series = seriesOf(uniqueExchange());
+        const at = (minute: number) => START_MS + minute * MINUTE_MS;
+        await store.coverage.markFetched(series, { startMs: at(10), endMs: at(20) }, [
+          at(10),
+          at(11),
+          at(12),
+          at(15),
+          at(16),
+        ]);
+        assert.deepEqual(await store.coverage.listCoverage(series), [
+          { startMs: at(10), endMs: at(13), state: 'complete' },
+          { startMs: at(13), endMs: at(15), state: 'empty' },
+          { startMs: at(15), endMs: at(17), state: 'complete' },
+          { startMs: at(17), endMs: at(20), state: 'empty' },
+        ]);
+        await store.coverage.markFetched(series, { startMs: at(30), endMs: at(32) }, [at(30), at(31)]);
+        const window = { startMs: at(0), endMs: at(40) };
+        assert.deepEqual(await store.coverage.listCoverage(series, window), [
+          { startMs: at(0), endMs: at(10), state: 'missing' },
+          { startMs: at(10), endMs: at(13), state: 'complete' },
+          { startMs: at(13), endMs: at(15), state: 'empty' },
+          { startMs: at(15), endMs: at(17), state: 'complete' },
+          { startMs: at(17), endMs: at(20), state: 'empty' },
+          { startMs: at(20), endMs: at(30), state: 'missing' },
+          { startMs: at(30), endMs: at(32), state: 'complete' },
+          { startMs: at(32), endMs: at(40), state: 'missing' },
+        ]);
+        assert.deepEqual(await store.coverage.listCoverage(series, { startMs: at(12), endMs: at(16) }), [
+          { startMs: at(12), endMs: at(13), state: 'complete' },
+          { startMs: at(13), endMs: at(15), state: 'empty' },
+          { startMs: at(15), endMs: at(16), state: 'complete' },
+        ]);
+        assert.deepEqual(await store.coverage.missingRanges(series, window), [
+          { startMs: at(0), endMs: at(10) },
+          { startMs: at(20), endMs: at(30) },
+          { startMs: at(32), endMs: at(40) },
+        ]);
+        assert.equal(await store.coverage.knownUntil(series, at(10)), at(20));
+        assert.equal(await store.coverage.knownUntil(series, at(14)), at(20));
+        assert.equal(await store.coverage.knownUntil(series, at(5)), at(5));
+        assert.equal(await store.coverage.knownUntil(series, at(20)), at(20));
+        assert.equal(await store.coverage.knownUntil(series, at(30)), at(32));
+        assert.deepEqual(await store.coverage.listCoverage(seriesOf(series.exchange, '5m'), window), [
+          { ...window, state: 'missing' },
+        ]);
+      });
+
+      test('adjacent fetches merge, so a year of 1m fetched day by day stays a handful of rows', async () => {
+        const series = seriesOf(uniqueExchange());
+        // Every day fetched separately, out of order, each day's first minute having no trades.
+        const days = Array.from({ length: 365 }, (_, day) => day).sort(
+          (left, right) => ((left * 7919) % 365) - ((right * 7919) % 365),
+        );
+        for (const day of days) {
+          const dayStartMs = START_MS + day * DAY_MS;
+          const openTimes = Array.from(
+            { length: 1439 },
+            (_, minute) => dayStartMs + (minute + 1) * MINUTE_MS,
+          );
+          await store.coverage.markFetched(
+            series,
+            { startMs: dayStartMs, endMs: dayStartMs + DAY_MS },
+            openTimes,
+          );
+        }
+        const coverage = await store.coverage.listCoverage(series);
+        assert.equal(coverage.length, 2 * 365, 'one empty minute and one complete stretch per day');
+        assert.equal(await store.coverage.knownUntil(series, START_MS), START_MS + 365 * DAY_MS);
+
+        const completeSeries = seriesOf(uniqueExchange());
+        for (const day of days) {
+          const dayStartMs = START_MS + day * DAY_MS;
+          const openTimes = Array.from({ length: 1440 }, (_, minute) => dayStartMs + minute * MINUTE_MS);
+          await store.coverage.markFetched(
+            completeSeries,
+            { startMs: dayStartMs, endMs: dayStartMs + DAY_MS },
+            openTimes,
+          );
+        }
+        assert.deepEqual(await store.coverage.listCoverage(completeSeries), [
+          { startMs: START_MS, endMs: START_MS + 365 * DAY_MS, state: 'complete' },
+        ]);
+        const [rows] = await database.query<{ count: number }>(
+          'SELECT count(*) AS count FROM coverage_ranges WHERE exchange = $1',
+          [completeSeries.exchange],
+        );
+        assert.equal(rows?.count, 1);
+      });
+
+      test('an empty minute that later gets a candle becomes complete, and complete stays complete', async () => {
+        const series = seriesOf(uniqueExchange());
+        const at = (minute: number) => START_MS + minute * MINUTE_MS;
+        await store.coverage.markFetched(series, { startMs: at(0), endMs: at(10) }, [at(0), at(1), at(2)]);
+        await store.coverage.markFetched(series, { startMs: at(5), endMs: at(6) }, [at(5)]);
+        assert.deepEqual(await store.coverage.listCoverage(series), [
+          { startMs: at(0), endMs: at(3), state: 'complete' },
+          { startMs: at(3), endMs: at(5), state: 'empty' },
+          { startMs: at(5), endMs: at(6), state: 'complete' },
+          { startMs: at(6), endMs: at(10), state: 'empty' },
+        ]);
+        // A refetch that returns fewer candles does not forget candles already stored.
+        await store.coverage.markFetched(series, { startMs: at(0), endMs: at(10) }, []);
+        await store.coverage.markFetched(series, { startMs: at(3), endMs: at(5) }, [at(3), at(4)]);
+        await store.coverage.markFetched(series, { startMs: at(6), endMs: at(12) }, [
+          at(6),
+          at(7),
+          at(8),
+          at(9),
+          at(10),
+        ]);
+        assert.deepEqual(await store.coverage.listCoverage(series), [
+          { startMs: at(0), endMs: at(11), state: 'complete' },
+          { startMs: at(11), endMs: at(12), state: 'empty' },
+        ]);
+      });
+
+      test('bad ledger input is rejected and listSeries names every series', async () => {
+        const series = seriesOf(uniqueExchange(), '5m');
+        const range = { startMs: START_MS, endMs: START_MS + HOUR_MS };
+        await assert.rejects(
+          store.coverage.markFetched(series, { startMs: START_MS + MINUTE_MS, endMs: range.endMs }, []),
+          /grid/,
+        );
+        await assert.rejects(store.coverage.markFetched(series, range, [START_MS + MINUTE_MS]), /grid/);
+        await assert.rejects(store.coverage.markFetched(series, range, [range.endMs]), /outside/);
+        await assert.rejects(
+          store.coverage.markFetched({ ...series, timeframe: '2m' as SeriesKey['timeframe'] }, range, []),
+          ValidationError,
+        );
+        assert.deepEqual(await store.coverage.listCoverage(series), []);
+
+        await store.coverage.markFetched(series, range, [START_MS]);
+        await store.coverage.markFetched(seriesOf(series.exchange, '1m'), range, []);
+        const listed = (await store.coverage.listSeries()).filter((key) => key.exchange === series.exchange);
+        assert.deepEqual(listed, [seriesOf(series.exchange, '1m'), series]);
+      });
+    });
+  });
+}

@@ -1,0 +1,42 @@
+import { SqlCandleRepository } from './candle.repository.ts';
+import { SqlCoverageRepository } from './coverage.repository.ts';
+import { openDatabase, type OpenDatabaseOptions } from './db.ts';
+import { SqlMarketRepository } from './market.repository.ts';
+import { runMigrations } from './migrate.ts';
+import type { Database } from './store.port.ts';
+import { SqlTopOfBookRepository } from './top-of-book.repository.ts';
+import { SqlTradeRepository } from './trade.repository.ts';
+
+/** Every repository over one database. Services receive these, never SQL. */
+export interface Store {
+  readonly db: Database;
+  readonly candles: SqlCandleRepository;
+  readonly markets: SqlMarketRepository;
+  readonly trades: SqlTradeRepository;
+  readonly topOfBook: SqlTopOfBookRepository;
+  readonly coverage: SqlCoverageRepository;
+}
+
+/** Wires the repositories over an open, migrated database. */
+export function createStore(db: Database): Store {
+  return {
+    db,
+    candles: new SqlCandleRepository(db),
+    markets: new SqlMarketRepository(db),
+    trades: new SqlTradeRepository(db),
+    topOfBook: new SqlTopOfBookRepository(db),
+    coverage: new SqlCoverageRepository(db),
+  };
+}
+
+/** Opens the database, applies pending migrations and wires the store; close it with `store.db.close()`. */
+export async function openStore(options: OpenDatabaseOptions = {}): Promise<Store> {
+  const db = await openDatabase(options);
+  try {
+    await runMigrations(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return createStore(db);
+}

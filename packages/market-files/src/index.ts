@@ -1,0 +1,45 @@
+export {
+  findKlineRowProblem,
+  findSequenceIssues,
+  klineRowsEqual,
+  normalizeOpenTime,
+  toKlineColumns,
+  type KlineColumns,
+  type KlineRow,
+  type KlineRowError,
+  type KlineSequenceIssue,
+} from './kline-row.ts';
+export { KlineFileError } from './kline-file-error.ts';
+export { BINANCE_CSV_COLUMNS, parseBinanceCsvText } from './binance-csv.parser.ts';
+export { parseFreqtradeJsonText } from './freqtrade-json.parser.ts';
+export {
+  KLINE_FILE_FORMATS,
+  detectKlineFormat,
+  isGzip,
+  parseKlineBuffer,
+  parseKlineText,
+  readKlineFile,
+  type KlineFileFormat,
+  type KlineFormatOption,
+  type KlineParseResult,
+  type ParseKlineOptions,
+} from './kline-file.ts';
+export {
+  KLINE_TIMEFRAME_MS,
+  KNOWN_QUOTE_CURRENCIES,
+  klineTimeframeMs,
+  parseKlineFileName,
+  splitExchangeSymbol,
+  type KlineFileName,
+} from './kline-file-name.ts';
+export {
+  isOnKlineGrid,
+  mergeKlineRows,
+  scanReplayDirectory,
+  type LoadedReplaySeries,
+  type MergedKlineRows,
+  type ReplayDirectory,
+  type ReplayFile,
+  type ReplayFileReport,
+  type ReplaySeries,
+} from './replay-directory.ts';
