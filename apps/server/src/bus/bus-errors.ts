@@ -1,0 +1,15 @@
+import { RunecastError } from '../domain/errors.ts';
+
+/** The bus was closed; nothing more can be published or subscribed. */
+export class BusClosedError extends RunecastError {
+  constructor(message = 'the bus is closed') {
+    super('bus_closed', message);
+  }
+}
+
+/** The broker could not be reached or refused an operation. */
+export class BusUnavailableError extends RunecastError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('bus_unavailable', message, details);
+  }
+}

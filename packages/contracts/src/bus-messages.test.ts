@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  backfillProgressMessageSchema,
+  candleBatchMessageSchema,
+  ingestFaultMessageSchema,
+  schemaForTopic,
+  sourceStateMessageSchema,
+  topicPrefixOf,
+  topOfBookMessageSchema,
+  tradeBatchMessageSchema,
+  type CandleBatchMessage,
+} from './index.ts';
+
+const minuteMs = 60_000;
+const startMs = Date.UTC(2025, 5, 1);
+
+function candleBatch(): CandleBatchMessage {
+  return {
+    exchange: 'binance',
+    symbol: 'BTC/USDT',
+    timeframe: '1m',
+    source: { label: 'ccxt:binance', simulated: false },
+    candles: [0, 1].map((index) => ({
+      openTimeMs: startMs + index * minuteMs,
+      open: 100,
+      high: 105,
+      low: 99,
+      close: 104,
+      volume: 3.5,
+      quoteVolume: 360,
+      tradeCount: 12,
+      closed: true,
+    })),
+  };
+}
+
+function issuesOf(result: {
+  success: boolean;
+  error?: { issues: { path: PropertyKey[]; message: string }[] };
+}) {
+  assert.equal(result.success, false, 'expected the message to be rejected');
+  return (result.error?.issues ?? []).map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+}
+
+describe('candle batch schema', () => {
+  test('accepts a well-formed batch and rejects each kind of corruption', () => {
+    assert.equal(candleBatchMessageSchema.safeParse(candleBatch()).success, true);
+    const corruptions: [string, (batch: CandleBatchMessage) => void, RegExp][] = [
+      ['NaN price', (batch) => (batch.candles[0]!.open = Number.NaN), /candles\.0\.open/],
+      ['infinite volume', (batch) => (batch.candles[0]!.volume = Infinity), /candles\.0\.volume/],
+      ['negative volume', (batch) => (batch.candles[0]!.volume = -1), /candles\.0\.volume/],
+      ['high below low', (batch) => (batch.candles[0]!.high = 98), /high is below low/],
+      ['close above high', (batch) => (batch.candles[0]!.close = 106), /outside the high-low range/],
+      ['off the grid', (batch) => (batch.candles[1]!.openTimeMs += 1), /not on the 1m grid/],
+      ['out of order', (batch) => batch.candles.reverse(), /strictly increasing/],
+      ['fractional trade count', (batch) => (batch.candles[0]!.tradeCount = 1.5), /tradeCount/],
+      ['empty batch', (batch) => (batch.candles = []), /at least one candle/],
+      ['bad symbol', (batch) => (batch.symbol = 'btcusdt'), /BASE\/QUOTE/],
+      ['unknown timeframe', (batch) => ((batch as { timeframe: string }).timeframe = '7m'), /timeframe/],
+      [
+        'source without simulated flag',
+        (batch) => ((batch as { source: unknown }).source = { label: 'x' }),
+        /source\.simulated/,
+      ],
+    ];
+    for (const [name, corrupt, expected] of corruptions) {
+      const batch = candleBatch();
+      corrupt(batch);
+      const issues = issuesOf(candleBatchMessageSchema.safeParse(batch));
+      assert.match(issues.join('\n'), expected, name);
+    }
+  });
+});
+
+describe('other bus messages', () => {
+  test('trades must be ordered and positive', () => {
+    const trades = {
+      exchange: 'kraken',
+      symbol: 'ETH/USD',
+      source: { label: 'emulator:simulated', simulated: true },
+      trades: [
+        { tradeId: '1', timestampMs: startMs, price: 10, amount: 1, side: 'buy' },
+        { tradeId: '2', timestampMs: startMs + 5, price: 10.5, amount: 0.2, side: null },
+      ],
+    };
+    assert.equal(tradeBatchMessageSchema.safeParse(trades).success, true);
+    const reordered = { ...trades, trades: [...trades.trades].reverse() };
+    assert.match(issuesOf(tradeBatchMessageSchema.safeParse(reordered)).join(), /ordered by time/);
+    const zeroAmount = { ...trades, trades: [{ ...trades.trades[0], amount: 0 }] };
+    assert.match(issuesOf(tradeBatchMessageSchema.safeParse(zeroAmount)).join(), /amount/);
+  });
+
+  test('a crossed book is rejected', () => {
+    const book = {
+      exchange: 'binance',
+      symbol: 'BTC/USDT',
+      timestampMs: startMs,
+      bidPrice: 100,
+      bidSize: 1,
+      askPrice: 100.5,
+      askSize: 2,
+      source: { label: 'ccxt:binance', simulated: false },
+    };
+    assert.equal(topOfBookMessageSchema.safeParse(book).success, true);
+    assert.match(issuesOf(topOfBookMessageSchema.safeParse({ ...book, bidPrice: 101 })).join(), /crossed/);
+  });
+
+  test('backfill progress keeps doneMs within its range', () => {
+    const progress = {
+      series: 'binance:BTC/USDT:1m',
+      fromMs: startMs,
+      toMs: startMs + 100 * minuteMs,
+      doneMs: startMs + 50 * minuteMs,
+      candlesWritten: 50,
+      percent: 50,
+      state: 'running',
+      message: null,
+      atMs: startMs + 1,
+    };
+    assert.equal(backfillProgressMessageSchema.safeParse(progress).success, true);
+    assert.match(
+      issuesOf(backfillProgressMessageSchema.safeParse({ ...progress, doneMs: startMs - 1 })).join(),
+      /between fromMs and toMs/,
+    );
+    assert.match(
+      issuesOf(backfillProgressMessageSchema.safeParse({ ...progress, state: 'paused' })).join(),
+      /state/,
+    );
+    assert.match(
+      issuesOf(backfillProgressMessageSchema.safeParse({ ...progress, series: 'BTC/USDT' })).join(),
+      /exchange:BASE\/QUOTE:timeframe/,
+    );
+  });
+
+  test('faults and source states', () => {
+    const fault = {
+      exchange: 'binance',
+      source: 'live:candles',
+      kind: 'malformed_message',
+      message: 'kline without close price',
+      count: 3,
+      series: 'binance:BTC/USDT:1m',
+      atMs: startMs,
+    };
+    assert.equal(ingestFaultMessageSchema.safeParse(fault).success, true);
+    assert.match(issuesOf(ingestFaultMessageSchema.safeParse({ ...fault, count: 0 })).join(), /count/);
+    assert.match(
+      issuesOf(ingestFaultMessageSchema.safeParse({ ...fault, kind: 'Bad Kind' })).join(),
+      /snake_case/,
+    );
+    const state = {
+      exchange: 'binance',
+      state: 'reconnecting',
+      attempt: 2,
+      reason: 'socket closed',
+      atMs: startMs,
+    };
+    assert.equal(sourceStateMessageSchema.safeParse(state).success, true);
+    assert.equal(sourceStateMessageSchema.safeParse({ ...state, state: 'flapping' }).success, false);
+  });
+});
+
+describe('topic schemas', () => {
+  test('every topic family maps to its schema; unknown topics have none', () => {
+    assert.equal(schemaForTopic('data.candles.binance.BTC-USDT.1m'), candleBatchMessageSchema);
+    assert.equal(schemaForTopic('data.trades.binance.BTC-USDT'), tradeBatchMessageSchema);
+    assert.equal(schemaForTopic('data.book.binance.BTC-USDT'), topOfBookMessageSchema);
+    assert.equal(schemaForTopic('ingest.progress.binance.BTC-USDT.1m'), backfillProgressMessageSchema);
+    assert.equal(schemaForTopic('ingest.faults.binance'), ingestFaultMessageSchema);
+    assert.equal(schemaForTopic('source.state.binance'), sourceStateMessageSchema);
+    assert.equal(schemaForTopic('data.candlesticks.binance'), undefined);
+    assert.equal(schemaForTopic('data.candles'), undefined);
+    assert.equal(topicPrefixOf('source.state.kraken'), 'source.state');
+  });
+});

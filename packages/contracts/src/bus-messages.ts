@@ -1,0 +1,64 @@
+import type { z } from 'zod';
+import { candleBatchMessageSchema, type CandleBatchMessage } from './candle.schema.ts';
+import {
+  backfillProgressMessageSchema,
+  ingestFaultMessageSchema,
+  sourceStateMessageSchema,
+  type BackfillProgressMessage,
+  type IngestFaultMessage,
+  type SourceStateMessage,
+} from './ingest-events.schema.ts';
+import {
+  topOfBookMessageSchema,
+  tradeBatchMessageSchema,
+  type TopOfBookMessage,
+  type TradeBatchMessage,
+} from './market-data.schema.ts';
+
+/**
+ * Bus topic families. A topic is its family prefix followed by dot-separated segments, e.g.
+ * `data.candles.binance.BTC-USDT.1m`.
+ */
+export const busTopicPrefixes = {
+  candles: 'data.candles',
+  trades: 'data.trades',
+  book: 'data.book',
+  backfillProgress: 'ingest.progress',
+  ingestFaults: 'ingest.faults',
+  sourceState: 'source.state',
+} as const;
+export type BusTopicPrefix = (typeof busTopicPrefixes)[keyof typeof busTopicPrefixes];
+
+/** The payload schema of every topic family, keyed by topic prefix. */
+export const topicSchemas = {
+  'data.candles': candleBatchMessageSchema,
+  'data.trades': tradeBatchMessageSchema,
+  'data.book': topOfBookMessageSchema,
+  'ingest.progress': backfillProgressMessageSchema,
+  'ingest.faults': ingestFaultMessageSchema,
+  'source.state': sourceStateMessageSchema,
+} as const satisfies Record<BusTopicPrefix, z.ZodType>;
+
+/** Payload type per topic prefix. */
+export interface BusPayloads {
+  'data.candles': CandleBatchMessage;
+  'data.trades': TradeBatchMessage;
+  'data.book': TopOfBookMessage;
+  'ingest.progress': BackfillProgressMessage;
+  'ingest.faults': IngestFaultMessage;
+  'source.state': SourceStateMessage;
+}
+export type BusPayload = BusPayloads[BusTopicPrefix];
+
+const prefixes = Object.keys(topicSchemas) as BusTopicPrefix[];
+
+/** The prefix of the family `topic` belongs to, or undefined for a topic of no known family. */
+export function topicPrefixOf(topic: string): BusTopicPrefix | undefined {
+  return prefixes.find((prefix) => topic.startsWith(`${prefix}.`));
+}
+
+/** The payload schema for a concrete topic, or undefined when no family matches it. */
+export function schemaForTopic(topic: string): z.ZodType<BusPayload> | undefined {
+  const prefix = topicPrefixOf(topic);
+  return prefix === undefined ? undefined : topicSchemas[prefix];
+}

@@ -1,0 +1,5 @@
+export * from './common.schema.ts';
+export * from './candle.schema.ts';
+export * from './market-data.schema.ts';
+export * from './ingest-events.schema.ts';
+export * from './bus-messages.ts';
