@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { registerCoverageCommand } from './coverage.command.ts';
+import { registerEmulatorCommand } from './emulator.command.ts';
 import { registerExportCommand } from './export.command.ts';
 import { registerImportCommand } from './import.command.ts';
 import { registerMarketsCommand } from './markets.command.ts';
 
 /** Adds every runecast command to the program. */
 export function registerCommands(program: Command): void {
+  registerEmulatorCommand(program);
   registerImportCommand(program);
   registerExportCommand(program);
   registerCoverageCommand(program);

@@ -1,0 +1,29 @@
+import type { FaultInjector } from './faults/fault-injector.ts';
+import type { MarketClock } from './market-clock.ts';
+import type { MarketUniverse } from './market/market-universe.ts';
+import type { SymbolMarket } from './market/symbol-market.ts';
+
+/** What the exchange front-ends (REST routes, stream sessions) share. */
+export interface EmulatorContext {
+  universe: MarketUniverse;
+  clock: MarketClock;
+  faults: FaultInjector;
+  /** Loads a market's data on first use and grows simulated data up to now. */
+  ready(market: SymbolMarket): Promise<void>;
+}
+
+export function createEmulatorContext(
+  universe: MarketUniverse,
+  clock: MarketClock,
+  faults: FaultInjector,
+): EmulatorContext {
+  return {
+    universe,
+    clock,
+    faults,
+    async ready(market) {
+      await market.ensureLoaded();
+      market.prepare(clock.nowMs());
+    },
+  };
+}
