@@ -1,0 +1,338 @@
+import { ATR, EMA, MACD, PercentB, RSI, getStandardDeviation, getZScore } from 'trading-signals';
+import type { Candle } from '../domain/candle.ts';
+import { ValidationError } from '../domain/errors.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
+import { alignCandlesToGrid, alignClosesAsOf, type CandleGrid } from './candle-grid.ts';
+
+/** Window lengths of the features, in candles of the series (not minutes). */
+export interface FeatureSettings {
+  /** Lags of the one-step log return: lag 1 is the return of the candle before the latest. */
+  returnLags: readonly number[];
+  /** Log returns over several candles (momentum), also used for cross-asset returns. */
+  momentumWindows: readonly number[];
+  /** Rolling standard deviation of one-step log returns. */
+  volatilityWindows: readonly number[];
+  rsiPeriod: number;
+  macdFastPeriod: number;
+  macdSlowPeriod: number;
+  macdSignalPeriod: number;
+  bollingerPeriod: number;
+  bollingerDeviations: number;
+  atrPeriod: number;
+  volumeWindow: number;
+}
+
+export const DEFAULT_FEATURE_SETTINGS: Readonly<FeatureSettings> = Object.freeze({
+  returnLags: [1, 2, 3, 4, 5],
+  momentumWindows: [4, 24],
+  volatilityWindows: [24, 168],
+  rsiPeriod: 14,
+  macdFastPeriod: 12,
+  macdSlowPeriod: 26,
+  macdSignalPeriod: 9,
+  bollingerPeriod: 20,
+  bollingerDeviations: 2,
+  atrPeriod: 14,
+  volumeWindow: 24,
+});
+
+export interface BuildFeatureMatrixInput {
+  /** Candles of the series to forecast, ascending; trailing open candles are ignored. */
+  candles: readonly Candle[];
+  /** Other tracked markets by a key of the caller's choice (e.g. a series key); joined as of each close. */
+  crossAssets?: Readonly<Record<string, readonly Candle[]>>;
+  /** Columns to keep, in this order; defaults to every available feature. */
+  featureNames?: readonly string[];
+  settings?: Partial<FeatureSettings>;
+}
+
+/**
+ * One row per candle of the series' grid. Row i is what is known when candle i closes: it is built
+ * only from candles (of this series and of the cross assets) closed at or before that moment, so
+ * the same rows serve training, backtests and live prediction.
+ */
+export interface FeatureMatrix {
+  timeframe: Timeframe;
+  timeframeMs: number;
+  featureNames: string[];
+  /** rows[i][j] is feature j at candle i; NaN while a feature's window is still filling. */
+  rows: Float64Array[];
+  openTimesMs: Float64Array;
+  closes: Float64Array;
+  /** 1 for a candle the exchange reported, 0 for a filled gap (no target is taken from those). */
+  observed: Uint8Array;
+}
+
+const TWO_PI = 2 * Math.PI;
+const MINUTES_PER_DAY = 1440;
+const DAY_MS = 86_400_000;
+
+function checkWindows(name: string, values: readonly number[], minimum: number): void {
+  for (const value of values) {
+    if (!Number.isSafeInteger(value) || value < minimum) {
+      throw new ValidationError(`feature setting ${name}: ${value} must be an integer >= ${minimum}`);
+    }
+  }
+}
+
+function resolveSettings(overrides: Partial<FeatureSettings> | undefined): FeatureSettings {
+  const settings: FeatureSettings = { ...DEFAULT_FEATURE_SETTINGS, ...overrides };
+  checkWindows('returnLags', settings.returnLags, 1);
+  checkWindows('momentumWindows', settings.momentumWindows, 2);
+  checkWindows('volatilityWindows', settings.volatilityWindows, 2);
+  for (const key of [
+    'rsiPeriod',
+    'macdFastPeriod',
+    'macdSlowPeriod',
+    'macdSignalPeriod',
+    'bollingerPeriod',
+    'atrPeriod',
+    'volumeWindow',
+  ] as const) {
+    checkWindows(key, [settings[key]], 2);
+  }
+  if (settings.macdFastPeriod >= settings.macdSlowPeriod) {
+    throw new ValidationError('feature setting macdFastPeriod must be below macdSlowPeriod');
+  }
+  if (!(settings.bollingerDeviations > 0)) {
+    throw new ValidationError('feature setting bollingerDeviations must be positive');
+  }
+  return settings;
+}
+
+function nanColumn(length: number): Float64Array {
+  return new Float64Array(length).fill(Number.NaN);
+}
+
+/** log(x[i] / x[i - steps]); NaN where either side is unknown. */
+function logReturnColumn(closes: Float64Array, steps: number): Float64Array {
+  const column = nanColumn(closes.length);
+  for (let index = steps; index < closes.length; index += 1) {
+    column[index] = Math.log(closes[index]! / closes[index - steps]!);
+  }
+  return column;
+}
+
+function laggedColumn(column: Float64Array, lag: number): Float64Array {
+  const lagged = nanColumn(column.length);
+  lagged.set(column.subarray(0, column.length - lag), lag);
+  return lagged;
+}
+
+/** Applies `statistic` to each full trailing window of finite values ending at i. */
+function rollingColumn(
+  values: Float64Array,
+  window: number,
+  statistic: (slice: number[]) => number,
+): Float64Array {
+  const column = nanColumn(values.length);
+  for (let end = window; end <= values.length; end += 1) {
+    const slice = Array.from(values.subarray(end - window, end));
+    if (slice.every(Number.isFinite)) column[end - 1] = statistic(slice);
+  }
+  return column;
+}
+
+function priceIndicatorColumns(grid: CandleGrid, settings: FeatureSettings): Map<string, Float64Array> {
+  const length = grid.close.length;
+  const rsi = new RSI(settings.rsiPeriod);
+  const macd = new MACD(
+    new EMA(settings.macdFastPeriod),
+    new EMA(settings.macdSlowPeriod),
+    new EMA(settings.macdSignalPeriod),
+  );
+  const percentB = new PercentB({
+    interval: settings.bollingerPeriod,
+    deviationMultiplier: settings.bollingerDeviations,
+  });
+  const atr = new ATR(settings.atrPeriod);
+  const columns = {
+    rsi: nanColumn(length),
+    macdLine: nanColumn(length),
+    macdSignal: nanColumn(length),
+    macdHistogram: nanColumn(length),
+    percentB: nanColumn(length),
+    atr: nanColumn(length),
+  };
+  for (let index = 0; index < length; index += 1) {
+    const close = grid.close[index]!;
+    // Each indicator sees candles in order and is read right after candle `index`: no look-ahead.
+    const rsiValue = rsi.add(close);
+    if (rsiValue !== null) columns.rsi[index] = rsiValue / 100;
+    const macdValue = macd.add(close);
+    if (macdValue !== null) {
+      columns.macdLine[index] = macdValue.macd / close;
+      columns.macdSignal[index] = macdValue.signal / close;
+      columns.macdHistogram[index] = macdValue.histogram / close;
+    }
+    const percentBValue = percentB.add(close);
+    if (percentBValue !== null) columns.percentB[index] = percentBValue;
+    const atrValue = atr.add({ high: grid.high[index]!, low: grid.low[index]!, close });
+    if (atrValue !== null) columns.atr[index] = atrValue / close;
+  }
+  return new Map([
+    [`rsi${settings.rsiPeriod}`, columns.rsi],
+    ['macdLine', columns.macdLine],
+    ['macdSignal', columns.macdSignal],
+    ['macdHistogram', columns.macdHistogram],
+    [`bollingerPercentB${settings.bollingerPeriod}`, columns.percentB],
+    [`atr${settings.atrPeriod}OverClose`, columns.atr],
+  ]);
+}
+
+function calendarColumns(grid: CandleGrid): Map<string, Float64Array> {
+  const length = grid.close.length;
+  const timeOfDaySin = new Float64Array(length);
+  const timeOfDayCos = new Float64Array(length);
+  const dayOfWeekSin = new Float64Array(length);
+  const dayOfWeekCos = new Float64Array(length);
+  for (let index = 0; index < length; index += 1) {
+    // The row is known at the candle's close, so the calendar is read at that moment.
+    const knownAtMs = grid.openTimesMs[index]! + grid.timeframeMs;
+    const minuteOfDay = Math.floor((knownAtMs % DAY_MS) / 60_000);
+    const dayFraction = minuteOfDay / MINUTES_PER_DAY;
+    // 1970-01-01 was a Thursday; +3 makes Monday day 0.
+    const dayOfWeek = ((Math.floor(knownAtMs / DAY_MS) + 3) % 7) + dayFraction;
+    timeOfDaySin[index] = Math.sin(TWO_PI * dayFraction);
+    timeOfDayCos[index] = Math.cos(TWO_PI * dayFraction);
+    dayOfWeekSin[index] = Math.sin((TWO_PI * dayOfWeek) / 7);
+    dayOfWeekCos[index] = Math.cos((TWO_PI * dayOfWeek) / 7);
+  }
+  return new Map([
+    ['timeOfDaySin', timeOfDaySin],
+    ['timeOfDayCos', timeOfDayCos],
+    ['dayOfWeekSin', dayOfWeekSin],
+    ['dayOfWeekCos', dayOfWeekCos],
+  ]);
+}
+
+function ownSeriesColumns(grid: CandleGrid, settings: FeatureSettings): Map<string, Float64Array> {
+  const columns = new Map<string, Float64Array>();
+  const oneStepReturns = logReturnColumn(grid.close, 1);
+  columns.set('logReturn1', oneStepReturns);
+  for (const lag of settings.returnLags)
+    columns.set(`logReturn1Lag${lag}`, laggedColumn(oneStepReturns, lag));
+  for (const window of settings.momentumWindows)
+    columns.set(`logReturn${window}`, logReturnColumn(grid.close, window));
+  for (const window of settings.volatilityWindows) {
+    columns.set(
+      `volatility${window}`,
+      rollingColumn(oneStepReturns, window, (slice) => getStandardDeviation(slice)),
+    );
+  }
+  for (const [name, column] of priceIndicatorColumns(grid, settings)) columns.set(name, column);
+  const logVolumes = grid.volume.map((volume) => Math.log1p(volume));
+  columns.set(
+    `volumeZScore${settings.volumeWindow}`,
+    rollingColumn(logVolumes, settings.volumeWindow, (slice) => {
+      // A window without variance (e.g. a long outage filled with zero volume) has no z-score; 0 says "ordinary".
+      try {
+        return getZScore(slice);
+      } catch {
+        return 0;
+      }
+    }),
+  );
+  const rangeOverClose = new Float64Array(grid.close.length);
+  for (let index = 0; index < rangeOverClose.length; index += 1) {
+    rangeOverClose[index] = (grid.high[index]! - grid.low[index]!) / grid.close[index]!;
+  }
+  columns.set('rangeOverClose', rangeOverClose);
+  for (const [name, column] of calendarColumns(grid)) columns.set(name, column);
+  return columns;
+}
+
+function crossAssetColumns(
+  grid: CandleGrid,
+  key: string,
+  other: CandleGrid,
+  settings: FeatureSettings,
+): Map<string, Float64Array> {
+  const closes = alignClosesAsOf(grid, other);
+  const columns = new Map<string, Float64Array>();
+  columns.set(crossAssetFeatureName(key, 'logReturn1'), logReturnColumn(closes, 1));
+  for (const window of settings.momentumWindows) {
+    columns.set(crossAssetFeatureName(key, `logReturn${window}`), logReturnColumn(closes, window));
+  }
+  return columns;
+}
+
+/** Name of a cross-asset feature column: `cross.<key>.<feature>`. */
+export function crossAssetFeatureName(key: string, feature: string): string {
+  return `cross.${key}.${feature}`;
+}
+
+/** Every feature name `buildFeatureMatrix` can produce for these settings and cross assets, in order. */
+export function listFeatureNames(
+  crossAssetKeys: readonly string[] = [],
+  settingsOverrides?: Partial<FeatureSettings>,
+): string[] {
+  const settings = resolveSettings(settingsOverrides);
+  const names = [
+    'logReturn1',
+    ...settings.returnLags.map((lag) => `logReturn1Lag${lag}`),
+    ...settings.momentumWindows.map((window) => `logReturn${window}`),
+    ...settings.volatilityWindows.map((window) => `volatility${window}`),
+    `rsi${settings.rsiPeriod}`,
+    'macdLine',
+    'macdSignal',
+    'macdHistogram',
+    `bollingerPercentB${settings.bollingerPeriod}`,
+    `atr${settings.atrPeriod}OverClose`,
+    `volumeZScore${settings.volumeWindow}`,
+    'rangeOverClose',
+    'timeOfDaySin',
+    'timeOfDayCos',
+    'dayOfWeekSin',
+    'dayOfWeekCos',
+  ];
+  for (const key of crossAssetKeys) {
+    names.push(crossAssetFeatureName(key, 'logReturn1'));
+    for (const window of settings.momentumWindows)
+      names.push(crossAssetFeatureName(key, `logReturn${window}`));
+  }
+  return names;
+}
+
+/** Builds the point-in-time feature matrix of a series (see `FeatureMatrix`). */
+export function buildFeatureMatrix(input: BuildFeatureMatrixInput): FeatureMatrix {
+  const settings = resolveSettings(input.settings);
+  const grid = alignCandlesToGrid(input.candles, 'series candles');
+  const crossAssets = Object.entries(input.crossAssets ?? {});
+  const available = listFeatureNames(
+    crossAssets.map(([key]) => key),
+    settings,
+  );
+  const selected = input.featureNames ? [...input.featureNames] : available;
+  const unknown = selected.filter((name) => !available.includes(name));
+  if (unknown.length > 0) {
+    throw new ValidationError(`unknown feature(s) ${unknown.join(', ')}; available: ${available.join(', ')}`);
+  }
+  if (new Set(selected).size !== selected.length) throw new ValidationError('feature names must not repeat');
+
+  const columns = ownSeriesColumns(grid, settings);
+  for (const [key, candles] of crossAssets) {
+    if (!selected.some((name) => name.startsWith(crossAssetFeatureName(key, '')))) continue;
+    if (candles.length === 0) throw new ValidationError(`cross asset ${key}: no candles`);
+    const other = alignCandlesToGrid(candles, `cross asset ${key}`);
+    for (const [name, column] of crossAssetColumns(grid, key, other, settings)) columns.set(name, column);
+  }
+
+  const selectedColumns = selected.map((name) => columns.get(name)!);
+  const rows: Float64Array[] = [];
+  for (let index = 0; index < grid.close.length; index += 1) {
+    const row = new Float64Array(selectedColumns.length);
+    for (let feature = 0; feature < selectedColumns.length; feature += 1)
+      row[feature] = selectedColumns[feature]![index]!;
+    rows.push(row);
+  }
+  return {
+    timeframe: grid.timeframe,
+    timeframeMs: grid.timeframeMs,
+    featureNames: selected,
+    rows,
+    openTimesMs: grid.openTimesMs,
+    closes: grid.close,
+    observed: grid.observed,
+  };
+}

@@ -1,0 +1,114 @@
+import { ValidationError } from '../domain/errors.ts';
+import type { FeatureMatrix } from '../features/feature-matrix.ts';
+import { targetLogReturn, type TrainingWindow } from './training-window.ts';
+
+const columnCache = new WeakMap<FeatureMatrix, Map<string, Int32Array>>();
+
+/** Column positions of `names` in the matrix; throws naming any feature the matrix lacks. */
+export function resolveFeatureColumns(matrix: FeatureMatrix, names: readonly string[]): Int32Array {
+  let perMatrix = columnCache.get(matrix);
+  if (!perMatrix) {
+    perMatrix = new Map();
+    columnCache.set(matrix, perMatrix);
+  }
+  const key = names.join('\u0000');
+  const cached = perMatrix.get(key);
+  if (cached) return cached;
+  const missing = names.filter((name) => !matrix.featureNames.includes(name));
+  if (missing.length > 0) {
+    throw new ValidationError(`the feature matrix lacks feature(s) the model needs: ${missing.join(', ')}`);
+  }
+  const columns = Int32Array.from(names, (name) => matrix.featureNames.indexOf(name));
+  perMatrix.set(key, columns);
+  return columns;
+}
+
+/** The model's features at one row, in the model's order. */
+export function readFeatures(matrix: FeatureMatrix, rowIndex: number, columns: Int32Array): Float64Array {
+  const row = matrix.rows[rowIndex]!;
+  const out = new Float64Array(columns.length);
+  for (let feature = 0; feature < columns.length; feature += 1) out[feature] = row[columns[feature]!]!;
+  return out;
+}
+
+export function firstMissingFeature(features: Float64Array, names: readonly string[]): string | null {
+  for (let feature = 0; feature < features.length; feature += 1) {
+    if (!Number.isFinite(features[feature])) return names[feature]!;
+  }
+  return null;
+}
+
+export interface TrainingSet {
+  features: Float64Array[];
+  targets: Float64Array;
+}
+
+/** Training rows whose features are all known and whose target is observed, oldest first. */
+export function collectTrainingSet(window: TrainingWindow, columns: Int32Array): TrainingSet {
+  const features: Float64Array[] = [];
+  const targets: number[] = [];
+  for (let origin = window.firstOrigin; origin <= window.lastOrigin; origin += 1) {
+    const target = targetLogReturn(window.matrix, origin, window.horizonSteps);
+    if (Number.isNaN(target)) continue;
+    const row = readFeatures(window.matrix, origin, columns);
+    if (!row.every(Number.isFinite)) continue;
+    features.push(row);
+    targets.push(target);
+  }
+  return { features, targets: Float64Array.from(targets) };
+}
+
+/** Feature names a model trains on: its `featureNames` parameter, or every column of the matrix. */
+export function chooseFeatureNames(
+  matrix: FeatureMatrix,
+  requested: readonly string[] | undefined,
+): string[] {
+  const names = requested && requested.length > 0 ? [...requested] : [...matrix.featureNames];
+  if (names.length === 0) throw new ValidationError('the feature matrix has no features');
+  resolveFeatureColumns(matrix, names);
+  return names;
+}
+
+/** Mean and standard deviation per column, so features (and targets) enter models on one scale. */
+export class StandardScaler {
+  constructor(
+    readonly means: Float64Array,
+    readonly deviations: Float64Array,
+  ) {}
+
+  static fit(rows: readonly Float64Array[]): StandardScaler {
+    const width = rows[0]?.length ?? 0;
+    const means = new Float64Array(width);
+    const deviations = new Float64Array(width);
+    for (const row of rows) for (let column = 0; column < width; column += 1) means[column]! += row[column]!;
+    for (let column = 0; column < width; column += 1) means[column]! /= rows.length;
+    for (const row of rows) {
+      for (let column = 0; column < width; column += 1)
+        deviations[column]! += (row[column]! - means[column]!) ** 2;
+    }
+    for (let column = 0; column < width; column += 1) {
+      const deviation = Math.sqrt(deviations[column]! / rows.length);
+      // A constant column carries no information; scale 1 keeps it at zero instead of dividing by zero.
+      deviations[column] = deviation > 1e-12 ? deviation : 1;
+    }
+    return new StandardScaler(means, deviations);
+  }
+
+  transform(row: Float64Array): Float64Array {
+    const out = new Float64Array(row.length);
+    for (let column = 0; column < row.length; column += 1) {
+      out[column] = (row[column]! - this.means[column]!) / this.deviations[column]!;
+    }
+    return out;
+  }
+
+  toJSON(): { means: number[]; deviations: number[] } {
+    return { means: Array.from(this.means), deviations: Array.from(this.deviations) };
+  }
+
+  static fromJSON(value: { means: number[]; deviations: number[] }): StandardScaler {
+    if (value.means.length !== value.deviations.length)
+      throw new ValidationError('scaler means and deviations differ in length');
+    return new StandardScaler(Float64Array.from(value.means), Float64Array.from(value.deviations));
+  }
+}

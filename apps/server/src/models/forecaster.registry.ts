@@ -1,0 +1,124 @@
+import { ValidationError } from '../domain/errors.ts';
+import type { Timeframe } from '../domain/timeframe.ts';
+import { arimaForecasterDefinition } from './arima.forecaster.ts';
+import type { BaseForecaster } from './base.forecaster.ts';
+import { driftForecasterDefinition } from './drift.forecaster.ts';
+import { decodeArtifact } from './forecaster-artifact.ts';
+import type { ForecasterDefinition } from './forecaster-definition.ts';
+import type { Forecaster } from './forecaster.port.ts';
+import { naiveForecasterDefinition } from './naive.forecaster.ts';
+import { randomForestForecasterDefinition } from './random-forest.forecaster.ts';
+import { ridgeForecasterDefinition } from './ridge.forecaster.ts';
+import { seasonalNaiveForecasterDefinition } from './seasonal-naive.forecaster.ts';
+import { svrForecasterDefinition } from './svr.forecaster.ts';
+
+// Definitions differ in their parameter types; the registry only passes validated params through.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDefinition = ForecasterDefinition<any>;
+
+const definitions = new Map<string, AnyDefinition>();
+
+/** Adds a model type; its id must be new. */
+export function registerForecaster(definition: AnyDefinition): void {
+  if (!/^[a-z][a-z0-9-]*$/.test(definition.modelType)) {
+    throw new ValidationError(
+      `model type "${definition.modelType}" must be lower-case letters, digits and dashes`,
+    );
+  }
+  if (definitions.has(definition.modelType)) {
+    throw new ValidationError(`model type "${definition.modelType}" is already registered`);
+  }
+  definitions.set(definition.modelType, definition);
+}
+
+for (const definition of [
+  naiveForecasterDefinition,
+  driftForecasterDefinition,
+  seasonalNaiveForecasterDefinition,
+  arimaForecasterDefinition,
+  ridgeForecasterDefinition,
+  randomForestForecasterDefinition,
+  svrForecasterDefinition,
+]) {
+  registerForecaster(definition);
+}
+
+/** Registered model ids in registration order (`naive` first). */
+export function listForecasterTypes(): string[] {
+  return [...definitions.keys()];
+}
+
+export function getForecasterDefinition(modelType: string): AnyDefinition {
+  const definition = definitions.get(modelType);
+  if (!definition) {
+    throw new ValidationError(
+      `unknown model "${modelType}"; known models: ${listForecasterTypes().join(', ')}`,
+      {
+        modelType,
+      },
+    );
+  }
+  return definition;
+}
+
+/** Validates parameters for a model type and fills its defaults. */
+export function parseForecasterParams(
+  modelType: string,
+  raw: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const definition = getForecasterDefinition(modelType);
+  const result = definition.paramsSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'params'}: ${issue.message}`,
+    );
+    throw new ValidationError(`${modelType} parameters are invalid: ${problems.join('; ')}`, { modelType });
+  }
+  return result.data as Record<string, unknown>;
+}
+
+export interface CreateForecasterOptions {
+  timeframe: Timeframe;
+  horizonMinutes: number;
+  params?: Record<string, unknown>;
+  /** Most recent out-of-sample errors kept for the intervals (default 1000). */
+  calibrationWindowSize?: number;
+}
+
+/** A new, unfitted forecaster; throws a ValidationError for an unknown model, bad params or a bad horizon. */
+export function createForecaster(
+  modelType: string,
+  options: CreateForecasterOptions,
+): BaseForecaster<Record<string, unknown>> {
+  const definition = getForecasterDefinition(modelType);
+  const params = parseForecasterParams(modelType, options.params);
+  return definition.create(
+    {
+      timeframe: options.timeframe,
+      horizonMinutes: options.horizonMinutes,
+      calibrationWindowSize: options.calibrationWindowSize,
+    },
+    params,
+  );
+}
+
+/** Rebuilds a fitted forecaster from `serialize()` bytes; it predicts exactly what the original did. */
+export async function deserializeForecaster(bytes: Uint8Array): Promise<Forecaster> {
+  const artifact = decodeArtifact(bytes);
+  const forecaster = createForecaster(artifact.modelType, {
+    timeframe: artifact.timeframe,
+    horizonMinutes: artifact.horizonMinutes,
+    params: artifact.params,
+    calibrationWindowSize: artifact.calibration.windowSize,
+  });
+  try {
+    await forecaster.restore(artifact);
+  } catch (error) {
+    forecaster.dispose();
+    if (error instanceof ValidationError) throw error;
+    throw new ValidationError(
+      `${artifact.modelType} artifact could not be restored: ${(error as Error).message}`,
+    );
+  }
+  return forecaster;
+}
