@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { openDatabase } from '../src/store/db.ts';
-import { runMigrations } from '../src/store/migrate.ts';
+import { readMigrationFiles, runMigrations } from '../src/store/migrate.ts';
 import { runStoreContract } from '../src/store/store.contract.ts';
 import type { Database } from '../src/store/store.port.ts';
 import { createTestPostgresDatabase } from './support/postgres.ts';
@@ -21,7 +21,10 @@ async function freshDatabaseUrl(): Promise<string> {
 runStoreContract('PostgreSQL', async () => {
   const database = await openDatabase({ url: await freshDatabaseUrl() });
   assert.equal(database.engine, 'postgres');
-  assert.deepEqual(await runMigrations(database), ['0001_market_data.sql']);
+  assert.deepEqual(
+    await runMigrations(database),
+    (await readMigrationFiles()).map((file) => file.name),
+  );
   return database;
 });
 
@@ -31,11 +34,12 @@ test('processes migrating one database at the same time apply each migration onc
   try {
     for (let index = 0; index < 4; index += 1) databases.push(await openDatabase({ url }));
     const applied = await Promise.all(databases.map((database) => runMigrations(database)));
-    assert.deepEqual(applied.flat(), ['0001_market_data.sql']);
+    const migrationNames = (await readMigrationFiles()).map((file) => file.name);
+    assert.deepEqual(applied.flat().sort(), migrationNames);
     const [row] = await databases[0]!.query<{ count: number }>(
       'SELECT count(*) AS count FROM schema_migrations',
     );
-    assert.equal(row?.count, 1);
+    assert.equal(row?.count, migrationNames.length);
   } finally {
     await Promise.all(databases.map((database) => database.close()));
   }

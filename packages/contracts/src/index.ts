@@ -3,3 +3,4 @@ export * from './candle.schema.ts';
 export * from './market-data.schema.ts';
 export * from './ingest-events.schema.ts';
 export * from './bus-messages.ts';
+export * from './api/index.ts';

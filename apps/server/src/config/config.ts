@@ -25,6 +25,27 @@ export interface Config {
   offline: boolean;
   emulatorSpeed: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** HTTP API: JWT signing secret; null means a key generated into `home` on first start. */
+  jwtSecret: string | null;
+  /** HTTP API: 32-byte key sealing stored secrets; null means a key generated into `home`. */
+  secretsKey: string | null;
+  /** First admin, created when the store has no users. */
+  adminEmail: string;
+  /** Its password; null means one is generated and printed once. */
+  adminPassword: string | null;
+  /** Whether anyone may sign up (until an admin changes it). */
+  signupEnabled: boolean;
+  /** Browser origins allowed to call the API (CORS); empty allows none but the API's own. */
+  corsOrigins: string[];
+  /** `redis://…` for a shared cache; null for the in-process LRU. */
+  cacheUrl: string | null;
+  accessTokenTtlSeconds: number;
+  /** Requests per minute one IP address may make to the API. */
+  rateLimitPerIp: number;
+  /** Requests per minute one user (all their tokens and keys) may make. */
+  rateLimitPerUser: number;
+  /** Trust X-Forwarded-For from a reverse proxy in front of the API. */
+  trustProxy: boolean;
 }
 
 /** Documentation of each variable: shown in `--help` output and kept in sync with the README. */
@@ -43,7 +64,27 @@ export const ENVIRONMENT_VARIABLES = {
   RUNECAST_OFFLINE: 'true to never contact real exchanges (default false)',
   RUNECAST_EMULATOR_SPEED: 'replay speed of the built-in emulator in offline mode, 1 to 10000 (default 1)',
   RUNECAST_LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent (default info)',
+  RUNECAST_JWT_SECRET:
+    'secret signing API access tokens, 32+ characters (default: generated into $RUNECAST_HOME)',
+  RUNECAST_SECRETS_KEY:
+    'AES-256 key sealing stored secrets, 64 hex or base64 characters (default: generated)',
+  RUNECAST_ADMIN_EMAIL: 'email of the admin created on first start (default admin@runecast.local)',
+  RUNECAST_ADMIN_PASSWORD: "that admin's password (default: generated and printed once)",
+  RUNECAST_SIGNUP: 'true to let anyone sign up, false for admin-created accounts only (default true)',
+  RUNECAST_CORS_ORIGINS: 'browser origins allowed to call the API, comma-separated (default none)',
+  RUNECAST_CACHE_URL: 'redis://… for a shared cache; unset or memory:// for the in-process LRU',
+  RUNECAST_ACCESS_TOKEN_TTL: 'lifetime of API access tokens in seconds, 60 to 86400 (default 900)',
+  RUNECAST_RATE_LIMIT_IP: 'API requests per minute per IP address (default 600)',
+  RUNECAST_RATE_LIMIT_USER: 'API requests per minute per user (default 1200)',
+  RUNECAST_TRUST_PROXY: 'true when a reverse proxy sets X-Forwarded-For (default false)',
 } as const;
+
+/** Variables whose values never appear in error messages. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  'RUNECAST_JWT_SECRET',
+  'RUNECAST_SECRETS_KEY',
+  'RUNECAST_ADMIN_PASSWORD',
+]);
 
 export type EnvironmentVariable = keyof typeof ENVIRONMENT_VARIABLES;
 
@@ -124,6 +165,55 @@ const environmentSchema = z.object({
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
     })
     .default('info'),
+  RUNECAST_JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+  RUNECAST_SECRETS_KEY: z
+    .string()
+    .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/, {
+      error: 'must be 32 bytes as 64 hex characters or base64 (e.g. from `openssl rand -hex 32`)',
+    })
+    .optional(),
+  RUNECAST_ADMIN_EMAIL: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.email({ error: 'must be an email address' }))
+    .default('admin@runecast.local'),
+  RUNECAST_ADMIN_PASSWORD: z
+    .string()
+    .min(10, { error: 'must be at least 10 characters' })
+    .max(256, { error: 'must be at most 256 characters' })
+    .optional(),
+  RUNECAST_SIGNUP: booleanText.default(true),
+  RUNECAST_CORS_ORIGINS: z
+    .string()
+    .transform((value, context) => {
+      const origins = value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
+      for (const origin of origins) {
+        let parsed: URL | null = null;
+        try {
+          parsed = new URL(origin);
+        } catch {
+          parsed = null;
+        }
+        if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+          context.addIssue({
+            code: 'custom',
+            message: `"${origin}" is not an origin like https://dashboard.example.com (scheme, host, optional port)`,
+          });
+          return z.NEVER;
+        }
+      }
+      return origins;
+    })
+    .default([]),
+  RUNECAST_CACHE_URL: urlWithScheme(['redis:', 'rediss:', 'memory:']).optional(),
+  RUNECAST_ACCESS_TOKEN_TTL: integerText(60, 86_400).default(900),
+  RUNECAST_RATE_LIMIT_IP: integerText(1, 1_000_000).default(600),
+  RUNECAST_RATE_LIMIT_USER: integerText(1, 1_000_000).default(1200),
+  RUNECAST_TRUST_PROXY: booleanText.default(false),
 });
 
 /** Command-line flags that override variables; `flagName` is used in error messages. */
@@ -158,7 +248,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
           ? FLAG_FOR_VARIABLE[variable as EnvironmentVariable]
           : undefined;
       const name = flag ? `${flag} (${variable})` : variable;
-      return `${name}=${JSON.stringify(raw[variable])}: ${issue.message}`;
+      const shown = SECRET_VARIABLES.has(variable) ? '(hidden)' : JSON.stringify(raw[variable]);
+      return `${name}=${shown}: ${issue.message}`;
     });
     throw new ConfigError(problems);
   }
@@ -180,5 +271,16 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     offline: values.RUNECAST_OFFLINE,
     emulatorSpeed: values.RUNECAST_EMULATOR_SPEED,
     logLevel: values.RUNECAST_LOG_LEVEL,
+    jwtSecret: values.RUNECAST_JWT_SECRET ?? null,
+    secretsKey: values.RUNECAST_SECRETS_KEY ?? null,
+    adminEmail: values.RUNECAST_ADMIN_EMAIL,
+    adminPassword: values.RUNECAST_ADMIN_PASSWORD ?? null,
+    signupEnabled: values.RUNECAST_SIGNUP,
+    corsOrigins: values.RUNECAST_CORS_ORIGINS,
+    cacheUrl: values.RUNECAST_CACHE_URL?.startsWith('memory:') ? null : (values.RUNECAST_CACHE_URL ?? null),
+    accessTokenTtlSeconds: values.RUNECAST_ACCESS_TOKEN_TTL,
+    rateLimitPerIp: values.RUNECAST_RATE_LIMIT_IP,
+    rateLimitPerUser: values.RUNECAST_RATE_LIMIT_USER,
+    trustProxy: values.RUNECAST_TRUST_PROXY,
   };
 }

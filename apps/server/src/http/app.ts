@@ -1,19 +1,427 @@
-import Fastify, { type FastifyInstance } from 'fastify';
-import { collectHealth, type HealthCheck } from '../runtime/health.ts';
+import fastifyCors from '@fastify/cors';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { apiErrorSchema } from '@runecast/contracts';
+import Fastify, { LogController, type FastifyInstance, type FastifySchema, type RouteOptions } from 'fastify';
+import {
+  createJsonSchemaTransformObject,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { AccountPolicy } from '../auth/account.service.ts';
+import {
+  createAuthServices,
+  resolveAuthKeys,
+  type AuthKeys,
+  type AuthServices,
+} from '../auth/auth-services.ts';
+import type { PasswordHashOptions } from '../auth/password-hasher.ts';
+import type { Bus, Subscription } from '../bus/bus.port.ts';
+import { parseTopic, topicPattern } from '../bus/topics.ts';
+import type { Cache } from '../cache/cache.port.ts';
+import { GenerationalCache } from '../cache/generational.cache.ts';
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { DataMode } from '../runtime/data-mode.ts';
+import type { HealthCheck } from '../runtime/health.ts';
+import { createAuthStore, type AuthStore } from '../store/auth-store.ts';
+import type { Store } from '../store/store.ts';
+import type { ApiApp, ApiContext, RouteModule } from './api-context.ts';
+import { CandleQueryService } from './candle-query.service.ts';
+import { describeError, routeLabel, sendError } from './http-errors.ts';
+import { LiveFeed } from './live-feed.ts';
+import { MarketService, type SourceLookup } from './market.service.ts';
+import { createMetrics, type RunecastMetrics } from './metrics.ts';
+import { installRequestGuard, routeAccess, type RateLimits } from './request-guard.ts';
+import { API_PREFIX, type RegisteredRoute, type RouteAccess } from './route-access.ts';
+import { adminRoutes } from './routes/admin.routes.ts';
+import { apiKeyRoutes } from './routes/api-keys.routes.ts';
+import { authRoutes } from './routes/auth.routes.ts';
+import { candleRoutes } from './routes/candles.routes.ts';
+import { registerHealthRoutes } from './routes/health.routes.ts';
+import { logRoutes } from './routes/logs.routes.ts';
+import { marketRoutes } from './routes/markets.routes.ts';
+import { streamRoutes } from './routes/stream.routes.ts';
 
-export interface HttpAppOptions {
-  healthChecks: readonly HealthCheck[];
-  /** Labels shown in /health so nobody mistakes replayed or simulated data for live data. */
-  dataMode: { mode: 'live' | 'replay' | 'simulated'; description: string };
+export type { ApiApp, ApiContext, RouteModule } from './api-context.ts';
+export type { RegisteredRoute, RouteAccess } from './route-access.ts';
+
+/** Limits of the HTTP server; each has a safe default. */
+export interface HttpLimits extends RateLimits {
+  /** Largest request body accepted (default 64 KiB). */
+  bodyLimitBytes: number;
+  /** How long per-request account state is trusted before asking the store again (default 5 s). */
+  accountStateCacheTtlMs: number;
+  /** Second invalidation of a market's cache after new candles, once ingestion has stored them. */
+  cacheSettleMs: number;
 }
 
-/** The HTTP server. Until the full API lands it serves health only. */
-export function createHttpApp(options: HttpAppOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
-  app.get('/health', async (_request, reply) => {
-    const health = await collectHealth(options.healthChecks);
-    reply.code(health.state === 'down' ? 503 : 200);
-    return { status: health.state, dataMode: options.dataMode, components: health.components };
+/**
+ * Everything the HTTP API needs, made by the composition root. Nothing is read from globals or
+ * the environment.
+ */
+export interface HttpAppDependencies {
+  config: Config;
+  store: Store;
+  bus: Bus;
+  cache: Cache;
+  logger: Logger;
+  /** Where market data comes from (live, replay, simulated); shown by /health and /ready. */
+  dataMode: DataMode;
+  /** Checks beyond store, bus and cache (sources, job queue, scheduler, candle age per series). A check named `store`, `bus` or `cache` replaces the built-in one. */
+  healthChecks?: readonly HealthCheck[];
+  /** Market-data source per exchange id; without it, exchange market lists answer 503. */
+  sources?: SourceLookup | null;
+  /** Registry to serve at /metrics; the rest of the process records into the same one. */
+  metrics?: RunecastMetrics;
+  /** Default: `createAuthStore(store.db)`. */
+  authStore?: AuthStore;
+  /** Default: from config, or generated into `config.home`. */
+  authKeys?: AuthKeys;
+  /** More route modules (forecasts, models, jobs), registered under /api/v1 like the built-in ones. */
+  routes?: readonly RouteModule[];
+  /** Create the first admin when the store has no users (default true). */
+  bootstrapAdmin?: boolean;
+  /** Shows the generated admin password once (default: stderr, never the structured log). */
+  announce?: (text: string) => void;
+  limits?: Partial<HttpLimits>;
+  accountPolicy?: Partial<AccountPolicy>;
+  passwordHashing?: PasswordHashOptions;
+  now?: () => number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered, with the access it needs (filled as routes are added). */
+    registeredRoutes: RegisteredRoute[];
+    /** The services the routes use. */
+    apiContext: ApiContext;
+  }
+}
+
+const BUILT_IN_ROUTES: readonly RouteModule[] = [
+  authRoutes,
+  adminRoutes,
+  apiKeyRoutes,
+  marketRoutes,
+  candleRoutes,
+  streamRoutes,
+  logRoutes,
+];
+
+const DOCS_PREFIX = '/docs';
+
+function defaultLimits(config: Config): HttpLimits {
+  return {
+    perIp: config.rateLimitPerIp,
+    perUser: config.rateLimitPerUser,
+    credentialAttemptsPerIp: 20,
+    windowMs: 60_000,
+    bodyLimitBytes: 64 * 1024,
+    accountStateCacheTtlMs: 5_000,
+    cacheSettleMs: 1_000,
+  };
+}
+
+/** Adds security requirements and the error shape to a route's OpenAPI description. */
+function describeRouteForDocs(routeOptions: RouteOptions, access: RouteAccess): void {
+  const schema = (routeOptions.schema ?? {}) as FastifySchema & {
+    response?: Record<string, unknown>;
+    security?: unknown;
+    hide?: boolean;
+  };
+  if (schema.hide) return;
+  const response = { ...(schema.response ?? {}) };
+  response['4xx'] ??= apiErrorSchema;
+  response['5xx'] ??= apiErrorSchema;
+  const security = access === 'public' ? undefined : [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+  routeOptions.schema = { ...schema, response, ...(security ? { security } : {}) } as FastifySchema;
+}
+
+/**
+ * Builds the HTTP API: Fastify with zod schemas on every route, OpenAPI at /docs/json and
+ * Swagger UI at /docs, authentication and roles, rate limits, security headers, CORS, the one
+ * error shape, health, readiness and Prometheus metrics, and the /api/v1 routes.
+ *
+ * It creates the first admin when the store has no users, and subscribes to the bus to drop
+ * cached candles of a market when new ones arrive. The caller listens (`app.listen`) and
+ * closes (`app.close`, which ends live streams and bus subscriptions but leaves store, bus and
+ * cache to their owner).
+ */
+export async function createHttpApp(dependencies: HttpAppDependencies): Promise<FastifyInstance> {
+  const { config, store, bus, cache } = dependencies;
+  const now = dependencies.now ?? Date.now;
+  const limits: HttpLimits = { ...defaultLimits(config), ...dependencies.limits };
+  const metrics = dependencies.metrics ?? createMetrics();
+  const logger = dependencies.logger.child({ component: 'http' });
+  const authStore = dependencies.authStore ?? createAuthStore(store.db);
+  const authKeys = dependencies.authKeys ?? (await resolveAuthKeys(config));
+  const auth: AuthServices = createAuthServices({
+    authStore,
+    keys: authKeys,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    policy: { signupEnabledByDefault: config.signupEnabled, ...dependencies.accountPolicy },
+    passwordHashing: dependencies.passwordHashing,
+    stateCacheTtlMs: limits.accountStateCacheTtlMs,
+    now,
   });
-  return app;
+
+  const onCacheError = (name: string) => (error: unknown) => {
+    metrics.cache.errors.inc({ cache: name });
+    logger.warn({ err: error, cache: name }, 'cache operation failed; serving as a miss');
+  };
+  const candleCache = new GenerationalCache(cache, {
+    namespace: 'candles',
+    onLookup: (_namespace, hit) =>
+      (hit ? metrics.cache.hits : metrics.cache.misses).inc({ cache: 'candles' }),
+    onError: onCacheError('candles'),
+  });
+  const liveFeed = new LiveFeed(bus, (error) => logger.warn({ err: error }, 'live stream listener failed'));
+  const context: ApiContext = {
+    config,
+    store,
+    authStore,
+    bus,
+    cache,
+    logger,
+    metrics,
+    dataMode: dependencies.dataMode,
+    auth,
+    candles: new CandleQueryService(store, candleCache, now),
+    markets: new MarketService({
+      store,
+      configured: config.markets,
+      sources: dependencies.sources ?? null,
+      cache,
+      onCacheLookup: (hit) =>
+        (hit ? metrics.cache.hits : metrics.cache.misses).inc({ cache: 'exchange-markets' }),
+      now,
+    }),
+    liveFeed,
+    now,
+  };
+
+  const app = Fastify({
+    loggerInstance: logger,
+    // Requests are logged once, on completion, by the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: limits.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    // Over-long path parameters are refused by the router before any handler runs.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Bad URLs and over-long parameters fail in the router, before the error handler exists.
+    frameworkErrors: (error, _request, reply) => {
+      sendError(reply, describeError(error));
+    },
+  }).withTypeProvider<ZodTypeProvider>() as unknown as ApiApp;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('principal', null);
+  app.decorate('apiContext', context);
+  const registeredRoutes: RegisteredRoute[] = [];
+  app.decorate('registeredRoutes', registeredRoutes);
+
+  app.addHook('onRoute', (routeOptions) => {
+    const url = routeOptions.url ?? routeOptions.path;
+    const isApiRoute = url.startsWith('/api/');
+    const declared = routeOptions.config?.access;
+    if (isApiRoute && declared === undefined) {
+      throw new Error(`API route ${String(routeOptions.method)} ${url} must declare config.access`);
+    }
+    const access: RouteAccess = declared ?? 'public';
+    const methods = Array.isArray(routeOptions.method) ? routeOptions.method : [routeOptions.method];
+    for (const method of methods) registeredRoutes.push({ method: String(method), url, access });
+    if (!url.startsWith(DOCS_PREFIX)) describeRouteForDocs(routeOptions, access);
+  });
+
+  // Set before any plugin: encapsulated plugins keep the handlers they were registered under.
+  app.setErrorHandler((error, request, reply) => {
+    const described = describeError(error);
+    if (described.serverFault) {
+      metrics.http.exceptions.inc({
+        method: request.method,
+        route: routeLabel(request),
+        code: described.body.error.code,
+      });
+      request.log.error({ err: error, route: routeLabel(request), method: request.method }, 'request failed');
+    }
+    return sendError(reply, described);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, {
+      statusCode: 404,
+      body: {
+        error: {
+          code: 'not_found',
+          message: `no route ${request.method} ${request.url.split('?')[0]}`,
+          details: null,
+        },
+      },
+      headers: {},
+      serverFault: false,
+    }),
+  );
+
+  await app.register(fastifyHelmet, {
+    // Swagger UI sets its own content security policy with hashes of its inline parts.
+    contentSecurityPolicy: { directives: { 'frame-ancestors': ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
+  const allowedOrigins = new Set(config.corsOrigins);
+  await app.register(fastifyCors, {
+    origin: (origin, callback) => callback(null, origin !== undefined && allowedOrigins.has(origin)),
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-api-key'],
+    exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining'],
+    maxAge: 600,
+  });
+  await app.register(fastifyRateLimit, {
+    global: false,
+    // A shared counter store that is down must not take the API down with it.
+    skipOnError: true,
+    ...(cache.kind === 'redis' && 'client' in cache
+      ? { redis: (cache as Cache & { client: unknown }).client, nameSpace: 'ratelimit:' }
+      : {}),
+  });
+  installRequestGuard(app, { authenticator: auth.authenticator, limits, metrics });
+  app.addHook('onResponse', async (request, reply) => {
+    const labels = {
+      method: request.method,
+      route: routeLabel(request),
+      status_code: String(reply.statusCode),
+    };
+    metrics.http.requests.inc(labels);
+    metrics.http.duration.observe(labels, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 500) request.log.warn({ labels }, 'request answered with a server error');
+    else request.log.debug({ ...labels, durationMs: reply.elapsedTime }, 'request');
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Runecast API',
+        version: '1.0.0',
+        description:
+          'Crypto market data and forecasts. Log in with POST /api/v1/auth/login and send the access token as `Authorization: Bearer <token>`, or send an API key the same way (or as `X-API-Key`). Every error answers `{ "error": { "code", "message", "details" } }`.',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT or API key' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+    // Shared schemas (registered with an id) in the same OpenAPI 3.0 dialect as the routes.
+    transformObject: createJsonSchemaTransformObject({ zodToJsonConfig: { target: 'openapi-3.0' } }),
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX, staticCSP: true });
+
+  const builtInChecks: HealthCheck[] = [
+    {
+      name: 'store',
+      check: async () => {
+        await store.db.query('SELECT 1');
+        return { state: 'ok', reason: null, details: { engine: store.db.engine } };
+      },
+    },
+    {
+      name: 'bus',
+      check: async () => {
+        const status = bus.status();
+        return { state: status.state, reason: status.reason, details: { kind: bus.kind } };
+      },
+    },
+    {
+      name: 'cache',
+      check: async () => ({ ...(await cache.status()), details: { kind: cache.kind } }),
+    },
+  ];
+  const extraChecks = dependencies.healthChecks ?? [];
+  const replaced = new Set(extraChecks.map((check) => check.name));
+  const checks = [...builtInChecks.filter((check) => !replaced.has(check.name)), ...extraChecks];
+  registerHealthRoutes(app, context, checks);
+
+  await app.register(
+    async (scope) => {
+      for (const module of [...BUILT_IN_ROUTES, ...(dependencies.routes ?? [])]) {
+        await module.register(scope, context);
+      }
+    },
+    { prefix: API_PREFIX },
+  );
+
+  const invalidation = await subscribeCacheInvalidation(bus, context.candles, limits.cacheSettleMs, logger);
+  app.addHook('onClose', async () => {
+    await invalidation.close();
+    await liveFeed.close();
+  });
+
+  if (dependencies.bootstrapAdmin ?? true) {
+    const created = await auth.accounts.bootstrapAdmin({
+      email: config.adminEmail,
+      password: config.adminPassword ?? undefined,
+    });
+    if (created !== null) {
+      logger.info({ email: created.user.email }, 'created the first admin');
+      if (created.generatedPassword !== null) {
+        const announce = dependencies.announce ?? ((text: string) => process.stderr.write(`${text}\n`));
+        announce(
+          `runecast: created admin ${created.user.email} with password ${created.generatedPassword} (shown once; change it after logging in)`,
+        );
+      }
+    }
+  }
+
+  return app as unknown as FastifyInstance;
 }
+
+/**
+ * Drops cached candles of a market when new candles of it arrive, and once more a moment
+ * later: the API may hear of a candle before ingestion has stored it, and an answer cached in
+ * between would otherwise hide it until the next candle.
+ */
+async function subscribeCacheInvalidation(
+  bus: Bus,
+  candles: CandleQueryService,
+  settleMs: number,
+  logger: Logger,
+): Promise<{ close(): Promise<void> }> {
+  const timers = new Set<NodeJS.Timeout>();
+  let subscription: Subscription | null = null;
+  try {
+    subscription = await bus.subscribe(topicPattern('candles'), async (message) => {
+      let market: ReturnType<typeof parseTopic>;
+      try {
+        market = parseTopic(message.topic);
+      } catch {
+        return;
+      }
+      if (market.family !== 'candles') return;
+      const { exchange, symbol } = market;
+      await candles.invalidateMarket(exchange, symbol);
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        void candles.invalidateMarket(exchange, symbol);
+      }, settleMs);
+      timer.unref();
+      timers.add(timer);
+    });
+  } catch (error) {
+    logger.warn({ err: error }, 'cannot follow new candles on the bus; cached candles expire by age only');
+  }
+  return {
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      await subscription?.unsubscribe().catch(() => undefined);
+    },
+  };
+}
+
+export { routeAccess };

@@ -6,14 +6,17 @@ import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { ValidationError } from '../domain/errors.ts';
 import { openDatabase } from './db.ts';
-import { runMigrations } from './migrate.ts';
+import { readMigrationFiles, runMigrations } from './migrate.ts';
 import { openStore } from './store.ts';
 import { runStoreContract } from './store.contract.ts';
 
 runStoreContract('PGlite (in memory)', async () => {
   const database = await openDatabase();
   assert.equal(database.engine, 'pglite');
-  assert.deepEqual(await runMigrations(database), ['0001_market_data.sql']);
+  assert.deepEqual(
+    await runMigrations(database),
+    (await readMigrationFiles()).map((file) => file.name),
+  );
   return database;
 });
 

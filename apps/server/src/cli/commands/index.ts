@@ -4,6 +4,7 @@ import { registerEmulatorCommand } from './emulator.command.ts';
 import { registerExportCommand } from './export.command.ts';
 import { registerImportCommand } from './import.command.ts';
 import { registerMarketsCommand } from './markets.command.ts';
+import { registerUserCommand } from './user.command.ts';
 
 /** Adds every runecast command to the program. */
 export function registerCommands(program: Command): void {
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerExportCommand(program);
   registerCoverageCommand(program);
   registerMarketsCommand(program);
+  registerUserCommand(program);
 }

@@ -1,0 +1,38 @@
+import { RunecastError } from '../domain/errors.ts';
+
+/** No credentials, or credentials that are wrong, expired or revoked. HTTP 401. */
+export class AuthenticationError extends RunecastError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('unauthorized', message, details);
+  }
+}
+
+/** Known caller, not allowed to do this. HTTP 403. */
+export class PermissionError extends RunecastError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('forbidden', message, details);
+  }
+}
+
+/** The request clashes with what exists (a taken email, the last admin). HTTP 409. */
+export class ConflictError extends RunecastError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('conflict', message, details);
+  }
+}
+
+/** Well-formed input that cannot be carried out (an expiry in the past). HTTP 422. */
+export class UnprocessableError extends RunecastError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('unprocessable', message, details);
+  }
+}
+
+/** Too many failed log-ins: the account refuses log-ins for a while. HTTP 429. */
+export class AccountLockedError extends RunecastError {
+  constructor(readonly retryAfterMs: number) {
+    super('account_locked', 'too many failed log-ins; this account is locked for a while', {
+      retryAfterSeconds: Math.ceil(retryAfterMs / 1000),
+    });
+  }
+}

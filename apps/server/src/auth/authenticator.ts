@@ -1,0 +1,141 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { ApiKeyRecord, ApiKeyRepository } from '../store/api-key.repository.ts';
+import type { UserAccessState, UserRepository } from '../store/user.repository.ts';
+import type { AccessTokenService } from './access-token.service.ts';
+import { AuthenticationError } from './auth-errors.ts';
+import type { Principal } from './principal.ts';
+
+/** `rck_<12 lower-case letters/digits>_<43 base64url characters>` */
+const API_KEY_PATTERN = /^rck_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+export const API_KEY_PREFIX = 'rck_';
+
+export interface AuthenticatorOptions {
+  users: UserRepository;
+  apiKeys: ApiKeyRepository;
+  accessTokens: AccessTokenService;
+  /**
+   * How long a user's or key's state is trusted without asking the store. Changes made through
+   * this process take effect at once; other processes see them within this time.
+   */
+  stateCacheTtlMs?: number;
+  /** Least time between two "last used" writes of one API key. */
+  keyUsageWriteIntervalMs?: number;
+  now?: () => number;
+}
+
+export function hashApiKeySecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Splits an API key into id and secret; null when it does not look like one. */
+export function parseApiKey(text: string): { id: string; secret: string } | null {
+  const match = API_KEY_PATTERN.exec(text);
+  return match ? { id: match[1]!, secret: match[2]! } : null;
+}
+
+/**
+ * Turns a bearer credential (access token or API key) into a Principal, or throws
+ * AuthenticationError. The user's role and state come from the store, not from the token,
+ * so a role change, a disabled account or a revoked session takes effect without waiting for
+ * tokens to expire.
+ */
+export class Authenticator {
+  private readonly accessStates: LRUCache<string, { state: UserAccessState | null }>;
+  private readonly keys: LRUCache<string, { key: ApiKeyRecord | null }>;
+  private readonly keyUsageWrittenAtMs = new Map<string, number>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: AuthenticatorOptions) {
+    const ttl = options.stateCacheTtlMs ?? 5_000;
+    this.now = options.now ?? Date.now;
+    this.accessStates = new LRUCache({ max: 10_000, ttl, ttlAutopurge: false });
+    this.keys = new LRUCache({ max: 10_000, ttl, ttlAutopurge: false });
+  }
+
+  async authenticate(credential: string): Promise<Principal> {
+    if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential);
+    const claims = await this.options.accessTokens.verify(credential);
+    const state = await this.accessState(claims.userId, claims.sessionId);
+    if (state === null) throw new AuthenticationError('the account of this token no longer exists');
+    if (state.disabled) throw new AuthenticationError('this account is disabled');
+    if (claims.issuedAtMs < state.tokensValidAfterMs) {
+      throw new AuthenticationError('access token was revoked; log in again', { reason: 'revoked' });
+    }
+    if (state.sessionOpen === false) {
+      throw new AuthenticationError('this session has ended; log in again', { reason: 'revoked' });
+    }
+    return {
+      kind: 'session',
+      userId: claims.userId,
+      email: state.email,
+      role: state.role,
+      scope: 'read-write',
+      sessionId: claims.sessionId,
+      apiKeyId: null,
+    };
+  }
+
+  private async authenticateApiKey(text: string): Promise<Principal> {
+    const parsed = parseApiKey(text);
+    if (parsed === null) throw new AuthenticationError('API key is malformed');
+    let cached = this.keys.get(parsed.id);
+    if (cached === undefined) {
+      cached = { key: await this.options.apiKeys.findKey(parsed.id) };
+      this.keys.set(parsed.id, cached);
+    }
+    const key = cached.key;
+    const expected = Buffer.from(key?.secretHash ?? '0'.repeat(64), 'hex');
+    const given = Buffer.from(hashApiKeySecret(parsed.secret), 'hex');
+    if (key === null || !timingSafeEqual(expected, given))
+      throw new AuthenticationError('API key is not valid');
+    const nowMs = this.now();
+    if (key.revokedAtMs !== null) throw new AuthenticationError('API key was revoked', { reason: 'revoked' });
+    if (key.expiresAtMs !== null && key.expiresAtMs <= nowMs) {
+      throw new AuthenticationError('API key expired', { reason: 'expired' });
+    }
+    const state = await this.accessState(key.userId, null);
+    if (state === null || state.disabled)
+      throw new AuthenticationError('the account of this API key is disabled');
+    this.noteKeyUsed(key.id, nowMs);
+    return {
+      kind: 'api-key',
+      userId: key.userId,
+      email: state.email,
+      role: state.role,
+      scope: key.scope,
+      sessionId: null,
+      apiKeyId: key.id,
+    };
+  }
+
+  private async accessState(userId: string, sessionId: string | null): Promise<UserAccessState | null> {
+    const cacheKey = `${userId}/${sessionId ?? ''}`;
+    const cached = this.accessStates.get(cacheKey);
+    if (cached !== undefined) return cached.state;
+    const state = await this.options.users.accessState(userId, sessionId);
+    this.accessStates.set(cacheKey, { state });
+    return state;
+  }
+
+  /** Usage is recorded at most once per interval per key, so API traffic does not turn into writes. */
+  private noteKeyUsed(keyId: string, nowMs: number): void {
+    const interval = this.options.keyUsageWriteIntervalMs ?? 60_000;
+    const last = this.keyUsageWrittenAtMs.get(keyId);
+    if (last !== undefined && nowMs - last < interval) return;
+    this.keyUsageWrittenAtMs.set(keyId, nowMs);
+    if (this.keyUsageWrittenAtMs.size > 10_000) this.keyUsageWrittenAtMs.clear();
+    this.options.apiKeys.markUsed(keyId, nowMs).catch(() => undefined);
+  }
+
+  /** Forget what is cached about a user (role, disabled, sessions) so the next request asks the store. */
+  forgetUser(userId: string): void {
+    for (const key of this.accessStates.keys()) {
+      if (key.startsWith(`${userId}/`)) this.accessStates.delete(key);
+    }
+  }
+
+  forgetApiKey(keyId: string): void {
+    this.keys.delete(keyId);
+  }
+}

@@ -1,0 +1,67 @@
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AuthServices } from '../auth/auth-services.ts';
+import type { Bus } from '../bus/bus.port.ts';
+import type { Cache } from '../cache/cache.port.ts';
+import type { Config } from '../config/config.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { DataMode } from '../runtime/data-mode.ts';
+import type { AuthStore } from '../store/auth-store.ts';
+import type { Store } from '../store/store.ts';
+import type { CandleQueryService } from './candle-query.service.ts';
+import type { LiveFeed } from './live-feed.ts';
+import type { MarketService } from './market.service.ts';
+import type { RunecastMetrics } from './metrics.ts';
+
+/** The Fastify instance routes are registered on: zod schemas for every part of a route. */
+export type ApiApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+/** What route modules may use. Services, not SQL: routes go through these. */
+export interface ApiContext {
+  config: Config;
+  store: Store;
+  authStore: AuthStore;
+  bus: Bus;
+  cache: Cache;
+  logger: Logger;
+  metrics: RunecastMetrics;
+  dataMode: DataMode;
+  auth: AuthServices;
+  candles: CandleQueryService;
+  markets: MarketService;
+  liveFeed: LiveFeed;
+  now: () => number;
+}
+
+/**
+ * A group of routes, registered under `/api/v1`. Each route declares `config.access`
+ * (`public`, `user` or `admin`) and zod schemas for params, query, body and responses; the
+ * server refuses to start with an API route that does not. More capabilities (forecasts,
+ * models, jobs) add their own modules through `createHttpApp({ routes })`.
+ */
+export interface RouteModule {
+  name: string;
+  register(app: ApiApp, context: ApiContext): void | Promise<void>;
+}
+
+/** Where a request came from, for the audit log. */
+export function requestOrigin(request: { ip: string }): { ip: string | null } {
+  return { ip: request.ip ?? null };
+}
+
+/** Sends JSON that is already serialized (e.g. from the cache) without parsing it again. */
+export function jsonText(json: string | Buffer): never {
+  return json as never;
+}

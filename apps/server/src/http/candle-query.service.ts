@@ -1,0 +1,172 @@
+import type { GenerationalCache } from '../cache/generational.cache.ts';
+import type { Candle } from '../domain/candle.ts';
+import { ValidationError } from '../domain/errors.ts';
+import { formatSeriesKey, type SeriesKey } from '../domain/series-key.ts';
+import type { CoverageRange } from '../domain/time-range.ts';
+import { floorToGrid, timeframeMs } from '../domain/timeframe.ts';
+import type { Store } from '../store/store.ts';
+
+export interface CandleHistoryQuery {
+  series: SeriesKey;
+  fromMs?: number;
+  toMs?: number;
+  limit?: number;
+}
+
+export const DEFAULT_HISTORY_LIMIT = 1_000;
+const HISTORY_TTL_MS = 5 * 60_000;
+const LATEST_TTL_MS = 60_000;
+
+/** The cache group of a series: every timeframe of one market, since larger ones derive from 1m. */
+export function marketCacheGroup(exchange: string, symbol: string): string {
+  return `${exchange}:${symbol}`;
+}
+
+/**
+ * Reads candles for the API, answering with ready-to-send JSON bytes so a cache hit costs one
+ * lookup and no serialization. Timeframes that are not stored are derived from 1m candles.
+ */
+export class CandleQueryService {
+  constructor(
+    private readonly store: Store,
+    private readonly cache: GenerationalCache,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Columnar history as UTF-8 JSON (see `candleHistoryResponseSchema`). */
+  async history(query: CandleHistoryQuery): Promise<Buffer> {
+    const { series } = query;
+    const stepMs = timeframeMs(series.timeframe);
+    const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
+    // The default end includes the candle open now; it moves on the grid, so cache keys repeat.
+    const toMs = query.toMs ?? floorToGrid(this.now(), series.timeframe) + stepMs;
+    const fromMs = query.fromMs ?? Math.max(0, toMs - limit * stepMs);
+    if (fromMs > toMs) {
+      throw new ValidationError(`query.from (${fromMs}) is after query.to (${toMs})`, {
+        field: 'query.from',
+      });
+    }
+    const group = marketCacheGroup(series.exchange, series.symbol);
+    const key = `history:${series.timeframe}:${fromMs}:${toMs}:${limit}`;
+    return this.cache.getOrCompute(group, key, HISTORY_TTL_MS, async () =>
+      JSON.stringify(await this.readHistory(series, fromMs, toMs, limit)),
+    );
+  }
+
+  private async readHistory(series: SeriesKey, fromMs: number, toMs: number, limit: number) {
+    const stepMs = timeframeMs(series.timeframe);
+    let candles: Candle[] = await this.store.candles.listCandles(
+      series,
+      { startMs: fromMs, endMs: toMs },
+      limit + 1,
+    );
+    let derived = false;
+    let nextFromMs: number | null = null;
+    if (candles.length > limit) {
+      nextFromMs = candles[limit]!.openTimeMs;
+      candles = candles.slice(0, limit);
+    } else if (candles.length === 0 && series.timeframe !== '1m') {
+      // Not stored: derive at most `limit` buckets from 1m candles, and page on from there.
+      derived = true;
+      const firstBucketMs = Math.ceil(fromMs / stepMs) * stepMs;
+      const endMs = Math.min(toMs, firstBucketMs + limit * stepMs);
+      if (endMs > fromMs)
+        candles = await this.store.candles.deriveCandles(series, { startMs: fromMs, endMs });
+      nextFromMs = endMs < toMs ? endMs : null;
+    }
+    const count = candles.length;
+    const times = new Array<number>(count);
+    const open = new Array<number>(count);
+    const high = new Array<number>(count);
+    const low = new Array<number>(count);
+    const close = new Array<number>(count);
+    const volume = new Array<number>(count);
+    const closed = new Array<boolean>(count);
+    for (let index = 0; index < count; index += 1) {
+      const candle = candles[index]!;
+      times[index] = candle.openTimeMs;
+      open[index] = candle.open;
+      high[index] = candle.high;
+      low[index] = candle.low;
+      close[index] = candle.close;
+      volume[index] = candle.volume;
+      closed[index] = candle.closed;
+    }
+    return {
+      series: formatSeriesKey(series),
+      timeframe: series.timeframe,
+      fromMs,
+      toMs,
+      derived,
+      times,
+      open,
+      high,
+      low,
+      close,
+      volume,
+      closed,
+      nextFromMs,
+    };
+  }
+
+  /** The newest candle as UTF-8 JSON (see `latestCandleResponseSchema`). */
+  async latest(series: SeriesKey): Promise<Buffer> {
+    const group = marketCacheGroup(series.exchange, series.symbol);
+    return this.cache.getOrCompute(group, `latest:${series.timeframe}`, LATEST_TTL_MS, async () => {
+      let candle: Candle | null = await this.store.candles.latestCandle(series);
+      let derived = false;
+      if (candle === null && series.timeframe !== '1m') {
+        const minute = await this.store.candles.latestCandle({ ...series, timeframe: '1m' });
+        if (minute !== null) {
+          const bucketMs = floorToGrid(minute.openTimeMs, series.timeframe);
+          const buckets = await this.store.candles.deriveCandles(series, {
+            startMs: bucketMs,
+            endMs: bucketMs + timeframeMs(series.timeframe),
+          });
+          candle = buckets.at(-1) ?? null;
+          derived = true;
+        }
+      }
+      return JSON.stringify({
+        series: formatSeriesKey(series),
+        derived,
+        candle:
+          candle === null
+            ? null
+            : {
+                openTimeMs: candle.openTimeMs,
+                open: candle.open,
+                high: candle.high,
+                low: candle.low,
+                close: candle.close,
+                volume: candle.volume,
+                quoteVolume: candle.quoteVolume,
+                tradeCount: candle.tradeCount,
+                closed: candle.closed,
+              },
+      });
+    });
+  }
+
+  async coverage(series: SeriesKey, window: { fromMs?: number; toMs?: number }): Promise<CoverageRange[]> {
+    if (window.fromMs === undefined && window.toMs === undefined)
+      return this.store.coverage.listCoverage(series);
+    const startMs = window.fromMs ?? 0;
+    const endMs = window.toMs ?? this.now();
+    if (startMs > endMs) {
+      throw new ValidationError(`query.from (${startMs}) is after query.to (${endMs})`, {
+        field: 'query.from',
+      });
+    }
+    return this.store.coverage.listCoverage(series, { startMs, endMs });
+  }
+
+  async coveredSeries(): Promise<string[]> {
+    return (await this.store.coverage.listSeries()).map(formatSeriesKey);
+  }
+
+  /** New data for a market: every cached answer about it is dropped. */
+  invalidateMarket(exchange: string, symbol: string): Promise<void> {
+    return this.cache.invalidate(marketCacheGroup(exchange, symbol));
+  }
+}

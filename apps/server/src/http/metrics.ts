@@ -1,0 +1,191 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Every Prometheus metric Runecast exports, on one registry served at `/metrics`. The HTTP app
+ * records the `http`, `cache` and `stream` metrics itself; ingestion, jobs and forecasting
+ * record theirs through the same object (the Grafana dashboard in deploy/grafana reads these
+ * names). Parts with metrics of their own register them on `registry`.
+ */
+export interface RunecastMetrics {
+  registry: Registry;
+  http: {
+    requests: Counter<'method' | 'route' | 'status_code'>;
+    duration: Histogram<'method' | 'route' | 'status_code'>;
+    exceptions: Counter<'method' | 'route' | 'code'>;
+    rateLimited: Counter<'limit'>;
+  };
+  cache: {
+    hits: Counter<'cache'>;
+    misses: Counter<'cache'>;
+    errors: Counter<'cache'>;
+  };
+  auth: {
+    loginFailures: Counter<'reason'>;
+  };
+  stream: {
+    clients: Gauge;
+    events: Counter<'event'>;
+  };
+  ingest: {
+    messages: Counter<'exchange' | 'kind'>;
+    lagSeconds: Gauge<'exchange' | 'symbol'>;
+    reconnects: Counter<'exchange'>;
+    missingRanges: Gauge<'series'>;
+    lastCandleAgeSeconds: Gauge<'series'>;
+  };
+  jobs: {
+    finished: Counter<'type' | 'state'>;
+    duration: Histogram<'type'>;
+    active: Gauge<'type' | 'state'>;
+  };
+  forecasts: {
+    made: Counter<'series' | 'horizon' | 'model'>;
+    modelScore: Gauge<'series' | 'horizon' | 'model' | 'metric'>;
+  };
+}
+
+export interface CreateMetricsOptions {
+  /** Node process metrics (CPU, memory, event loop, GC); default true. */
+  processMetrics?: boolean;
+}
+
+/** A fresh registry with every Runecast metric declared. One per process (or per test app). */
+export function createMetrics(options: CreateMetricsOptions = {}): RunecastMetrics {
+  const registry = new Registry();
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    http: {
+      requests: new Counter({
+        name: 'runecast_http_requests_total',
+        help: 'HTTP requests answered, by method, route pattern and status code',
+        labelNames: ['method', 'route', 'status_code'],
+        registers,
+      }),
+      duration: new Histogram({
+        name: 'runecast_http_request_duration_seconds',
+        help: 'Time from receiving a request to sending its answer',
+        labelNames: ['method', 'route', 'status_code'],
+        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        registers,
+      }),
+      exceptions: new Counter({
+        name: 'runecast_http_exceptions_total',
+        help: 'Requests that failed with a server fault (5xx), by route',
+        labelNames: ['method', 'route', 'code'],
+        registers,
+      }),
+      rateLimited: new Counter({
+        name: 'runecast_http_rate_limited_total',
+        help: 'Requests refused by a rate limit, by limit (ip, user, credentials)',
+        labelNames: ['limit'],
+        registers,
+      }),
+    },
+    cache: {
+      hits: new Counter({
+        name: 'runecast_cache_hits_total',
+        help: 'Cache lookups answered from the cache',
+        labelNames: ['cache'],
+        registers,
+      }),
+      misses: new Counter({
+        name: 'runecast_cache_misses_total',
+        help: 'Cache lookups that had to be computed',
+        labelNames: ['cache'],
+        registers,
+      }),
+      errors: new Counter({
+        name: 'runecast_cache_errors_total',
+        help: 'Cache operations that failed (served as misses)',
+        labelNames: ['cache'],
+        registers,
+      }),
+    },
+    auth: {
+      loginFailures: new Counter({
+        name: 'runecast_auth_login_failures_total',
+        help: 'Failed log-ins, by reason',
+        labelNames: ['reason'],
+        registers,
+      }),
+    },
+    stream: {
+      clients: new Gauge({ name: 'runecast_stream_clients', help: 'Open live streams (SSE)', registers }),
+      events: new Counter({
+        name: 'runecast_stream_events_total',
+        help: 'Events sent on live streams, by event type',
+        labelNames: ['event'],
+        registers,
+      }),
+    },
+    ingest: {
+      messages: new Counter({
+        name: 'runecast_ingest_messages_total',
+        help: 'Market-data messages ingested, by exchange and kind (candles, trades, book)',
+        labelNames: ['exchange', 'kind'],
+        registers,
+      }),
+      lagSeconds: new Gauge({
+        name: 'runecast_ingest_lag_seconds',
+        help: 'Delay between an exchange event and its ingestion',
+        labelNames: ['exchange', 'symbol'],
+        registers,
+      }),
+      reconnects: new Counter({
+        name: 'runecast_source_reconnects_total',
+        help: 'Reconnects of live exchange streams',
+        labelNames: ['exchange'],
+        registers,
+      }),
+      missingRanges: new Gauge({
+        name: 'runecast_coverage_missing_ranges',
+        help: 'Missing ranges in the coverage ledger, by series',
+        labelNames: ['series'],
+        registers,
+      }),
+      lastCandleAgeSeconds: new Gauge({
+        name: 'runecast_last_candle_age_seconds',
+        help: 'Age of the newest stored candle, by series',
+        labelNames: ['series'],
+        registers,
+      }),
+    },
+    jobs: {
+      finished: new Counter({
+        name: 'runecast_jobs_finished_total',
+        help: 'Jobs that ended, by type and final state',
+        labelNames: ['type', 'state'],
+        registers,
+      }),
+      duration: new Histogram({
+        name: 'runecast_job_duration_seconds',
+        help: 'Run time of finished jobs',
+        labelNames: ['type'],
+        buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+        registers,
+      }),
+      active: new Gauge({
+        name: 'runecast_jobs',
+        help: 'Jobs by type and state (queued, running)',
+        labelNames: ['type', 'state'],
+        registers,
+      }),
+    },
+    forecasts: {
+      made: new Counter({
+        name: 'runecast_forecasts_total',
+        help: 'Forecasts made, by series, horizon and model',
+        labelNames: ['series', 'horizon', 'model'],
+        registers,
+      }),
+      modelScore: new Gauge({
+        name: 'runecast_model_score',
+        help: 'Rolling accuracy of production models (metric: mae, mase, coverage80, directional…)',
+        labelNames: ['series', 'horizon', 'model', 'metric'],
+        registers,
+      }),
+    },
+  };
+}

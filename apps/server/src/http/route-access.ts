@@ -1,0 +1,34 @@
+import type { Principal } from '../auth/principal.ts';
+
+/**
+ * Who may call a route: `public` (no credentials), `user` (any logged-in user or API key) or
+ * `admin` (the admin role). Every route under /api/ must say which.
+ */
+export type RouteAccess = 'public' | 'user' | 'admin';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+    /** Log-in, sign-up, refresh: held to the stricter per-IP limit on credential guessing. */
+    credentialLimit?: boolean;
+    /** Exempt from rate limits (health, readiness, metrics: scraped by machines). */
+    unlimited?: boolean;
+    /** Accepts `?access_token=` for clients that cannot send headers (EventSource). */
+    allowQueryToken?: boolean;
+    /** A write that a read-only API key may still make (none so far); reads are GET and HEAD. */
+    readOnlyAllowed?: boolean;
+  }
+  interface FastifyRequest {
+    /** The authenticated caller; null on public routes. */
+    principal: Principal | null;
+  }
+}
+
+/** A route as the server registered it, for the security suite and docs. */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  access: RouteAccess;
+}
+
+export const API_PREFIX = '/api/v1';

@@ -1,0 +1,101 @@
+import {
+  streamQuerySchema,
+  type CandleBatchMessage,
+  type StreamBookEvent,
+  type StreamCandlesEvent,
+  type TopOfBookMessage,
+} from '@runecast/contracts';
+import { z } from 'zod';
+import { bookTopic, candlesTopic } from '../../bus/topics.ts';
+import { formatSeriesKey, parseSeriesKey } from '../../domain/series-key.ts';
+import type { RouteModule } from '../api-context.ts';
+import type { LiveFamily } from '../live-feed.ts';
+import { openEventStream } from '../server-sent-events.ts';
+
+/** Live candles and top of book of chosen series, as Server-Sent Events. */
+export const streamRoutes: RouteModule = {
+  name: 'stream',
+  register(app, context) {
+    const streams = new Set<{ close(): void }>();
+    app.addHook('onClose', async () => {
+      for (const stream of streams) stream.close();
+    });
+
+    app.get(
+      '/stream',
+      {
+        config: { access: 'user', allowQueryToken: true },
+        schema: {
+          tags: ['stream'],
+          summary:
+            'Server-Sent Events: `ready`, then `candles` (new and updated candles) and `book` (top of book) for the series named',
+          querystring: streamQuerySchema,
+          response: { 200: z.string().describe('text/event-stream') },
+        },
+      },
+      async (request, reply) => {
+        const series = request.query.series.map((text) => parseSeriesKey(text));
+        const withBook = request.query.book ?? true;
+        const withCandles = request.query.candles ?? true;
+        const families: LiveFamily[] = [];
+        const topics = new Map<string, 'candles' | 'book'>();
+        if (withCandles) {
+          families.push('candles');
+          for (const key of series) topics.set(candlesTopic(key), 'candles');
+        }
+        if (withBook) {
+          families.push('book');
+          for (const key of series) topics.set(bookTopic(key), 'book');
+        }
+        const stream = openEventStream(request, reply);
+        streams.add(stream);
+        context.metrics.stream.clients.inc();
+        stream.onClose(() => {
+          streams.delete(stream);
+          context.metrics.stream.clients.dec();
+        });
+        stream.send('ready', { series: series.map(formatSeriesKey), book: withBook, candles: withCandles });
+        try {
+          const stop = await context.liveFeed.listen(families, [...topics.keys()], (topic, data) => {
+            if (topics.get(topic) === 'candles') {
+              const batch = data as CandleBatchMessage;
+              const event: StreamCandlesEvent = {
+                series: formatSeriesKey({
+                  exchange: batch.exchange,
+                  symbol: batch.symbol,
+                  timeframe: batch.timeframe,
+                }),
+                candles: batch.candles,
+                simulated: batch.source.simulated,
+              };
+              stream.send('candles', event);
+              context.metrics.stream.events.inc({ event: 'candles' });
+            } else {
+              const book = data as TopOfBookMessage;
+              const event: StreamBookEvent = {
+                exchange: book.exchange,
+                symbol: book.symbol,
+                timestampMs: book.timestampMs,
+                bidPrice: book.bidPrice,
+                bidSize: book.bidSize,
+                askPrice: book.askPrice,
+                askSize: book.askSize,
+                simulated: book.source.simulated,
+              };
+              stream.send('book', event);
+              context.metrics.stream.events.inc({ event: 'book' });
+            }
+          });
+          stream.onClose(stop);
+        } catch (error) {
+          stream.send('error', {
+            code: 'unavailable',
+            message: `live data is unavailable: ${(error as Error).message}`,
+          });
+          stream.close();
+        }
+        return reply;
+      },
+    );
+  },
+};

@@ -1,0 +1,381 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { SignJWT } from 'jose';
+import { AccessTokenService } from '../src/auth/access-token.service.ts';
+import type { RegisteredRoute } from '../src/http/route-access.ts';
+import { createApiHarness, HARNESS_ADMIN, type ApiHarness } from '../src/http/testing/api-harness.ts';
+
+const TOKEN_KEY = randomBytes(64);
+
+/** Sample values that pass each path parameter's schema, so a refusal is about access, not input. */
+const PARAM_SAMPLES: Record<string, string> = {
+  userId: '00000000-0000-4000-8000-000000000000',
+  keyId: 'abcdefghijkl',
+  exchange: 'binance',
+  symbol: 'BTC-USDT',
+  name: 'sample.secret',
+};
+
+function concreteUrl(route: RegisteredRoute): string {
+  return route.url.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+    const sample = PARAM_SAMPLES[name];
+    if (sample === undefined) throw new Error(`no sample value for path parameter :${name} of ${route.url}`);
+    return sample;
+  });
+}
+
+/** The routes a caller may use without credentials; anything else public is a mistake. */
+const EXPECTED_PUBLIC = new Set([
+  'POST /api/v1/auth/login',
+  'POST /api/v1/auth/signup',
+  'POST /api/v1/auth/refresh',
+  'GET /health',
+  'GET /ready',
+  'GET /metrics',
+]);
+
+function isDocsRoute(route: RegisteredRoute): boolean {
+  return route.url === '/docs' || route.url.startsWith('/docs/');
+}
+
+function assertErrorShape(body: string, code: string): void {
+  const parsed = JSON.parse(body) as { error: { code: string; message: string; details: unknown } };
+  assert.equal(parsed.error.code, code, body);
+  assert.equal(typeof parsed.error.message, 'string');
+  assert.ok('details' in parsed.error);
+}
+
+describe('API security', () => {
+  let harness: ApiHarness;
+  let routes: RegisteredRoute[];
+  let adminToken: string;
+  let userToken: string;
+  let userId: string;
+
+  before(async () => {
+    harness = await createApiHarness({
+      dependencies: { authKeys: { tokenKey: TOKEN_KEY, secretsKey: randomBytes(32) } },
+      environment: { RUNECAST_CORS_ORIGINS: 'https://dashboard.example.com' },
+    });
+    routes = harness.app.registeredRoutes.filter((route) => route.method !== 'OPTIONS');
+    adminToken = await harness.adminToken();
+    const user = await harness.createUser();
+    userToken = user.token;
+    userId = user.id;
+  });
+
+  after(() => harness.close());
+
+  const inject = (method: string, url: string, headers: Record<string, string> = {}, body?: unknown) =>
+    harness.app.inject({
+      method: method as 'GET',
+      url,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+    });
+
+  test('the server lists its routes, and only the expected ones are public', () => {
+    assert.ok(routes.length >= 30, `only ${routes.length} routes registered`);
+    const publicRoutes = routes
+      .filter((route) => route.access === 'public' && !isDocsRoute(route) && route.method !== 'HEAD')
+      .map((route) => `${route.method} ${route.url}`);
+    assert.deepEqual(new Set(publicRoutes), EXPECTED_PUBLIC);
+    for (const route of routes.filter((item) => item.url.startsWith('/api/'))) {
+      assert.ok(route.url.startsWith('/api/v1/'), `${route.url} is outside /api/v1`);
+    }
+  });
+
+  test('every protected route answers 401 without credentials', async () => {
+    const protectedRoutes = routes.filter((route) => route.access !== 'public');
+    assert.ok(protectedRoutes.length >= 20);
+    for (const route of protectedRoutes) {
+      const response = await inject(
+        route.method,
+        concreteUrl(route),
+        {},
+        route.method === 'GET' || route.method === 'DELETE' ? undefined : {},
+      );
+      assert.equal(response.statusCode, 401, `${route.method} ${route.url}: ${response.body}`);
+      if (route.method !== 'HEAD') assertErrorShape(response.body, 'unauthorized');
+      assert.match(String(response.headers['www-authenticate']), /^Bearer/);
+    }
+  });
+
+  test('every admin route answers 403 to a user token', async () => {
+    const adminRoutes = routes.filter((route) => route.access === 'admin');
+    assert.ok(adminRoutes.length >= 10);
+    for (const route of adminRoutes) {
+      const response = await inject(
+        route.method,
+        concreteUrl(route),
+        { authorization: `Bearer ${userToken}` },
+        route.method === 'GET' || route.method === 'DELETE' ? undefined : {},
+      );
+      assert.equal(response.statusCode, 403, `${route.method} ${route.url}: ${response.body}`);
+      if (route.method !== 'HEAD') assertErrorShape(response.body, 'forbidden');
+    }
+  });
+
+  test('tampered, expired, wrong-key, unsigned and malformed tokens are refused', async () => {
+    const me = (token: string) => inject('GET', '/api/v1/auth/me', { authorization: `Bearer ${token}` });
+    assert.equal((await me(userToken)).statusCode, 200);
+
+    const [header, payload, signature] = userToken.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const forgedPayload = Buffer.from(
+      JSON.stringify({ ...claims, sub: '00000000-0000-4000-8000-000000000001' }),
+    ).toString('base64url');
+    const flipped = signature.slice(0, -2) + (signature.at(-2) === 'A' ? 'B' : 'A') + signature.at(-1);
+    const tampered = [
+      `${header}.${forgedPayload}.${signature}`,
+      `${header}.${payload}.${flipped}`,
+      `${header}.${payload}.`,
+    ];
+    for (const token of tampered) {
+      const response = await me(token);
+      assert.equal(response.statusCode, 401, token);
+      assertErrorShape(response.body, 'unauthorized');
+    }
+
+    const subject = { userId, sessionId: null };
+    const wrongKey = await new AccessTokenService(randomBytes(64), { ttlSeconds: 900 }).issue(subject);
+    assert.equal((await me(wrongKey.token)).statusCode, 401);
+
+    const expired = await new AccessTokenService(TOKEN_KEY, {
+      ttlSeconds: 60,
+      now: () => Date.now() - 3_600_000,
+    }).issue(subject);
+    const expiredResponse = await me(expired.token);
+    assert.equal(expiredResponse.statusCode, 401);
+    assert.match(expiredResponse.json().error.message, /expired/);
+
+    const otherIssuer = await new AccessTokenService(TOKEN_KEY, {
+      ttlSeconds: 900,
+      issuer: 'someone-else',
+    }).issue(subject);
+    assert.equal((await me(otherIssuer.token)).statusCode, 401);
+
+    const unsignedHeader = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+    assert.equal((await me(`${unsignedHeader}.${payload}.`)).statusCode, 401);
+
+    const noIssueTime = await new SignJWT({ sid: null })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(userId)
+      .setIssuer('runecast')
+      .setAudience('runecast-api')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .setJti('x')
+      .sign(TOKEN_KEY);
+    assert.equal((await me(noIssueTime)).statusCode, 401);
+
+    for (const authorization of [
+      'Basic dXNlcjpwYXNz',
+      'Bearer',
+      'Bearer a b',
+      'rck_x',
+      `Bearer ${'x'.repeat(5000)}`,
+    ]) {
+      const response = await inject('GET', '/api/v1/auth/me', { authorization });
+      assert.equal(response.statusCode, 401, authorization);
+    }
+    assert.equal(
+      (await inject('GET', '/api/v1/auth/me', { 'x-api-key': 'rck_abcdefghijkl_' + 'A'.repeat(43) }))
+        .statusCode,
+      401,
+    );
+  });
+
+  test('a token of a deleted user and a revoked or expired API key are refused', async () => {
+    const doomed = await harness.createUser();
+    const key = (
+      await inject('POST', '/api/v1/api-keys', { authorization: `Bearer ${doomed.token}` }, { name: 'k' })
+    ).json() as { key: string; apiKey: { id: string } };
+    assert.equal((await inject('GET', '/api/v1/markets', { 'x-api-key': key.key })).statusCode, 200);
+    assert.equal(
+      (
+        await inject('DELETE', `/api/v1/api-keys/${key.apiKey.id}`, {
+          authorization: `Bearer ${doomed.token}`,
+        })
+      ).statusCode,
+      204,
+    );
+    const revoked = await inject('GET', '/api/v1/markets', { 'x-api-key': key.key });
+    assert.equal(revoked.statusCode, 401);
+    assert.match(revoked.json().error.message, /revoked/);
+
+    const expiring = (
+      await inject(
+        'POST',
+        '/api/v1/api-keys',
+        { authorization: `Bearer ${doomed.token}` },
+        { name: 'soon', expiresAt: Date.now() + 300 },
+      )
+    ).json() as { key: string };
+    assert.equal(
+      (await inject('GET', '/api/v1/markets', { authorization: `Bearer ${expiring.key}` })).statusCode,
+      200,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const expired = await inject('GET', '/api/v1/markets', { authorization: `Bearer ${expiring.key}` });
+    assert.equal(expired.statusCode, 401);
+    assert.match(expired.json().error.message, /expired/);
+
+    assert.equal(
+      (await inject('DELETE', `/api/v1/admin/users/${doomed.id}`, { authorization: `Bearer ${adminToken}` }))
+        .statusCode,
+      204,
+    );
+    assert.equal(
+      (await inject('GET', '/api/v1/auth/me', { authorization: `Bearer ${doomed.token}` })).statusCode,
+      401,
+    );
+  });
+
+  test('repeated failed log-ins lock the account, and the audit log records it', async () => {
+    const victim = await harness.createUser();
+    for (let attempt = 1; attempt <= 4; attempt += 1) {
+      const response = await inject(
+        'POST',
+        '/api/v1/auth/login',
+        {},
+        { email: victim.email, password: `wrong-${attempt}-password` },
+      );
+      assert.equal(response.statusCode, 401);
+    }
+    const fifth = await inject(
+      'POST',
+      '/api/v1/auth/login',
+      {},
+      { email: victim.email, password: 'wrong-5-password' },
+    );
+    assert.equal(fifth.statusCode, 429);
+    assertErrorShape(fifth.body, 'account_locked');
+    assert.ok(Number(fifth.headers['retry-after']) > 0);
+    const correct = await inject(
+      'POST',
+      '/api/v1/auth/login',
+      {},
+      { email: victim.email, password: victim.password },
+    );
+    assert.equal(correct.statusCode, 429, 'a locked account refuses even the right password');
+    const audit = (
+      await inject('GET', '/api/v1/admin/audit-log?action=auth.login&limit=50', {
+        authorization: `Bearer ${adminToken}`,
+      })
+    ).json() as { entries: { target: string; details: { reason: string } }[] };
+    const reasons = audit.entries
+      .filter((entry) => entry.target === victim.email)
+      .map((entry) => entry.details.reason);
+    assert.deepEqual(reasons.slice(0, 2), ['locked', 'wrong_password']);
+    assert.equal(reasons.filter((reason) => reason === 'wrong_password').length, 5);
+  });
+
+  test('security headers, CORS allow-list and body size limit', async () => {
+    const health = await inject('GET', '/health', { origin: 'https://dashboard.example.com' });
+    assert.equal(health.headers['x-content-type-options'], 'nosniff');
+    assert.ok(health.headers['content-security-policy']);
+    assert.ok(health.headers['strict-transport-security']);
+    assert.equal(health.headers['access-control-allow-origin'], 'https://dashboard.example.com');
+    const foreign = await inject('GET', '/health', { origin: 'https://evil.example.com' });
+    assert.equal(foreign.headers['access-control-allow-origin'], undefined);
+    const preflight = await inject('OPTIONS', '/api/v1/markets', {
+      origin: 'https://dashboard.example.com',
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization,content-type',
+    });
+    assert.equal(preflight.statusCode, 204);
+    assert.match(String(preflight.headers['access-control-allow-headers']), /authorization/);
+
+    const huge = await inject(
+      'POST',
+      '/api/v1/auth/login',
+      {},
+      { email: HARNESS_ADMIN.email, password: 'x'.repeat(200_000) },
+    );
+    assert.equal(huge.statusCode, 413);
+    assertErrorShape(huge.body, 'payload_too_large');
+    const notJson = await harness.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"email": ',
+    });
+    assert.equal(notJson.statusCode, 400);
+    assertErrorShape(notJson.body, 'validation_failed');
+    const wrongType = await harness.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<login/>',
+    });
+    assert.equal(wrongType.statusCode, 415);
+    assertErrorShape(wrongType.body, 'unsupported_media_type');
+    const missing = await inject('GET', '/nothing-here');
+    assert.equal(missing.statusCode, 404);
+    assertErrorShape(missing.body, 'not_found');
+  });
+});
+
+describe('API rate limits', () => {
+  let harness: ApiHarness;
+
+  before(async () => {
+    harness = await createApiHarness({ limits: { perIp: 40, perUser: 15, credentialAttemptsPerIp: 8 } });
+  });
+
+  after(() => harness.close());
+
+  const from = (remoteAddress: string, method: string, url: string, token?: string, body?: unknown) =>
+    harness.app.inject({
+      method: method as 'GET',
+      url,
+      remoteAddress,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      ...(body === undefined ? {} : { payload: body as object }),
+    });
+
+  test('log-in attempts per IP answer 429 past the limit', async () => {
+    let limited = null;
+    for (let attempt = 1; attempt <= 12 && limited === null; attempt += 1) {
+      const response = await from('10.0.0.1', 'POST', '/api/v1/auth/login', undefined, {
+        email: `nobody${attempt}@example.com`,
+        password: 'wrong password',
+      });
+      if (response.statusCode === 429) limited = { attempt, response };
+      else assert.equal(response.statusCode, 401);
+    }
+    assert.ok(limited, 'no 429 after 12 attempts');
+    assert.equal(limited.attempt, 9);
+    assertErrorShape(limited.response.body, 'rate_limited');
+    assert.ok(Number(limited.response.headers['retry-after']) >= 1);
+    // Another address is not affected.
+    const other = await from('10.0.0.2', 'POST', '/api/v1/auth/login', undefined, HARNESS_ADMIN);
+    assert.equal(other.statusCode, 200);
+  });
+
+  test('requests per user answer 429 past the limit, whichever address they come from', async () => {
+    const token = (
+      (await from('10.0.1.1', 'POST', '/api/v1/auth/login', undefined, HARNESS_ADMIN)).json() as {
+        accessToken: string;
+      }
+    ).accessToken;
+    const statuses: number[] = [];
+    for (let index = 0; index < 18; index += 1) {
+      statuses.push((await from(`10.0.2.${index}`, 'GET', '/api/v1/markets', token)).statusCode);
+    }
+    assert.deepEqual(statuses.slice(0, 15), Array(15).fill(200));
+    assert.deepEqual(statuses.slice(15), [429, 429, 429]);
+  });
+
+  test('requests per IP answer 429 past the limit; health and metrics stay reachable', async () => {
+    const statuses: number[] = [];
+    for (let index = 0; index < 45; index += 1)
+      statuses.push((await from('10.0.3.1', 'GET', '/api/v1/markets')).statusCode);
+    assert.deepEqual(statuses.slice(0, 40), Array(40).fill(401));
+    assert.deepEqual(statuses.slice(40), Array(5).fill(429));
+    assert.equal((await from('10.0.3.1', 'GET', '/health')).statusCode, 200);
+    assert.equal((await from('10.0.3.1', 'GET', '/metrics')).statusCode, 200);
+  });
+});

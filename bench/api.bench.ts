@@ -1,0 +1,213 @@
+// HTTP API throughput on loopback with autocannon: candle history (one week of 1m candles)
+// cached and uncached, and the latest candle cached, beside a trivial JSON route that passes
+// through the same authentication, rate limits and hooks, all on one server in one run.
+// Run: node --import tsx bench/api.bench.ts  (RUNECAST_BENCH_DATABASE_URL=postgres://… for PostgreSQL)
+import { spawn } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import { z } from 'zod';
+import type { RouteModule } from '../apps/server/src/http/api-context.ts';
+import { createApiHarness, minuteCandles } from '../apps/server/src/http/testing/api-harness.ts';
+
+export interface ApiBenchOptions {
+  /** `postgres://…` to serve from PostgreSQL; default embedded PGlite. */
+  databaseUrl?: string;
+  durationSeconds?: number;
+  connections?: number;
+}
+
+export interface ApiBenchRow {
+  scenario: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Requests per second relative to the trivial route. */
+  ratio: number;
+  errors: number;
+}
+
+const WEEK_MINUTES = 7 * 24 * 60;
+const START_MS = Date.UTC(2025, 5, 2);
+
+/** A route doing no work beyond what every API route does (auth, limits, metrics, serialization). */
+const pingRoutes: RouteModule = {
+  name: 'bench',
+  register(app) {
+    app.get(
+      '/bench/ping',
+      {
+        config: { access: 'user' },
+        schema: { hide: true, response: { 200: z.object({ ok: z.boolean() }) } },
+      },
+      async () => ({ ok: true }),
+    );
+  },
+};
+
+interface LoadRequest {
+  url: string;
+  connections: number;
+  durationSeconds: number;
+  token: string;
+  /**
+   * Give every request a `limit` never asked before (from `firstLimit` up), so each makes a new
+   * cache key and is read from the store; the week holds fewer candles than any such limit.
+   */
+  uniqueLimitsFrom?: { basePath: string; firstLimit: number };
+}
+
+interface LoadResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+/** Runs autocannon against the server; in its own process, so the load does not slow the server. */
+async function generateLoad(load: LoadRequest): Promise<LoadResult> {
+  let counter = 0;
+  const url = new URL(load.url);
+  const result = await autocannon({
+    url: load.url,
+    connections: load.connections,
+    duration: load.durationSeconds,
+    headers: { authorization: `Bearer ${load.token}` },
+    ...(load.uniqueLimitsFrom
+      ? {
+          requests: [
+            {
+              setupRequest: (request: autocannon.Request) => {
+                const path = new URL(load.uniqueLimitsFrom!.basePath, url);
+                path.searchParams.set('limit', String(load.uniqueLimitsFrom!.firstLimit + counter));
+                counter += 1;
+                return { ...request, path: `${path.pathname}${path.search}` };
+              },
+            },
+          ],
+        }
+      : {}),
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+  };
+}
+
+function runLoadInChildProcess(load: LoadRequest): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), LOAD_FLAG, JSON.stringify(load)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`load generator exited with ${code}`));
+      else resolve(JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as LoadResult);
+    });
+  });
+}
+
+const LOAD_FLAG = '--generate-load';
+
+export async function runApiBench(options: ApiBenchOptions = {}): Promise<ApiBenchRow[]> {
+  const databaseUrl = options.databaseUrl ?? process.env.RUNECAST_BENCH_DATABASE_URL;
+  const durationSeconds = options.durationSeconds ?? 5;
+  const connections = options.connections ?? 10;
+  const harness = await createApiHarness({
+    ...(databaseUrl ? { databaseUrl } : {}),
+    limits: { perIp: 10_000_000, perUser: 10_000_000 },
+    dependencies: { routes: [pingRoutes] },
+  });
+  try {
+    await harness.store.candles.upsertCandles(minuteCandles('binance', 'BTC/USDT', START_MS, WEEK_MINUTES));
+    const token = await harness.adminToken();
+    await harness.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = harness.app.server.address() as AddressInfo;
+    const base = `http://127.0.0.1:${port}`;
+    const weekEndMs = START_MS + WEEK_MINUTES * 60_000;
+    const weekUrl = `/api/v1/candles?series=binance:BTC/USDT:1m&from=${START_MS}&to=${weekEndMs}&limit=${WEEK_MINUTES}`;
+    const latestUrl = '/api/v1/candles/latest?series=binance:BTC/USDT:1m';
+
+    const measure = async (scenario: string, path: string, unique = false) => {
+      const load: LoadRequest = {
+        url: `${base}${path}`,
+        connections,
+        durationSeconds,
+        token,
+        ...(unique ? { uniqueLimitsFrom: { basePath: path, firstLimit: WEEK_MINUTES + 1 } } : {}),
+      };
+      const result = await runLoadInChildProcess(load);
+      return { scenario, ...result };
+    };
+
+    // Warm up code paths and the cache before measuring.
+    await measure('warm-up', weekUrl);
+    const measured = [
+      await measure('trivial JSON route (same auth and hooks)', '/api/v1/bench/ping'),
+      await measure('candle history, 1 week of 1m, cached', weekUrl),
+      await measure('candle history, 1 week of 1m, uncached', weekUrl, true),
+      await measure('latest candle, cached', latestUrl),
+    ];
+    const trivial = measured[0]!.requestsPerSecond;
+    const rows = measured.map((row) => ({
+      ...row,
+      ratio: trivial > 0 ? row.requestsPerSecond / trivial : 0,
+    }));
+    printTable(rows, { connections, durationSeconds, engine: databaseUrl ? 'PostgreSQL' : 'PGlite' });
+    return rows;
+  } finally {
+    await harness.close();
+  }
+}
+
+function printTable(
+  rows: ApiBenchRow[],
+  settings: { connections: number; durationSeconds: number; engine: string },
+): void {
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'vs trivial', 'errors'];
+  const body = rows.map((row) => [
+    row.scenario,
+    row.requestsPerSecond.toFixed(0),
+    row.p50Ms.toFixed(1),
+    row.p99Ms.toFixed(1),
+    `${(row.ratio * 100).toFixed(0)}%`,
+    String(row.errors),
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...body.map((cells) => cells[column]!.length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ');
+  process.stdout.write(
+    `\nHTTP API on loopback (${settings.engine}, ${settings.connections} connections, ${settings.durationSeconds} s each)\n`,
+  );
+  process.stdout.write(`${line(header)}\n${widths.map((width) => '-'.repeat(width)).join('  ')}\n`);
+  for (const cells of body) process.stdout.write(`${line(cells)}\n`);
+  const cachedWeek = rows[1]!;
+  const latest = rows[3]!;
+  process.stdout.write(
+    `targets: week cached p99 ${cachedWeek.p99Ms.toFixed(1)} ms (< 25 ms: ${cachedWeek.p99Ms < 25 ? 'met' : 'missed'}); ` +
+      `latest cached ${(latest.ratio * 100).toFixed(0)}% of trivial (>= 60%: ${latest.ratio >= 0.6 ? 'met' : 'missed'})\n`,
+  );
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const loadIndex = process.argv.indexOf(LOAD_FLAG);
+  if (loadIndex >= 0) {
+    process.stdout.write(
+      `${JSON.stringify(await generateLoad(JSON.parse(process.argv[loadIndex + 1]!) as LoadRequest))}\n`,
+    );
+  } else {
+    await runApiBench();
+  }
+}
