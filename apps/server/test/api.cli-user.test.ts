@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildProgram } from '../src/cli/main.ts';
-import { registerUserCommand } from '../src/cli/commands/user.command.ts';
 import { UsageError } from '../src/cli/usage-error.ts';
 import { createAuthStore } from '../src/store/auth-store.ts';
 import { openStore } from '../src/store/store.ts';
@@ -21,7 +20,6 @@ after(() => rm(home, { recursive: true, force: true }));
 /** Runs `runecast user …` in this process and returns what it printed. */
 async function runUserCommand(args: string[]): Promise<string> {
   const program = buildProgram();
-  registerUserCommand(program);
   for (const command of program.commands) command.exitOverride();
   const printed: string[] = [];
   const write = process.stdout.write.bind(process.stdout);

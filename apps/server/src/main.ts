@@ -1,0 +1,232 @@
+import type { FastifyInstance } from 'fastify';
+import type { Bus } from './bus/bus.port.ts';
+import { createBus } from './bus/create-bus.ts';
+import { createCache } from './cache/create-cache.ts';
+import type { Config } from './config/config.ts';
+import { formatSeriesKey } from './domain/series-key.ts';
+import { timeframeMs } from './domain/timeframe.ts';
+import { createHttpApp } from './http/app.ts';
+import { LiveIngestionService } from './ingest/live.service.ts';
+import type { Logger } from './logging/logger.ts';
+import type { DataMode } from './runtime/data-mode.ts';
+import type { HealthCheck } from './runtime/health.ts';
+import { openEmulatorForConfig, type RunningEmulator } from './runtime/emulator-mode.ts';
+import type { MarketDataSource } from './sources/market-data-source.port.ts';
+import { SourceRegistry } from './sources/source-registry.ts';
+import { openStore, type Store } from './store/store.ts';
+
+/** Roles one process can take; `runecast up` runs them all. */
+export const ROLES = ['api', 'ingest'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface RunningRunecast {
+  config: Config;
+  dataMode: DataMode;
+  store: Store;
+  bus: Bus;
+  http: FastifyInstance;
+  /** Resolves once every role stopped; `stop()` asks them to. */
+  stop(): Promise<void>;
+}
+
+interface LiveIngestion {
+  exchange: string;
+  service: LiveIngestionService;
+  run: Promise<void>;
+  lastError: string | null;
+}
+
+/**
+ * Composition root: config → store, bus, sources → roles. Everything the roles need is made
+ * here and handed to them; nothing below reads globals or the environment.
+ */
+export async function startRunecast(options: {
+  config: Config;
+  roles: readonly Role[];
+  logger: Logger;
+  /** Called once the data mode is known, before any data is fetched (the CLI prints it first). */
+  onDataMode?: (dataMode: DataMode) => void;
+  /** Shows one-time secrets such as a generated admin password. */
+  announce?: (text: string) => void;
+}): Promise<RunningRunecast> {
+  const { config, roles, logger } = options;
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) {
+      await step().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping'));
+    }
+  };
+
+  try {
+    let emulator: RunningEmulator | null = null;
+    const exchanges = [...new Set(config.markets.map((market) => market.exchange))];
+    const dataMode = roles.includes('ingest')
+      ? await openEmulatorForConfig(config, exchanges, logger).then((result) => {
+          emulator = result.emulator;
+          return result.dataMode;
+        })
+      : {
+          mode: 'live' as const,
+          description: 'no ingestion in this process',
+          emulatorUrl: config.emulatorUrl,
+        };
+    if (emulator !== null) cleanups.push(() => (emulator as RunningEmulator).close());
+    options.onDataMode?.(dataMode);
+
+    const store = config.databaseUrl
+      ? await openStore({ url: config.databaseUrl })
+      : await openStore({ dataDir: config.pgliteDir });
+    cleanups.push(() => store.db.close());
+    const bus = await createBus(config.busUrl ?? undefined);
+    cleanups.push(() => bus.close());
+    const sources = new SourceRegistry({
+      defaults: dataMode.emulatorUrl
+        ? { emulatorUrl: dataMode.emulatorUrl, simulated: dataMode.mode === 'simulated' }
+        : {},
+    });
+    cleanups.push(() => sources.close());
+
+    const abort = new AbortController();
+    const ingestions: LiveIngestion[] = [];
+    if (roles.includes('ingest')) {
+      for (const exchange of exchanges) {
+        const source = sources.get(exchange);
+        const markets = config.markets.filter((market) => market.exchange === exchange);
+        const trackedSymbols = await loadTrackedMarkets(
+          source,
+          store,
+          markets.map((market) => market.symbol),
+          logger,
+        );
+        const nowMs = (await exchangeNow(source)) ?? Date.now();
+        const sinceMs = nowMs - config.backfillDays * 86_400_000;
+        const step = timeframeMs(config.timeframe);
+        const service = new LiveIngestionService({
+          source,
+          store,
+          bus,
+          markets: trackedSymbols.map((symbol) => ({
+            symbol,
+            timeframe: config.timeframe,
+            sinceMs: Math.floor(sinceMs / step) * step,
+          })),
+          dataLabel: dataMode.emulatorUrl ? `emulator:${dataMode.mode}` : `ccxt:${exchange}`,
+          onEvent: (event) => logger.debug({ event }, 'live ingestion event'),
+        });
+        const ingestion: LiveIngestion = { exchange, service, run: Promise.resolve(), lastError: null };
+        ingestion.run = service.run(abort.signal).catch((error: unknown) => {
+          ingestion.lastError = (error as Error).message;
+          logger.error({ err: error, exchange }, 'live ingestion stopped');
+        });
+        ingestions.push(ingestion);
+      }
+      cleanups.push(async () => {
+        abort.abort();
+        await Promise.allSettled(ingestions.map((ingestion) => ingestion.run));
+      });
+    }
+
+    const healthChecks: HealthCheck[] = [
+      {
+        name: 'store',
+        check: async () => {
+          await store.db.query('SELECT 1');
+          return { state: 'ok', reason: null, details: { engine: store.db.engine } };
+        },
+      },
+      {
+        name: 'bus',
+        check: async () => {
+          const status = bus.status();
+          return { state: status.state, reason: status.reason, details: { kind: bus.kind } };
+        },
+      },
+      ...ingestions.map((ingestion): HealthCheck => ({
+        name: `source:${ingestion.exchange}`,
+        check: async () => {
+          const stats = ingestion.service.stats();
+          if (ingestion.lastError)
+            return { state: 'down', reason: ingestion.lastError, details: { ...stats } };
+          return { state: 'ok', reason: null, details: { ...stats } };
+        },
+      })),
+      ...config.markets.map((market): HealthCheck => ({
+        name: `candles:${formatSeriesKey({ ...market, timeframe: config.timeframe })}`,
+        check: async () => {
+          const series = { ...market, timeframe: config.timeframe };
+          const latest = await store.candles.latestCandle(series);
+          if (!latest) return { state: 'degraded', reason: 'no candle stored yet' };
+          const referenceMs = dataMode.emulatorUrl ? null : Date.now();
+          const ageMs = referenceMs === null ? null : referenceMs - latest.openTimeMs;
+          const staleAfterMs = 5 * timeframeMs(config.timeframe) + 120_000;
+          if (ageMs !== null && ageMs > staleAfterMs) {
+            return {
+              state: 'degraded',
+              reason: `last candle is ${Math.round(ageMs / 1000)} s old`,
+              details: { ageMs },
+            };
+          }
+          return { state: 'ok', reason: null, details: { lastCandleOpenTimeMs: latest.openTimeMs, ageMs } };
+        },
+      })),
+    ];
+
+    // Every role serves /health and /ready on its port; only the api role serves the API routes.
+    const cache = await createCache(config.cacheUrl);
+    cleanups.push(() => cache.close());
+    const http: FastifyInstance = await createHttpApp({
+      config,
+      store,
+      bus,
+      cache,
+      logger,
+      dataMode,
+      healthChecks,
+      sources: (exchange) => sources.get(exchange),
+      bootstrapAdmin: roles.includes('api'),
+      ...(options.announce ? { announce: options.announce } : {}),
+    });
+    await http.listen({ host: config.host, port: config.port });
+    cleanups.push(() => http.close());
+
+    return {
+      config,
+      dataMode,
+      store,
+      bus,
+      http,
+      stop: async () => {
+        await cleanup();
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+async function exchangeNow(source: MarketDataSource): Promise<number | null> {
+  const clock = source as MarketDataSource & { exchangeNowMs?: () => Promise<number | null> };
+  return clock.exchangeNowMs ? clock.exchangeNowMs().catch(() => null) : null;
+}
+
+/** Loads the exchange's markets into the store and keeps the tracked symbols it really lists. */
+async function loadTrackedMarkets(
+  source: MarketDataSource,
+  store: Store,
+  symbols: readonly string[],
+  logger: Logger,
+): Promise<string[]> {
+  const markets = await source.loadMarkets();
+  const listed = new Set(markets.map((market) => market.symbol));
+  const tracked = markets.filter((market) => symbols.includes(market.symbol));
+  await store.markets.upsertMarkets(tracked);
+  const missing = symbols.filter((symbol) => !listed.has(symbol));
+  for (const symbol of missing) {
+    logger.error(
+      { exchange: source.exchange, symbol },
+      `${source.exchange} does not list ${symbol}; it is not tracked`,
+    );
+  }
+  return symbols.filter((symbol) => listed.has(symbol));
+}

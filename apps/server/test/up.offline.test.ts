@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { RUNECAST_BIN } from './support/cli.ts';
+import { REPLAY_DIR, replayDataSkip } from './support/replay-data.ts';
+
+interface RunningUp {
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  baseUrl: string;
+}
+
+/** Starts `runecast up --offline` on a free port and waits until it says where it listens. */
+async function startUp(environment: NodeJS.ProcessEnv): Promise<RunningUp> {
+  const child = spawn(process.execPath, [RUNECAST_BIN, 'up', '--offline', '--port', '0'], {
+    env: {
+      ...process.env,
+      RUNECAST_LOG_LEVEL: 'warn',
+      RUNECAST_ADMIN_PASSWORD: 'a-long-test-password',
+      ...environment,
+    },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const baseUrl = await new Promise<string>((resolvePromise, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`runecast up did not start:\n${stdout}\n${stderr}`)),
+      60_000,
+    );
+    const poll = setInterval(() => {
+      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(stdout);
+      if (match?.[1]) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolvePromise(match[1]);
+      }
+    }, 100);
+    child.once('exit', (code) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      reject(new Error(`runecast up exited with ${code}:\n${stdout}\n${stderr}`));
+    });
+  });
+  return { child, stdout: () => stdout, baseUrl };
+}
+
+async function stopUp(running: RunningUp): Promise<number | null> {
+  const exited = new Promise<number | null>((resolvePromise) => running.child.once('exit', resolvePromise));
+  running.child.kill('SIGTERM');
+  return exited;
+}
+
+interface ReadyBody {
+  status: string;
+  dataMode: { mode: string };
+  components: { name: string; state: string; details?: Record<string, unknown> }[];
+}
+
+async function waitForCandles(baseUrl: string): Promise<ReadyBody> {
+  const deadline = Date.now() + 90_000;
+  let body: ReadyBody | null = null;
+  while (Date.now() < deadline) {
+    body = (await (await fetch(`${baseUrl}/ready`)).json()) as ReadyBody;
+    const candleChecks = body.components.filter((component) => component.name.startsWith('candles:'));
+    if (candleChecks.length > 0 && candleChecks.every((component) => component.state === 'ok')) return body;
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 500));
+  }
+  throw new Error(`candles never arrived: ${JSON.stringify(body)}`);
+}
+
+describe('runecast up --offline', () => {
+  const folders: string[] = [];
+  after(async () => {
+    await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
+  });
+
+  test(
+    'replays the real data, says so first, reports health per component, stops cleanly',
+    { skip: replayDataSkip },
+    async () => {
+      const home = await mkdtemp(join(tmpdir(), 'runecast-up-'));
+      folders.push(home);
+      const running = await startUp({
+        RUNECAST_HOME: home,
+        RUNECAST_REPLAY_DIR: REPLAY_DIR ?? '',
+        RUNECAST_BACKFILL_DAYS: '1',
+      });
+      try {
+        const firstLines = running.stdout().split('\n').slice(0, 3).join('\n');
+        assert.match(firstLines, /OFFLINE \(replay\).*replaying real data/);
+        const health = (await (await fetch(`${running.baseUrl}/health`)).json()) as { status: string };
+        assert.equal(health.status, 'ok');
+        const ready = await waitForCandles(running.baseUrl);
+        assert.equal(ready.dataMode.mode, 'replay');
+        const names = ready.components.map((component) => component.name);
+        for (const name of [
+          'store',
+          'bus',
+          'source:binance',
+          'candles:binance:BTC/USDT:1m',
+          'candles:binance:ETH/USDT:1m',
+        ]) {
+          assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
+        }
+      } finally {
+        assert.equal(await stopUp(running), 0);
+      }
+    },
+  );
+
+  test('without a replay folder the market is simulated and labelled so', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'runecast-up-sim-'));
+    folders.push(home);
+    const running = await startUp({
+      RUNECAST_HOME: home,
+      RUNECAST_REPLAY_DIR: '',
+      RUNECAST_BACKFILL_DAYS: '1',
+    });
+    try {
+      assert.match(running.stdout(), /SIMULATED/);
+      const ready = await waitForCandles(running.baseUrl);
+      assert.equal(ready.dataMode.mode, 'simulated');
+    } finally {
+      assert.equal(await stopUp(running), 0);
+    }
+  });
+});
