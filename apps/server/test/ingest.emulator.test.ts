@@ -249,6 +249,8 @@ describe("candles built from the emulator's trades", () => {
   test("equal the emulator's own candles for the same minutes", async () => {
     const emulator = await startEmulator({
       paused: true,
+      // A fixed start just after the hour: the half hour before it is closed and settled.
+      startTime: Date.UTC(2025, 0, 6, 12, 0, 30),
       simulatedHistoryDays: 1,
       seed: 5,
       tradesPerCandle: 20,
