@@ -7,6 +7,9 @@ import { formatSeriesKey } from './domain/series-key.ts';
 import { timeframeMs } from './domain/timeframe.ts';
 import { createHttpApp } from './http/app.ts';
 import { LiveIngestionService } from './ingest/live.service.ts';
+import { createForecastingRuntime, type ForecastingRuntime } from './jobs/forecasting-runtime.ts';
+import { queueMissingProductionModels } from './jobs/model-bootstrap.ts';
+import type { TrackedSeries } from './jobs/scheduler.ts';
 import type { Logger } from './logging/logger.ts';
 import type { DataMode } from './runtime/data-mode.ts';
 import type { HealthCheck } from './runtime/health.ts';
@@ -16,7 +19,7 @@ import { SourceRegistry } from './sources/source-registry.ts';
 import { openStore, type Store } from './store/store.ts';
 
 /** Roles one process can take; `runecast up` runs them all. */
-export const ROLES = ['api', 'ingest'] as const;
+export const ROLES = ['api', 'ingest', 'worker', 'scheduler'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface RunningRunecast {
@@ -25,6 +28,7 @@ export interface RunningRunecast {
   store: Store;
   bus: Bus;
   http: FastifyInstance;
+  forecasting: ForecastingRuntime;
   /** Resolves once every role stopped; `stop()` asks them to. */
   stop(): Promise<void>;
 }
@@ -126,6 +130,47 @@ export async function startRunecast(options: {
       });
     }
 
+    // Jobs, registry and forecast ledger share the store; the worker and scheduler roles run here.
+    const forecasting = createForecastingRuntime({
+      store,
+      bus,
+      onPublishError: (error) => logger.warn({ err: error }, 'could not publish a job event'),
+    });
+    const tracked: TrackedSeries[] = config.markets.map((market) => ({
+      series: { ...market, timeframe: config.timeframe },
+      horizonsMinutes: config.horizonsMinutes,
+    }));
+    const bootstrapModels = async () => {
+      if (config.defaultModel === 'none') return;
+      const queued = await queueMissingProductionModels(forecasting, tracked, {
+        modelType: config.defaultModel,
+        lookbackMs: config.backfillDays * 86_400_000,
+      });
+      if (queued.length > 0) logger.info({ jobs: queued }, `queued ${queued.length} first model training(s)`);
+    };
+    const forecastingRoles = forecasting.start({
+      worker: roles.includes('worker')
+        ? {
+            concurrency: config.workerConcurrency,
+            onError: (error: unknown) => logger.error({ err: error }, 'job worker error'),
+          }
+        : false,
+      scheduler: roles.includes('scheduler')
+        ? {
+            intervalMs: config.forecastIntervalMinutes * 60_000,
+            tracked: () => tracked,
+            ...(config.retrainCron ? { retrainCron: config.retrainCron } : {}),
+            onTick: () => {
+              void bootstrapModels().catch((error: unknown) =>
+                logger.warn({ err: error }, 'could not queue first model trainings'),
+              );
+            },
+            onError: (error: unknown) => logger.error({ err: error }, 'scheduler error'),
+          }
+        : false,
+    });
+    cleanups.push(() => forecastingRoles.stop());
+
     const healthChecks: HealthCheck[] = [
       {
         name: 'store',
@@ -141,6 +186,26 @@ export async function startRunecast(options: {
           return { state: status.state, reason: status.reason, details: { kind: bus.kind } };
         },
       },
+      {
+        name: 'queue',
+        check: async () => {
+          const counts = await forecasting.forecasting.jobs.countByState();
+          return { state: 'ok', reason: null, details: { ...counts } };
+        },
+      },
+      ...(forecastingRoles.scheduler
+        ? [
+            {
+              name: 'scheduler',
+              check: async () => {
+                const status = (
+                  forecastingRoles.scheduler as NonNullable<typeof forecastingRoles.scheduler>
+                ).status();
+                return { state: 'ok' as const, reason: null, details: { ...status } };
+              },
+            },
+          ]
+        : []),
       ...ingestions.map((ingestion): HealthCheck => ({
         name: `source:${ingestion.exchange}`,
         check: async () => {
@@ -195,6 +260,7 @@ export async function startRunecast(options: {
       store,
       bus,
       http,
+      forecasting,
       stop: async () => {
         await cleanup();
       },

@@ -65,7 +65,9 @@ describe('NATS JetStream bus, beyond the contract', () => {
       assert.equal(info.config.storage, 'file');
       assert.deepEqual(info.config.subjects.sort(), [
         `${subjectPrefix}.data.>`,
+        `${subjectPrefix}.forecasts.>`,
         `${subjectPrefix}.ingest.>`,
+        `${subjectPrefix}.jobs.>`,
         `${subjectPrefix}.source.>`,
       ]);
       assert.equal(info.config.max_age, 10 * 60_000 * 1_000_000);

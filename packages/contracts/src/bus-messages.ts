@@ -9,6 +9,12 @@ import {
   type SourceStateMessage,
 } from './ingest-events.schema.ts';
 import {
+  forecastMadeMessageSchema,
+  jobProgressMessageSchema,
+  type ForecastMadeMessage,
+  type JobProgressMessage,
+} from './jobs.schema.ts';
+import {
   topOfBookMessageSchema,
   tradeBatchMessageSchema,
   type TopOfBookMessage,
@@ -26,6 +32,8 @@ export const busTopicPrefixes = {
   backfillProgress: 'ingest.progress',
   ingestFaults: 'ingest.faults',
   sourceState: 'source.state',
+  jobProgress: 'jobs.progress',
+  forecasts: 'forecasts.made',
 } as const;
 export type BusTopicPrefix = (typeof busTopicPrefixes)[keyof typeof busTopicPrefixes];
 
@@ -37,6 +45,8 @@ export const topicSchemas = {
   'ingest.progress': backfillProgressMessageSchema,
   'ingest.faults': ingestFaultMessageSchema,
   'source.state': sourceStateMessageSchema,
+  'jobs.progress': jobProgressMessageSchema,
+  'forecasts.made': forecastMadeMessageSchema,
 } as const satisfies Record<BusTopicPrefix, z.ZodType>;
 
 /** Payload type per topic prefix. */
@@ -47,6 +57,8 @@ export interface BusPayloads {
   'ingest.progress': BackfillProgressMessage;
   'ingest.faults': IngestFaultMessage;
   'source.state': SourceStateMessage;
+  'jobs.progress': JobProgressMessage;
+  'forecasts.made': ForecastMadeMessage;
 }
 export type BusPayload = BusPayloads[BusTopicPrefix];
 

@@ -15,7 +15,13 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 
 /** Topic segments and payload fields that name the same thing must agree. */
 function topicMismatch(topic: ParsedTopic, payload: BusPayload): string | undefined {
-  const fields = payload as { exchange?: unknown; symbol?: unknown; timeframe?: unknown; series?: unknown };
+  const fields = payload as {
+    exchange?: unknown;
+    symbol?: unknown;
+    timeframe?: unknown;
+    series?: unknown;
+    jobId?: unknown;
+  };
   const expected: [string, unknown, string][] = [];
   switch (topic.family) {
     case 'candles':
@@ -27,11 +33,15 @@ function topicMismatch(topic: ParsedTopic, payload: BusPayload): string | undefi
       expected.push(['exchange', fields.exchange, topic.exchange], ['symbol', fields.symbol, topic.symbol]);
       break;
     case 'backfillProgress':
+    case 'forecasts':
       expected.push(['series', fields.series, `${topic.exchange}:${topic.symbol}:${topic.timeframe}`]);
       break;
     case 'ingestFaults':
     case 'sourceState':
       expected.push(['exchange', fields.exchange, topic.exchange]);
+      break;
+    case 'jobProgress':
+      expected.push(['jobId', fields.jobId, topic.jobId]);
       break;
   }
   for (const [name, actual, wanted] of expected) {

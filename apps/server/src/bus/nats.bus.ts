@@ -35,7 +35,7 @@ export interface NatsBusOptions {
    * server: topic `data.candles…` travels as `<prefix>.data.candles…`. Default none.
    */
   subjectPrefix?: string;
-  /** Topic patterns the stream captures (before the prefix). Default `data.>`, `ingest.>`, `source.>`. */
+  /** Topic patterns the stream captures (before the prefix). Default `data.>`, `ingest.>`, `source.>`, `jobs.>`, `forecasts.>`. */
   subjects?: string[];
   /** Messages older than this leave the stream. Default 24 h. */
   maxAgeMs?: number;
@@ -67,7 +67,7 @@ export interface NatsBusOptions {
 }
 
 export const DEFAULT_STREAM_NAME = 'RUNECAST';
-export const DEFAULT_STREAM_SUBJECTS = ['data.>', 'ingest.>', 'source.>'];
+export const DEFAULT_STREAM_SUBJECTS = ['data.>', 'ingest.>', 'source.>', 'jobs.>', 'forecasts.>'];
 
 const STREAM_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const SUBJECT_PREFIX_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;

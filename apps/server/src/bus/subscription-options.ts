@@ -13,6 +13,8 @@ const KNOWN_TOPIC_SHAPES = [
   'ingest.progress.*.*.*',
   'ingest.faults.*',
   'source.state.*',
+  'jobs.progress.*',
+  'forecasts.made.*.*.*',
 ];
 
 /**
@@ -24,7 +26,7 @@ export function resolveSubscription(pattern: string, options: SubscribeOptions =
   assertValidPattern(pattern);
   if (!KNOWN_TOPIC_SHAPES.some((shape) => topicPatternsOverlap(pattern, shape))) {
     throw new ValidationError(
-      `topic pattern "${pattern}" can match no known topic (families: data.candles, data.trades, data.book, ingest.progress, ingest.faults, source.state)`,
+      `topic pattern "${pattern}" can match no known topic (families: data.candles, data.trades, data.book, ingest.progress, ingest.faults, source.state, jobs.progress, forecasts.made)`,
     );
   }
   for (const key of ['durableName', 'queueGroup'] as const) {

@@ -27,7 +27,9 @@ export type ParsedTopic =
       timeframe: Timeframe;
     }
   | { family: 'ingestFaults'; prefix: 'ingest.faults'; exchange: string }
-  | { family: 'sourceState'; prefix: 'source.state'; exchange: string };
+  | { family: 'sourceState'; prefix: 'source.state'; exchange: string }
+  | { family: 'jobProgress'; prefix: 'jobs.progress'; jobId: string }
+  | { family: 'forecasts'; prefix: 'forecasts.made'; exchange: string; symbol: string; timeframe: Timeframe };
 
 export type TopicFamily = ParsedTopic['family'];
 
@@ -96,6 +98,24 @@ export function sourceStateTopic(exchange: string): string {
   return `${busTopicPrefixes.sourceState}.${exchangeSegment(exchange)}`;
 }
 
+const JOB_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function jobIdSegment(jobId: string): string {
+  if (!JOB_ID_PATTERN.test(jobId))
+    throw new ValidationError(`bad job id "${jobId}" for a topic (want a lower-case UUID)`);
+  return jobId;
+}
+
+/** `jobs.progress.<jobId>` */
+export function jobProgressTopic(jobId: string): string {
+  return `${busTopicPrefixes.jobProgress}.${jobIdSegment(jobId)}`;
+}
+
+/** `forecasts.made.binance.BTC-USDT.1h` */
+export function forecastsTopic(series: SeriesKey): string {
+  return `${busTopicPrefixes.forecasts}.${exchangeSegment(series.exchange)}.${symbolSegment(series.symbol)}.${timeframeSegment(series.timeframe)}`;
+}
+
 /**
  * Subscription pattern for a topic family, with `*` for every part left out:
  * `topicPattern('candles', { symbol: 'BTC/USDT' })` → `data.candles.*.BTC-USDT.*`.
@@ -109,6 +129,7 @@ export function topicPattern(
   if (parts.exchange === undefined && parts.symbol === undefined && parts.timeframe === undefined) {
     return `${prefix}.>`;
   }
+  if (family === 'jobProgress') return `${prefix}.*`;
   const exchange = parts.exchange === undefined ? '*' : exchangeSegment(parts.exchange);
   if (family === 'ingestFaults' || family === 'sourceState') return `${prefix}.${exchange}`;
   const symbol = parts.symbol === undefined ? '*' : symbolSegment(parts.symbol);
@@ -194,6 +215,8 @@ export function parseTopic(topic: string): ParsedTopic {
     book: 2,
     ingestFaults: 1,
     sourceState: 1,
+    jobProgress: 1,
+    forecasts: 3,
   }[family];
   if (rest.length !== expectedLength) {
     const shape = {
@@ -203,8 +226,16 @@ export function parseTopic(topic: string): ParsedTopic {
       book: 'data.book.<exchange>.<BASE-QUOTE>',
       ingestFaults: 'ingest.faults.<exchange>',
       sourceState: 'source.state.<exchange>',
+      jobProgress: 'jobs.progress.<jobId>',
+      forecasts: 'forecasts.made.<exchange>.<BASE-QUOTE>.<timeframe>',
     }[family];
     throw new ValidationError(`topic "${topic}" must look like ${shape}`);
+  }
+  if (family === 'jobProgress') {
+    const jobId = rest[0] as string;
+    if (!JOB_ID_PATTERN.test(jobId))
+      throw new ValidationError(`topic "${topic}": bad job id "${jobId}" (want a lower-case UUID)`);
+    return { family, prefix: 'jobs.progress', jobId };
   }
   const exchange = rest[0] as string;
   if (!isValidExchangeId(exchange))
@@ -224,6 +255,7 @@ export function parseTopic(topic: string): ParsedTopic {
   if (family === 'book') return { family, prefix: 'data.book', exchange, symbol };
   const timeframe = rest[2] as string;
   if (!isTimeframe(timeframe)) throw new ValidationError(`topic "${topic}": bad timeframe "${timeframe}"`);
+  if (family === 'forecasts') return { family, prefix: 'forecasts.made', exchange, symbol, timeframe };
   return family === 'candles'
     ? { family, prefix: 'data.candles', exchange, symbol, timeframe }
     : { family, prefix: 'ingest.progress', exchange, symbol, timeframe };

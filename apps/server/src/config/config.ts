@@ -46,6 +46,14 @@ export interface Config {
   rateLimitPerUser: number;
   /** Trust X-Forwarded-For from a reverse proxy in front of the API. */
   trustProxy: boolean;
+  /** Forecast horizons, in minutes, of every tracked series. */
+  horizonsMinutes: number[];
+  forecastIntervalMinutes: number;
+  /** Cron expression (UTC) for retraining production models; null for none. */
+  retrainCron: string | null;
+  /** Model trained and promoted for a tracked series and horizon that has no production model yet. */
+  defaultModel: string;
+  workerConcurrency: number;
 }
 
 /** Documentation of each variable: shown in `--help` output and kept in sync with the README. */
@@ -60,7 +68,7 @@ export const ENVIRONMENT_VARIABLES = {
   RUNECAST_MARKETS:
     'tracked markets, comma-separated exchange:BASE/QUOTE (default binance:BTC/USDT,binance:ETH/USDT)',
   RUNECAST_TIMEFRAME: `timeframe stored for tracked markets (${TIMEFRAMES.join(', ')}; default 1m)`,
-  RUNECAST_BACKFILL_DAYS: 'days of history `runecast up` backfills for each tracked market (default 2)',
+  RUNECAST_BACKFILL_DAYS: 'days of history `runecast up` backfills for each tracked market (default 7)',
   RUNECAST_OFFLINE: 'true to never contact real exchanges (default false)',
   RUNECAST_EMULATOR_SPEED: 'replay speed of the built-in emulator in offline mode, 1 to 10000 (default 1)',
   RUNECAST_LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent (default info)',
@@ -77,6 +85,14 @@ export const ENVIRONMENT_VARIABLES = {
   RUNECAST_RATE_LIMIT_IP: 'API requests per minute per IP address (default 600)',
   RUNECAST_RATE_LIMIT_USER: 'API requests per minute per user (default 1200)',
   RUNECAST_TRUST_PROXY: 'true when a reverse proxy sets X-Forwarded-For (default false)',
+  RUNECAST_HORIZONS:
+    'forecast horizons in minutes, comma-separated multiples of the timeframe (default 240,1440)',
+  RUNECAST_FORECAST_INTERVAL_MINUTES: 'minutes between scheduled forecasts, 1 to 1440 (default 5)',
+  RUNECAST_RETRAIN_CRON:
+    'cron expression (UTC) for retraining production models, e.g. "0 3 * * *" (default none)',
+  RUNECAST_DEFAULT_MODEL:
+    'model trained for a tracked series and horizon without a production model (default ridge; "none" to skip)',
+  RUNECAST_WORKER_CONCURRENCY: 'jobs one worker process runs at once, 1 to 16 (default 1)',
 } as const;
 
 /** Variables whose values never appear in error messages. */
@@ -157,7 +173,7 @@ const environmentSchema = z.object({
     { exchange: 'binance', symbol: 'ETH/USDT' },
   ]),
   RUNECAST_TIMEFRAME: z.enum(TIMEFRAMES, { error: `must be one of ${TIMEFRAMES.join(', ')}` }).default('1m'),
-  RUNECAST_BACKFILL_DAYS: integerText(0, 3650).default(2),
+  RUNECAST_BACKFILL_DAYS: integerText(0, 3650).default(7),
   RUNECAST_OFFLINE: booleanText.default(false),
   RUNECAST_EMULATOR_SPEED: integerText(1, 10000).default(1),
   RUNECAST_LOG_LEVEL: z
@@ -214,6 +230,33 @@ const environmentSchema = z.object({
   RUNECAST_RATE_LIMIT_IP: integerText(1, 1_000_000).default(600),
   RUNECAST_RATE_LIMIT_USER: integerText(1, 1_000_000).default(1200),
   RUNECAST_TRUST_PROXY: booleanText.default(false),
+  RUNECAST_HORIZONS: z
+    .string()
+    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, { error: 'must be minutes separated by commas, e.g. 240,1440' })
+    .transform((value) => [...new Set(value.split(',').map((item) => Number(item.trim())))])
+    .pipe(
+      z
+        .array(
+          z
+            .number()
+            .int()
+            .min(1)
+            .max(60 * 24 * 30),
+        )
+        .min(1)
+        .max(6),
+    )
+    .default([240, 1440]),
+  RUNECAST_FORECAST_INTERVAL_MINUTES: integerText(1, 1440).default(5),
+  RUNECAST_RETRAIN_CRON: z
+    .string()
+    .regex(/^\S+( \S+){4,5}$/, { error: 'must be a cron expression with 5 or 6 fields, e.g. "0 3 * * *"' })
+    .optional(),
+  RUNECAST_DEFAULT_MODEL: z
+    .string()
+    .regex(/^[a-z][a-z-]{1,30}$/, { error: 'must be a model id such as ridge, naive or none' })
+    .default('ridge'),
+  RUNECAST_WORKER_CONCURRENCY: integerText(1, 16).default(1),
 });
 
 /** Command-line flags that override variables; `flagName` is used in error messages. */
@@ -282,5 +325,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     rateLimitPerIp: values.RUNECAST_RATE_LIMIT_IP,
     rateLimitPerUser: values.RUNECAST_RATE_LIMIT_USER,
     trustProxy: values.RUNECAST_TRUST_PROXY,
+    horizonsMinutes: values.RUNECAST_HORIZONS,
+    forecastIntervalMinutes: values.RUNECAST_FORECAST_INTERVAL_MINUTES,
+    retrainCron: values.RUNECAST_RETRAIN_CRON ?? null,
+    defaultModel: values.RUNECAST_DEFAULT_MODEL,
+    workerConcurrency: values.RUNECAST_WORKER_CONCURRENCY,
   };
 }

@@ -2,6 +2,7 @@ import { ValidationError } from '../domain/errors.ts';
 import type { Timeframe } from '../domain/timeframe.ts';
 import { arimaForecasterDefinition } from './arima.forecaster.ts';
 import type { BaseForecaster } from './base.forecaster.ts';
+import { DEEP_FORECASTER_DEFINITIONS } from './deep/index.ts';
 import { driftForecasterDefinition } from './drift.forecaster.ts';
 import { decodeArtifact } from './forecaster-artifact.ts';
 import type { ForecasterDefinition } from './forecaster-definition.ts';
@@ -39,6 +40,7 @@ for (const definition of [
   ridgeForecasterDefinition,
   randomForestForecasterDefinition,
   svrForecasterDefinition,
+  ...DEEP_FORECASTER_DEFINITIONS,
 ]) {
   registerForecaster(definition);
 }

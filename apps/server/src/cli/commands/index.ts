@@ -3,6 +3,7 @@ import { registerBackfillCommand } from './backfill.command.ts';
 import { registerCoverageCommand } from './coverage.command.ts';
 import { registerEmulatorCommand } from './emulator.command.ts';
 import { registerExportCommand } from './export.command.ts';
+import { registerForecastCommands } from './forecast-commands.ts';
 import { registerImportCommand } from './import.command.ts';
 import { registerMarketsCommand } from './markets.command.ts';
 import { registerUpCommand } from './up.command.ts';
@@ -17,5 +18,6 @@ export function registerCommands(program: Command): void {
   registerExportCommand(program);
   registerCoverageCommand(program);
   registerMarketsCommand(program);
+  registerForecastCommands(program);
   registerUserCommand(program);
 }

@@ -1,0 +1,163 @@
+import type { Command } from 'commander';
+import type { BacktestJobResult } from '../../jobs/handlers/backtest.handler.ts';
+import { formatSeriesKey } from '../../domain/series-key.ts';
+import { configFor } from '../command-config.ts';
+import { isoTime, printJson, printTable } from '../output.ts';
+import {
+  addJobOptions,
+  formatHorizon,
+  formatNumber,
+  formatPercent,
+  parseHorizonFlag,
+  parseModelsFlag,
+  parsePositiveIntegerFlag,
+  parseRangeFlags,
+  parseSeriesFlag,
+  requireSeries,
+  requireSucceeded,
+  runJobFromCommand,
+  withForecasting,
+  type JobCommandOptions,
+} from './forecast-command-support.ts';
+
+interface BacktestOptions extends JobCommandOptions {
+  series: string;
+  horizon: string;
+  from: string;
+  to: string;
+  models: string;
+  step?: string;
+  retrainEvery?: string;
+  trainWindow?: string;
+}
+
+/** The metrics `--json` reports per model, in this order. */
+export const BACKTEST_JSON_METRICS = [
+  'mae',
+  'rmse',
+  'mape',
+  'mase',
+  'r2',
+  'directionalAccuracy',
+  'coverage80',
+  'coverage95',
+  'pinball',
+  'dmStatistic',
+  'dmPValue',
+] as const;
+
+export function registerBacktestCommand(program: Command): void {
+  addJobOptions(
+    program
+      .command('backtest')
+      .description(
+        'Walk-forward backtest of models on a series: each model forecasts every origin in the range from data before it, naive always included',
+      )
+      .requiredOption(
+        '--series <key>',
+        'series like binance:BTC/USDT:1h (larger timeframes derived from stored 1m)',
+      )
+      .requiredOption('--horizon <h>', 'forecast horizon: minutes (240) or a duration (240m, 4h, 1d)')
+      .requiredOption('--from <time>', 'first forecast origin (ISO-8601, UTC)')
+      .requiredOption('--to <time>', 'end of the test period, exclusive; every target lies before it')
+      .option('--models <list>', 'comma-separated models (naive is always added)', 'naive,arima,ridge')
+      .option('--step <candles>', 'candles between forecast origins (default 1)')
+      .option('--retrain-every <candles>', 'candles between refits (default 168)')
+      .option('--train-window <candles>', "training origins per fit (default: each model's own)"),
+  ).action(async (options: BacktestOptions, command: Command) => {
+    const config = configFor(command);
+    const series = parseSeriesFlag(options.series);
+    const horizonMinutes = parseHorizonFlag(options.horizon, series);
+    const { fromMs, toMs } = parseRangeFlags(options.from, options.to);
+    const models = parseModelsFlag(options.models);
+    const stepSteps = parsePositiveIntegerFlag('--step', options.step);
+    const retrainEverySteps = parsePositiveIntegerFlag('--retrain-every', options.retrainEvery);
+    const trainWindowSteps = parsePositiveIntegerFlag('--train-window', options.trainWindow);
+    const payload = {
+      series: formatSeriesKey(series),
+      horizonMinutes,
+      fromMs,
+      toMs,
+      models: models.map((modelType) => ({ modelType })),
+      walkForward: {
+        ...(stepSteps === undefined ? {} : { stepSteps }),
+        ...(retrainEverySteps === undefined ? {} : { retrainEverySteps }),
+        ...(trainWindowSteps === undefined ? {} : { trainWindowSteps }),
+      },
+    };
+    await withForecasting(config, async ({ store, runtime }) => {
+      await requireSeries(store, series);
+      const job = await runJobFromCommand(
+        runtime,
+        'backtest',
+        payload,
+        options,
+        `backtest ${formatSeriesKey(series)} ${formatHorizon(horizonMinutes)}`,
+      );
+      if (job === null) return;
+      const result = requireSucceeded(job).result as BacktestJobResult;
+      if (options.json) {
+        printJson({
+          series: result.series,
+          horizon: formatHorizon(result.horizonMinutes),
+          from: isoTime(result.fromMs),
+          to: isoTime(result.toMs),
+          results: result.results.map((entry) => ({
+            model: entry.model,
+            metrics: Object.fromEntries(
+              BACKTEST_JSON_METRICS.map((name) => [name, entry.metrics[name] ?? null]),
+            ),
+          })),
+        });
+        return;
+      }
+      process.stdout.write(
+        `${result.series}, horizon ${formatHorizon(result.horizonMinutes)}: ${result.origins} forecast origins from ` +
+          `${isoTime(result.firstOriginMs)} to ${isoTime(result.lastOriginMs)} (job ${job.id})\n\n`,
+      );
+      printTable(
+        [
+          'model',
+          'MAE',
+          'RMSE',
+          'MAPE%',
+          'MASE',
+          'R²',
+          'dir.acc',
+          'cov80',
+          'cov95',
+          'pinball',
+          'DM stat',
+          'DM p',
+        ],
+        result.results.map((entry) => [
+          entry.model,
+          formatNumber(entry.metrics.mae),
+          formatNumber(entry.metrics.rmse),
+          formatNumber(entry.metrics.mape, 3),
+          formatNumber(entry.metrics.mase),
+          formatNumber(entry.metrics.r2, 3),
+          formatPercent(entry.metrics.directionalAccuracy),
+          formatPercent(entry.metrics.coverage80),
+          formatPercent(entry.metrics.coverage95),
+          formatNumber(entry.metrics.pinball),
+          formatNumber(entry.metrics.dmStatistic, 3),
+          formatNumber(entry.metrics.dmPValue, 3),
+        ]),
+      );
+      const beats = result.results.filter(
+        (entry) =>
+          entry.model !== 'naive' &&
+          (entry.metrics.mase ?? Infinity) < 1 &&
+          (entry.metrics.dmStatistic ?? 0) < 0 &&
+          (entry.metrics.dmPValue ?? 1) < 0.05,
+      );
+      process.stdout.write(
+        `\nMASE below 1 beats naive; DM p below 0.05 says the difference is unlikely to be chance. ` +
+          (beats.length > 0
+            ? `Significantly better than naive: ${beats.map((entry) => entry.model).join(', ')}.\n`
+            : 'No model beats naive significantly here.\n'),
+      );
+    });
+  });
+}

@@ -1,0 +1,18 @@
+import type { JobHandler } from './job-handler.ts';
+import { createBacktestHandler } from './handlers/backtest.handler.ts';
+import type { ForecastingDependencies } from './handlers/handler-support.ts';
+import { createPredictHandler } from './handlers/predict.handler.ts';
+import { createTrainHandler } from './handlers/train.handler.ts';
+import { createTuneHandler } from './handlers/tune.handler.ts';
+
+export type { ForecastingDependencies } from './handlers/handler-support.ts';
+
+/** The train, backtest, tune and predict handlers over one set of dependencies. */
+export function createForecastJobHandlers(dependencies: ForecastingDependencies): JobHandler[] {
+  return [
+    createTrainHandler(dependencies),
+    createBacktestHandler(dependencies),
+    createTuneHandler(dependencies),
+    createPredictHandler(dependencies),
+  ] as JobHandler[];
+}

@@ -1,0 +1,246 @@
+import { trainJobPayloadSchema, type TrainJobPayload } from '@runecast/contracts';
+import { ValidationError } from '../../domain/errors.ts';
+import { formatSeriesKey } from '../../domain/series-key.ts';
+import { MIN_CALIBRATION_RESIDUALS } from '../../models/conformal-calibrator.ts';
+import type { WalkForwardResult } from '../../models/evaluation/walk-forward.ts';
+import { parseForecasterParams } from '../../models/forecaster.registry.ts';
+import { formatHorizon } from '../../models/horizon.ts';
+import { fingerprintCandles } from '../../models/registry/data-fingerprint.ts';
+import type { RankingMetric } from '../../store/model.repository.ts';
+import { withCompute } from '../compute/compute-thread.ts';
+import { loadSeriesMatrix, requireSeriesSpan, withDataContext } from '../forecasting-data.ts';
+import type { JobContext, JobHandler } from '../job-handler.ts';
+import {
+  metricsRecord,
+  parseWithSchema,
+  resolveSeriesHorizon,
+  type ForecastingDependencies,
+} from './handler-support.ts';
+
+/** Most out-of-sample errors kept for a version's conformal intervals, and evaluation points kept for charts. */
+const CALIBRATION_WINDOW = 1000;
+const EVALUATION_POINTS_KEPT = 1000;
+
+export interface TrainJobResult {
+  modelVersionId: number;
+  modelType: string;
+  series: string;
+  horizonMinutes: number;
+  trainingStartMs: number;
+  trainingEndMs: number;
+  trainingCandles: number;
+  metrics: Record<string, number | null>;
+  naiveMetrics: Record<string, number | null>;
+  promoted: boolean;
+  promotionReason: string;
+}
+
+/** Fewest candles a training run of this horizon can work with. */
+export function minimumTrainingCandles(horizonSteps: number, evaluationFraction: number): number {
+  return Math.ceil(Math.max(120, 4 * horizonSteps + (2 * MIN_CALIBRATION_RESIDUALS) / evaluationFraction));
+}
+
+/**
+ * Train: fit a model type on a series over a range, score it with a walk-forward over the end of
+ * the range (naive beside it on the same origins), then fit it on the whole range, calibrate its
+ * intervals on the walk-forward's out-of-sample errors, and register the version.
+ */
+export function createTrainHandler(
+  dependencies: ForecastingDependencies,
+): JobHandler<TrainJobPayload, TrainJobResult> {
+  return {
+    kind: 'train',
+    parsePayload(raw) {
+      const payload = parseWithSchema(trainJobPayloadSchema, raw, 'train job');
+      resolveSeriesHorizon(payload.series, payload.horizonMinutes);
+      parseForecasterParams(payload.modelType, payload.params);
+      return payload;
+    },
+    run: (payload, context) => runTrain(dependencies, payload, context),
+  };
+}
+
+async function runTrain(
+  dependencies: ForecastingDependencies,
+  payload: TrainJobPayload,
+  context: JobContext,
+): Promise<TrainJobResult> {
+  const { series, horizonMinutes, horizonSteps } = resolveSeriesHorizon(
+    payload.series,
+    payload.horizonMinutes,
+  );
+  const params = parseForecasterParams(payload.modelType, payload.params);
+  const label = `${payload.modelType} on ${formatSeriesKey(series)} at ${formatHorizon(horizonMinutes)}`;
+  context.progress({ percent: 1, message: `loading candles for ${label}` });
+  const span = await requireSeriesSpan(dependencies.market, series);
+  return withDataContext(span, series, async () => {
+    const data = await loadSeriesMatrix(dependencies.market, {
+      series,
+      range: { startMs: payload.fromMs, endMs: payload.toMs },
+      crossAssets: payload.crossAssets,
+      purpose: `training ${payload.modelType} at horizon ${formatHorizon(horizonMinutes)}`,
+      minimumCandles: minimumTrainingCandles(horizonSteps, payload.evaluationFraction),
+    });
+    await context.checkpoint();
+    const { matrix, candles } = data;
+    const rows = matrix.rows.length;
+    const usableOrigins = rows - horizonSteps;
+    const testOrigins = Math.max(
+      2 * MIN_CALIBRATION_RESIDUALS,
+      Math.round(usableOrigins * payload.evaluationFraction),
+    );
+    const testStartIndex = rows - 1 - horizonSteps - testOrigins + 1;
+    if (testStartIndex < 1) {
+      throw new ValidationError(
+        `too little data: ${rows} candles leave no training data before the ${testOrigins} evaluation origins`,
+      );
+    }
+    const models = payload.modelType === 'naive' ? ['naive'] : ['naive', payload.modelType];
+    context.progress({ percent: 3, message: `walk-forward evaluation of ${label}` });
+    return withCompute(dependencies.compute ?? 'thread', context.signal, async (compute) => {
+      const evaluation: WalkForwardResult = await compute.run(
+        {
+          kind: 'walk-forward',
+          input: {
+            matrix,
+            models: [{ modelType: payload.modelType, params }],
+            settings: { ...payload.walkForward, horizonMinutes, testStartIndex },
+          },
+        },
+        (event) => {
+          if (event.type !== 'progress') return;
+          const { progress } = event;
+          const position = Math.max(0, models.indexOf(progress.modelType));
+          const done = (position + progress.completedOrigins / progress.totalOrigins) / models.length;
+          context.progress({
+            percent: 3 + 77 * done,
+            message: `walk-forward ${progress.modelType}: ${progress.completedOrigins}/${progress.totalOrigins} origins`,
+          });
+        },
+      );
+      await context.checkpoint();
+      const modelResult = evaluation.models.find((entry) => entry.modelType === payload.modelType)!;
+      const naiveResult = evaluation.models.find((entry) => entry.modelType === 'naive')!;
+
+      context.progress({ percent: 82, message: `fitting ${label} on the whole range` });
+      const residuals: number[] = [];
+      const forecasts = modelResult.forecasts;
+      for (let index = 0; index < forecasts.point.length; index += 1) {
+        const actual = Math.log(forecasts.actualClose[index]! / forecasts.lastClose[index]!);
+        const error = Math.abs(actual - forecasts.logReturn[index]!);
+        if (Number.isFinite(error)) residuals.push(error);
+      }
+      const { artifact, featureNames } = await compute.run(
+        {
+          kind: 'fit',
+          input: {
+            modelType: payload.modelType,
+            timeframe: series.timeframe,
+            horizonMinutes,
+            params,
+            calibrationWindowSize: CALIBRATION_WINDOW,
+            matrix,
+            endIndex: rows - 1,
+            ...(payload.walkForward.trainWindowSteps === undefined
+              ? {}
+              : { windowSteps: payload.walkForward.trainWindowSteps }),
+            ...(residuals.length >= MIN_CALIBRATION_RESIDUALS
+              ? { calibrationResiduals: residuals.slice(-CALIBRATION_WINDOW) }
+              : {}),
+          },
+        },
+        (event) => {
+          if (event.type !== 'epoch') return;
+          const { epoch } = event;
+          const share = Math.min(1, epoch.epoch / Math.max(1, epoch.maxEpochs));
+          // Only the final fit's epochs form the loss curve; a calibration fit's restart at epoch 1.
+          context.progress({
+            percent: 82 + 13 * share,
+            message: `${epoch.phase} fit: epoch ${epoch.epoch}/${epoch.maxEpochs}, loss ${epoch.trainLoss.toPrecision(4)}`,
+            ...(epoch.phase === 'final'
+              ? {
+                  epoch: epoch.epoch,
+                  totalEpochs: epoch.maxEpochs,
+                  trainLoss: epoch.trainLoss,
+                  validationLoss: epoch.validationLoss,
+                }
+              : {}),
+          });
+        },
+      );
+      await context.checkpoint();
+
+      context.progress({ percent: 95, message: 'registering the version' });
+      const keep = Math.max(0, forecasts.point.length - EVALUATION_POINTS_KEPT);
+      const slice = (values: ArrayLike<number>): number[] => Array.from(values).slice(keep);
+      const version = await dependencies.registry.register({
+        modelType: payload.modelType,
+        series,
+        horizonMinutes,
+        params,
+        featureNames,
+        featureSettings: { ...data.featureSettings },
+        crossAssetSeries: data.crossAssets,
+        trainingStartMs: candles[0]!.openTimeMs,
+        trainingEndMs: candles.at(-1)!.openTimeMs,
+        trainingCandles: candles.length,
+        dataFingerprint: fingerprintCandles(series, candles),
+        metrics: metricsRecord(modelResult.metrics),
+        evaluation: {
+          naive: metricsRecord(naiveResult.metrics),
+          settings: evaluation.settings,
+          origins: evaluation.origins.index.length,
+          droppedOrigins: evaluation.droppedOrigins,
+          testFromMs: evaluation.origins.openTimeMs[0] ?? null,
+          testToMs: evaluation.origins.openTimeMs.at(-1) ?? null,
+          fits: modelResult.fits,
+          failedFits: modelResult.failedFits,
+          fitMs: Math.round(modelResult.fitMs),
+          predictMs: Math.round(modelResult.predictMs),
+          // The last evaluation forecasts, for predicted-vs-actual charts.
+          forecasts: {
+            targetTimeMs: slice(evaluation.origins.targetTimeMs),
+            lastClose: slice(forecasts.lastClose),
+            actualClose: slice(forecasts.actualClose),
+            point: slice(forecasts.point),
+            lower80: slice(forecasts.lower80),
+            upper80: slice(forecasts.upper80),
+            lower95: slice(forecasts.lower95),
+            upper95: slice(forecasts.upper95),
+          },
+        },
+        artifact,
+        jobId: context.job.id,
+      });
+
+      let promoted = false;
+      let promotionReason = 'not asked to promote';
+      if (payload.promote === 'always') {
+        await dependencies.registry.promote(version.id, 'promoted when trained');
+        promoted = true;
+        promotionReason = 'promoted when trained';
+      } else if (payload.promote === 'if-better') {
+        const decision = await dependencies.registry.promoteIfBetter(
+          version,
+          payload.promoteMetric as RankingMetric,
+        );
+        promoted = decision.promoted;
+        promotionReason = decision.reason;
+      }
+      context.progress({ percent: 100, message: `version ${version.id} registered` });
+      return {
+        modelVersionId: version.id,
+        modelType: version.modelType,
+        series: version.series,
+        horizonMinutes,
+        trainingStartMs: version.trainingStartMs,
+        trainingEndMs: version.trainingEndMs,
+        trainingCandles: version.trainingCandles,
+        metrics: version.metrics,
+        naiveMetrics: metricsRecord(naiveResult.metrics),
+        promoted,
+        promotionReason,
+      };
+    });
+  });
+}

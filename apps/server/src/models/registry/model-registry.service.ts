@@ -1,0 +1,170 @@
+import { NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { formatSeriesKey, type SeriesKey } from '../../domain/series-key.ts';
+import {
+  assertRankingMetric,
+  metricLoss,
+  type ListModelVersionsFilter,
+  type ModelVersion,
+  type NewModelVersion,
+  type PromotionRecord,
+  type RankingMetric,
+  type SqlModelRepository,
+  type StageChange,
+} from '../../store/model.repository.ts';
+import { deserializeForecaster } from '../forecaster.registry.ts';
+import type { Forecaster } from '../forecaster.port.ts';
+import { formatHorizon } from '../horizon.ts';
+
+export interface PromotionDecision {
+  promoted: boolean;
+  /** Why (or why not), in words. */
+  reason: string;
+  change: StageChange | null;
+}
+
+/**
+ * The model registry as services use it: register versions, rank them, promote, roll back, and
+ * load a version's forecaster from its artifact.
+ */
+export class ModelRegistryService {
+  constructor(private readonly models: SqlModelRepository) {}
+
+  register(version: NewModelVersion): Promise<ModelVersion> {
+    return this.models.insertVersion(version);
+  }
+
+  get(id: number): Promise<ModelVersion | null> {
+    return this.models.getVersion(id);
+  }
+
+  async require(id: number): Promise<ModelVersion> {
+    const version = await this.models.getVersion(id);
+    if (!version) throw new NotFoundError(`model version ${id} does not exist (see runecast models)`, { id });
+    return version;
+  }
+
+  list(filter: ListModelVersionsFilter = {}): Promise<ModelVersion[]> {
+    return this.models.listVersions(filter);
+  }
+
+  production(series: SeriesKey, horizonMinutes: number): Promise<ModelVersion | null> {
+    return this.models.productionVersion(series, horizonMinutes);
+  }
+
+  /** The production version, or a NotFoundError that says how to get one. */
+  async requireProduction(series: SeriesKey, horizonMinutes: number): Promise<ModelVersion> {
+    const version = await this.models.productionVersion(series, horizonMinutes);
+    if (version) return version;
+    const candidates = await this.models.listVersions({ series, horizonMinutes, limit: 5 });
+    const hint =
+      candidates.length > 0
+        ? `promote one of versions ${candidates.map((candidate) => candidate.id).join(', ')} (runecast promote --model-version ID)`
+        : `train one (runecast train --series ${formatSeriesKey(series)} --horizon ${formatHorizon(horizonMinutes)} --model ridge …) and promote it`;
+    throw new NotFoundError(
+      `${formatSeriesKey(series)} has no production model for horizon ${formatHorizon(horizonMinutes)}; ${hint}`,
+      { series: formatSeriesKey(series), horizonMinutes },
+    );
+  }
+
+  best(
+    series: SeriesKey,
+    horizonMinutes: number,
+    metric: RankingMetric,
+    options: { includeArchived?: boolean; modelType?: string } = {},
+  ): Promise<ModelVersion | null> {
+    return this.models.bestVersion(series, horizonMinutes, metric, options);
+  }
+
+  /**
+   * Non-archived versions of a series and horizon, best first by `metric` (versions without it
+   * last): the leaderboard.
+   */
+  async leaderboard(
+    series: SeriesKey,
+    horizonMinutes: number,
+    metric: RankingMetric,
+  ): Promise<ModelVersion[]> {
+    assertRankingMetric(metric);
+    const versions = (await this.models.listVersions({ series, horizonMinutes, limit: 10_000 })).filter(
+      (version) => version.stage !== 'archived',
+    );
+    return versions.sort((left, right) => {
+      const leftLoss = metricLoss(metric, left.metrics);
+      const rightLoss = metricLoss(metric, right.metrics);
+      if (leftLoss === null || rightLoss === null)
+        return leftLoss === null ? (rightLoss === null ? 0 : 1) : -1;
+      return leftLoss - rightLoss || right.id - left.id;
+    });
+  }
+
+  promote(id: number, reason?: string): Promise<StageChange> {
+    return this.models.promote(id, reason === undefined ? {} : { reason });
+  }
+
+  /** Promotes the best non-archived version by `metric`. */
+  async promoteBest(series: SeriesKey, horizonMinutes: number, metric: RankingMetric): Promise<StageChange> {
+    const best = await this.models.bestVersion(series, horizonMinutes, metric);
+    if (!best) {
+      throw new NotFoundError(
+        `${formatSeriesKey(series)} has no model version for horizon ${formatHorizon(horizonMinutes)} with a ${metric}; train one first`,
+      );
+    }
+    return this.models.promote(best.id, { reason: `best by ${metric}` });
+  }
+
+  rollback(series: SeriesKey, horizonMinutes: number, reason?: string): Promise<StageChange> {
+    return this.models.rollback(series, horizonMinutes, reason === undefined ? {} : { reason });
+  }
+
+  promotions(series: SeriesKey, horizonMinutes: number): Promise<PromotionRecord[]> {
+    return this.models.listPromotions(series, horizonMinutes);
+  }
+
+  /**
+   * Promotes `candidate` when no production version exists, or when it is no worse than the
+   * production version on `metric`. Both figures come from each version's own walk-forward, so
+   * they compare periods that may differ; the reason says which figures were compared.
+   */
+  async promoteIfBetter(candidate: ModelVersion, metric: RankingMetric): Promise<PromotionDecision> {
+    assertRankingMetric(metric);
+    const candidateLoss = metricLoss(metric, candidate.metrics);
+    if (candidateLoss === null) {
+      return { promoted: false, reason: `version ${candidate.id} has no ${metric}`, change: null };
+    }
+    const production = await this.models.productionVersion(candidate.seriesKey, candidate.horizonMinutes);
+    if (production && production.id !== candidate.id) {
+      const productionLoss = metricLoss(metric, production.metrics);
+      if (productionLoss !== null && candidateLoss > productionLoss) {
+        return {
+          promoted: false,
+          reason: `${metric} ${candidate.metrics[metric]} is worse than production version ${production.id}'s ${production.metrics[metric]}`,
+          change: null,
+        };
+      }
+    }
+    const reason = production
+      ? `${metric} ${candidate.metrics[metric]} is no worse than version ${production.id}'s ${production.metrics[metric]}`
+      : 'no production version yet';
+    const change = await this.models.promote(candidate.id, { reason });
+    return { promoted: true, reason, change };
+  }
+
+  /** Rebuilds the fitted forecaster of a version; dispose it when done. */
+  async loadForecaster(version: ModelVersion | number): Promise<Forecaster> {
+    const id = typeof version === 'number' ? version : version.id;
+    const bytes = await this.models.getArtifact(id);
+    if (!bytes) throw new NotFoundError(`model version ${id} does not exist`, { id });
+    const forecaster = await deserializeForecaster(bytes);
+    const expected = typeof version === 'number' ? await this.require(id) : version;
+    if (
+      forecaster.modelType !== expected.modelType ||
+      forecaster.horizonMinutes !== expected.horizonMinutes
+    ) {
+      forecaster.dispose();
+      throw new ValidationError(
+        `model version ${id}: the artifact is a ${forecaster.modelType} model, not what the registry says`,
+      );
+    }
+    return forecaster;
+  }
+}
