@@ -77,6 +77,8 @@ function tradePages(): string[] {
   return pages;
 }
 
+const arrival = () => new Promise<void>((resolvePromise) => setImmediate(resolvePromise));
+
 function parseKlinePage(text: string): Candle[] {
   const rows = JSON.parse(text) as [number, string, string, string, string, string, number, string, number][];
   return rows.map((row) => {
@@ -143,6 +145,9 @@ async function ourCandlePath(store: Store, pages: readonly string[]): Promise<nu
     await bus.publish(candlesTopic(series), message);
   };
   for (const page of pages) {
+    // Pages arrive from the network one by one; yielding here lets the write of the previous
+    // batch proceed while the next page is parsed, as it does when ingesting for real.
+    await arrival();
     pending.push(...parseKlinePage(page));
     if (pending.length >= BATCH_SIZE) await publish();
   }
@@ -175,6 +180,7 @@ async function ourTradePath(store: Store, pages: readonly string[]): Promise<num
     await bus.publish(tradesTopic(market), message);
   };
   for (const page of pages) {
+    await arrival();
     pending.push(...parseTradePage(page));
     if (pending.length >= BATCH_SIZE) await publish();
   }

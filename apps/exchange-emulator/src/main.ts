@@ -15,6 +15,7 @@ Options:
   --start TIME        emulated start, ISO date or epoch ms (default: middle of the replayed data's last stretch)
   --paused            start with the clock stopped
   --seed N            seed of the simulated market, synthetic trades and fault draws (default 1)
+  --history-days N    days of simulated history before the start, 1..365 (default 30)
   --help              show this text
 `;
 
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
       start: { type: 'string' },
       paused: { type: 'boolean', default: false },
       seed: { type: 'string' },
+      'history-days': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
     speed: numberOption('speed', values.speed),
     startTime: start,
     paused: values.paused,
+    simulatedHistoryDays: numberOption('history-days', values['history-days']),
     seed: numberOption('seed', values.seed),
   };
   const emulator = await startEmulator(options);
