@@ -68,7 +68,7 @@ export const ENVIRONMENT_VARIABLES = {
   RUNECAST_MARKETS:
     'tracked markets, comma-separated exchange:BASE/QUOTE (default binance:BTC/USDT,binance:ETH/USDT)',
   RUNECAST_TIMEFRAME: `timeframe stored for tracked markets (${TIMEFRAMES.join(', ')}; default 1m)`,
-  RUNECAST_BACKFILL_DAYS: 'days of history `runecast up` backfills for each tracked market (default 7)',
+  RUNECAST_BACKFILL_DAYS: 'days of history `runecast up` backfills for each tracked market (default 14)',
   RUNECAST_OFFLINE: 'true to never contact real exchanges (default false)',
   RUNECAST_EMULATOR_SPEED: 'replay speed of the built-in emulator in offline mode, 1 to 10000 (default 1)',
   RUNECAST_LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent (default info)',
@@ -173,7 +173,7 @@ const environmentSchema = z.object({
     { exchange: 'binance', symbol: 'ETH/USDT' },
   ]),
   RUNECAST_TIMEFRAME: z.enum(TIMEFRAMES, { error: `must be one of ${TIMEFRAMES.join(', ')}` }).default('1m'),
-  RUNECAST_BACKFILL_DAYS: integerText(0, 3650).default(7),
+  RUNECAST_BACKFILL_DAYS: integerText(0, 3650).default(14),
   RUNECAST_OFFLINE: booleanText.default(false),
   RUNECAST_EMULATOR_SPEED: integerText(1, 10000).default(1),
   RUNECAST_LOG_LEVEL: z

@@ -73,9 +73,25 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
 // ---------------------------------------------------------------------------------------------
 // PGlite
 
+/**
+ * Embedded Postgres shares the process with everything else: PostgreSQL's server defaults
+ * (128 MB shared buffers) took a restarted `runecast up` to about 370 MB resident; these keep
+ * it near 240 MB with no measurable change in the ingest benchmark.
+ */
+const PGLITE_SETTINGS = [
+  'shared_buffers = 16MB',
+  'work_mem = 8MB',
+  'maintenance_work_mem = 32MB',
+  'wal_buffers = 1MB',
+].join('\n');
+
 async function openPglite(dataDir: string | undefined): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create({ dataDir, parsers: { [INT8_OID]: parseInt8 } });
+  const pglite = await PGlite.create({
+    dataDir,
+    parsers: { [INT8_OID]: parseInt8 },
+    postgresqlconf: PGLITE_SETTINGS,
+  });
   return new PgliteDatabase(pglite);
 }
 
