@@ -149,9 +149,11 @@ describe('fault injection', () => {
 
   test('malformed, duplicated and out-of-order messages reach the client as such', async () => {
     emulator.faults.add({ kind: 'ws-malformed', stream: 'aggTrade', skip: 1, count: 1 });
-    const truncated = await collectBinanceMessages(emulator.url, 'btcusdt@aggTrade', 4);
-    assert.throws(() => JSON.parse(truncated[1]!));
-    assert.doesNotThrow(() => JSON.parse(truncated[2]!));
+    // Rules may also match a stream of an earlier connection that is still closing, so each
+    // check looks for the fault anywhere in a few messages rather than at one position.
+    const truncated = await collectBinanceMessages(emulator.url, 'btcusdt@aggTrade', 6);
+    const unreadable = truncated.filter((text) => !isJson(text));
+    assert.equal(unreadable.length, 1, truncated.join('\n'));
 
     emulator.faults.add({ kind: 'ws-malformed', variant: 'bad-values', stream: 'aggTrade', count: 1 });
     const [badValues] = await collectBinanceMessages(emulator.url, 'btcusdt@aggTrade', 1);
@@ -160,14 +162,20 @@ describe('fault injection', () => {
     assert.equal(parsed.p, 'NaN');
 
     emulator.faults.add({ kind: 'ws-duplicate', stream: 'aggTrade', skip: 1, count: 1 });
-    const duplicated = await collectBinanceMessages(emulator.url, 'btcusdt@aggTrade', 4);
-    assert.equal(duplicated[1], duplicated[2]);
+    const duplicated = await collectBinanceMessages(emulator.url, 'btcusdt@aggTrade', 6);
+    assert.ok(
+      duplicated.some((text, index) => index > 0 && text === duplicated[index - 1]),
+      duplicated.join('\n'),
+    );
 
     emulator.faults.add({ kind: 'ws-out-of-order', stream: 'aggTrade', skip: 1, count: 1 });
-    const reordered = (await collectBinanceMessages(emulator.url, 'btcusdt@aggTrade', 4)).map(
+    const reordered = (await collectBinanceMessages(emulator.url, 'btcusdt@aggTrade', 6)).map(
       (text) => (JSON.parse(text) as { a: number }).a,
     );
-    assert.ok(reordered[2]! < reordered[1]!, `ids ${reordered.join(', ')}`);
+    assert.ok(
+      reordered.some((id, index) => index > 0 && id < reordered[index - 1]!),
+      `ids ${reordered.join(', ')}`,
+    );
     assert.equal(emulator.faults.injected('ws-malformed'), 2);
     assert.equal(emulator.faults.injected('ws-duplicate'), 1);
     assert.equal(emulator.faults.injected('ws-out-of-order'), 1);
@@ -215,3 +223,12 @@ describe('fault injection', () => {
     assert.deepEqual(emulator.faults.report().rules, []);
   });
 });
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
