@@ -141,15 +141,17 @@ export function runJobQueueSuite(engine: string, open: OpenMigratedDatabase): vo
       try {
         const jobs = new SqlJobRepository(database);
         await jobs.enqueue({ kind: 'echo', payload: { value: 1 } });
-        const held = await jobs.claimNext({ owner: 'a', leaseMs: 200 });
-        for (let beat = 0; beat < 4; beat += 1) {
-          await sleep(100);
-          assert.deepEqual(await jobs.heartbeat(held!.id, held!.leaseToken, 200), {
+        // Beats every quarter lease, for longer than the lease: generous margins, so a busy
+        // machine's late timers cannot let the lease lapse between beats.
+        const held = await jobs.claimNext({ owner: 'a', leaseMs: 2_000 });
+        for (let beat = 0; beat < 6; beat += 1) {
+          await sleep(500);
+          assert.deepEqual(await jobs.heartbeat(held!.id, held!.leaseToken, 2_000), {
             held: true,
             cancelRequested: false,
           });
         }
-        assert.equal(await jobs.claimNext({ owner: 'b', leaseMs: 200 }), null);
+        assert.equal(await jobs.claimNext({ owner: 'b', leaseMs: 2_000 }), null);
       } finally {
         await database.close();
       }

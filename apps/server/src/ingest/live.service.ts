@@ -101,6 +101,8 @@ export interface LiveStats {
   /** REST fetches of stretches the stream skipped or got wrong, and of the gap at each (re)connect. */
   gapRepairs: number;
   corrections: number;
+  /** REST fetches confirming candles the stream finalized (the exchange's REST answer wins). */
+  restConfirmations: number;
 }
 
 const DEFAULT_RECONNECT_BACKOFF: BackoffPolicy = {
@@ -174,6 +176,7 @@ export class LiveIngestionService {
     bookSamplesWritten: 0,
     gapRepairs: 0,
     corrections: 0,
+    restConfirmations: 0,
   };
   private running = false;
 
@@ -415,6 +418,7 @@ export class LiveIngestionService {
           if (update.finalized.length > 0) {
             const finalized = update.finalized;
             await this.serial(key, () => this.writeStreamCandles(series, finalized));
+            this.scheduleConfirmation(series, finalized);
           }
           for (const skipped of update.skipped) this.scheduleRepair(series, skipped, false, connectionSignal);
           for (const openTimeMs of update.corrections) {
@@ -454,6 +458,32 @@ export class LiveIngestionService {
       if (signal.aborted) return;
       // The stretch stays missing in the ledger; the next (re)connect repairs it.
       await this.fault('repair_failed', (error as Error).message, series, 'live:candles');
+    });
+  }
+
+  /**
+   * Fetches candles the stream just finalized again over REST (one request per batch, about one
+   * a minute per market). A stream can lose or reorder the last update of a candle, and nothing
+   * in it says so; the REST answer replaces the streamed version when they differ. Not tied to
+   * the connection's signal, so a stop waits for it rather than leaving a streamed guess behind.
+   */
+  private scheduleConfirmation(series: SeriesKey, finalized: readonly Candle[]): void {
+    const first = finalized[0];
+    const last = finalized.at(-1);
+    if (first === undefined || last === undefined) return;
+    const endMs = last.openTimeMs + timeframeMs(series.timeframe);
+    this.counters.restConfirmations += 1;
+    this.serial(formatSeriesKey(series), () =>
+      this.backfill.backfill({
+        series,
+        sinceMs: first.openTimeMs,
+        untilMs: endMs,
+        closedBeforeMs: endMs,
+        refetch: true,
+        onCandlesWritten: (candles) => this.afterRestWrite(series, candles),
+      }),
+    ).catch(async (error: unknown) => {
+      await this.fault('confirmation_failed', (error as Error).message, series, 'live:candles');
     });
   }
 
