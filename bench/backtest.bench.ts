@@ -29,6 +29,9 @@ export const BENCH_MODELS: readonly WalkForwardModelSpec[] = [
   { modelType: 'ridge', retrainEverySteps: 168 },
   { modelType: 'rf', retrainEverySteps: 720 },
   { modelType: 'svr', retrainEverySteps: 336 },
+  // Sequence models refit monthly with a short epoch budget: each fit trains on up to 4,320 windows.
+  { modelType: 'lstm', retrainEverySteps: 720, params: { maxEpochs: 8, patience: 2 } },
+  { modelType: 'gru', retrainEverySteps: 720, params: { maxEpochs: 8, patience: 2 } },
 ];
 
 /** Reads a freqtrade `[[openTimeMs, open, high, low, close, volume], …]` file. */

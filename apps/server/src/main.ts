@@ -6,8 +6,11 @@ import type { Config } from './config/config.ts';
 import { formatSeriesKey } from './domain/series-key.ts';
 import { timeframeMs } from './domain/timeframe.ts';
 import { createHttpApp } from './http/app.ts';
+import { forecastingRouteModules } from './http/routes/forecasting.routes.ts';
+import { defaultWebDistDir, registerWebAssets } from './http/static-web.ts';
 import { LiveIngestionService } from './ingest/live.service.ts';
 import { createForecastingRuntime, type ForecastingRuntime } from './jobs/forecasting-runtime.ts';
+import { createOnDemandForecastHandler } from './jobs/handlers/on-demand-forecast.handler.ts';
 import { queueMissingProductionModels } from './jobs/model-bootstrap.ts';
 import type { TrackedSeries } from './jobs/scheduler.ts';
 import type { Logger } from './logging/logger.ts';
@@ -131,10 +134,19 @@ export async function startRunecast(options: {
     }
 
     // Jobs, registry and forecast ledger share the store; the worker and scheduler roles run here.
+    const onPublishError = (error: unknown) => logger.warn({ err: error }, 'could not publish a job event');
     const forecasting = createForecastingRuntime({
       store,
       bus,
-      onPublishError: (error) => logger.warn({ err: error }, 'could not publish a job event'),
+      extraHandlers: [
+        createOnDemandForecastHandler({
+          sources: (exchange) => sources.get(exchange),
+          store,
+          bus,
+          onPublishError,
+        }),
+      ],
+      onPublishError,
     });
     const tracked: TrackedSeries[] = config.markets.map((market) => ({
       series: { ...market, timeframe: config.timeframe },
@@ -248,9 +260,11 @@ export async function startRunecast(options: {
       dataMode,
       healthChecks,
       sources: (exchange) => sources.get(exchange),
+      routes: forecastingRouteModules(forecasting),
       bootstrapAdmin: roles.includes('api'),
       ...(options.announce ? { announce: options.announce } : {}),
     });
+    if (roles.includes('api')) await registerWebAssets(http, { distDir: defaultWebDistDir });
     await http.listen({ host: config.host, port: config.port });
     cleanups.push(() => http.close());
 

@@ -83,6 +83,11 @@ function routeShapes(document: {
   return shapes;
 }
 
+/** Server-Sent Events routes stay open; they are fuzzed over a real connection below. */
+function isEventStream(url: string): boolean {
+  return url === '/api/v1/stream' || url.endsWith('/events');
+}
+
 /** fast-check failures quote the whole counterexample; oversized inputs would flood the report. */
 async function assertProperty(run: () => Promise<void>): Promise<void> {
   try {
@@ -94,7 +99,7 @@ async function assertProperty(run: () => Promise<void>): Promise<void> {
   }
 }
 
-/** What a rejected request must never change: accounts, keys, markets, secrets, settings, candles. */
+/** What a rejected request must never change: accounts, keys, markets, secrets, settings, candles, jobs, models, forecasts. */
 async function dataFingerprint(harness: ApiHarness): Promise<string> {
   const rows = await harness.store.db.query(`
     SELECT
@@ -103,7 +108,11 @@ async function dataFingerprint(harness: ApiHarness): Promise<string> {
       (SELECT coalesce(string_agg(exchange || symbol, ',' ORDER BY exchange, symbol), '') FROM markets) AS markets,
       (SELECT coalesce(string_agg(name || sealed, ',' ORDER BY name), '') FROM secrets) AS secrets,
       (SELECT coalesce(string_agg(name || value::text, ',' ORDER BY name), '') FROM account_settings) AS settings,
-      (SELECT count(*) FROM candles) AS candles`);
+      (SELECT count(*) FROM candles) AS candles,
+      (SELECT coalesce(string_agg(id::text || state || cancel_requested::text, ',' ORDER BY id), '') FROM jobs) AS jobs,
+      (SELECT coalesce(string_agg(id::text || stage, ',' ORDER BY id), '') FROM model_versions) AS models,
+      (SELECT count(*) FROM model_promotions) AS promotions,
+      (SELECT count(*) FROM forecasts) AS forecasts`);
   return createHash('sha256').update(JSON.stringify(rows)).digest('hex');
 }
 
@@ -127,7 +136,7 @@ describe('API fuzzing', () => {
         route.method !== 'HEAD' &&
         route.method !== 'OPTIONS' &&
         !route.url.startsWith('/docs') &&
-        route.url !== '/api/v1/stream',
+        !isEventStream(route.url),
     );
     shapes = routeShapes((await harness.request({ method: 'GET', url: '/docs/json' })).json());
     // The generators below take field names from the document; make sure it was read.
@@ -249,6 +258,47 @@ describe('API fuzzing', () => {
           },
         ),
         { numRuns: 40, seed: SEED + 1 },
+      ),
+    );
+  });
+
+  test('the job progress streams answer any job id and query without a 5xx', async () => {
+    if (!harness.app.server.listening) await harness.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = harness.app.server.address() as AddressInfo;
+    const token = await freshAdminToken();
+    const { job } = await harness.forecasting.queue.enqueue('predict', { modelVersionId: 1 });
+    const status = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = httpGet({ host: '127.0.0.1', port, path }, (response) => {
+          resolve(response.statusCode ?? 0);
+          response.destroy();
+        });
+        request.on('error', reject);
+      });
+    await assertProperty(() =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.record({
+            jobId: fc.oneof(text, fc.uuid(), fc.constant(job.id), fc.constant(job.id.toUpperCase())),
+            kind: fc.option(fc.oneof(text, fc.constantFrom('train', 'train,backtest', ',', 'Train')), {
+              nil: undefined,
+            }),
+          }),
+          async ({ jobId, kind }) => {
+            const query = new URLSearchParams({
+              access_token: token,
+              ...(kind === undefined ? {} : { kind }),
+            });
+            for (const path of [
+              `/api/v1/jobs/${encodeURIComponent(jobId)}/events?access_token=${token}`,
+              `/api/v1/jobs/events?${query}`,
+            ]) {
+              const code = await status(path);
+              assert.ok(code === 200 || (code >= 400 && code < 500), `${path.slice(0, 200)} → ${code}`);
+            }
+          },
+        ),
+        { numRuns: 30, seed: SEED + 2 },
       ),
     );
   });

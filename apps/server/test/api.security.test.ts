@@ -15,6 +15,8 @@ const PARAM_SAMPLES: Record<string, string> = {
   exchange: 'binance',
   symbol: 'BTC-USDT',
   name: 'sample.secret',
+  versionId: '1',
+  jobId: '00000000-0000-4000-8000-000000000000',
 };
 
 function concreteUrl(route: RegisteredRoute): string {

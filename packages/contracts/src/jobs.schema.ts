@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { epochMsSchema, seriesKeySchema } from './common.schema.ts';
+import {
+  epochMsSchema,
+  exchangeIdSchema,
+  seriesKeySchema,
+  symbolSchema,
+  timeframeSchema,
+} from './common.schema.ts';
 
 // Forecasting jobs, the model registry and the forecast ledger: job payloads (also the bodies
 // of the API's "start a job" routes), the records the server returns, and the bus messages on
@@ -341,3 +347,39 @@ export const forecastAccuracySchema = z.object({
   lastTargetMs: epochMsSchema.nullable(),
 });
 export type ForecastAccuracyRecord = z.infer<typeof forecastAccuracySchema>;
+
+/** Kind of the on-demand forecast job: backfill the market when the store lacks history, train, forecast. */
+export const onDemandForecastJobKind = 'forecast-on-demand';
+
+/**
+ * A forecast for any market of an exchange, tracked or not: its candles are backfilled from the
+ * exchange as far as the store lacks them, a model is trained on them (ridge by default, naive
+ * when there is too little data; a production model of the series and horizon is used instead
+ * when there is one and no model type is asked for), and the forecast goes to the ledger.
+ */
+export const onDemandForecastJobPayloadSchema = z
+  .object({
+    exchange: exchangeIdSchema,
+    symbol: symbolSchema,
+    timeframe: timeframeSchema,
+    horizonMinutes: horizonMinutesSchema,
+    modelType: modelTypeSchema.optional(),
+  })
+  .strict();
+export type OnDemandForecastJobPayload = z.infer<typeof onDemandForecastJobPayloadSchema>;
+
+/** What an on-demand forecast job ends with. */
+export const onDemandForecastResultSchema = z.object({
+  forecast: forecastRecordSchema,
+  modelVersionId: z.int().min(1),
+  modelType: modelTypeSchema,
+  /** True when a version was trained for this forecast; false when an existing one was used. */
+  trained: z.boolean(),
+  /** Why this model: the production version, a recent version reused, the type asked for, or naive for lack of data. */
+  modelChoice: z.string(),
+  /** Candles fetched from the exchange (0 when the store had them all). */
+  candlesBackfilled: z.int().min(0),
+  /** Set when the exchange could not be reached and the forecast used the candles already stored. */
+  backfillWarning: z.string().nullable(),
+});
+export type OnDemandForecastResult = z.infer<typeof onDemandForecastResultSchema>;

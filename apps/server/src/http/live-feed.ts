@@ -1,7 +1,7 @@
 import type { Bus, Subscription } from '../bus/bus.port.ts';
 import { topicPattern } from '../bus/topics.ts';
 
-export type LiveFamily = 'candles' | 'book';
+export type LiveFamily = 'candles' | 'book' | 'forecasts' | 'jobProgress';
 export type LiveListener = (topic: string, data: unknown) => void;
 
 /**
@@ -10,6 +10,7 @@ export type LiveListener = (topic: string, data: unknown) => void;
  */
 export class LiveFeed {
   private readonly listeners = new Map<string, Set<LiveListener>>();
+  private readonly familyListeners = new Map<LiveFamily, Set<LiveListener>>();
   private readonly subscriptions = new Map<LiveFamily, Promise<Subscription>>();
   private closed = false;
 
@@ -43,12 +44,30 @@ export class LiveFeed {
     };
   }
 
+  /** Calls `listener` for every message of a whole family (e.g. every job's progress); resolves to a function that stops it. */
+  async listenFamily(family: LiveFamily, listener: LiveListener): Promise<() => void> {
+    if (this.closed) throw new Error('the live feed is closed');
+    await this.ensureSubscribed(family);
+    let set = this.familyListeners.get(family);
+    if (set === undefined) {
+      set = new Set();
+      this.familyListeners.set(family, set);
+    }
+    set.add(listener);
+    return () => {
+      const current = this.familyListeners.get(family);
+      current?.delete(listener);
+      if (current?.size === 0) this.familyListeners.delete(family);
+    };
+  }
+
   private ensureSubscribed(family: LiveFamily): Promise<Subscription> {
     let subscription = this.subscriptions.get(family);
     if (subscription === undefined) {
-      subscription = this.bus.subscribe(topicPattern(family), (message) =>
-        this.dispatch(message.topic, message.data),
-      );
+      subscription = this.bus.subscribe(topicPattern(family), (message) => {
+        this.dispatch(message.topic, message.data);
+        this.dispatchFamily(family, message.topic, message.data);
+      });
       // A failed subscription is retried by the next client rather than cached.
       subscription.catch(() => this.subscriptions.delete(family));
       this.subscriptions.set(family, subscription);
@@ -68,9 +87,22 @@ export class LiveFeed {
     }
   }
 
+  private dispatchFamily(family: LiveFamily, topic: string, data: unknown): void {
+    const set = this.familyListeners.get(family);
+    if (set === undefined) return;
+    for (const listener of set) {
+      try {
+        listener(topic, data);
+      } catch (error) {
+        this.onListenerError(error);
+      }
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.listeners.clear();
+    this.familyListeners.clear();
     const subscriptions = [...this.subscriptions.values()];
     this.subscriptions.clear();
     await Promise.allSettled(subscriptions.map(async (subscription) => (await subscription).unsubscribe()));

@@ -27,6 +27,8 @@ export const streamQuerySchema = z.strictObject({
   book: booleanQuerySchema.optional(),
   /** Also send new candles (default true). */
   candles: booleanQuerySchema.optional(),
+  /** Also send new forecasts of the series (default true). */
+  forecasts: booleanQuerySchema.optional(),
   /** Token for clients that cannot set headers (EventSource); prefer the Authorization header. */
   access_token: z.string().max(4096).optional(),
 });
@@ -57,4 +59,5 @@ export const streamReadyEventSchema = z.object({
   series: z.array(z.string()),
   book: z.boolean(),
   candles: z.boolean(),
+  forecasts: z.boolean(),
 });

@@ -1,18 +1,19 @@
 import {
   streamQuerySchema,
   type CandleBatchMessage,
+  type ForecastMadeMessage,
   type StreamBookEvent,
   type StreamCandlesEvent,
   type TopOfBookMessage,
 } from '@runecast/contracts';
 import { z } from 'zod';
-import { bookTopic, candlesTopic } from '../../bus/topics.ts';
+import { bookTopic, candlesTopic, forecastsTopic } from '../../bus/topics.ts';
 import { formatSeriesKey, parseSeriesKey } from '../../domain/series-key.ts';
 import type { RouteModule } from '../api-context.ts';
 import type { LiveFamily } from '../live-feed.ts';
 import { openEventStream } from '../server-sent-events.ts';
 
-/** Live candles and top of book of chosen series, as Server-Sent Events. */
+/** Live candles, top of book and forecasts of chosen series, as Server-Sent Events. */
 export const streamRoutes: RouteModule = {
   name: 'stream',
   register(app, context) {
@@ -28,7 +29,7 @@ export const streamRoutes: RouteModule = {
         schema: {
           tags: ['stream'],
           summary:
-            'Server-Sent Events: `ready`, then `candles` (new and updated candles) and `book` (top of book) for the series named',
+            'Server-Sent Events: `ready`, then `candles` (new and updated candles), `book` (top of book) and `forecast` (new forecasts) for the series named',
           querystring: streamQuerySchema,
           response: { 200: z.string().describe('text/event-stream') },
         },
@@ -37,8 +38,9 @@ export const streamRoutes: RouteModule = {
         const series = request.query.series.map((text) => parseSeriesKey(text));
         const withBook = request.query.book ?? true;
         const withCandles = request.query.candles ?? true;
+        const withForecasts = request.query.forecasts ?? true;
         const families: LiveFamily[] = [];
-        const topics = new Map<string, 'candles' | 'book'>();
+        const topics = new Map<string, 'candles' | 'book' | 'forecasts'>();
         if (withCandles) {
           families.push('candles');
           for (const key of series) topics.set(candlesTopic(key), 'candles');
@@ -47,6 +49,10 @@ export const streamRoutes: RouteModule = {
           families.push('book');
           for (const key of series) topics.set(bookTopic(key), 'book');
         }
+        if (withForecasts) {
+          families.push('forecasts');
+          for (const key of series) topics.set(forecastsTopic(key), 'forecasts');
+        }
         const stream = openEventStream(request, reply);
         streams.add(stream);
         context.metrics.stream.clients.inc();
@@ -54,10 +60,14 @@ export const streamRoutes: RouteModule = {
           streams.delete(stream);
           context.metrics.stream.clients.dec();
         });
-        stream.send('ready', { series: series.map(formatSeriesKey), book: withBook, candles: withCandles });
         try {
           const stop = await context.liveFeed.listen(families, [...topics.keys()], (topic, data) => {
-            if (topics.get(topic) === 'candles') {
+            const family = topics.get(topic);
+            if (family === 'forecasts') {
+              const forecast = data as ForecastMadeMessage;
+              stream.send('forecast', forecast);
+              context.metrics.stream.events.inc({ event: 'forecast' });
+            } else if (family === 'candles') {
               const batch = data as CandleBatchMessage;
               const event: StreamCandlesEvent = {
                 series: formatSeriesKey({
@@ -87,6 +97,13 @@ export const streamRoutes: RouteModule = {
             }
           });
           stream.onClose(stop);
+          // Sent once subscribed, so a client that waits for it misses nothing published after.
+          stream.send('ready', {
+            series: series.map(formatSeriesKey),
+            book: withBook,
+            candles: withCandles,
+            forecasts: withForecasts,
+          });
         } catch (error) {
           stream.send('error', {
             code: 'unavailable',

@@ -10,8 +10,15 @@ import type { Cache } from '../../cache/cache.port.ts';
 import { MemoryCache } from '../../cache/memory.cache.ts';
 import { loadConfig, type Config } from '../../config/config.ts';
 import type { Candle } from '../../domain/candle.ts';
+import { createForecastingRuntime, type ForecastingRuntime } from '../../jobs/forecasting-runtime.ts';
+import {
+  createOnDemandForecastHandler,
+  type OnDemandForecastHandlerOptions,
+} from '../../jobs/handlers/on-demand-forecast.handler.ts';
 import { openStore, type Store } from '../../store/store.ts';
 import { createHttpApp, type HttpAppDependencies, type HttpLimits } from '../app.ts';
+import type { ForecastingApiOptions } from '../forecasting-api.ts';
+import { forecastingRouteModules } from '../routes/forecasting.routes.ts';
 import { staticSources } from './static-market.source.ts';
 
 export const HARNESS_ADMIN = { email: 'admin@example.com', password: 'admin-password-0001' };
@@ -26,6 +33,8 @@ export interface ApiHarness {
   cache: Cache;
   config: Config;
   sources: ReturnType<typeof staticSources>;
+  /** Registry, job queue and forecast ledger behind the forecast, model and job routes (no worker runs unless started). */
+  forecasting: ForecastingRuntime;
   /** Logs in and returns the access token. */
   login(email: string, password: string): Promise<string>;
   adminToken(): Promise<string>;
@@ -49,7 +58,11 @@ export interface ApiHarnessOptions {
   cache?: Cache;
   limits?: Partial<HttpLimits>;
   environment?: Record<string, string>;
+  /** Routes of `dependencies.routes` are registered beside the forecast, model and job routes. */
   dependencies?: Partial<HttpAppDependencies>;
+  forecastingApi?: ForecastingApiOptions;
+  /** Settings of the on-demand forecast job (default: the harness' market-list-only sources). */
+  onDemand?: Partial<OnDemandForecastHandlerOptions>;
 }
 
 /** An API server on a fresh store, with a bootstrapped admin and exchanges with fixed market lists. */
@@ -69,6 +82,11 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     binance: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'BTC/EUR'],
     kraken: ['BTC/USD', 'ETH/USD'],
   });
+  const forecasting = createForecastingRuntime({
+    store,
+    bus,
+    extraHandlers: [createOnDemandForecastHandler({ sources, store, bus, ...options.onDemand })],
+  });
   const app = await createHttpApp({
     config,
     store,
@@ -81,6 +99,10 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     passwordHashing: FAST_PASSWORD_HASHING,
     limits: { perIp: 100_000, perUser: 100_000, credentialAttemptsPerIp: 100_000, ...options.limits },
     ...options.dependencies,
+    routes: [
+      ...forecastingRouteModules(forecasting, options.forecastingApi),
+      ...(options.dependencies?.routes ?? []),
+    ],
   });
   await app.ready();
 
@@ -108,6 +130,7 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     cache,
     config,
     sources,
+    forecasting,
     login,
     request,
     adminToken: async () => (adminToken ??= await login(HARNESS_ADMIN.email, HARNESS_ADMIN.password)),

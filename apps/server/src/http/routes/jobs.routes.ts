@@ -1,0 +1,246 @@
+import {
+  allJobEventsQuerySchema,
+  apiJobSchema,
+  jobEventsQuerySchema,
+  jobListQuerySchema,
+  jobListResponseSchema,
+  jobParamsSchema,
+  type JobProgressMessage,
+} from '@runecast/contracts';
+import { z } from 'zod';
+import { jobProgressTopic } from '../../bus/topics.ts';
+import { isFinishedJobState, jobProgressMessage } from '../../jobs/job-queue.ts';
+import type { JobRecord } from '../../store/job.repository.ts';
+import { requestOrigin, type ApiApp, type ApiContext } from '../api-context.ts';
+import { checkField, jobSummary, type ForecastingApi } from '../forecasting-api.ts';
+import { HttpError } from '../http-errors.ts';
+import { openEventStream, type EventStream } from '../server-sent-events.ts';
+
+const tags = ['jobs'];
+
+/** What a progress event says, to send the same state once whether the bus or the store told it. */
+function progressKey(
+  message: Pick<JobProgressMessage, 'state' | 'percent' | 'message' | 'epoch' | 'attempt'>,
+): string {
+  return JSON.stringify([message.state, message.attempt, message.percent, message.message, message.epoch]);
+}
+
+/** Jobs: list, one job, cancel, and progress as Server-Sent Events for one job or all. */
+export function registerJobRoutes(app: ApiApp, context: ApiContext, api: ForecastingApi): void {
+  const { queue } = api.runtime;
+  const streams = new Set<EventStream>();
+  app.addHook('onClose', async () => {
+    for (const stream of streams) stream.close();
+  });
+  const track = (stream: EventStream) => {
+    streams.add(stream);
+    context.metrics.stream.clients.inc();
+    stream.onClose(() => {
+      streams.delete(stream);
+      context.metrics.stream.clients.dec();
+    });
+  };
+  const requireJob = (jobId: string) => checkField('params.jobId', () => queue.require(jobId));
+
+  app.get(
+    '/jobs',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary: 'Jobs newest first, filtered by state and kind (comma-separated), paged with `before`',
+        querystring: jobListQuerySchema,
+        response: { 200: jobListResponseSchema },
+      },
+    },
+    async (request) => {
+      const { state, kind, before } = request.query;
+      const limit = request.query.limit ?? 100;
+      const jobs = await queue.list({
+        ...(state === undefined ? {} : { states: state }),
+        ...(kind === undefined ? {} : { kinds: kind }),
+        ...(before === undefined ? {} : { createdBeforeMs: before }),
+        limit: limit + 1,
+      });
+      const page = jobs.slice(0, limit);
+      return {
+        jobs: page.map(jobSummary),
+        nextBeforeMs: jobs.length > limit ? page.at(-1)!.createdAtMs : null,
+      };
+    },
+  );
+
+  app.get(
+    '/jobs/events',
+    {
+      config: { access: 'user', allowQueryToken: true },
+      schema: {
+        tags,
+        summary:
+          'Server-Sent Events: `ready`, then `progress` (state, percent, message, epoch and losses) of every job, or of the kinds named',
+        querystring: allJobEventsQuerySchema,
+        response: { 200: z.string().describe('text/event-stream') },
+      },
+    },
+    async (request, reply) => {
+      const kinds = request.query.kind === undefined ? null : new Set(request.query.kind);
+      const stream = openEventStream(request, reply);
+      track(stream);
+      try {
+        const stop = await context.liveFeed.listenFamily('jobProgress', (_topic, data) => {
+          const message = data as JobProgressMessage;
+          if (kinds !== null && !kinds.has(message.kind)) return;
+          stream.send('progress', message);
+          context.metrics.stream.events.inc({ event: 'job-progress' });
+        });
+        stream.onClose(stop);
+        stream.send('ready', { kinds: kinds === null ? null : [...kinds] });
+      } catch (error) {
+        stream.send('error', {
+          code: 'unavailable',
+          message: `job events are unavailable: ${(error as Error).message}`,
+        });
+        stream.close();
+      }
+      return reply;
+    },
+  );
+
+  app.get(
+    '/jobs/:jobId',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary: 'One job: state, progress, loss curve (per epoch), result and error',
+        params: jobParamsSchema,
+        response: { 200: apiJobSchema },
+      },
+    },
+    async (request) => requireJob(request.params.jobId),
+  );
+
+  app.post(
+    '/jobs/:jobId/cancel',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags,
+        summary:
+          'Cancel a job: a queued one at once, a running one at its next progress report (409 when it has already finished)',
+        params: jobParamsSchema,
+        response: { 200: apiJobSchema },
+      },
+    },
+    async (request) => {
+      const job = await requireJob(request.params.jobId);
+      if (isFinishedJobState(job.state)) {
+        throw new HttpError(
+          409,
+          'conflict',
+          `params.jobId: job ${job.id} has already ${job.state === 'cancelled' ? 'been cancelled' : job.state}`,
+          {
+            field: 'params.jobId',
+            state: job.state,
+          },
+        );
+      }
+      const cancelled = await queue.cancel(job.id);
+      await context.auth.audit.record({
+        actor: request.principal,
+        action: 'job.cancel',
+        target: `job:${job.id}`,
+        outcome: 'success',
+        origin: requestOrigin(request),
+        details: { kind: job.kind, state: cancelled.state },
+      });
+      return cancelled;
+    },
+  );
+
+  app.get(
+    '/jobs/:jobId/events',
+    {
+      config: { access: 'user', allowQueryToken: true },
+      schema: {
+        tags,
+        summary:
+          'Server-Sent Events of one job: `job` (the whole record) first, `progress` as it runs, then `job` again with the result and `end` once it has finished',
+        params: jobParamsSchema,
+        querystring: jobEventsQuerySchema,
+        response: { 200: z.string().describe('text/event-stream') },
+      },
+    },
+    async (request, reply) => {
+      const jobId = request.params.jobId;
+      await requireJob(jobId);
+      const stream = openEventStream(request, reply);
+      track(stream);
+      let lastKey = '';
+      let ending = false;
+      const sendProgress = (message: JobProgressMessage) => {
+        const key = progressKey(message);
+        // Loss points are news even when the rest repeats.
+        if (key === lastKey && message.trainLoss === null) return;
+        lastKey = key;
+        stream.send('progress', message);
+        context.metrics.stream.events.inc({ event: 'job-progress' });
+      };
+      const end = async (known?: JobRecord) => {
+        if (ending || stream.closed) return;
+        ending = true;
+        const job = known ?? (await queue.get(jobId).catch(() => null));
+        if (job) {
+          sendProgress(jobProgressMessage(job, { atMs: job.updatedAtMs }));
+          stream.send('job', job);
+          stream.send('end', { jobId, state: job.state });
+        }
+        stream.close();
+      };
+      try {
+        // Subscribed before the record is read, so no change falls between the two.
+        const stop = await context.liveFeed.listen(
+          ['jobProgress'],
+          [jobProgressTopic(jobId)],
+          (_topic, data) => {
+            const message = data as JobProgressMessage;
+            if (ending) return;
+            sendProgress(message);
+            if (isFinishedJobState(message.state)) void end();
+          },
+        );
+        stream.onClose(stop);
+      } catch (error) {
+        stream.send('error', {
+          code: 'unavailable',
+          message: `job events are unavailable: ${(error as Error).message}`,
+        });
+      }
+      const current = await queue.get(jobId).catch(() => null);
+      if (current === null) {
+        await end();
+        return reply;
+      }
+      stream.send('job', current);
+      lastKey = progressKey(jobProgressMessage(current));
+      if (isFinishedJobState(current.state)) {
+        await end(current);
+        return reply;
+      }
+      // The store is the record: progress made where the bus does not reach still shows.
+      const poll = setInterval(() => {
+        void queue
+          .get(jobId)
+          .then((job) => {
+            if (job === null || ending) return;
+            sendProgress(jobProgressMessage(job, { atMs: job.updatedAtMs }));
+            if (isFinishedJobState(job.state)) void end(job);
+          })
+          .catch(() => undefined);
+      }, api.jobPollIntervalMs);
+      poll.unref();
+      stream.onClose(() => clearInterval(poll));
+      return reply;
+    },
+  );
+}

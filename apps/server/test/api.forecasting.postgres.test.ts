@@ -1,0 +1,7 @@
+import { describeForecastingRoutes } from '../src/http/testing/forecasting-routes.contract.ts';
+import { createTestPostgresDatabase } from './support/postgres.ts';
+
+describeForecastingRoutes('PostgreSQL', async () => {
+  const database = await createTestPostgresDatabase();
+  return { options: { databaseUrl: database.url }, cleanup: database.drop };
+});

@@ -1,0 +1,210 @@
+/** @jsxRuntime automatic */
+import {
+  CandlestickSeries,
+  ColorType,
+  CrosshairMode,
+  HistogramSeries,
+  LineSeries,
+  LineStyle,
+  createChart,
+  type IChartApi,
+  type ISeriesApi,
+  type LineData,
+  type Time,
+  type UTCTimestamp,
+  type WhitespaceData,
+} from 'lightweight-charts';
+import { useEffect, useRef, type ReactNode } from 'react';
+import { chartPalette, useTheme, type ChartPalette } from '../../lib/theme.ts';
+import { BandSeriesView, type BandData } from './band-series.ts';
+import type { ChartBar, ChartTime, VolumeBar } from './candle-chart-data.ts';
+
+/** Forecast drawn on the chart: the point path and its interval bands, ahead of the candles. */
+export interface ForecastOverlay {
+  band: ({ time: ChartTime } & Omit<BandData, 'time'>)[];
+  line: { time: ChartTime; value: number }[];
+  /** Earlier forecasts at their target times, to compare with what happened. */
+  past?: { time: ChartTime; value: number; hit: boolean | null }[];
+}
+
+/** What the page can do to the chart without re-rendering it. */
+export interface CandleChartController {
+  setData(bars: readonly ChartBar[], volumes: readonly VolumeBar[]): void;
+  /** Replaces the newest bar or appends one. */
+  update(bar: ChartBar, volume: VolumeBar): void;
+  setForecast(overlay: ForecastOverlay | null): void;
+  /** Shows the last `seconds` of data (null: everything). */
+  showLast(seconds: number | null): void;
+  palette(): ChartPalette;
+}
+
+function asTime(time: ChartTime): UTCTimestamp {
+  return time as UTCTimestamp;
+}
+
+function chartOptions(palette: ChartPalette) {
+  return {
+    layout: {
+      background: { type: ColorType.Solid, color: palette.background },
+      textColor: palette.text,
+      fontSize: 12,
+      attributionLogo: false,
+    },
+    grid: { vertLines: { color: palette.grid }, horzLines: { color: palette.grid } },
+    rightPriceScale: { borderColor: palette.border },
+    timeScale: { borderColor: palette.border, timeVisible: true, secondsVisible: false, rightOffset: 6 },
+    crosshair: { mode: CrosshairMode.Normal },
+  };
+}
+
+/**
+ * Candles with volume underneath, and a forecast (point line, 80% and 95% bands) ahead of
+ * them. Data goes in through the controller handed to `onReady`, so live ticks update the
+ * canvas without React renders.
+ */
+export function CandleChart(props: {
+  onReady: (controller: CandleChartController | null) => void;
+  height?: number;
+  children?: ReactNode;
+}) {
+  const containerRef = useRef<HTMLDivElement>(null);
+  const chartRef = useRef<{
+    chart: IChartApi;
+    candles: ISeriesApi<'Candlestick'>;
+    volume: ISeriesApi<'Histogram'>;
+    forecastLine: ISeriesApi<'Line'>;
+    pastForecasts: ISeriesApi<'Line'>;
+    band: ISeriesApi<'Custom', Time, BandData | WhitespaceData<Time>>;
+  } | null>(null);
+  const theme = useTheme();
+  const { onReady } = props;
+
+  useEffect(() => {
+    const container = containerRef.current;
+    if (container === null) return;
+    const palette = chartPalette();
+    const chart = createChart(container, { ...chartOptions(palette), autoSize: true });
+    const band = chart.addCustomSeries(new BandSeriesView(), {
+      band80Color: palette.band80,
+      band95Color: palette.band95,
+      priceLineVisible: false,
+      lastValueVisible: false,
+      crosshairMarkerVisible: false,
+    } as never) as unknown as ISeriesApi<'Custom', Time, BandData | WhitespaceData<Time>>;
+    const candles = chart.addSeries(CandlestickSeries, {
+      upColor: palette.up,
+      downColor: palette.down,
+      borderUpColor: palette.up,
+      borderDownColor: palette.down,
+      wickUpColor: palette.up,
+      wickDownColor: palette.down,
+    });
+    const volume = chart.addSeries(HistogramSeries, {
+      priceScaleId: 'volume',
+      priceFormat: { type: 'volume' },
+      lastValueVisible: false,
+      priceLineVisible: false,
+    });
+    chart.priceScale('volume').applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
+    candles.priceScale().applyOptions({ scaleMargins: { top: 0.08, bottom: 0.22 } });
+    const forecastLine = chart.addSeries(LineSeries, {
+      color: palette.forecast,
+      lineWidth: 2,
+      lineStyle: LineStyle.Dashed,
+      priceLineVisible: false,
+      lastValueVisible: true,
+      crosshairMarkerVisible: true,
+      title: 'forecast',
+    });
+    const pastForecasts = chart.addSeries(LineSeries, {
+      color: palette.forecast,
+      lineVisible: false,
+      pointMarkersVisible: true,
+      pointMarkersRadius: 3,
+      priceLineVisible: false,
+      lastValueVisible: false,
+      crosshairMarkerVisible: false,
+    });
+    chartRef.current = { chart, candles, volume, forecastLine, pastForecasts, band };
+    // Times of the forecast points ahead of the candles, to keep them in view.
+    let forecastTimes: number[] = [];
+
+    const controller: CandleChartController = {
+      setData(bars, volumes) {
+        candles.setData(bars.map((bar) => ({ ...bar, time: asTime(bar.time) })));
+        volume.setData(volumes.map((item) => ({ ...item, time: asTime(item.time) })));
+      },
+      update(bar, volumeBar) {
+        candles.update({ ...bar, time: asTime(bar.time) });
+        volume.update({ ...volumeBar, time: asTime(volumeBar.time) });
+      },
+      setForecast(overlay) {
+        forecastTimes = overlay?.band.map((point) => point.time) ?? [];
+        if (overlay === null) {
+          band.setData([]);
+          forecastLine.setData([]);
+          pastForecasts.setData([]);
+          return;
+        }
+        band.setData(overlay.band.map((point) => ({ ...point, time: asTime(point.time) })));
+        forecastLine.setData(overlay.line.map((point): LineData => ({ ...point, time: asTime(point.time) })));
+        const current = chartPalette();
+        pastForecasts.setData(
+          (overlay.past ?? []).map((point): LineData => ({
+            time: asTime(point.time),
+            value: point.value,
+            color: point.hit === false ? current.down : point.hit === true ? current.up : current.muted,
+          })),
+        );
+      },
+      showLast(seconds) {
+        const bars = candles.data();
+        const last = bars.at(-1);
+        if (seconds === null || last === undefined) {
+          chart.timeScale().fitContent();
+          return;
+        }
+        // Logical indexes are positions on the time scale: the candles, then forecast points after them.
+        const lastTime = last.time as number;
+        let fromIndex = bars.length - 1;
+        while (fromIndex > 0 && (bars[fromIndex - 1]!.time as number) >= lastTime - seconds) fromIndex -= 1;
+        const shown = bars.length - fromIndex;
+        const ahead = Math.min(forecastTimes.filter((time) => time > lastTime).length, Math.ceil(shown / 2));
+        const padding = Math.max(3, Math.round((shown + ahead) * 0.05));
+        chart.timeScale().setVisibleLogicalRange({ from: fromIndex, to: bars.length - 1 + ahead + padding });
+      },
+      palette: chartPalette,
+    };
+    onReady(controller);
+    return () => {
+      onReady(null);
+      chartRef.current = null;
+      chart.remove();
+    };
+  }, [onReady]);
+
+  useEffect(() => {
+    const current = chartRef.current;
+    if (current === null) return;
+    const palette = chartPalette();
+    current.chart.applyOptions(chartOptions(palette));
+    current.candles.applyOptions({
+      upColor: palette.up,
+      downColor: palette.down,
+      borderUpColor: palette.up,
+      borderDownColor: palette.down,
+      wickUpColor: palette.up,
+      wickDownColor: palette.down,
+    });
+    current.forecastLine.applyOptions({ color: palette.forecast });
+    current.pastForecasts.applyOptions({ color: palette.forecast });
+    current.band.applyOptions({ band80Color: palette.band80, band95Color: palette.band95 } as never);
+  }, [theme]);
+
+  return (
+    <div className="chart-box" style={props.height ? { height: props.height } : undefined}>
+      <div ref={containerRef} data-testid="candle-chart" style={{ position: 'absolute', inset: 0 }} />
+      {props.children}
+    </div>
+  );
+}

@@ -1,0 +1,371 @@
+/** @jsxRuntime automatic */
+import { timeframeDurationsMs, type StreamBookEvent, type TimeframeName } from '@runecast/contracts';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { ErrorState, LoadingState, QueryView } from '../../components/query-state.tsx';
+import { formatChange, formatPrice, formatTimeUtc } from '../../lib/format.ts';
+import { openMarketStream, type LiveStreamStatus } from '../../lib/live-stream.ts';
+import { useApi } from '../../lib/services.tsx';
+import { useTheme } from '../../lib/theme.ts';
+import { CandleChart, type CandleChartController } from './candle-chart.tsx';
+import {
+  applyLiveCandle,
+  bucketStartMs,
+  changeRatio,
+  closeAtOrBefore,
+  createLiveBarState,
+  historyToChartData,
+  volumeColor,
+  type ChartBar,
+  type LiveBarState,
+} from './candle-chart-data.ts';
+import { CoverageStrip } from './coverage-strip.tsx';
+import {
+  allTimeframes,
+  baseTimeframe,
+  fetchCandleHistory,
+  symbolFromPath,
+  seriesKey,
+  useCoverage,
+  useCoveredSeries,
+  useLatestCandle,
+} from './market-queries.ts';
+import { TopOfBook } from './top-of-book.tsx';
+import { MarketForecastPanel, useMarketForecasts } from '../forecasts/market-forecasts.tsx';
+
+/** Candles loaded per timeframe: a week of 1m, a month of 5m, a quarter of 15m, a year of 1h… */
+export const HISTORY_LIMITS: Record<TimeframeName, number> = {
+  '1m': 10_080,
+  '5m': 8_640,
+  '15m': 8_640,
+  '1h': 8_760,
+  '4h': 4_380,
+  '1d': 2_000,
+};
+
+const RANGES: { label: string; seconds: number | null }[] = [
+  { label: '6H', seconds: 6 * 3600 },
+  { label: '1D', seconds: 86_400 },
+  { label: '1W', seconds: 7 * 86_400 },
+  { label: '1M', seconds: 30 * 86_400 },
+  { label: '1Y', seconds: 365 * 86_400 },
+  { label: 'All', seconds: null },
+];
+
+/** The range shown first: about 300–700 bars, readable without zooming. */
+function defaultRangeSeconds(timeframe: TimeframeName): number | null {
+  const seconds = {
+    '1m': 86_400,
+    '5m': 3 * 86_400,
+    '15m': 7 * 86_400,
+    '1h': 30 * 86_400,
+    '4h': 120 * 86_400,
+    '1d': null,
+  };
+  return seconds[timeframe];
+}
+
+function isTimeframe(value: string | null): value is TimeframeName {
+  return value !== null && (allTimeframes as readonly string[]).includes(value);
+}
+
+function withAlpha(color: string, alpha: string): string {
+  return /^#[0-9a-f]{6}$/i.test(color) ? `${color}${alpha}` : color;
+}
+
+export default function MarketPage() {
+  const params = useParams();
+  const exchange = params.exchange ?? '';
+  const symbol = symbolFromPath(params.symbol ?? '');
+  const [searchParams, setSearchParams] = useSearchParams();
+  const requested = searchParams.get('tf');
+  const covered = useCoveredSeries();
+  const base = covered.data ? baseTimeframe(covered.data, exchange, symbol) : null;
+  const timeframe: TimeframeName = isTimeframe(requested) ? requested : (base ?? '1m');
+  const baseSeries = base === null ? null : seriesKey(exchange, symbol, base);
+  const displaySeries = seriesKey(exchange, symbol, timeframe);
+  const latest = useLatestCandle(baseSeries);
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const theme = useTheme();
+
+  const timeframeMs = timeframeDurationsMs[timeframe];
+  const anchorMs = latest.data?.candle
+    ? bucketStartMs(latest.data.candle.openTimeMs, timeframeMs) + timeframeMs
+    : null;
+  const history = useQuery({
+    queryKey: ['candles', displaySeries, anchorMs, HISTORY_LIMITS[timeframe]],
+    queryFn: ({ signal }) =>
+      fetchCandleHistory(
+        api,
+        { series: displaySeries, toMs: anchorMs!, limit: HISTORY_LIMITS[timeframe] },
+        signal,
+      ),
+    enabled: anchorMs !== null,
+    staleTime: Infinity,
+  });
+  const coverage = useCoverage(baseSeries);
+
+  const [controller, setController] = useState<CandleChartController | null>(null);
+  const [chartReady, setChartReady] = useState(false);
+  const [lastBar, setLastBar] = useState<ChartBar | null>(null);
+  const [book, setBook] = useState<StreamBookEvent | null>(null);
+  const [streamStatus, setStreamStatus] = useState<LiveStreamStatus>('connecting');
+  const [rangeLabel, setRangeLabel] = useState<string | null>(null);
+  const liveState = useRef<LiveBarState | null>(null);
+  // Whether the user picked a range since the timeframe changed (then new data keeps it).
+  const rangeChosen = useRef(false);
+  const barsRef = useRef<ChartBar[]>([]);
+
+  const chartData = useMemo(() => {
+    if (history.data === undefined || controller === null) return null;
+    const palette = controller.palette();
+    return historyToChartData(history.data, {
+      up: withAlpha(palette.up, '66'),
+      down: withAlpha(palette.down, '66'),
+    });
+  }, [history.data, controller, theme]);
+
+  // Declared before the data effect so a new timeframe starts from its default range.
+  useEffect(() => {
+    setChartReady(false);
+    setRangeLabel(null);
+    rangeChosen.current = false;
+  }, [timeframe, exchange, symbol]);
+
+  useEffect(() => {
+    if (controller === null || chartData === null || history.data === undefined) return;
+    controller.setData(chartData.bars, chartData.volumes);
+    barsRef.current = chartData.bars;
+    const last = chartData.bars.at(-1) ?? null;
+    const lastVolume = history.data.volume.at(-1) ?? 0;
+    liveState.current = createLiveBarState(
+      timeframeMs,
+      last === null ? null : { ...last, volume: lastVolume },
+      latest.data?.candle ?? null,
+    );
+    setLastBar(last);
+    if (!rangeChosen.current) controller.showLast(defaultRangeSeconds(timeframe));
+    // Marks the moment the chart can be used, for the page-load measurement.
+    const frame = requestAnimationFrame(() => {
+      setChartReady(true);
+      performance.mark('runecast:market-interactive');
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [controller, chartData, history.data, timeframe, timeframeMs, latest.data]);
+
+  useEffect(() => {
+    if (baseSeries === null) return;
+    return openMarketStream(api, [baseSeries], {
+      onCandles(event) {
+        const state = liveState.current;
+        if (state === null || controller === null) return;
+        for (const candle of event.candles) {
+          const bar = applyLiveCandle(state, candle);
+          if (bar === null) continue;
+          const palette = controller.palette();
+          const { volume, ...ohlc } = bar;
+          controller.update(ohlc, {
+            time: bar.time,
+            value: volume,
+            color: volumeColor(bar.open, bar.close, {
+              up: withAlpha(palette.up, '66'),
+              down: withAlpha(palette.down, '66'),
+            }),
+          });
+          const bars = barsRef.current;
+          if (bars.at(-1)?.time === ohlc.time) bars[bars.length - 1] = ohlc;
+          else bars.push(ohlc);
+          setLastBar(ohlc);
+        }
+      },
+      onBook(event) {
+        if (event.exchange === exchange && event.symbol === symbol) setBook(event);
+      },
+      onForecast() {
+        void queryClient.invalidateQueries({ queryKey: ['forecasts-latest'] });
+        void queryClient.invalidateQueries({ queryKey: ['forecasts-scored'] });
+      },
+      onStatus: (status) => setStreamStatus(status),
+    });
+  }, [api, baseSeries, controller, exchange, symbol, queryClient]);
+
+  const onReady = useCallback((next: CandleChartController | null) => setController(next), []);
+  const forecasts = useMarketForecasts({
+    baseSeries,
+    displaySeries,
+    timeframeMs,
+    controller,
+    dataVersion: chartData,
+  });
+  // Forecasts arrive after the candles: the first view then makes room for them ahead.
+  const hasForecasts = forecasts.drawnSeries !== null;
+  useEffect(() => {
+    if (controller !== null && chartReady && hasForecasts && !rangeChosen.current) {
+      controller.showLast(defaultRangeSeconds(timeframe));
+    }
+  }, [controller, chartReady, hasForecasts, timeframe]);
+
+  const dayAgoClose = lastBar ? closeAtOrBefore(barsRef.current, lastBar.time - 86_400) : undefined;
+  const change = changeRatio(dayAgoClose, lastBar?.close);
+  const noCandles = latest.isSuccess && latest.data.candle === null;
+  const chooseTimeframe = (next: TimeframeName) => {
+    const updated = new URLSearchParams(searchParams);
+    updated.set('tf', next);
+    setSearchParams(updated, { replace: true });
+  };
+
+  return (
+    <div className="page">
+      <div className="page-header">
+        <div>
+          <div className="row muted small">
+            <Link to="/">Overview</Link> <span>/</span> <span>{exchange}</span>
+          </div>
+          <h1>{symbol}</h1>
+        </div>
+        <div className="row" style={{ gap: 20 }}>
+          <div>
+            <div className="price-big num" data-testid="last-price">
+              {formatPrice(lastBar?.close)}
+            </div>
+            <div className={`small num ${change === null ? 'muted' : change >= 0 ? 'up' : 'down'}`}>
+              {formatChange(change)} 24h
+            </div>
+          </div>
+          <span
+            className={`badge ${streamStatus === 'open' ? 'ok' : streamStatus === 'closed' ? 'down' : 'degraded'}`}
+          >
+            {streamStatus === 'open' ? 'live' : streamStatus}
+          </span>
+        </div>
+      </div>
+
+      <div className="market-layout">
+        <section className="panel" aria-label="Price chart">
+          <div className="panel-header">
+            <div className="segmented" role="group" aria-label="Timeframe">
+              {allTimeframes.map((name) => (
+                <button
+                  key={name}
+                  type="button"
+                  aria-pressed={name === timeframe}
+                  onClick={() => chooseTimeframe(name)}
+                >
+                  {name}
+                </button>
+              ))}
+            </div>
+            <div className="segmented" role="group" aria-label="Range">
+              {RANGES.map((range) => (
+                <button
+                  key={range.label}
+                  type="button"
+                  aria-pressed={rangeLabel === range.label}
+                  disabled={controller === null}
+                  onClick={() => {
+                    setRangeLabel(range.label);
+                    rangeChosen.current = true;
+                    controller?.showLast(range.seconds);
+                  }}
+                >
+                  {range.label}
+                </button>
+              ))}
+            </div>
+          </div>
+          <div
+            data-testid="market-chart"
+            data-state={chartReady ? 'ready' : 'loading'}
+            data-timeframe={timeframe}
+          >
+            <CandleChart onReady={onReady}>
+              <div className="chart-legend">
+                <span className="muted">
+                  {displaySeries}
+                  {history.data?.derived ? ' · derived from 1m' : ''}
+                </span>
+                {forecasts.drawnSeries !== null ? (
+                  <span className="muted" data-testid="forecast-legend">
+                    <span className="legend-swatch" style={{ background: 'var(--band-80)' }} />
+                    80%
+                    <span className="legend-swatch" style={{ background: 'var(--band-95)', marginLeft: 8 }} />
+                    95% · forecasts of {forecasts.drawnSeries}
+                  </span>
+                ) : null}
+              </div>
+              {covered.isError || latest.isError || history.isError ? (
+                <div className="chart-overlay" style={{ pointerEvents: 'auto' }}>
+                  <ErrorState
+                    error={covered.error ?? latest.error ?? history.error}
+                    onRetry={() => {
+                      void covered.refetch();
+                      void latest.refetch();
+                      void history.refetch();
+                    }}
+                  />
+                </div>
+              ) : noCandles || (history.isSuccess && history.data.times.length === 0) ? (
+                <div className="chart-overlay">
+                  <div className="state" data-testid="empty-state">
+                    No candles stored for {displaySeries} yet. Track the market from the overview and its
+                    history is backfilled.
+                  </div>
+                </div>
+              ) : !chartReady ? (
+                <div className="chart-overlay">
+                  <LoadingState label="Loading candles…" />
+                </div>
+              ) : null}
+            </CandleChart>
+          </div>
+          <div className="row small muted" style={{ marginTop: 8 }}>
+            <span>Scroll to zoom, drag to pan. Times are UTC.</span>
+            <span className="spacer" />
+            {history.data ? (
+              <span>
+                {history.data.times.length.toLocaleString('en-US')} candles ·{' '}
+                {formatTimeUtc(history.data.times[0] ?? null)} →{' '}
+                {formatTimeUtc(history.data.times.at(-1) ?? null)}
+              </span>
+            ) : null}
+          </div>
+        </section>
+
+        <aside className="stack">
+          <section className="panel" aria-label="Top of book">
+            <div className="panel-header">
+              <h2>Top of book</h2>
+            </div>
+            <TopOfBook book={book} streaming={streamStatus === 'open'} />
+          </section>
+          <MarketForecastPanel forecasts={forecasts} />
+        </aside>
+      </div>
+
+      <section className="panel" aria-label="Coverage">
+        <div className="panel-header">
+          <div>
+            <h2>Coverage</h2>
+            <p className="muted small">
+              Stored ranges of {baseSeries ?? 'the series'}: complete, known empty (no trades), and missing.
+            </p>
+          </div>
+        </div>
+        {baseSeries === null && covered.isPending ? (
+          <LoadingState compact />
+        ) : (
+          <QueryView
+            query={coverage}
+            compact
+            isEmpty={(data) => data.ranges.length === 0}
+            empty="No coverage recorded yet."
+          >
+            {(data) => <CoverageStrip ranges={data.ranges} />}
+          </QueryView>
+        )}
+      </section>
+    </div>
+  );
+}

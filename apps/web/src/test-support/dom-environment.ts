@@ -1,0 +1,8 @@
+import { GlobalRegistrator } from '@happy-dom/global-registrator';
+
+// Import this first in a component test: Testing Library binds `screen` to the document when
+// it is loaded, so the DOM has to exist before.
+if (typeof document === 'undefined') {
+  GlobalRegistrator.register({ url: 'http://localhost/', width: 1280, height: 800 });
+}
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
