@@ -36,8 +36,15 @@ export interface RunningRunecast {
   stop(): Promise<void>;
 }
 
+/** How often the ingest role looks for markets added or removed through the API. */
+const MARKET_SYNC_INTERVAL_MS = 30_000;
+
 interface LiveIngestion {
   exchange: string;
+  symbols: string[];
+  /** Added through the API (not in RUNECAST_MARKETS): stopped when removed there. */
+  added: boolean;
+  controller: AbortController;
   service: LiveIngestionService;
   run: Promise<void>;
   lastError: string | null;
@@ -95,39 +102,86 @@ export async function startRunecast(options: {
 
     const abort = new AbortController();
     const ingestions: LiveIngestion[] = [];
+    const step = timeframeMs(config.timeframe);
+    /** Starts live ingestion (with its REST backfill) of some markets of one exchange. */
+    const startIngestion = async (exchange: string, symbols: readonly string[], added: boolean) => {
+      const source = sources.get(exchange);
+      const nowMs = (await exchangeNow(source)) ?? Date.now();
+      const sinceMs = Math.floor((nowMs - config.backfillDays * 86_400_000) / step) * step;
+      const service = new LiveIngestionService({
+        source,
+        store,
+        bus,
+        markets: symbols.map((symbol) => ({ symbol, timeframe: config.timeframe, sinceMs })),
+        dataLabel: dataMode.emulatorUrl ? `emulator:${dataMode.mode}` : `ccxt:${exchange}`,
+        onEvent: (event) => logger.debug({ event }, 'live ingestion event'),
+      });
+      const controller = new AbortController();
+      abort.signal.addEventListener('abort', () => controller.abort(), { once: true });
+      const ingestion: LiveIngestion = {
+        exchange,
+        symbols: [...symbols],
+        added,
+        controller,
+        service,
+        run: Promise.resolve(),
+        lastError: null,
+      };
+      ingestion.run = service.run(controller.signal).catch((error: unknown) => {
+        ingestion.lastError = (error as Error).message;
+        logger.error({ err: error, exchange }, 'live ingestion stopped');
+      });
+      ingestions.push(ingestion);
+    };
+    let syncTimer: NodeJS.Timeout | null = null;
     if (roles.includes('ingest')) {
       for (const exchange of exchanges) {
-        const source = sources.get(exchange);
-        const markets = config.markets.filter((market) => market.exchange === exchange);
+        const configured = config.markets.filter((market) => market.exchange === exchange);
         const trackedSymbols = await loadTrackedMarkets(
-          source,
+          sources.get(exchange),
           store,
-          markets.map((market) => market.symbol),
+          configured.map((market) => market.symbol),
           logger,
         );
-        const nowMs = (await exchangeNow(source)) ?? Date.now();
-        const sinceMs = nowMs - config.backfillDays * 86_400_000;
-        const step = timeframeMs(config.timeframe);
-        const service = new LiveIngestionService({
-          source,
-          store,
-          bus,
-          markets: trackedSymbols.map((symbol) => ({
-            symbol,
-            timeframe: config.timeframe,
-            sinceMs: Math.floor(sinceMs / step) * step,
-          })),
-          dataLabel: dataMode.emulatorUrl ? `emulator:${dataMode.mode}` : `ccxt:${exchange}`,
-          onEvent: (event) => logger.debug({ event }, 'live ingestion event'),
-        });
-        const ingestion: LiveIngestion = { exchange, service, run: Promise.resolve(), lastError: null };
-        ingestion.run = service.run(abort.signal).catch((error: unknown) => {
-          ingestion.lastError = (error as Error).message;
-          logger.error({ err: error, exchange }, 'live ingestion stopped');
-        });
-        ingestions.push(ingestion);
+        await startIngestion(exchange, trackedSymbols, false);
       }
+      // Markets added (or removed) through the API are picked up without a restart.
+      const syncAddedMarkets = async () => {
+        const stored = await store.markets.listMarkets();
+        const isConfigured = (exchange: string, symbol: string) =>
+          config.markets.some((market) => market.exchange === exchange && market.symbol === symbol);
+        for (const market of stored) {
+          if (isConfigured(market.exchange, market.symbol)) continue;
+          const running = ingestions.some(
+            (ingestion) =>
+              ingestion.exchange === market.exchange && ingestion.symbols.includes(market.symbol),
+          );
+          if (!running) {
+            logger.info(
+              { exchange: market.exchange, symbol: market.symbol },
+              'tracking a market added through the API',
+            );
+            await startIngestion(market.exchange, [market.symbol], true);
+          }
+        }
+        for (const ingestion of [...ingestions]) {
+          const symbol = ingestion.symbols[0];
+          if (!ingestion.added || symbol === undefined) continue;
+          if (stored.some((market) => market.exchange === ingestion.exchange && market.symbol === symbol))
+            continue;
+          logger.info({ exchange: ingestion.exchange, symbol }, 'no longer tracking a removed market');
+          ingestion.controller.abort();
+          await ingestion.run;
+          ingestions.splice(ingestions.indexOf(ingestion), 1);
+        }
+      };
+      syncTimer = setInterval(() => {
+        void syncAddedMarkets().catch((error: unknown) =>
+          logger.warn({ err: error }, 'could not sync tracked markets'),
+        );
+      }, MARKET_SYNC_INTERVAL_MS);
       cleanups.push(async () => {
+        if (syncTimer) clearInterval(syncTimer);
         abort.abort();
         await Promise.allSettled(ingestions.map((ingestion) => ingestion.run));
       });
@@ -148,13 +202,33 @@ export async function startRunecast(options: {
       ],
       onPublishError,
     });
-    const tracked: TrackedSeries[] = config.markets.map((market) => ({
-      series: { ...market, timeframe: config.timeframe },
-      horizonsMinutes: config.horizonsMinutes,
-    }));
+    /** Configured markets plus those added through the API, each at the tracked timeframe. */
+    const listTracked = async (): Promise<TrackedSeries[]> => {
+      const markets = [...config.markets];
+      for (const market of await store.markets.listMarkets()) {
+        if (!markets.some((item) => item.exchange === market.exchange && item.symbol === market.symbol)) {
+          markets.push({ exchange: market.exchange, symbol: market.symbol });
+        }
+      }
+      return markets.map((market) => ({
+        series: { ...market, timeframe: config.timeframe },
+        horizonsMinutes: config.horizonsMinutes,
+      }));
+    };
+    // Read here and refreshed on a timer, never inside a scheduler tick: the tick holds the
+    // embedded database's only connection, and a query from outside it would wait forever.
+    let trackedSeries = await listTracked();
+    const trackedRefresh = setInterval(() => {
+      void listTracked()
+        .then((series) => {
+          trackedSeries = series;
+        })
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not read the tracked markets'));
+    }, MARKET_SYNC_INTERVAL_MS);
+    cleanups.push(async () => clearInterval(trackedRefresh));
     const bootstrapModels = async () => {
       if (config.defaultModel === 'none') return;
-      const queued = await queueMissingProductionModels(forecasting, tracked, {
+      const queued = await queueMissingProductionModels(forecasting, trackedSeries, {
         modelType: config.defaultModel,
         lookbackMs: config.backfillDays * 86_400_000,
       });
@@ -170,7 +244,7 @@ export async function startRunecast(options: {
       scheduler: roles.includes('scheduler')
         ? {
             intervalMs: config.forecastIntervalMinutes * 60_000,
-            tracked: () => tracked,
+            tracked: () => trackedSeries,
             ...(config.retrainCron ? { retrainCron: config.retrainCron } : {}),
             onTick: () => {
               void bootstrapModels().catch((error: unknown) =>
@@ -218,6 +292,25 @@ export async function startRunecast(options: {
             },
           ]
         : []),
+      {
+        name: 'markets:added',
+        check: async () => {
+          const added = ingestions.filter((ingestion) => ingestion.added);
+          const failed = added.filter((ingestion) => ingestion.lastError !== null);
+          const details = {
+            tracking: added.map((ingestion) => `${ingestion.exchange}:${ingestion.symbols.join(',')}`),
+          };
+          if (failed.length > 0) {
+            const reason = failed
+              .map(
+                (ingestion) => `${ingestion.exchange}:${ingestion.symbols.join(',')}: ${ingestion.lastError}`,
+              )
+              .join('; ');
+            return { state: 'degraded', reason, details };
+          }
+          return { state: 'ok', reason: null, details };
+        },
+      },
       ...ingestions.map((ingestion): HealthCheck => ({
         name: `source:${ingestion.exchange}`,
         check: async () => {

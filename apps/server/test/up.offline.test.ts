@@ -123,8 +123,34 @@ describe('runecast up --offline', () => {
     });
     try {
       assert.match(running.stdout(), /SIMULATED/);
+      assert.match(running.stdout(), /dashboard: open http/);
       const ready = await waitForCandles(running.baseUrl);
       assert.equal(ready.dataMode.mode, 'simulated');
+
+      // A market added through the API is ingested without a restart.
+      const login = await fetch(`${running.baseUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'admin@runecast.local', password: 'a-long-test-password' }),
+      });
+      const { accessToken } = (await login.json()) as { accessToken: string };
+      const added = await fetch(`${running.baseUrl}/api/v1/markets`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+        body: JSON.stringify({ exchange: 'binance', symbol: 'SOL/USDT' }),
+      });
+      assert.equal(added.status, 201, await added.text());
+      const deadline = Date.now() + 120_000;
+      let candle: unknown = null;
+      while (Date.now() < deadline && candle === null) {
+        const latest = await fetch(`${running.baseUrl}/api/v1/candles/latest?series=binance:SOL/USDT:1m`, {
+          headers: { authorization: `Bearer ${accessToken}` },
+        });
+        assert.equal(latest.status, 200);
+        candle = ((await latest.json()) as { candle: unknown }).candle;
+        if (candle === null) await new Promise((resolvePromise) => setTimeout(resolvePromise, 1_000));
+      }
+      assert.notEqual(candle, null, 'candles of the added market arrive');
     } finally {
       assert.equal(await stopUp(running), 0);
     }

@@ -39,6 +39,7 @@ async function runRoles(command: Command, options: UpOptions, roles: readonly Ro
   const address = running.http.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   say(`runecast: listening on http://${config.host}:${port} (health at /health, API docs at /docs)`);
+  if (roles.includes('api')) say(`runecast: dashboard: open http://${config.host}:${port}/ in your browser`);
   await new Promise<void>((resolvePromise) => {
     const stop = () => {
       say('runecast: stopping');
