@@ -6,6 +6,9 @@ import type { Config } from './config/config.ts';
 import { formatSeriesKey } from './domain/series-key.ts';
 import { timeframeMs } from './domain/timeframe.ts';
 import { createHttpApp } from './http/app.ts';
+import { createLogTableDestination } from './http/log-table.destination.ts';
+import { createMetrics } from './http/metrics.ts';
+import { recordIngestMetrics } from './runtime/ingest-metrics.ts';
 import { forecastingRouteModules } from './http/routes/forecasting.routes.ts';
 import { defaultWebDistDir, registerWebAssets } from './http/static-web.ts';
 import { LiveIngestionService } from './ingest/live.service.ts';
@@ -13,12 +16,13 @@ import { createForecastingRuntime, type ForecastingRuntime } from './jobs/foreca
 import { createOnDemandForecastHandler } from './jobs/handlers/on-demand-forecast.handler.ts';
 import { queueMissingProductionModels } from './jobs/model-bootstrap.ts';
 import type { TrackedSeries } from './jobs/scheduler.ts';
-import type { Logger } from './logging/logger.ts';
+import { addLogDestination, type Logger } from './logging/logger.ts';
 import type { DataMode } from './runtime/data-mode.ts';
 import type { HealthCheck } from './runtime/health.ts';
 import { openEmulatorForConfig, type RunningEmulator } from './runtime/emulator-mode.ts';
 import type { MarketDataSource } from './sources/market-data-source.port.ts';
 import { SourceRegistry } from './sources/source-registry.ts';
+import { createAuthStore } from './store/auth-store.ts';
 import { openStore, type Store } from './store/store.ts';
 
 /** Roles one process can take; `runecast up` runs them all. */
@@ -91,6 +95,11 @@ export async function startRunecast(options: {
       ? await openStore({ url: config.databaseUrl })
       : await openStore({ dataDir: config.pgliteDir });
     cleanups.push(() => store.db.close());
+    // Structured logs also go to the store, where the API's log viewer queries them.
+    const logTable = createLogTableDestination(createAuthStore(store.db).logs);
+    addLogDestination(logger, logTable);
+    cleanups.push(() => logTable.close());
+    const metrics = createMetrics();
     const bus = await createBus(config.busUrl ?? undefined);
     cleanups.push(() => bus.close());
     const sources = new SourceRegistry({
@@ -134,6 +143,14 @@ export async function startRunecast(options: {
       ingestions.push(ingestion);
     };
     let syncTimer: NodeJS.Timeout | null = null;
+    const trackedSeriesKeys = () =>
+      ingestions.flatMap((ingestion) =>
+        ingestion.symbols.map((symbol) => ({
+          exchange: ingestion.exchange,
+          symbol,
+          timeframe: config.timeframe,
+        })),
+      );
     if (roles.includes('ingest')) {
       for (const exchange of exchanges) {
         const configured = config.markets.filter((market) => market.exchange === exchange);
@@ -175,6 +192,18 @@ export async function startRunecast(options: {
           ingestions.splice(ingestions.indexOf(ingestion), 1);
         }
       };
+      const stopIngestMetrics = recordIngestMetrics({
+        metrics,
+        store,
+        ingestions: () =>
+          ingestions.map((ingestion) => ({ exchange: ingestion.exchange, stats: ingestion.service.stats() })),
+        series: () => trackedSeriesKeys(),
+        windowMs: config.backfillDays * 86_400_000,
+        // Candle age against the wall clock means nothing for replayed or simulated data.
+        wallClock: dataMode.emulatorUrl === null,
+        onError: (error) => logger.warn({ err: error }, 'could not update ingest metrics'),
+      });
+      cleanups.push(async () => stopIngestMetrics());
       syncTimer = setInterval(() => {
         void syncAddedMarkets().catch((error: unknown) =>
           logger.warn({ err: error }, 'could not sync tracked markets'),
@@ -354,6 +383,7 @@ export async function startRunecast(options: {
       healthChecks,
       sources: (exchange) => sources.get(exchange),
       routes: forecastingRouteModules(forecasting),
+      metrics,
       bootstrapAdmin: roles.includes('api'),
       ...(options.announce ? { announce: options.announce } : {}),
     });

@@ -49,6 +49,16 @@ async function startUp(environment: NodeJS.ProcessEnv): Promise<RunningUp> {
   return { child, stdout: () => stdout, baseUrl };
 }
 
+async function logIn(baseUrl: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'admin@runecast.local', password: 'a-long-test-password' }),
+  });
+  assert.equal(response.status, 200, await response.clone().text());
+  return ((await response.json()) as { accessToken: string }).accessToken;
+}
+
 async function stopUp(running: RunningUp): Promise<number | null> {
   const exited = new Promise<number | null>((resolvePromise) => running.child.once('exit', resolvePromise));
   running.child.kill('SIGTERM');
@@ -89,6 +99,7 @@ describe('runecast up --offline', () => {
         RUNECAST_HOME: home,
         RUNECAST_REPLAY_DIR: REPLAY_DIR ?? '',
         RUNECAST_BACKFILL_DAYS: '1',
+        RUNECAST_LOG_LEVEL: 'info',
       });
       try {
         const firstLines = running.stdout().split('\n').slice(0, 3).join('\n');
@@ -107,6 +118,24 @@ describe('runecast up --offline', () => {
         ]) {
           assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
         }
+
+        // Ingest counters reach /metrics, and structured logs reach the store's log table.
+        const candleCounter = /runecast_ingest_messages_total\{exchange="binance",kind="candles"\} [1-9]/;
+        const metricsDeadline = Date.now() + 60_000;
+        let metricsText = '';
+        while (Date.now() < metricsDeadline) {
+          metricsText = await (await fetch(`${running.baseUrl}/metrics`)).text();
+          if (candleCounter.test(metricsText)) break;
+          await new Promise((resolvePromise) => setTimeout(resolvePromise, 1_000));
+        }
+        assert.match(metricsText, candleCounter);
+        const token = await logIn(running.baseUrl);
+        const logs = (await (
+          await fetch(`${running.baseUrl}/api/v1/logs?limit=50`, {
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).json()) as { entries: unknown[] };
+        assert.ok(logs.entries.length > 0, 'logs are stored and queryable');
       } finally {
         assert.equal(await stopUp(running), 0);
       }
@@ -128,12 +157,7 @@ describe('runecast up --offline', () => {
       assert.equal(ready.dataMode.mode, 'simulated');
 
       // A market added through the API is ingested without a restart.
-      const login = await fetch(`${running.baseUrl}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'admin@runecast.local', password: 'a-long-test-password' }),
-      });
-      const { accessToken } = (await login.json()) as { accessToken: string };
+      const accessToken = await logIn(running.baseUrl);
       const added = await fetch(`${running.baseUrl}/api/v1/markets`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
