@@ -1,3 +1,4 @@
+import { KLINE_TIMEFRAME_MS } from '@runecast/market-files';
 import { formatDecimal } from '../market/decimal.ts';
 import type {
   BookLevel,
@@ -9,27 +10,9 @@ import type {
 import type { SymbolMarket } from '../market/symbol-market.ts';
 
 const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-const DAY_MS = 24 * HOUR_MS;
 
 /** Binance kline intervals the emulator serves (months are calendar-based and left out). */
-export const BINANCE_INTERVAL_MS: Readonly<Record<string, number>> = {
-  '1s': 1000,
-  '1m': MINUTE_MS,
-  '3m': 3 * MINUTE_MS,
-  '5m': 5 * MINUTE_MS,
-  '15m': 15 * MINUTE_MS,
-  '30m': 30 * MINUTE_MS,
-  '1h': HOUR_MS,
-  '2h': 2 * HOUR_MS,
-  '4h': 4 * HOUR_MS,
-  '6h': 6 * HOUR_MS,
-  '8h': 8 * HOUR_MS,
-  '12h': 12 * HOUR_MS,
-  '1d': DAY_MS,
-  '3d': 3 * DAY_MS,
-  '1w': 7 * DAY_MS,
-};
+export const BINANCE_INTERVAL_MS: Readonly<Record<string, number>> = KLINE_TIMEFRAME_MS;
 
 export function binanceSymbolId(market: SymbolMarket): string {
   return `${market.base}${market.quote}`;
