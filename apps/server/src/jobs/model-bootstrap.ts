@@ -3,6 +3,9 @@ import { timeframeMs } from '../domain/timeframe.ts';
 import type { ForecastingRuntime } from './forecasting-runtime.ts';
 import type { TrackedSeries } from './scheduler.ts';
 
+const MIN_TRAIN_WINDOW_STEPS = 4_320;
+const TRAIN_WINDOW_HORIZONS = 6;
+
 export interface ModelBootstrapOptions {
   /** Model type trained for a series and horizon that has no production model. */
   modelType: string;
@@ -37,6 +40,14 @@ export async function queueMissingProductionModels(
           modelType: options.modelType,
           fromMs: toMs - options.lookbackMs,
           toMs,
+          // Long horizons on short candles need windows several horizons long, or the held-out
+          // tail that calibrates the intervals is empty (24h of 1m candles is 1,440 steps).
+          walkForward: {
+            trainWindowSteps: Math.max(
+              MIN_TRAIN_WINDOW_STEPS,
+              TRAIN_WINDOW_HORIZONS * (horizonMinutes / (timeframeMs(entry.series.timeframe) / 60_000)),
+            ),
+          },
           promote: 'if-better',
         },
         { dedupeKey: `bootstrap:${key}@${horizonMinutes}`, maxAttempts: 1 },
