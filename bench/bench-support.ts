@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { printTable } from '../apps/server/src/cli/output.ts';
 
 /** Folder of real market data, or null (benchmarks then use generated data and say so). */
 export function replayDirectory(): string | null {
@@ -17,13 +18,8 @@ export function printBenchTable(
   headers: readonly string[],
   rows: readonly (readonly string[])[],
 ): void {
-  const widths = headers.map((header, column) =>
-    Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const line = (cells: readonly string[]) =>
-    cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ');
-  process.stdout.write(`\n${title}\n${line(headers)}\n${line(widths.map((width) => '-'.repeat(width)))}\n`);
-  for (const row of rows) process.stdout.write(`${line(row)}\n`);
+  process.stdout.write(`\n${title}\n`);
+  printTable(headers, rows);
 }
 
 export async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number }> {

@@ -5,6 +5,7 @@ import type {
   LatestForecastResponse,
 } from '@runecast/contracts';
 import type { GenerationalCache } from '../cache/generational.cache.ts';
+import { forecastMadeMessage } from '../jobs/handlers/predict.handler.ts';
 import { formatSeriesKey, type SeriesKey } from '../domain/series-key.ts';
 import type { ModelRegistryService } from '../models/registry/model-registry.service.ts';
 import type {
@@ -22,22 +23,7 @@ const MAX_VERSIONS_SCANNED = 10_000;
 /** A ledger row as the API answers it. */
 export function toApiForecast(forecast: ForecastRecord): ApiForecast {
   return {
-    id: forecast.id,
-    series: forecast.series,
-    horizonMinutes: forecast.horizonMinutes,
-    modelVersionId: forecast.modelVersionId,
-    modelType: forecast.modelType,
-    madeAtMs: forecast.madeAtMs,
-    inputStartMs: forecast.inputStartMs,
-    inputEndMs: forecast.inputEndMs,
-    issuedAtMs: forecast.issuedAtMs,
-    targetTimeMs: forecast.targetTimeMs,
-    lastClose: forecast.lastClose,
-    point: forecast.point,
-    lower80: forecast.lower80,
-    upper80: forecast.upper80,
-    lower95: forecast.lower95,
-    upper95: forecast.upper95,
+    ...forecastMadeMessage(forecast),
     actualClose: forecast.actualClose,
     scoredAtMs: forecast.scoredAtMs,
     error: forecast.error,
