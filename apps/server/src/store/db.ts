@@ -43,11 +43,15 @@ function assertIdentifier(name: string, what: string): void {
   }
 }
 
-function copyStatement(table: string, columns: readonly string[], source: string): string {
+/** CSV text, or bytes in PostgreSQL's binary COPY format (see copy-binary.ts). */
+export type CopyData = string | Uint8Array;
+
+function copyStatement(table: string, columns: readonly string[], source: string, data: CopyData): string {
   assertIdentifier(table, 'COPY table');
   if (columns.length === 0) throw new ValidationError(`COPY into ${table} needs at least one column`);
   for (const column of columns) assertIdentifier(column, 'COPY column');
-  return `COPY ${table} (${columns.join(', ')}) FROM ${source} WITH (FORMAT csv)`;
+  const format = typeof data === 'string' ? 'csv' : 'binary';
+  return `COPY ${table} (${columns.join(', ')}) FROM ${source} WITH (FORMAT ${format})`;
 }
 
 function hasParameters(params: readonly unknown[] | undefined): params is readonly unknown[] {
@@ -120,8 +124,8 @@ class PgliteDatabase implements Database {
     });
   }
 
-  copyFrom(table: string, columns: readonly string[], csv: string): Promise<void> {
-    return pgliteCopy(this.pglite, table, columns, csv);
+  copyFrom(table: string, columns: readonly string[], data: CopyData): Promise<void> {
+    return pgliteCopy(this.pglite, table, columns, data);
   }
 
   close(): Promise<void> {
@@ -164,8 +168,8 @@ class PgliteTransactionDatabase implements Database {
     );
   }
 
-  copyFrom(table: string, columns: readonly string[], csv: string): Promise<void> {
-    return pgliteCopy(this.handle(), table, columns, csv);
+  copyFrom(table: string, columns: readonly string[], data: CopyData): Promise<void> {
+    return pgliteCopy(this.handle(), table, columns, data);
   }
 
   close(): Promise<void> {
@@ -190,11 +194,11 @@ async function pgliteCopy(
   handle: PgliteHandle,
   table: string,
   columns: readonly string[],
-  csv: string,
+  data: CopyData,
 ): Promise<void> {
-  const statement = copyStatement(table, columns, `'/dev/blob'`);
-  if (csv.length === 0) return;
-  await handle.query(statement, [], { blob: new Blob([csv]) });
+  const statement = copyStatement(table, columns, `'/dev/blob'`, data);
+  if (data.length === 0) return;
+  await handle.query(statement, [], { blob: new Blob([data]) });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,11 +247,14 @@ async function postgresCopy(
   client: pg.PoolClient,
   table: string,
   columns: readonly string[],
-  csv: string,
+  data: CopyData,
 ): Promise<void> {
-  const statement = copyStatement(table, columns, 'STDIN');
-  if (csv.length === 0) return;
-  const bytes = Buffer.from(csv, 'utf8');
+  const statement = copyStatement(table, columns, 'STDIN', data);
+  if (data.length === 0) return;
+  const bytes =
+    typeof data === 'string'
+      ? Buffer.from(data, 'utf8')
+      : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const chunks: Buffer[] = [];
   for (let offset = 0; offset < bytes.length; offset += COPY_CHUNK_BYTES) {
     chunks.push(bytes.subarray(offset, offset + COPY_CHUNK_BYTES));
@@ -288,11 +295,11 @@ class PostgresDatabase implements Database {
     }
   }
 
-  async copyFrom(table: string, columns: readonly string[], csv: string): Promise<void> {
+  async copyFrom(table: string, columns: readonly string[], data: CopyData): Promise<void> {
     const client = await this.pool.connect();
     let brokenConnection: Error | undefined;
     try {
-      await postgresCopy(client, table, columns, csv);
+      await postgresCopy(client, table, columns, data);
     } catch (error) {
       // A COPY cut off half-way can leave the connection mid-protocol: never reuse it.
       brokenConnection = error as Error;
@@ -342,8 +349,8 @@ class PostgresTransactionDatabase implements Database {
     );
   }
 
-  copyFrom(table: string, columns: readonly string[], csv: string): Promise<void> {
-    return postgresCopy(this.handle(), table, columns, csv);
+  copyFrom(table: string, columns: readonly string[], data: CopyData): Promise<void> {
+    return postgresCopy(this.handle(), table, columns, data);
   }
 
   close(): Promise<void> {

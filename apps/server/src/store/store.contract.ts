@@ -10,6 +10,7 @@ import { InvalidCandleError, ValidationError } from '../domain/errors.ts';
 import type { Market } from '../domain/market.ts';
 import type { SeriesKey } from '../domain/series-key.ts';
 import type { TopOfBook, Trade } from '../domain/trade.ts';
+import { BinaryCopyWriter } from './copy-binary.ts';
 import { readMigrationFiles, runMigrations } from './migrate.ts';
 import { createStore, type Store } from './store.ts';
 import type { Database } from './store.port.ts';
@@ -174,6 +175,35 @@ export function runStoreContract(engineName: string, openMigratedDatabase: Migra
           database.copyFrom('markets; DROP TABLE candles', ['exchange'], 'x\n'),
           ValidationError,
         );
+      });
+
+      test('copyFrom loads binary COPY data: text, NULLs, large and negative bigints, doubles', async () => {
+        await database.transaction(async (transaction) => {
+          await transaction.query(
+            'CREATE TEMPORARY TABLE binary_scratch (label text, big bigint, amount double precision, flag boolean) ON COMMIT DROP',
+          );
+          const rows: [string | null, number | null, number | null, boolean][] = [
+            ['ünïcode ✓, "quoted"', Number.MAX_SAFE_INTEGER, 0.1 + 0.2, true],
+            [null, -1, -1234.5e-300, false],
+            ['', Number.MIN_SAFE_INTEGER, null, true],
+            ['minute', 1_700_000_040_000, 43_210.12, false],
+          ];
+          const writer = new BinaryCopyWriter(16);
+          for (const [label, big, amount, flag] of rows) {
+            writer.row(4).nullableText(label).nullableInt64(big).nullableFloat64(amount).boolean(flag);
+          }
+          await transaction.copyFrom('binary_scratch', ['label', 'big', 'amount', 'flag'], writer.finish());
+          const stored = await transaction.query<{
+            label: string | null;
+            big: string | null;
+            amount: number | null;
+            flag: boolean;
+          }>('SELECT label, big::text AS big, amount, flag FROM binary_scratch ORDER BY binary_scratch.big');
+          assert.deepEqual(
+            stored.map((row) => [row.label, row.big === null ? null : Number(row.big), row.amount, row.flag]),
+            [...rows].sort((left, right) => (left[1] ?? 0) - (right[1] ?? 0)),
+          );
+        });
       });
     });
 

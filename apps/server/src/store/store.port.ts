@@ -9,15 +9,16 @@ export type DatabaseEngine = 'pglite' | 'postgres';
 
 /**
  * The thin SQL port every repository uses. Only `store/` may call it.
- * `copyFrom` bulk-loads CSV text through COPY (PGlite: blob; PostgreSQL: pg-copy-streams).
+ * `copyFrom` bulk-loads CSV text, or PostgreSQL binary COPY data, through COPY (PGlite: blob;
+ * PostgreSQL: pg-copy-streams).
  */
 export interface Database {
   readonly engine: DatabaseEngine;
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs `work` in one transaction on one connection. */
   transaction<T>(work: (transaction: Database) => Promise<T>): Promise<T>;
-  /** COPY `csv` (no header) into `table(columns)`. */
-  copyFrom(table: string, columns: readonly string[], csv: string): Promise<void>;
+  /** COPY `data` into `table(columns)`: CSV text without header, or binary COPY bytes. */
+  copyFrom(table: string, columns: readonly string[], data: string | Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 import { RunecastError } from '../domain/errors.ts';
 import type { Database } from './store.port.ts';
+import { isUniqueViolation } from './postgres-errors.ts';
 
 export type UserRole = 'admin' | 'user';
 
@@ -128,14 +129,6 @@ const USER_COLUMNS = `id, email, display_name, password_hash, role, disabled, fa
 
 const REFRESH_COLUMNS =
   'id, user_id, family_id, token_hash, created_at_ms, expires_at_ms, used_at_ms, revoked_at_ms';
-
-const UNIQUE_VIOLATION = '23505';
-
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === UNIQUE_VIOLATION
-  );
-}
 
 /** `%` and `_` in a search are literal characters, not patterns. */
 export function escapeLikePattern(text: string): string {
