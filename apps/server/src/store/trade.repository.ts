@@ -104,18 +104,16 @@ export class SqlTradeRepository implements TradeRepository {
         .nullableText(trade.side);
     }
     const rows = writer.finish();
+    // New trades (nearly every live batch) go straight into the table in one COPY, which
+    // commits or fails as a whole; if any of them is stored already it fails on the key and
+    // the merge below skips the stored ones.
+    try {
+      await this.database.copyFrom('trades', TRADE_COLUMNS, rows);
+      return unique;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
     return this.database.transaction(async (transaction) => {
-      // New trades (nearly every live batch) go straight into the table; if any of them is
-      // stored already the COPY fails on the key, rolls back to the savepoint and the merge
-      // below skips the stored ones.
-      try {
-        return await transaction.transaction(async (savepoint) => {
-          await savepoint.copyFrom('trades', TRADE_COLUMNS, rows);
-          return unique;
-        });
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-      }
       await transaction.query(CREATE_STAGING_TABLE);
       await transaction.copyFrom('trade_staging', TRADE_COLUMNS, rows);
       const [row] = await transaction.query<{ inserted: number }>(MERGE_STAGED_TRADES);

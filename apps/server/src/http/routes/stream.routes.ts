@@ -1,5 +1,6 @@
 import {
   streamQuerySchema,
+  fromCandleColumns,
   type CandleBatchMessage,
   type ForecastMadeMessage,
   type StreamBookEvent,
@@ -75,7 +76,7 @@ export const streamRoutes: RouteModule = {
                   symbol: batch.symbol,
                   timeframe: batch.timeframe,
                 }),
-                candles: batch.candles,
+                candles: fromCandleColumns(batch.candles),
                 simulated: batch.source.simulated,
               };
               stream.send('candles', event);

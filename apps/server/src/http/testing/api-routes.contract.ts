@@ -6,6 +6,7 @@ import {
   candleHistoryResponseSchema,
   latestCandleResponseSchema,
   sessionResponseSchema,
+  toCandleColumns,
   type CandleBatchMessage,
 } from '@runecast/contracts';
 import { rollupCandles } from '../../domain/candle-rollup.ts';
@@ -544,19 +545,7 @@ export function describeApiRoutes(
           exchange: 'binance',
           symbol: 'ETH/USDT',
           timeframe: '1m',
-          candles: more.map(
-            ({ openTimeMs, open, high, low, close, volume, quoteVolume, tradeCount, closed }) => ({
-              openTimeMs,
-              open,
-              high,
-              low,
-              close,
-              volume,
-              quoteVolume,
-              tradeCount,
-              closed,
-            }),
-          ),
+          candles: toCandleColumns(more),
           source: { label: 'test', simulated: true },
         };
         await harness.bus.publish(candlesTopic(series), batch);
@@ -633,7 +622,7 @@ export function describeApiRoutes(
         await harness.bus.publish(candlesTopic({ ...market, timeframe: '5m' }), {
           ...market,
           timeframe: '5m',
-          candles: [
+          candles: toCandleColumns([
             {
               openTimeMs: START_MS,
               open: 1,
@@ -645,13 +634,13 @@ export function describeApiRoutes(
               tradeCount: null,
               closed: true,
             },
-          ],
+          ]),
           source: { label: 'test', simulated: true },
         });
         await harness.bus.publish(candlesTopic({ ...market, timeframe: '1m' }), {
           ...market,
           timeframe: '1m',
-          candles: [
+          candles: toCandleColumns([
             {
               openTimeMs: START_MS,
               open: 150,
@@ -663,7 +652,7 @@ export function describeApiRoutes(
               tradeCount: 7,
               closed: false,
             },
-          ],
+          ]),
           source: { label: 'test', simulated: true },
         });
         await harness.bus.publish(bookTopic(market), {
