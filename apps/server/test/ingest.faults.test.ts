@@ -54,7 +54,9 @@ describe('backfill survives every HTTP fault of the emulator', () => {
         assert.equal(result.faults.rate_limited, 2);
         assert.equal(result.rateLimited, 2);
         assert.equal(stats.rateLimited, 2);
-        assert.ok(elapsedMs >= 2_000, `waited ${elapsedMs} ms, Retry-After asked for 1 s twice`);
+        // Stretches fetched side by side can meet both refusals at once and wait out one
+        // Retry-After together; never less than one.
+        assert.ok(elapsedMs >= 1_000, `waited ${elapsedMs} ms, Retry-After asked for 1 s`);
       },
     },
     {

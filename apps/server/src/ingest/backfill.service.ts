@@ -14,7 +14,7 @@ import { floorToGrid, timeframeMs } from '../domain/timeframe.ts';
 import type { CandlePage, MarketDataSource } from '../sources/market-data-source.port.ts';
 import type { CandleRepository, CoverageRepository } from '../store/store.port.ts';
 import { DEFAULT_BACKOFF, isRetryable, retryDelayMs, sleep, type BackoffPolicy } from './backoff.ts';
-import { pageFromCandles, planPageCoverage } from './page-coverage.ts';
+import { pageFromCandles, planPageCoverage, type LedgerEntry } from './page-coverage.ts';
 
 /** The repositories a backfill writes through. */
 export interface BackfillStore {
@@ -36,6 +36,12 @@ export interface BackfillServiceOptions {
   progressIntervalMs?: number;
   /** Candles per request; defaults to the exchange's page limit. */
   pageLimit?: number;
+  /**
+   * Stretches of one missing range fetched at the same time (default 3). Each stretch pages on
+   * its own, so the exchange answers one while the store writes another; with a rate limit the
+   * source's throttle still spaces every request.
+   */
+  concurrency?: number;
 }
 
 export interface BackfillRequest {
@@ -85,6 +91,24 @@ export interface BackfillResult extends BackfillProgress {
   caughtUp: boolean;
 }
 
+/** Closed candles gathered from consecutive pages before they are written together. */
+const WRITE_BATCH_CANDLES = 10_000;
+
+/** Ledger entries that touch end to start become one, so a batch of pages is one ledger update. */
+function joinAdjacentEntries(entries: readonly LedgerEntry[]): LedgerEntry[] {
+  const joined: LedgerEntry[] = [];
+  for (const entry of entries) {
+    const previous = joined.at(-1);
+    if (previous !== undefined && previous.range.endMs === entry.range.startMs) {
+      previous.range = { startMs: previous.range.startMs, endMs: entry.range.endMs };
+      for (const timeMs of entry.candleOpenTimesMs) previous.candleOpenTimesMs.push(timeMs);
+    } else {
+      joined.push({ range: { ...entry.range }, candleOpenTimesMs: [...entry.candleOpenTimesMs] });
+    }
+  }
+  return joined;
+}
+
 /** Far enough to mean "no end"; still a safe integer and a valid date. */
 const OPEN_END_MS = 8_640_000_000_000_000;
 
@@ -122,6 +146,10 @@ class BackfillRun {
   toMs: number;
   /** Furthest point paging has carried this run. */
   frontierMs: number;
+  /** Milliseconds of the span fetched so far, over all stretches; drives the percentage. */
+  fetchedSpanMs = 0;
+  /** Where the first pass found the first missing slot (everything before was known). */
+  firstMissingMs: number | null = null;
   caughtUp = false;
   lastProgressAtMs = Number.NEGATIVE_INFINITY;
 
@@ -156,6 +184,7 @@ export class BackfillService {
   private readonly maxPasses: number;
   private readonly progressIntervalMs: number;
   private readonly pageLimit: number;
+  private readonly concurrency: number;
 
   constructor(options: BackfillServiceOptions) {
     this.source = options.source;
@@ -169,6 +198,12 @@ export class BackfillService {
       options.pageLimit ?? Number.POSITIVE_INFINITY,
       options.source.capabilities.candlePageLimit,
     );
+    this.concurrency = options.concurrency ?? 3;
+    if (!Number.isSafeInteger(this.concurrency) || this.concurrency < 1 || this.concurrency > 16) {
+      throw new ValidationError(
+        `backfill concurrency must be a whole number from 1 to 16, got ${this.concurrency}`,
+      );
+    }
     if (!Number.isSafeInteger(this.pageLimit) || this.pageLimit < 2) {
       throw new ValidationError(
         `backfill page limit must be a whole number of at least 2, got ${this.pageLimit}`,
@@ -240,9 +275,10 @@ export class BackfillService {
       if (missing.length === 0) return;
       // Everything before the first missing range was already known.
       run.doneMs = Math.max(run.doneMs, missing[0]!.startMs);
+      run.firstMissingMs ??= missing[0]!.startMs;
       let progressed = false;
       for (const range of missing) {
-        const outcome = await this.fillRange(run, range);
+        const outcome = await this.fillRangeInStretches(run, range);
         progressed ||= outcome.progressed;
         if (outcome.reachedOpenCandle) {
           // Later missing ranges lie after the exchange's current candle: nothing to fetch yet.
@@ -252,6 +288,35 @@ export class BackfillService {
       }
       if (!progressed) return;
     }
+  }
+
+  /**
+   * A bounded range of several pages is cut into up to `concurrency` stretches on the grid,
+   * filled side by side; each stretch's ledger entries are its own, so they never overlap.
+   * An open-ended range (catching up to the exchange's open candle) is filled as one.
+   */
+  private async fillRangeInStretches(
+    run: BackfillRun,
+    range: TimeRange,
+  ): Promise<{ progressed: boolean; reachedOpenCandle: boolean }> {
+    const stepMs = timeframeMs(run.request.series.timeframe);
+    const slots = Math.ceil((range.endMs - range.startMs) / stepMs);
+    const stretches =
+      range.endMs === OPEN_END_MS ? 1 : Math.min(this.concurrency, Math.floor(slots / this.pageLimit));
+    if (stretches <= 1) return this.fillRange(run, range);
+    const slotsPerStretch = Math.ceil(slots / stretches);
+    const parts: TimeRange[] = [];
+    for (let startMs = range.startMs; startMs < range.endMs; startMs += slotsPerStretch * stepMs) {
+      parts.push({ startMs, endMs: Math.min(range.endMs, startMs + slotsPerStretch * stepMs) });
+    }
+    const outcomes = await Promise.allSettled(parts.map((part) => this.fillRange(run, part)));
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
+    const settled = outcomes as PromiseFulfilledResult<{ progressed: boolean; reachedOpenCandle: boolean }>[];
+    return {
+      progressed: settled.some((outcome) => outcome.value.progressed),
+      reachedOpenCandle: settled.some((outcome) => outcome.value.reachedOpenCandle),
+    };
   }
 
   private async fillRange(
@@ -264,9 +329,37 @@ export class BackfillService {
     let sinceMs = range.startMs;
     const limitFrom = (fromMs: number): number =>
       Math.max(2, Math.min(this.pageLimit, Math.ceil((range.endMs - fromMs) / stepMs) + 1));
+    // Pages are written a few at a time: one COPY and one ledger update per batch instead of
+    // per page (on PGlite the ledger update cost about as much as parsing the page).
+    let pendingCandles: Candle[] = [];
+    let pendingEntries: LedgerEntry[] = [];
+    let pendingReachedMs = sinceMs;
+    const flush = async (): Promise<void> => {
+      const candles = pendingCandles;
+      const entries = joinAdjacentEntries(pendingEntries);
+      pendingCandles = [];
+      pendingEntries = [];
+      if (candles.length > 0) {
+        run.candlesWritten += await this.store.candles.upsertCandles(candles);
+        await run.request.onCandlesWritten?.(candles);
+      }
+      // Marked only after the candles are stored: a crash in between re-fetches, never skips.
+      for (const entry of entries) {
+        await this.store.coverage.markFetched(series, entry.range, entry.candleOpenTimesMs);
+        progressed = true;
+      }
+      if (range.startMs <= run.doneMs) run.doneMs = Math.max(run.doneMs, pendingReachedMs);
+    };
     let pagePromise = this.fetchPage(run, sinceMs, limitFrom(sinceMs));
     for (;;) {
-      const page = await pagePromise;
+      let page: CandlePage;
+      try {
+        page = await pagePromise;
+      } catch (error) {
+        // What was fetched before the failure is good: keep it.
+        if (!run.request.signal?.aborted) await flush();
+        throw error;
+      }
       const plan = planPageCoverage({
         page,
         timeframe: series.timeframe,
@@ -274,25 +367,21 @@ export class BackfillService {
         untilMs: range.endMs,
         ...(run.request.closedBeforeMs === undefined ? {} : { closedBeforeMs: run.request.closedBeforeMs }),
       });
-      // The next page is fetched while this one is written: the exchange and the store work in parallel.
+      // The next page is fetched while this one is handled: the exchange and the store work in parallel.
       const nextSinceMs = plan.reachedOpenCandle ? null : plan.nextSinceMs;
       let nextPage: Promise<CandlePage> | null = null;
       if (nextSinceMs !== null) {
         nextPage = this.fetchPage(run, nextSinceMs, limitFrom(nextSinceMs));
         nextPage.catch(() => undefined);
       }
-      if (plan.closedCandles.length > 0) {
-        run.candlesWritten += await this.store.candles.upsertCandles(plan.closedCandles);
-        await run.request.onCandlesWritten?.(plan.closedCandles);
-      }
-      // Marked only after the candles are stored: a crash in between re-fetches, never skips.
-      for (const entry of plan.ledgerEntries) {
-        await this.store.coverage.markFetched(series, entry.range, entry.candleOpenTimesMs);
-        progressed = true;
-      }
+      for (const candle of plan.closedCandles) pendingCandles.push(candle);
+      for (const entry of plan.ledgerEntries) pendingEntries.push(entry);
+      pendingReachedMs = Math.max(pendingReachedMs, plan.reachedMs);
+      const last = plan.reachedOpenCandle || nextPage === null || nextSinceMs === null;
+      if (last || pendingCandles.length >= WRITE_BATCH_CANDLES) await flush();
       run.pages += 1;
+      run.fetchedSpanMs += Math.max(0, Math.min(plan.reachedMs, range.endMs) - sinceMs);
       run.frontierMs = Math.max(run.frontierMs, plan.reachedMs);
-      if (range.startMs <= run.doneMs) run.doneMs = Math.max(run.doneMs, plan.reachedMs);
       if (run.endMs === OPEN_END_MS) run.toMs = Math.max(run.toMs, run.frontierMs);
       await this.report(run, this.progressOf(run, 'running', null), false);
       if (plan.reachedOpenCandle) return { progressed, reachedOpenCandle: true };
@@ -357,8 +446,16 @@ export class BackfillService {
     const toMs = Math.max(run.fromMs, run.endMs === OPEN_END_MS ? Math.max(run.toMs, run.doneMs) : run.endMs);
     const doneMs = Math.min(Math.max(run.doneMs, run.fromMs), toMs);
     const spanMs = toMs - run.fromMs;
+    // Stretches fetched side by side move doneMs only as the first of them advances, so the
+    // share fetched so far is counted too; a run still going never shows 100.
+    const fetchedMs = (run.firstMissingMs ?? run.fromMs) - run.fromMs + run.fetchedSpanMs;
+    const runningPercent = Math.min(99, (Math.max(doneMs - run.fromMs, fetchedMs) / spanMs) * 100);
     const percent =
-      state === 'done' && run.caughtUp ? 100 : spanMs <= 0 ? 100 : ((doneMs - run.fromMs) / spanMs) * 100;
+      spanMs <= 0 || (state === 'done' && run.caughtUp)
+        ? 100
+        : state === 'running'
+          ? runningPercent
+          : ((doneMs - run.fromMs) / spanMs) * 100;
     return {
       series: run.request.series,
       fromMs: run.fromMs,
