@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import ccxt, {
+import type { Exchange } from 'ccxt';
+import {
+  ccxt,
   BadRequest,
   BadSymbol,
   DDoSProtection,
@@ -11,8 +13,7 @@ import ccxt, {
   OnMaintenance,
   RateLimitExceeded,
   RequestTimeout,
-  type Exchange,
-} from 'ccxt';
+} from './ccxt-library.ts';
 import {
   BadSymbolError,
   RateLimitedError,

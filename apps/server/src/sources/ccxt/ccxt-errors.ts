@@ -8,7 +8,7 @@ import {
   NetworkError,
   NotSupported,
   RateLimitExceeded,
-} from 'ccxt';
+} from './ccxt-library.ts';
 import {
   BadSymbolError,
   RateLimitedError,

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import ccxt, { type Exchange } from 'ccxt';
+import type { Exchange } from 'ccxt';
+import { ccxt } from './ccxt-library.ts';
 import type { Candle } from '../../domain/candle.ts';
 import { assertValidCandle } from '../../domain/candle.ts';
 import {
