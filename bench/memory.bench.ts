@@ -19,7 +19,23 @@ async function peakRssMb(pid: number): Promise<number> {
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
 
-async function measure(args: string[], environment: NodeJS.ProcessEnv, seconds: number): Promise<number> {
+/** Processes `pid` started (the offline emulator), read from /proc. */
+async function childPids(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return text
+    .split(/\s+/)
+    .filter((part) => part !== '')
+    .map(Number);
+}
+
+interface PeakRss {
+  /** The runecast process itself. */
+  ownMb: number;
+  /** Its child processes (the exchange emulator in offline mode), each at its own peak. */
+  childrenMb: number;
+}
+
+async function measure(args: string[], environment: NodeJS.ProcessEnv, seconds: number): Promise<PeakRss> {
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -29,16 +45,21 @@ async function measure(args: string[], environment: NodeJS.ProcessEnv, seconds: 
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolvePromise) => child.once('exit', () => resolvePromise()));
   let peak = 0;
+  const childPeaks = new Map<number, number>();
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline && child.exitCode === null) {
     await new Promise((resolvePromise) => setTimeout(resolvePromise, 1000));
-    if (child.pid !== undefined && child.exitCode === null)
+    if (child.pid !== undefined && child.exitCode === null) {
       peak = Math.max(peak, await peakRssMb(child.pid).catch(() => 0));
+      for (const pid of await childPids(child.pid)) {
+        childPeaks.set(pid, Math.max(childPeaks.get(pid) ?? 0, await peakRssMb(pid).catch(() => 0)));
+      }
+    }
   }
   if (child.exitCode !== null) throw new Error(`process exited early:\n${output.slice(-2000)}`);
   child.kill('SIGTERM');
   await exited;
-  return peak;
+  return { ownMb: peak, childrenMb: [...childPeaks.values()].reduce((sum, value) => sum + value, 0) };
 }
 
 export async function runMemoryBench(): Promise<void> {
@@ -54,19 +75,27 @@ export async function runMemoryBench(): Promise<void> {
     // The first start also creates the embedded database (initdb), a one-time peak.
     const firstStart = await measure([BIN, 'up', '--offline', '--port', '0'], environment, RUN_SECONDS);
     const restart = await measure([BIN, 'up', '--offline', '--port', '0'], environment, RUN_SECONDS);
+    const row = (label: string, peak: PeakRss): string[] => [
+      label,
+      `${peak.ownMb.toFixed(0)} MB`,
+      `${peak.childrenMb.toFixed(0)} MB`,
+      `${(peak.ownMb + peak.childrenMb).toFixed(0)} MB`,
+    ];
     printBenchTable(
-      `Memory: peak RSS of runecast up --offline tracking binance BTC/USDT and ETH/USDT live for ${RUN_SECONDS} s (emulator at 60x)`,
-      ['process', 'peak RSS'],
+      `Memory: peak RSS of runecast up --offline tracking binance BTC/USDT and ETH/USDT live for ${RUN_SECONDS} s (emulator at 60x, in its own process as an exchange is)`,
+      ['process', 'runecast', 'emulator process', 'together'],
       [
+        row('runecast up, restarted on its data (all roles, PGlite, in-process bus)', restart),
+        row('runecast up, first start (creates the embedded database)', firstStart),
         [
-          'runecast up, restarted on its data (all roles, PGlite, in-process bus)',
-          `${restart.toFixed(0)} MB`,
+          'bare node process',
+          `${bare.ownMb.toFixed(0)} MB`,
+          '',
+          `${(bare.ownMb + bare.childrenMb).toFixed(0)} MB`,
         ],
-        ['runecast up, first start (creates the embedded database)', `${firstStart.toFixed(0)} MB`],
-        ['bare node process', `${bare.toFixed(0)} MB`],
       ],
     );
-    process.stdout.write('target: runecast up under 300 MB\n');
+    process.stdout.write('target: runecast up under 300 MB (the emulator stands in for the exchange)\n');
   } finally {
     await rm(home, { recursive: true, force: true });
   }

@@ -16,6 +16,7 @@ Options:
   --paused            start with the clock stopped
   --seed N            seed of the simulated market, synthetic trades and fault draws (default 1)
   --history-days N    days of simulated history before the start, 1..365 (default 30)
+  --exit-with-stdin   stop when standard input closes (when another process runs this one)
   --help              show this text
 `;
 
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
       paused: { type: 'boolean', default: false },
       seed: { type: 'string' },
       'history-days': { type: 'string' },
+      'exit-with-stdin': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -79,6 +81,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // The process that started this one holds the other end: when it dies, even by SIGKILL, the
+  // pipe closes and the emulator goes with it.
+  if (values['exit-with-stdin']) {
+    process.stdin.once('close', stop);
+    process.stdin.resume();
+  }
 }
 
 main().catch((error: unknown) => {

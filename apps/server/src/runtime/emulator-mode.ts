@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { startEmulator } from '@runecast/exchange-emulator';
 import type { Config } from '../config/config.ts';
 import { ValidationError } from '../domain/errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import { SourceRegistry } from '../sources/source-registry.ts';
 import type { DataMode } from './data-mode.ts';
+import { startEmulatorProcess } from './emulator-process.ts';
 
 /** Exchanges the built-in emulator speaks. */
 export const EMULATED_EXCHANGES = ['binance', 'kraken'] as const;
@@ -68,10 +68,9 @@ export async function openEmulatorForConfig(
       'RUNECAST_REPLAY_DIR does not exist; simulating a market instead',
     );
   }
-  const emulator = await startEmulator({
-    host: '127.0.0.1',
-    port: 0,
+  const emulator = await startEmulatorProcess({
     speed: config.emulatorSpeed,
+    logger,
     ...(replayDir ? { replayDir } : {}),
   });
   const simulated = replayDir === null;
