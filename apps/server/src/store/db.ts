@@ -1,4 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -89,8 +92,28 @@ const PGLITE_SETTINGS = [
   'wal_buffers = 1MB',
 ].join('\n');
 
+const PGLITE_INITDB = fileURLToPath(new URL('./pglite-initdb.mjs', import.meta.url));
+
+/** Creates a new database folder in a child process, which takes initdb's memory peak with it. */
+async function initPgliteDataDir(dataDir: string): Promise<void> {
+  const child = spawn(process.execPath, [PGLITE_INITDB, dataDir, PGLITE_SETTINGS], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let errors = '';
+  child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  if (code !== 0) {
+    throw new Error(
+      `could not create the embedded database in ${dataDir} (${signal ?? `exit ${code}`}): ${errors.trim().slice(-1000)}`,
+    );
+  }
+}
+
 async function openPglite(dataDir: string | undefined): Promise<Database> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await initPgliteDataDir(dataDir);
+  }
   const pglite = await PGlite.create({
     dataDir,
     parsers: { [INT8_OID]: parseInt8 },

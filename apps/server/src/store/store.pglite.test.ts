@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -38,6 +38,8 @@ test('PGlite in a data folder keeps its rows across restarts', async () => {
       closed: true,
     };
     const first = await openStore({ dataDir });
+    // The database was created by a child process (initdb's memory peak leaves with it).
+    assert.ok(existsSync(join(dataDir, 'PG_VERSION')));
     await first.candles.upsertCandles([candle]);
     await first.db.close();
     await first.db.close();
@@ -57,4 +59,15 @@ test('PGlite in a data folder keeps its rows across restarts', async () => {
 test('an unknown database url is refused by name', async () => {
   await assert.rejects(openDatabase({ url: 'mysql://localhost/runecast' }), ValidationError);
   await assert.rejects(openDatabase({ url: 'mysql://localhost/runecast' }), /mysql:\/\/localhost/);
+});
+
+test('a data folder that cannot hold a database is refused with the reason', async () => {
+  const parent = mkdtempSync(join(tmpdir(), 'runecast-pglite-'));
+  try {
+    const notAFolder = join(parent, 'file');
+    writeFileSync(notAFolder, 'x');
+    await assert.rejects(openDatabase({ dataDir: join(notAFolder, 'pg') }), /ENOTDIR|not a directory/);
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
 });
