@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
+import { toCandleColumns } from '@runecast/contracts';
 import { describeCacheContract } from '../src/cache/cache.contract.ts';
 import { createCache } from '../src/cache/create-cache.ts';
 import { RedisCache } from '../src/cache/redis.cache.ts';
@@ -75,9 +76,7 @@ test('the API caches candle answers in Redis and drops them when new candles arr
       exchange: 'binance',
       symbol: 'BTC/USDT',
       timeframe: '1m',
-      candles: candles
-        .slice(6)
-        .map(({ exchange: _exchange, symbol: _symbol, timeframe: _timeframe, ...candle }) => candle),
+      candles: toCandleColumns(candles.slice(6)),
       source: { label: 'test', simulated: true },
     });
     await harness.bus.flush();
