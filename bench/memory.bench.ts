@@ -31,7 +31,7 @@ async function childPids(pid: number): Promise<number[]> {
 interface PeakRss {
   /** The runecast process itself. */
   ownMb: number;
-  /** Its child processes (the exchange emulator in offline mode), each at its own peak. */
+  /** Its child processes, each at its own peak: the exchange emulator, and on a first start the short-lived initdb. */
   childrenMb: number;
 }
 
@@ -83,7 +83,7 @@ export async function runMemoryBench(): Promise<void> {
     ];
     printBenchTable(
       `Memory: peak RSS of runecast up --offline tracking binance BTC/USDT and ETH/USDT live for ${RUN_SECONDS} s (emulator at 60x, in its own process as an exchange is)`,
-      ['process', 'runecast', 'emulator process', 'together'],
+      ['process', 'runecast', 'child processes (emulator; initdb on first start)', 'together'],
       [
         row('runecast up, restarted on its data (all roles, PGlite, in-process bus)', restart),
         row('runecast up, first start (creates the embedded database)', firstStart),
