@@ -4,12 +4,12 @@
  * bare transport (the same pages fetched and JSON-parsed, nothing else) in the same run.
  * Target: 50,000 candles/s or more, so real backfills are bound by the exchange's rate limit.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { BackfillService } from '../apps/server/src/ingest/backfill.service.ts';
+import { startEmulatorProcess } from '../apps/server/src/runtime/emulator-process.ts';
 import { CcxtSource } from '../apps/server/src/sources/ccxt/ccxt.source.ts';
 import { openStore } from '../apps/server/src/store/store.ts';
 import { formatRate, printBenchTable, timed } from './bench-support.ts';
@@ -17,17 +17,11 @@ import { formatRate, printBenchTable, timed } from './bench-support.ts';
 const DAYS = Number(process.env.BENCH_BACKFILL_DAYS ?? 365);
 const DAY_MS = 86_400_000;
 
-const EMULATOR_MAIN = fileURLToPath(new URL('../apps/exchange-emulator/src/main.ts', import.meta.url));
-
-/** The emulator runs in its own process, as an exchange would: it must not share our event loop. */
-async function startEmulatorProcess(startTime: number): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      EMULATOR_MAIN,
-      '--simulated',
+export async function runBackfillBench(): Promise<void> {
+  const startTime = Date.UTC(2025, 0, 1) + DAYS * DAY_MS;
+  // The emulator runs in its own process, as an exchange would: it must not share our event loop.
+  const emulator = await startEmulatorProcess({
+    extraArgs: [
       '--paused',
       '--start',
       String(startTime),
@@ -36,24 +30,7 @@ async function startEmulatorProcess(startTime: number): Promise<{ url: string; c
       '--history-days',
       String(Math.min(365, DAYS + 1)),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const url = await new Promise<string>((resolvePromise, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /emulator on (http:\/\/[\d.]+:\d+)/.exec(output);
-      if (match?.[1]) resolvePromise(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}: ${output}`)));
   });
-  return { url, child };
-}
-
-export async function runBackfillBench(): Promise<void> {
-  const startTime = Date.UTC(2025, 0, 1) + DAYS * DAY_MS;
-  const { url, child } = await startEmulatorProcess(startTime);
-  const emulator = { url, close: async () => void child.kill('SIGTERM') };
   const home = await mkdtemp(join(tmpdir(), 'runecast-backfill-bench-'));
   const sinceMs = startTime - DAYS * DAY_MS;
   const expected = DAYS * 1440;

@@ -10,20 +10,6 @@ import {
 /** Largest batch one bus message may carry, so it stays well under a NATS payload limit. */
 export const maxCandlesPerBatch = 5000;
 
-/** One OHLCV candle inside a batch; the series (exchange, symbol, timeframe) is the batch's. */
-export interface CandleMessageItem {
-  openTimeMs: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  quoteVolume: number | null;
-  tradeCount: number | null;
-  /** false while the exchange still updates this candle. */
-  closed: boolean;
-}
-
 /**
  * A batch's candles column by column: element i of every column is candle i. Checking nine
  * arrays of plain numbers costs a fraction of checking the same candles as objects (measured
@@ -44,6 +30,12 @@ export const candleColumnsSchema = z.object({
   closed: z.array(z.boolean()),
 });
 export type CandleColumns = z.infer<typeof candleColumnsSchema>;
+
+/**
+ * One OHLCV candle of a batch, element i of every column; the series (exchange, symbol,
+ * timeframe) is the batch's. `closed` is false while the exchange still updates the candle.
+ */
+export type CandleMessageItem = { [Column in keyof CandleColumns]: CandleColumns[Column][number] };
 
 const candleColumnNames = Object.keys(candleColumnsSchema.shape) as (keyof CandleColumns)[];
 

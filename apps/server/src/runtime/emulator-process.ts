@@ -11,10 +11,13 @@ const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 5_000;
 
 export interface EmulatorProcessOptions {
-  speed: number;
+  speed?: number;
   /** Real kline files to replay; absent: a simulated market. */
   replayDir?: string;
-  logger: Logger;
+  /** More `runecast emulator` options, e.g. `['--paused', '--seed', '7']`. */
+  extraArgs?: readonly string[];
+  /** Receives what the emulator says on stderr once started; absent, it is dropped. */
+  logger?: Logger;
 }
 
 export interface EmulatorProcess {
@@ -38,10 +41,10 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions): Pro
     '127.0.0.1',
     '--port',
     '0',
-    '--speed',
-    String(options.speed),
+    ...(options.speed === undefined ? [] : ['--speed', String(options.speed)]),
     '--exit-with-stdin',
     ...(options.replayDir === undefined ? ['--simulated'] : ['--replay-dir', options.replayDir]),
+    ...(options.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
@@ -83,12 +86,12 @@ export async function startEmulatorProcess(options: EmulatorProcessOptions): Pro
   child.stdout?.resume();
   child.stderr?.on('data', (chunk: Buffer) => {
     const line = chunk.toString().trim();
-    if (line !== '') options.logger.warn({ emulator: line.slice(0, 2000) }, 'exchange emulator says');
+    if (line !== '') options.logger?.warn({ emulator: line.slice(0, 2000) }, 'exchange emulator says');
   });
   let stopping = false;
   child.removeAllListeners('exit');
   child.once('exit', (code, signal) => {
-    if (!stopping) options.logger.error({ code, signal }, 'the exchange emulator process ended');
+    if (!stopping) options.logger?.error({ code, signal }, 'the exchange emulator process ended');
   });
   return {
     url,

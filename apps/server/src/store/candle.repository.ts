@@ -6,9 +6,9 @@ import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
 import { assertLimit, assertSeriesKey, assertTimeRange } from './argument-checks.ts';
 import { BinaryCopyWriter, TextEncodingCache } from './copy-binary.ts';
 import type { CandleRepository, Database } from './store.port.ts';
-import { isUniqueViolation } from './postgres-errors.ts';
+import { appendRows, mergeStagedRows } from './bulk-write.ts';
 
-const CANDLE_COLUMNS = [
+export const CANDLE_COLUMNS = [
   'exchange',
   'symbol',
   'timeframe',
@@ -68,6 +68,13 @@ const MERGE_STAGED_CANDLES = `
     RETURNING 1
   )
   SELECT count(*) AS written FROM written`;
+
+const CANDLE_STAGING = {
+  createStaging: CREATE_STAGING_TABLE,
+  table: 'candle_staging',
+  columns: CANDLE_COLUMNS,
+  merge: MERGE_STAGED_CANDLES,
+};
 
 interface CandleRow {
   exchange: string;
@@ -130,20 +137,12 @@ export class SqlCandleRepository implements CandleRepository {
       // PostgreSQL this doubles the write rate, and fewer round trips let the database write
       // while the next pages are parsed. A writer that stored some of these candles meanwhile
       // makes the COPY fail on the key, and the merge runs instead.
-      try {
-        await this.database.copyFrom('candles', CANDLE_COLUMNS, rows);
+      if (await appendRows(this.database, 'candles', CANDLE_COLUMNS, rows)) {
         this.rememberStored(seriesKey, batch.at(-1)!.openTimeMs);
         return batch.length;
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
       }
     }
-    const written = await this.database.transaction(async (transaction) => {
-      await transaction.query(CREATE_STAGING_TABLE);
-      await transaction.copyFrom('candle_staging', CANDLE_COLUMNS, rows);
-      const [row] = await transaction.query<{ written: number }>(MERGE_STAGED_CANDLES);
-      return row?.written ?? 0;
-    });
+    const written = await mergeStagedRows(this.database, CANDLE_STAGING, rows);
     if (seriesKey !== null) this.rememberStored(seriesKey, batch.at(-1)!.openTimeMs);
     return written;
   }
@@ -331,7 +330,8 @@ function latestVersionsInKeyOrder(candles: readonly Candle[]): readonly Candle[]
 /** Bytes per candle row in binary COPY: 12 fields with short text and 8-byte numbers. */
 const CANDLE_ROW_BYTES_ESTIMATE = 2 + 12 * 4 + 40 + 9 * 8 + 1;
 
-function candlesToCopyData(candles: readonly Candle[]): Buffer {
+/** Candles as binary COPY data for `CANDLE_COLUMNS`. */
+export function candlesToCopyData(candles: readonly Candle[]): Buffer {
   const writer = new BinaryCopyWriter(candles.length * CANDLE_ROW_BYTES_ESTIMATE);
   const texts = new TextEncodingCache();
   for (const candle of candles) {

@@ -4,9 +4,17 @@ import type { Trade } from '../domain/trade.ts';
 import { assertLimit, assertTimeRange } from './argument-checks.ts';
 import { BinaryCopyWriter, TextEncodingCache } from './copy-binary.ts';
 import type { Database, TradeRepository } from './store.port.ts';
-import { isUniqueViolation } from './postgres-errors.ts';
+import { appendRows, mergeStagedRows } from './bulk-write.ts';
 
-const TRADE_COLUMNS = ['exchange', 'symbol', 'trade_id', 'timestamp_ms', 'price', 'amount', 'side'] as const;
+export const TRADE_COLUMNS = [
+  'exchange',
+  'symbol',
+  'trade_id',
+  'timestamp_ms',
+  'price',
+  'amount',
+  'side',
+] as const;
 const TRADE_COLUMN_LIST = TRADE_COLUMNS.join(', ');
 
 const CREATE_STAGING_TABLE = `
@@ -28,7 +36,14 @@ const MERGE_STAGED_TRADES = `
     ON CONFLICT (exchange, symbol, trade_id) DO NOTHING
     RETURNING 1
   )
-  SELECT count(*) AS inserted FROM inserted`;
+  SELECT count(*) AS written FROM inserted`;
+
+const TRADE_STAGING = {
+  createStaging: CREATE_STAGING_TABLE,
+  table: 'trade_staging',
+  columns: TRADE_COLUMNS,
+  merge: MERGE_STAGED_TRADES,
+};
 
 interface TradeRow {
   exchange: string;
@@ -76,6 +91,28 @@ export function assertValidTrade(trade: Trade): void {
 /** Bytes per trade row in binary COPY: 7 fields, short ids and text. */
 const TRADE_ROW_BYTES_ESTIMATE = 2 + 7 * 4 + 48 + 3 * 8;
 
+/** Each distinct trade once, as binary COPY data for `TRADE_COLUMNS`, and how many there are. */
+export function tradesToCopyData(trades: readonly Trade[]): { rows: Buffer; count: number } {
+  const writer = new BinaryCopyWriter(trades.length * TRADE_ROW_BYTES_ESTIMATE);
+  const texts = new TextEncodingCache();
+  const seen = new Set<string>();
+  for (const trade of trades) {
+    const key = `${trade.exchange}\u0000${trade.symbol}\u0000${trade.tradeId}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    writer
+      .row(TRADE_COLUMNS.length)
+      .encodedText(texts.encode(trade.exchange))
+      .encodedText(texts.encode(trade.symbol))
+      .text(trade.tradeId)
+      .int64(trade.timestampMs)
+      .float64(trade.price)
+      .float64(trade.amount)
+      .nullableText(trade.side);
+  }
+  return { rows: writer.finish(), count: seen.size };
+}
+
 /** Trades on the `trades` table, unique per exchange, symbol and trade id. */
 export class SqlTradeRepository implements TradeRepository {
   constructor(private readonly database: Database) {}
@@ -84,41 +121,11 @@ export class SqlTradeRepository implements TradeRepository {
   async insertTrades(trades: readonly Trade[]): Promise<number> {
     for (const trade of trades) assertValidTrade(trade);
     if (trades.length === 0) return 0;
-    const writer = new BinaryCopyWriter(trades.length * TRADE_ROW_BYTES_ESTIMATE);
-    const texts = new TextEncodingCache();
-    const seen = new Set<string>();
-    let unique = 0;
-    for (const trade of trades) {
-      const key = `${trade.exchange}\u0000${trade.symbol}\u0000${trade.tradeId}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      unique += 1;
-      writer
-        .row(TRADE_COLUMNS.length)
-        .encodedText(texts.encode(trade.exchange))
-        .encodedText(texts.encode(trade.symbol))
-        .text(trade.tradeId)
-        .int64(trade.timestampMs)
-        .float64(trade.price)
-        .float64(trade.amount)
-        .nullableText(trade.side);
-    }
-    const rows = writer.finish();
-    // New trades (nearly every live batch) go straight into the table in one COPY, which
-    // commits or fails as a whole; if any of them is stored already it fails on the key and
-    // the merge below skips the stored ones.
-    try {
-      await this.database.copyFrom('trades', TRADE_COLUMNS, rows);
-      return unique;
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-    }
-    return this.database.transaction(async (transaction) => {
-      await transaction.query(CREATE_STAGING_TABLE);
-      await transaction.copyFrom('trade_staging', TRADE_COLUMNS, rows);
-      const [row] = await transaction.query<{ inserted: number }>(MERGE_STAGED_TRADES);
-      return row?.inserted ?? 0;
-    });
+    const { rows, count } = tradesToCopyData(trades);
+    // New trades (nearly every live batch) go straight into the table in one COPY; if any of
+    // them is stored already it fails on the key and the merge skips the stored ones.
+    if (await appendRows(this.database, 'trades', TRADE_COLUMNS, rows)) return count;
+    return mergeStagedRows(this.database, TRADE_STAGING, rows);
   }
 
   /** Trades with `timestampMs` in the range, oldest first (ties by trade id). */

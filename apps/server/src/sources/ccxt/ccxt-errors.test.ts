@@ -1,19 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Exchange } from 'ccxt';
-import {
-  ccxt,
-  BadRequest,
-  BadSymbol,
-  DDoSProtection,
-  ExchangeError,
-  ExchangeNotAvailable,
-  NetworkError,
-  NotSupported,
-  OnMaintenance,
-  RateLimitExceeded,
-  RequestTimeout,
-} from './ccxt-library.ts';
+import { ccxt } from './ccxt-library.ts';
 import {
   BadSymbolError,
   RateLimitedError,
@@ -28,6 +16,19 @@ import {
   mapCcxtError,
   parseRetryAfterMs,
 } from './ccxt-errors.ts';
+
+const {
+  BadRequest,
+  BadSymbol,
+  DDoSProtection,
+  ExchangeError,
+  ExchangeNotAvailable,
+  NetworkError,
+  NotSupported,
+  OnMaintenance,
+  RateLimitExceeded,
+  RequestTimeout,
+} = ccxt;
 
 const context = { exchange: 'binance', operation: 'fetchOHLCV', symbol: 'BTC/USDT' };
 

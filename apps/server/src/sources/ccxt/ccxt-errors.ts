@@ -1,4 +1,14 @@
+import { ccxt } from './ccxt-library.ts';
 import {
+  BadSymbolError,
+  RateLimitedError,
+  RunecastError,
+  SourceError,
+  TransientSourceError,
+  UnsupportedError,
+} from '../../domain/errors.ts';
+
+const {
   BadResponse,
   BadSymbol,
   BaseError,
@@ -8,15 +18,7 @@ import {
   NetworkError,
   NotSupported,
   RateLimitExceeded,
-} from './ccxt-library.ts';
-import {
-  BadSymbolError,
-  RateLimitedError,
-  RunecastError,
-  SourceError,
-  TransientSourceError,
-  UnsupportedError,
-} from '../../domain/errors.ts';
+} = ccxt;
 
 /** Where an error happened, so the typed error can name it. */
 export interface CcxtErrorContext {
