@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Entry point of the `runecast` command: loads the TypeScript sources through tsx.
-import { register } from 'tsx/esm/api';
+// Entry point of the `runecast` command: runs the compiled server bundle, compiling it first when
+// it is missing or older than the TypeScript sources (scripts/build-server.mjs).
+import { ensureServerBuild } from '../scripts/build-server.mjs';
 
-register();
-const { runCli } = await import('../src/cli/main.ts');
+const { runCli } = await import(await ensureServerBuild());
 process.exitCode = await runCli(process.argv);

@@ -1,14 +1,14 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { serverFile } from '../runtime/build-layout.ts';
 
 /** Paths the dashboard never answers: the API, its docs and the machine endpoints keep their own 404s. */
 const RESERVED_PREFIXES = ['/api', '/docs', '/health', '/ready', '/metrics'] as const;
 
 /** The built dashboard of this repository (`npm run build -w @runecast/web`). */
-export const defaultWebDistDir = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
+export const defaultWebDistDir = serverFile('..', 'web', 'dist') + sep;
 
 /**
  * The dashboard's own content security policy: scripts and styles from this origin only,

@@ -1,11 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logging/logger.ts';
+import { bundleFile, runningFromBundle } from './build-layout.ts';
 
-const EMULATOR_MAIN = fileURLToPath(
-  import.meta.resolve('@runecast/exchange-emulator').replace(/index\.ts$/, 'main.ts'),
-);
-const TSX_LOADER = import.meta.resolve('tsx');
+/** The compiled emulator, or its TypeScript entry through tsx when running from the sources. */
+function emulatorCommand(): string[] {
+  if (runningFromBundle) return [bundleFile('exchange-emulator')];
+  const main = fileURLToPath(
+    import.meta.resolve('@runecast/exchange-emulator').replace(/index\.ts$/, 'main.ts'),
+  );
+  return ['--import', import.meta.resolve('tsx'), main];
+}
 /** Loading and indexing a large replay folder takes a while on a busy machine. */
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -34,9 +39,7 @@ export interface EmulatorProcess {
  */
 export async function startEmulatorProcess(options: EmulatorProcessOptions): Promise<EmulatorProcess> {
   const args = [
-    '--import',
-    TSX_LOADER,
-    EMULATOR_MAIN,
+    ...emulatorCommand(),
     '--host',
     '127.0.0.1',
     '--port',

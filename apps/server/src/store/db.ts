@@ -9,6 +9,7 @@ import { PGlite, type Transaction as PgliteTransaction } from '@electric-sql/pgl
 import pg from 'pg';
 import pgCopyStreams from 'pg-copy-streams';
 import { ValidationError } from '../domain/errors.ts';
+import { serverFile } from '../runtime/build-layout.ts';
 import type { Database, DatabaseEngine } from './store.port.ts';
 
 /** Where the store lives: PostgreSQL when `url` is `postgres://…`, otherwise PGlite. */
@@ -92,7 +93,7 @@ const PGLITE_SETTINGS = [
   'wal_buffers = 1MB',
 ].join('\n');
 
-const PGLITE_INITDB = fileURLToPath(new URL('./pglite-initdb.mjs', import.meta.url));
+const PGLITE_INITDB = serverFile('src', 'store', 'pglite-initdb.mjs');
 
 /** Creates a new database folder in a child process, which takes initdb's memory peak with it. */
 async function initPgliteDataDir(dataDir: string): Promise<void> {

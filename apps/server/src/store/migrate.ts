@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { serverFile } from '../runtime/build-layout.ts';
 import type { Database } from './store.port.ts';
 
 /** Migrations shipped with Runecast; the same files run on PGlite and PostgreSQL. */
-export const MIGRATIONS_DIRECTORY = new URL('./migrations/', import.meta.url);
+export const MIGRATIONS_DIRECTORY = pathToFileURL(serverFile('src', 'store', 'migrations') + '/');
 
 const MIGRATION_FILE_PATTERN = /^\d{4}_[a-z0-9_]+\.sql$/;
 /** Any fixed 64-bit number; every process migrating the same database takes this lock. */

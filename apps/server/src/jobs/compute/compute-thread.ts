@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { RunecastError, ValidationError } from '../../domain/errors.ts';
+import { bundleFile, runningFromBundle } from '../../runtime/build-layout.ts';
 import { JobCancelledError } from '../job-handler.ts';
 import type {
   ComputeEvent,
@@ -10,7 +12,10 @@ import type {
 } from './compute-tasks.ts';
 import { runComputeTask } from './run-compute-task.ts';
 
-const ENTRY = new URL('./compute-thread-entry.mjs', import.meta.url);
+/** The compiled compute thread beside the CLI bundle, or the TypeScript one through tsx. */
+const ENTRY = runningFromBundle
+  ? bundleFile('compute-thread')
+  : fileURLToPath(new URL('./compute-thread-entry.mjs', import.meta.url));
 
 /**
  * Where CPU-heavy model work runs. `thread` (the default) keeps it off the job's event loop, so

@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { bundleFile, runningFromBundle } from '../../runtime/build-layout.ts';
 import { COMMAND, CONTROL, type GradientWorkerAttachment } from './gradient-shard.ts';
 
 const WORKER_MODULE_URL = new URL('./gradient.worker.ts', import.meta.url).href;
@@ -40,12 +42,16 @@ export class GradientWorker {
     });
   }
 
-  /** Starts a worker thread; it loads the TypeScript sources through tsx like the main thread. */
+  /** Starts a worker thread: the compiled one, or from the TypeScript sources through tsx like the thread that starts it. */
   static async start(): Promise<GradientWorker> {
-    const tsxApiUrl = import.meta.resolve('tsx/esm/api');
+    const moduleUrl = runningFromBundle
+      ? pathToFileURL(bundleFile('gradient-worker')).href
+      : WORKER_MODULE_URL;
+    const loader = runningFromBundle
+      ? 'Promise.resolve()'
+      : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((api) => api.register())`;
     const bootstrap =
-      `import(${JSON.stringify(tsxApiUrl)})` +
-      `.then((api) => { api.register(); return import(${JSON.stringify(WORKER_MODULE_URL)}); })` +
+      `${loader}.then(() => import(${JSON.stringify(moduleUrl)}))` +
       `.catch((error) => require('node:worker_threads').parentPort.postMessage({ type: 'startup-failed', message: String(error && error.stack || error) }));`;
     const worker = new Worker(bootstrap, { eval: true });
     const handle = new GradientWorker(worker);

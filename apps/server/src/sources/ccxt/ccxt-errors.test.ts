@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Exchange } from 'ccxt';
-import { ccxt } from './ccxt-library.ts';
+import { ccxtErrors, ccxtExchangeClass } from './ccxt-library.ts';
 import {
   BadSymbolError,
   RateLimitedError,
@@ -28,7 +28,7 @@ const {
   OnMaintenance,
   RateLimitExceeded,
   RequestTimeout,
-} = ccxt;
+} = ccxtErrors;
 
 const context = { exchange: 'binance', operation: 'fetchOHLCV', symbol: 'BTC/USDT' };
 
@@ -165,8 +165,8 @@ describe('per-exchange answers map onto the same types', () => {
   ];
   for (const { exchange, status, body, expected } of cases) {
     test(`${exchange} HTTP ${status} ${body.slice(0, 30)} → ${expected.name}`, async () => {
-      const Constructor = (ccxt as unknown as Record<string, new () => Exchange>)[exchange]!;
-      const raw = await ccxtErrorFor(new Constructor(), status, body);
+      const Constructor = ccxtExchangeClass(exchange, 'rest')!;
+      const raw = await ccxtErrorFor(new Constructor({}), status, body);
       assert.ok(raw instanceof ExchangeError || raw instanceof NetworkError, `ccxt raised ${String(raw)}`);
       const mapped = mapCcxtError(raw, { exchange, operation: 'fetchOHLCV', retryAfterMs: 1_000 });
       assert.ok(mapped instanceof expected, `${(raw as Error).name} mapped to ${mapped.name}`);

@@ -1,4 +1,4 @@
-import { ccxt } from './ccxt-library.ts';
+import { ccxtErrors } from './ccxt-library.ts';
 import {
   BadSymbolError,
   RateLimitedError,
@@ -18,7 +18,7 @@ const {
   NetworkError,
   NotSupported,
   RateLimitExceeded,
-} = ccxt;
+} = ccxtErrors;
 
 /** Where an error happened, so the typed error can name it. */
 export interface CcxtErrorContext {

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Exchange } from 'ccxt';
-import { ccxt } from './ccxt-library.ts';
+import { ccxtExchangeClass, ccxtExchangeIds } from './ccxt-library.ts';
 import type { Candle } from '../../domain/candle.ts';
 import { assertValidCandle } from '../../domain/candle.ts';
 import {
@@ -84,13 +84,7 @@ interface CallCapture {
 
 const callCapture = new AsyncLocalStorage<CallCapture>();
 
-const ccxtRest = ccxt as unknown as Record<string, new (config: Record<string, unknown>) => Exchange>;
-const ccxtPro = ccxt.pro as unknown as Record<string, new (config: Record<string, unknown>) => Exchange>;
-
-/** Exchange ids ccxt can build a REST client for. */
-export function ccxtExchangeIds(): string[] {
-  return [...ccxt.exchanges];
-}
+export { ccxtExchangeIds };
 
 function headerValue(response: unknown, name: string): unknown {
   const headers = (response as { headers?: unknown } | null)?.headers;
@@ -201,9 +195,12 @@ export class CcxtSource implements MarketDataSource {
   private blockedUntilMs = 0;
 
   constructor(options: CcxtSourceOptions) {
-    if (!isValidExchangeId(options.exchange) || ccxtRest[options.exchange] === undefined) {
+    const restClass = isValidExchangeId(options.exchange)
+      ? ccxtExchangeClass(options.exchange, 'rest')
+      : undefined;
+    if (restClass === undefined) {
       throw new UnsupportedError(
-        `unknown exchange "${options.exchange}"; ccxt knows ${ccxt.exchanges.length} exchanges, e.g. binance, kraken, coinbase`,
+        `unknown exchange "${options.exchange}"; ccxt knows ${ccxtExchangeIds().length} exchanges, e.g. binance, kraken, coinbase`,
         { exchange: options.exchange },
       );
     }
@@ -211,7 +208,8 @@ export class CcxtSource implements MarketDataSource {
     this.exchange = options.exchange;
     this.simulated = options.simulated ?? false;
     this.rest = this.createClient('rest');
-    const websocketFacts = ccxtPro[options.exchange] === undefined ? null : this.createClient('websocket');
+    const websocketFacts =
+      ccxtExchangeClass(options.exchange, 'websocket') === undefined ? null : this.createClient('websocket');
     this.profile = exchangeProfile(this.rest);
     this.capabilities = buildCapabilities(this.rest, websocketFacts, this.profile);
   }
@@ -222,8 +220,7 @@ export class CcxtSource implements MarketDataSource {
   }
 
   private createClient(kind: 'rest' | 'websocket'): Exchange {
-    const constructors = kind === 'rest' ? ccxtRest : ccxtPro;
-    const Constructor = constructors[this.exchange];
+    const Constructor = ccxtExchangeClass(this.exchange, kind);
     if (Constructor === undefined) {
       throw new UnsupportedError(`${this.exchange} has no websocket support in ccxt`, {
         exchange: this.exchange,
