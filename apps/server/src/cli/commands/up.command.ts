@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ConfigOverrides } from '../../config/config.ts';
 import { ROLES, startRunecast, type Role } from '../../main.ts';
 import { createLogger } from '../../logging/logger.ts';
+import { applyServerHeapSettings } from '../../runtime/heap-settings.ts';
 import { configFor } from '../command-config.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -19,6 +20,7 @@ async function runRoles(command: Command, options: UpOptions, roles: readonly Ro
   if (options.host !== undefined) overrides.RUNECAST_HOST = options.host;
   if (options.offline) overrides.RUNECAST_OFFLINE = 'true';
   const config = configFor(command, overrides);
+  applyServerHeapSettings();
   const logger = createLogger(config.logLevel);
   const say = (line: string) => process.stdout.write(`${line}\n`);
   say(`runecast: starting ${roles.join(', ')} (home ${config.home})`);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { formatSeriesKey } from '../../domain/series-key.ts';
 import { defaultHorizonsMinutes, parseHorizonMinutes } from '../../models/horizon.ts';
 import { parseRetrainCron } from '../../jobs/scheduler.ts';
+import { applyServerHeapSettings } from '../../runtime/heap-settings.ts';
 import { configFor } from '../command-config.ts';
 import { UsageError } from '../usage-error.ts';
 import { parsePositiveIntegerFlag, withForecasting } from './forecast-command-support.ts';
@@ -35,6 +36,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--lease-seconds <n>', 'a job whose worker is silent this long is taken again', '60')
     .action(async (options: WorkerOptions, command: Command) => {
       const config = configFor(command);
+      applyServerHeapSettings();
       const concurrency = parsePositiveIntegerFlag('--concurrency', options.concurrency)!;
       const leaseMs = parsePositiveIntegerFlag('--lease-seconds', options.leaseSeconds)! * 1000;
       let intervalMs: number;

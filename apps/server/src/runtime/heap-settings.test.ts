@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { SERVER_HEAP_FLAGS } from './heap-settings.ts';
+
+describe('server heap settings', () => {
+  test('every flag is one this Node.js knows (an unknown V8 flag would be ignored without a word)', () => {
+    const known = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' });
+    for (const flag of SERVER_HEAP_FLAGS) {
+      const name = flag.replace(/=.*$/, '');
+      assert.ok(new RegExp(`^\\s+${name}\\b`, 'm').test(known), `${name} is a V8 option of this Node.js`);
+    }
+  });
+
+  test('a process with them applied still runs and collects garbage', () => {
+    const script = `
+      const v8 = require('node:v8');
+      for (const flag of ${JSON.stringify(SERVER_HEAP_FLAGS)}) v8.setFlagsFromString(flag);
+      let kept = 0;
+      for (let round = 0; round < 200; round++) kept += new Array(100000).fill(round).length;
+      process.stdout.write(String(kept));
+    `;
+    assert.equal(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }), String(200 * 100000));
+  });
+});
