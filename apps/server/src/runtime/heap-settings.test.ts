@@ -12,6 +12,23 @@ describe('server heap settings', () => {
     }
   });
 
+  test('flags the user gave on the command line or in NODE_OPTIONS are left as given', () => {
+    const script = `
+      import { applyServerHeapSettings } from ${JSON.stringify(new URL('./heap-settings.ts', import.meta.url).href)};
+      process.stdout.write(JSON.stringify(applyServerHeapSettings()));
+    `;
+    const run = (args: string[], nodeOptions: string): string[] =>
+      JSON.parse(
+        execFileSync(process.execPath, [...args, '--import', 'tsx', '--input-type=module', '-e', script], {
+          encoding: 'utf8',
+          env: { ...process.env, NODE_OPTIONS: nodeOptions },
+        }),
+      ) as string[];
+    assert.deepEqual(run([], ''), [...SERVER_HEAP_FLAGS]);
+    assert.deepEqual(run(['--heap-growing-percent=50'], ''), ['--max-semi-space-size=4']);
+    assert.deepEqual(run([], '--max_semi_space_size=8'), ['--heap-growing-percent=10']);
+  });
+
   test('a process with them applied still runs and collects garbage', () => {
     const script = `
       const v8 = require('node:v8');

@@ -19,9 +19,22 @@ export const SERVER_HEAP_FLAGS = [
 
 let applied = false;
 
-/** Applies SERVER_HEAP_FLAGS to this process; worker threads started afterwards inherit them. */
-export function applyServerHeapSettings(): void {
-  if (applied) return;
-  for (const flag of SERVER_HEAP_FLAGS) setFlagsFromString(flag);
+/** The V8 option names given to this process on its command line or in NODE_OPTIONS (`--max-semi-space-size`). */
+function optionsGivenByUser(): Set<string> {
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  // V8 accepts both spellings, --max-semi-space-size and --max_semi_space_size.
+  return new Set(given.map((option) => option.replace(/=.*$/, '').replaceAll('_', '-')));
+}
+
+/**
+ * Applies SERVER_HEAP_FLAGS to this process, except those the user set (`node --heap-growing-percent=50`
+ * or NODE_OPTIONS); worker threads started afterwards inherit them.
+ */
+export function applyServerHeapSettings(): string[] {
+  if (applied) return [];
   applied = true;
+  const given = optionsGivenByUser();
+  const flags = SERVER_HEAP_FLAGS.filter((flag) => !given.has(flag.replace(/=.*$/, '')));
+  for (const flag of flags) setFlagsFromString(flag);
+  return flags;
 }
