@@ -13,10 +13,20 @@ import { printBenchTable } from './bench-support.ts';
 const RUN_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS ?? 90);
 const BIN = fileURLToPath(new URL('../apps/server/bin/runecast.js', import.meta.url));
 
-async function peakRssMb(pid: number): Promise<number> {
+/** A process's resident memory now (VmRSS) and at its peak so far (VmHWM), from /proc. */
+async function rssMb(pid: number): Promise<{ nowMb: number; peakMb: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const match = /VmHWM:\s+(\d+) kB/.exec(status);
-  return match ? Number(match[1]) / 1024 : Number.NaN;
+  const read = (field: string): number => {
+    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+    return match ? Number(match[1]) / 1024 : Number.NaN;
+  };
+  return { nowMb: read('VmRSS'), peakMb: read('VmHWM') };
+}
+
+/** A child's peak, or 0 while it has none to read (a process that has just exited has no VmHWM). */
+async function peakRssMb(pid: number): Promise<number> {
+  const { peakMb } = await rssMb(pid);
+  return Number.isFinite(peakMb) ? peakMb : 0;
 }
 
 /** Processes `pid` started (the offline emulator), read from /proc. */
@@ -31,6 +41,8 @@ async function childPids(pid: number): Promise<number[]> {
 interface PeakRss {
   /** The runecast process itself. */
   ownMb: number;
+  /** The runecast process at the end of the run, once started and settled. */
+  ownEndMb: number;
   /** Its child processes, each at its own peak: the exchange emulator, and on a first start the short-lived initdb. */
   childrenMb: number;
 }
@@ -45,12 +57,15 @@ async function measure(args: string[], environment: NodeJS.ProcessEnv, seconds: 
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolvePromise) => child.once('exit', () => resolvePromise()));
   let peak = 0;
+  let last = 0;
   const childPeaks = new Map<number, number>();
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline && child.exitCode === null) {
     await new Promise((resolvePromise) => setTimeout(resolvePromise, 1000));
     if (child.pid !== undefined && child.exitCode === null) {
-      peak = Math.max(peak, await peakRssMb(child.pid).catch(() => 0));
+      const own = await rssMb(child.pid).catch(() => ({ nowMb: 0, peakMb: 0 }));
+      peak = Math.max(peak, own.peakMb);
+      last = own.nowMb;
       for (const pid of await childPids(child.pid)) {
         childPeaks.set(pid, Math.max(childPeaks.get(pid) ?? 0, await peakRssMb(pid).catch(() => 0)));
       }
@@ -59,7 +74,11 @@ async function measure(args: string[], environment: NodeJS.ProcessEnv, seconds: 
   if (child.exitCode !== null) throw new Error(`process exited early:\n${output.slice(-2000)}`);
   child.kill('SIGTERM');
   await exited;
-  return { ownMb: peak, childrenMb: [...childPeaks.values()].reduce((sum, value) => sum + value, 0) };
+  return {
+    ownMb: peak,
+    ownEndMb: last,
+    childrenMb: [...childPeaks.values()].reduce((sum, value) => sum + value, 0),
+  };
 }
 
 export async function runMemoryBench(): Promise<void> {
@@ -78,18 +97,26 @@ export async function runMemoryBench(): Promise<void> {
     const row = (label: string, peak: PeakRss): string[] => [
       label,
       `${peak.ownMb.toFixed(0)} MB`,
+      `${peak.ownEndMb.toFixed(0)} MB`,
       `${peak.childrenMb.toFixed(0)} MB`,
       `${(peak.ownMb + peak.childrenMb).toFixed(0)} MB`,
     ];
     printBenchTable(
       `Memory: peak RSS of runecast up --offline tracking binance BTC/USDT and ETH/USDT live for ${RUN_SECONDS} s (emulator at 60x, in its own process as an exchange is)`,
-      ['process', 'runecast', 'child processes (emulator; initdb on first start)', 'together'],
+      [
+        'process',
+        'runecast (peak)',
+        'runecast (at the end)',
+        'child processes (emulator; initdb on first start)',
+        'together (peaks)',
+      ],
       [
         row('runecast up, restarted on its data (all roles, PGlite, in-process bus)', restart),
         row('runecast up, first start (creates the embedded database)', firstStart),
         [
           'bare node process',
           `${bare.ownMb.toFixed(0)} MB`,
+          `${bare.ownEndMb.toFixed(0)} MB`,
           '',
           `${(bare.ownMb + bare.childrenMb).toFixed(0)} MB`,
         ],
