@@ -14,6 +14,9 @@ export const SERVER_HEAP_FLAGS = [
   // Full collections once the heap has grown 10% past what the last one kept, not 2-4 times.
   '--heap-growing-percent=10',
   // Young generation of 4 MB per semi-space (default up to 16): less garbage between scavenges.
+  // V8 sizes a heap's young generation when the heap is created, so this holds for the compute
+  // and gradient threads started afterwards; the main thread keeps the size it started with
+  // (set it on node's command line or in NODE_OPTIONS, see ADR 5).
   '--max-semi-space-size=4',
 ] as const;
 
