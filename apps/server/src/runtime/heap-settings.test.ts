@@ -25,7 +25,11 @@ describe('server heap settings', () => {
         }),
       ) as string[];
     assert.deepEqual(run([], ''), [...SERVER_HEAP_FLAGS]);
-    assert.deepEqual(run(['--heap-growing-percent=50'], ''), ['--max-semi-space-size=4']);
+    assert.deepEqual(run(['--heap-growing-percent=50'], ''), [
+      '--max-semi-space-size=4',
+      '--semi-space-growth-factor=1',
+    ]);
+    // Sizing the young generation also keeps it free to grow to that size.
     assert.deepEqual(run([], '--max_semi_space_size=8'), ['--heap-growing-percent=10']);
   });
 
