@@ -1,6 +1,7 @@
 import { UnsupportedError } from '../domain/errors.ts';
 import { isValidExchangeId } from '../domain/series-key.ts';
-import { CcxtSource, ccxtExchangeIds, type CcxtSourceOptions } from './ccxt/ccxt.source.ts';
+import { ccxtExchangeIds } from './ccxt/ccxt-library.ts';
+import { CcxtSource, type CcxtSourceOptions } from './ccxt/ccxt.source.ts';
 import type { MarketDataSource } from './market-data-source.port.ts';
 
 /** Settings every source the registry makes shares, unless a per-exchange entry says otherwise. */

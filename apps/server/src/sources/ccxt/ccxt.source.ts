@@ -84,8 +84,6 @@ interface CallCapture {
 
 const callCapture = new AsyncLocalStorage<CallCapture>();
 
-export { ccxtExchangeIds };
-
 function headerValue(response: unknown, name: string): unknown {
   const headers = (response as { headers?: unknown } | null)?.headers;
   if (headers === undefined || headers === null) return undefined;
