@@ -3,6 +3,7 @@ import type { ConfigOverrides } from '../../config/config.ts';
 import { ROLES, startRunecast, type Role } from '../../main.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { applyServerHeapSettings } from '../../runtime/heap-settings.ts';
+import { tuneNativeMemory } from '../../runtime/native-memory.ts';
 import { configFor } from '../command-config.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -20,8 +21,10 @@ async function runRoles(command: Command, options: UpOptions, roles: readonly Ro
   if (options.host !== undefined) overrides.RUNECAST_HOST = options.host;
   if (options.offline) overrides.RUNECAST_OFFLINE = 'true';
   const config = configFor(command, overrides);
-  applyServerHeapSettings();
+  const heapFlags = applyServerHeapSettings();
+  const nativeMemory = await tuneNativeMemory();
   const logger = createLogger(config.logLevel);
+  logger.debug({ heapFlags, allocator: nativeMemory.settings }, 'memory settings');
   const say = (line: string) => process.stdout.write(`${line}\n`);
   say(`runecast: starting ${roles.join(', ')} (home ${config.home})`);
   const running = await startRunecast({
@@ -52,6 +55,7 @@ async function runRoles(command: Command, options: UpOptions, roles: readonly Ro
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  nativeMemory.stop();
   logger.flush();
 }
 

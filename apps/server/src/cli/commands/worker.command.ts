@@ -3,6 +3,7 @@ import { formatSeriesKey } from '../../domain/series-key.ts';
 import { defaultHorizonsMinutes, parseHorizonMinutes } from '../../models/horizon.ts';
 import { parseRetrainCron } from '../../jobs/scheduler.ts';
 import { applyServerHeapSettings } from '../../runtime/heap-settings.ts';
+import { tuneNativeMemory } from '../../runtime/native-memory.ts';
 import { configFor } from '../command-config.ts';
 import { UsageError } from '../usage-error.ts';
 import { parsePositiveIntegerFlag, withForecasting } from './forecast-command-support.ts';
@@ -37,6 +38,7 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (options: WorkerOptions, command: Command) => {
       const config = configFor(command);
       applyServerHeapSettings();
+      const nativeMemory = await tuneNativeMemory();
       const concurrency = parsePositiveIntegerFlag('--concurrency', options.concurrency)!;
       const leaseMs = parsePositiveIntegerFlag('--lease-seconds', options.leaseSeconds)! * 1000;
       let intervalMs: number;
@@ -116,5 +118,6 @@ export function registerWorkerCommand(program: Command): void {
         await scheduler?.stop();
         await worker.stop();
       });
+      nativeMemory.stop();
     });
 }
