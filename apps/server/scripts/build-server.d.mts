@@ -4,5 +4,12 @@ export const distDir: string;
 export function serverBuildIsCurrent(): boolean;
 /** Compiles every bundle into dist/. */
 export function buildServer(): Promise<void>;
-/** Builds when the bundles are missing or older than the sources; returns the CLI bundle's path. */
+/** True when the empty database template exists and the installed PGlite made it. */
+export function pgliteTemplateIsCurrent(): boolean;
+/** Makes the empty database template with PGlite's initdb, in a child process. */
+export function buildPgliteTemplate(): void;
+/**
+ * Builds when the bundles are missing or older than the sources, and makes the empty database
+ * template when it is missing or from another PGlite version; returns the CLI bundle's path.
+ */
 export function ensureServerBuild(): Promise<string>;

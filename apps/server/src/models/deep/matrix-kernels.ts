@@ -2,12 +2,13 @@
 // loops (register-blocked, 2 × 4 sums in locals) reached about 3 GMAC/s here; these reach about
 // 23 GMAC/s on the same shapes, which took the products from about 80% of a training step to 30%.
 // The module is written as WebAssembly text, generated below for each block shape, and compiled
-// once per process with wabt; worker threads receive the compiled module.
+// once per process with wabt; worker threads receive the compiled module. wabt (600 kB of
+// JavaScript) is loaded only then, so processes and threads that train no recurrent model never
+// hold it.
 //
 // Both products read the rows of their left operand through a table of start offsets (in floats),
 // which lets one routine read gathered windows, time-major states and column slices alike. Every
 // column count must be a multiple of 4 (one SIMD vector); row counts and depths are free.
-import wabt from 'wabt';
 
 /** Exports of an instance of the kernels module; every address is a byte offset into its memory. */
 export interface MatrixKernelExports {
@@ -260,6 +261,7 @@ let compiled: Promise<CompiledMatrixKernels> | null = null;
 /** The compiled kernels module, compiled once per process (about 0.1 s, mostly loading wabt). */
 export function loadMatrixKernels(): Promise<CompiledMatrixKernels> {
   compiled ??= (async () => {
+    const { default: wabt } = await import('wabt');
     const toolkit = await wabt();
     const parsed = toolkit.parseWat('matrix-kernels.wat', matrixKernelsText(), { simd: true });
     try {
