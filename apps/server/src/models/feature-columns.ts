@@ -43,19 +43,39 @@ export interface TrainingSet {
   targets: Float64Array;
 }
 
-/** Training rows whose features are all known and whose target is observed, oldest first. */
+/**
+ * Training rows whose features are all known and whose target is observed, oldest first. The
+ * rows are views of one block, one allocation per fit: a typed array of its own per row (each
+ * with its own native backing store) made a compute thread's native memory peak far above what
+ * was in use while a walk-forward refitted models thousands of times.
+ */
 export function collectTrainingSet(window: TrainingWindow, columns: Int32Array): TrainingSet {
-  const features: Float64Array[] = [];
-  const targets: number[] = [];
+  const width = columns.length;
+  const capacity = Math.max(0, window.lastOrigin - window.firstOrigin + 1);
+  const block = new Float64Array(capacity * width);
+  const targets = new Float64Array(capacity);
+  let count = 0;
   for (let origin = window.firstOrigin; origin <= window.lastOrigin; origin += 1) {
     const target = targetLogReturn(window.matrix, origin, window.horizonSteps);
     if (Number.isNaN(target)) continue;
-    const row = readFeatures(window.matrix, origin, columns);
-    if (!row.every(Number.isFinite)) continue;
-    features.push(row);
-    targets.push(target);
+    const source = window.matrix.rows[origin]!;
+    const offset = count * width;
+    let complete = true;
+    for (let feature = 0; feature < width; feature += 1) {
+      const value = source[columns[feature]!]!;
+      if (!Number.isFinite(value)) {
+        complete = false;
+        break;
+      }
+      block[offset + feature] = value;
+    }
+    if (!complete) continue;
+    targets[count] = target;
+    count += 1;
   }
-  return { features, targets: Float64Array.from(targets) };
+  const features: Float64Array[] = new Array<Float64Array>(count);
+  for (let row = 0; row < count; row += 1) features[row] = block.subarray(row * width, (row + 1) * width);
+  return { features, targets: targets.subarray(0, count) };
 }
 
 /** Feature names a model trains on: its `featureNames` parameter, or every column of the matrix. */

@@ -34,30 +34,54 @@ export class RidgeForecaster extends FeatureModelForecaster<RidgeParams> {
 
   protected async fitOnTrainingSet({ features, targets }: TrainingSet): Promise<void> {
     const scaler = StandardScaler.fit(features);
-    const design = new Matrix(features.map((row) => Array.from(scaler.transform(row))));
+    const { means, deviations } = scaler;
+    const width = means.length;
     let targetMean = 0;
     for (const target of targets) targetMean += target;
     targetMean /= targets.length;
-    const centred = Matrix.columnVector(Array.from(targets, (target) => target - targetMean));
-    const transposed = design.transpose();
-    const gram = transposed.mmul(design);
-    for (let index = 0; index < gram.rows; index += 1)
-      gram.set(index, index, gram.get(index, index) + this.params.lambda);
-    const decomposition = new CholeskyDecomposition(gram);
+    // ZᵀZ and Zᵀ(y − ȳ) summed row by row, so no standardised copy of the rows is made; ml-matrix
+    // solves the small system. Building ml-matrix's design matrix instead allocated three arrays
+    // per training row on every refit of a walk-forward.
+    const gram = new Float64Array(width * width);
+    const moments = new Float64Array(width);
+    const scaled = new Float64Array(width);
+    for (let row = 0; row < features.length; row += 1) {
+      const values = features[row]!;
+      const centred = targets[row]! - targetMean;
+      for (let column = 0; column < width; column += 1) {
+        const value = (values[column]! - means[column]!) / deviations[column]!;
+        scaled[column] = value;
+        moments[column]! += value * centred;
+        const offset = column * width;
+        for (let other = 0; other <= column; other += 1) gram[offset + other]! += value * scaled[other]!;
+      }
+    }
+    const system = new Matrix(width, width);
+    for (let column = 0; column < width; column += 1) {
+      for (let other = 0; other <= column; other += 1) {
+        const sum = gram[column * width + other]!;
+        system.set(column, other, sum);
+        system.set(other, column, sum);
+      }
+      system.set(column, column, system.get(column, column) + this.params.lambda);
+    }
+    const decomposition = new CholeskyDecomposition(system);
     if (!decomposition.isPositiveDefinite()) {
       throw new ValidationError(
         'ridge: the regularised normal equations are singular; raise lambda or drop constant features',
       );
     }
-    this.#coefficients = Float64Array.from(decomposition.solve(transposed.mmul(centred)).getColumn(0));
+    this.#coefficients = Float64Array.from(decomposition.solve(Matrix.columnVector(moments)).getColumn(0));
     this.#intercept = targetMean;
     this.#scaler = scaler;
   }
 
   protected predictFeatures(features: Float64Array): number {
-    const scaled = this.#scaler!.transform(features);
+    const { means, deviations } = this.#scaler!;
     let sum = this.#intercept;
-    for (let index = 0; index < scaled.length; index += 1) sum += scaled[index]! * this.#coefficients[index]!;
+    for (let index = 0; index < features.length; index += 1) {
+      sum += ((features[index]! - means[index]!) / deviations[index]!) * this.#coefficients[index]!;
+    }
     return sum;
   }
 

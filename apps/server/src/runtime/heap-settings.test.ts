@@ -28,9 +28,14 @@ describe('server heap settings', () => {
     assert.deepEqual(run(['--heap-growing-percent=50'], ''), [
       '--max-semi-space-size=4',
       '--semi-space-growth-factor=1',
+      '--wasm-num-compilation-tasks=1',
     ]);
     // Sizing the young generation also keeps it free to grow to that size.
-    assert.deepEqual(run([], '--max_semi_space_size=8'), ['--heap-growing-percent=10']);
+    assert.deepEqual(run([], '--max_semi_space_size=8'), [
+      '--heap-growing-percent=10',
+      '--wasm-num-compilation-tasks=1',
+    ]);
+    assert.deepEqual(run(['--wasm-num-compilation-tasks=4'], ''), SERVER_HEAP_FLAGS.slice(0, 3));
   });
 
   test('a process with them applied still runs and collects garbage', () => {
