@@ -43,7 +43,7 @@ interface PeakRss {
   ownMb: number;
   /** The runecast process at the end of the run, once started and settled. */
   ownEndMb: number;
-  /** Its child processes, each at its own peak: the exchange emulator, and on a first start the short-lived initdb. */
+  /** Its child processes, each at its own peak: the exchange emulator, and initdb on a first start without the build's empty database. */
   childrenMb: number;
 }
 
@@ -91,7 +91,7 @@ export async function runMemoryBench(): Promise<void> {
       RUNECAST_EMULATOR_SPEED: '60',
       RUNECAST_ADMIN_PASSWORD: 'bench-password-1234',
     };
-    // The first start also creates the embedded database (initdb), a one-time peak.
+    // The first start also creates the embedded database: a copy of the build's empty one, or initdb without it.
     const firstStart = await measure([BIN, 'up', '--offline', '--port', '0'], environment, RUN_SECONDS);
     const restart = await measure([BIN, 'up', '--offline', '--port', '0'], environment, RUN_SECONDS);
     const row = (label: string, peak: PeakRss): string[] => [
@@ -107,7 +107,7 @@ export async function runMemoryBench(): Promise<void> {
         'process',
         'runecast (peak)',
         'runecast (at the end)',
-        'child processes (emulator; initdb on first start)',
+        'child processes (emulator; initdb on a first start without the database template)',
         'together (peaks)',
       ],
       [
