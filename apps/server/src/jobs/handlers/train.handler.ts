@@ -82,7 +82,15 @@ async function runTrain(
       minimumCandles: minimumTrainingCandles(horizonSteps, payload.evaluationFraction),
     });
     await context.checkpoint();
-    const { matrix, candles } = data;
+    // What the registry records of the candles, taken now: the candles themselves are not held
+    // while the models train, only the feature matrix made from them.
+    const { matrix, featureSettings, crossAssets } = data;
+    const trainingData = {
+      trainingStartMs: data.candles[0]!.openTimeMs,
+      trainingEndMs: data.candles.at(-1)!.openTimeMs,
+      trainingCandles: data.candles.length,
+      dataFingerprint: fingerprintCandles(series, data.candles),
+    };
     const rows = matrix.rows.length;
     const usableOrigins = rows - horizonSteps;
     const testOrigins = Math.max(
@@ -179,12 +187,9 @@ async function runTrain(
         horizonMinutes,
         params,
         featureNames,
-        featureSettings: { ...data.featureSettings },
-        crossAssetSeries: data.crossAssets,
-        trainingStartMs: candles[0]!.openTimeMs,
-        trainingEndMs: candles.at(-1)!.openTimeMs,
-        trainingCandles: candles.length,
-        dataFingerprint: fingerprintCandles(series, candles),
+        featureSettings: { ...featureSettings },
+        crossAssetSeries: crossAssets,
+        ...trainingData,
         metrics: metricsRecord(modelResult.metrics),
         evaluation: {
           naive: metricsRecord(naiveResult.metrics),
