@@ -49,10 +49,23 @@ function issuesOf(result: {
 
 describe('candle batch schema', () => {
   test('accepts a well-formed batch and rejects each kind of corruption', () => {
-    assert.equal(candleBatchMessageSchema.safeParse(candleBatch()).success, true);
+    const wellFormed = candleBatch();
+    const parsed = candleBatchMessageSchema.parse(wellFormed);
+    assert.deepEqual(parsed, wellFormed);
+    assert.notEqual(parsed.candles.open, wellFormed.candles.open, 'columns are copied, not shared');
     const corruptions: [string, (batch: CandleBatchMessage) => void, RegExp][] = [
       ['NaN price', (batch) => (batch.candles.open[0] = Number.NaN), /candles\.open\.0/],
       ['infinite volume', (batch) => (batch.candles.volume[0] = Infinity), /candles\.volume\.0/],
+      [
+        'a price as text',
+        (batch) => ((batch.candles.open as unknown[])[1] = '100'),
+        /candles\.open\.1: expected finite numbers/,
+      ],
+      [
+        'a column that is not an array',
+        (batch) => ((batch.candles as { closed: unknown }).closed = 'yes'),
+        /candles\.closed: expected an array of booleans/,
+      ],
       ['negative volume', (batch) => (batch.candles.volume[0] = -1), /candles\.volume\.0/],
       ['high below low', (batch) => (batch.candles.high[0] = 98), /candles\.high\.0: high is below low/],
       ['close above high', (batch) => (batch.candles.close[0] = 106), /outside the high-low range/],

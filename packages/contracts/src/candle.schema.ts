@@ -10,24 +10,59 @@ import {
 /** Largest batch one bus message may carry, so it stays well under a NATS payload limit. */
 export const maxCandlesPerBatch = 5000;
 
+const isFiniteNumber = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value);
+const isFiniteNumberOrNull = (value: unknown): value is number | null =>
+  value === null || isFiniteNumber(value);
+const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
+
+/**
+ * An array whose every element passes `accepts`, checked in one plain loop and copied (so no
+ * two receivers of a message share one array). `z.array(z.number())` runs a schema per element:
+ * on the ingest benchmark it took 66–111 ms a round of 200,000 candles, this 3–8 ms. The first
+ * five bad elements are reported, each at its index.
+ */
+function column<T>(accepts: (value: unknown) => value is T, expected: string) {
+  return z
+    .custom<T[]>()
+    .superRefine((values: unknown, context) => {
+      if (!Array.isArray(values)) {
+        context.addIssue({ code: 'custom', message: `expected an array of ${expected}`, continue: false });
+        return;
+      }
+      let reported = 0;
+      for (let index = 0; index < values.length && reported < 5; index += 1) {
+        if (!accepts(values[index])) {
+          context.addIssue({
+            code: 'custom',
+            message: `expected ${expected}`,
+            path: [index],
+            continue: false,
+          });
+          reported += 1;
+        }
+      }
+    })
+    .transform((values) => values.slice());
+}
+
 /**
  * A batch's candles column by column: element i of every column is candle i. Checking nine
  * arrays of plain numbers costs a fraction of checking the same candles as objects (measured
  * on the ingest benchmark: 0.5 µs against 1.9 µs a candle), and the JSON is smaller on NATS.
- * Zod checks each value is a finite number (or null where allowed); signs, whole numbers and
- * the relations between columns are checked in one pass in the batch's refinement below, which
- * costs less than a zod check per value.
+ * Each value is checked to be a finite number (or null where allowed); signs, whole numbers and
+ * the relations between columns are checked in one pass in the batch's refinement below.
  */
 export const candleColumnsSchema = z.object({
-  openTimeMs: z.array(z.number()),
-  open: z.array(z.number()),
-  high: z.array(z.number()),
-  low: z.array(z.number()),
-  close: z.array(z.number()),
-  volume: z.array(z.number()),
-  quoteVolume: z.array(z.number().nullable()),
-  tradeCount: z.array(z.number().nullable()),
-  closed: z.array(z.boolean()),
+  openTimeMs: column(isFiniteNumber, 'finite numbers'),
+  open: column(isFiniteNumber, 'finite numbers'),
+  high: column(isFiniteNumber, 'finite numbers'),
+  low: column(isFiniteNumber, 'finite numbers'),
+  close: column(isFiniteNumber, 'finite numbers'),
+  volume: column(isFiniteNumber, 'finite numbers'),
+  quoteVolume: column(isFiniteNumberOrNull, 'finite numbers or null'),
+  tradeCount: column(isFiniteNumberOrNull, 'finite numbers or null'),
+  closed: column(isBoolean, 'booleans'),
 });
 export type CandleColumns = z.infer<typeof candleColumnsSchema>;
 
