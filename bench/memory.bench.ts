@@ -47,8 +47,13 @@ interface PeakRss {
   childrenMb: number;
 }
 
-async function measure(args: string[], environment: NodeJS.ProcessEnv, seconds: number): Promise<PeakRss> {
-  const child = spawn(process.execPath, args, {
+async function measure(
+  command: string,
+  args: string[],
+  environment: NodeJS.ProcessEnv,
+  seconds: number,
+): Promise<PeakRss> {
+  const child = spawn(command, args, {
     env: { ...process.env, ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -84,16 +89,19 @@ async function measure(args: string[], environment: NodeJS.ProcessEnv, seconds: 
 export async function runMemoryBench(): Promise<void> {
   const home = await mkdtemp(join(tmpdir(), 'runecast-memory-'));
   try {
-    const bare = await measure(['-e', 'setInterval(() => {}, 1000)'], {}, 3);
+    const bare = await measure(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {}, 3);
     const environment = {
       RUNECAST_HOME: home,
       RUNECAST_LOG_LEVEL: 'warn',
       RUNECAST_EMULATOR_SPEED: '60',
       RUNECAST_ADMIN_PASSWORD: 'bench-password-1234',
     };
-    // The first start also creates the embedded database: a copy of the build's empty one, or initdb without it.
-    const firstStart = await measure([BIN, 'up', '--offline', '--port', '0'], environment, RUN_SECONDS);
-    const restart = await measure([BIN, 'up', '--offline', '--port', '0'], environment, RUN_SECONDS);
+    // Started as `npx runecast up` starts it: the command file itself, whose first line gives
+    // Node.js its options. The first start also creates the embedded database: a copy of the
+    // build's empty one, or initdb without it.
+    const up = ['up', '--offline', '--port', '0'];
+    const firstStart = await measure(BIN, up, environment, RUN_SECONDS);
+    const restart = await measure(BIN, up, environment, RUN_SECONDS);
     const row = (label: string, peak: PeakRss): string[] => [
       label,
       `${peak.ownMb.toFixed(0)} MB`,

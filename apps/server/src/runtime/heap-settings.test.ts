@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { SERVER_HEAP_FLAGS } from './heap-settings.ts';
 
@@ -10,6 +12,22 @@ describe('server heap settings', () => {
       const name = flag.replace(/=.*$/, '');
       assert.ok(new RegExp(`^\\s+${name}\\b`, 'm').test(known), `${name} is a V8 option of this Node.js`);
     }
+  });
+
+  test('the runecast command starts Node.js with a small young generation, and runs when executed itself', () => {
+    const bin = fileURLToPath(new URL('../../bin/runecast.js', import.meta.url));
+    const firstLine = readFileSync(bin, 'utf8').split('\n')[0]!;
+    const match = /^#!\/usr\/bin\/env -S node( --[a-z-]+=\S+)+$/.exec(firstLine);
+    assert.ok(match, `first line "${firstLine}" starts node with options`);
+    const options = firstLine.split(' ').slice(3);
+    assert.ok(options.includes('--max-semi-space-size=2'));
+    const known = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' });
+    for (const option of options) {
+      const name = option.replace(/=.*$/, '');
+      assert.ok(new RegExp(`^\\s+${name}\\b`, 'm').test(known), `${name} is a V8 option of this Node.js`);
+    }
+    // Executed the way npm's bin link runs it: the system's env reads the first line.
+    assert.match(execFileSync(bin, ['--version'], { encoding: 'utf8' }), /^\d+\.\d+\.\d+/);
   });
 
   test('flags the user gave on the command line or in NODE_OPTIONS are left as given', () => {

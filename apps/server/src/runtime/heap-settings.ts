@@ -15,13 +15,17 @@ export const SERVER_HEAP_FLAGS = [
   '--heap-growing-percent=10',
   // Young generation of 4 MB per semi-space (default up to 16): less garbage between scavenges.
   // V8 sizes a heap's young generation when the heap is created, so this holds for the compute
-  // and gradient threads started afterwards; the main thread keeps the size it started with
-  // (set it on node's command line or in NODE_OPTIONS, see ADR 5).
+  // and gradient threads started afterwards; the main thread keeps the size it started with.
+  // The `runecast` command file starts Node.js with --max-semi-space-size=2 on its first line
+  // (ADR 8), which counts as given by the user: then this and the next flag are left out and
+  // every thread has the 2 MB.
   '--max-semi-space-size=4',
   // The young generation starts at its smallest and doubles when much of it survives; for the
   // main thread, whose maximum was fixed at start, keeping it at its starting size is what a
   // smaller maximum would do. First starts peaked at 282–314 MB against 346–363 MB without it,
-  // and the first trainings took as long (13.0–16.3 s against 13.6 s).
+  // and the first trainings took as long (13.0–16.3 s against 13.6 s). V8's heap statistics still
+  // showed the main thread's new space grow from 16 to 32 MB over a restart's first trainings,
+  // hence the option at start.
   '--semi-space-growth-factor=1',
   // PGlite's WebAssembly is optimised in the background as it warms up, by as many compilation
   // tasks as V8 can run at once, each with its own compiler memory: optimising Postgres's large
