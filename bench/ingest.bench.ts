@@ -132,44 +132,30 @@ async function pipelineBatches<T>(
   parse: (page: string) => T[],
   writeThenPublish: (batch: T[]) => Promise<void>,
 ): Promise<void> {
-  let pending: T[] = [];
+  const pending: T[] = [];
+  // One write in flight; when it ends, the next starts with what has arrived meanwhile.
   let writing: Promise<void> | null = null;
   let failure: unknown = null;
-  const takeBatch = (): T[] => {
-    if (pending.length <= BATCH_SIZE) {
-      const batch = pending;
-      pending = [];
-      return batch;
-    }
-    return pending.splice(0, BATCH_SIZE);
-  };
-  // One write in flight; when it ends, the next starts with what has arrived meanwhile.
-  const writeFrom = async (batch: T[]): Promise<void> => {
-    for (let next = batch; ; next = takeBatch()) {
-      await writeThenPublish(next);
-      if (pending.length < BATCH_SIZE) return;
-    }
-  };
-  const startWrite = (): void => {
-    writing = writeFrom(takeBatch()).then(
-      () => {
-        writing = null;
-      },
-      (error: unknown) => {
-        failure = error;
-        writing = null;
-      },
-    );
+  const writeWhileFull = async (): Promise<void> => {
+    while (pending.length >= BATCH_SIZE) await writeThenPublish(pending.splice(0, BATCH_SIZE));
   };
   for (const page of pages) {
     await arrival();
     if (failure !== null) throw failure;
     pending.push(...parse(page));
-    if (writing === null && pending.length >= BATCH_SIZE) startWrite();
+    if (writing === null && pending.length >= BATCH_SIZE) {
+      writing = writeWhileFull()
+        .catch((error: unknown) => {
+          failure = error;
+        })
+        .finally(() => {
+          writing = null;
+        });
+    }
   }
   while (writing !== null) await writing;
   if (failure !== null) throw failure;
-  while (pending.length > 0) await writeThenPublish(takeBatch());
+  while (pending.length > 0) await writeThenPublish(pending.splice(0, BATCH_SIZE));
 }
 
 async function ourCandlePath(store: Store, pages: readonly string[]): Promise<number> {

@@ -53,15 +53,18 @@ function column<T>(accepts: (value: unknown) => value is T, expected: string) {
  * Each value is checked to be a finite number (or null where allowed); signs, whole numbers and
  * the relations between columns are checked in one pass in the batch's refinement below.
  */
+const numberColumn = column(isFiniteNumber, 'finite numbers');
+const nullableNumberColumn = column(isFiniteNumberOrNull, 'finite numbers or null');
+
 export const candleColumnsSchema = z.object({
-  openTimeMs: column(isFiniteNumber, 'finite numbers'),
-  open: column(isFiniteNumber, 'finite numbers'),
-  high: column(isFiniteNumber, 'finite numbers'),
-  low: column(isFiniteNumber, 'finite numbers'),
-  close: column(isFiniteNumber, 'finite numbers'),
-  volume: column(isFiniteNumber, 'finite numbers'),
-  quoteVolume: column(isFiniteNumberOrNull, 'finite numbers or null'),
-  tradeCount: column(isFiniteNumberOrNull, 'finite numbers or null'),
+  openTimeMs: numberColumn,
+  open: numberColumn,
+  high: numberColumn,
+  low: numberColumn,
+  close: numberColumn,
+  volume: numberColumn,
+  quoteVolume: nullableNumberColumn,
+  tradeCount: nullableNumberColumn,
   closed: column(isBoolean, 'booleans'),
 });
 export type CandleColumns = z.infer<typeof candleColumnsSchema>;

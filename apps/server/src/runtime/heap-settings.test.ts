@@ -5,13 +5,18 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { SERVER_HEAP_FLAGS } from './heap-settings.ts';
 
+/** Fails unless every `--name=value` flag is a V8 option of this Node.js (an unknown one is ignored without a word). */
+function assertKnownV8Flags(flags: readonly string[]): void {
+  const known = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' });
+  for (const flag of flags) {
+    const name = flag.replace(/=.*$/, '');
+    assert.ok(new RegExp(`^\\s+${name}\\b`, 'm').test(known), `${name} is a V8 option of this Node.js`);
+  }
+}
+
 describe('server heap settings', () => {
   test('every flag is one this Node.js knows (an unknown V8 flag would be ignored without a word)', () => {
-    const known = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' });
-    for (const flag of SERVER_HEAP_FLAGS) {
-      const name = flag.replace(/=.*$/, '');
-      assert.ok(new RegExp(`^\\s+${name}\\b`, 'm').test(known), `${name} is a V8 option of this Node.js`);
-    }
+    assertKnownV8Flags(SERVER_HEAP_FLAGS);
   });
 
   test('the runecast command starts Node.js with a small young generation, and runs when executed itself', () => {
@@ -21,11 +26,7 @@ describe('server heap settings', () => {
     assert.ok(match, `first line "${firstLine}" starts node with options`);
     const options = firstLine.split(' ').slice(3);
     assert.ok(options.includes('--max-semi-space-size=2'));
-    const known = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' });
-    for (const option of options) {
-      const name = option.replace(/=.*$/, '');
-      assert.ok(new RegExp(`^\\s+${name}\\b`, 'm').test(known), `${name} is a V8 option of this Node.js`);
-    }
+    assertKnownV8Flags(options);
     // Executed the way npm's bin link runs it: the system's env reads the first line.
     assert.match(execFileSync(bin, ['--version'], { encoding: 'utf8' }), /^\d+\.\d+\.\d+/);
   });
