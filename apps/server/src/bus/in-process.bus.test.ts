@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { runBusContract } from './bus.contract.ts';
 import { InProcessBus } from './in-process.bus.ts';
 import type { SourceStateMessage } from '@runecast/contracts';
@@ -96,4 +98,28 @@ test('in-process: options are checked', () => {
     /maxDeliveries must be a whole number of at least 1/,
   );
   assert.throws(() => new InProcessBus({ redeliveryDelayMs: -1 }), /redeliveryDelayMs/);
+});
+
+test('in-process: a delivered message is not kept by the bus', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const collectGarbage = runInNewContext('gc') as () => void;
+  const bus = new InProcessBus();
+  let delivered: WeakRef<object> | null = null;
+  await bus.subscribe<SourceStateMessage>('source.state.*', (message) => {
+    delivered = new WeakRef(message.data);
+  });
+  await bus.publish('source.state.binance', state(7));
+  await bus.flush();
+  assert.ok(delivered !== null);
+  // Finalization runs between macrotasks: collect, yield, collect again.
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    collectGarbage();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.equal(
+    (delivered as WeakRef<object>).deref(),
+    undefined,
+    'the bus still holds the delivered message',
+  );
+  await bus.close();
 });

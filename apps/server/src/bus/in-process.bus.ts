@@ -40,9 +40,13 @@ interface Pending {
   checked: boolean;
 }
 
-/** Array-backed FIFO whose `shift` does not copy the whole array each time. */
+/**
+ * Array-backed FIFO whose `shift` does not copy the whole array each time. A shifted slot is
+ * cleared at once: a delivered message (a batch of 5,000 candles is about a megabyte) must not
+ * stay reachable until the array is next compacted.
+ */
 class MessageQueue {
-  private items: Pending[] = [];
+  private items: (Pending | undefined)[] = [];
   private head = 0;
 
   get length(): number {
@@ -60,6 +64,7 @@ class MessageQueue {
   shift(): Pending | undefined {
     const item = this.items[this.head];
     if (item === undefined) return undefined;
+    this.items[this.head] = undefined;
     this.head += 1;
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
