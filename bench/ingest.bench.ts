@@ -8,7 +8,9 @@
 import { pathToFileURL } from 'node:url';
 import { candlesTopic, tradesTopic } from '../apps/server/src/bus/topics.ts';
 import { InProcessBus } from '../apps/server/src/bus/in-process.bus.ts';
-import { assertValidCandle, type Candle } from '../apps/server/src/domain/candle.ts';
+import { buildCandlePage } from '../apps/server/src/sources/ccxt/ccxt-candles.ts';
+import { exchangeProfile } from '../apps/server/src/sources/ccxt/ccxt-capabilities.ts';
+import type { Candle } from '../apps/server/src/domain/candle.ts';
 import type { Trade } from '../apps/server/src/domain/trade.ts';
 import { CANDLE_COLUMNS, candlesToCopyData } from '../apps/server/src/store/candle.repository.ts';
 import type { CopyData } from '../apps/server/src/store/db.ts';
@@ -85,26 +87,29 @@ function tradePages(): string[] {
 
 const arrival = () => new Promise<void>((resolvePromise) => setImmediate(resolvePromise));
 
+const BINANCE = exchangeProfile({ id: EXCHANGE, has: {}, timeframes: {}, rateLimit: undefined });
+
+/**
+ * A kline page read as the Binance source reads one (sources/ccxt): the profile's own reader of
+ * the answer, each row handed on as ccxt's OHLCV, then the page builder that validates every
+ * candle and settles which are closed (the exchange clock here says all of them are).
+ */
 function parseKlinePage(text: string): Candle[] {
-  const rows = JSON.parse(text) as [number, string, string, string, string, string, number, string, number][];
-  return rows.map((row) => {
-    const candle: Candle = {
-      exchange: EXCHANGE,
-      symbol: SYMBOL,
-      timeframe: '1m',
-      openTimeMs: row[0],
-      open: Number(row[1]),
-      high: Number(row[2]),
-      low: Number(row[3]),
-      close: Number(row[4]),
-      volume: Number(row[5]),
-      quoteVolume: Number(row[7]),
-      tradeCount: row[8],
-      closed: true,
-    };
-    assertValidCandle(candle);
-    return candle;
+  const rows = BINANCE.decodeCandleRows?.(text);
+  if (!rows) throw new Error('the kline page did not decode');
+  const page = buildCandlePage({
+    exchange: EXCHANGE,
+    symbol: SYMBOL,
+    timeframe: '1m',
+    sinceMs: rows[0]![0]!,
+    limit: PAGE_SIZE,
+    rows: rows.map((raw) => ({ raw, parsed: raw })),
+    profile: BINANCE,
+    exchangeNowMs: rows.at(-1)![0]! + 3_600_000,
+    settleMs: 0,
   });
+  if (page.rejected.length > 0) throw new Error(`rejected ${page.rejected.length} kline rows`);
+  return page.candles;
 }
 
 function parseTradePage(text: string): Trade[] {

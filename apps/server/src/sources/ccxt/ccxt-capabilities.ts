@@ -1,5 +1,6 @@
 import { TIMEFRAMES, type Timeframe } from '../../domain/timeframe.ts';
 import type { SourceCapabilities } from '../market-data-source.port.ts';
+import { decodeDecimalRows } from './decimal-rows.ts';
 
 /**
  * How an exchange pages its candle history:
@@ -29,6 +30,13 @@ export interface ExchangeProfile {
   orderBookLimit: number | undefined;
   /** Reads the extra columns of a raw kline row, when the exchange has them. */
   readRowExtras: ((raw: unknown) => CandleRowExtras) | null;
+  /**
+   * Reads the body of a spot candle answer straight into rows of numbers whose first six columns
+   * are what ccxt's parseOHLCV would return (`[time, open, high, low, close, volume]`), the other
+   * columns kept for `readRowExtras`; null when the body is not of that shape, and ccxt parses
+   * it as usual. Null when the exchange has no such reader.
+   */
+  decodeCandleRows: ((body: string) => number[][] | null) | null;
 }
 
 function decimalAt(row: unknown, index: number): number | null {
@@ -56,6 +64,7 @@ const DEFAULT_PROFILE: ExchangeProfile = {
   topOfBookStream: 'watchOrderBook',
   orderBookLimit: undefined,
   readRowExtras: null,
+  decodeCandleRows: null,
 };
 
 /**
@@ -68,6 +77,7 @@ export const EXCHANGE_PROFILE_OVERRIDES: Readonly<Record<string, Partial<Exchang
     topOfBookStream: 'watchBidsAsks',
     orderBookLimit: 5,
     readRowExtras: readBinanceRowExtras,
+    decodeCandleRows: decodeDecimalRows,
   },
   kraken: {
     candlePageLimit: 720,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { startEmulator, type RunningEmulator } from '@runecast/exchange-emulator';
 import { UnsupportedError, ValidationError } from '../../domain/errors.ts';
 import { SourceRegistry } from '../source-registry.ts';
 import { CcxtSource } from './ccxt.source.ts';
@@ -88,6 +89,55 @@ describe('one ccxt source for any exchange', () => {
       assert.throws(() => registry.get('nosuchexchange'), UnsupportedError);
     } finally {
       await registry.close();
+    }
+  });
+});
+
+describe("binance candle answers read by the profile's own reader", () => {
+  let emulator: RunningEmulator;
+
+  before(async () => {
+    emulator = await startEmulator({ paused: true, simulatedHistoryDays: 2, seed: 11 });
+  });
+
+  after(async () => {
+    await emulator?.close();
+  });
+
+  test("give the same pages as ccxt's own parse, and are used for every page", async () => {
+    const fast = new CcxtSource({ exchange: 'binance', emulatorUrl: emulator.url, enableRateLimit: false });
+    const usual = new CcxtSource({ exchange: 'binance', emulatorUrl: emulator.url, enableRateLimit: false });
+    const reader = fast.profile.decodeCandleRows;
+    assert.ok(reader !== null, 'binance has a reader of its own');
+    let decodedPages = 0;
+    fast.profile.decodeCandleRows = (body) => {
+      const rows = reader(body);
+      if (rows !== null) decodedPages += 1;
+      return rows;
+    };
+    usual.profile.decodeCandleRows = null;
+    try {
+      const sinceMs = Math.floor((Date.now() - 36 * 3_600_000) / 60_000) * 60_000;
+      for (const [symbol, timeframe, offsetMs] of [
+        ['BTC/USDT', '1m', 0],
+        ['ETH/USDT', '1m', 7 * 60_000],
+        ['BTC/USDT', '1h', 0],
+      ] as const) {
+        const params = { symbol, timeframe, sinceMs: sinceMs + offsetMs, limit: 500 };
+        const [fastPage, usualPage] = [
+          await fast.fetchCandlePage(params),
+          await usual.fetchCandlePage(params),
+        ];
+        assert.ok(fastPage.candles.length > 20, `${symbol} ${timeframe}: ${fastPage.candles.length} candles`);
+        assert.deepEqual(fastPage, usualPage, `${symbol} ${timeframe}`);
+        assert.ok(
+          fastPage.candles.every((candle) => candle.quoteVolume !== null && candle.tradeCount !== null),
+        );
+      }
+      assert.equal(decodedPages, 3);
+    } finally {
+      await fast.close();
+      await usual.close();
     }
   });
 });

@@ -80,6 +80,10 @@ interface CallCapture {
   candleRows: CandleRow[] | null;
   retryAfterHeader: unknown;
   malformed: string | null;
+  /** The exchange profile's own reader of candle answers, when it has one. */
+  decodeCandleRows?: ((body: string) => number[][] | null) | null;
+  /** What that reader made of the answer, so the rows ccxt hands back can be told apart. */
+  decodedRows?: number[][] | null;
 }
 
 const callCapture = new AsyncLocalStorage<CallCapture>();
@@ -93,11 +97,24 @@ function headerValue(response: unknown, name: string): unknown {
 }
 
 /**
- * Wraps two ccxt methods so each call of ours learns what ccxt would otherwise hide: every kline
+ * Wraps three ccxt methods so each call of ours learns what ccxt would otherwise hide: every kline
  * row as sent (ccxt silently drops rows without a time), the Retry-After header of a refused
- * request, and a body that was not JSON at all.
+ * request, and a body that was not JSON at all. A candle answer is read by the exchange
+ * profile's own reader when it has one (see decimal-rows.ts); ccxt parses everything else.
  */
 function instrument(exchange: Exchange): void {
+  const parseJson = exchange.parseJson.bind(exchange);
+  exchange.parseJson = ((body: unknown) => {
+    const capture = callCapture.getStore();
+    if (capture?.decodeCandleRows && typeof body === 'string') {
+      const rows = capture.decodeCandleRows(body);
+      if (rows !== null) {
+        capture.decodedRows = rows;
+        return rows;
+      }
+    }
+    return (parseJson as (body: unknown) => unknown)(body);
+  }) as Exchange['parseJson'];
   const parseOHLCVs = exchange.parseOHLCVs.bind(exchange);
   exchange.parseOHLCVs = ((ohlcvs: unknown, market?: unknown, ...rest: unknown[]) => {
     const capture = callCapture.getStore();
@@ -106,6 +123,19 @@ function instrument(exchange: Exchange): void {
     if (!Array.isArray(ohlcvs)) {
       if (ohlcvs !== undefined && ohlcvs !== null) capture.malformed = 'the candle list is not an array';
       return [];
+    }
+    if (ohlcvs === capture.decodedRows && (market as { spot?: unknown } | undefined)?.spot === true) {
+      // Rows of numbers already in ccxt's order for a spot market: ccxt's parseOHLCV would only
+      // copy them (through a string per value). A row too short or without a whole time still
+      // goes through it, so such rows are rejected exactly as before.
+      for (const raw of ohlcvs as number[][]) {
+        const parsed =
+          raw.length >= 6 && Number.isSafeInteger(raw[0])
+            ? raw
+            : exchange.parseOHLCV(raw, market as Parameters<Exchange['parseOHLCV']>[1]);
+        capture.candleRows.push({ raw, parsed });
+      }
+      return ohlcvs;
     }
     // Our caller reads the captured rows, not ccxt's sorted and filtered copy, so each row is parsed once.
     const parsedRows: unknown[] = [];
@@ -461,7 +491,13 @@ export class CcxtSource implements MarketDataSource {
     }
     await this.ensureMarkets(params.signal);
     let exchangeNowMs = await this.exchangeNowMs(params.signal);
-    const capture: CallCapture = { candleRows: [], retryAfterHeader: undefined, malformed: null };
+    const capture: CallCapture = {
+      candleRows: [],
+      retryAfterHeader: undefined,
+      malformed: null,
+      decodeCandleRows: this.profile.decodeCandleRows,
+      decodedRows: null,
+    };
     const returned = await this.restCall(
       'fetchOHLCV',
       params.symbol,
