@@ -1,6 +1,7 @@
 /**
- * Ingest throughput through the whole path as live ingestion runs it — parse exchange JSON,
- * validate, write with COPY (merging when rows exist), publish on the bus to a subscriber —
+ * Ingest throughput through the whole path as live ingestion runs it — parse the exchange's
+ * answers (kline pages as the Binance source reads them; aggTrades pages with JSON.parse), validate,
+ * write with COPY (merging when rows exist), publish on the bus to a subscriber —
  * beside a raw COPY of the same rows, pre-encoded as CSV and as binary, into a table of the same
  * shape in the same database, in the same run. Target: our path at 50% or more of the faster
  * raw COPY on PostgreSQL.
