@@ -25,6 +25,7 @@ import type {
   WatchParams,
 } from '../market-data-source.port.ts';
 import { buildCandlePage, type CandleRow } from './ccxt-candles.ts';
+import { tradesFromCcxt } from './ccxt-trades.ts';
 import { buildCapabilities, exchangeProfile, type ExchangeProfile } from './ccxt-capabilities.ts';
 import {
   MalformedResponseError,
@@ -563,43 +564,9 @@ export class CcxtSource implements MarketDataSource {
   }
 
   private toTrades(symbol: string, trades: readonly unknown[]): Trade[] {
-    const result: Trade[] = [];
-    for (const item of trades) {
-      const trade = item as {
-        id?: unknown;
-        timestamp?: unknown;
-        price?: unknown;
-        amount?: unknown;
-        side?: unknown;
-      };
-      const id = trade.id === undefined || trade.id === null ? '' : String(trade.id);
-      const valid =
-        id.length > 0 &&
-        id.length <= 100 &&
-        typeof trade.timestamp === 'number' &&
-        Number.isSafeInteger(trade.timestamp) &&
-        trade.timestamp > 0 &&
-        typeof trade.price === 'number' &&
-        Number.isFinite(trade.price) &&
-        trade.price > 0 &&
-        typeof trade.amount === 'number' &&
-        Number.isFinite(trade.amount) &&
-        trade.amount > 0;
-      if (!valid) {
-        this.counters.rejectedTrades += 1;
-        continue;
-      }
-      result.push({
-        exchange: this.exchange,
-        symbol,
-        tradeId: id,
-        timestampMs: trade.timestamp as number,
-        price: trade.price as number,
-        amount: trade.amount as number,
-        side: trade.side === 'buy' || trade.side === 'sell' ? trade.side : null,
-      });
-    }
-    return result.sort((left, right) => left.timestampMs - right.timestampMs);
+    const converted = tradesFromCcxt(this.exchange, symbol, trades);
+    this.counters.rejectedTrades += converted.rejected;
+    return converted.trades;
   }
 
   private toTopOfBook(
