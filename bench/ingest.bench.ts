@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import type { Exchange } from 'ccxt';
 import { candlesTopic, tradesTopic } from '../apps/server/src/bus/topics.ts';
 import { InProcessBus } from '../apps/server/src/bus/in-process.bus.ts';
-import { buildCandlePage } from '../apps/server/src/sources/ccxt/ccxt-candles.ts';
+import { buildCandlePage, decodedCandleRows } from '../apps/server/src/sources/ccxt/ccxt-candles.ts';
 import { exchangeProfile } from '../apps/server/src/sources/ccxt/ccxt-capabilities.ts';
 import { ccxtExchangeClass } from '../apps/server/src/sources/ccxt/ccxt-library.ts';
 import { tradesFromCcxt } from '../apps/server/src/sources/ccxt/ccxt-trades.ts';
@@ -91,7 +91,17 @@ function tradePages(): string[] {
 
 const arrival = () => new Promise<void>((resolvePromise) => setImmediate(resolvePromise));
 
-const BINANCE = exchangeProfile({ id: EXCHANGE, has: {}, timeframes: {}, rateLimit: undefined });
+const BINANCE_CLIENT = new (ccxtExchangeClass(EXCHANGE, 'rest')!)({});
+const BTC_USDT_MARKET = {
+  ...BINANCE_CLIENT.safeMarket('BTCUSDT'),
+  symbol: SYMBOL,
+  base: 'BTC',
+  quote: 'USDT',
+  spot: true,
+  type: 'spot',
+} as Parameters<Exchange['parseTrades']>[1];
+
+const BINANCE = exchangeProfile(BINANCE_CLIENT);
 
 /**
  * A kline page read as the Binance source reads one (sources/ccxt): the profile's own reader of
@@ -107,7 +117,7 @@ function parseKlinePage(text: string): Candle[] {
     timeframe: '1m',
     sinceMs: rows[0]![0]!,
     limit: PAGE_SIZE,
-    rows: rows.map((raw) => ({ raw, parsed: raw })),
+    rows: decodedCandleRows(rows, (raw) => BINANCE_CLIENT.parseOHLCV(raw, BTC_USDT_MARKET)),
     profile: BINANCE,
     exchangeNowMs: rows.at(-1)![0]! + 3_600_000,
     settleMs: 0,
@@ -115,16 +125,6 @@ function parseKlinePage(text: string): Candle[] {
   if (page.rejected.length > 0) throw new Error(`rejected ${page.rejected.length} kline rows`);
   return page.candles;
 }
-
-const BINANCE_CLIENT = new (ccxtExchangeClass(EXCHANGE, 'rest')!)({});
-const BTC_USDT_MARKET = {
-  ...BINANCE_CLIENT.safeMarket('BTCUSDT'),
-  symbol: SYMBOL,
-  base: 'BTC',
-  quote: 'USDT',
-  spot: true,
-  type: 'spot',
-} as Parameters<Exchange['parseTrades']>[1];
 
 /** An aggTrades page read as the source reads a trade answer: ccxt's parse, then our conversion. */
 function parseTradePage(text: string): Trade[] {

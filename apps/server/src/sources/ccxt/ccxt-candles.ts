@@ -11,6 +11,22 @@ export interface CandleRow {
   parsed: unknown;
 }
 
+/**
+ * Rows an exchange profile's reader made of a spot candle answer (`decodeCandleRows`), as the
+ * page builder takes them: their first six columns already are ccxt's OHLCV, so each row is its
+ * own parse. A row too short or without a whole time goes through `parseOHLCV`, so it is
+ * rejected exactly as a row ccxt parsed would be.
+ */
+export function decodedCandleRows(
+  rows: readonly number[][],
+  parseOHLCV: (raw: number[]) => unknown,
+): CandleRow[] {
+  return rows.map((raw) => ({
+    raw,
+    parsed: raw.length >= 6 && Number.isSafeInteger(raw[0]) ? raw : parseOHLCV(raw),
+  }));
+}
+
 export interface CandlePageInput {
   exchange: string;
   symbol: string;

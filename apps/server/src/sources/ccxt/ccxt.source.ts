@@ -24,7 +24,7 @@ import type {
   SourceCapabilities,
   WatchParams,
 } from '../market-data-source.port.ts';
-import { buildCandlePage, type CandleRow } from './ccxt-candles.ts';
+import { buildCandlePage, decodedCandleRows, type CandleRow } from './ccxt-candles.ts';
 import { tradesFromCcxt } from './ccxt-trades.ts';
 import { buildCapabilities, exchangeProfile, type ExchangeProfile } from './ccxt-capabilities.ts';
 import {
@@ -127,15 +127,11 @@ function instrument(exchange: Exchange): void {
     }
     if (ohlcvs === capture.decodedRows && (market as { spot?: unknown } | undefined)?.spot === true) {
       // Rows of numbers already in ccxt's order for a spot market: ccxt's parseOHLCV would only
-      // copy them (through a string per value). A row too short or without a whole time still
-      // goes through it, so such rows are rejected exactly as before.
-      for (const raw of ohlcvs as number[][]) {
-        const parsed =
-          raw.length >= 6 && Number.isSafeInteger(raw[0])
-            ? raw
-            : exchange.parseOHLCV(raw, market as Parameters<Exchange['parseOHLCV']>[1]);
-        capture.candleRows.push({ raw, parsed });
-      }
+      // copy them, through a string per value.
+      const rows = decodedCandleRows(ohlcvs as number[][], (raw) =>
+        exchange.parseOHLCV(raw, market as Parameters<Exchange['parseOHLCV']>[1]),
+      );
+      for (const row of rows) capture.candleRows.push(row);
       return ohlcvs;
     }
     // Our caller reads the captured rows, not ccxt's sorted and filtered copy, so each row is parsed once.
