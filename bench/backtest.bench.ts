@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Candle } from '../apps/server/src/domain/candle.ts';
+import { type Candle, formatHorizon } from '@runecast/market';
 import { buildFeatureMatrix } from '../apps/server/src/features/feature-matrix.ts';
 import {
   rowIndexAtOrAfter,
@@ -12,7 +12,6 @@ import {
   type WalkForwardModelSpec,
   type WalkForwardResult,
 } from '../apps/server/src/models/evaluation/walk-forward.ts';
-import { formatHorizon } from '../apps/server/src/models/horizon.ts';
 
 const TEST_FROM_MS = Date.UTC(2020, 9, 1);
 const TEST_TO_MS = Date.UTC(2021, 9, 1);

@@ -14,8 +14,7 @@ import { buildCandlePage, decodedCandleRows } from '../apps/server/src/sources/c
 import { exchangeProfile } from '../apps/server/src/sources/ccxt/ccxt-capabilities.ts';
 import { ccxtExchangeClass } from '../apps/server/src/sources/ccxt/ccxt-library.ts';
 import { tradesFromCcxt } from '../apps/server/src/sources/ccxt/ccxt-trades.ts';
-import type { Candle } from '../apps/server/src/domain/candle.ts';
-import type { Trade } from '../apps/server/src/domain/trade.ts';
+import type { Candle, Trade } from '@runecast/market';
 import { CANDLE_COLUMNS, candlesToCopyData } from '../apps/server/src/store/candle.repository.ts';
 import type { CopyData } from '../apps/server/src/store/db.ts';
 import type { Database } from '../apps/server/src/store/store.port.ts';

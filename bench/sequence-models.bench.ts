@@ -8,11 +8,10 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseFreqtradeJsonText } from '@runecast/market-files';
-import type { Candle } from '../apps/server/src/domain/candle.ts';
+import { type Candle, horizonSteps } from '@runecast/market';
 import { buildFeatureMatrix, type FeatureMatrix } from '../apps/server/src/features/feature-matrix.ts';
 import { generateSyntheticCandles } from '../apps/server/src/features/synthetic-candles.ts';
 import { resolveFeatureColumns } from '../apps/server/src/models/feature-columns.ts';
-import { horizonSteps } from '../apps/server/src/models/horizon.ts';
 import { createRecurrentWorkspace } from '../apps/server/src/models/deep/recurrent-kernels.ts';
 import {
   initializeParameters,

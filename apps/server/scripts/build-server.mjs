@@ -34,7 +34,13 @@ const repositoryRoot = join(serverRoot, '..', '..');
 export const distDir = join(serverRoot, 'dist');
 const STAMP_FILE = join(distDir, 'build-stamp.json');
 
-const WORKSPACES = ['apps/server', 'apps/exchange-emulator', 'packages/contracts', 'packages/market-files'];
+const WORKSPACES = [
+  'apps/server',
+  'apps/exchange-emulator',
+  'packages/market',
+  'packages/contracts',
+  'packages/market-files',
+];
 
 /** Bundles and the source each starts from. */
 const ENTRY_POINTS = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Candle } from '../src/domain/candle.ts';
+import type { Candle } from '@runecast/market';
 import { generateSyntheticCandles } from '../src/features/synthetic-candles.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import { runForecastCli } from './forecast.cli-support.ts';
@@ -353,7 +353,7 @@ describe(
         },
         {
           args: ['backtest', '--series', 'BTCUSDT', '--horizon', '4h', ...range],
-          message: /--series: series "BTCUSDT" must look like exchange:BASE\/QUOTE:timeframe/,
+          message: /--series: series "BTCUSDT" must look like source:BASE\/QUOTE:timeframe/,
         },
         { args: ['promote', '--model-version', '999'], message: /model version 999 does not exist/ },
       ];

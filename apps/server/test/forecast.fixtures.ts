@@ -1,5 +1,4 @@
-import type { Candle } from '../src/domain/candle.ts';
-import type { Timeframe } from '../src/domain/timeframe.ts';
+import type { Candle, Timeframe } from '@runecast/market';
 import { buildFeatureMatrix } from '../src/features/feature-matrix.ts';
 import { generateSyntheticCandles } from '../src/features/synthetic-candles.ts';
 import { createForecaster } from '../src/models/forecaster.registry.ts';

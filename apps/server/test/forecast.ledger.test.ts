@@ -4,7 +4,7 @@ import { forecastAccuracySchema, forecastRecordSchema, type ForecastMadeMessage 
 import { createBus } from '../src/bus/create-bus.ts';
 import type { Bus } from '../src/bus/bus.port.ts';
 import { topicPattern } from '../src/bus/topics.ts';
-import type { Candle } from '../src/domain/candle.ts';
+import type { Candle } from '@runecast/market';
 import { scoreDueForecasts } from '../src/jobs/forecast-scoring.ts';
 import { createForecastingRuntime, type ForecastingRuntime } from '../src/jobs/forecasting-runtime.ts';
 import type { NewForecast } from '../src/store/forecast.repository.ts';

@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { startEmulator, type RunningEmulator } from '@runecast/exchange-emulator';
-import type { SeriesKey } from '../src/domain/series-key.ts';
+import type { SeriesKey } from '@runecast/market';
 import { openStore, type Store } from '../src/store/store.ts';
 import { assertMatchesExchange, waitFor } from './ingest.helpers.ts';
 import { createTestPostgresDatabase } from './support/postgres.ts';

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { readKlineFile, type KlineRow } from '@runecast/market-files';
+import { readKlineFile } from '@runecast/market-files';
 import { startEmulator, type RunningEmulator } from '@runecast/exchange-emulator';
 import type { BackfillProgressMessage } from '@runecast/contracts';
 import { createBus } from '../src/bus/create-bus.ts';
 import { topicPattern } from '../src/bus/topics.ts';
-import type { Candle } from '../src/domain/candle.ts';
-import type { SeriesKey } from '../src/domain/series-key.ts';
+import { sameOhlcv, type SeriesKey } from '@runecast/market';
 import { BackfillService, type BackfillProgress } from '../src/ingest/backfill.service.ts';
 import { LiveIngestionService } from '../src/ingest/live.service.ts';
 import { aggregateTrades } from '../src/ingest/trade-aggregator.ts';
@@ -18,17 +17,6 @@ import { REPLAY_DIR, replayDataSkip, replayPath } from './support/replay-data.ts
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const btc: SeriesKey = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m' };
-
-function sameCandle(candle: Candle, row: KlineRow): boolean {
-  return (
-    candle.openTimeMs === row.openTimeMs &&
-    candle.open === row.open &&
-    candle.high === row.high &&
-    candle.low === row.low &&
-    candle.close === row.close &&
-    candle.volume === row.volume
-  );
-}
 
 describe('backfill of real data from the emulator', { skip: replayDataSkip }, () => {
   let emulator: RunningEmulator;
@@ -77,7 +65,7 @@ describe('backfill of real data from the emulator', { skip: replayDataSkip }, ()
         const candle = stored[index]!;
         const row = expected[index]!;
         assert.ok(
-          sameCandle(candle, row),
+          sameOhlcv(candle, row),
           `candle ${new Date(row.openTimeMs).toISOString()} differs from the file`,
         );
         assert.equal(candle.closed, true);
@@ -206,10 +194,7 @@ describe('backfill of real data from the emulator', { skip: replayDataSkip }, ()
         startMs: windowStartMs,
         endMs: windowStartMs + 11 * HOUR_MS,
       })) {
-        assert.ok(
-          sameCandle(candle, rows.get(candle.openTimeMs)!),
-          new Date(candle.openTimeMs).toISOString(),
-        );
+        assert.ok(sameOhlcv(candle, rows.get(candle.openTimeMs)!), new Date(candle.openTimeMs).toISOString());
       }
     } finally {
       await source.close();

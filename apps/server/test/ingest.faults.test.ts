@@ -6,7 +6,7 @@ import {
   type FaultRuleInput,
   type RunningEmulator,
 } from '@runecast/exchange-emulator';
-import type { SeriesKey } from '../src/domain/series-key.ts';
+import type { SeriesKey } from '@runecast/market';
 import { BackfillService, type BackfillResult } from '../src/ingest/backfill.service.ts';
 import { LiveIngestionService, type LiveStats } from '../src/ingest/live.service.ts';
 import { CcxtSource, type CcxtSourceStats } from '../src/sources/ccxt/ccxt.source.ts';

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import type { RunningEmulator } from '@runecast/exchange-emulator';
-import type { Candle } from '../src/domain/candle.ts';
-import type { SeriesKey } from '../src/domain/series-key.ts';
+import type { Candle, SeriesKey } from '@runecast/market';
 import { CcxtSource } from '../src/sources/ccxt/ccxt.source.ts';
 import type { Store } from '../src/store/store.ts';
 

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { JobProgressMessage } from '@runecast/contracts';
 import { createBus } from '../src/bus/create-bus.ts';
 import { topicPattern } from '../src/bus/topics.ts';
-import { ValidationError } from '../src/domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { JobCancelledError, type JobHandler } from '../src/jobs/job-handler.ts';
 import { JobQueue, sleep } from '../src/jobs/job-queue.ts';
 import { JobWorker } from '../src/jobs/job-worker.ts';

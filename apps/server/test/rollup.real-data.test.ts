@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import type { Candle } from '../src/domain/candle.ts';
-import { rollupCandles, type DerivedCandle } from '../src/domain/candle-rollup.ts';
+import { type Candle, type DerivedCandle, rollupCandles } from '@runecast/market';
 import { openStore, type Store } from '../src/store/store.ts';
 import { replayDataSkip, replayPath } from './support/replay-data.ts';
 

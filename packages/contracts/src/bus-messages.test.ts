@@ -67,7 +67,7 @@ describe('candle batch schema', () => {
         /candles\.closed: expected an array of booleans/,
       ],
       ['negative volume', (batch) => (batch.candles.volume[0] = -1), /candles\.volume\.0/],
-      ['high below low', (batch) => (batch.candles.high[0] = 98), /candles\.high\.0: high is below low/],
+      ['high below low', (batch) => (batch.candles.high[0] = 98), /candles\.high\.0: high 98 is below low/],
       ['close above high', (batch) => (batch.candles.close[0] = 106), /outside the high-low range/],
       ['off the grid', (batch) => (batch.candles.openTimeMs[1]! += 1), /not on the 1m grid/],
       ['out of order', (batch) => batch.candles.openTimeMs.reverse(), /strictly increasing/],
@@ -184,7 +184,7 @@ describe('other bus messages', () => {
     );
     assert.match(
       issuesOf(backfillProgressMessageSchema.safeParse({ ...progress, series: 'BTC/USDT' })).join(),
-      /exchange:BASE\/QUOTE:timeframe/,
+      /source:BASE\/QUOTE:timeframe/,
     );
   });
 

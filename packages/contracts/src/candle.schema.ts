@@ -1,11 +1,6 @@
+import { findOhlcvProblem, TIMEFRAME_MS } from '@runecast/market';
 import { z } from 'zod';
-import {
-  dataSourceSchema,
-  exchangeIdSchema,
-  symbolSchema,
-  timeframeDurationsMs,
-  timeframeSchema,
-} from './common.schema.ts';
+import { dataSourceSchema, exchangeIdSchema, symbolSchema, timeframeSchema } from './common.schema.ts';
 
 /** Largest batch one bus message may carry, so it stays well under a NATS payload limit. */
 export const maxCandlesPerBatch = 5000;
@@ -115,7 +110,7 @@ export const candleBatchMessageSchema = z
         return;
       }
     }
-    const stepMs = timeframeDurationsMs[batch.timeframe];
+    const stepMs = TIMEFRAME_MS[batch.timeframe];
     const { openTimeMs, open, high, low, close, volume, quoteVolume, tradeCount } = columns;
     const issue = (column: keyof CandleColumns, index: number, message: string) =>
       context.addIssue({ code: 'custom', message, path: ['candles', column, index] });
@@ -131,31 +126,16 @@ export const candleBatchMessageSchema = z
         issue('openTimeMs', index, 'open times must be strictly increasing within a batch');
       }
       previousOpenTimeMs = timeMs;
-      const candleOpen = open[index]!;
-      const candleHigh = high[index]!;
-      const candleLow = low[index]!;
-      const candleClose = close[index]!;
-      if (!(candleOpen > 0)) issue('open', index, 'must be a positive number');
-      if (!(candleHigh > 0)) issue('high', index, 'must be a positive number');
-      if (!(candleLow > 0)) issue('low', index, 'must be a positive number');
-      if (!(candleClose > 0)) issue('close', index, 'must be a positive number');
-      if (candleHigh < candleLow) {
-        issue('high', index, 'high is below low');
-      } else if (
-        candleHigh < Math.max(candleOpen, candleClose) ||
-        candleLow > Math.min(candleOpen, candleClose)
-      ) {
-        issue('open', index, 'open or close lies outside the high-low range');
-      }
-      if (!(volume[index]! >= 0)) issue('volume', index, 'must not be negative');
-      const quote = quoteVolume[index];
-      if (quote !== null && quote !== undefined && !(quote >= 0)) {
-        issue('quoteVolume', index, 'must not be negative');
-      }
-      const trades = tradeCount[index];
-      if (trades !== null && trades !== undefined && !(Number.isSafeInteger(trades) && trades >= 0)) {
-        issue('tradeCount', index, 'must be a whole number, not negative');
-      }
+      const problem = findOhlcvProblem(
+        open[index]!,
+        high[index]!,
+        low[index]!,
+        close[index]!,
+        volume[index]!,
+        quoteVolume[index],
+        tradeCount[index],
+      );
+      if (problem !== null) issue(problem.field, index, problem.message);
     }
   });
 export type CandleBatchMessage = z.infer<typeof candleBatchMessageSchema>;

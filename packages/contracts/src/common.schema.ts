@@ -1,40 +1,22 @@
+import { INSTRUMENT_PATTERN, SERIES_KEY_PATTERN, SOURCE_ID_PATTERN, TIMEFRAMES } from '@runecast/market';
 import { z } from 'zod';
 
-/** Candle timeframes; mirrors the server's domain list (a server test keeps the two equal). */
-export const timeframes = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
-export type TimeframeName = (typeof timeframes)[number];
-
-export const timeframeDurationsMs: Readonly<Record<TimeframeName, number>> = {
-  '1m': 60_000,
-  '5m': 300_000,
-  '15m': 900_000,
-  '1h': 3_600_000,
-  '4h': 14_400_000,
-  '1d': 86_400_000,
-};
-
-export const timeframeSchema = z.enum(timeframes);
+export const timeframeSchema = z.enum(TIMEFRAMES);
 
 /** Lower-case ccxt-style exchange id: `binance`, `kraken`, `coinbase`. */
 export const exchangeIdSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9]{1,30}$/, 'exchange id must be lower-case letters and digits, e.g. "binance"');
+  .regex(SOURCE_ID_PATTERN, 'exchange id must be lower-case letters and digits, e.g. "binance"');
 
 /** Unified symbol `BASE/QUOTE`, with `:SETTLE` for derivatives. */
 export const symbolSchema = z
   .string()
-  .regex(
-    /^[A-Z0-9]{1,20}\/[A-Z0-9]{1,20}(:[A-Z0-9]{1,20})?$/,
-    'symbol must look like BASE/QUOTE in upper case, e.g. "BTC/USDT"',
-  );
+  .regex(INSTRUMENT_PATTERN, 'symbol must look like BASE/QUOTE in upper case, e.g. "BTC/USDT"');
 
-/** Series key text `exchange:BASE/QUOTE:timeframe`, e.g. `binance:BTC/USDT:1m`. */
+/** Series key text `source:INSTRUMENT:timeframe`, e.g. `binance:BTC/USDT:1m`. */
 export const seriesKeySchema = z
   .string()
-  .regex(
-    /^[a-z][a-z0-9]{1,30}:[A-Z0-9]{1,20}\/[A-Z0-9]{1,20}(:[A-Z0-9]{1,20})?:(1m|5m|15m|1h|4h|1d)$/,
-    'series must look like exchange:BASE/QUOTE:timeframe, e.g. "binance:BTC/USDT:1m"',
-  );
+  .regex(SERIES_KEY_PATTERN, 'series must look like source:BASE/QUOTE:timeframe, e.g. "binance:BTC/USDT:1m"');
 
 /** UTC epoch milliseconds. */
 export const epochMsSchema = z.int().min(0, 'time must be epoch milliseconds, not negative');

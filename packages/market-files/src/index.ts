@@ -1,7 +1,6 @@
 export {
   findKlineRowProblem,
   findSequenceIssues,
-  klineRowsEqual,
   normalizeOpenTime,
   toKlineColumns,
   type KlineColumns,

@@ -1,16 +1,7 @@
+import { findOhlcvProblem, type OhlcvValues, sameCandleValues } from '@runecast/market';
+
 /** One candle as read from a kline file. Times are UTC epoch milliseconds. */
-export interface KlineRow {
-  openTimeMs: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  /** Volume in quote currency; null when the file does not carry it (freqtrade JSON). */
-  quoteVolume: number | null;
-  /** Number of trades; null when the file does not carry it. */
-  tradeCount: number | null;
-}
+export type KlineRow = OhlcvValues;
 
 /** A row that was rejected. `line` is 1-based: the text line for CSV, the array position for JSON. */
 export interface KlineRowError {
@@ -56,41 +47,11 @@ export function normalizeOpenTime(rawTime: number): number | string {
   return timeMs;
 }
 
-/** Returns the first problem with a row, or null when it can be stored. */
+/** Returns the first problem with a row, or null when it can be stored (the one candle rule). */
 export function findKlineRowProblem(row: KlineRow): string | null {
-  for (const field of ['open', 'high', 'low', 'close', 'volume'] as const) {
-    if (!Number.isFinite(row[field])) return `${field} is not a finite number (${String(row[field])})`;
-  }
-  if (row.open <= 0 || row.high <= 0 || row.low <= 0 || row.close <= 0) {
-    return `prices must be positive (open ${row.open}, high ${row.high}, low ${row.low}, close ${row.close})`;
-  }
-  if (row.volume < 0) return `volume is negative (${row.volume})`;
-  if (row.high < row.low) return `high ${row.high} is below low ${row.low}`;
-  if (row.open > row.high || row.open < row.low) {
-    return `open ${row.open} is outside the low-high range ${row.low}..${row.high}`;
-  }
-  if (row.close > row.high || row.close < row.low) {
-    return `close ${row.close} is outside the low-high range ${row.low}..${row.high}`;
-  }
-  if (row.quoteVolume !== null && (!Number.isFinite(row.quoteVolume) || row.quoteVolume < 0)) {
-    return `quote volume is not a non-negative number (${String(row.quoteVolume)})`;
-  }
-  if (row.tradeCount !== null && (!Number.isSafeInteger(row.tradeCount) || row.tradeCount < 0)) {
-    return `trade count is not a non-negative whole number (${String(row.tradeCount)})`;
-  }
-  return null;
-}
-
-export function klineRowsEqual(left: KlineRow, right: KlineRow): boolean {
   return (
-    left.openTimeMs === right.openTimeMs &&
-    left.open === right.open &&
-    left.high === right.high &&
-    left.low === right.low &&
-    left.close === right.close &&
-    left.volume === right.volume &&
-    left.quoteVolume === right.quoteVolume &&
-    left.tradeCount === right.tradeCount
+    findOhlcvProblem(row.open, row.high, row.low, row.close, row.volume, row.quoteVolume, row.tradeCount)
+      ?.message ?? null
   );
 }
 
@@ -110,7 +71,7 @@ export function findSequenceIssues(
         line,
         openTimeMs: row.openTimeMs,
         kind: 'duplicate',
-        identical: klineRowsEqual(earlier, row),
+        identical: sameCandleValues(earlier, row),
       });
       return;
     }

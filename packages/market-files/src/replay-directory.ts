@@ -1,3 +1,4 @@
+import { sameOhlcv } from '@runecast/market';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { KlineFileError } from './kline-file-error.ts';
@@ -73,16 +74,6 @@ export interface MergedKlineRows {
   conflictCount: number;
 }
 
-function sameCandle(left: KlineRow, right: KlineRow): boolean {
-  return (
-    left.open === right.open &&
-    left.high === right.high &&
-    left.low === right.low &&
-    left.close === right.close &&
-    left.volume === right.volume
-  );
-}
-
 function detailCount(row: KlineRow): number {
   return (row.quoteVolume === null ? 0 : 1) + (row.tradeCount === null ? 0 : 1);
 }
@@ -104,7 +95,7 @@ export function mergeKlineRows(rowSets: readonly (readonly KlineRow[])[]): Merge
     const last = rows[rows.length - 1];
     if (last !== undefined && last.openTimeMs === row.openTimeMs) {
       duplicateCount += 1;
-      if (sameCandle(last, row)) {
+      if (sameOhlcv(last, row)) {
         if (detailCount(row) > detailCount(last)) rows[rows.length - 1] = row;
       } else {
         conflictCount += 1;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { NotFoundError } from '../domain/errors.ts';
+import { NotFoundError } from '@runecast/market';
 import type {
   RefreshTokenRecord,
   UserPatch,

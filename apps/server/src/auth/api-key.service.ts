@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { NotFoundError } from '../domain/errors.ts';
+import { NotFoundError } from '@runecast/market';
 import type { ApiKeyRecord, ApiKeyRepository, ApiKeyScope } from '../store/api-key.repository.ts';
 import { ConflictError, UnprocessableError } from './auth-errors.ts';
 import { API_KEY_PREFIX, hashApiKeySecret, type Authenticator } from './authenticator.ts';

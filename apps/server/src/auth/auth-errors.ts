@@ -1,4 +1,4 @@
-import { RunecastError } from '../domain/errors.ts';
+import { RunecastError } from '@runecast/market';
 
 /** No credentials, or credentials that are wrong, expired or revoked. HTTP 401. */
 export class AuthenticationError extends RunecastError {

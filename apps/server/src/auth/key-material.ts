@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 
 /**
  * Reads a key file, or creates it with `byteLength` random bytes when it does not exist yet.

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { RunecastError } from '../domain/errors.ts';
+import { RunecastError } from '@runecast/market';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;

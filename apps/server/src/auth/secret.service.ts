@@ -1,4 +1,4 @@
-import { NotFoundError } from '../domain/errors.ts';
+import { NotFoundError } from '@runecast/market';
 import type { SecretRepository } from '../store/secret.repository.ts';
 import type { SecretBox } from './secret-box.ts';
 

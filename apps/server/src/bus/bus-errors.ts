@@ -1,4 +1,4 @@
-import { RunecastError } from '../domain/errors.ts';
+import { RunecastError } from '@runecast/market';
 
 /** The bus was closed; nothing more can be published or subscribed. */
 export class BusClosedError extends RunecastError {

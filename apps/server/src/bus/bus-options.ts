@@ -1,4 +1,4 @@
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 
 export function requirePositiveInteger(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CandleBatchMessage, SourceStateMessage } from '@runecast/contracts';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import type { Bus, BusMessage } from './bus.port.ts';
 import { bookTopic, candlesTopic, sourceStateTopic, tradesTopic } from './topics.ts';
 
@@ -236,7 +236,7 @@ export function runBusContract(name: string, harness: BusContractHarness): void 
       highBelowLow.candles.high[0] = 1;
       await assert.rejects(bus.publish(topic, highBelowLow), (error: Error) => {
         assert.ok(error instanceof ValidationError);
-        assert.match(error.message, /candles\.high\.0: high is below low/);
+        assert.match(error.message, /candles\.high\.0: high 1 is below low 95/);
         assert.match(error.message, new RegExp(topic.replaceAll('.', '\\.')));
         return true;
       });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { createBus } from './create-bus.ts';
 
 test('createBus: in-process by default and for memory://', async () => {

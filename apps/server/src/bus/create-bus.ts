@@ -1,4 +1,4 @@
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import type { Bus } from './bus.port.ts';
 import { InProcessBus, type InProcessBusOptions } from './in-process.bus.ts';
 import { createNatsBus, type NatsBusOptions } from './nats.bus.ts';

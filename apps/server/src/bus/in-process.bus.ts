@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { BusClosedError } from './bus-errors.ts';
 import { requireNonNegativeNumber, requirePositiveInteger } from './bus-options.ts';
 import type { Bus, BusMessage, BusStats, BusStatus, SubscribeOptions, Subscription } from './bus.port.ts';

@@ -1,6 +1,6 @@
 import { schemaForTopic, type BusPayload } from '@runecast/contracts';
 import type { z } from 'zod';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { parseTopic, type ParsedTopic } from './topics.ts';
 
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string {

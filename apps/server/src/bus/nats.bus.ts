@@ -17,7 +17,7 @@ import {
   type PubAck,
 } from '@nats-io/jetstream';
 import { connect, nanos, nuid, type NatsConnection } from '@nats-io/transport-node';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { BusClosedError, BusUnavailableError } from './bus-errors.ts';
 import { requireNonNegativeNumber, requirePositiveInteger } from './bus-options.ts';
 import type { Bus, BusMessage, BusStats, BusStatus, SubscribeOptions, Subscription } from './bus.port.ts';

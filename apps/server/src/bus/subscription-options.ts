@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import type { SubscribeOptions } from './bus.port.ts';
 import { assertValidPattern, topicPatternsOverlap } from './topics.ts';
 

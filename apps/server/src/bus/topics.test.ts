@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { timeframeDurationsMs, timeframes } from '@runecast/contracts';
-import { ValidationError } from '../domain/errors.ts';
-import { TIMEFRAME_MS, TIMEFRAMES } from '../domain/timeframe.ts';
+import { symbolFromTopicSegment, ValidationError } from '@runecast/market';
 import {
   assertValidPattern,
   backfillProgressTopic,
@@ -11,7 +9,6 @@ import {
   ingestFaultsTopic,
   parseTopic,
   sourceStateTopic,
-  symbolFromTopicSegment,
   topicMatches,
   topicPattern,
   topicPatternsOverlap,
@@ -127,9 +124,4 @@ describe('pattern matching', () => {
     assert.equal(topicPatternsOverlap('data.*.binance', 'data.candles.*.*.*'), false);
     assert.equal(topicPatternsOverlap('ingest.>', 'data.>'), false);
   });
-});
-
-test('the contracts timeframes agree with the domain timeframes', () => {
-  assert.deepEqual([...timeframes], [...TIMEFRAMES]);
-  assert.deepEqual(timeframeDurationsMs, TIMEFRAME_MS);
 });

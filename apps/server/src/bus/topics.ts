@@ -1,12 +1,14 @@
 import { busTopicPrefixes, type BusTopicPrefix } from '@runecast/contracts';
-import { ValidationError } from '../domain/errors.ts';
 import {
+  isTimeframe,
   isValidExchangeId,
   isValidSymbol,
-  symbolTopicSegment,
   type SeriesKey,
-} from '../domain/series-key.ts';
-import { isTimeframe, type Timeframe } from '../domain/timeframe.ts';
+  symbolFromTopicSegment,
+  symbolTopicSegment,
+  type Timeframe,
+  ValidationError,
+} from '@runecast/market';
 
 /** An exchange market, as far as topics care. */
 export interface MarketRef {
@@ -34,8 +36,7 @@ export type ParsedTopic =
 export type TopicFamily = ParsedTopic['family'];
 
 /** A segment may hold no dot, whitespace, wildcard or control character (NATS subject rules). */
-const SEGMENT_PATTERN = /^[A-Za-z0-9_-]+$/;
-const SYMBOL_SEGMENT_PATTERN = /^([A-Z0-9]{1,20})-([A-Z0-9]{1,20})(?:_([A-Z0-9]{1,20}))?$/;
+const SEGMENT_PATTERN = /^[A-Za-z0-9_~-]+$/;
 
 function exchangeSegment(exchange: string): string {
   if (!isValidExchangeId(exchange)) {
@@ -56,16 +57,6 @@ function symbolSegment(symbol: string): string {
 function timeframeSegment(timeframe: string): Timeframe {
   if (!isTimeframe(timeframe)) throw new ValidationError(`bad timeframe "${timeframe}" for a topic`);
   return timeframe;
-}
-
-/** `BTC-USDT` → `BTC/USDT`, `BTC-USDT_USDT` → `BTC/USDT:USDT`: the inverse of `symbolTopicSegment`. */
-export function symbolFromTopicSegment(segment: string): string {
-  const match = SYMBOL_SEGMENT_PATTERN.exec(segment);
-  if (!match) {
-    throw new ValidationError(`bad symbol segment "${segment}" in a topic (want BASE-QUOTE, e.g. BTC-USDT)`);
-  }
-  const [, base, quote, settle] = match;
-  return settle === undefined ? `${base}/${quote}` : `${base}/${quote}:${settle}`;
 }
 
 /** `data.candles.binance.BTC-USDT.1m` */

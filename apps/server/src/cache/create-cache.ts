@@ -1,4 +1,4 @@
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import type { Cache } from './cache.port.ts';
 import { MemoryCache, type MemoryCacheOptions } from './memory.cache.ts';
 import { RedisCache } from './redis.cache.ts';

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, ENVIRONMENT_VARIABLES } from '../config/config.ts';
-import { RunecastError } from '../domain/errors.ts';
+import { RunecastError } from '@runecast/market';
 import { registerCommands } from './commands/index.ts';
 import { UsageError } from './usage-error.ts';
 

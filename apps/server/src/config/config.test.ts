@@ -47,3 +47,14 @@ test('a wrong value names the variable and what is allowed', () => {
 test('a bad flag is reported by its flag name', () => {
   assert.throws(() => loadConfig({}, { RUNECAST_PORT: 'x' }), /--port \(RUNECAST_PORT\)/);
 });
+
+test('horizons default to the timeframe’s own and must be multiples of it', () => {
+  assert.deepEqual(loadConfig({}).horizonsMinutes, [5, 15, 60]);
+  assert.deepEqual(loadConfig({ RUNECAST_TIMEFRAME: '1h' }).horizonsMinutes, [240, 1440]);
+  assert.deepEqual(loadConfig({ RUNECAST_HORIZONS: '240,1440' }).horizonsMinutes, [240, 1440]);
+  assert.throws(
+    () => loadConfig({ RUNECAST_TIMEFRAME: '1h', RUNECAST_HORIZONS: '90,240' }),
+    (error: unknown) =>
+      error instanceof ConfigError && /90 is not a multiple of the 1h timeframe/.test(error.message),
+  );
+});

@@ -1,7 +1,13 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { isValidExchangeId, isValidSymbol } from '../domain/series-key.ts';
-import { TIMEFRAMES, type Timeframe } from '../domain/timeframe.ts';
+import {
+  defaultHorizonsMinutes,
+  isValidExchangeId,
+  timeframeMinutes,
+  isValidSymbol,
+  type Timeframe,
+  TIMEFRAMES,
+} from '@runecast/market';
 
 /** A tracked market: exchange id and unified symbol, e.g. binance + BTC/USDT. */
 export interface TrackedMarket {
@@ -54,6 +60,10 @@ export interface Config {
   /** Model trained and promoted for a tracked series and horizon that has no production model yet. */
   defaultModel: string;
   workerConcurrency: number;
+  /** Job kinds the worker role runs; null for every kind. */
+  workerKinds: string[] | null;
+  /** A job whose worker has been silent this long is taken again by another worker. */
+  jobLeaseSeconds: number;
 }
 
 /** Documentation of each variable: shown in `--help` output and kept in sync with the README. */
@@ -86,13 +96,15 @@ export const ENVIRONMENT_VARIABLES = {
   RUNECAST_RATE_LIMIT_USER: 'API requests per minute per user (default 1200)',
   RUNECAST_TRUST_PROXY: 'true when a reverse proxy sets X-Forwarded-For (default false)',
   RUNECAST_HORIZONS:
-    'forecast horizons in minutes, comma-separated multiples of the timeframe (default 240,1440)',
+    'forecast horizons in minutes, comma-separated multiples of the timeframe (default by timeframe: 5,15,60 for 1m; 240,1440 for 1h)',
   RUNECAST_FORECAST_INTERVAL_MINUTES: 'minutes between scheduled forecasts, 1 to 1440 (default 5)',
   RUNECAST_RETRAIN_CRON:
     'cron expression (UTC) for retraining production models, e.g. "0 3 * * *" (default none)',
   RUNECAST_DEFAULT_MODEL:
     'model trained for a tracked series and horizon without a production model (default ridge; "none" to skip)',
   RUNECAST_WORKER_CONCURRENCY: 'jobs one worker process runs at once, 1 to 16 (default 1)',
+  RUNECAST_WORKER_KINDS: 'job kinds the worker role runs, comma-separated (default every kind)',
+  RUNECAST_JOB_LEASE_SECONDS: 'a job whose worker is silent this long is taken again, 5 to 3600 (default 60)',
 } as const;
 
 /** Variables whose values never appear in error messages. */
@@ -246,7 +258,7 @@ const environmentSchema = z.object({
         .min(1)
         .max(6),
     )
-    .default([240, 1440]),
+    .optional(),
   RUNECAST_FORECAST_INTERVAL_MINUTES: integerText(1, 1440).default(5),
   RUNECAST_RETRAIN_CRON: z
     .string()
@@ -257,6 +269,14 @@ const environmentSchema = z.object({
     .regex(/^[a-z][a-z-]{1,30}$/, { error: 'must be a model id such as ridge, naive or none' })
     .default('ridge'),
   RUNECAST_WORKER_CONCURRENCY: integerText(1, 16).default(1),
+  RUNECAST_WORKER_KINDS: z
+    .string()
+    .regex(/^\s*[a-z][a-z0-9-]*(\s*,\s*[a-z][a-z0-9-]*)*\s*$/, {
+      error: 'must be job kinds separated by commas, e.g. train,backtest',
+    })
+    .transform((value) => [...new Set(value.split(',').map((item) => item.trim()))])
+    .optional(),
+  RUNECAST_JOB_LEASE_SECONDS: integerText(5, 3600).default(60),
 });
 
 /** Command-line flags that override variables; `flagName` is used in error messages. */
@@ -297,6 +317,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     throw new ConfigError(problems);
   }
   const values = parsed.data;
+  const stepMinutes = timeframeMinutes(values.RUNECAST_TIMEFRAME);
+  const offGrid = (values.RUNECAST_HORIZONS ?? []).filter((minutes) => minutes % stepMinutes !== 0);
+  if (offGrid.length > 0) {
+    throw new ConfigError([
+      `RUNECAST_HORIZONS=${JSON.stringify(raw.RUNECAST_HORIZONS)}: ${offGrid.join(', ')} is not a multiple of the ${values.RUNECAST_TIMEFRAME} timeframe (${stepMinutes} minutes)`,
+    ]);
+  }
   const home = resolve(values.RUNECAST_HOME);
   const busUrl = values.RUNECAST_BUS_URL?.startsWith('memory:') ? null : (values.RUNECAST_BUS_URL ?? null);
   return {
@@ -325,10 +352,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     rateLimitPerIp: values.RUNECAST_RATE_LIMIT_IP,
     rateLimitPerUser: values.RUNECAST_RATE_LIMIT_USER,
     trustProxy: values.RUNECAST_TRUST_PROXY,
-    horizonsMinutes: values.RUNECAST_HORIZONS,
+    horizonsMinutes: values.RUNECAST_HORIZONS ?? defaultHorizonsMinutes(values.RUNECAST_TIMEFRAME),
     forecastIntervalMinutes: values.RUNECAST_FORECAST_INTERVAL_MINUTES,
     retrainCron: values.RUNECAST_RETRAIN_CRON ?? null,
     defaultModel: values.RUNECAST_DEFAULT_MODEL,
     workerConcurrency: values.RUNECAST_WORKER_CONCURRENCY,
+    workerKinds: values.RUNECAST_WORKER_KINDS ?? null,
+    jobLeaseSeconds: values.RUNECAST_JOB_LEASE_SECONDS,
   };
 }

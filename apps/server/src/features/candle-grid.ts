@@ -1,6 +1,10 @@
-import { assertValidCandle, type Candle } from '../domain/candle.ts';
-import { ValidationError } from '../domain/errors.ts';
-import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
+import {
+  assertValidCandle,
+  type Candle,
+  type Timeframe,
+  timeframeMs,
+  ValidationError,
+} from '@runecast/market';
 
 /** Guards against a stray timestamp turning the grid into gigabytes of filled gaps. */
 const MAX_GRID_LENGTH = 5_000_000;

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Candle } from '../domain/candle.ts';
-import { ValidationError } from '../domain/errors.ts';
+import { type Candle, ValidationError } from '@runecast/market';
 import { buildFeatureMatrix, listFeatureNames } from './feature-matrix.ts';
 
 const HOUR_MS = 3_600_000;

@@ -1,7 +1,5 @@
 import { ATR, EMA, MACD, PercentB, RSI, getStandardDeviation, getZScore } from 'trading-signals';
-import type { Candle } from '../domain/candle.ts';
-import { ValidationError } from '../domain/errors.ts';
-import type { Timeframe } from '../domain/timeframe.ts';
+import { type Candle, type Timeframe, ValidationError } from '@runecast/market';
 import { alignCandlesToGrid, alignClosesAsOf, type CandleGrid } from './candle-grid.ts';
 
 /** Window lengths of the features, in candles of the series (not minutes). */

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Candle } from '../domain/candle.ts';
-import { timeframeMs } from '../domain/timeframe.ts';
+import { type Candle, timeframeMs } from '@runecast/market';
 import { buildFeatureMatrix, type FeatureMatrix } from './feature-matrix.ts';
 import { createSeededRandom, type RandomSource } from './seeded-random.ts';
 import { generateSyntheticCandles } from './synthetic-candles.ts';

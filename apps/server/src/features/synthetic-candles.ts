@@ -1,5 +1,4 @@
-import type { Candle } from '../domain/candle.ts';
-import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
+import { type Candle, type Timeframe, timeframeMs } from '@runecast/market';
 import { createSeededRandom, nextGaussian } from './seeded-random.ts';
 
 export interface SyntheticCandleOptions {

@@ -1,9 +1,13 @@
 import type { GenerationalCache } from '../cache/generational.cache.ts';
-import type { Candle } from '../domain/candle.ts';
-import { ValidationError } from '../domain/errors.ts';
-import { formatSeriesKey, type SeriesKey } from '../domain/series-key.ts';
-import type { CoverageRange } from '../domain/time-range.ts';
-import { floorToGrid, timeframeMs } from '../domain/timeframe.ts';
+import {
+  type Candle,
+  type CoverageRange,
+  floorToGrid,
+  formatSeriesKey,
+  type SeriesKey,
+  timeframeMs,
+  ValidationError,
+} from '@runecast/market';
 import type { Store } from '../store/store.ts';
 
 export interface CandleHistoryQuery {

@@ -6,7 +6,7 @@ import type {
 } from '@runecast/contracts';
 import type { GenerationalCache } from '../cache/generational.cache.ts';
 import { forecastMadeMessage } from '../jobs/handlers/predict.handler.ts';
-import { formatSeriesKey, type SeriesKey } from '../domain/series-key.ts';
+import { errorRelativeToNaive, formatSeriesKey, type SeriesKey } from '@runecast/market';
 import type { ModelRegistryService } from '../models/registry/model-registry.service.ts';
 import type {
   ForecastRecord,
@@ -130,7 +130,7 @@ export class ForecastQueryService {
         scored: scored.length,
         mae,
         naiveMae,
-        relativeMae: mae !== null && naiveMae !== null && naiveMae > 0 ? mae / naiveMae : null,
+        relativeMae: errorRelativeToNaive(mae, naiveMae),
         coverage80: share(scored.map((row) => row.hit80)),
         coverage95: share(scored.map((row) => row.hit95)),
       },

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { Subscription } from '../bus/bus.port.ts';
 import { topicPattern } from '../bus/topics.ts';
 import { GenerationalCache } from '../cache/generational.cache.ts';
-import { RunecastError, ValidationError } from '../domain/errors.ts';
+import { RunecastError, ValidationError } from '@runecast/market';
 import type { ForecastingRuntime } from '../jobs/forecasting-runtime.ts';
 import type { EnqueueOptions } from '../jobs/job-queue.ts';
 import type { JobRecord } from '../store/job.repository.ts';

@@ -4,7 +4,7 @@ import { topicPattern } from '../bus/topics.ts';
 import type { ForecastingRuntime } from '../jobs/forecasting-runtime.ts';
 import { isFinishedJobState } from '../jobs/job-queue.ts';
 import type { Logger } from '../logging/logger.ts';
-import { formatHorizon } from '../models/horizon.ts';
+import { formatHorizon } from '@runecast/market';
 import type { RunecastMetrics } from './metrics.ts';
 
 /**

@@ -1,7 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { RunecastError } from '../domain/errors.ts';
+import { RateLimitedError, RunecastError } from '@runecast/market';
 import { AccountLockedError } from '../auth/auth-errors.ts';
-import { RateLimitedError } from '../domain/errors.ts';
 
 /** The one error shape of the API. */
 export interface ErrorBody {

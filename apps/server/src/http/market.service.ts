@@ -1,8 +1,7 @@
 import { ConflictError, UnprocessableError } from '../auth/auth-errors.ts';
 import type { Cache } from '../cache/cache.port.ts';
 import type { TrackedMarket as ConfiguredMarket } from '../config/config.ts';
-import { NotFoundError, RunecastError, UnsupportedError } from '../domain/errors.ts';
-import type { Market } from '../domain/market.ts';
+import { type Market, NotFoundError, RunecastError, UnsupportedError } from '@runecast/market';
 import type { MarketDataSource } from '../sources/market-data-source.port.ts';
 import type { Store } from '../store/store.ts';
 

@@ -1,16 +1,18 @@
 import type { BackfillProgressMessage, IngestFaultMessage } from '@runecast/contracts';
 import type { Bus } from '../bus/bus.port.ts';
 import { backfillProgressTopic, ingestFaultsTopic } from '../bus/topics.ts';
-import type { Candle } from '../domain/candle.ts';
 import {
+  type Candle,
+  floorToGrid,
+  formatSeriesKey,
   RateLimitedError,
+  type SeriesKey,
+  timeframeMs,
+  type TimeRange,
   TransientSourceError,
   UnsupportedError,
   ValidationError,
-} from '../domain/errors.ts';
-import { formatSeriesKey, type SeriesKey } from '../domain/series-key.ts';
-import type { TimeRange } from '../domain/time-range.ts';
-import { floorToGrid, timeframeMs } from '../domain/timeframe.ts';
+} from '@runecast/market';
 import type { CandlePage, MarketDataSource } from '../sources/market-data-source.port.ts';
 import type { CandleRepository, CoverageRepository } from '../store/store.port.ts';
 import { DEFAULT_BACKOFF, isRetryable, retryDelayMs, sleep, type BackoffPolicy } from './backoff.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BadSymbolError, RateLimitedError, TransientSourceError } from '../domain/errors.ts';
+import { BadSymbolError, RateLimitedError, TransientSourceError } from '@runecast/market';
 import { backoffDelayMs, retryDelayMs, sleep, withRetries, type BackoffPolicy } from './backoff.ts';
 
 const policy: BackoffPolicy = { initialDelayMs: 100, maxDelayMs: 1_000, multiplier: 2, jitterRatio: 0.5 };

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { RateLimitedError, TransientSourceError } from '../domain/errors.ts';
+import { RateLimitedError, TransientSourceError } from '@runecast/market';
 
 /** Exponential backoff with jitter: attempt n waits about initial × multiplier^(n-1), capped. */
 export interface BackoffPolicy {

@@ -11,18 +11,21 @@ import {
 } from '@runecast/contracts';
 import type { Bus } from '../bus/bus.port.ts';
 import { bookTopic, candlesTopic, ingestFaultsTopic, sourceStateTopic, tradesTopic } from '../bus/topics.ts';
-import type { Candle } from '../domain/candle.ts';
 import {
   BadSymbolError,
+  type Candle,
+  formatSeriesKey,
   RateLimitedError,
+  type SeriesKey,
+  type Timeframe,
+  timeframeMs,
+  type TimeRange,
+  type TopOfBook,
+  type Trade,
   TransientSourceError,
   UnsupportedError,
   ValidationError,
-} from '../domain/errors.ts';
-import { formatSeriesKey, type SeriesKey } from '../domain/series-key.ts';
-import type { TimeRange } from '../domain/time-range.ts';
-import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
-import type { TopOfBook, Trade } from '../domain/trade.ts';
+} from '@runecast/market';
 import type { MarketDataSource } from '../sources/market-data-source.port.ts';
 import type { TopOfBookRepository, TradeRepository } from '../store/store.port.ts';
 import { backoffDelayMs, sleep, type BackoffPolicy } from './backoff.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Candle } from '../domain/candle.ts';
+import type { Candle } from '@runecast/market';
 import type { CandlePage } from '../sources/market-data-source.port.ts';
 import { pageFromCandles, planPageCoverage } from './page-coverage.ts';
 

@@ -1,6 +1,4 @@
-import type { Candle } from '../domain/candle.ts';
-import type { TimeRange } from '../domain/time-range.ts';
-import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
+import { type Candle, type Timeframe, timeframeMs, type TimeRange } from '@runecast/market';
 import type { CandlePage } from '../sources/market-data-source.port.ts';
 
 export interface PageCoverageInput {

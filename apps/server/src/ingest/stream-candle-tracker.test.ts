@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Candle } from '../domain/candle.ts';
+import type { Candle } from '@runecast/market';
 import { StreamCandleTracker } from './stream-candle-tracker.ts';
 
 const minuteMs = 60_000;

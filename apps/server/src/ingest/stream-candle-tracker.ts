@@ -1,6 +1,4 @@
-import type { Candle } from '../domain/candle.ts';
-import type { TimeRange } from '../domain/time-range.ts';
-import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
+import { type Candle, sameOhlcv, type Timeframe, timeframeMs, type TimeRange } from '@runecast/market';
 
 export interface StreamCandleTrackerOptions {
   timeframe: Timeframe;
@@ -28,16 +26,6 @@ export interface TrackerUpdate {
   duplicates: number;
   /** Messages older than what was already final, or an older version of a pending candle. */
   outOfOrder: number;
-}
-
-function sameValues(left: Candle, right: Candle): boolean {
-  return (
-    left.open === right.open &&
-    left.high === right.high &&
-    left.low === right.low &&
-    left.close === right.close &&
-    left.volume === right.volume
-  );
 }
 
 /**
@@ -88,7 +76,7 @@ export class StreamCandleTracker {
       const late = candle.openTimeMs < this.newestSeenMs;
       if (candle.openTimeMs < this.nextFinalMs) {
         const final = this.recentFinal.get(candle.openTimeMs);
-        if (final !== undefined && sameValues(final, candle)) update.duplicates += 1;
+        if (final !== undefined && sameOhlcv(final, candle)) update.duplicates += 1;
         else {
           update.outOfOrder += 1;
           if (final !== undefined && candle.volume > final.volume) {
@@ -101,7 +89,7 @@ export class StreamCandleTracker {
       const held = this.pending.get(candle.openTimeMs);
       const stale = held !== undefined && candle.volume < held.candle.volume;
       if (late || stale) update.outOfOrder += 1;
-      else if (held !== undefined && sameValues(held.candle, candle)) update.duplicates += 1;
+      else if (held !== undefined && sameOhlcv(held.candle, candle)) update.duplicates += 1;
       if (held === undefined) {
         this.pending.set(candle.openTimeMs, { candle: { ...candle, closed: false }, confirmations: 0 });
       } else if (!stale) {

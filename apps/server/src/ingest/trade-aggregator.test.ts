@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { ValidationError } from '../domain/errors.ts';
-import type { Trade } from '../domain/trade.ts';
+import { type Trade, ValidationError } from '@runecast/market';
 import { replayDataSkip, replayPath } from '../../test/support/replay-data.ts';
 import { aggregateTrades } from './trade-aggregator.ts';
 

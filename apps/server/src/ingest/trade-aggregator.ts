@@ -1,8 +1,13 @@
-import { assertValidCandle, type Candle } from '../domain/candle.ts';
-import { ValidationError } from '../domain/errors.ts';
-import type { TimeRange } from '../domain/time-range.ts';
-import { floorToGrid, timeframeMs, type Timeframe } from '../domain/timeframe.ts';
-import type { Trade } from '../domain/trade.ts';
+import {
+  assertValidCandle,
+  type Candle,
+  floorToGrid,
+  type Timeframe,
+  timeframeMs,
+  type TimeRange,
+  type Trade,
+  ValidationError,
+} from '@runecast/market';
 
 /**
  * An exact decimal: `units / 10^scale`. Exchanges sum trade sizes in decimal, so summing doubles

@@ -1,5 +1,4 @@
-import { formatSeriesKey, type SeriesKey } from '../domain/series-key.ts';
-import { timeframeMs } from '../domain/timeframe.ts';
+import { formatSeriesKey, type SeriesKey, timeframeMs } from '@runecast/market';
 import type { ForecastRecord, SqlForecastRepository } from '../store/forecast.repository.ts';
 import type { CandleRepository } from '../store/store.port.ts';
 import { loadSeriesCandles } from './forecasting-data.ts';

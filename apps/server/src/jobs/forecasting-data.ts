@@ -1,8 +1,13 @@
-import type { Candle } from '../domain/candle.ts';
-import { ValidationError } from '../domain/errors.ts';
-import { formatSeriesKey, parseSeriesKey, type SeriesKey } from '../domain/series-key.ts';
-import type { TimeRange } from '../domain/time-range.ts';
-import { floorToGrid, timeframeMs } from '../domain/timeframe.ts';
+import {
+  type Candle,
+  floorToGrid,
+  formatSeriesKey,
+  parseSeriesKey,
+  type SeriesKey,
+  timeframeMs,
+  type TimeRange,
+  ValidationError,
+} from '@runecast/market';
 import {
   buildFeatureMatrix,
   DEFAULT_FEATURE_SETTINGS,

@@ -1,5 +1,5 @@
 import type { Bus } from '../bus/bus.port.ts';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { ModelRegistryService } from '../models/registry/model-registry.service.ts';
 import type { Store } from '../store/store.ts';
 import { createForecastJobHandlers } from './forecast-job-handlers.ts';

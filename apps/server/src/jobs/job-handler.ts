@@ -1,4 +1,4 @@
-import { RunecastError } from '../domain/errors.ts';
+import { RunecastError } from '@runecast/market';
 import type { JobRecord } from '../store/job.repository.ts';
 
 /** One progress report of a running job. Every field is optional; what is left out keeps its last value. */

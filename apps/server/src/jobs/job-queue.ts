@@ -1,7 +1,7 @@
 import type { JobProgressMessage } from '@runecast/contracts';
 import type { Bus } from '../bus/bus.port.ts';
 import { jobProgressTopic } from '../bus/topics.ts';
-import { NotFoundError, ValidationError } from '../domain/errors.ts';
+import { NotFoundError, ValidationError } from '@runecast/market';
 import {
   FINISHED_JOB_STATES,
   type EnqueueJobInput,

@@ -1,5 +1,4 @@
-import { formatSeriesKey } from '../domain/series-key.ts';
-import { timeframeMs } from '../domain/timeframe.ts';
+import { formatSeriesKey, timeframeMs } from '@runecast/market';
 import type { ForecastingRuntime } from './forecasting-runtime.ts';
 import type { TrackedSeries } from './scheduler.ts';
 

@@ -1,8 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { TrainJobRequest } from '@runecast/contracts';
-import { ValidationError } from '../domain/errors.ts';
-import { formatSeriesKey, type SeriesKey } from '../domain/series-key.ts';
-import { floorToGrid } from '../domain/timeframe.ts';
+import { floorToGrid, formatSeriesKey, type SeriesKey, ValidationError } from '@runecast/market';
 import { createStore } from '../store/store.ts';
 import type { Database } from '../store/store.port.ts';
 import type { JobRecord } from '../store/job.repository.ts';

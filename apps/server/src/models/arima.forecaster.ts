@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { BaseForecaster } from './base.forecaster.ts';
 import type { ForecasterDefinition } from './forecaster-definition.ts';
 import type { ForecastContext } from './forecaster.port.ts';

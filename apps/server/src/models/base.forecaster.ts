@@ -1,5 +1,4 @@
-import { ValidationError } from '../domain/errors.ts';
-import type { Timeframe } from '../domain/timeframe.ts';
+import { horizonSteps, type Timeframe, ValidationError } from '@runecast/market';
 import { ConformalCalibrator, MIN_CALIBRATION_RESIDUALS } from './conformal-calibrator.ts';
 import {
   ARTIFACT_FORMAT,
@@ -15,7 +14,6 @@ import type {
   Forecaster,
   TrainingData,
 } from './forecaster.port.ts';
-import { horizonSteps } from './horizon.ts';
 import {
   assertForecastContext,
   resolveTrainingWindow,

@@ -1,4 +1,4 @@
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 
 /** Fewest errors that give a finite conformal 95% quantile: ceil((n + 1) * 0.95) <= n needs n >= 19. */
 export const MIN_CALIBRATION_RESIDUALS = 20;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { BaseForecaster } from './base.forecaster.ts';
 import type { ForecasterDefinition } from './forecaster-definition.ts';
 import type { TrainingWindow } from './training-window.ts';

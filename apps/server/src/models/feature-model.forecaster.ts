@@ -1,4 +1,4 @@
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { BaseForecaster } from './base.forecaster.ts';
 import {
   chooseFeatureNames,

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../domain/errors.ts';
-import { TIMEFRAMES, type Timeframe } from '../domain/timeframe.ts';
+import { type Timeframe, TIMEFRAMES, ValidationError } from '@runecast/market';
 
 export const ARTIFACT_FORMAT = 'runecast.forecaster';
 export const ARTIFACT_VERSION = 1;

@@ -1,4 +1,4 @@
-import type { Timeframe } from '../domain/timeframe.ts';
+import type { Timeframe } from '@runecast/market';
 import type { FeatureMatrix } from '../features/feature-matrix.ts';
 
 /** Quantile levels every forecast carries: the 95% and 80% interval bounds and the median. */

@@ -1,5 +1,4 @@
-import { ValidationError } from '../domain/errors.ts';
-import type { Timeframe } from '../domain/timeframe.ts';
+import { type Timeframe, ValidationError } from '@runecast/market';
 import { arimaForecasterDefinition } from './arima.forecaster.ts';
 import type { BaseForecaster } from './base.forecaster.ts';
 import { DEEP_FORECASTER_DEFINITIONS } from './deep/index.ts';
@@ -17,33 +16,22 @@ import { svrForecasterDefinition } from './svr.forecaster.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDefinition = ForecasterDefinition<any>;
 
-const definitions = new Map<string, AnyDefinition>();
-
-/** Adds a model type; its id must be new. */
-export function registerForecaster(definition: AnyDefinition): void {
-  if (!/^[a-z][a-z0-9-]*$/.test(definition.modelType)) {
-    throw new ValidationError(
-      `model type "${definition.modelType}" must be lower-case letters, digits and dashes`,
-    );
-  }
-  if (definitions.has(definition.modelType)) {
-    throw new ValidationError(`model type "${definition.modelType}" is already registered`);
-  }
-  definitions.set(definition.modelType, definition);
-}
-
-for (const definition of [
-  naiveForecasterDefinition,
-  driftForecasterDefinition,
-  seasonalNaiveForecasterDefinition,
-  arimaForecasterDefinition,
-  ridgeForecasterDefinition,
-  randomForestForecasterDefinition,
-  svrForecasterDefinition,
-  ...DEEP_FORECASTER_DEFINITIONS,
-]) {
-  registerForecaster(definition);
-}
+/**
+ * Every model type Runecast ships, by id, in the order of the vocabulary's MODEL_TYPES. Built
+ * once from constant definitions and never changed, so no process-wide state hides here.
+ */
+const definitions: ReadonlyMap<string, AnyDefinition> = new Map(
+  [
+    naiveForecasterDefinition,
+    driftForecasterDefinition,
+    seasonalNaiveForecasterDefinition,
+    arimaForecasterDefinition,
+    ridgeForecasterDefinition,
+    randomForestForecasterDefinition,
+    svrForecasterDefinition,
+    ...DEEP_FORECASTER_DEFINITIONS,
+  ].map((definition) => [definition.modelType, definition]),
+);
 
 /** Registered model ids in registration order (`naive` first). */
 export function listForecasterTypes(): string[] {

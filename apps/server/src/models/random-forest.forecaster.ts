@@ -1,6 +1,6 @@
 import { RandomForestRegression } from 'ml-random-forest';
 import { z } from 'zod';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { createSeededRandom } from '../features/seeded-random.ts';
 import type { TrainingSet } from './feature-columns.ts';
 import { FeatureModelForecaster } from './feature-model.forecaster.ts';

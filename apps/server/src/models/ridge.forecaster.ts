@@ -1,6 +1,6 @@
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { z } from 'zod';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { StandardScaler, type TrainingSet } from './feature-columns.ts';
 import { FeatureModelForecaster } from './feature-model.forecaster.ts';
 import type { ForecasterDefinition } from './forecaster-definition.ts';

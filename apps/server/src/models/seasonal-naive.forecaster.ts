@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { ValidationError } from '../domain/errors.ts';
+import { formatHorizon, timeframeMinutes, ValidationError } from '@runecast/market';
 import { BaseForecaster, type ForecasterSettings } from './base.forecaster.ts';
 import type { ForecasterDefinition } from './forecaster-definition.ts';
 import type { ForecastContext } from './forecaster.port.ts';
-import { formatHorizon, timeframeMinutes } from './horizon.ts';
 
 const seasonalNaiveParamsSchema = z
   .object({

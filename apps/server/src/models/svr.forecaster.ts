@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { StandardScaler, type TrainingSet } from './feature-columns.ts';
 import { FeatureModelForecaster } from './feature-model.forecaster.ts';
 import type { ForecasterDefinition } from './forecaster-definition.ts';

@@ -1,4 +1,4 @@
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import type { FeatureMatrix } from '../features/feature-matrix.ts';
 import type { ForecastContext, TrainingData } from './forecaster.port.ts';
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../config/config.ts';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import type { Logger } from '../logging/logger.ts';
 import { SourceRegistry } from '../sources/source-registry.ts';
 import type { DataMode } from './data-mode.ts';

@@ -1,5 +1,4 @@
-import { formatSeriesKey, type SeriesKey } from '../domain/series-key.ts';
-import { timeframeMs } from '../domain/timeframe.ts';
+import { formatSeriesKey, type SeriesKey, timeframeMs } from '@runecast/market';
 import type { RunecastMetrics } from '../http/metrics.ts';
 import type { LiveStats } from '../ingest/live.service.ts';
 import type { Store } from '../store/store.ts';

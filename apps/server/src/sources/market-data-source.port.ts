@@ -1,8 +1,4 @@
-import type { Candle } from '../domain/candle.ts';
-import type { Market } from '../domain/market.ts';
-import type { TimeRange } from '../domain/time-range.ts';
-import type { Timeframe } from '../domain/timeframe.ts';
-import type { TopOfBook, Trade } from '../domain/trade.ts';
+import type { Candle, Market, Timeframe, TimeRange, TopOfBook, Trade } from '@runecast/market';
 
 /** What one exchange can do through its source; decided per exchange, not guessed per call. */
 export interface SourceCapabilities {

@@ -1,5 +1,4 @@
-import { UnsupportedError } from '../domain/errors.ts';
-import { isValidExchangeId } from '../domain/series-key.ts';
+import { isValidExchangeId, UnsupportedError } from '@runecast/market';
 import { ccxtExchangeIds } from './ccxt/ccxt-library.ts';
 import { CcxtSource, type CcxtSourceOptions } from './ccxt/ccxt.source.ts';
 import type { MarketDataSource } from './market-data-source.port.ts';

@@ -1,7 +1,4 @@
-import { ValidationError } from '../domain/errors.ts';
-import { isTimeframe } from '../domain/timeframe.ts';
-import type { SeriesKey } from '../domain/series-key.ts';
-import type { TimeRange } from '../domain/time-range.ts';
+import { isTimeframe, type SeriesKey, type TimeRange, ValidationError } from '@runecast/market';
 
 // Repository arguments come from code, CLI flags and HTTP queries alike; a wrong one is
 // reported by name instead of turning into an empty result or a SQL error.

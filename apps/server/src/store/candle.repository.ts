@@ -1,8 +1,14 @@
-import { assertValidCandle, type Candle } from '../domain/candle.ts';
-import { createRangeOverlapMeter, isBucketComplete, type DerivedCandle } from '../domain/candle-rollup.ts';
-import type { SeriesKey } from '../domain/series-key.ts';
-import type { TimeRange } from '../domain/time-range.ts';
-import { timeframeMs, type Timeframe } from '../domain/timeframe.ts';
+import {
+  assertValidCandle,
+  type Candle,
+  createRangeOverlapMeter,
+  type DerivedCandle,
+  isBucketComplete,
+  type SeriesKey,
+  type Timeframe,
+  timeframeMs,
+  type TimeRange,
+} from '@runecast/market';
 import { assertLimit, assertSeriesKey, assertTimeRange } from './argument-checks.ts';
 import { BinaryCopyWriter, TextEncodingCache } from './copy-binary.ts';
 import type { CandleRepository, Database } from './store.port.ts';

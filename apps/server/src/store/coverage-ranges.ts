@@ -1,5 +1,4 @@
-import { ValidationError } from '../domain/errors.ts';
-import type { CoverageRange, CoverageState, TimeRange } from '../domain/time-range.ts';
+import { type CoverageRange, type CoverageState, type TimeRange, ValidationError } from '@runecast/market';
 
 /** A range the ledger stores; missing is never stored, it is whatever no range covers. */
 export interface KnownRange extends TimeRange {

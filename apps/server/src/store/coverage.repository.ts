@@ -1,7 +1,13 @@
-import { ValidationError } from '../domain/errors.ts';
-import { formatSeriesKey, type SeriesKey } from '../domain/series-key.ts';
-import type { CoverageRange, TimeRange } from '../domain/time-range.ts';
-import { isOnGrid, timeframeMs, type Timeframe } from '../domain/timeframe.ts';
+import {
+  type CoverageRange,
+  formatSeriesKey,
+  isOnGrid,
+  type SeriesKey,
+  type Timeframe,
+  timeframeMs,
+  type TimeRange,
+  ValidationError,
+} from '@runecast/market';
 import { assertSeriesKey, assertTimeRange } from './argument-checks.ts';
 import { overlayRanges, rangesFromFetch, withMissingRanges, type KnownRange } from './coverage-ranges.ts';
 import type { CoverageRepository, Database } from './store.port.ts';

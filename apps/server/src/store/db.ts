@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite, type Transaction as PgliteTransaction } from '@electric-sql/pglite';
 import pg from 'pg';
 import pgCopyStreams from 'pg-copy-streams';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { serverFile } from '../runtime/build-layout.ts';
 import type { Database, DatabaseEngine } from './store.port.ts';
 

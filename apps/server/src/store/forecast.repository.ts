@@ -1,6 +1,10 @@
-import { ValidationError } from '../domain/errors.ts';
-import { formatSeriesKey, type SeriesKey } from '../domain/series-key.ts';
-import type { Timeframe } from '../domain/timeframe.ts';
+import {
+  errorRelativeToNaive,
+  formatSeriesKey,
+  type SeriesKey,
+  type Timeframe,
+  ValidationError,
+} from '@runecast/market';
 import { assertSeriesKey } from './argument-checks.ts';
 import type { Database } from './store.port.ts';
 
@@ -118,7 +122,6 @@ interface AccuracyRow {
   mae: number | null;
   rmse: number | null;
   naive_mae: number | null;
-  relative_mae: number | null;
   coverage80: number | null;
   coverage95: number | null;
   directional_accuracy: number | null;
@@ -165,7 +168,7 @@ function toAccuracy(row: AccuracyRow): ForecastAccuracy {
     mae: row.mae,
     rmse: row.rmse,
     naiveMae: row.naive_mae,
-    relativeMae: row.relative_mae,
+    relativeMae: errorRelativeToNaive(row.mae, row.naive_mae),
     coverage80: row.coverage80,
     coverage95: row.coverage95,
     directionalAccuracy: row.directional_accuracy,
@@ -228,7 +231,6 @@ const ACCURACY_SELECT = `
          avg(abs(error)) AS mae,
          sqrt(avg(error * error)) AS rmse,
          avg(abs(naive_error)) AS naive_mae,
-         avg(abs(error)) / NULLIF(avg(abs(naive_error)), 0) AS relative_mae,
          avg(hit80::int)::double precision AS coverage80,
          avg(hit95::int)::double precision AS coverage95,
          avg(CASE WHEN point <> last_close AND actual_close <> last_close

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import type { Database } from './store.port.ts';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';

@@ -1,5 +1,4 @@
-import { ValidationError } from '../domain/errors.ts';
-import type { Market } from '../domain/market.ts';
+import { type Market, ValidationError } from '@runecast/market';
 import type { Database, MarketRepository } from './store.port.ts';
 
 const MARKET_TYPES: ReadonlySet<string> = new Set(['spot', 'swap', 'future', 'option', 'other']);

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
-import { NotFoundError, RunecastError, ValidationError } from '../domain/errors.ts';
-import { formatSeriesKey, parseSeriesKey, type SeriesKey } from '../domain/series-key.ts';
-import type { Timeframe } from '../domain/timeframe.ts';
+import {
+  formatSeriesKey,
+  NotFoundError,
+  parseSeriesKey,
+  RunecastError,
+  type SeriesKey,
+  type Timeframe,
+  ValidationError,
+} from '@runecast/market';
 import { assertSeriesKey } from './argument-checks.ts';
 import { toJsonText } from './job.repository.ts';
 import type { Database } from './store.port.ts';

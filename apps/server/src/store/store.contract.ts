@@ -4,12 +4,16 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { Candle } from '../domain/candle.ts';
-import { rollupCandles } from '../domain/candle-rollup.ts';
-import { InvalidCandleError, ValidationError } from '../domain/errors.ts';
-import type { Market } from '../domain/market.ts';
-import type { SeriesKey } from '../domain/series-key.ts';
-import type { TopOfBook, Trade } from '../domain/trade.ts';
+import {
+  type Candle,
+  InvalidCandleError,
+  type Market,
+  rollupCandles,
+  type SeriesKey,
+  type TopOfBook,
+  type Trade,
+  ValidationError,
+} from '@runecast/market';
 import { BinaryCopyWriter } from './copy-binary.ts';
 import { readMigrationFiles, runMigrations } from './migrate.ts';
 import { createStore, type Store } from './store.ts';

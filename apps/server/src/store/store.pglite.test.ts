@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
-import { ValidationError } from '../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { createPgliteDataDir, openDatabase } from './db.ts';
 import { readMigrationFiles, runMigrations } from './migrate.ts';
 import { openStore } from './store.ts';

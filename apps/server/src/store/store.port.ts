@@ -1,8 +1,4 @@
-import type { Candle } from '../domain/candle.ts';
-import type { Market } from '../domain/market.ts';
-import type { SeriesKey } from '../domain/series-key.ts';
-import type { CoverageRange, TimeRange } from '../domain/time-range.ts';
-import type { TopOfBook, Trade } from '../domain/trade.ts';
+import type { Candle, CoverageRange, Market, SeriesKey, TimeRange, TopOfBook, Trade } from '@runecast/market';
 
 /** Which engine a Database talks to. Both speak the same Postgres SQL. */
 export type DatabaseEngine = 'pglite' | 'postgres';

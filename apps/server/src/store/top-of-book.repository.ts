@@ -1,5 +1,4 @@
-import { ValidationError } from '../domain/errors.ts';
-import type { TopOfBook } from '../domain/trade.ts';
+import { type TopOfBook, ValidationError } from '@runecast/market';
 import type { Database, TopOfBookRepository } from './store.port.ts';
 
 interface TopOfBookRow {

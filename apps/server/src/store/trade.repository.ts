@@ -1,6 +1,4 @@
-import { ValidationError } from '../domain/errors.ts';
-import type { TimeRange } from '../domain/time-range.ts';
-import type { Trade } from '../domain/trade.ts';
+import { type TimeRange, type Trade, ValidationError } from '@runecast/market';
 import { assertLimit, assertTimeRange } from './argument-checks.ts';
 import { BinaryCopyWriter, TextEncodingCache } from './copy-binary.ts';
 import type { Database, TradeRepository } from './store.port.ts';

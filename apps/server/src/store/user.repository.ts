@@ -1,4 +1,4 @@
-import { RunecastError } from '../domain/errors.ts';
+import { RunecastError } from '@runecast/market';
 import type { Database } from './store.port.ts';
 import { isUniqueViolation } from './postgres-errors.ts';
 

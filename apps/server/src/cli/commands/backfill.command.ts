@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { createBus } from '../../bus/create-bus.ts';
-import { formatSeriesKey, isValidExchangeId, isValidSymbol } from '../../domain/series-key.ts';
-import { parseTimeframe, type Timeframe } from '../../domain/timeframe.ts';
+import {
+  formatSeriesKey,
+  isValidExchangeId,
+  isValidSymbol,
+  parseTimeframe,
+  type Timeframe,
+} from '@runecast/market';
 import { BackfillService } from '../../ingest/backfill.service.ts';
 import { SourceRegistry } from '../../sources/source-registry.ts';
 import { parseTimeFlag } from '../arguments.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { BacktestJobResult } from '../../jobs/handlers/backtest.handler.ts';
-import { formatSeriesKey } from '../../domain/series-key.ts';
+import { formatSeriesKey } from '@runecast/market';
 import { configFor } from '../command-config.ts';
 import { isoTime, printJson, printTable } from '../output.ts';
 import {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatSeriesKey, parseSeriesKey, type SeriesKey } from '../../domain/series-key.ts';
+import { formatSeriesKey, parseSeriesKey, type SeriesKey } from '@runecast/market';
 import { configFor } from '../command-config.ts';
 import { withStore } from '../open-store.ts';
 import { isoTime, printJson, printTable } from '../output.ts';

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import type { Candle } from '../../domain/candle.ts';
-import { formatSeriesKey, parseSeriesKey, type SeriesKey } from '../../domain/series-key.ts';
+import { type Candle, formatSeriesKey, parseSeriesKey, type SeriesKey } from '@runecast/market';
 import { parseChoice, parseTimeFlag } from '../arguments.ts';
 import { configFor } from '../command-config.ts';
 import { withStore } from '../open-store.ts';

@@ -1,12 +1,18 @@
 import type { Command } from 'commander';
 import { createBus } from '../../bus/create-bus.ts';
 import type { Config } from '../../config/config.ts';
-import { RunecastError, ValidationError } from '../../domain/errors.ts';
-import { parseSeriesKey, type SeriesKey } from '../../domain/series-key.ts';
+import {
+  formatHorizon,
+  horizonSteps,
+  parseHorizonMinutes,
+  parseSeriesKey,
+  RunecastError,
+  type SeriesKey,
+  ValidationError,
+} from '@runecast/market';
 import { requireSeriesSpan } from '../../jobs/forecasting-data.ts';
 import { createForecastingRuntime, type ForecastingRuntime } from '../../jobs/forecasting-runtime.ts';
 import { isFinishedJobState } from '../../jobs/job-queue.ts';
-import { formatHorizon, horizonSteps, parseHorizonMinutes } from '../../models/horizon.ts';
 import { listForecasterTypes } from '../../models/forecaster.registry.ts';
 import type { JobRecord } from '../../store/job.repository.ts';
 import type { Store } from '../../store/store.ts';

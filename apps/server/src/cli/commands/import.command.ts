@@ -1,9 +1,15 @@
 import { stat } from 'node:fs/promises';
 import { KLINE_FILE_FORMATS, readKlineFile, type KlineFormatOption } from '@runecast/market-files';
 import type { Command } from 'commander';
-import type { Candle } from '../../domain/candle.ts';
-import { isValidExchangeId, isValidSymbol } from '../../domain/series-key.ts';
-import { isOnGrid, parseTimeframe, timeframeMs, type Timeframe } from '../../domain/timeframe.ts';
+import {
+  type Candle,
+  isOnGrid,
+  isValidExchangeId,
+  isValidSymbol,
+  parseTimeframe,
+  type Timeframe,
+  timeframeMs,
+} from '@runecast/market';
 import { parseChoice } from '../arguments.ts';
 import { configFor } from '../command-config.ts';
 import { withStore } from '../open-store.ts';

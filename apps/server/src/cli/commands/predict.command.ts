@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { ValidationError } from '../../domain/errors.ts';
-import { formatSeriesKey } from '../../domain/series-key.ts';
+import { formatSeriesKey, ValidationError } from '@runecast/market';
 import type { PredictJobResult } from '../../jobs/handlers/predict.handler.ts';
 import { configFor } from '../command-config.ts';
 import { isoTime, printJson } from '../output.ts';

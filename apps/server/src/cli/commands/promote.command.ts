@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { registryMetrics } from '@runecast/contracts';
-import { RunecastError, ValidationError } from '../../domain/errors.ts';
+import { RunecastError, ValidationError } from '@runecast/market';
 import type { RankingMetric, StageChange } from '../../store/model.repository.ts';
 import { parseChoice } from '../arguments.ts';
 import { configFor } from '../command-config.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { registryMetrics } from '@runecast/contracts';
-import { formatSeriesKey } from '../../domain/series-key.ts';
+import { formatSeriesKey } from '@runecast/market';
 import type { TrainJobResult } from '../../jobs/handlers/train.handler.ts';
 import { parseChoice } from '../arguments.ts';
 import { configFor } from '../command-config.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { tuningMetrics } from '@runecast/contracts';
-import { formatSeriesKey } from '../../domain/series-key.ts';
+import { formatSeriesKey } from '@runecast/market';
 import type { TuneJobResult } from '../../jobs/handlers/tune.handler.ts';
 import { parseChoice } from '../arguments.ts';
 import { configFor } from '../command-config.ts';

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { formatSeriesKey } from '../../domain/series-key.ts';
-import { defaultHorizonsMinutes, parseHorizonMinutes } from '../../models/horizon.ts';
+import { defaultHorizonsMinutes, formatSeriesKey, parseHorizonMinutes } from '@runecast/market';
 import { parseRetrainCron } from '../../jobs/scheduler.ts';
 import { applyServerHeapSettings } from '../../runtime/heap-settings.ts';
 import { tuneNativeMemory } from '../../runtime/native-memory.ts';

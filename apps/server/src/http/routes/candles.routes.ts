@@ -7,7 +7,7 @@ import {
   latestCandleResponseSchema,
   seriesQueryOnlySchema,
 } from '@runecast/contracts';
-import { formatSeriesKey, parseSeriesKey } from '../../domain/series-key.ts';
+import { formatSeriesKey, parseSeriesKey } from '@runecast/market';
 import { jsonText, type RouteModule } from '../api-context.ts';
 
 const tags = ['candles'];

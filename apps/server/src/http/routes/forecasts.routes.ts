@@ -9,8 +9,7 @@ import {
   onDemandForecastJobKind,
   onDemandForecastJobPayloadSchema,
 } from '@runecast/contracts';
-import { RunecastError } from '../../domain/errors.ts';
-import { formatSeriesKey, parseSeriesKey } from '../../domain/series-key.ts';
+import { formatSeriesKey, parseSeriesKey, RunecastError } from '@runecast/market';
 import { getForecasterDefinition } from '../../models/forecaster.registry.ts';
 import { resolveSeriesHorizon } from '../../jobs/handlers/handler-support.ts';
 import { jsonText, type ApiApp, type ApiContext } from '../api-context.ts';

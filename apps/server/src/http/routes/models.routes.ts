@@ -20,12 +20,16 @@ import {
   type BacktestResult,
   type RegistryMetric,
 } from '@runecast/contracts';
-import { NotFoundError } from '../../domain/errors.ts';
-import { formatSeriesKey, parseSeriesKey, type SeriesKey } from '../../domain/series-key.ts';
+import {
+  formatHorizon,
+  formatSeriesKey,
+  NotFoundError,
+  parseSeriesKey,
+  type SeriesKey,
+} from '@runecast/market';
 import { requireSeriesSpan } from '../../jobs/forecasting-data.ts';
 import { resolveSeriesHorizon } from '../../jobs/handlers/handler-support.ts';
 import { getForecasterDefinition, parseForecasterParams } from '../../models/forecaster.registry.ts';
-import { formatHorizon } from '../../models/horizon.ts';
 import { metricLoss, type ModelVersion, type StageChange } from '../../store/model.repository.ts';
 import { requestOrigin, type ApiApp, type ApiContext } from '../api-context.ts';
 import { toApiModelSummary, naiveMetricsOf } from '../forecast-query.service.ts';

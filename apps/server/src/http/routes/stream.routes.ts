@@ -9,7 +9,7 @@ import {
 } from '@runecast/contracts';
 import { z } from 'zod';
 import { bookTopic, candlesTopic, forecastsTopic } from '../../bus/topics.ts';
-import { formatSeriesKey, parseSeriesKey } from '../../domain/series-key.ts';
+import { formatSeriesKey, parseSeriesKey } from '@runecast/market';
 import type { RouteModule } from '../api-context.ts';
 import type { LiveFamily } from '../live-feed.ts';
 import { openEventStream } from '../server-sent-events.ts';

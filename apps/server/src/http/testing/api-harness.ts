@@ -9,7 +9,7 @@ import { InProcessBus } from '../../bus/in-process.bus.ts';
 import type { Cache } from '../../cache/cache.port.ts';
 import { MemoryCache } from '../../cache/memory.cache.ts';
 import { loadConfig, type Config } from '../../config/config.ts';
-import type { Candle } from '../../domain/candle.ts';
+import type { Candle } from '@runecast/market';
 import { createForecastingRuntime, type ForecastingRuntime } from '../../jobs/forecasting-runtime.ts';
 import {
   createOnDemandForecastHandler,

@@ -9,7 +9,7 @@ import {
   toCandleColumns,
   type CandleBatchMessage,
 } from '@runecast/contracts';
-import { rollupCandles } from '../../domain/candle-rollup.ts';
+import { rollupCandles } from '@runecast/market';
 import { bookTopic, candlesTopic } from '../../bus/topics.ts';
 import { createLogTableDestination } from '../log-table.destination.ts';
 import { createAuthStore } from '../../store/auth-store.ts';

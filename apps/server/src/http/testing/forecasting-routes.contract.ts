@@ -12,7 +12,7 @@ import {
   stageChangeResponseSchema,
   type ApiJob,
 } from '@runecast/contracts';
-import type { Candle } from '../../domain/candle.ts';
+import type { Candle } from '@runecast/market';
 import { generateSyntheticCandles } from '../../features/synthetic-candles.ts';
 import type { JobWorker } from '../../jobs/job-worker.ts';
 import type { JobRecord } from '../../store/job.repository.ts';

@@ -1,5 +1,4 @@
-import { UnsupportedError } from '../../domain/errors.ts';
-import type { Market } from '../../domain/market.ts';
+import { type Market, UnsupportedError } from '@runecast/market';
 import type { MarketDataSource, SourceCapabilities } from '../../sources/market-data-source.port.ts';
 
 const CAPABILITIES: SourceCapabilities = {

@@ -9,7 +9,7 @@ import type {
   WalkForwardProgress,
   WalkForwardResult,
 } from '../../models/evaluation/walk-forward.ts';
-import type { Timeframe } from '../../domain/timeframe.ts';
+import type { Timeframe } from '@runecast/market';
 
 /** Fit one model on a matrix and return its artifact. */
 export interface FitTaskInput {

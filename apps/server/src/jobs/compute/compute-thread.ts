@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { RunecastError, ValidationError } from '../../domain/errors.ts';
+import { RunecastError, ValidationError } from '@runecast/market';
 import { bundleFile, runningFromBundle } from '../../runtime/build-layout.ts';
 import { JobCancelledError } from '../job-handler.ts';
 import type {

@@ -1,4 +1,4 @@
-import { RunecastError } from '../../domain/errors.ts';
+import { RunecastError } from '@runecast/market';
 import { tuneHyperparameters } from '../../models/evaluation/hyperparameter-search.ts';
 import { runWalkForward } from '../../models/evaluation/walk-forward.ts';
 import { createForecaster } from '../../models/forecaster.registry.ts';

@@ -1,11 +1,9 @@
 import { backtestJobPayloadSchema, type BacktestJobPayload } from '@runecast/contracts';
-import { ValidationError } from '../../domain/errors.ts';
-import { formatSeriesKey } from '../../domain/series-key.ts';
+import { formatHorizon, formatSeriesKey, ValidationError } from '@runecast/market';
 import { MIN_CALIBRATION_RESIDUALS } from '../../models/conformal-calibrator.ts';
 import { rowIndexAtOrAfter } from '../../models/evaluation/walk-forward.ts';
 import { withCompute } from '../compute/compute-thread.ts';
 import { parseForecasterParams } from '../../models/forecaster.registry.ts';
-import { formatHorizon } from '../../models/horizon.ts';
 import {
   FEATURE_WARMUP_CANDLES,
   loadSeriesMatrix,

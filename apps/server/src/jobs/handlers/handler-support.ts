@@ -1,10 +1,7 @@
 import type { z } from 'zod';
 import type { Bus } from '../../bus/bus.port.ts';
-import { ValidationError } from '../../domain/errors.ts';
-import { parseSeriesKey, type SeriesKey } from '../../domain/series-key.ts';
-import { timeframeMs } from '../../domain/timeframe.ts';
+import { horizonSteps, parseSeriesKey, type SeriesKey, timeframeMs, ValidationError } from '@runecast/market';
 import type { ForecastMetrics } from '../../models/evaluation/forecast-metrics.ts';
-import { horizonSteps } from '../../models/horizon.ts';
 import type { ModelRegistryService } from '../../models/registry/model-registry.service.ts';
 import type { MarketDataReader } from '../forecasting-data.ts';
 import type { ForecastingStore } from '../forecasting-store.ts';

@@ -7,16 +7,17 @@ import {
 } from '@runecast/contracts';
 import type { Bus } from '../../bus/bus.port.ts';
 import {
+  floorToGrid,
+  formatHorizon,
+  formatSeriesKey,
   RunecastError,
+  type SeriesKey,
   TransientSourceError,
   UnsupportedError,
   ValidationError,
-} from '../../domain/errors.ts';
-import { formatSeriesKey, type SeriesKey } from '../../domain/series-key.ts';
-import { floorToGrid } from '../../domain/timeframe.ts';
+} from '@runecast/market';
 import { BackfillService, type BackfillServiceOptions } from '../../ingest/backfill.service.ts';
 import { getForecasterDefinition } from '../../models/forecaster.registry.ts';
-import { formatHorizon } from '../../models/horizon.ts';
 import { ModelRegistryService } from '../../models/registry/model-registry.service.ts';
 import type { MarketDataSource } from '../../sources/market-data-source.port.ts';
 import type { ModelVersion } from '../../store/model.repository.ts';

@@ -1,9 +1,7 @@
 import { predictJobPayloadSchema, type PredictJobPayload } from '@runecast/contracts';
 import { forecastsTopic } from '../../bus/topics.ts';
-import { ValidationError } from '../../domain/errors.ts';
-import { formatSeriesKey, parseSeriesKey } from '../../domain/series-key.ts';
+import { formatHorizon, formatSeriesKey, parseSeriesKey, ValidationError } from '@runecast/market';
 import type { FeatureSettings } from '../../features/feature-matrix.ts';
-import { formatHorizon } from '../../models/horizon.ts';
 import type { ForecastRecord } from '../../store/forecast.repository.ts';
 import type { ModelVersion } from '../../store/model.repository.ts';
 import {

@@ -1,10 +1,8 @@
 import { trainJobPayloadSchema, type TrainJobPayload } from '@runecast/contracts';
-import { ValidationError } from '../../domain/errors.ts';
-import { formatSeriesKey } from '../../domain/series-key.ts';
+import { formatHorizon, formatSeriesKey, ValidationError } from '@runecast/market';
 import { MIN_CALIBRATION_RESIDUALS } from '../../models/conformal-calibrator.ts';
 import type { WalkForwardResult } from '../../models/evaluation/walk-forward.ts';
 import { parseForecasterParams } from '../../models/forecaster.registry.ts';
-import { formatHorizon } from '../../models/horizon.ts';
 import { fingerprintCandles } from '../../models/registry/data-fingerprint.ts';
 import type { RankingMetric } from '../../store/model.repository.ts';
 import { withCompute } from '../compute/compute-thread.ts';

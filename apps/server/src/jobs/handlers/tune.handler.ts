@@ -1,10 +1,9 @@
 import { tuneJobPayloadSchema, type TuneJobPayload } from '@runecast/contracts';
-import { formatSeriesKey } from '../../domain/series-key.ts';
+import { formatHorizon, formatSeriesKey } from '@runecast/market';
 import { MIN_CALIBRATION_RESIDUALS } from '../../models/conformal-calibrator.ts';
 import type { TuningTrial } from '../../models/evaluation/hyperparameter-search.ts';
 import { withCompute } from '../compute/compute-thread.ts';
 import { parseForecasterParams } from '../../models/forecaster.registry.ts';
-import { formatHorizon } from '../../models/horizon.ts';
 import { loadSeriesMatrix, requireSeriesSpan, withDataContext } from '../forecasting-data.ts';
 import type { JobContext, JobHandler } from '../job-handler.ts';
 import {

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { createSeededRandom, nextGaussian, type RandomSource } from '../../features/seeded-random.ts';
 
 export const RECURRENT_CELLS = ['lstm', 'gru'] as const;

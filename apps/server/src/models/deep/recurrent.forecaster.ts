@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import type { FeatureMatrix } from '../../features/feature-matrix.ts';
 import { BaseForecaster, type ForecasterSettings } from '../base.forecaster.ts';
 import { chooseFeatureNames, resolveFeatureColumns, StandardScaler } from '../feature-columns.ts';

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { readFeatures, StandardScaler } from '../feature-columns.ts';
 import { targetLogReturn, type TrainingWindow } from '../training-window.ts';
 

@@ -1,4 +1,4 @@
-import { RunecastError } from '../../domain/errors.ts';
+import { RunecastError } from '@runecast/market';
 import { createSeededRandom } from '../../features/seeded-random.ts';
 import { AdamOptimizer, clippingScale } from './adam.optimizer.ts';
 import { computeShardGradient, CONTROL, shardSplit } from './gradient-shard.ts';

@@ -1,5 +1,5 @@
 import studentTCdf from '@stdlib/stats-base-dists-t-cdf';
-import { ValidationError } from '../../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 
 export interface DieboldMarianoResult {
   /** Harvey-Leybourne-Newbold corrected statistic; negative means the model's loss is lower. */

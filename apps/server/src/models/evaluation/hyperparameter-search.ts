@@ -1,8 +1,7 @@
-import { ValidationError } from '../../domain/errors.ts';
+import { horizonSteps as toHorizonSteps, ValidationError } from '@runecast/market';
 import type { FeatureMatrix } from '../../features/feature-matrix.ts';
 import { createSeededRandom, type RandomSource } from '../../features/seeded-random.ts';
 import { getForecasterDefinition, parseForecasterParams } from '../forecaster.registry.ts';
-import { horizonSteps as toHorizonSteps } from '../horizon.ts';
 import type { ParameterDistribution, ParameterSpace } from '../parameter-space.ts';
 import type { ForecastMetrics } from './forecast-metrics.ts';
 import { runWalkForward, type WalkForwardSettings } from './walk-forward.ts';

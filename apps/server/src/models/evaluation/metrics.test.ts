@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ValidationError } from '../../domain/errors.ts';
+import { ValidationError } from '@runecast/market';
 import { dieboldMariano } from './diebold-mariano.ts';
 import { computeForecastMetrics } from './forecast-metrics.ts';
 import {

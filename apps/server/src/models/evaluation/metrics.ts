@@ -1,4 +1,5 @@
-import { ValidationError } from '../../domain/errors.ts';
+import { errorRelativeToNaive } from '@runecast/market';
+import { ValidationError } from '@runecast/market';
 
 /** z for a two-sided 95% normal interval. */
 export const Z_95 = 1.959963984540054;
@@ -46,8 +47,9 @@ export function meanAbsoluteScaledError(
   naive: ArrayLike<number>,
 ): number {
   assertSameLength('MASE', actual, predicted, naive);
-  const naiveError = meanAbsoluteError(actual, naive);
-  return naiveError === 0 ? Number.NaN : meanAbsoluteError(actual, predicted) / naiveError;
+  return (
+    errorRelativeToNaive(meanAbsoluteError(actual, predicted), meanAbsoluteError(actual, naive)) ?? Number.NaN
+  );
 }
 
 /** 1 − SSE/SST with SST around the mean of `actual` (out of sample this can be negative). */

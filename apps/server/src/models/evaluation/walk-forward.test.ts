@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Candle } from '../../domain/candle.ts';
+import type { Candle } from '@runecast/market';
 import { buildFeatureMatrix } from '../../features/feature-matrix.ts';
 import { createSeededRandom } from '../../features/seeded-random.ts';
 import { generateSyntheticCandles } from '../../features/synthetic-candles.ts';

@@ -1,9 +1,8 @@
-import { RunecastError, ValidationError } from '../../domain/errors.ts';
+import { horizonSteps as toHorizonSteps, RunecastError, ValidationError } from '@runecast/market';
 import type { FeatureMatrix } from '../../features/feature-matrix.ts';
 import type { BaseForecaster } from '../base.forecaster.ts';
 import { MIN_CALIBRATION_RESIDUALS } from '../conformal-calibrator.ts';
 import { createForecaster, parseForecasterParams } from '../forecaster.registry.ts';
-import { horizonSteps as toHorizonSteps } from '../horizon.ts';
 import { targetLogReturn } from '../training-window.ts';
 import { computeForecastMetrics, type EvaluatedForecasts, type ForecastMetrics } from './forecast-metrics.ts';
 

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Candle } from '../../domain/candle.ts';
-import { formatSeriesKey, type SeriesKey } from '../../domain/series-key.ts';
+import { type Candle, formatSeriesKey, type SeriesKey } from '@runecast/market';
 
 /**
  * SHA-256 of the candles a model was trained on (series, open times and OHLCV, in order). Two

@@ -1,5 +1,10 @@
-import { NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { formatSeriesKey, type SeriesKey } from '../../domain/series-key.ts';
+import {
+  formatHorizon,
+  formatSeriesKey,
+  NotFoundError,
+  type SeriesKey,
+  ValidationError,
+} from '@runecast/market';
 import {
   assertRankingMetric,
   metricLoss,
@@ -13,7 +18,6 @@ import {
 } from '../../store/model.repository.ts';
 import { deserializeForecaster } from '../forecaster.registry.ts';
 import type { Forecaster } from '../forecaster.port.ts';
-import { formatHorizon } from '../horizon.ts';
 
 export interface PromotionDecision {
   promoted: boolean;

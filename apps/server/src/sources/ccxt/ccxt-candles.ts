@@ -1,7 +1,14 @@
-import { assertValidCandle, type Candle } from '../../domain/candle.ts';
-import { InvalidCandleError } from '../../domain/errors.ts';
-import type { TimeRange } from '../../domain/time-range.ts';
-import { floorToGrid, isOnGrid, timeframeMs, type Timeframe } from '../../domain/timeframe.ts';
+import {
+  assertValidCandle,
+  type Candle,
+  floorToGrid,
+  InvalidCandleError,
+  isOnGrid,
+  sameCandleValues,
+  type Timeframe,
+  timeframeMs,
+  type TimeRange,
+} from '@runecast/market';
 import type { CandlePage, RejectedCandleRow } from '../market-data-source.port.ts';
 import type { ExchangeProfile } from './ccxt-capabilities.ts';
 
@@ -85,18 +92,6 @@ function rowToCandle(row: CandleRow, input: CandlePageInput): RowResult {
   return { candle };
 }
 
-function sameValues(left: Candle, right: Candle): boolean {
-  return (
-    left.open === right.open &&
-    left.high === right.high &&
-    left.low === right.low &&
-    left.close === right.close &&
-    left.volume === right.volume &&
-    left.quoteVolume === right.quoteVolume &&
-    left.tradeCount === right.tradeCount
-  );
-}
-
 /**
  * Turns one answer of an exchange's candle endpoint into a CandlePage: validated candles (bad
  * rows rejected with a reason, never returned), each marked closed only when that is certain,
@@ -127,7 +122,7 @@ export function buildCandlePage(input: CandlePageInput): CandlePage {
     if (candle.openTimeMs < input.sinceMs || candle.openTimeMs >= windowEndMs) continue;
     const existing = bySlot.get(candle.openTimeMs);
     if (existing === undefined) bySlot.set(candle.openTimeMs, candle);
-    else if (!sameValues(existing, candle)) conflicting.add(candle.openTimeMs);
+    else if (!sameCandleValues(existing, candle)) conflicting.add(candle.openTimeMs);
   }
   for (const slotMs of conflicting) {
     bySlot.delete(slotMs);

@@ -1,4 +1,4 @@
-import { TIMEFRAMES, type Timeframe } from '../../domain/timeframe.ts';
+import { TIMEFRAMES, type Timeframe } from '@runecast/market';
 import type { SourceCapabilities } from '../market-data-source.port.ts';
 import { decodeDecimalRows } from './decimal-rows.ts';
 

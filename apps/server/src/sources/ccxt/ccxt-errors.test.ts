@@ -9,7 +9,7 @@ import {
   TransientSourceError,
   UnsupportedError,
   ValidationError,
-} from '../../domain/errors.ts';
+} from '@runecast/market';
 import {
   isRetryableSourceError,
   MalformedResponseError,

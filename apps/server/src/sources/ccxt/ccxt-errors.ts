@@ -6,7 +6,7 @@ import {
   SourceError,
   TransientSourceError,
   UnsupportedError,
-} from '../../domain/errors.ts';
+} from '@runecast/market';
 
 const {
   BadResponse,

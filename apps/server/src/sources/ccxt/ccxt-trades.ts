@@ -1,4 +1,4 @@
-import type { Trade } from '../../domain/trade.ts';
+import type { Trade } from '@runecast/market';
 
 /**
  * Trades as ccxt parsed them (`{id, timestamp, price, amount, side, …}`) turned into Runecast

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startEmulator, type RunningEmulator } from '@runecast/exchange-emulator';
-import { UnsupportedError, ValidationError } from '../../domain/errors.ts';
+import { UnsupportedError, ValidationError } from '@runecast/market';
 import { SourceRegistry } from '../source-registry.ts';
 import { CcxtSource } from './ccxt.source.ts';
 

@@ -2,20 +2,23 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Exchange } from 'ccxt';
 import { ccxtExchangeClass, ccxtExchangeIds } from './ccxt-library.ts';
-import type { Candle } from '../../domain/candle.ts';
-import { assertValidCandle } from '../../domain/candle.ts';
 import {
+  assertValidCandle,
+  type Candle,
   InvalidCandleError,
+  isValidExchangeId,
+  isValidSymbol,
+  type Market,
   RateLimitedError,
   RunecastError,
+  type Timeframe,
+  timeframeMs,
+  type TopOfBook,
+  type Trade,
   TransientSourceError,
   UnsupportedError,
   ValidationError,
-} from '../../domain/errors.ts';
-import type { Market } from '../../domain/market.ts';
-import { isValidExchangeId, isValidSymbol } from '../../domain/series-key.ts';
-import { timeframeMs, type Timeframe } from '../../domain/timeframe.ts';
-import type { TopOfBook, Trade } from '../../domain/trade.ts';
+} from '@runecast/market';
 import type {
   CandlePage,
   FetchCandlesParams,

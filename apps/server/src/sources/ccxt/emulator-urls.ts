@@ -4,7 +4,7 @@ import {
   type CcxtEmulatorOverrides,
   type EmulatedCcxtExchangeId,
 } from '@runecast/exchange-emulator/ccxt-overrides';
-import { UnsupportedError } from '../../domain/errors.ts';
+import { UnsupportedError } from '@runecast/market';
 
 export { emulatorOverrides, type CcxtEmulatorOverrides, type EmulatedCcxtExchangeId };
 

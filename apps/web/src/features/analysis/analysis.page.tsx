@@ -1,5 +1,6 @@
 /** @jsxRuntime automatic */
-import { timeframeDurationsMs, type TimeframeName, type TrackedMarket } from '@runecast/contracts';
+import { type Timeframe, TIMEFRAME_MS } from '@runecast/market';
+import { type TrackedMarket } from '@runecast/contracts';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import uPlot from 'uplot';
@@ -31,7 +32,7 @@ import {
   rollingVolatility,
 } from './return-statistics.ts';
 
-const TIMEFRAMES: TimeframeName[] = ['5m', '15m', '1h', '4h', '1d'];
+const TIMEFRAMES: Timeframe[] = ['5m', '15m', '1h', '4h', '1d'];
 const SPANS: { label: string; days: number }[] = [
   { label: '1 day', days: 1 },
   { label: '3 days', days: 3 },
@@ -64,7 +65,7 @@ export default function AnalysisPage() {
   const api = useApi();
   const markets = useTrackedMarkets();
   const covered = useCoveredSeries();
-  const [timeframe, setTimeframe] = useState<TimeframeName>('1h');
+  const [timeframe, setTimeframe] = useState<Timeframe>('1h');
   const [spanDays, setSpanDays] = useState(7);
   const [rollingWindow, setRollingWindow] = useState(24);
   const [excluded, setExcluded] = useState<ReadonlySet<string>>(new Set());
@@ -73,7 +74,7 @@ export default function AnalysisPage() {
   const chosen = (markets.data ?? []).filter(
     (market) => !excluded.has(`${market.exchange}:${market.symbol}`),
   );
-  const stepMs = timeframeDurationsMs[timeframe];
+  const stepMs = TIMEFRAME_MS[timeframe];
   const limit = Math.min(MAX_CANDLES, Math.ceil((spanDays * 86_400_000) / stepMs));
 
   const loaded = useQuery({
@@ -263,7 +264,7 @@ export default function AnalysisPage() {
                   Timeframe
                   <select
                     value={timeframe}
-                    onChange={(event) => setTimeframe(event.target.value as TimeframeName)}
+                    onChange={(event) => setTimeframe(event.target.value as Timeframe)}
                   >
                     {TIMEFRAMES.map((name) => (
                       <option key={name} value={name}>

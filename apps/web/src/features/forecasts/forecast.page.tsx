@@ -1,12 +1,17 @@
+import {
+  horizonChoicesMinutes,
+  MODEL_TYPES,
+  type Timeframe,
+  TIMEFRAME_MS,
+  TIMEFRAMES,
+} from '@runecast/market';
 /** @jsxRuntime automatic */
 import {
   apiJobSchema,
   onDemandForecastResultSchema,
-  timeframeDurationsMs,
   type ApiForecast,
   type ApiMarket,
   type OnDemandForecastResult,
-  type TimeframeName,
 } from '@runecast/contracts';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
@@ -22,36 +27,13 @@ import { JobView } from '../jobs/job-view.tsx';
 import { useFollowJob } from '../jobs/use-job.ts';
 import { buildForecastOverlay } from './forecast-overlay.ts';
 
-export const MODEL_TYPES = [
-  'naive',
-  'drift',
-  'seasonal-naive',
-  'arima',
-  'ridge',
-  'rf',
-  'svr',
-  'lstm',
-  'gru',
-] as const;
-
-/** Horizons offered per timeframe (minutes); each is a multiple of the timeframe. */
-export const HORIZONS_BY_TIMEFRAME: Record<TimeframeName, number[]> = {
-  '1m': [5, 15, 60],
-  '5m': [15, 60, 240],
-  '15m': [60, 240, 1440],
-  '1h': [240, 1440],
-  '4h': [1440, 4320],
-  '1d': [1440, 10080],
-};
-
-const FORECAST_TIMEFRAMES: TimeframeName[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
 const CANDLES_SHOWN = 240;
 
 function ForecastResultChart(props: { forecast: ApiForecast }) {
   const api = useApi();
   const { forecast } = props;
-  const timeframe = forecast.series.split(':').at(-1) as TimeframeName;
-  const timeframeMs = timeframeDurationsMs[timeframe];
+  const timeframe = forecast.series.split(':').at(-1) as Timeframe;
+  const timeframeMs = TIMEFRAME_MS[timeframe];
   const history = useQuery({
     queryKey: ['forecast-result-candles', forecast.id],
     queryFn: ({ signal }) =>
@@ -170,7 +152,7 @@ export default function ForecastPage() {
   const [searchParams, setSearchParams] = useSearchParams();
   const jobId = searchParams.get('job');
   const [market, setMarket] = useState<ApiMarket | null>(null);
-  const [timeframe, setTimeframe] = useState<TimeframeName>('1h');
+  const [timeframe, setTimeframe] = useState<Timeframe>('1h');
   const [horizonMinutes, setHorizonMinutes] = useState(240);
   const [modelType, setModelType] = useState('');
   const start = useMutation({
@@ -188,7 +170,7 @@ export default function ForecastPage() {
       }),
     onSuccess: (job) => setSearchParams({ job: job.id }),
   });
-  const horizons = HORIZONS_BY_TIMEFRAME[timeframe];
+  const horizons = horizonChoicesMinutes(timeframe);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     start.mutate();
@@ -241,12 +223,12 @@ export default function ForecastPage() {
                   name="timeframe"
                   value={timeframe}
                   onChange={(event) => {
-                    const next = event.target.value as TimeframeName;
+                    const next = event.target.value as Timeframe;
                     setTimeframe(next);
-                    setHorizonMinutes(HORIZONS_BY_TIMEFRAME[next][0]!);
+                    setHorizonMinutes(horizonChoicesMinutes(next)[0]!);
                   }}
                 >
-                  {FORECAST_TIMEFRAMES.map((name) => (
+                  {TIMEFRAMES.map((name) => (
                     <option key={name} value={name}>
                       {name}
                     </option>

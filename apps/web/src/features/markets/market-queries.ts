@@ -1,13 +1,17 @@
 import {
+  parseSeriesKey as parseMarketSeriesKey,
+  type SeriesKey,
+  type Timeframe,
+  TIMEFRAME_MS,
+  TIMEFRAMES,
+} from '@runecast/market';
+import {
   candleHistoryResponseSchema,
   coverageResponseSchema,
   coverageSeriesListResponseSchema,
   latestCandleResponseSchema,
-  timeframeDurationsMs,
-  timeframes,
   trackedMarketListResponseSchema,
   type CandleHistoryResponse,
-  type TimeframeName,
   type TrackedMarket,
 } from '@runecast/contracts';
 import { useQuery } from '@tanstack/react-query';
@@ -29,38 +33,33 @@ export function marketPath(market: { exchange: string; symbol: string }): string
   return `/markets/${market.exchange}/${symbolToPath(market.symbol)}`;
 }
 
-export function seriesKey(exchange: string, symbol: string, timeframe: TimeframeName): string {
+export function seriesKey(exchange: string, symbol: string, timeframe: Timeframe): string {
   return `${exchange}:${symbol}:${timeframe}`;
 }
 
-export function parseSeriesKey(
-  key: string,
-): { exchange: string; symbol: string; timeframe: TimeframeName } | null {
-  const match = /^([a-z][a-z0-9]*):([A-Z0-9]+\/[A-Z0-9]+(?::[A-Z0-9]+)?):(1m|5m|15m|1h|4h|1d)$/.exec(key);
-  if (match === null) return null;
-  return { exchange: match[1]!, symbol: match[2]!, timeframe: match[3] as TimeframeName };
+export function parseSeriesKey(key: string): SeriesKey | null {
+  try {
+    return parseMarketSeriesKey(key);
+  } catch {
+    return null;
+  }
 }
 
 /**
  * The stored (finest) timeframe of a market: the smallest timeframe the coverage ledger knows
  * for it, else 1m. Live candles and "latest" are asked of this series.
  */
-export function baseTimeframe(
-  coveredSeries: readonly string[],
-  exchange: string,
-  symbol: string,
-): TimeframeName {
-  let best: TimeframeName | null = null;
+export function baseTimeframe(coveredSeries: readonly string[], exchange: string, symbol: string): Timeframe {
+  let best: Timeframe | null = null;
   for (const key of coveredSeries) {
     const parsed = parseSeriesKey(key);
     if (parsed === null || parsed.exchange !== exchange || parsed.symbol !== symbol) continue;
-    if (best === null || timeframeDurationsMs[parsed.timeframe] < timeframeDurationsMs[best])
-      best = parsed.timeframe;
+    if (best === null || TIMEFRAME_MS[parsed.timeframe] < TIMEFRAME_MS[best]) best = parsed.timeframe;
   }
   return best ?? '1m';
 }
 
-export const allTimeframes = timeframes;
+export const allTimeframes = TIMEFRAMES;
 
 export function useTrackedMarkets() {
   const api = useApi();

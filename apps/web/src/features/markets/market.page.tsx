@@ -1,5 +1,6 @@
 /** @jsxRuntime automatic */
-import { timeframeDurationsMs, type StreamBookEvent, type TimeframeName } from '@runecast/contracts';
+import { isTimeframe, type Timeframe, TIMEFRAME_MS } from '@runecast/market';
+import { type StreamBookEvent } from '@runecast/contracts';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
@@ -35,7 +36,7 @@ import { TopOfBook } from './top-of-book.tsx';
 import { MarketForecastPanel, useMarketForecasts } from '../forecasts/market-forecasts.tsx';
 
 /** Candles loaded per timeframe: a week of 1m, a month of 5m, a quarter of 15m, a year of 1h… */
-export const HISTORY_LIMITS: Record<TimeframeName, number> = {
+export const HISTORY_LIMITS: Record<Timeframe, number> = {
   '1m': 10_080,
   '5m': 8_640,
   '15m': 8_640,
@@ -54,7 +55,7 @@ const RANGES: { label: string; seconds: number | null }[] = [
 ];
 
 /** The range shown first: about 300–700 bars, readable without zooming. */
-function defaultRangeSeconds(timeframe: TimeframeName): number | null {
+function defaultRangeSeconds(timeframe: Timeframe): number | null {
   const seconds = {
     '1m': 86_400,
     '5m': 3 * 86_400,
@@ -64,10 +65,6 @@ function defaultRangeSeconds(timeframe: TimeframeName): number | null {
     '1d': null,
   };
   return seconds[timeframe];
-}
-
-function isTimeframe(value: string | null): value is TimeframeName {
-  return value !== null && (allTimeframes as readonly string[]).includes(value);
 }
 
 function withAlpha(color: string, alpha: string): string {
@@ -82,7 +79,7 @@ export default function MarketPage() {
   const requested = searchParams.get('tf');
   const covered = useCoveredSeries();
   const base = covered.data ? baseTimeframe(covered.data, exchange, symbol) : null;
-  const timeframe: TimeframeName = isTimeframe(requested) ? requested : (base ?? '1m');
+  const timeframe: Timeframe = requested !== null && isTimeframe(requested) ? requested : (base ?? '1m');
   const baseSeries = base === null ? null : seriesKey(exchange, symbol, base);
   const displaySeries = seriesKey(exchange, symbol, timeframe);
   const latest = useLatestCandle(baseSeries);
@@ -90,7 +87,7 @@ export default function MarketPage() {
   const queryClient = useQueryClient();
   const theme = useTheme();
 
-  const timeframeMs = timeframeDurationsMs[timeframe];
+  const timeframeMs = TIMEFRAME_MS[timeframe];
   const anchorMs = latest.data?.candle
     ? bucketStartMs(latest.data.candle.openTimeMs, timeframeMs) + timeframeMs
     : null;
@@ -210,7 +207,7 @@ export default function MarketPage() {
   const dayAgoClose = lastBar ? closeAtOrBefore(barsRef.current, lastBar.time - 86_400) : undefined;
   const change = changeRatio(dayAgoClose, lastBar?.close);
   const noCandles = latest.isSuccess && latest.data.candle === null;
-  const chooseTimeframe = (next: TimeframeName) => {
+  const chooseTimeframe = (next: Timeframe) => {
     const updated = new URLSearchParams(searchParams);
     updated.set('tf', next);
     setSearchParams(updated, { replace: true });

@@ -1,3 +1,4 @@
+import { beatsNaive as beatsNaiveByTest, NAIVE_SIGNIFICANCE } from '@runecast/market';
 /** What the leaderboard needs of a registered model version. */
 export interface LeaderboardEntry {
   id: number;
@@ -119,13 +120,9 @@ export function isNaive(entry: Pick<LeaderboardEntry, 'modelType'>): boolean {
  * Beats naive when its errors are smaller (MASE below 1) and the Diebold-Mariano test says
  * the difference is not chance (p below 0.05).
  */
-export function beatsNaive(entry: LeaderboardEntry, significance = 0.05): boolean | null {
+export function beatsNaive(entry: LeaderboardEntry, significance = NAIVE_SIGNIFICANCE): boolean | null {
   if (isNaive(entry)) return null;
-  const mase = entry.metrics.mase;
-  const pValue = entry.metrics.dmPValue;
-  if (mase === null || mase === undefined) return null;
-  if (pValue === null || pValue === undefined) return mase < 1 ? null : false;
-  return mase < 1 && pValue < significance;
+  return beatsNaiveByTest(entry.metrics.mase, entry.metrics.dmPValue, significance);
 }
 
 /** Best first by the chosen metric; versions without it last, newest first among equals. */

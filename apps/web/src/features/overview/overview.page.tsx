@@ -1,5 +1,6 @@
 /** @jsxRuntime automatic */
-import { timeframeDurationsMs, type TrackedMarket } from '@runecast/contracts';
+import { TIMEFRAME_MS } from '@runecast/market';
+import { type TrackedMarket } from '@runecast/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -67,7 +68,7 @@ function MarketRow(props: { market: TrackedMarket; covered: readonly string[]; i
     queryFn: async ({ signal }) => {
       const latest = await fetchLatestCandle(api, seriesKey(market.exchange, market.symbol, base), signal);
       if (latest.candle === null) return null;
-      const stepMs = timeframeDurationsMs['15m'];
+      const stepMs = TIMEFRAME_MS['15m'];
       const history = await fetchCandleHistory(
         api,
         {

@@ -1,17 +1,18 @@
-/** @jsxRuntime automatic */
 import {
-  apiJobSchema,
-  backtestResultResponseSchema,
-  timeframeDurationsMs,
-  type TimeframeName,
-} from '@runecast/contracts';
+  horizonChoicesMinutes,
+  MODEL_TYPES,
+  type Timeframe,
+  TIMEFRAME_MS,
+  TIMEFRAMES,
+} from '@runecast/market';
+/** @jsxRuntime automatic */
+import { apiJobSchema, backtestResultResponseSchema } from '@runecast/contracts';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { InlineError, QueryView } from '../../components/query-state.tsx';
 import { formatHorizon } from '../../lib/format.ts';
 import { useApi } from '../../lib/services.tsx';
-import { HORIZONS_BY_TIMEFRAME, MODEL_TYPES } from '../forecasts/forecast.page.tsx';
 import { JobView } from '../jobs/job-view.tsx';
 import { useFollowJob } from '../jobs/use-job.ts';
 import { bucketStartMs } from '../markets/candle-chart-data.ts';
@@ -36,7 +37,6 @@ const KINDS: { kind: JobKind; label: string; help: string }[] = [
     help: 'Random search over the model’s parameter space, each trial scored walk-forward.',
   },
 ];
-const TIMEFRAMES: TimeframeName[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
 const FIRST_BACKTEST_MODELS = new Set(['naive', 'drift', 'ridge']);
 
 /** `{"maxEpochs": 5}` typed by the user, checked before it is sent. */
@@ -138,7 +138,7 @@ export default function TrainingPage() {
   const jobId = searchParams.get('job');
   const [kind, setKind] = useState<JobKind>('train');
   const [market, setMarket] = useState('');
-  const [timeframe, setTimeframe] = useState<TimeframeName>('1m');
+  const [timeframe, setTimeframe] = useState<Timeframe>('1m');
   const [horizonMinutes, setHorizonMinutes] = useState(5);
   const [modelType, setModelType] = useState('ridge');
   const [backtestModels, setBacktestModels] = useState<ReadonlySet<string>>(FIRST_BACKTEST_MODELS);
@@ -159,7 +159,7 @@ export default function TrainingPage() {
       // The range ends at the newest stored candle: replayed or simulated data need not be recent.
       const latest = await fetchLatestCandle(api, series);
       if (latest.candle === null) throw new Error(`no candles stored for ${series}`);
-      const stepMs = timeframeDurationsMs[timeframe];
+      const stepMs = TIMEFRAME_MS[timeframe];
       const toMs = bucketStartMs(latest.candle.openTimeMs, stepMs) + stepMs;
       const fromMs = toMs - Math.round(days * 86_400_000);
       const common = { series, horizonMinutes, fromMs, toMs };
@@ -183,7 +183,7 @@ export default function TrainingPage() {
     event.preventDefault();
     start.mutate();
   };
-  const horizons = HORIZONS_BY_TIMEFRAME[timeframe];
+  const horizons = horizonChoicesMinutes(timeframe);
 
   return (
     <div className="page">
@@ -226,9 +226,9 @@ export default function TrainingPage() {
                 name="timeframe"
                 value={timeframe}
                 onChange={(event) => {
-                  const next = event.target.value as TimeframeName;
+                  const next = event.target.value as Timeframe;
                   setTimeframe(next);
-                  setHorizonMinutes(HORIZONS_BY_TIMEFRAME[next][0]!);
+                  setHorizonMinutes(horizonChoicesMinutes(next)[0]!);
                 }}
               >
                 {TIMEFRAMES.map((name) => (

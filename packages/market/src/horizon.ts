@@ -1,5 +1,5 @@
-import { ValidationError } from '../domain/errors.ts';
-import { TIMEFRAME_MS, type Timeframe } from '../domain/timeframe.ts';
+import { ValidationError } from './errors.ts';
+import { TIMEFRAME_MS, type Timeframe } from './timeframe.ts';
 
 const UNIT_MINUTES: Readonly<Record<string, number>> = { m: 1, h: 60, d: 1440 };
 
@@ -66,4 +66,20 @@ export function defaultHorizonsMinutes(timeframe: Timeframe): number[] {
     case '1d':
       return [1440, 7 * 1440];
   }
+}
+
+/** Longer horizons a user may ask for on any series whose timeframe divides them. */
+const ASKED_HORIZONS_MINUTES = [240, 1440] as const;
+
+/**
+ * Horizons offered for a timeframe, shortest first: its defaults, plus 4h and 24h where they are
+ * multiples of the timeframe and longer than one candle. Every page and command offers these.
+ */
+export function horizonChoicesMinutes(timeframe: Timeframe): number[] {
+  const stepMinutes = timeframeMinutes(timeframe);
+  const choices = new Set(defaultHorizonsMinutes(timeframe));
+  for (const minutes of ASKED_HORIZONS_MINUTES) {
+    if (minutes > stepMinutes && minutes % stepMinutes === 0) choices.add(minutes);
+  }
+  return [...choices].sort((left, right) => left - right);
 }

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ValidationError } from '../domain/errors.ts';
-import { defaultHorizonsMinutes, formatHorizon, horizonSteps, parseHorizonMinutes } from './horizon.ts';
+import { ValidationError } from './errors.ts';
+import {
+  defaultHorizonsMinutes,
+  formatHorizon,
+  horizonChoicesMinutes,
+  horizonSteps,
+  parseHorizonMinutes,
+} from './horizon.ts';
 
 describe('horizons', () => {
   test('parses minutes and durations', () => {
@@ -32,4 +38,12 @@ describe('horizons', () => {
     assert.deepEqual(defaultHorizonsMinutes('1m'), [5, 15, 60]);
     assert.equal(formatHorizon(1440), '24h');
   });
+});
+
+test('horizon choices are the defaults plus 4h and 24h where the timeframe divides them', () => {
+  assert.deepEqual(horizonChoicesMinutes('1m'), [5, 15, 60, 240, 1440]);
+  assert.deepEqual(horizonChoicesMinutes('15m'), [60, 240, 1440]);
+  assert.deepEqual(horizonChoicesMinutes('1h'), [240, 1440]);
+  assert.deepEqual(horizonChoicesMinutes('4h'), [1440, 5760]);
+  assert.deepEqual(horizonChoicesMinutes('1d'), [1440, 10080]);
 });

@@ -1,0 +1,23 @@
+/**
+ * Forecasting models Runecast ships, in the order pages and commands list them: baselines
+ * first. The server's forecaster registry holds exactly these (a test keeps them equal).
+ */
+export const MODEL_TYPES = [
+  'naive',
+  'drift',
+  'seasonal-naive',
+  'arima',
+  'ridge',
+  'rf',
+  'svr',
+  'lstm',
+  'gru',
+] as const;
+export type ModelType = (typeof MODEL_TYPES)[number];
+
+/** Models that learn from the feature matrix (and so have feature importance and a training window). */
+export const FEATURE_MODEL_TYPES: readonly ModelType[] = ['ridge', 'rf', 'svr', 'lstm', 'gru'];
+
+export function isModelType(value: string): value is ModelType {
+  return (MODEL_TYPES as readonly string[]).includes(value);
+}
