@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { createMetrics } from '../src/http/metrics.ts';
+import { createMetrics } from '../src/observability/metrics.ts';
 import { createApiHarness, type ApiHarness } from '../src/http/testing/api-harness.ts';
 
 interface MetricFamily {

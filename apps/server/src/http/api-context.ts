@@ -10,14 +10,14 @@ import type { AuthServices } from '../auth/auth-services.ts';
 import type { Bus } from '../bus/bus.port.ts';
 import type { Cache } from '../cache/cache.port.ts';
 import type { Config } from '../config/config.ts';
-import type { Logger } from '../logging/logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { DataMode } from '../runtime/data-mode.ts';
 import type { AuthStore } from '../store/auth-store.ts';
 import type { Store } from '../store/store.ts';
 import type { CandleQueryService } from './candle-query.service.ts';
 import type { LiveFeed } from './live-feed.ts';
 import type { MarketService } from './market.service.ts';
-import type { RunecastMetrics } from './metrics.ts';
+import type { RunecastMetrics } from '../observability/metrics.ts';
 
 /** The Fastify instance routes are registered on: zod schemas for every part of a route. */
 export type ApiApp = FastifyInstance<

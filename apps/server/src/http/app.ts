@@ -25,9 +25,10 @@ import { parseTopic, topicPattern } from '../bus/topics.ts';
 import type { Cache } from '../cache/cache.port.ts';
 import { GenerationalCache } from '../cache/generational.cache.ts';
 import type { Config } from '../config/config.ts';
-import type { Logger } from '../logging/logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { DataMode } from '../runtime/data-mode.ts';
-import type { HealthCheck } from '../runtime/health.ts';
+import { coreHealthChecks, type HealthCheck } from '../observability/health.ts';
+import { HealthRegistry } from '../observability/health-registry.ts';
 import { createAuthStore, type AuthStore } from '../store/auth-store.ts';
 import type { Store } from '../store/store.ts';
 import type { ApiApp, ApiContext, RouteModule } from './api-context.ts';
@@ -35,7 +36,7 @@ import { CandleQueryService } from './candle-query.service.ts';
 import { describeError, routeLabel, sendError } from './http-errors.ts';
 import { LiveFeed } from './live-feed.ts';
 import { MarketService, type SourceLookup } from './market.service.ts';
-import { createMetrics, type RunecastMetrics } from './metrics.ts';
+import { createMetrics, type RunecastMetrics } from '../observability/metrics.ts';
 import { installRequestGuard, routeAccess, type RateLimits } from './request-guard.ts';
 import { API_PREFIX, type RegisteredRoute, type RouteAccess } from './route-access.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
@@ -72,8 +73,17 @@ export interface HttpAppDependencies {
   logger: Logger;
   /** Where market data comes from (live, replay, simulated); shown by /health and /ready. */
   dataMode: DataMode;
-  /** Checks beyond store, bus and cache (sources, job queue, scheduler, candle age per series). A check named `store`, `bus` or `cache` replaces the built-in one. */
+  /**
+   * The process's health registry (store, bus, cache and every component's own check). Without
+   * it the app makes one with store, bus and cache.
+   */
+  health?: HealthRegistry;
+  /** More checks for the registry; one named like a registered check replaces it. */
   healthChecks?: readonly HealthCheck[];
+  /** False for a process without the api role: only /health, /ready and /metrics (default true). */
+  serveApi?: boolean;
+  /** Read again after a market is added or removed through the API, so this process follows it at once. */
+  trackedMarkets?: { refresh(): Promise<unknown> };
   /** Market-data source per exchange id; without it, exchange market lists answer 503. */
   sources?: SourceLookup | null;
   /** Registry to serve at /metrics; the rest of the process records into the same one. */
@@ -199,6 +209,12 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
       cache,
       onCacheLookup: (hit) =>
         (hit ? metrics.cache.hits : metrics.cache.misses).inc({ cache: 'exchange-markets' }),
+      ...(dependencies.trackedMarkets
+        ? {
+            onTrackedChanged: () =>
+              (dependencies.trackedMarkets as { refresh(): Promise<unknown> }).refresh(),
+          }
+        : {}),
       now,
     }),
     liveFeed,
@@ -322,33 +338,17 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
   });
   await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX, staticCSP: true });
 
-  const builtInChecks: HealthCheck[] = [
-    {
-      name: 'store',
-      check: async () => {
-        await store.db.query('SELECT 1');
-        return { state: 'ok', reason: null, details: { engine: store.db.engine } };
-      },
-    },
-    {
-      name: 'bus',
-      check: async () => {
-        const status = bus.status();
-        return { state: status.state, reason: status.reason, details: { kind: bus.kind } };
-      },
-    },
-    {
-      name: 'cache',
-      check: async () => ({ ...(await cache.status()), details: { kind: cache.kind } }),
-    },
-  ];
-  const extraChecks = dependencies.healthChecks ?? [];
-  const replaced = new Set(extraChecks.map((check) => check.name));
-  const checks = [...builtInChecks.filter((check) => !replaced.has(check.name)), ...extraChecks];
-  registerHealthRoutes(app, context, checks);
+  const health = dependencies.health ?? new HealthRegistry();
+  if (dependencies.health === undefined) {
+    for (const check of coreHealthChecks({ store, bus, cache })) health.register(check);
+  }
+  for (const check of dependencies.healthChecks ?? []) health.register(check);
+  registerHealthRoutes(app, context, health);
+  const serveApi = dependencies.serveApi ?? true;
 
   await app.register(
     async (scope) => {
+      if (!serveApi) return;
       for (const module of [...BUILT_IN_ROUTES, ...(dependencies.routes ?? [])]) {
         await module.register(scope, context);
       }
@@ -356,13 +356,15 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
     { prefix: API_PREFIX },
   );
 
-  const invalidation = await subscribeCacheInvalidation(bus, context.candles, limits.cacheSettleMs, logger);
+  const invalidation = serveApi
+    ? await subscribeCacheInvalidation(bus, context.candles, limits.cacheSettleMs, logger)
+    : { close: async () => undefined };
   app.addHook('onClose', async () => {
     await invalidation.close();
     await liveFeed.close();
   });
 
-  if (dependencies.bootstrapAdmin ?? true) {
+  if (serveApi && (dependencies.bootstrapAdmin ?? true)) {
     const created = await auth.accounts.bootstrapAdmin({
       email: config.adminEmail,
       password: config.adminPassword ?? undefined,

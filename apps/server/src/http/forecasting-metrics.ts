@@ -3,9 +3,9 @@ import type { Bus, Subscription } from '../bus/bus.port.ts';
 import { topicPattern } from '../bus/topics.ts';
 import type { ForecastingRuntime } from '../jobs/forecasting-runtime.ts';
 import { isFinishedJobState } from '../jobs/job-queue.ts';
-import type { Logger } from '../logging/logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import { formatHorizon } from '@runecast/market';
-import type { RunecastMetrics } from './metrics.ts';
+import type { RunecastMetrics } from '../observability/metrics.ts';
 
 /**
  * Members of this group split forecast and job events between them, so with several API

@@ -58,6 +58,8 @@ export class MarketService {
       sources: SourceLookup | null;
       cache: Cache;
       onCacheLookup?: (hit: boolean) => void;
+      /** Told after a market was added or removed, so this process follows it at once. */
+      onTrackedChanged?: () => Promise<unknown>;
       now?: () => number;
     },
   ) {}
@@ -153,6 +155,7 @@ export class MarketService {
     }
     const addedAtMs = (this.options.now ?? Date.now)();
     await this.options.store.markets.upsertMarkets([{ ...market, exchange, addedAtMs }]);
+    await this.options.onTrackedChanged?.();
     const configured = this.options.configured.some(
       (item) => item.exchange === exchange && item.symbol === symbol,
     );
@@ -163,6 +166,7 @@ export class MarketService {
     if (!(await this.options.store.markets.removeMarket(exchange, symbol))) {
       throw new NotFoundError(`${exchange}:${symbol} is not tracked`, { field: 'symbol' });
     }
+    await this.options.onTrackedChanged?.();
   }
 
   private source(exchange: string): MarketDataSource {

@@ -3,7 +3,7 @@ import { AuthenticationError } from '../auth/auth-errors.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { ApiApp } from './api-context.ts';
 import { HttpError } from './http-errors.ts';
-import type { RunecastMetrics } from './metrics.ts';
+import type { RunecastMetrics } from '../observability/metrics.ts';
 import { API_PREFIX, type RouteAccess } from './route-access.ts';
 
 export interface RateLimits {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../config/config.ts';
 import { ValidationError } from '@runecast/market';
-import type { Logger } from '../logging/logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import { SourceRegistry } from '../sources/source-registry.ts';
 import type { DataMode } from './data-mode.ts';
 import { startEmulatorProcess } from './emulator-process.ts';

@@ -1,13 +1,7 @@
+import type { NewLogEntry } from '../observability/log-table.destination.ts';
 import type { Database } from './store.port.ts';
 
-export interface NewLogEntry {
-  timeMs: number;
-  /** pino level number: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal. */
-  level: number;
-  component: string;
-  message: string;
-  data: Record<string, unknown>;
-}
+export type { NewLogEntry };
 
 export interface LogEntryRecord extends NewLogEntry {
   id: number;

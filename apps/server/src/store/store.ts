@@ -15,6 +15,8 @@ export interface Store {
   readonly trades: SqlTradeRepository;
   readonly topOfBook: SqlTopOfBookRepository;
   readonly coverage: SqlCoverageRepository;
+  /** Answers when the database does; throws with the reason when it does not. */
+  ping(): Promise<{ state: 'ok'; reason: null }>;
 }
 
 /** Wires the repositories over an open, migrated database. */
@@ -26,6 +28,10 @@ export function createStore(db: Database): Store {
     trades: new SqlTradeRepository(db),
     topOfBook: new SqlTopOfBookRepository(db),
     coverage: new SqlCoverageRepository(db),
+    ping: async () => {
+      await db.query('SELECT 1');
+      return { state: 'ok', reason: null };
+    },
   };
 }
 

@@ -6,7 +6,6 @@ import { registerPredictCommand } from './predict.command.ts';
 import { registerPromoteCommand } from './promote.command.ts';
 import { registerTrainCommand } from './train.command.ts';
 import { registerTuneCommand } from './tune.command.ts';
-import { registerWorkerCommand } from './worker.command.ts';
 
 /** Adds the forecasting commands: backtest, train, tune, predict, models, promote, jobs, worker. */
 export function registerForecastCommands(program: Command): void {
@@ -17,5 +16,4 @@ export function registerForecastCommands(program: Command): void {
   registerModelsCommand(program);
   registerPromoteCommand(program);
   registerJobsCommand(program);
-  registerWorkerCommand(program);
 }

@@ -1,13 +1,13 @@
 import { liveResponseSchema, readyResponseSchema } from '@runecast/contracts';
 import { z } from 'zod';
-import { collectHealth, type HealthCheck } from '../../runtime/health.ts';
+import type { HealthRegistry } from '../../observability/health-registry.ts';
 import type { ApiApp, ApiContext } from '../api-context.ts';
 
 /**
  * `/health` (the process answers), `/ready` (each component's state) and `/metrics`
  * (Prometheus text). Public and outside rate limits: load balancers and Prometheus poll them.
  */
-export function registerHealthRoutes(app: ApiApp, context: ApiContext, checks: readonly HealthCheck[]): void {
+export function registerHealthRoutes(app: ApiApp, context: ApiContext, health: HealthRegistry): void {
   const startedAtMs = context.now();
   const dataMode = { mode: context.dataMode.mode, description: context.dataMode.description };
 
@@ -31,10 +31,10 @@ export function registerHealthRoutes(app: ApiApp, context: ApiContext, checks: r
       },
     },
     async (_request, reply) => {
-      const health = await collectHealth(checks);
+      const collected = await health.collect();
       return reply
-        .code(health.state === 'down' ? 503 : 200)
-        .send({ status: health.state, dataMode, components: health.components });
+        .code(collected.state === 'down' ? 503 : 200)
+        .send({ status: collected.state, dataMode, components: collected.components });
     },
   );
 

@@ -11,7 +11,7 @@ import {
 } from '@runecast/contracts';
 import { rollupCandles } from '@runecast/market';
 import { bookTopic, candlesTopic } from '../../bus/topics.ts';
-import { createLogTableDestination } from '../log-table.destination.ts';
+import { createLogTableDestination } from '../../observability/log-table.destination.ts';
 import { createAuthStore } from '../../store/auth-store.ts';
 import {
   createApiHarness,

@@ -1,6 +1,6 @@
 import { formatSeriesKey, type SeriesKey, timeframeMs } from '@runecast/market';
-import type { RunecastMetrics } from '../http/metrics.ts';
-import type { LiveStats } from '../ingest/live.service.ts';
+import type { RunecastMetrics } from '../observability/metrics.ts';
+import type { LiveStats } from './live.service.ts';
 import type { Store } from '../store/store.ts';
 
 export interface IngestMetricsOptions {

@@ -47,3 +47,26 @@ export async function collectHealth(checks: readonly HealthCheck[]): Promise<{
       : 'ok';
   return { state, components };
 }
+
+/**
+ * The checks of the parts every process opens: the store answers a query, the bus and cache
+ * report their own state. Typed by shape so this room imports nothing above it.
+ */
+export function coreHealthChecks(parts: {
+  store: { ping(): Promise<{ state: HealthState; reason: string | null }>; db: { engine: string } };
+  bus: { status(): { state: HealthState; reason: string | null }; kind: string };
+  cache: { status(): Promise<{ state: HealthState; reason: string | null }>; kind: string };
+}): HealthCheck[] {
+  const { store, bus, cache } = parts;
+  return [
+    { name: 'store', check: async () => ({ ...(await store.ping()), details: { engine: store.db.engine } }) },
+    {
+      name: 'bus',
+      check: async () => {
+        const status = bus.status();
+        return { state: status.state, reason: status.reason, details: { kind: bus.kind } };
+      },
+    },
+    { name: 'cache', check: async () => ({ ...(await cache.status()), details: { kind: cache.kind } }) },
+  ];
+}

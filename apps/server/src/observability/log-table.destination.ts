@@ -1,4 +1,18 @@
-import type { LogRepository, NewLogEntry } from '../store/log.repository.ts';
+/** One structured log line as the log table keeps it. */
+export interface NewLogEntry {
+  timeMs: number;
+  /** pino level number: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal. */
+  level: number;
+  component: string;
+  message: string;
+  data: Record<string, unknown>;
+}
+
+/** Where log lines are kept (the store's log repository); this room names only what it needs. */
+export interface LogSink {
+  insertEntries(entries: readonly NewLogEntry[]): Promise<number>;
+  deleteOlderThan(timeMs: number): Promise<number>;
+}
 
 export interface LogTableDestinationOptions {
   /** Longest a line waits before it is written (default 1 s). */
@@ -61,7 +75,7 @@ export function parseLogLine(line: string, defaultComponent: string, nowMs: numb
  * `maxBatch` lines; when the store fails, lines wait (up to `maxBuffered`) for the next try.
  */
 export function createLogTableDestination(
-  repository: LogRepository,
+  repository: LogSink,
   options: LogTableDestinationOptions = {},
 ): LogTableDestination {
   const flushIntervalMs = options.flushIntervalMs ?? 1_000;

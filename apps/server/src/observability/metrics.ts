@@ -38,6 +38,10 @@ export interface RunecastMetrics {
     duration: Histogram<'type'>;
     active: Gauge<'type' | 'state'>;
   };
+  runtime: {
+    /** Failures of work no request waits for (timers, bus publishes, listeners); each is also logged. */
+    backgroundErrors: Counter<'task'>;
+  };
   forecasts: {
     made: Counter<'series' | 'horizon' | 'model'>;
     modelScore: Gauge<'series' | 'horizon' | 'model' | 'metric'>;
@@ -80,6 +84,14 @@ export function createMetrics(options: CreateMetricsOptions = {}): RunecastMetri
         name: 'runecast_http_rate_limited_total',
         help: 'Requests refused by a rate limit, by limit (ip, user, credentials)',
         labelNames: ['limit'],
+        registers,
+      }),
+    },
+    runtime: {
+      backgroundErrors: new Counter({
+        name: 'runecast_background_errors_total',
+        help: 'Failures of background work (timers, bus publishes, listeners), by task',
+        labelNames: ['task'],
         registers,
       }),
     },

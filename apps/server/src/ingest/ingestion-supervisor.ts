@@ -1,0 +1,228 @@
+import { type Clock, formatSeriesKey, type SeriesKey, type Timeframe, timeframeMs } from '@runecast/market';
+import type { Bus } from '../bus/bus.port.ts';
+import type { TrackedMarket } from '../markets/tracked-markets.service.ts';
+import type { HealthCheck } from '../observability/health.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { MarketDataSource } from '../sources/market-data-source.port.ts';
+import type { Store } from '../store/store.ts';
+import { LiveIngestionService, type LiveStats } from './live.service.ts';
+
+export interface IngestionSupervisorOptions {
+  store: Store;
+  bus: Bus;
+  /** The market-data source of an exchange id. */
+  source(exchange: string): MarketDataSource;
+  timeframe: Timeframe;
+  backfillDays: number;
+  /** Names where stored candles came from (`emulator:replay`, `ccxt:binance`). */
+  dataLabel(exchange: string): string;
+  /** True when candle age means something against the wall clock (live data, not a replay). */
+  wallClock: boolean;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** One running live ingestion: some markets of one exchange, with its REST backfill. */
+interface RunningIngestion {
+  exchange: string;
+  symbols: string[];
+  added: boolean;
+  controller: AbortController;
+  service: LiveIngestionService;
+  run: Promise<void>;
+  lastError: string | null;
+}
+
+/**
+ * Runs live ingestion for the tracked markets: one live service per exchange for the
+ * configured markets, one per market added at run time, stopped again when that market is
+ * removed. It reports each source and each configured series as a health check.
+ */
+export class IngestionSupervisor {
+  private readonly ingestions: RunningIngestion[] = [];
+  private readonly abort = new AbortController();
+  private readonly configuredSeries: SeriesKey[] = [];
+
+  constructor(private readonly options: IngestionSupervisorOptions) {}
+
+  /** Starts ingestion of the configured markets; markets an exchange does not list are logged and left out. */
+  async startConfigured(markets: readonly TrackedMarket[]): Promise<void> {
+    const exchanges = [...new Set(markets.map((market) => market.exchange))];
+    for (const exchange of exchanges) {
+      const wanted = markets.filter((market) => market.exchange === exchange).map((market) => market.symbol);
+      const listed = await this.loadListedMarkets(exchange, wanted);
+      for (const symbol of wanted) {
+        this.configuredSeries.push({ exchange, symbol, timeframe: this.options.timeframe });
+      }
+      await this.start(exchange, listed, false);
+    }
+  }
+
+  /** Starts markets added at run time and stops those removed since. */
+  async sync(markets: readonly TrackedMarket[]): Promise<void> {
+    const { logger } = this.options;
+    for (const market of markets) {
+      if (!market.added) continue;
+      const running = this.ingestions.some(
+        (ingestion) => ingestion.exchange === market.exchange && ingestion.symbols.includes(market.symbol),
+      );
+      if (running) continue;
+      logger.info(
+        { exchange: market.exchange, symbol: market.symbol },
+        'tracking a market added through the API',
+      );
+      await this.start(market.exchange, [market.symbol], true);
+    }
+    for (const ingestion of [...this.ingestions]) {
+      const symbol = ingestion.symbols[0];
+      if (!ingestion.added || symbol === undefined) continue;
+      if (markets.some((market) => market.exchange === ingestion.exchange && market.symbol === symbol))
+        continue;
+      logger.info({ exchange: ingestion.exchange, symbol }, 'no longer tracking a removed market');
+      ingestion.controller.abort();
+      await ingestion.run;
+      this.ingestions.splice(this.ingestions.indexOf(ingestion), 1);
+    }
+  }
+
+  /** Counters of every running live service, by exchange. */
+  stats(): { exchange: string; stats: LiveStats }[] {
+    return this.ingestions.map((ingestion) => ({
+      exchange: ingestion.exchange,
+      stats: ingestion.service.stats(),
+    }));
+  }
+
+  /** Every series being ingested. */
+  series(): SeriesKey[] {
+    return this.ingestions.flatMap((ingestion) =>
+      ingestion.symbols.map((symbol) => ({
+        exchange: ingestion.exchange,
+        symbol,
+        timeframe: this.options.timeframe,
+      })),
+    );
+  }
+
+  /**
+   * The checks this supervisor answers for: one per exchange source, one for markets added at
+   * run time, and the age of the newest candle of each configured series.
+   */
+  healthChecks(): HealthCheck[] {
+    const exchanges = [...new Set(this.ingestions.map((ingestion) => ingestion.exchange))];
+    return [
+      {
+        name: 'markets:added',
+        check: async () => {
+          const added = this.ingestions.filter((ingestion) => ingestion.added);
+          const failed = added.filter((ingestion) => ingestion.lastError !== null);
+          const details = { tracking: added.map(describe) };
+          if (failed.length === 0) return { state: 'ok', reason: null, details };
+          const reason = failed
+            .map((ingestion) => `${describe(ingestion)}: ${ingestion.lastError}`)
+            .join('; ');
+          return { state: 'degraded', reason, details };
+        },
+      },
+      ...exchanges.map((exchange): HealthCheck => ({
+        name: `source:${exchange}`,
+        check: async () => {
+          const ingestion = this.ingestions.find((item) => item.exchange === exchange && !item.added);
+          if (ingestion === undefined) return { state: 'ok', reason: null, details: {} };
+          const stats = ingestion.service.stats();
+          if (ingestion.lastError)
+            return { state: 'down', reason: ingestion.lastError, details: { ...stats } };
+          return { state: 'ok', reason: null, details: { ...stats } };
+        },
+      })),
+      ...this.configuredSeries.map((series): HealthCheck => ({
+        name: `candles:${formatSeriesKey(series)}`,
+        check: () => this.candleAge(series),
+      })),
+    ];
+  }
+
+  /** Stops every live service and waits for them to end. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.allSettled(this.ingestions.map((ingestion) => ingestion.run));
+  }
+
+  private async candleAge(series: SeriesKey) {
+    const latest = await this.options.store.candles.latestCandle(series);
+    if (!latest) return { state: 'degraded' as const, reason: 'no candle stored yet' };
+    const ageMs = this.options.wallClock ? this.options.clock.now() - latest.openTimeMs : null;
+    const staleAfterMs = 5 * timeframeMs(series.timeframe) + 120_000;
+    if (ageMs !== null && ageMs > staleAfterMs) {
+      return {
+        state: 'degraded' as const,
+        reason: `last candle is ${Math.round(ageMs / 1000)} s old`,
+        details: { ageMs },
+      };
+    }
+    return {
+      state: 'ok' as const,
+      reason: null,
+      details: { lastCandleOpenTimeMs: latest.openTimeMs, ageMs },
+    };
+  }
+
+  /** Loads the exchange's markets into the store and keeps the wanted symbols it really lists. */
+  private async loadListedMarkets(exchange: string, symbols: readonly string[]): Promise<string[]> {
+    const source = this.options.source(exchange);
+    const markets = await source.loadMarkets();
+    const listed = new Set(markets.map((market) => market.symbol));
+    await this.options.store.markets.upsertMarkets(
+      markets.filter((market) => symbols.includes(market.symbol)),
+    );
+    for (const symbol of symbols.filter((item) => !listed.has(item))) {
+      this.options.logger.error(
+        { exchange, symbol },
+        `${exchange} does not list ${symbol}; it is not tracked`,
+      );
+    }
+    return symbols.filter((symbol) => listed.has(symbol));
+  }
+
+  private async start(exchange: string, symbols: readonly string[], added: boolean): Promise<void> {
+    const { options } = this;
+    const source = options.source(exchange);
+    const step = timeframeMs(options.timeframe);
+    const nowMs = (await exchangeNow(source)) ?? options.clock.now();
+    const sinceMs = Math.floor((nowMs - options.backfillDays * 86_400_000) / step) * step;
+    const service = new LiveIngestionService({
+      source,
+      store: options.store,
+      bus: options.bus,
+      markets: symbols.map((symbol) => ({ symbol, timeframe: options.timeframe, sinceMs })),
+      dataLabel: options.dataLabel(exchange),
+      onEvent: (event) => options.logger.debug({ event }, 'live ingestion event'),
+    });
+    const controller = new AbortController();
+    this.abort.signal.addEventListener('abort', () => controller.abort(), { once: true });
+    const ingestion: RunningIngestion = {
+      exchange,
+      symbols: [...symbols],
+      added,
+      controller,
+      service,
+      run: Promise.resolve(),
+      lastError: null,
+    };
+    ingestion.run = service.run(controller.signal).catch((error: unknown) => {
+      ingestion.lastError = (error as Error).message;
+      options.logger.error({ err: error, exchange }, 'live ingestion stopped');
+    });
+    this.ingestions.push(ingestion);
+  }
+}
+
+function describe(ingestion: RunningIngestion): string {
+  return `${ingestion.exchange}:${ingestion.symbols.join(',')}`;
+}
+
+/** The exchange's own clock where the source has one (the emulator's replay time). */
+async function exchangeNow(source: MarketDataSource): Promise<number | null> {
+  const clock = source as MarketDataSource & { exchangeNowMs?: () => Promise<number | null> };
+  return clock.exchangeNowMs ? clock.exchangeNowMs().catch(() => null) : null;
+}

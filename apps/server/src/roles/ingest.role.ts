@@ -1,0 +1,52 @@
+import { IngestionSupervisor } from '../ingest/ingestion-supervisor.ts';
+import { recordIngestMetrics } from '../ingest/ingest-metrics.ts';
+import type { Role } from './role.ts';
+
+/**
+ * Collects market data: backfills and streams candles, trades and top of book of every tracked
+ * market, repairs gaps, keeps the coverage ledger, and starts or stops markets added or removed
+ * through the API.
+ */
+export const ingestRole: Role = {
+  name: 'ingest',
+  async start(context) {
+    const { config, dataMode, logger, metrics } = context;
+    const supervisor = new IngestionSupervisor({
+      store: context.store,
+      bus: context.bus,
+      source: (exchange) => context.sources.get(exchange),
+      timeframe: config.timeframe,
+      backfillDays: config.backfillDays,
+      dataLabel: (exchange) => (dataMode.emulatorUrl ? `emulator:${dataMode.mode}` : `ccxt:${exchange}`),
+      // Candle age against the wall clock means nothing for replayed or simulated data.
+      wallClock: dataMode.emulatorUrl === null,
+      clock: context.clock,
+      logger,
+    });
+    const tracked = context.trackedMarkets;
+    await supervisor.startConfigured(tracked.list().filter((market) => !market.added));
+    const unregister = supervisor.healthChecks().map((check) => context.health.register(check));
+    await supervisor.sync(tracked.list());
+    const unsubscribe = tracked.subscribe((markets) => supervisor.sync(markets));
+    const stopMetrics = recordIngestMetrics({
+      metrics,
+      store: context.store,
+      ingestions: () => supervisor.stats(),
+      series: () => supervisor.series(),
+      windowMs: config.backfillDays * 86_400_000,
+      wallClock: dataMode.emulatorUrl === null,
+      onError: (error) => {
+        metrics.runtime.backgroundErrors.inc({ task: 'ingest-metrics' });
+        logger.warn({ err: error }, 'could not update ingest metrics');
+      },
+    });
+    return {
+      stop: async () => {
+        unsubscribe();
+        stopMetrics();
+        await supervisor.stop();
+        for (const remove of unregister) remove();
+      },
+    };
+  },
+};

@@ -1,0 +1,54 @@
+import { queueMissingProductionModels } from '../jobs/model-bootstrap.ts';
+import type { Role } from './role.ts';
+
+/**
+ * Forecasts every tracked series with its production model on an interval, scores forecasts
+ * whose truth has arrived, retrains on the configured cron, and queues a first model for series
+ * that have none. Only one scheduler acts at a time across processes.
+ */
+export const schedulerRole: Role = {
+  name: 'scheduler',
+  async start(context) {
+    const { config, logger, metrics } = context;
+    const bootstrapModels = async () => {
+      if (config.defaultModel === 'none') return;
+      const queued = await queueMissingProductionModels(
+        context.forecasting,
+        context.trackedMarkets.series(),
+        {
+          modelType: config.defaultModel,
+          lookbackMs: config.backfillDays * 86_400_000,
+        },
+      );
+      if (queued.length > 0) logger.info({ jobs: queued }, `queued ${queued.length} first model training(s)`);
+    };
+    const scheduler = context.forecasting.createScheduler({
+      // In one process with a worker, forecasts run at once rather than waiting for a poll.
+      ...(context.localJobWorker ? { inlineWorker: context.localJobWorker } : {}),
+      intervalMs: config.forecastIntervalMinutes * 60_000,
+      tracked: () => context.trackedMarkets.series(),
+      ...(config.retrainCron ? { retrainCron: config.retrainCron } : {}),
+      onTick: () => {
+        void bootstrapModels().catch((error: unknown) => {
+          metrics.runtime.backgroundErrors.inc({ task: 'model-bootstrap' });
+          logger.warn({ err: error }, 'could not queue first model trainings');
+        });
+      },
+      onError: (error: unknown) => {
+        metrics.runtime.backgroundErrors.inc({ task: 'scheduler' });
+        logger.error({ err: error }, 'scheduler error');
+      },
+    });
+    scheduler.start();
+    const unregister = context.health.register({
+      name: 'scheduler',
+      check: async () => ({ state: 'ok', reason: null, details: { ...scheduler.status() } }),
+    });
+    return {
+      stop: async () => {
+        unregister();
+        await scheduler.stop();
+      },
+    };
+  },
+};

@@ -1,0 +1,207 @@
+import { type Clock, systemClock } from '@runecast/market';
+import type { Bus } from '../bus/bus.port.ts';
+import { createBus } from '../bus/create-bus.ts';
+import type { Cache } from '../cache/cache.port.ts';
+import { createCache } from '../cache/create-cache.ts';
+import type { Config } from '../config/config.ts';
+import { createForecastingRuntime, type ForecastingRuntime } from '../jobs/forecasting-runtime.ts';
+import { createOnDemandForecastHandler } from '../jobs/handlers/on-demand-forecast.handler.ts';
+import type { JobWorker } from '../jobs/job-worker.ts';
+import { TrackedMarketsService } from '../markets/tracked-markets.service.ts';
+import { coreHealthChecks } from '../observability/health.ts';
+import { HealthRegistry } from '../observability/health-registry.ts';
+import { createLogTableDestination } from '../observability/log-table.destination.ts';
+import { addLogDestination, type Logger } from '../observability/logger.ts';
+import { createMetrics, type RunecastMetrics } from '../observability/metrics.ts';
+import { SourceRegistry } from '../sources/source-registry.ts';
+import { createAuthStore } from '../store/auth-store.ts';
+import { openStore, type Store } from '../store/store.ts';
+import type { DataMode } from './data-mode.ts';
+import { openEmulatorForConfig } from './emulator-mode.ts';
+
+/** How often every process reads the markets added or removed through the API. */
+const TRACKED_MARKETS_REFRESH_MS = 30_000;
+
+/**
+ * Everything long-lived a process owns, built once from the validated config and handed to
+ * each role: nothing below reads globals or the environment. `close()` closes what it opened,
+ * in reverse order.
+ */
+export interface RuntimeContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly metrics: RunecastMetrics;
+  /** Each component registers the check of its own health here; /health and /ready read it. */
+  readonly health: HealthRegistry;
+  /** Where market data comes from (live, replay, simulated). */
+  readonly dataMode: DataMode;
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly cache: Cache;
+  readonly sources: SourceRegistry;
+  /** Configured markets plus those added through the API, as every role of every process sees them. */
+  readonly trackedMarkets: TrackedMarketsService;
+  /** Job queue, model registry and forecast ledger over the store. */
+  readonly forecasting: ForecastingRuntime;
+  /** The job worker of this process once the worker role runs: the scheduler hands it forecasts at once. */
+  localJobWorker: JobWorker | null;
+  /** Shows one-time secrets such as a generated admin password (never to the structured log). */
+  readonly announce?: (text: string) => void;
+  /** Runs `close` when the context closes (before what was opened earlier). */
+  onClose(name: string, close: () => Promise<void>): void;
+  close(): Promise<void>;
+}
+
+export interface RuntimeContextOptions {
+  config: Config;
+  logger: Logger;
+  /** True when this process ingests: only then is the emulator started where exchanges are out of reach. */
+  ingests: boolean;
+  /** Called once the data mode is known, before any data is fetched. */
+  onDataMode?: (dataMode: DataMode) => void;
+  announce?: (text: string) => void;
+  clock?: Clock;
+}
+
+/** Opens store, bus, cache, sources and the rest in order; on failure closes what was opened. */
+export async function createRuntimeContext(options: RuntimeContextOptions): Promise<RuntimeContext> {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const closers: { name: string; close: () => Promise<void> }[] = [];
+  const onClose = (name: string, close: () => Promise<void>) => {
+    closers.push({ name, close });
+  };
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    for (const closer of closers.reverse()) {
+      await closer
+        .close()
+        .catch((error: unknown) => logger.warn({ err: error, part: closer.name }, 'error while stopping'));
+    }
+  };
+
+  try {
+    const exchanges = [...new Set(config.markets.map((market) => market.exchange))];
+    let dataMode: DataMode = {
+      mode: 'live',
+      description: 'no ingestion in this process',
+      emulatorUrl: config.emulatorUrl,
+    };
+    if (options.ingests) {
+      const opened = await openEmulatorForConfig(config, exchanges, logger);
+      dataMode = opened.dataMode;
+      const emulator = opened.emulator;
+      if (emulator !== null) onClose('emulator', () => emulator.close());
+    }
+    options.onDataMode?.(dataMode);
+
+    const store = config.databaseUrl
+      ? await openStore({ url: config.databaseUrl })
+      : await openStore({ dataDir: config.pgliteDir });
+    onClose('store', () => store.db.close());
+    // Structured logs also go to the store, where the API's log viewer queries them.
+    const logTable = createLogTableDestination(createAuthStore(store.db).logs);
+    addLogDestination(logger, logTable);
+    onClose('log table', () => logTable.close());
+
+    const metrics = createMetrics();
+    const health = new HealthRegistry();
+
+    const bus = await createBus(config.busUrl ?? undefined);
+    onClose('bus', () => bus.close());
+
+    const cache = await createCache(config.cacheUrl);
+    onClose('cache', () => cache.close());
+    for (const check of coreHealthChecks({ store, bus, cache })) health.register(check);
+
+    const sources = new SourceRegistry({
+      defaults: dataMode.emulatorUrl
+        ? { emulatorUrl: dataMode.emulatorUrl, simulated: dataMode.mode === 'simulated' }
+        : {},
+    });
+    onClose('sources', () => sources.close());
+
+    const trackedMarkets = new TrackedMarketsService({
+      configured: config.markets,
+      timeframe: config.timeframe,
+      horizonsMinutes: config.horizonsMinutes,
+      markets: store.markets,
+      clock,
+    });
+    await trackedMarkets.refresh();
+    let refreshError: string | null = null;
+    const refreshTimer = setInterval(() => {
+      trackedMarkets.refresh().then(
+        () => {
+          refreshError = null;
+        },
+        (error: unknown) => {
+          refreshError = (error as Error).message;
+          metrics.runtime.backgroundErrors.inc({ task: 'tracked-markets' });
+          logger.warn({ err: error }, 'could not refresh the tracked markets');
+        },
+      );
+    }, TRACKED_MARKETS_REFRESH_MS);
+    refreshTimer.unref();
+    onClose('tracked markets', async () => clearInterval(refreshTimer));
+    health.register({
+      name: 'tracked-markets',
+      check: async () => ({
+        state: refreshError === null ? 'ok' : 'degraded',
+        reason: refreshError,
+        details: { markets: trackedMarkets.list().length, refreshedAtMs: trackedMarkets.lastRefreshedAtMs() },
+      }),
+    });
+
+    const onPublishError = (error: unknown) => {
+      metrics.runtime.backgroundErrors.inc({ task: 'job-event-publish' });
+      logger.warn({ err: error }, 'could not publish a job event');
+    };
+    const forecasting = createForecastingRuntime({
+      store,
+      bus,
+      extraHandlers: [
+        createOnDemandForecastHandler({
+          sources: (exchange) => sources.get(exchange),
+          store,
+          bus,
+          onPublishError,
+        }),
+      ],
+      onPublishError,
+    });
+    health.register({
+      name: 'queue',
+      check: async () => ({
+        state: 'ok',
+        reason: null,
+        details: { ...(await forecasting.forecasting.jobs.countByState()) },
+      }),
+    });
+
+    return {
+      config,
+      logger,
+      clock,
+      metrics,
+      health,
+      dataMode,
+      store,
+      bus,
+      cache,
+      sources,
+      trackedMarkets,
+      forecasting,
+      localJobWorker: null,
+      ...(options.announce ? { announce: options.announce } : {}),
+      onClose,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
