@@ -1,7 +1,7 @@
 import type { Config } from './config/config.ts';
 import type { Logger } from './observability/logger.ts';
 import { startRoles, type RoleName } from './roles/index.ts';
-import type { DataMode } from './runtime/data-mode.ts';
+import type { DataMode } from './sources/data-mode.ts';
 import { createRuntimeContext, type RuntimeContext } from './runtime/runtime-context.ts';
 
 export { isRoleName, ROLE_NAMES, type RoleName } from './roles/index.ts';

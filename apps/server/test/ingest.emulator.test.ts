@@ -221,6 +221,48 @@ describe('live ingestion from the emulator', () => {
     await emulator?.close();
   });
 
+  test('a bus that refuses every message: candles are still stored, each refusal is counted and told', async () => {
+    const store = await openStore({ url: 'memory://' });
+    const source = new CcxtSource({
+      exchange: 'binance',
+      emulatorUrl: emulator.url,
+      simulated: emulator.simulated,
+    });
+    const bus = await createBus();
+    await bus.close();
+    const series: SeriesKey = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m' };
+    const told: string[] = [];
+    const live = new LiveIngestionService({
+      source,
+      store,
+      bus,
+      markets: [{ symbol: 'BTC/USDT', timeframe: '1m', sinceMs: emulator.clock.nowMs() - HOUR_MS }],
+      onPublishError: (error, family) => told.push(`${family}: ${(error as Error).message}`),
+      clock: { now: () => 1_700_000_000_000 },
+    });
+    const controller = new AbortController();
+    const running = live.run(controller.signal);
+    try {
+      await waitFor(async () => (await store.candles.countCandles(series)) > 60 + 5, 20_000);
+    } finally {
+      controller.abort();
+      await running;
+    }
+    try {
+      const stats = live.stats();
+      assert.ok(stats.publishFailures > 0, 'refusals counted');
+      assert.equal(stats.publishFailures, told.length, 'every refusal told');
+      assert.ok(
+        told.some((line) => line.startsWith('data.candles: ')),
+        told.slice(0, 3).join('; '),
+      );
+      assert.equal(stats.lastPublishFailureAtMs, 1_700_000_000_000, 'time comes from the injected clock');
+    } finally {
+      await source.close();
+      await store.db.close();
+    }
+  });
+
   for (const exchange of ['binance', 'kraken'] as const) {
     test(`${exchange}: streams candles, trades and top of book; every candle is the exchange's`, async () => {
       const store = await openStore({ url: 'memory://' });

@@ -11,7 +11,7 @@ import type { Bus } from '../bus/bus.port.ts';
 import type { Cache } from '../cache/cache.port.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { DataMode } from '../runtime/data-mode.ts';
+import type { DataMode } from '../sources/data-mode.ts';
 import type { AuthStore } from '../store/auth-store.ts';
 import type { Store } from '../store/store.ts';
 import type { CandleQueryService } from './candle-query.service.ts';

@@ -26,7 +26,7 @@ import type { Cache } from '../cache/cache.port.ts';
 import { GenerationalCache } from '../cache/generational.cache.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { DataMode } from '../runtime/data-mode.ts';
+import type { DataMode } from '../sources/data-mode.ts';
 import { coreHealthChecks, type HealthCheck } from '../observability/health.ts';
 import { HealthRegistry } from '../observability/health-registry.ts';
 import { createAuthStore, type AuthStore } from '../store/auth-store.ts';

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { serverFile } from '../runtime/build-layout.ts';
+import { serverFile } from '../config/build-layout.ts';
 
 /** Paths the dashboard never answers: the API, its docs and the machine endpoints keep their own 404s. */
 const RESERVED_PREFIXES = ['/api', '/docs', '/health', '/ready', '/metrics'] as const;

@@ -20,7 +20,12 @@ export interface IngestionSupervisorOptions {
   wallClock: boolean;
   clock: Clock;
   logger: Logger;
+  /** Told when the bus refuses a message about stored data (for metrics; the supervisor logs it). */
+  onPublishError?: (error: unknown, context: { exchange: string; family: string }) => void;
 }
+
+/** A source whose bus messages failed this recently reports itself degraded. */
+const PUBLISH_FAILURE_WINDOW_MS = 5 * 60_000;
 
 /** One running live ingestion: some markets of one exchange, with its REST backfill. */
 interface RunningIngestion {
@@ -132,6 +137,14 @@ export class IngestionSupervisor {
           const stats = ingestion.service.stats();
           if (ingestion.lastError)
             return { state: 'down', reason: ingestion.lastError, details: { ...stats } };
+          const failedAtMs = stats.lastPublishFailureAtMs;
+          if (failedAtMs !== null && this.options.clock.now() - failedAtMs < PUBLISH_FAILURE_WINDOW_MS) {
+            return {
+              state: 'degraded',
+              reason: `the bus refused ${stats.publishFailures} message(s) about stored data; live subscribers may have missed them`,
+              details: { ...stats },
+            };
+          }
           return { state: 'ok', reason: null, details: { ...stats } };
         },
       })),
@@ -197,6 +210,11 @@ export class IngestionSupervisor {
       markets: symbols.map((symbol) => ({ symbol, timeframe: options.timeframe, sinceMs })),
       dataLabel: options.dataLabel(exchange),
       onEvent: (event) => options.logger.debug({ event }, 'live ingestion event'),
+      onPublishError: (error, family) => {
+        options.logger.warn({ err: error, exchange, family }, 'the bus refused a message about stored data');
+        options.onPublishError?.(error, { exchange, family });
+      },
+      clock: options.clock,
     });
     const controller = new AbortController();
     this.abort.signal.addEventListener('abort', () => controller.abort(), { once: true });

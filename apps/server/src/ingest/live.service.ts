@@ -14,8 +14,10 @@ import { bookTopic, candlesTopic, ingestFaultsTopic, sourceStateTopic, tradesTop
 import {
   BadSymbolError,
   type Candle,
+  type Clock,
   formatSeriesKey,
   RateLimitedError,
+  systemClock,
   type SeriesKey,
   type Timeframe,
   timeframeMs,
@@ -88,6 +90,13 @@ export interface LiveIngestionOptions {
   /** Label of the data on the bus, e.g. `ccxt:binance` or `emulator:replay`. */
   dataLabel?: string;
   onEvent?: (event: LiveEvent) => void;
+  /**
+   * Told when the bus refuses a message. The data is stored by then (the store is the truth),
+   * so the failure is counted in `publishFailures`, told here, and never stops ingestion.
+   */
+  onPublishError?: (error: unknown, family: string) => void;
+  /** Where time comes from (default the wall clock). */
+  clock?: Clock;
 }
 
 /** Counters of one live ingestion; they only grow. */
@@ -107,6 +116,10 @@ export interface LiveStats {
   corrections: number;
   /** REST fetches confirming candles the stream finalized (the exchange's REST answer wins). */
   restConfirmations: number;
+  /** Bus messages the bus refused after the data was stored. */
+  publishFailures: number;
+  /** When the last of them happened (null when none did). */
+  lastPublishFailureAtMs: number | null;
 }
 
 const DEFAULT_RECONNECT_BACKOFF: BackoffPolicy = {
@@ -181,6 +194,8 @@ export class LiveIngestionService {
     gapRepairs: 0,
     corrections: 0,
     restConfirmations: 0,
+    publishFailures: 0,
+    lastPublishFailureAtMs: null,
   };
   private running = false;
 
@@ -261,6 +276,21 @@ export class LiveIngestionService {
     return next;
   }
 
+  private now(): number {
+    return (this.options.clock ?? systemClock).now();
+  }
+
+  /** Counts and tells a refused publish; the message's data is already in the store. */
+  private publishFailed(error: unknown, family: string): void {
+    this.counters.publishFailures += 1;
+    this.counters.lastPublishFailureAtMs = this.now();
+    try {
+      this.options.onPublishError?.(error, family);
+    } catch {
+      // A listener's bug must not stop ingestion; the failure is counted above.
+    }
+  }
+
   private async fault(
     kind: string,
     message: string,
@@ -277,9 +307,11 @@ export class LiveIngestionService {
       message: message.slice(0, 2000) || kind,
       count: 1,
       series: series === null ? null : formatSeriesKey(series),
-      atMs: Date.now(),
+      atMs: this.now(),
     };
-    await this.bus.publish(ingestFaultsTopic(this.source.exchange), payload).catch(() => undefined);
+    await this.bus
+      .publish(ingestFaultsTopic(this.source.exchange), payload)
+      .catch((error: unknown) => this.publishFailed(error, 'ingest.faults'));
   }
 
   private async publishState(
@@ -293,9 +325,11 @@ export class LiveIngestionService {
       state,
       attempt,
       reason: reason === null ? null : reason.slice(0, 2000),
-      atMs: Date.now(),
+      atMs: this.now(),
     };
-    await this.bus.publish(sourceStateTopic(this.source.exchange), payload).catch(() => undefined);
+    await this.bus
+      .publish(sourceStateTopic(this.source.exchange), payload)
+      .catch((error: unknown) => this.publishFailed(error, 'source.state'));
   }
 
   /**
@@ -318,7 +352,7 @@ export class LiveIngestionService {
       let connectedAtMs: number | null = null;
       const onConnected = (): void => {
         if (connectedAtMs !== null) return;
-        connectedAtMs = Date.now();
+        connectedAtMs = this.now();
         this.emit({ type: 'connected', stream, symbol });
         void this.publishState('connected', 0, null);
       };
@@ -341,7 +375,7 @@ export class LiveIngestionService {
       const kind = faultKindOf(failure);
       if (kind === 'malformed_response') this.counters.badMessages += 1;
       await this.fault(kind, failure.message, null, `live:${stream}`);
-      attempt = connectedAtMs !== null && Date.now() - connectedAtMs >= stableMs ? 1 : attempt + 1;
+      attempt = connectedAtMs !== null && this.now() - connectedAtMs >= stableMs ? 1 : attempt + 1;
       const retryInMs = backoffDelayMs(policy, attempt);
       this.counters.reconnects += 1;
       this.emit({ type: 'disconnected', stream, symbol, error: failure, attempt, retryInMs });
@@ -436,8 +470,8 @@ export class LiveIngestionService {
             );
           }
           const openIntervalMs = this.options.openCandlePublishIntervalMs ?? 1_000;
-          if (update.current !== null && Date.now() - lastOpenPublishMs >= openIntervalMs) {
-            lastOpenPublishMs = Date.now();
+          if (update.current !== null && this.now() - lastOpenPublishMs >= openIntervalMs) {
+            lastOpenPublishMs = this.now();
             await this.publishCandles(series, [update.current]);
           }
         }
@@ -529,7 +563,9 @@ export class LiveIngestionService {
         candles: toCandleColumns(part),
         source: this.dataSource,
       };
-      await this.bus.publish(candlesTopic(series), payload).catch(() => undefined);
+      await this.bus
+        .publish(candlesTopic(series), payload)
+        .catch((error: unknown) => this.publishFailed(error, 'data.candles'));
     }
   }
 
@@ -597,7 +633,7 @@ export class LiveIngestionService {
       };
       await this.bus
         .publish(tradesTopic({ exchange: this.source.exchange, symbol }), payload)
-        .catch(() => undefined);
+        .catch((error: unknown) => this.publishFailed(error, 'data.trades'));
     }
   }
 
@@ -610,14 +646,14 @@ export class LiveIngestionService {
     let lastPublishAtMs = Number.NEGATIVE_INFINITY;
     let connected = false;
     const sample = async (book: TopOfBook): Promise<void> => {
-      lastSampleAtMs = Date.now();
+      lastSampleAtMs = this.now();
       this.counters.bookSamplesWritten += await this.store.topOfBook.insertSamples([book]);
     };
     // A quiet book still gets its sample: the latest best bid/ask holds until it changes.
     const timer = setInterval(
       () => {
-        if (!connected || latest === null || Date.now() - lastSampleAtMs < sampleIntervalMs) return;
-        const held: TopOfBook = { ...latest, timestampMs: latest.timestampMs + (Date.now() - latestAtMs) };
+        if (!connected || latest === null || this.now() - lastSampleAtMs < sampleIntervalMs) return;
+        const held: TopOfBook = { ...latest, timestampMs: latest.timestampMs + (this.now() - latestAtMs) };
         sample(held).catch((error: unknown) =>
           this.fault('store_failed', (error as Error).message, null, 'live:book'),
         );
@@ -631,14 +667,14 @@ export class LiveIngestionService {
           onConnected();
           connected = true;
           latest = top;
-          latestAtMs = Date.now();
-          if (Date.now() - lastSampleAtMs >= sampleIntervalMs) await sample(top);
-          if (this.bus && Date.now() - lastPublishAtMs >= publishIntervalMs) {
-            lastPublishAtMs = Date.now();
+          latestAtMs = this.now();
+          if (this.now() - lastSampleAtMs >= sampleIntervalMs) await sample(top);
+          if (this.bus && this.now() - lastPublishAtMs >= publishIntervalMs) {
+            lastPublishAtMs = this.now();
             const payload: TopOfBookMessage = { ...top, source: this.dataSource };
             await this.bus
               .publish(bookTopic({ exchange: this.source.exchange, symbol }), payload)
-              .catch(() => undefined);
+              .catch((error: unknown) => this.publishFailed(error, 'data.book'));
           }
         }
       } finally {

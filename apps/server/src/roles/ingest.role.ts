@@ -22,6 +22,7 @@ export const ingestRole: Role = {
       wallClock: dataMode.emulatorUrl === null,
       clock: context.clock,
       logger,
+      onPublishError: () => metrics.runtime.backgroundErrors.inc({ task: 'bus-publish' }),
     });
     const tracked = context.trackedMarkets;
     await supervisor.startConfigured(tracked.list().filter((market) => !market.added));

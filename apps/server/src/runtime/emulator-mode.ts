@@ -3,7 +3,7 @@ import type { Config } from '../config/config.ts';
 import { ValidationError } from '@runecast/market';
 import type { Logger } from '../observability/logger.ts';
 import { SourceRegistry } from '../sources/source-registry.ts';
-import type { DataMode } from './data-mode.ts';
+import type { DataMode } from '../sources/data-mode.ts';
 import { startEmulatorProcess } from './emulator-process.ts';
 
 /** Exchanges the built-in emulator speaks. */

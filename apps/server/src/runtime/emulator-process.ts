@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../observability/logger.ts';
-import { bundleFile, runningFromBundle } from './build-layout.ts';
+import { bundleFile, runningFromBundle } from '../config/build-layout.ts';
 
 /** The compiled emulator, or its TypeScript entry through tsx when running from the sources. */
 function emulatorCommand(): string[] {

@@ -16,7 +16,7 @@ import { createMetrics, type RunecastMetrics } from '../observability/metrics.ts
 import { SourceRegistry } from '../sources/source-registry.ts';
 import { createAuthStore } from '../store/auth-store.ts';
 import { openStore, type Store } from '../store/store.ts';
-import type { DataMode } from './data-mode.ts';
+import type { DataMode } from '../sources/data-mode.ts';
 import { openEmulatorForConfig } from './emulator-mode.ts';
 
 /** How often every process reads the markets added or removed through the API. */

@@ -19,7 +19,7 @@ import { PGlite, type Transaction as PgliteTransaction } from '@electric-sql/pgl
 import pg from 'pg';
 import pgCopyStreams from 'pg-copy-streams';
 import { ValidationError } from '@runecast/market';
-import { serverFile } from '../runtime/build-layout.ts';
+import { serverFile } from '../config/build-layout.ts';
 import type { Database, DatabaseEngine } from './store.port.ts';
 
 /** Where the store lives: PostgreSQL when `url` is `postgres://…`, otherwise PGlite. */

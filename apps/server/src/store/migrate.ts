@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { serverFile } from '../runtime/build-layout.ts';
+import { serverFile } from '../config/build-layout.ts';
 import type { Database } from './store.port.ts';
 
 /** Migrations shipped with Runecast; the same files run on PGlite and PostgreSQL. */

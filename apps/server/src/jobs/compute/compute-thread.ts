@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { RunecastError, ValidationError } from '@runecast/market';
-import { bundleFile, runningFromBundle } from '../../runtime/build-layout.ts';
+import { bundleFile, runningFromBundle } from '../../config/build-layout.ts';
 import { JobCancelledError } from '../job-handler.ts';
 import type {
   ComputeEvent,

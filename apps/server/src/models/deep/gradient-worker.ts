@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { bundleFile, runningFromBundle } from '../../runtime/build-layout.ts';
+import { bundleFile, runningFromBundle } from '../../config/build-layout.ts';
 import { COMMAND, CONTROL, type GradientWorkerAttachment } from './gradient-shard.ts';
 
 const WORKER_MODULE_URL = new URL('./gradient.worker.ts', import.meta.url).href;

@@ -43,7 +43,7 @@ describe('build layout', () => {
   test('a source newer than the bundles makes them stale, and the next start rebuilds them', async () => {
     await ensureServerBuild();
     assert.equal(serverBuildIsCurrent(), true);
-    const source = serverFile('src', 'runtime', 'build-layout.ts');
+    const source = serverFile('src', 'config', 'build-layout.ts');
     const before = await stat(source);
     const touched = new Date(Date.now() + 60_000);
     await utimes(source, before.atime, touched);
