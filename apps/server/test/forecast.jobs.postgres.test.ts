@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createForecastingRuntime, type ForecastingRuntime } from '../src/jobs/forecasting-runtime.ts';
 import { sleep } from '../src/jobs/job-queue.ts';
-import { SCHEDULER_LOCK_KEY } from '../src/jobs/scheduler.ts';
+import { waitForLeaderLock } from '../src/store/leader-lock.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import { fittedArtifact, marketCandles, storeCandles } from './forecast.fixtures.ts';
 import { createTestPostgresDatabase } from './support/postgres.ts';
@@ -57,7 +57,7 @@ describe('forecasting jobs on PostgreSQL', { timeout: 120_000 }, () => {
     let locked!: () => void;
     const lockTaken = new Promise<void>((resolve) => (locked = resolve));
     const holder = stores[2]!.db.transaction(async (transaction) => {
-      await transaction.query('SELECT pg_advisory_xact_lock($1)', [SCHEDULER_LOCK_KEY]);
+      await waitForLeaderLock(transaction, 'scheduler');
       locked();
       await released;
     });

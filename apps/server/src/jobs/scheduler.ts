@@ -10,8 +10,6 @@ import { createForecastingStore } from './forecasting-store.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobWorker } from './job-worker.ts';
 
-/** Any fixed 64-bit number: the advisory lock only one scheduler tick at a time holds. */
-export const SCHEDULER_LOCK_KEY = 7_262_017_442;
 const RETRAIN_STATE = 'retrain';
 
 /** A series and the horizons it should be forecast at. */
@@ -172,16 +170,10 @@ export class ForecastScheduler {
         scored: 0,
         waitingForCandles: 0,
       };
-      if (transaction.engine === 'postgres') {
-        const [lock] = await transaction.query<{ acquired: boolean }>(
-          'SELECT pg_try_advisory_xact_lock($1) AS acquired',
-          [SCHEDULER_LOCK_KEY],
-        );
-        if (!lock?.acquired) return idle;
-      }
       // Everything in the tick goes through the transaction's connection (PGlite has only one).
-      const forecasting = createForecastingStore(transaction);
       const market = createStore(transaction);
+      if (!(await market.leaderLock('scheduler'))) return idle;
+      const forecasting = createForecastingStore(transaction);
       const production = await forecasting.models.listProductionVersions();
       const { versions, withoutModel } = await this.selectVersions(production);
 

@@ -165,6 +165,31 @@ export function runStoreContract(engineName: string, openMigratedDatabase: Migra
         assert.equal(backendIds[0], backendIds[1]);
       });
 
+      test('a leader lock is held by one transaction at a time, until it ends', async () => {
+        const led = await store.transaction((transaction) => transaction.leaderLock('scheduler'));
+        assert.equal(led, true, 'alone, a transaction leads');
+        if (database.engine !== 'postgres') return;
+        // Another connection: the pool hands a second transaction its own.
+        let release: () => void = () => {};
+        const held = new Promise<void>((resolvePromise) => (release = resolvePromise));
+        let signalTaken: () => void = () => {};
+        const taken = new Promise<void>((resolvePromise) => (signalTaken = resolvePromise));
+        const holder = store.transaction(async (transaction) => {
+          assert.equal(await transaction.leaderLock('scheduler'), true);
+          signalTaken();
+          await held;
+        });
+        await taken;
+        assert.equal(
+          await store.transaction((transaction) => transaction.leaderLock('scheduler')),
+          false,
+          'while another holds it, a second does not lead',
+        );
+        release();
+        await holder;
+        assert.equal(await store.transaction((transaction) => transaction.leaderLock('scheduler')), true);
+      });
+
       test('copyFrom loads CSV with quotes and NULLs, and refuses odd identifiers', async () => {
         const exchange = uniqueExchange();
         await database.copyFrom(

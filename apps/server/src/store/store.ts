@@ -1,6 +1,7 @@
 import { SqlCandleRepository } from './candle.repository.ts';
 import { SqlCoverageRepository } from './coverage.repository.ts';
 import { openDatabase, type OpenDatabaseOptions } from './db.ts';
+import { type LeaderLockName, takeLeaderLock } from './leader-lock.ts';
 import { SqlMarketRepository } from './market.repository.ts';
 import { runMigrations } from './migrate.ts';
 import type { Database } from './store.port.ts';
@@ -15,6 +16,13 @@ export interface Store {
   readonly trades: SqlTradeRepository;
   readonly topOfBook: SqlTopOfBookRepository;
   readonly coverage: SqlCoverageRepository;
+  /** Runs `work` in one transaction, on a store bound to that transaction's connection. */
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
+  /**
+   * Inside `transaction`: takes the named leader lock until the transaction ends; true when this
+   * process leads (always on the embedded store, where one process holds the only connection).
+   */
+  leaderLock(name: LeaderLockName): Promise<boolean>;
   /** Answers when the database does; throws with the reason when it does not. */
   ping(): Promise<{ state: 'ok'; reason: null }>;
 }
@@ -28,6 +36,8 @@ export function createStore(db: Database): Store {
     trades: new SqlTradeRepository(db),
     topOfBook: new SqlTopOfBookRepository(db),
     coverage: new SqlCoverageRepository(db),
+    transaction: (work) => db.transaction((transaction) => work(createStore(transaction))),
+    leaderLock: (name) => takeLeaderLock(db, name),
     ping: async () => {
       await db.query('SELECT 1');
       return { state: 'ok', reason: null };
