@@ -5,7 +5,7 @@
 const LAYERS = [
   ['observability', 'config'],
   ['store', 'bus', 'cache', 'sources'],
-  ['markets', 'ingest', 'features', 'models', 'jobs', 'auth'],
+  ['markets', 'ingest', 'features', 'models', 'jobs', 'forecasting', 'auth'],
   ['http'],
   ['runtime', 'roles'],
   ['cli', 'main.ts'],

@@ -8,8 +8,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { z } from 'zod';
 import type { RouteModule } from '../apps/server/src/http/api-context.ts';
-import { createApiHarness, minuteCandles } from '../apps/server/src/http/testing/api-harness.ts';
-import type { ForecastingRuntime } from '../apps/server/src/jobs/forecasting-runtime.ts';
+import { createApiHarness, minuteCandles } from '../apps/server/test/support/http/api-harness.ts';
+import type { ForecastingRuntime } from '../apps/server/src/forecasting/forecasting-runtime.ts';
 
 export interface ApiBenchOptions {
   /** `postgres://…` to serve from PostgreSQL; default embedded PGlite. */

@@ -51,7 +51,7 @@ test('a Redis cache that lost its server reports down', async () => {
 });
 
 test('the API caches candle answers in Redis and drops them when new candles arrive', async () => {
-  const { createApiHarness, minuteCandles } = await import('../src/http/testing/api-harness.ts');
+  const { createApiHarness, minuteCandles } = await import('./support/http/api-harness.ts');
   const { candlesTopic } = await import('../src/bus/topics.ts');
   const keyPrefix = `runecast-test:${randomBytes(6).toString('hex')}:`;
   const cache = new RedisCache({ url: REDIS_URL, keyPrefix });

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { createMetrics } from '../src/observability/metrics.ts';
-import { createApiHarness, type ApiHarness } from '../src/http/testing/api-harness.ts';
+import { createApiHarness, type ApiHarness } from './support/http/api-harness.ts';
 
 interface MetricFamily {
   name: string;

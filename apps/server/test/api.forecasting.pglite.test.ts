@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { onDemandForecastResultSchema, latestForecastResponseSchema } from '@runecast/contracts';
 import { startEmulator, type RunningEmulator } from '@runecast/exchange-emulator';
-import { createApiHarness, type ApiHarness } from '../src/http/testing/api-harness.ts';
-import { openEventStreamClient } from '../src/http/testing/event-stream-client.ts';
-import { describeForecastingRoutes } from '../src/http/testing/forecasting-routes.contract.ts';
+import { createApiHarness, type ApiHarness } from './support/http/api-harness.ts';
+import { openEventStreamClient } from './support/http/event-stream-client.ts';
+import { describeForecastingRoutes } from './support/http/forecasting-routes.contract.ts';
 import type { JobWorker } from '../src/jobs/job-worker.ts';
 import { SourceRegistry } from '../src/sources/source-registry.ts';
 

@@ -1,4 +1,4 @@
-import { describeForecastingRoutes } from '../src/http/testing/forecasting-routes.contract.ts';
+import { describeForecastingRoutes } from './support/http/forecasting-routes.contract.ts';
 import { createTestPostgresDatabase } from './support/postgres.ts';
 
 describeForecastingRoutes('PostgreSQL', async () => {

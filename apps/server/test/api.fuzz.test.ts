@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { RegisteredRoute } from '../src/http/route-access.ts';
-import { createApiHarness, minuteCandles, type ApiHarness } from '../src/http/testing/api-harness.ts';
+import { createApiHarness, minuteCandles, type ApiHarness } from './support/http/api-harness.ts';
 
 /** Runs per route; with ~30 routes this is a few hundred requests in all. */
 const RUNS_PER_ROUTE = Number(process.env.RUNECAST_FUZZ_RUNS ?? 12);

@@ -1,3 +1,3 @@
-import { describeApiRoutes } from '../src/http/testing/api-routes.contract.ts';
+import { describeApiRoutes } from './support/http/api-routes.contract.ts';
 
 describeApiRoutes('PGlite', async () => ({ options: {}, cleanup: async () => undefined }));

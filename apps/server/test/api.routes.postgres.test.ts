@@ -1,4 +1,4 @@
-import { describeApiRoutes } from '../src/http/testing/api-routes.contract.ts';
+import { describeApiRoutes } from './support/http/api-routes.contract.ts';
 import { createTestPostgresDatabase } from './support/postgres.ts';
 
 describeApiRoutes('PostgreSQL', async () => {

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { AccessTokenService } from '../src/auth/access-token.service.ts';
 import type { RegisteredRoute } from '../src/http/route-access.ts';
-import { createApiHarness, HARNESS_ADMIN, type ApiHarness } from '../src/http/testing/api-harness.ts';
+import { createApiHarness, HARNESS_ADMIN, type ApiHarness } from './support/http/api-harness.ts';
 
 const TOKEN_KEY = randomBytes(64);
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createForecastingRuntime, type ForecastingRuntime } from '../src/jobs/forecasting-runtime.ts';
-import { queueMissingProductionModels } from '../src/jobs/model-bootstrap.ts';
+import { createForecastingRuntime, type ForecastingRuntime } from '../src/forecasting/forecasting-runtime.ts';
+import { queueMissingProductionModels } from '../src/forecasting/model-bootstrap.ts';
 import { openStore, type Store } from '../src/store/store.ts';
 import { marketCandles, storeCandles } from './forecast.fixtures.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createForecastingRuntime, type ForecastingRuntime } from '../src/jobs/forecasting-runtime.ts';
+import { createForecastingRuntime, type ForecastingRuntime } from '../src/forecasting/forecasting-runtime.ts';
 import { sleep } from '../src/jobs/job-queue.ts';
 import { waitForLeaderLock } from '../src/store/leader-lock.ts';
 import { openStore, type Store } from '../src/store/store.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { modelVersionSchema } from '@runecast/contracts';
 import { buildFeatureMatrix } from '../src/features/feature-matrix.ts';
-import { createForecastingStore, type ForecastingStore } from '../src/jobs/forecasting-store.ts';
+import { createForecastingStore, type ForecastingStore } from '../src/forecasting/forecasting-store.ts';
 import { fingerprintCandles } from '../src/models/registry/data-fingerprint.ts';
 import { ModelRegistryService } from '../src/models/registry/model-registry.service.ts';
 import type { NewModelVersion } from '../src/store/model.repository.ts';

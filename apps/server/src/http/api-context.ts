@@ -14,9 +14,9 @@ import type { Logger } from '../observability/logger.ts';
 import type { DataMode } from '../sources/data-mode.ts';
 import type { AuthStore } from '../store/auth-store.ts';
 import type { Store } from '../store/store.ts';
-import type { CandleQueryService } from './candle-query.service.ts';
-import type { LiveFeed } from './live-feed.ts';
-import type { MarketService } from './market.service.ts';
+import type { CandleQueryService } from '../markets/candle-query.service.ts';
+import type { LiveFeed } from '../markets/live-feed.ts';
+import type { MarketService } from '../markets/market.service.ts';
 import type { RunecastMetrics } from '../observability/metrics.ts';
 
 /** The Fastify instance routes are registered on: zod schemas for every part of a route. */

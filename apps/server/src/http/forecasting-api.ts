@@ -4,12 +4,12 @@ import type { Subscription } from '../bus/bus.port.ts';
 import { topicPattern } from '../bus/topics.ts';
 import { GenerationalCache } from '../cache/generational.cache.ts';
 import { RunecastError, ValidationError } from '@runecast/market';
-import type { ForecastingRuntime } from '../jobs/forecasting-runtime.ts';
+import type { ForecastingRuntime } from '../forecasting/forecasting-runtime.ts';
 import type { EnqueueOptions } from '../jobs/job-queue.ts';
 import type { JobRecord } from '../store/job.repository.ts';
 import type { ApiApp, ApiContext } from './api-context.ts';
-import { ForecastQueryService } from './forecast-query.service.ts';
-import { ForecastingMetricsRecorder } from './forecasting-metrics.ts';
+import { ForecastQueryService } from '../forecasting/forecast-query.service.ts';
+import { ForecastingMetricsRecorder } from '../forecasting/forecasting-metrics.ts';
 import { HttpError } from './http-errors.ts';
 import { API_PREFIX } from './route-access.ts';
 

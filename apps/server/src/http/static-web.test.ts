@@ -13,7 +13,7 @@ import { loadConfig } from '../config/config.ts';
 import { openStore } from '../store/store.ts';
 import { createHttpApp } from './app.ts';
 import { assetPathOf, isReservedPath, registerWebAssets } from './static-web.ts';
-import { FAST_PASSWORD_HASHING } from './testing/api-harness.ts';
+import { FAST_PASSWORD_HASHING } from '../../test/support/http/api-harness.ts';
 
 const INDEX_HTML =
   '<!doctype html><html><body><div id="root"></div><script type="module" src="/assets/app-abc123.js"></script></body></html>';

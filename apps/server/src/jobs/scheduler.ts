@@ -5,8 +5,8 @@ import { createStore } from '../store/store.ts';
 import type { Database } from '../store/store.port.ts';
 import type { JobRecord } from '../store/job.repository.ts';
 import { assertRankingMetric, type ModelVersion, type RankingMetric } from '../store/model.repository.ts';
-import { scoreDueForecasts } from './forecast-scoring.ts';
-import { createForecastingStore } from './forecasting-store.ts';
+import { scoreDueForecasts } from '../forecasting/forecast-scoring.ts';
+import { createForecastingStore } from '../forecasting/forecasting-store.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobWorker } from './job-worker.ts';
 

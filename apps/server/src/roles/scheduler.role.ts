@@ -1,4 +1,4 @@
-import { queueMissingProductionModels } from '../jobs/model-bootstrap.ts';
+import { queueMissingProductionModels } from '../forecasting/model-bootstrap.ts';
 import type { Role } from './role.ts';
 
 /**

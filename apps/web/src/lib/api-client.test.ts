@@ -5,7 +5,7 @@ import {
   createApiHarness,
   HARNESS_ADMIN,
   type ApiHarness,
-} from '../../../server/src/http/testing/api-harness.ts';
+} from '../../../server/test/support/http/api-harness.ts';
 import { ApiClient, ApiRequestError, SessionExpiredError, buildQueryString } from './api-client.ts';
 import { SessionStore, type KeyValueStorage } from './session.store.ts';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { BacktestJobResult } from '../../jobs/handlers/backtest.handler.ts';
+import type { BacktestJobResult } from '../../forecasting/handlers/backtest.handler.ts';
 import { formatSeriesKey } from '@runecast/market';
 import { configFor } from '../command-config.ts';
 import { isoTime, printJson, printTable } from '../output.ts';

@@ -10,8 +10,8 @@ import {
   type SeriesKey,
   ValidationError,
 } from '@runecast/market';
-import { requireSeriesSpan } from '../../jobs/forecasting-data.ts';
-import { createForecastingRuntime, type ForecastingRuntime } from '../../jobs/forecasting-runtime.ts';
+import { requireSeriesSpan } from '../../forecasting/forecasting-data.ts';
+import { createForecastingRuntime, type ForecastingRuntime } from '../../forecasting/forecasting-runtime.ts';
 import { isFinishedJobState } from '../../jobs/job-queue.ts';
 import { listForecasterTypes } from '../../models/forecaster.registry.ts';
 import type { JobRecord } from '../../store/job.repository.ts';

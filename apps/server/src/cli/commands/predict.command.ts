@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatSeriesKey, ValidationError } from '@runecast/market';
-import type { PredictJobResult } from '../../jobs/handlers/predict.handler.ts';
+import type { PredictJobResult } from '../../forecasting/handlers/predict.handler.ts';
 import { configFor } from '../command-config.ts';
 import { isoTime, printJson } from '../output.ts';
 import {

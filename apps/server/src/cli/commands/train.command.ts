@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { registryMetrics } from '@runecast/contracts';
 import { formatSeriesKey } from '@runecast/market';
-import type { TrainJobResult } from '../../jobs/handlers/train.handler.ts';
+import type { TrainJobResult } from '../../forecasting/handlers/train.handler.ts';
 import { parseChoice } from '../arguments.ts';
 import { configFor } from '../command-config.ts';
 import { UsageError } from '../usage-error.ts';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { tuningMetrics } from '@runecast/contracts';
 import { formatSeriesKey } from '@runecast/market';
-import type { TuneJobResult } from '../../jobs/handlers/tune.handler.ts';
+import type { TuneJobResult } from '../../forecasting/handlers/tune.handler.ts';
 import { parseChoice } from '../arguments.ts';
 import { configFor } from '../command-config.ts';
 import { UsageError } from '../usage-error.ts';

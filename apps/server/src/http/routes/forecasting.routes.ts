@@ -1,4 +1,4 @@
-import type { ForecastingRuntime } from '../../jobs/forecasting-runtime.ts';
+import type { ForecastingRuntime } from '../../forecasting/forecasting-runtime.ts';
 import type { ApiApp, ApiContext, RouteModule } from '../api-context.ts';
 import { forecastingApiFor, type ForecastingApi, type ForecastingApiOptions } from '../forecasting-api.ts';
 import { registerForecastRoutes } from './forecasts.routes.ts';

@@ -11,7 +11,7 @@ import {
 } from '@runecast/contracts';
 import { formatSeriesKey, parseSeriesKey, RunecastError } from '@runecast/market';
 import { getForecasterDefinition } from '../../models/forecaster.registry.ts';
-import { resolveSeriesHorizon } from '../../jobs/handlers/handler-support.ts';
+import { resolveSeriesHorizon } from '../../forecasting/handlers/handler-support.ts';
 import { jsonText, type ApiApp, type ApiContext } from '../api-context.ts';
 import { checkField, startJob, unprocessable, type ForecastingApi } from '../forecasting-api.ts';
 import { HttpError } from '../http-errors.ts';

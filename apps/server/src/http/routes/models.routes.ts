@@ -27,12 +27,12 @@ import {
   parseSeriesKey,
   type SeriesKey,
 } from '@runecast/market';
-import { requireSeriesSpan } from '../../jobs/forecasting-data.ts';
-import { resolveSeriesHorizon } from '../../jobs/handlers/handler-support.ts';
+import { requireSeriesSpan } from '../../forecasting/forecasting-data.ts';
+import { resolveSeriesHorizon } from '../../forecasting/handlers/handler-support.ts';
 import { getForecasterDefinition, parseForecasterParams } from '../../models/forecaster.registry.ts';
 import { metricLoss, type ModelVersion, type StageChange } from '../../store/model.repository.ts';
 import { requestOrigin, type ApiApp, type ApiContext } from '../api-context.ts';
-import { toApiModelSummary, naiveMetricsOf } from '../forecast-query.service.ts';
+import { toApiModelSummary, naiveMetricsOf } from '../../forecasting/forecast-query.service.ts';
 import { checkField, jobSummary, startJob, unprocessable, type ForecastingApi } from '../forecasting-api.ts';
 import { HttpError } from '../http-errors.ts';
 

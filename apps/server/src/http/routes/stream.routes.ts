@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { bookTopic, candlesTopic, forecastsTopic } from '../../bus/topics.ts';
 import { formatSeriesKey, parseSeriesKey } from '@runecast/market';
 import type { RouteModule } from '../api-context.ts';
-import type { LiveFamily } from '../live-feed.ts';
+import type { LiveFamily } from '../../markets/live-feed.ts';
 import { openEventStream } from '../server-sent-events.ts';
 
 /** Live candles, top of book and forecasts of chosen series, as Server-Sent Events. */

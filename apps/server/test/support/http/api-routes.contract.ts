@@ -10,9 +10,9 @@ import {
   type CandleBatchMessage,
 } from '@runecast/contracts';
 import { rollupCandles } from '@runecast/market';
-import { bookTopic, candlesTopic } from '../../bus/topics.ts';
-import { createLogTableDestination } from '../../observability/log-table.destination.ts';
-import { createAuthStore } from '../../store/auth-store.ts';
+import { bookTopic, candlesTopic } from '../../../src/bus/topics.ts';
+import { createLogTableDestination } from '../../../src/observability/log-table.destination.ts';
+import { createAuthStore } from '../../../src/store/auth-store.ts';
 import {
   createApiHarness,
   HARNESS_ADMIN,

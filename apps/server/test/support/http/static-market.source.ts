@@ -1,5 +1,5 @@
 import { type Market, UnsupportedError } from '@runecast/market';
-import type { MarketDataSource, SourceCapabilities } from '../../sources/market-data-source.port.ts';
+import type { MarketDataSource, SourceCapabilities } from '../../../src/sources/market-data-source.port.ts';
 
 const CAPABILITIES: SourceCapabilities = {
   fetchCandles: false,

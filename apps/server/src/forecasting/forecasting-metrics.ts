@@ -1,7 +1,7 @@
 import type { ForecastMadeMessage, JobProgressMessage } from '@runecast/contracts';
 import type { Bus, Subscription } from '../bus/bus.port.ts';
 import { topicPattern } from '../bus/topics.ts';
-import type { ForecastingRuntime } from '../jobs/forecasting-runtime.ts';
+import type { ForecastingRuntime } from './forecasting-runtime.ts';
 import { isFinishedJobState } from '../jobs/job-queue.ts';
 import type { Logger } from '../observability/logger.ts';
 import { formatHorizon } from '@runecast/market';

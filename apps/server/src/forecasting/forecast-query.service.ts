@@ -5,7 +5,7 @@ import type {
   LatestForecastResponse,
 } from '@runecast/contracts';
 import type { GenerationalCache } from '../cache/generational.cache.ts';
-import { forecastMadeMessage } from '../jobs/handlers/predict.handler.ts';
+import { forecastMadeMessage } from './handlers/predict.handler.ts';
 import { errorRelativeToNaive, formatSeriesKey, type SeriesKey } from '@runecast/market';
 import type { ModelRegistryService } from '../models/registry/model-registry.service.ts';
 import type {

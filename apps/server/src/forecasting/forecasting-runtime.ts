@@ -4,10 +4,10 @@ import { ModelRegistryService } from '../models/registry/model-registry.service.
 import type { Store } from '../store/store.ts';
 import { createForecastJobHandlers } from './forecast-job-handlers.ts';
 import { createForecastingStore, type ForecastingStore } from './forecasting-store.ts';
-import type { JobHandler } from './job-handler.ts';
-import { JobQueue } from './job-queue.ts';
-import { JobWorker, type JobWorkerOptions } from './job-worker.ts';
-import { ForecastScheduler, type ForecastSchedulerOptions } from './scheduler.ts';
+import type { JobHandler } from '../jobs/job-handler.ts';
+import { JobQueue } from '../jobs/job-queue.ts';
+import { JobWorker, type JobWorkerOptions } from '../jobs/job-worker.ts';
+import { ForecastScheduler, type ForecastSchedulerOptions } from '../jobs/scheduler.ts';
 import type { ForecastingDependencies } from './handlers/handler-support.ts';
 
 export interface ForecastingRuntimeOptions {

@@ -1,4 +1,4 @@
-import type { JobHandler } from './job-handler.ts';
+import type { JobHandler } from '../jobs/job-handler.ts';
 import { createBacktestHandler } from './handlers/backtest.handler.ts';
 import type { ForecastingDependencies } from './handlers/handler-support.ts';
 import { createPredictHandler } from './handlers/predict.handler.ts';

@@ -5,7 +5,7 @@ import type { ForecastMetrics } from '../../models/evaluation/forecast-metrics.t
 import type { ModelRegistryService } from '../../models/registry/model-registry.service.ts';
 import type { MarketDataReader } from '../forecasting-data.ts';
 import type { ForecastingStore } from '../forecasting-store.ts';
-import type { ComputeMode } from '../compute/compute-thread.ts';
+import type { ComputeMode } from '../../jobs/compute/compute-thread.ts';
 
 /** What the forecasting job handlers work with. */
 export interface ForecastingDependencies {

@@ -10,7 +10,7 @@ import {
   requireSeriesSpan,
   withDataContext,
 } from '../forecasting-data.ts';
-import type { JobContext, JobHandler } from '../job-handler.ts';
+import type { JobContext, JobHandler } from '../../jobs/job-handler.ts';
 import {
   parseWithSchema,
   resolveSeriesHorizon,

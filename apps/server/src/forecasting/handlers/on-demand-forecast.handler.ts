@@ -22,7 +22,7 @@ import { ModelRegistryService } from '../../models/registry/model-registry.servi
 import type { MarketDataSource } from '../../sources/market-data-source.port.ts';
 import type { ModelVersion } from '../../store/model.repository.ts';
 import type { Store } from '../../store/store.ts';
-import type { ComputeMode } from '../compute/compute-thread.ts';
+import type { ComputeMode } from '../../jobs/compute/compute-thread.ts';
 import { FEATURE_WARMUP_CANDLES, loadSeriesCandles } from '../forecasting-data.ts';
 import { createForecastingStore } from '../forecasting-store.ts';
 import {
@@ -30,7 +30,7 @@ import {
   type JobContext,
   type JobHandler,
   type JobProgressReport,
-} from '../job-handler.ts';
+} from '../../jobs/job-handler.ts';
 import { parseWithSchema, resolveSeriesHorizon, type ForecastingDependencies } from './handler-support.ts';
 import { predictWithVersion } from './predict.handler.ts';
 import { createTrainHandler, minimumTrainingCandles } from './train.handler.ts';

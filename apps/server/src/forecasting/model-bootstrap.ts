@@ -1,6 +1,6 @@
 import { formatSeriesKey, timeframeMs } from '@runecast/market';
 import type { ForecastingRuntime } from './forecasting-runtime.ts';
-import type { TrackedSeries } from './scheduler.ts';
+import type { TrackedSeries } from '../jobs/scheduler.ts';
 
 const MIN_TRAIN_WINDOW_STEPS = 4_320;
 const TRAIN_WINDOW_HORIZONS = 6;

@@ -13,9 +13,9 @@ import {
   type ApiJob,
 } from '@runecast/contracts';
 import type { Candle } from '@runecast/market';
-import { generateSyntheticCandles } from '../../features/synthetic-candles.ts';
-import type { JobWorker } from '../../jobs/job-worker.ts';
-import type { JobRecord } from '../../store/job.repository.ts';
+import { generateSyntheticCandles } from '../../../src/features/synthetic-candles.ts';
+import type { JobWorker } from '../../../src/jobs/job-worker.ts';
+import type { JobRecord } from '../../../src/store/job.repository.ts';
 import { createApiHarness, type ApiHarness, type ApiHarnessOptions } from './api-harness.ts';
 import { openEventStreamClient } from './event-stream-client.ts';
 

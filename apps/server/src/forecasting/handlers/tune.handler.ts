@@ -2,10 +2,10 @@ import { tuneJobPayloadSchema, type TuneJobPayload } from '@runecast/contracts';
 import { formatHorizon, formatSeriesKey } from '@runecast/market';
 import { MIN_CALIBRATION_RESIDUALS } from '../../models/conformal-calibrator.ts';
 import type { TuningTrial } from '../../models/evaluation/hyperparameter-search.ts';
-import { withCompute } from '../compute/compute-thread.ts';
+import { withCompute } from '../../jobs/compute/compute-thread.ts';
 import { parseForecasterParams } from '../../models/forecaster.registry.ts';
 import { loadSeriesMatrix, requireSeriesSpan, withDataContext } from '../forecasting-data.ts';
-import type { JobContext, JobHandler } from '../job-handler.ts';
+import type { JobContext, JobHandler } from '../../jobs/job-handler.ts';
 import {
   finiteOrNull,
   metricsRecord,

@@ -4,21 +4,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
-import type { Bus } from '../../bus/bus.port.ts';
-import { InProcessBus } from '../../bus/in-process.bus.ts';
-import type { Cache } from '../../cache/cache.port.ts';
-import { MemoryCache } from '../../cache/memory.cache.ts';
-import { loadConfig, type Config } from '../../config/config.ts';
+import type { Bus } from '../../../src/bus/bus.port.ts';
+import { InProcessBus } from '../../../src/bus/in-process.bus.ts';
+import type { Cache } from '../../../src/cache/cache.port.ts';
+import { MemoryCache } from '../../../src/cache/memory.cache.ts';
+import { loadConfig, type Config } from '../../../src/config/config.ts';
 import type { Candle } from '@runecast/market';
-import { createForecastingRuntime, type ForecastingRuntime } from '../../jobs/forecasting-runtime.ts';
+import {
+  createForecastingRuntime,
+  type ForecastingRuntime,
+} from '../../../src/forecasting/forecasting-runtime.ts';
 import {
   createOnDemandForecastHandler,
   type OnDemandForecastHandlerOptions,
-} from '../../jobs/handlers/on-demand-forecast.handler.ts';
-import { openStore, type Store } from '../../store/store.ts';
-import { createHttpApp, type HttpAppDependencies, type HttpLimits } from '../app.ts';
-import type { ForecastingApiOptions } from '../forecasting-api.ts';
-import { forecastingRouteModules } from '../routes/forecasting.routes.ts';
+} from '../../../src/forecasting/handlers/on-demand-forecast.handler.ts';
+import { openStore, type Store } from '../../../src/store/store.ts';
+import { createHttpApp, type HttpAppDependencies, type HttpLimits } from '../../../src/http/app.ts';
+import type { ForecastingApiOptions } from '../../../src/http/forecasting-api.ts';
+import { forecastingRouteModules } from '../../../src/http/routes/forecasting.routes.ts';
 import { staticSources } from './static-market.source.ts';
 
 export const HARNESS_ADMIN = { email: 'admin@example.com', password: 'admin-password-0001' };

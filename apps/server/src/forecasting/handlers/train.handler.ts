@@ -5,9 +5,9 @@ import type { WalkForwardResult } from '../../models/evaluation/walk-forward.ts'
 import { parseForecasterParams } from '../../models/forecaster.registry.ts';
 import { fingerprintCandles } from '../../models/registry/data-fingerprint.ts';
 import type { RankingMetric } from '../../store/model.repository.ts';
-import { withCompute } from '../compute/compute-thread.ts';
+import { withCompute } from '../../jobs/compute/compute-thread.ts';
 import { loadSeriesMatrix, requireSeriesSpan, withDataContext } from '../forecasting-data.ts';
-import type { JobContext, JobHandler } from '../job-handler.ts';
+import type { JobContext, JobHandler } from '../../jobs/job-handler.ts';
 import {
   metricsRecord,
   parseWithSchema,

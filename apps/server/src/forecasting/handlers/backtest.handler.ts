@@ -2,7 +2,7 @@ import { backtestJobPayloadSchema, type BacktestJobPayload } from '@runecast/con
 import { formatHorizon, formatSeriesKey, ValidationError } from '@runecast/market';
 import { MIN_CALIBRATION_RESIDUALS } from '../../models/conformal-calibrator.ts';
 import { rowIndexAtOrAfter } from '../../models/evaluation/walk-forward.ts';
-import { withCompute } from '../compute/compute-thread.ts';
+import { withCompute } from '../../jobs/compute/compute-thread.ts';
 import { parseForecasterParams } from '../../models/forecaster.registry.ts';
 import {
   FEATURE_WARMUP_CANDLES,
@@ -10,7 +10,7 @@ import {
   requireSeriesSpan,
   withDataContext,
 } from '../forecasting-data.ts';
-import type { JobContext, JobHandler } from '../job-handler.ts';
+import type { JobContext, JobHandler } from '../../jobs/job-handler.ts';
 import {
   metricsRecord,
   parseWithSchema,
