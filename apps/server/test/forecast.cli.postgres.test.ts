@@ -94,7 +94,7 @@ describe(
             '--to',
             iso(endMs),
             '--models',
-            'ridge,arima',
+            'ridge+har,arima',
             '--json',
           ],
           environment,
@@ -132,7 +132,7 @@ describe(
       assert.equal(report.to, iso(endMs));
       assert.deepEqual(
         report.results.map((entry) => entry.model),
-        ['naive', 'ridge', 'arima'],
+        ['naive', 'ridge+har', 'arima'],
       );
       for (const entry of report.results) {
         assert.deepEqual(Object.keys(entry.metrics), [
@@ -147,19 +147,34 @@ describe(
           'pinball',
           'dmStatistic',
           'dmPValue',
+          'intervalScore80',
+          'intervalScore95',
+          'crps',
+          'intervalSkill80',
+          'intervalSkill95',
+          'dmIntervalPValue80',
         ]);
         assert.ok((entry.metrics.mae ?? 0) > 0);
+        assert.ok((entry.metrics.intervalScore80 ?? 0) > 0);
+        assert.ok((entry.metrics.intervalScore95 ?? 0) > (entry.metrics.intervalScore80 ?? 0) * 0.5);
+        assert.ok((entry.metrics.crps ?? 0) > 0);
         assert.ok((entry.metrics.coverage80 ?? -1) >= 0 && (entry.metrics.coverage80 ?? 2) <= 1);
       }
       const naive = report.results[0]!.metrics;
       assert.equal(naive.mase, 1, 'naive scaled by itself');
       assert.equal(naive.dmPValue, null, 'naive is not tested against itself');
+      assert.equal(naive.intervalSkill80, 0, 'naive with plain bands is the interval reference');
+      assert.equal(naive.dmIntervalPValue80, null);
       const ridge = report.results[1]!.metrics;
       const pValue = ridge.dmPValue ?? Number.NaN;
       assert.ok(pValue >= 0 && pValue <= 1);
+      const intervalPValue = ridge.dmIntervalPValue80 ?? Number.NaN;
+      assert.ok(intervalPValue >= 0 && intervalPValue <= 1);
+      assert.ok(Number.isFinite(ridge.intervalSkill80 ?? Number.NaN));
       assert.equal(table.code, 0, table.stderr);
       assert.match(table.stdout, /binance:ETH\/USDT:15m, horizon 1h: \d+ forecast origins/);
       assert.match(table.stdout, /model\s+MAE\s+RMSE\s+MAPE%\s+MASE/);
+      assert.match(table.stdout, /IS80\s+IS95\s+CRPS\s+skill80\s+skill95\s+IS80 DM p/);
       assert.match(table.stdout, /^naive\s+\S+/m);
       assert.match(table.stdout, /^drift\s+\S+/m);
     });

@@ -35,13 +35,13 @@ export function registerForecaster(definition: AnyDefinition): void {
 
 for (const definition of [
   naiveForecasterDefinition,
-  naiveVolatilityForecasterDefinition,
   driftForecasterDefinition,
   seasonalNaiveForecasterDefinition,
   arimaForecasterDefinition,
   ridgeForecasterDefinition,
   randomForestForecasterDefinition,
   svrForecasterDefinition,
+  naiveVolatilityForecasterDefinition,
   ...DEEP_FORECASTER_DEFINITIONS,
 ]) {
   registerForecaster(definition);

@@ -17,7 +17,7 @@ import { targetLogReturn } from './training-window.ts';
 const candles = generateSyntheticCandles({ count: 1700, seed: 21, autocorrelation: 0.45, volatility: 0.01 });
 const crossCandles = generateSyntheticCandles({ count: 1700, seed: 22, symbol: 'ETH/USDT' });
 const matrix = buildFeatureMatrix({ candles, crossAssets: { 'synthetic:ETH/USDT:1h': crossCandles } });
-const MODEL_TYPES = ['naive', 'naive-volatility', 'drift', 'seasonal-naive', 'arima', 'ridge', 'rf', 'svr'];
+const MODEL_TYPES = ['naive', 'drift', 'seasonal-naive', 'arima', 'ridge', 'rf', 'svr', 'naive-volatility'];
 const END_INDEX = 1300;
 const ORIGINS = Array.from({ length: 40 }, (_, index) => END_INDEX + 1 + index * 9);
 
@@ -109,7 +109,7 @@ describe('bad input', () => {
   test('unknown models, bad parameters and horizons off the grid are named', () => {
     assert.throws(
       () => createForecaster('prophet', { timeframe: '1h', horizonMinutes: 240 }),
-      /unknown model "prophet"; known models: naive, naive-volatility, drift, seasonal-naive, arima, ridge, rf, svr/,
+      /unknown model "prophet"; known models: naive, drift, seasonal-naive, arima, ridge, rf, svr, naive-volatility/,
     );
     assert.throws(
       () => createForecaster('ridge', { timeframe: '1h', horizonMinutes: 240, params: { lambda: -1 } }),

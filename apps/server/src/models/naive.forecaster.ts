@@ -67,9 +67,10 @@ export const naiveVolatilityForecasterDefinition: ForecasterDefinition<NaiveVola
   create: (settings, params) =>
     new NaiveForecaster(
       'naive-volatility',
-      { ...settings, volatility: { modelType: params.volatilityModel, params: params.volatilityParams } },
+      { ...settings, volatility: naiveVolatilityForecasterDefinition.volatilityOf!(params) },
       params,
     ),
+  volatilityOf: (params) => ({ modelType: params.volatilityModel, params: params.volatilityParams }),
 };
 
 /** Model types whose point forecast is the last close (exempt from the beat-naive test). */

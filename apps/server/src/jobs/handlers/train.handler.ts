@@ -135,7 +135,8 @@ async function runTrain(
       const forecasts = modelResult.forecasts;
       for (let index = 0; index < forecasts.point.length; index += 1) {
         const actual = Math.log(forecasts.actualClose[index]! / forecasts.lastClose[index]!);
-        const error = Math.abs(actual - forecasts.logReturn[index]!);
+        // Normalized by the band scale when the bands are volatility-scaled (1 otherwise).
+        const error = Math.abs(actual - forecasts.logReturn[index]!) / forecasts.bandScale[index]!;
         if (Number.isFinite(error)) residuals.push(error);
       }
       const { artifact, featureNames } = await compute.run(

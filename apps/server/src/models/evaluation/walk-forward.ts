@@ -51,6 +51,8 @@ export function walkForwardLabel(spec: Pick<WalkForwardModelSpec, 'modelType' | 
 
 export interface WalkForwardProgress {
   modelType: string;
+  /** The model's label in the results (`type+volatility` for scaled bands). */
+  label: string;
   horizonMinutes: number;
   completedOrigins: number;
   totalOrigins: number;
@@ -419,6 +421,7 @@ async function runModel(
       if (input.onProgress && ((position + 1) % progressEvery === 0 || position + 1 === candidates.length)) {
         input.onProgress({
           modelType: spec.modelType,
+          label: walkForwardLabel(spec),
           horizonMinutes: settings.horizonMinutes,
           completedOrigins: position + 1,
           totalOrigins: candidates.length,

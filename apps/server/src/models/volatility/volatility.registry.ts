@@ -46,3 +46,14 @@ export function createVolatilityModel(spec: VolatilitySpec, horizonSteps: number
   const parsed = parseVolatilitySpec(spec);
   return definitions.get(parsed.modelType)!.create(horizonSteps, parsed.params);
 }
+
+/** Candles before the first forecast origin a volatility model's first fit and forecast read. */
+export function volatilityHistorySteps(spec: VolatilitySpec, horizonSteps: number): number {
+  const { modelType, params } = parseVolatilitySpec(spec);
+  const steps = (name: string): number => (typeof params[name] === 'number' ? (params[name] as number) : 0);
+  if (modelType === 'har') {
+    const windows = params['windowHorizons'] as number[];
+    return steps('trainingWindowSteps') + (Math.max(...windows) + 1) * horizonSteps;
+  }
+  return Math.max(steps('trainingWindowSteps'), steps('lookbackSteps'));
+}
