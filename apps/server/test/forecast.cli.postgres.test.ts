@@ -201,9 +201,10 @@ describe(
           environment,
         );
       // Independent commands run side by side: each is a process of its own on one shared store.
-      const [first, second, tuned] = await Promise.all([
+      const [first, second, third, tuned] = await Promise.all([
+        train('naive-volatility', 'always'),
         train('ridge', 'always'),
-        train('drift', 'never'),
+        train('naive', 'never'),
         runForecastCli(
           [
             'tune',
@@ -233,9 +234,24 @@ describe(
       };
       assert.equal(trained.promoted, true);
       assert.equal(trained.naiveMetrics.mase, 1);
+      assert.equal(trained.metrics.mase, 1, 'naive with volatility-scaled bands forecasts the last close');
       assert.ok((trained.metrics.count ?? 0) >= 40);
       assert.equal(second.code, 0, second.stderr);
-      const driftVersion = (parseJson<unknown>(second.stdout) as { modelVersionId: number }).modelVersionId;
+      // On this nearly unpredictable series ridge does not beat naive significantly: never production.
+      const ridge = parseJson<unknown>(second.stdout) as {
+        modelVersionId: number;
+        promoted: boolean;
+        promotionReason: string;
+        metrics: Record<string, number>;
+      };
+      assert.ok(!(ridge.metrics.dmStatistic! < 0 && ridge.metrics.dmPValue! < 0.05));
+      assert.equal(ridge.promoted, false);
+      assert.match(
+        ridge.promotionReason,
+        /\(ridge\) did not beat naive significantly on .* \(DM [-0-9.]+, p = /,
+      );
+      assert.equal(third.code, 0, third.stderr);
+      const naiveVersion = (parseJson<unknown>(third.stdout) as { modelVersionId: number }).modelVersionId;
       assert.equal(tuned.code, 0, tuned.stderr);
       const tuning = parseJson<unknown>(tuned.stdout) as {
         jobId: string;
@@ -267,8 +283,18 @@ describe(
       const ledger = await store.db.query<{ count: number }>('SELECT count(*) AS count FROM forecasts');
       assert.equal(ledger[0]?.count, 1);
 
+      const refused = await runForecastCli(
+        ['promote', '--model-version', String(ridge.modelVersionId), '--json'],
+        environment,
+      );
+      assert.equal(refused.code, 2, refused.stdout);
+      assert.match(
+        refused.stderr,
+        /did not beat naive significantly .*only a model that beats naive significantly/,
+      );
+
       const promoted = await runForecastCli(
-        ['promote', '--model-version', String(driftVersion), '--json'],
+        ['promote', '--model-version', String(naiveVersion), '--json'],
         environment,
       );
       assert.equal(promoted.code, 0, promoted.stderr);
@@ -276,7 +302,7 @@ describe(
         production: { id: number };
         replaced: { id: number; stage: string };
       };
-      assert.equal(change.production.id, driftVersion);
+      assert.equal(change.production.id, naiveVersion);
       assert.equal(change.replaced.id, trained.modelVersionId);
       assert.equal(change.replaced.stage, 'archived');
 
@@ -288,7 +314,7 @@ describe(
       assert.match(
         rolledBack.stdout,
         new RegExp(
-          `version ${trained.modelVersionId} \\(ridge, MASE [^)]+\\) is production; version ${driftVersion} \\(drift\\) archived`,
+          `version ${trained.modelVersionId} \\(naive-volatility, MASE [^)]+\\) is production; version ${naiveVersion} \\(naive\\) archived`,
         ),
       );
 
@@ -304,12 +330,16 @@ describe(
         liveAccuracy: unknown;
       }[];
       assert.deepEqual(
-        versions.map((version) => [version.id, version.stage]),
+        versions
+          .map((version) => [version.id, version.stage])
+          .sort(([left], [right]) => Number(left) - Number(right)),
         [
           [trained.modelVersionId, 'production'],
-          [driftVersion, 'archived'],
-        ],
+          [ridge.modelVersionId, 'candidate'],
+          [naiveVersion, 'archived'],
+        ].sort(([left], [right]) => Number(left) - Number(right)),
       );
+      assert.equal(versions[0]!.id, trained.modelVersionId, 'production first');
       assert.equal(table.code, 0, table.stderr);
       assert.match(table.stdout, /id\s+model\s+series\s+horizon\s+stage\s+MASE/);
       assert.equal(jobs.code, 0, jobs.stderr);
@@ -320,6 +350,7 @@ describe(
         'backtest:succeeded',
         'backtest:succeeded',
         'predict:succeeded',
+        'train:succeeded',
         'train:succeeded',
         'train:succeeded',
         'tune:succeeded',

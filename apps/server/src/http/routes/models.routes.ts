@@ -26,6 +26,8 @@ import { requireSeriesSpan } from '../../jobs/forecasting-data.ts';
 import { resolveSeriesHorizon } from '../../jobs/handlers/handler-support.ts';
 import { getForecasterDefinition, parseForecasterParams } from '../../models/forecaster.registry.ts';
 import { formatHorizon } from '../../models/horizon.ts';
+import { NAIVE_POINT_MODEL_TYPES } from '../../models/naive.forecaster.ts';
+import { naiveFallbackNotice, naiveGateVerdict } from '../../models/registry/naive-gate.ts';
 import { metricLoss, type ModelVersion, type StageChange } from '../../store/model.repository.ts';
 import { requestOrigin, type ApiApp, type ApiContext } from '../api-context.ts';
 import { toApiModelSummary, naiveMetricsOf } from '../forecast-query.service.ts';
@@ -165,15 +167,25 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
           (entry) => [entry.modelVersionId, entry],
         ),
       );
+      const production = ranked.find((version) => version.stage === 'production');
+      const refused = ranked
+        .filter((version) => !naiveGateVerdict(version).beatsNaive)
+        .sort((left, right) => right.id - left.id);
+      const notice =
+        production && NAIVE_POINT_MODEL_TYPES.includes(production.modelType) && refused.length > 0
+          ? naiveFallbackNotice(refused[0]!)
+          : null;
       return {
         series: formatSeriesKey(key),
         horizonMinutes: horizon,
         metric,
+        notice,
         entries: ranked.map((version, index) => ({
           rank: index + 1,
           model: toApiModelSummary(version),
           score: metricLoss(metric, version.metrics) === null ? null : version.metrics[metric]!,
           accuracy: accuracy.get(version.id) ?? null,
+          naiveGate: naiveGateVerdict(version),
         })),
       };
     },
@@ -222,6 +234,7 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
           jobId: version.jobId,
         },
         naiveMetrics: naiveMetricsOf(version),
+        naiveGate: naiveGateVerdict(version),
         training: {
           job: job ? jobSummary(job) : null,
           lossHistory: job?.lossHistory ?? [],

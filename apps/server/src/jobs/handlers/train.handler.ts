@@ -2,6 +2,7 @@ import { trainJobPayloadSchema, type TrainJobPayload } from '@runecast/contracts
 import { ValidationError } from '../../domain/errors.ts';
 import { formatSeriesKey } from '../../domain/series-key.ts';
 import { MIN_CALIBRATION_RESIDUALS } from '../../models/conformal-calibrator.ts';
+import type { EvaluatedForecasts } from '../../models/evaluation/forecast-metrics.ts';
 import type { WalkForwardResult } from '../../models/evaluation/walk-forward.ts';
 import { parseForecasterParams } from '../../models/forecaster.registry.ts';
 import { formatHorizon } from '../../models/horizon.ts';
@@ -33,6 +34,21 @@ export interface TrainJobResult {
   naiveMetrics: Record<string, number | null>;
   promoted: boolean;
   promotionReason: string;
+}
+
+/** What production falls back to when no point model beats naive. */
+const FALLBACK_MODEL_TYPE = 'naive-volatility';
+
+/** Out-of-sample absolute log errors of a walk-forward, divided by each forecast's band scale. */
+function normalizedResiduals(forecasts: EvaluatedForecasts): number[] {
+  const residuals: number[] = [];
+  for (let index = 0; index < forecasts.point.length; index += 1) {
+    const actual = Math.log(forecasts.actualClose[index]! / forecasts.lastClose[index]!);
+    // Normalized by the band scale when the bands are volatility-scaled (1 otherwise).
+    const error = Math.abs(actual - forecasts.logReturn[index]!) / forecasts.bandScale[index]!;
+    if (Number.isFinite(error)) residuals.push(error);
+  }
+  return residuals;
 }
 
 /** Fewest candles a training run of this horizon can work with. */
@@ -131,14 +147,8 @@ async function runTrain(
       const naiveResult = evaluation.models.find((entry) => entry.modelType === 'naive')!;
 
       context.progress({ percent: 82, message: `fitting ${label} on the whole range` });
-      const residuals: number[] = [];
       const forecasts = modelResult.forecasts;
-      for (let index = 0; index < forecasts.point.length; index += 1) {
-        const actual = Math.log(forecasts.actualClose[index]! / forecasts.lastClose[index]!);
-        // Normalized by the band scale when the bands are volatility-scaled (1 otherwise).
-        const error = Math.abs(actual - forecasts.logReturn[index]!) / forecasts.bandScale[index]!;
-        if (Number.isFinite(error)) residuals.push(error);
-      }
+      const residuals = normalizedResiduals(forecasts);
       const { artifact, featureNames } = await compute.run(
         {
           kind: 'fit',
@@ -222,9 +232,15 @@ async function runTrain(
       let promoted = false;
       let promotionReason = 'not asked to promote';
       if (payload.promote === 'always') {
-        await dependencies.registry.promote(version.id, 'promoted when trained');
-        promoted = true;
-        promotionReason = 'promoted when trained';
+        try {
+          await dependencies.registry.promote(version.id, 'promoted when trained');
+          promoted = true;
+          promotionReason = 'promoted when trained';
+        } catch (error) {
+          // The registry refuses a point model that did not beat naive; the version stays a candidate.
+          if (!(error instanceof ValidationError)) throw error;
+          promotionReason = error.message;
+        }
       } else if (payload.promote === 'if-better') {
         const decision = await dependencies.registry.promoteIfBetter(
           version,
@@ -232,6 +248,71 @@ async function runTrain(
         );
         promoted = decision.promoted;
         promotionReason = decision.reason;
+        if (decision.needsNaiveFallback) {
+          try {
+            context.progress({ percent: 96, message: `no model beat naive; scoring ${FALLBACK_MODEL_TYPE}` });
+            // Naive with volatility-scaled bands, scored on the same origins beside plain naive.
+            const fallbackEvaluation: WalkForwardResult = await compute.run({
+              kind: 'walk-forward',
+              input: {
+                matrix,
+                models: [{ modelType: FALLBACK_MODEL_TYPE }],
+                settings: { ...payload.walkForward, horizonMinutes, testStartIndex },
+              },
+            });
+            const fallbackResult = fallbackEvaluation.models.find(
+              (entry) => entry.modelType === FALLBACK_MODEL_TYPE,
+            )!;
+            const fallbackNaive = fallbackEvaluation.models.find((entry) => entry.modelType === 'naive')!;
+            const fallback = await compute.run({
+              kind: 'fit',
+              input: {
+                modelType: FALLBACK_MODEL_TYPE,
+                timeframe: series.timeframe,
+                horizonMinutes,
+                params: fallbackResult.params,
+                calibrationWindowSize: CALIBRATION_WINDOW,
+                matrix,
+                endIndex: rows - 1,
+                calibrationResiduals: normalizedResiduals(fallbackResult.forecasts).slice(
+                  -CALIBRATION_WINDOW,
+                ),
+              },
+            });
+            const fallbackVersion = await dependencies.registry.register({
+              modelType: FALLBACK_MODEL_TYPE,
+              series,
+              horizonMinutes,
+              params: fallbackResult.params,
+              featureNames: fallback.featureNames,
+              featureSettings: { ...featureSettings },
+              crossAssetSeries: crossAssets,
+              ...trainingData,
+              metrics: metricsRecord(fallbackResult.metrics),
+              evaluation: {
+                naive: metricsRecord(fallbackNaive.metrics),
+                settings: fallbackEvaluation.settings,
+                origins: fallbackEvaluation.origins.index.length,
+                droppedOrigins: fallbackEvaluation.droppedOrigins,
+                testFromMs: fallbackEvaluation.origins.openTimeMs[0] ?? null,
+                testToMs: fallbackEvaluation.origins.openTimeMs.at(-1) ?? null,
+                fits: fallbackResult.fits,
+                failedFits: fallbackResult.failedFits,
+                fitMs: Math.round(fallbackResult.fitMs),
+                predictMs: Math.round(fallbackResult.predictMs),
+              },
+              artifact: fallback.artifact,
+              jobId: context.job.id,
+            });
+            await dependencies.registry.promote(fallbackVersion.id, decision.notice ?? undefined);
+            promotionReason = `${decision.reason} (version ${fallbackVersion.id}, ${FALLBACK_MODEL_TYPE})`;
+          } catch (error) {
+            if (!(error instanceof ValidationError)) throw error;
+            // Too little data for the volatility model, say: the candidate stays registered, and why
+            // production has no fallback is in the result.
+            promotionReason = `${decision.reason}; ${FALLBACK_MODEL_TYPE} could not be trained here: ${error.message}`;
+          }
+        }
       }
       context.progress({ percent: 100, message: `version ${version.id} registered` });
       return {
