@@ -239,6 +239,10 @@ function ModelDetail(props: { versionId: number }) {
                     {formatTimeUtc(data.model.trainingStartMs)} → {formatTimeUtc(data.model.trainingEndMs)} ·{' '}
                     {data.model.featureNames.length} features
                   </p>
+                  <p className="small" data-testid="naive-gate">
+                    {data.naiveGate.beatsNaive ? 'May be production: ' : 'Cannot be production: '}
+                    {data.naiveGate.reason}
+                  </p>
                 </div>
               </div>
               <div className="grid-2">
@@ -412,6 +416,11 @@ export default function ModelsPage() {
                 </div>
                 <span className="muted small">Click a row for its evaluation.</span>
               </div>
+              {leaderboard.data?.notice ? (
+                <p className="muted" role="status" data-testid="naive-notice">
+                  {leaderboard.data.notice}
+                </p>
+              ) : null}
               <QueryView query={leaderboard} compact>
                 {() => (
                   <LeaderboardTable
