@@ -14,6 +14,7 @@ import {
   modelTypeSchema,
   modelVersionSchema,
   registryMetricSchema,
+  volatilitySpecSchema,
 } from '../jobs.schema.ts';
 import {
   booleanQuerySchema,
@@ -338,8 +339,12 @@ export const backtestResultSchema = z
     settings: z.record(z.string(), z.unknown()),
     results: z.array(
       z.object({
-        model: modelTypeSchema,
+        /** The model type, or `type+volatility` (e.g. `ridge+har`) when its bands were volatility-scaled. */
+        model: z.string().regex(/^[a-z][a-z0-9-]{0,39}(\+[a-z][a-z0-9-]{0,39})?$/),
+        modelType: modelTypeSchema,
         params: z.record(z.string(), z.unknown()),
+        volatility: volatilitySpecSchema.nullable(),
+        /** Point metrics, and intervalScore80/95, crps, intervalSkill80/95, crpsSkill, dmIntervalPValue80 (see `probabilisticMetrics`). */
         metrics: forecastMetricsSchema,
         fits: z.int(),
         failedFits: z.int(),

@@ -28,6 +28,8 @@ import { getForecasterDefinition, parseForecasterParams } from '../../models/for
 import { formatHorizon } from '../../models/horizon.ts';
 import { NAIVE_POINT_MODEL_TYPES } from '../../models/naive.forecaster.ts';
 import { naiveFallbackNotice, naiveGateVerdict } from '../../models/registry/naive-gate.ts';
+import { walkForwardLabel } from '../../models/evaluation/walk-forward.ts';
+import { parseVolatilitySpec } from '../../models/volatility/volatility.registry.ts';
 import { metricLoss, type ModelVersion, type StageChange } from '../../store/model.repository.ts';
 import { requestOrigin, type ApiApp, type ApiContext } from '../api-context.ts';
 import { toApiModelSummary, naiveMetricsOf } from '../forecast-query.service.ts';
@@ -353,11 +355,19 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
       await checkSeriesHorizon(body.series, body.horizonMinutes);
       const seen = new Set<string>();
       for (const [index, model] of body.models.entries()) {
-        if (seen.has(model.modelType)) {
-          throw unprocessable(`body.models.${index}.modelType`, `model ${model.modelType} is listed twice`);
+        const label = walkForwardLabel(model);
+        if (seen.has(label)) {
+          throw unprocessable(`body.models.${index}.modelType`, `model ${label} is listed twice`);
         }
-        seen.add(model.modelType);
+        seen.add(label);
         await checkModel(`body.models.${index}`, model.modelType, model.params);
+        if (model.volatility) {
+          try {
+            parseVolatilitySpec(model.volatility);
+          } catch (error) {
+            throw unprocessable(`body.models.${index}.volatility`, (error as Error).message);
+          }
+        }
       }
       await checkCrossAssets(body.crossAssets);
       return startJob(api, reply, 'backtest', body);
