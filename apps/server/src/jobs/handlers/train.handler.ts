@@ -36,8 +36,8 @@ export interface TrainJobResult {
   promotionReason: string;
 }
 
-/** What production falls back to when no point model beats naive. */
-const FALLBACK_MODEL_TYPE = 'naive-volatility';
+/** What production falls back to when no point model beats naive, in order of preference. */
+const FALLBACK_MODEL_TYPES = ['naive-volatility', 'naive'] as const;
 
 /** Out-of-sample absolute log errors of a walk-forward, divided by each forecast's band scale. */
 function normalizedResiduals(forecasts: EvaluatedForecasts): number[] {
@@ -248,26 +248,29 @@ async function runTrain(
         );
         promoted = decision.promoted;
         promotionReason = decision.reason;
-        if (decision.needsNaiveFallback) {
+        const problems: string[] = [];
+        // Naive with volatility-scaled bands first; plain naive when the series is too short for
+        // the volatility model (HAR reads 22 horizons back, more than a fresh 1m store holds at 24h).
+        for (const fallbackType of decision.needsNaiveFallback ? FALLBACK_MODEL_TYPES : []) {
           try {
-            context.progress({ percent: 96, message: `no model beat naive; scoring ${FALLBACK_MODEL_TYPE}` });
+            context.progress({ percent: 96, message: `no model beat naive; scoring ${fallbackType}` });
             // Naive with volatility-scaled bands, scored on the same origins beside plain naive.
             const fallbackEvaluation: WalkForwardResult = await compute.run({
               kind: 'walk-forward',
               input: {
                 matrix,
-                models: [{ modelType: FALLBACK_MODEL_TYPE }],
+                models: [{ modelType: fallbackType }],
                 settings: { ...payload.walkForward, horizonMinutes, testStartIndex },
               },
             });
             const fallbackResult = fallbackEvaluation.models.find(
-              (entry) => entry.modelType === FALLBACK_MODEL_TYPE,
+              (entry) => entry.modelType === fallbackType,
             )!;
             const fallbackNaive = fallbackEvaluation.models.find((entry) => entry.modelType === 'naive')!;
             const fallback = await compute.run({
               kind: 'fit',
               input: {
-                modelType: FALLBACK_MODEL_TYPE,
+                modelType: fallbackType,
                 timeframe: series.timeframe,
                 horizonMinutes,
                 params: fallbackResult.params,
@@ -280,7 +283,7 @@ async function runTrain(
               },
             });
             const fallbackVersion = await dependencies.registry.register({
-              modelType: FALLBACK_MODEL_TYPE,
+              modelType: fallbackType,
               series,
               horizonMinutes,
               params: fallbackResult.params,
@@ -305,12 +308,13 @@ async function runTrain(
               jobId: context.job.id,
             });
             await dependencies.registry.promote(fallbackVersion.id, decision.notice ?? undefined);
-            promotionReason = `${decision.reason} (version ${fallbackVersion.id}, ${FALLBACK_MODEL_TYPE})`;
+            promotionReason = `${[decision.reason, ...problems].join('; ')} (version ${fallbackVersion.id}, ${fallbackType})`;
+            break;
           } catch (error) {
             if (!(error instanceof ValidationError)) throw error;
-            // Too little data for the volatility model, say: the candidate stays registered, and why
-            // production has no fallback is in the result.
-            promotionReason = `${decision.reason}; ${FALLBACK_MODEL_TYPE} could not be trained here: ${error.message}`;
+            // The candidate stays registered; why production has no fallback is in the result.
+            problems.push(`${fallbackType} could not be trained here: ${error.message}`);
+            promotionReason = [decision.reason, ...problems].join('; ');
           }
         }
       }
