@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { JobRecord } from '../src/store/job.repository.ts';
+import { buildFeatureMatrix } from '../src/features/feature-matrix.ts';
 import { createForecastingRuntime, type ForecastingRuntime } from '../src/jobs/forecasting-runtime.ts';
 import type { TrainJobResult } from '../src/jobs/handlers/train.handler.ts';
 import { openStore, type Store } from '../src/store/store.ts';
@@ -19,7 +20,12 @@ describe('production falls back to naive when no model beats it', () => {
   });
   after(async () => store?.db.close());
 
-  async function train(symbol: string, candles: number, horizonMinutes: number): Promise<TrainJobResult> {
+  async function train(
+    symbol: string,
+    candles: number,
+    horizonMinutes: number,
+    extra: Record<string, unknown> = { promote: 'if-better' },
+  ): Promise<TrainJobResult> {
     await storeCandles(store, marketCandles({ symbol, count: candles, seed: 17, startTimeMs: START_MS }));
     await runtime.queue.enqueue('train', {
       series: `binance:${symbol}:1h`,
@@ -27,7 +33,7 @@ describe('production falls back to naive when no model beats it', () => {
       modelType: 'ridge',
       fromMs: START_MS,
       toMs: START_MS + candles * HOUR_MS,
-      promote: 'if-better',
+      ...extra,
     });
     const worker = runtime.createWorker({ kinds: ['train'] });
     const job = (await worker.runNext()) as JobRecord | null;
@@ -72,5 +78,22 @@ describe('production falls back to naive when no model beats it', () => {
       1440,
     );
     assert.equal(production?.modelType, 'naive');
+  });
+
+  test('any model can be trained with volatility-scaled bands; the version forecasts with them', async () => {
+    const candles = marketCandles({ symbol: 'SOL/USDT', count: 1200, seed: 17, startTimeMs: START_MS });
+    const result = await train('SOL/USDT', 1200, 240, { volatility: { modelType: 'garch' } });
+    const version = (await runtime.registry.get(result.modelVersionId))!;
+    assert.equal(version.modelType, 'ridge');
+    assert.deepEqual(version.evaluation.volatility, {
+      modelType: 'garch',
+      params: { trainingWindowSteps: 2000, lookbackSteps: 500 },
+    });
+    assert.equal(typeof version.metrics.intervalSkill80, 'number');
+    const forecaster = await runtime.registry.loadForecaster(version);
+    const matrix = buildFeatureMatrix({ candles, featureNames: forecaster.featureNames });
+    const forecast = forecaster.predict({ matrix, originIndex: matrix.rows.length - 1 });
+    assert.ok(forecast.bandScale > 0 && forecast.bandScale !== 1, `band scale ${forecast.bandScale}`);
+    forecaster.dispose();
   });
 });

@@ -85,12 +85,22 @@ const timeRangeRefinement = (value: { fromMs: number; toMs: number }, context: z
 };
 
 /** Fit a model type on a series over a range, evaluate it walk-forward, register the version. */
+/** Volatility model that scales a model's bands (normalized conformal): `ewma`, `har` or `garch`. */
+export const volatilitySpecSchema = z
+  .object({
+    modelType: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'volatility model must be lower-case, e.g. "har"'),
+    params: modelParamsSchema.optional(),
+  })
+  .strict();
+
 export const trainJobPayloadSchema = z
   .object({
     series: seriesKeySchema,
     horizonMinutes: horizonMinutesSchema,
     modelType: modelTypeSchema,
     params: modelParamsSchema.default({}),
+    /** Scales the version's bands by this volatility model (normalized conformal); plain bands without. */
+    volatility: volatilitySpecSchema.optional(),
     /** Candles with open time in [fromMs, toMs) are used. */
     fromMs: epochMsSchema,
     toMs: epochMsSchema,
@@ -107,14 +117,6 @@ export const trainJobPayloadSchema = z
   .superRefine(timeRangeRefinement);
 export type TrainJobPayload = z.infer<typeof trainJobPayloadSchema>;
 export type TrainJobRequest = z.input<typeof trainJobPayloadSchema>;
-
-/** Volatility model that scales a model's bands (normalized conformal): `ewma`, `har` or `garch`. */
-export const volatilitySpecSchema = z
-  .object({
-    modelType: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'volatility model must be lower-case, e.g. "har"'),
-    params: modelParamsSchema.optional(),
-  })
-  .strict();
 
 export const backtestModelSchema = z
   .object({

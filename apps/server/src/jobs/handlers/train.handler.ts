@@ -5,6 +5,7 @@ import { MIN_CALIBRATION_RESIDUALS } from '../../models/conformal-calibrator.ts'
 import type { EvaluatedForecasts } from '../../models/evaluation/forecast-metrics.ts';
 import type { WalkForwardResult } from '../../models/evaluation/walk-forward.ts';
 import { parseForecasterParams } from '../../models/forecaster.registry.ts';
+import { parseVolatilitySpec } from '../../models/volatility/volatility.registry.ts';
 import { formatHorizon } from '../../models/horizon.ts';
 import { fingerprintCandles } from '../../models/registry/data-fingerprint.ts';
 import type { RankingMetric } from '../../store/model.repository.ts';
@@ -70,6 +71,7 @@ export function createTrainHandler(
       const payload = parseWithSchema(trainJobPayloadSchema, raw, 'train job');
       resolveSeriesHorizon(payload.series, payload.horizonMinutes);
       parseForecasterParams(payload.modelType, payload.params);
+      if (payload.volatility) parseVolatilitySpec(payload.volatility);
       return payload;
     },
     run: (payload, context) => runTrain(dependencies, payload, context),
@@ -127,7 +129,13 @@ async function runTrain(
           kind: 'walk-forward',
           input: {
             matrix,
-            models: [{ modelType: payload.modelType, params }],
+            models: [
+              {
+                modelType: payload.modelType,
+                params,
+                ...(payload.volatility ? { volatility: payload.volatility } : {}),
+              },
+            ],
             settings: { ...payload.walkForward, horizonMinutes, testStartIndex },
           },
         },
@@ -166,6 +174,7 @@ async function runTrain(
             ...(residuals.length >= MIN_CALIBRATION_RESIDUALS
               ? { calibrationResiduals: residuals.slice(-CALIBRATION_WINDOW) }
               : {}),
+            ...(payload.volatility ? { volatility: payload.volatility } : {}),
           },
         },
         (event) => {
@@ -204,6 +213,8 @@ async function runTrain(
         metrics: metricsRecord(modelResult.metrics),
         evaluation: {
           naive: metricsRecord(naiveResult.metrics),
+          // The volatility model scaling the bands (its state is in the artifact), or null.
+          volatility: modelResult.volatility,
           settings: evaluation.settings,
           origins: evaluation.origins.index.length,
           droppedOrigins: evaluation.droppedOrigins,
