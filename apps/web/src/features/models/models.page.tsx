@@ -351,6 +351,12 @@ export default function ModelsPage() {
     },
   });
   const entries = withNaiveBaseline(leaderboard.data?.entries ?? []);
+  // Versions the registry will not make production (a point model that did not beat naive).
+  const refused = new Map(
+    (leaderboard.data?.entries ?? [])
+      .filter((entry) => !entry.naiveGate.beatsNaive)
+      .map((entry) => [entry.model.id, entry.naiveGate.reason]),
+  );
   const update = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(searchParams);
     for (const [name, value] of Object.entries(changes)) {
@@ -434,6 +440,10 @@ export default function ModelsPage() {
                         ? (entry) =>
                             entry.id < 0 ? null : entry.stage === 'production' ? (
                               <span className="muted small">in production</span>
+                            ) : refused.has(entry.id) ? (
+                              <span className="muted small" title={refused.get(entry.id)}>
+                                does not beat naive
+                              </span>
                             ) : (
                               <button
                                 type="button"
