@@ -375,6 +375,9 @@ export const forecastAccuracySchema = z.object({
   relativeMae: z.number().nullable(),
   coverage80: z.number().nullable(),
   coverage95: z.number().nullable(),
+  /** Mean interval (Winkler) scores of the 80% and 95% bands, in price; lower is better. */
+  intervalScore80: z.number().nullable(),
+  intervalScore95: z.number().nullable(),
   directionalAccuracy: z.number().nullable(),
   firstTargetMs: epochMsSchema.nullable(),
   lastTargetMs: epochMsSchema.nullable(),

@@ -265,6 +265,11 @@ function ModelDetail(props: { versionId: number }) {
                       <dd className="num">
                         {formatPercent(data.accuracy.coverage80)} / {formatPercent(data.accuracy.coverage95)}
                       </dd>
+                      <dt>Interval score 80% / 95%</dt>
+                      <dd className="num">
+                        {formatPrice(data.accuracy.intervalScore80)} /{' '}
+                        {formatPrice(data.accuracy.intervalScore95)}
+                      </dd>
                       <dt>Direction</dt>
                       <dd className="num">{formatPercent(data.accuracy.directionalAccuracy)}</dd>
                     </dl>
