@@ -1,14 +1,19 @@
-// Walk-forward backtest of every non-deep model on one year of hourly BTC/USDT (2020-10-01 →
-// 2021-09-30), horizons 4h and 24h: prints the time taken and the metrics table, naive included.
+// Walk-forward backtest of every model on one year of hourly BTC/USDT (2020-10-01 → 2021-09-30),
+// horizons 4h and 24h, and of the naive, volatility-banded and fast point models on minute BTC/USDT
+// (2023-03-20 → 2023-04-22) at horizon 5m: prints the time taken, the point metrics and the
+// probabilistic metrics (interval scores, CRPS, skill and DM test against naive's plain bands).
 // Run: RUNECAST_REPLAY_DIR=../shared/data node --import tsx bench/backtest.bench.ts
+// BENCH_BACKTEST=hourly or BENCH_BACKTEST=minute runs one of the two.
 import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Candle, formatHorizon } from '@runecast/market';
+import { type Candle, formatHorizon, type Timeframe } from '@runecast/market';
 import { buildFeatureMatrix } from '../apps/server/src/features/feature-matrix.ts';
 import {
   rowIndexAtOrAfter,
   runWalkForward,
+  walkForwardLabel,
   type WalkForwardModelSpec,
   type WalkForwardResult,
 } from '../apps/server/src/models/evaluation/walk-forward.ts';
@@ -31,11 +36,34 @@ export const BENCH_MODELS: readonly WalkForwardModelSpec[] = [
   // Sequence models refit monthly with a short epoch budget: each fit trains on up to 4,320 windows.
   { modelType: 'lstm', retrainEverySteps: 720, params: { maxEpochs: 8, patience: 2 } },
   { modelType: 'gru', retrainEverySteps: 720, params: { maxEpochs: 8, patience: 2 } },
+  // Naive's point forecast with volatility-scaled (normalized conformal) bands.
+  { modelType: 'naive-volatility' },
+  { modelType: 'naive', volatility: { modelType: 'ewma' } },
+  { modelType: 'naive', volatility: { modelType: 'garch' } },
+  { modelType: 'ridge', retrainEverySteps: 168, volatility: { modelType: 'har' } },
+];
+
+/** Minute data: every origin of a month; the point models that refit fast enough at that count. */
+const MINUTE_HISTORY_FROM_MS = Date.UTC(2023, 2, 16);
+const MINUTE_TEST_FROM_MS = Date.UTC(2023, 2, 20);
+const MINUTE_TEST_TO_MS = Date.UTC(2023, 3, 23);
+const MINUTE_HORIZONS_MINUTES = [5];
+export const MINUTE_BENCH_MODELS: readonly WalkForwardModelSpec[] = [
+  { modelType: 'naive' },
+  { modelType: 'drift', params: { trainingWindowSteps: 1440 } },
+  { modelType: 'arima', retrainEverySteps: 1440 },
+  { modelType: 'ridge', retrainEverySteps: 1440 },
+  { modelType: 'naive-volatility' },
+  { modelType: 'naive', volatility: { modelType: 'ewma' } },
+  { modelType: 'naive', volatility: { modelType: 'garch' } },
+  { modelType: 'ridge', retrainEverySteps: 1440, volatility: { modelType: 'har' } },
 ];
 
 /** Reads a freqtrade `[[openTimeMs, open, high, low, close, volume], …]` file. */
-function readFreqtradeCandles(path: string, symbol: string): Candle[] {
-  const rows = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+function readFreqtradeCandles(path: string, symbol: string, timeframe: Timeframe = '1h'): Candle[] {
+  const bytes = readFileSync(path);
+  const text = path.endsWith('.gz') ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
+  const rows = JSON.parse(text) as unknown;
   if (!Array.isArray(rows)) throw new Error(`${path}: expected a JSON array of candles`);
   return rows.map((row: unknown, line) => {
     if (!Array.isArray(row) || row.length < 6 || !row.every((value) => typeof value === 'number')) {
@@ -45,7 +73,7 @@ function readFreqtradeCandles(path: string, symbol: string): Candle[] {
     return {
       exchange: 'binance',
       symbol,
-      timeframe: '1h',
+      timeframe,
       openTimeMs: openTimeMs!,
       open: open!,
       high: high!,
@@ -57,10 +85,6 @@ function readFreqtradeCandles(path: string, symbol: string): Candle[] {
       closed: true,
     };
   });
-}
-
-function inRange(candles: Candle[]): Candle[] {
-  return candles.filter((candle) => candle.openTimeMs >= HISTORY_FROM_MS && candle.openTimeMs < TEST_TO_MS);
 }
 
 function formatNumber(value: number | null, digits: number): string {
@@ -105,7 +129,7 @@ export function formatMetricsTable(result: WalkForwardResult): string {
         ? '—'
         : `${formatPercent(metrics.directionalAccuracy)} [${formatPercent(metrics.directionalAccuracyLower95)}, ${formatPercent(metrics.directionalAccuracyUpper95)}]`;
     return [
-      model.modelType,
+      model.label,
       formatNumber(metrics.mae, 1),
       formatNumber(metrics.rmse, 1),
       formatNumber(metrics.mape, 3),
@@ -135,41 +159,86 @@ export function formatMetricsTable(result: WalkForwardResult): string {
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
-export async function runBacktestBench(): Promise<void> {
-  const replayDir = process.env.RUNECAST_REPLAY_DIR ? resolve(process.env.RUNECAST_REPLAY_DIR) : null;
-  const btcPath = replayDir ? join(replayDir, 'binance_spot_1h', 'BTC_USDT-1h.json') : null;
-  if (!btcPath || !existsSync(btcPath)) {
-    console.log(
-      `backtest bench skipped: ${btcPath ?? 'RUNECAST_REPLAY_DIR/binance_spot_1h/BTC_USDT-1h.json'} not found (set RUNECAST_REPLAY_DIR to the real data folder)`,
-    );
-    return;
-  }
-  const ethPath = join(replayDir!, 'binance_spot_1h', 'ETH_USDT-1h.json');
+/** Interval scores, CRPS, their skill against naive's plain conformal bands and the DM test, per model. */
+export function formatProbabilisticTable(result: WalkForwardResult, priceDigits = 1): string {
+  const header = [
+    'model',
+    'IS80',
+    'IS95',
+    'CRPS',
+    'skill80',
+    'skill95',
+    'CRPS skill',
+    'IS80 DM',
+    'IS80 DM p',
+    'cov80',
+    'cov95',
+    'width80',
+  ];
+  const rows = result.models.map((model) => {
+    const metrics = model.metrics;
+    return [
+      model.label,
+      formatNumber(metrics.intervalScore80, priceDigits),
+      formatNumber(metrics.intervalScore95, priceDigits),
+      formatNumber(metrics.crps, priceDigits + 1),
+      formatPercent(metrics.intervalSkill80, 2),
+      formatPercent(metrics.intervalSkill95, 2),
+      formatPercent(metrics.crpsSkill, 2),
+      formatNumber(metrics.dmIntervalStatistic80, 2),
+      formatPValue(metrics.dmIntervalPValue80),
+      formatPercent(metrics.coverage80),
+      formatPercent(metrics.coverage95),
+      formatNumber(metrics.meanWidth80, priceDigits - 1),
+    ];
+  });
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ');
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+interface BenchSet {
+  name: string;
+  candles: Candle[];
+  crossAssets?: Record<string, Candle[]>;
+  testFromMs: number;
+  horizonsMinutes: readonly number[];
+  models: readonly WalkForwardModelSpec[];
+  retrainEverySteps: number;
+  priceDigits: number;
+}
+
+async function runBenchSet(set: BenchSet): Promise<void> {
   const startedMs = performance.now();
-  const candles = inRange(readFreqtradeCandles(btcPath, 'BTC/USDT'));
-  const crossAssets = existsSync(ethPath)
-    ? { 'binance:ETH/USDT:1h': inRange(readFreqtradeCandles(ethPath, 'ETH/USDT')) }
-    : undefined;
+  const { candles, crossAssets } = set;
   const matrix = buildFeatureMatrix({ candles, ...(crossAssets ? { crossAssets } : {}) });
-  const testStartIndex = rowIndexAtOrAfter(matrix, TEST_FROM_MS);
+  const testStartIndex = rowIndexAtOrAfter(matrix, set.testFromMs);
   const buildMs = performance.now() - startedMs;
   console.log(
-    `backtest bench: BTC/USDT 1h, ${candles.length} candles ${new Date(candles[0]!.openTimeMs).toISOString()} → ` +
+    `\n=== ${set.name}: ${candles.length} candles ${new Date(candles[0]!.openTimeMs).toISOString()} → ` +
       `${new Date(candles.at(-1)!.openTimeMs).toISOString()}, ${matrix.featureNames.length} features` +
       `${crossAssets ? ' (ETH/USDT as cross asset)' : ''}, built in ${(buildMs / 1000).toFixed(2)} s`,
   );
   console.log(
-    `walk-forward origins from ${new Date(TEST_FROM_MS).toISOString()}; every origin forecast; refit every ` +
-      BENCH_MODELS.map((model) => `${model.modelType} ${model.retrainEverySteps ?? 168}h`).join(', '),
+    `walk-forward origins from ${new Date(set.testFromMs).toISOString()}; every origin forecast; refit every ` +
+      set.models
+        .map((model) => `${walkForwardLabel(model)} ${model.retrainEverySteps ?? set.retrainEverySteps}`)
+        .join(', ') +
+      ' candles',
   );
   const totalStartedMs = performance.now();
   const cpuBefore = process.cpuUsage();
-  for (const horizonMinutes of HORIZONS_MINUTES) {
+  for (const horizonMinutes of set.horizonsMinutes) {
     const horizonStartedMs = performance.now();
     const result = await runWalkForward({
       matrix,
-      models: BENCH_MODELS,
-      settings: { horizonMinutes, testStartIndex, retrainEverySteps: 168 },
+      models: set.models,
+      settings: { horizonMinutes, testStartIndex, retrainEverySteps: set.retrainEverySteps },
     });
     const seconds = (performance.now() - horizonStartedMs) / 1000;
     const { origins } = result;
@@ -186,13 +255,62 @@ export async function runBacktestBench(): Promise<void> {
         `buy and hold ${formatPercent(result.models[0]!.metrics.buyAndHoldReturn)}`,
     );
     console.log(formatMetricsTable(result));
+    console.log(
+      '\nprobabilistic (skill and DM against naive with plain conformal bands on the same origins):',
+    );
+    console.log(formatProbabilisticTable(result, set.priceDigits));
   }
   const cpu = process.cpuUsage(cpuBefore);
   console.log(
-    `\nwalk-forward of ${BENCH_MODELS.length} models × ${HORIZONS_MINUTES.length} horizons: ` +
+    `\n${set.name}: walk-forward of ${set.models.length} models × ${set.horizonsMinutes.length} horizons: ` +
       `${((performance.now() - totalStartedMs) / 1000).toFixed(1)} s wall, ` +
-      `${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU (target: under 600 s)`,
+      `${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`,
   );
+}
+
+export async function runBacktestBench(): Promise<void> {
+  const replayDir = process.env.RUNECAST_REPLAY_DIR ? resolve(process.env.RUNECAST_REPLAY_DIR) : null;
+  const only = process.env.BENCH_BACKTEST ?? null;
+  const btcPath = replayDir ? join(replayDir, 'binance_spot_1h', 'BTC_USDT-1h.json') : null;
+  if (!btcPath || !existsSync(btcPath)) {
+    console.log(
+      `backtest bench skipped: ${btcPath ?? 'RUNECAST_REPLAY_DIR/binance_spot_1h/BTC_USDT-1h.json'} not found (set RUNECAST_REPLAY_DIR to the real data folder)`,
+    );
+    return;
+  }
+  const startedMs = performance.now();
+  if (only === null || only === 'hourly') {
+    const ethPath = join(replayDir!, 'binance_spot_1h', 'ETH_USDT-1h.json');
+    const inRange = (candles: Candle[]): Candle[] =>
+      candles.filter((candle) => candle.openTimeMs >= HISTORY_FROM_MS && candle.openTimeMs < TEST_TO_MS);
+    await runBenchSet({
+      name: 'BTC/USDT 1h',
+      candles: inRange(readFreqtradeCandles(btcPath, 'BTC/USDT')),
+      ...(existsSync(ethPath)
+        ? { crossAssets: { 'binance:ETH/USDT:1h': inRange(readFreqtradeCandles(ethPath, 'ETH/USDT')) } }
+        : {}),
+      testFromMs: TEST_FROM_MS,
+      horizonsMinutes: HORIZONS_MINUTES,
+      models: BENCH_MODELS,
+      retrainEverySteps: 168,
+      priceDigits: 1,
+    });
+  }
+  const minutePath = join(replayDir!, 'binance_spot_1m', 'andresciancio', 'BTC_USDT-1m.json.gz');
+  if ((only === null || only === 'minute') && existsSync(minutePath)) {
+    await runBenchSet({
+      name: 'BTC/USDT 1m',
+      candles: readFreqtradeCandles(minutePath, 'BTC/USDT', '1m').filter(
+        (candle) => candle.openTimeMs >= MINUTE_HISTORY_FROM_MS && candle.openTimeMs < MINUTE_TEST_TO_MS,
+      ),
+      testFromMs: MINUTE_TEST_FROM_MS,
+      horizonsMinutes: MINUTE_HORIZONS_MINUTES,
+      models: MINUTE_BENCH_MODELS,
+      retrainEverySteps: 1440,
+      priceDigits: 2,
+    });
+  }
+  console.log(`\nbacktest bench: ${((performance.now() - startedMs) / 1000).toFixed(1)} s in all`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -94,7 +94,7 @@ describe(
             '--to',
             iso(endMs),
             '--models',
-            'ridge,arima',
+            'ridge+har,arima',
             '--json',
           ],
           environment,
@@ -132,7 +132,7 @@ describe(
       assert.equal(report.to, iso(endMs));
       assert.deepEqual(
         report.results.map((entry) => entry.model),
-        ['naive', 'ridge', 'arima'],
+        ['naive', 'ridge+har', 'arima'],
       );
       for (const entry of report.results) {
         assert.deepEqual(Object.keys(entry.metrics), [
@@ -147,19 +147,34 @@ describe(
           'pinball',
           'dmStatistic',
           'dmPValue',
+          'intervalScore80',
+          'intervalScore95',
+          'crps',
+          'intervalSkill80',
+          'intervalSkill95',
+          'dmIntervalPValue80',
         ]);
         assert.ok((entry.metrics.mae ?? 0) > 0);
+        assert.ok((entry.metrics.intervalScore80 ?? 0) > 0);
+        assert.ok((entry.metrics.intervalScore95 ?? 0) > (entry.metrics.intervalScore80 ?? 0) * 0.5);
+        assert.ok((entry.metrics.crps ?? 0) > 0);
         assert.ok((entry.metrics.coverage80 ?? -1) >= 0 && (entry.metrics.coverage80 ?? 2) <= 1);
       }
       const naive = report.results[0]!.metrics;
       assert.equal(naive.mase, 1, 'naive scaled by itself');
       assert.equal(naive.dmPValue, null, 'naive is not tested against itself');
+      assert.equal(naive.intervalSkill80, 0, 'naive with plain bands is the interval reference');
+      assert.equal(naive.dmIntervalPValue80, null);
       const ridge = report.results[1]!.metrics;
       const pValue = ridge.dmPValue ?? Number.NaN;
       assert.ok(pValue >= 0 && pValue <= 1);
+      const intervalPValue = ridge.dmIntervalPValue80 ?? Number.NaN;
+      assert.ok(intervalPValue >= 0 && intervalPValue <= 1);
+      assert.ok(Number.isFinite(ridge.intervalSkill80 ?? Number.NaN));
       assert.equal(table.code, 0, table.stderr);
       assert.match(table.stdout, /binance:ETH\/USDT:15m, horizon 1h: \d+ forecast origins/);
       assert.match(table.stdout, /model\s+MAE\s+RMSE\s+MAPE%\s+MASE/);
+      assert.match(table.stdout, /IS80\s+IS95\s+CRPS\s+skill80\s+skill95\s+IS80 DM p/);
       assert.match(table.stdout, /^naive\s+\S+/m);
       assert.match(table.stdout, /^drift\s+\S+/m);
     });
@@ -186,9 +201,10 @@ describe(
           environment,
         );
       // Independent commands run side by side: each is a process of its own on one shared store.
-      const [first, second, tuned] = await Promise.all([
+      const [first, second, third, tuned] = await Promise.all([
+        train('naive-volatility', 'always'),
         train('ridge', 'always'),
-        train('drift', 'never'),
+        train('naive', 'never'),
         runForecastCli(
           [
             'tune',
@@ -218,9 +234,24 @@ describe(
       };
       assert.equal(trained.promoted, true);
       assert.equal(trained.naiveMetrics.mase, 1);
+      assert.equal(trained.metrics.mase, 1, 'naive with volatility-scaled bands forecasts the last close');
       assert.ok((trained.metrics.count ?? 0) >= 40);
       assert.equal(second.code, 0, second.stderr);
-      const driftVersion = (parseJson<unknown>(second.stdout) as { modelVersionId: number }).modelVersionId;
+      // On this nearly unpredictable series ridge does not beat naive significantly: never production.
+      const ridge = parseJson<unknown>(second.stdout) as {
+        modelVersionId: number;
+        promoted: boolean;
+        promotionReason: string;
+        metrics: Record<string, number>;
+      };
+      assert.ok(!(ridge.metrics.dmStatistic! < 0 && ridge.metrics.dmPValue! < 0.05));
+      assert.equal(ridge.promoted, false);
+      assert.match(
+        ridge.promotionReason,
+        /\(ridge\) did not beat naive significantly on .* \(DM [-0-9.]+, p = /,
+      );
+      assert.equal(third.code, 0, third.stderr);
+      const naiveVersion = (parseJson<unknown>(third.stdout) as { modelVersionId: number }).modelVersionId;
       assert.equal(tuned.code, 0, tuned.stderr);
       const tuning = parseJson<unknown>(tuned.stdout) as {
         jobId: string;
@@ -252,8 +283,18 @@ describe(
       const ledger = await store.db.query<{ count: number }>('SELECT count(*) AS count FROM forecasts');
       assert.equal(ledger[0]?.count, 1);
 
+      const refused = await runForecastCli(
+        ['promote', '--model-version', String(ridge.modelVersionId), '--json'],
+        environment,
+      );
+      assert.equal(refused.code, 2, refused.stdout);
+      assert.match(
+        refused.stderr,
+        /did not beat naive significantly .*only a model that beats naive significantly/,
+      );
+
       const promoted = await runForecastCli(
-        ['promote', '--model-version', String(driftVersion), '--json'],
+        ['promote', '--model-version', String(naiveVersion), '--json'],
         environment,
       );
       assert.equal(promoted.code, 0, promoted.stderr);
@@ -261,7 +302,7 @@ describe(
         production: { id: number };
         replaced: { id: number; stage: string };
       };
-      assert.equal(change.production.id, driftVersion);
+      assert.equal(change.production.id, naiveVersion);
       assert.equal(change.replaced.id, trained.modelVersionId);
       assert.equal(change.replaced.stage, 'archived');
 
@@ -273,7 +314,7 @@ describe(
       assert.match(
         rolledBack.stdout,
         new RegExp(
-          `version ${trained.modelVersionId} \\(ridge, MASE [^)]+\\) is production; version ${driftVersion} \\(drift\\) archived`,
+          `version ${trained.modelVersionId} \\(naive-volatility, MASE [^)]+\\) is production; version ${naiveVersion} \\(naive\\) archived`,
         ),
       );
 
@@ -289,12 +330,16 @@ describe(
         liveAccuracy: unknown;
       }[];
       assert.deepEqual(
-        versions.map((version) => [version.id, version.stage]),
+        versions
+          .map((version) => [version.id, version.stage])
+          .sort(([left], [right]) => Number(left) - Number(right)),
         [
           [trained.modelVersionId, 'production'],
-          [driftVersion, 'archived'],
-        ],
+          [ridge.modelVersionId, 'candidate'],
+          [naiveVersion, 'archived'],
+        ].sort(([left], [right]) => Number(left) - Number(right)),
       );
+      assert.equal(versions[0]!.id, trained.modelVersionId, 'production first');
       assert.equal(table.code, 0, table.stderr);
       assert.match(table.stdout, /id\s+model\s+series\s+horizon\s+stage\s+MASE/);
       assert.equal(jobs.code, 0, jobs.stderr);
@@ -305,6 +350,7 @@ describe(
         'backtest:succeeded',
         'backtest:succeeded',
         'predict:succeeded',
+        'train:succeeded',
         'train:succeeded',
         'train:succeeded',
         'tune:succeeded',

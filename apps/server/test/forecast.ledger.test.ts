@@ -143,6 +143,10 @@ describe('forecast ledger and scheduler', () => {
     assert.ok(Math.abs(accuracy!.relativeMae! - 1.5 / 3.5) < 1e-12);
     assert.equal(accuracy?.coverage80, 0);
     assert.equal(accuracy?.coverage95, 1);
+    // Interval scores: A's 80% band [101, 104] misses 105 by 1 → 3 + 10 = 13, B's [100.5, 101.5]
+    // misses 100 by ½ → 1 + 5 = 6: mean 9.5. Both 95% bands hold: widths 7 and 4, mean 5.5.
+    assert.equal(accuracy?.intervalScore80, 9.5);
+    assert.equal(accuracy?.intervalScore95, 5.5);
     assert.equal(accuracy?.directionalAccuracy, 1);
     assert.equal(accuracy?.series, 'binance:LTC/USDT:1h');
     assert.equal(forecastAccuracySchema.safeParse(accuracy).success, true);

@@ -213,4 +213,58 @@ describe('model registry', () => {
       /binance:ADA\/USDT:1h has no production model for horizon 4h; train one \(runecast train --series binance:ADA\/USDT:1h --horizon 4h/,
     );
   });
+
+  test('a point model that does not beat naive significantly is never production; naive is', async () => {
+    const series = { ...SERIES, symbol: 'DOT/USDT' };
+    const evaluation = { testFromMs: Date.UTC(2024, 0, 10), testToMs: Date.UTC(2024, 0, 17, 8) };
+    const tie = await register(
+      { mase: 0.98, dmStatistic: -0.4, dmPValue: 0.69 },
+      { series, modelType: 'ridge', evaluation },
+    );
+    await assert.rejects(
+      registry.promote(tie.id),
+      /version \d+ \(ridge\) did not beat naive significantly on 2024-01-10 00:00 → 2024-01-17 08:00 UTC \(DM -0.40, p = 0.69\); only a model that beats naive/,
+    );
+    const untested = await register({ mase: 0.9 }, { series, modelType: 'ridge', evaluation });
+    await assert.rejects(registry.promote(untested.id), /has no Diebold-Mariano test against naive/);
+
+    // No production and no naive version: the decision says production must fall back to naive.
+    const first = await registry.promoteIfBetter(tie, 'mase');
+    assert.equal(first.promoted, false);
+    assert.equal(first.needsNaiveFallback, true);
+    assert.equal(
+      first.notice,
+      'no model beat naive on 2024-01-10 00:00 → 2024-01-17 08:00 UTC; showing naive',
+    );
+    assert.equal(await registry.production(series, 240), null);
+
+    // With a naive version, it becomes production and the promotion record says why.
+    const naive = await register(
+      { mase: 1, dmStatistic: null, dmPValue: null },
+      { series, modelType: 'naive-volatility' },
+    );
+    const fallback = await registry.promoteIfBetter(tie, 'mase');
+    assert.equal(fallback.promoted, false);
+    assert.equal(fallback.change?.production.id, naive.id);
+    assert.match(
+      fallback.reason,
+      /did not beat naive significantly .*; no model beat naive on .*; showing naive/,
+    );
+    assert.equal((await registry.promotions(series, 240))[0]?.reason, first.notice);
+
+    // A model that beats naive significantly replaces it; one that only ties it never does.
+    const better = await register(
+      { mase: 0.95, dmStatistic: -3.1, dmPValue: 0.002 },
+      { series, modelType: 'ridge', evaluation },
+    );
+    assert.equal(
+      (await registry.promoteBest(series, 240, 'mase')).production.id,
+      better.id,
+      'the untested version ranks first on MASE but may not be production',
+    );
+    const again = await registry.promoteIfBetter(tie, 'mase');
+    assert.equal(again.promoted, false);
+    assert.equal(again.notice, null, 'production beats naive, so nothing falls back');
+    assert.equal((await registry.production(series, 240))?.id, better.id);
+  });
 });

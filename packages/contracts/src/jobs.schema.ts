@@ -49,6 +49,9 @@ export const registryMetrics = [
   'pinball',
   'coverage80',
   'coverage95',
+  'intervalScore80',
+  'intervalScore95',
+  'crps',
 ] as const;
 export type RegistryMetric = (typeof registryMetrics)[number];
 export const registryMetricSchema = z.enum(registryMetrics);
@@ -82,12 +85,22 @@ const timeRangeRefinement = (value: { fromMs: number; toMs: number }, context: z
 };
 
 /** Fit a model type on a series over a range, evaluate it walk-forward, register the version. */
+/** Volatility model that scales a model's bands (normalized conformal): `ewma`, `har` or `garch`. */
+export const volatilitySpecSchema = z
+  .object({
+    modelType: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'volatility model must be lower-case, e.g. "har"'),
+    params: modelParamsSchema.optional(),
+  })
+  .strict();
+
 export const trainJobPayloadSchema = z
   .object({
     series: seriesKeySchema,
     horizonMinutes: horizonMinutesSchema,
     modelType: modelTypeSchema,
     params: modelParamsSchema.default({}),
+    /** Scales the version's bands by this volatility model (normalized conformal); plain bands without. */
+    volatility: volatilitySpecSchema.optional(),
     /** Candles with open time in [fromMs, toMs) are used. */
     fromMs: epochMsSchema,
     toMs: epochMsSchema,
@@ -110,6 +123,8 @@ export const backtestModelSchema = z
     modelType: modelTypeSchema,
     params: modelParamsSchema.optional(),
     retrainEverySteps: z.int().min(1).max(1_000_000).optional(),
+    /** Scales this model's bands by a volatility forecast; the result is named `model+volatility`. */
+    volatility: volatilitySpecSchema.optional(),
   })
   .strict();
 
@@ -237,6 +252,24 @@ export const jobProgressMessageSchema = z.object({
 });
 export type JobProgressMessage = z.infer<typeof jobProgressMessageSchema>;
 
+/**
+ * Probabilistic figures every walk-forward reports beside the point metrics: mean 80% and 95%
+ * interval (Winkler) scores and CRPS in price (lower is better), their skill against naive with
+ * plain conformal bands on the same origins (1 − model/naive: above 0 is better), and the
+ * Diebold-Mariano test of the 80% interval score against that baseline.
+ */
+export const probabilisticMetrics = [
+  'intervalScore80',
+  'intervalScore95',
+  'crps',
+  'intervalSkill80',
+  'intervalSkill95',
+  'crpsSkill',
+  'dmIntervalStatistic80',
+  'dmIntervalPValue80',
+] as const;
+export type ProbabilisticMetric = (typeof probabilisticMetrics)[number];
+
 /** Walk-forward figures of one model; null where a figure does not apply (e.g. naive vs itself). */
 export const forecastMetricsSchema = z.record(z.string(), z.number().nullable());
 export type ForecastMetricsRecord = z.infer<typeof forecastMetricsSchema>;
@@ -342,6 +375,9 @@ export const forecastAccuracySchema = z.object({
   relativeMae: z.number().nullable(),
   coverage80: z.number().nullable(),
   coverage95: z.number().nullable(),
+  /** Mean interval (Winkler) scores of the 80% and 95% bands, in price; lower is better. */
+  intervalScore80: z.number().nullable(),
+  intervalScore95: z.number().nullable(),
   directionalAccuracy: z.number().nullable(),
   firstTargetMs: epochMsSchema.nullable(),
   lastTargetMs: epochMsSchema.nullable(),

@@ -57,6 +57,10 @@ export interface FeatureMatrix {
   rows: Float64Array[];
   openTimesMs: Float64Array;
   closes: Float64Array;
+  /** Open, high and low of each candle (filled gaps: the previous close), for range-based volatility. */
+  opens: Float64Array;
+  highs: Float64Array;
+  lows: Float64Array;
   /** 1 for a candle the exchange reported, 0 for a filled gap (no target is taken from those). */
   observed: Uint8Array;
 }
@@ -334,6 +338,9 @@ export function buildFeatureMatrix(input: BuildFeatureMatrixInput): FeatureMatri
     rows,
     openTimesMs: grid.openTimesMs,
     closes: grid.close,
+    opens: grid.open,
+    highs: grid.high,
+    lows: grid.low,
     observed: grid.observed,
   };
 }

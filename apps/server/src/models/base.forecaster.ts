@@ -15,6 +15,12 @@ import type {
   TrainingData,
 } from './forecaster.port.ts';
 import {
+  createVolatilityModel,
+  parseVolatilitySpec,
+  type VolatilitySpec,
+} from './volatility/volatility.registry.ts';
+import type { VolatilityModel } from './volatility/volatility-model.port.ts';
+import {
   assertForecastContext,
   resolveTrainingWindow,
   targetLogReturn,
@@ -26,6 +32,11 @@ export interface ForecasterSettings {
   horizonMinutes: number;
   /** Most recent out-of-sample errors kept for the intervals (default 1000). */
   calibrationWindowSize?: number;
+  /**
+   * A volatility model that scales the bands (normalized conformal): errors are calibrated divided
+   * by its forecast scale and the bands multiplied back by it. Plain conformal bands without one.
+   */
+  volatility?: VolatilitySpec | null;
 }
 
 export const DEFAULT_CALIBRATION_FRACTION = 0.2;
@@ -39,6 +50,10 @@ export abstract class BaseForecaster<Params extends Record<string, unknown>> imp
   readonly horizonMinutes: number;
   readonly horizonSteps: number;
   protected readonly calibrator: ConformalCalibrator;
+  /** Scales the bands when set; its spec as validated. */
+  readonly volatility: VolatilityModel | null;
+  readonly volatilitySpec: Required<VolatilitySpec> | null;
+  #scaleCache: { matrix: ForecastContext['matrix']; originIndex: number; scale: number } | null = null;
   #featureNames: string[] = [];
   #fitted = false;
 
@@ -51,6 +66,10 @@ export abstract class BaseForecaster<Params extends Record<string, unknown>> imp
     this.horizonMinutes = settings.horizonMinutes;
     this.horizonSteps = horizonSteps(settings.horizonMinutes, settings.timeframe);
     this.calibrator = new ConformalCalibrator(settings.calibrationWindowSize ?? 1000);
+    this.volatilitySpec = settings.volatility ? parseVolatilitySpec(settings.volatility) : null;
+    this.volatility = this.volatilitySpec
+      ? createVolatilityModel(this.volatilitySpec, this.horizonSteps)
+      : null;
   }
 
   get featureNames(): readonly string[] {
@@ -87,6 +106,8 @@ export abstract class BaseForecaster<Params extends Record<string, unknown>> imp
       await this.#calibrateOnHeldOutTail(window, options.calibrationFraction ?? DEFAULT_CALIBRATION_FRACTION);
     }
     this.#featureNames = await this.fitModel(window);
+    this.volatility?.fit({ matrix: window.matrix, endIndex: window.endIndex });
+    this.#scaleCache = null;
     this.#fitted = true;
     return {
       trainingOrigins: window.lastOrigin - window.firstOrigin + 1,
@@ -117,12 +138,14 @@ export abstract class BaseForecaster<Params extends Record<string, unknown>> imp
       preFitOrigins,
     );
     await this.fitModel(preWindow);
+    this.volatility?.fit({ matrix: window.matrix, endIndex: preWindow.endIndex });
+    this.#scaleCache = null;
     const errors: number[] = [];
     for (let origin = firstCalibrationOrigin; origin <= window.lastOrigin; origin += 1) {
       const actual = targetLogReturn(window.matrix, origin, this.horizonSteps);
       const context = { matrix: window.matrix, originIndex: origin };
-      if (Number.isNaN(actual) || this.predictionProblem(context) !== null) continue;
-      errors.push(Math.abs(actual - this.predictModel(context)));
+      if (Number.isNaN(actual) || this.#problem(context) !== null) continue;
+      errors.push(Math.abs(actual - this.predictModel(context)) / this.bandScale(context));
     }
     this.releaseModel();
     if (errors.length < MIN_CALIBRATION_RESIDUALS) {
@@ -133,8 +156,40 @@ export abstract class BaseForecaster<Params extends Record<string, unknown>> imp
     this.calibrator.reset(errors);
   }
 
+  /** The model's own problem with this context, then the volatility model's. */
+  #problem(context: ForecastContext): string | null {
+    const problem = this.predictionProblem(context);
+    if (problem !== null || this.volatility === null) return problem;
+    const volatilityProblem = this.volatility.predictionProblem(context);
+    if (volatilityProblem !== null) return volatilityProblem;
+    const scale = this.bandScale(context);
+    return scale > 0 && Number.isFinite(scale)
+      ? null
+      : `the ${this.volatility.modelType} volatility forecast is ${scale}`;
+  }
+
+  /**
+   * What the bands are multiplied by at this origin: the volatility model's forecast scale of the
+   * horizon's log return, or 1 for plain conformal bands.
+   */
+  bandScale(context: ForecastContext): number {
+    if (this.volatility === null) return 1;
+    const cached = this.#scaleCache;
+    if (cached !== null && cached.matrix === context.matrix && cached.originIndex === context.originIndex) {
+      return cached.scale;
+    }
+    const scale = this.volatility.predictScale(context);
+    this.#scaleCache = { matrix: context.matrix, originIndex: context.originIndex, scale };
+    return scale;
+  }
+
+  /** Half-width of the central interval with this coverage before scaling (in log return for plain bands). */
+  bandHalfWidth(coverage: number): number {
+    return this.calibrator.halfWidth(coverage);
+  }
+
   canPredict(context: ForecastContext): boolean {
-    return this.predictionProblem(context) === null;
+    return this.#problem(context) === null;
   }
 
   predictLogReturn(context: ForecastContext): number {
@@ -145,7 +200,7 @@ export abstract class BaseForecaster<Params extends Record<string, unknown>> imp
         `${this.modelType} forecaster was fitted on ${this.timeframe} candles, the context has ${context.matrix.timeframe}`,
       );
     }
-    const problem = this.predictionProblem(context);
+    const problem = this.#problem(context);
     if (problem !== null) {
       throw new ValidationError(
         `${this.modelType} cannot forecast at origin ${context.originIndex}: ${problem}`,
@@ -160,8 +215,9 @@ export abstract class BaseForecaster<Params extends Record<string, unknown>> imp
     const lastClose = matrix.closes[originIndex]!;
     const originOpenTimeMs = matrix.openTimesMs[originIndex]!;
     const issuedAtMs = originOpenTimeMs + matrix.timeframeMs;
-    const halfWidth80 = this.calibrator.halfWidth(0.8);
-    const halfWidth95 = this.calibrator.halfWidth(0.95);
+    const bandScale = this.bandScale(context);
+    const halfWidth80 = this.calibrator.halfWidth(0.8) * bandScale;
+    const halfWidth95 = this.calibrator.halfWidth(0.95) * bandScale;
     const price = (offset: number): number => lastClose * Math.exp(logReturn + offset);
     const point = price(0);
     return {
@@ -173,6 +229,7 @@ export abstract class BaseForecaster<Params extends Record<string, unknown>> imp
       lastClose,
       logReturn,
       point,
+      bandScale,
       quantiles: {
         '0.025': price(-halfWidth95),
         '0.1': price(-halfWidth80),
@@ -187,8 +244,8 @@ export abstract class BaseForecaster<Params extends Record<string, unknown>> imp
     };
   }
 
-  recordOutcome(predictedLogReturn: number, actualLogReturn: number): void {
-    this.calibrator.add(Math.abs(actualLogReturn - predictedLogReturn));
+  recordOutcome(predictedLogReturn: number, actualLogReturn: number, bandScale = 1): void {
+    this.calibrator.add(Math.abs(actualLogReturn - predictedLogReturn) / bandScale);
   }
 
   calibrationResiduals(): Float64Array {
@@ -211,6 +268,15 @@ export abstract class BaseForecaster<Params extends Record<string, unknown>> imp
         residuals: Array.from(this.calibrator.residuals()),
       },
       state: this.serializeState(),
+      ...(this.volatility === null || this.volatilitySpec === null
+        ? {}
+        : {
+            volatility: {
+              modelType: this.volatilitySpec.modelType,
+              params: { ...this.volatilitySpec.params },
+              state: this.volatility.serializeState(),
+            },
+          }),
     };
     return encodeArtifact(artifact);
   }
@@ -219,6 +285,13 @@ export abstract class BaseForecaster<Params extends Record<string, unknown>> imp
   async restore(artifact: ForecasterArtifact): Promise<void> {
     this.calibrator.reset(artifact.calibration.residuals);
     await this.restoreState(artifact.state, artifact.featureNames);
+    if (this.volatility !== null) {
+      if (!artifact.volatility) {
+        throw new ValidationError(`${this.modelType} artifact lacks the state of its volatility model`);
+      }
+      this.volatility.restoreState(artifact.volatility.state);
+    }
+    this.#scaleCache = null;
     this.#featureNames = [...artifact.featureNames];
     this.#fitted = true;
   }

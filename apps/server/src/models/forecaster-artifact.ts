@@ -16,6 +16,8 @@ export interface ForecasterArtifact {
   calibration: { windowSize: number; residuals: number[] };
   /** Model-specific fitted state. */
   state: unknown;
+  /** The volatility model scaling the bands, when there is one. */
+  volatility?: { modelType: string; params: Record<string, unknown>; state: unknown };
 }
 
 const artifactSchema = z.object({
@@ -31,6 +33,9 @@ const artifactSchema = z.object({
     residuals: z.array(z.number().nonnegative()),
   }),
   state: z.unknown(),
+  volatility: z
+    .object({ modelType: z.string().min(1), params: z.record(z.string(), z.unknown()), state: z.unknown() })
+    .optional(),
 });
 
 export function encodeArtifact(artifact: ForecasterArtifact): Uint8Array {

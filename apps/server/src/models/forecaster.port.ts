@@ -26,6 +26,11 @@ export interface Forecast {
   logReturn: number;
   /** Forecast close. */
   point: number;
+  /**
+   * What the calibrated band half-widths were multiplied by: the volatility model's forecast scale
+   * of the horizon's log return (normalized conformal), or 1 for plain conformal bands.
+   */
+  bandScale: number;
   /** Price quantiles at the levels of `FORECAST_QUANTILE_LEVELS`, keyed by level as text ("0.025"). */
   quantiles: Record<`${ForecastQuantileLevel}`, number>;
   /** Conformal intervals on price. */
@@ -44,7 +49,8 @@ export interface TrainingData {
 export interface FitOptions {
   /**
    * Out-of-sample absolute log-return errors to calibrate intervals with (most recent last), e.g. the
-   * errors of earlier models in a walk-forward. Without them the fit holds out the most recent part of
+   * errors of earlier models in a walk-forward; each divided by the band scale of its forecast when
+   * the bands are volatility-scaled. Without them the fit holds out the most recent part of
    * the training data, measures its errors out of sample, then refits on everything.
    */
   calibrationResiduals?: ArrayLike<number>;
@@ -86,8 +92,8 @@ export interface Forecaster {
   /** Point forecast of the log return only; cheaper than `predict`. */
   predictLogReturn(context: ForecastContext): number;
   predict(context: ForecastContext): Forecast;
-  /** Adds a matured out-of-sample error to the rolling conformal window. */
-  recordOutcome(predictedLogReturn: number, actualLogReturn: number): void;
+  /** Adds a matured out-of-sample error (divided by the forecast's `bandScale`) to the rolling conformal window. */
+  recordOutcome(predictedLogReturn: number, actualLogReturn: number, bandScale?: number): void;
   /** Absolute log-return errors currently used for the intervals, oldest first. */
   calibrationResiduals(): Float64Array;
   /** Artifact bytes: parameters, fitted state, feature list, scaler and calibration. */

@@ -6,11 +6,12 @@ import { driftForecasterDefinition } from './drift.forecaster.ts';
 import { decodeArtifact } from './forecaster-artifact.ts';
 import type { ForecasterDefinition } from './forecaster-definition.ts';
 import type { Forecaster } from './forecaster.port.ts';
-import { naiveForecasterDefinition } from './naive.forecaster.ts';
+import { naiveForecasterDefinition, naiveVolatilityForecasterDefinition } from './naive.forecaster.ts';
 import { randomForestForecasterDefinition } from './random-forest.forecaster.ts';
 import { ridgeForecasterDefinition } from './ridge.forecaster.ts';
 import { seasonalNaiveForecasterDefinition } from './seasonal-naive.forecaster.ts';
 import { svrForecasterDefinition } from './svr.forecaster.ts';
+import type { VolatilitySpec } from './volatility/volatility.registry.ts';
 
 // Definitions differ in their parameter types; the registry only passes validated params through.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,6 +30,7 @@ const definitions: ReadonlyMap<string, AnyDefinition> = new Map(
     ridgeForecasterDefinition,
     randomForestForecasterDefinition,
     svrForecasterDefinition,
+    naiveVolatilityForecasterDefinition,
     ...DEEP_FORECASTER_DEFINITIONS,
   ].map((definition) => [definition.modelType, definition]),
 );
@@ -73,6 +75,8 @@ export interface CreateForecasterOptions {
   params?: Record<string, unknown>;
   /** Most recent out-of-sample errors kept for the intervals (default 1000). */
   calibrationWindowSize?: number;
+  /** Volatility model scaling the bands (normalized conformal); plain conformal bands without one. */
+  volatility?: VolatilitySpec | null;
 }
 
 /** A new, unfitted forecaster; throws a ValidationError for an unknown model, bad params or a bad horizon. */
@@ -87,6 +91,7 @@ export function createForecaster(
       timeframe: options.timeframe,
       horizonMinutes: options.horizonMinutes,
       calibrationWindowSize: options.calibrationWindowSize,
+      volatility: options.volatility ?? null,
     },
     params,
   );
@@ -100,6 +105,9 @@ export async function deserializeForecaster(bytes: Uint8Array): Promise<Forecast
     horizonMinutes: artifact.horizonMinutes,
     params: artifact.params,
     calibrationWindowSize: artifact.calibration.windowSize,
+    volatility: artifact.volatility
+      ? { modelType: artifact.volatility.modelType, params: artifact.volatility.params }
+      : null,
   });
   try {
     await forecaster.restore(artifact);

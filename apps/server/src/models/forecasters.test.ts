@@ -110,7 +110,7 @@ describe('bad input', () => {
   test('unknown models, bad parameters and horizons off the grid are named', () => {
     assert.throws(
       () => createForecaster('prophet', { timeframe: '1h', horizonMinutes: 240 }),
-      /unknown model "prophet"; known models: naive, drift, seasonal-naive, arima, ridge, rf, svr/,
+      /unknown model "prophet"; known models: naive, drift, seasonal-naive, arima, ridge, rf, svr, naive-volatility/,
     );
     assert.throws(
       () => createForecaster('ridge', { timeframe: '1h', horizonMinutes: 240, params: { lambda: -1 } }),

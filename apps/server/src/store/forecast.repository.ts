@@ -71,6 +71,9 @@ export interface ForecastAccuracy {
   relativeMae: number | null;
   coverage80: number | null;
   coverage95: number | null;
+  /** Mean interval (Winkler) scores of the 80% and 95% bands, in price; lower is better. */
+  intervalScore80: number | null;
+  intervalScore95: number | null;
   directionalAccuracy: number | null;
   firstTargetMs: number | null;
   lastTargetMs: number | null;
@@ -124,6 +127,8 @@ interface AccuracyRow {
   naive_mae: number | null;
   coverage80: number | null;
   coverage95: number | null;
+  interval_score80: number | null;
+  interval_score95: number | null;
   directional_accuracy: number | null;
   first_target_ms: number | null;
   last_target_ms: number | null;
@@ -171,6 +176,8 @@ function toAccuracy(row: AccuracyRow): ForecastAccuracy {
     relativeMae: errorRelativeToNaive(row.mae, row.naive_mae),
     coverage80: row.coverage80,
     coverage95: row.coverage95,
+    intervalScore80: row.interval_score80,
+    intervalScore95: row.interval_score95,
     directionalAccuracy: row.directional_accuracy,
     firstTargetMs: row.first_target_ms,
     lastTargetMs: row.last_target_ms,
@@ -233,6 +240,11 @@ const ACCURACY_SELECT = `
          avg(abs(naive_error)) AS naive_mae,
          avg(hit80::int)::double precision AS coverage80,
          avg(hit95::int)::double precision AS coverage95,
+         -- Interval (Winkler) scores: width plus 2/alpha times the miss (alpha 0.2 and 0.05).
+         avg((upper80 - lower80) + 10 * greatest(lower80 - actual_close, 0)
+             + 10 * greatest(actual_close - upper80, 0))::double precision AS interval_score80,
+         avg((upper95 - lower95) + 40 * greatest(lower95 - actual_close, 0)
+             + 40 * greatest(actual_close - upper95, 0))::double precision AS interval_score95,
          avg(CASE WHEN point <> last_close AND actual_close <> last_close
                   THEN ((point > last_close) = (actual_close > last_close))::int END)::double precision
            AS directional_accuracy,

@@ -26,6 +26,9 @@ export const RANKING_METRICS = [
   'pinball',
   'coverage80',
   'coverage95',
+  'intervalScore80',
+  'intervalScore95',
+  'crps',
 ] as const;
 export type RankingMetric = (typeof RANKING_METRICS)[number];
 
@@ -40,6 +43,9 @@ const METRIC_ORDER: Readonly<Record<RankingMetric, string>> = {
   directionalAccuracy: `-(metrics->>'directionalAccuracy')::double precision`,
   coverage80: `abs((metrics->>'coverage80')::double precision - 0.8)`,
   coverage95: `abs((metrics->>'coverage95')::double precision - 0.95)`,
+  intervalScore80: `(metrics->>'intervalScore80')::double precision`,
+  intervalScore95: `(metrics->>'intervalScore95')::double precision`,
+  crps: `(metrics->>'crps')::double precision`,
 };
 
 /** A metric score where smaller is better (the registry's ordering, in JavaScript). */

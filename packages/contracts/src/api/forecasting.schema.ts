@@ -14,6 +14,7 @@ import {
   modelTypeSchema,
   modelVersionSchema,
   registryMetricSchema,
+  volatilitySpecSchema,
 } from '../jobs.schema.ts';
 import {
   booleanQuerySchema,
@@ -239,10 +240,17 @@ export const promotionRecordSchema = z.object({
   atMs: z.int(),
 });
 
+/**
+ * Whether a version may serve point forecasts in production: naive always; any other model only
+ * when its walk-forward beat naive significantly (Diebold-Mariano p < 0.05).
+ */
+export const naiveGateSchema = z.object({ beatsNaive: z.boolean(), reason: z.string() });
+
 /** One version with its whole evaluation, how it was trained, its live accuracy and its stage history. */
 export const modelDetailResponseSchema = z.object({
   model: modelVersionSchema.meta({ id: 'ModelVersion' }),
   naiveMetrics: forecastMetricsSchema.nullable(),
+  naiveGate: naiveGateSchema,
   training: z.object({
     /** The job that trained it, without its result (null for versions registered otherwise). */
     job: apiJobSummarySchema.nullable(),
@@ -284,6 +292,7 @@ export const leaderboardEntrySchema = z.object({
   score: z.number().nullable(),
   /** Live accuracy from the ledger (null before any forecast of it is scored). */
   accuracy: forecastAccuracySchema.nullable(),
+  naiveGate: naiveGateSchema,
 });
 
 /** Non-archived versions best first; naive's newest version is always listed when one exists. */
@@ -291,6 +300,11 @@ export const leaderboardResponseSchema = z.object({
   series: z.string(),
   horizonMinutes: z.int(),
   metric: registryMetricSchema,
+  /**
+   * Why production is naive when candidates exist, e.g. "no model beat naive on 2024-01-10 00:00 →
+   * 2024-01-17 08:00 UTC; showing naive"; null otherwise.
+   */
+  notice: z.string().nullable(),
   entries: z.array(leaderboardEntrySchema),
 });
 export type LeaderboardResponse = z.infer<typeof leaderboardResponseSchema>;
@@ -325,8 +339,12 @@ export const backtestResultSchema = z
     settings: z.record(z.string(), z.unknown()),
     results: z.array(
       z.object({
-        model: modelTypeSchema,
+        /** The model type, or `type+volatility` (e.g. `ridge+har`) when its bands were volatility-scaled. */
+        model: z.string().regex(/^[a-z][a-z0-9-]{0,39}(\+[a-z][a-z0-9-]{0,39})?$/),
+        modelType: modelTypeSchema,
         params: z.record(z.string(), z.unknown()),
+        volatility: volatilitySpecSchema.nullable(),
+        /** Point metrics, and intervalScore80/95, crps, intervalSkill80/95, crpsSkill, dmIntervalPValue80 (see `probabilisticMetrics`). */
         metrics: forecastMetricsSchema,
         fits: z.int(),
         failedFits: z.int(),

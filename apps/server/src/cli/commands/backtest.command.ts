@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import type { BacktestJobResult } from '../../forecasting/handlers/backtest.handler.ts';
 import { formatSeriesKey } from '@runecast/market';
+import { NAIVE_POINT_MODEL_TYPES } from '../../models/naive.forecaster.ts';
+import { walkForwardLabel } from '../../models/evaluation/walk-forward.ts';
+import { listVolatilityModelTypes } from '../../models/volatility/volatility.registry.ts';
 import { configFor } from '../command-config.ts';
+import { UsageError } from '../usage-error.ts';
 import { isoTime, printJson, printTable } from '../output.ts';
 import {
   addJobOptions,
@@ -9,7 +13,7 @@ import {
   formatNumber,
   formatPercent,
   parseHorizonFlag,
-  parseModelsFlag,
+  parseModelFlag,
   parsePositiveIntegerFlag,
   parseRangeFlags,
   parseSeriesFlag,
@@ -44,7 +48,47 @@ export const BACKTEST_JSON_METRICS = [
   'pinball',
   'dmStatistic',
   'dmPValue',
+  'intervalScore80',
+  'intervalScore95',
+  'crps',
+  'intervalSkill80',
+  'intervalSkill95',
+  'dmIntervalPValue80',
 ] as const;
+
+interface BacktestModelFlag {
+  modelType: string;
+  volatility?: { modelType: string };
+}
+
+/**
+ * `--models naive-volatility,ridge+har,arima`: model types, each optionally with `+<volatility
+ * model>` (ewma, har, garch) to scale its bands by that model's forecast.
+ */
+export function parseBacktestModelsFlag(value: string): BacktestModelFlag[] {
+  const items = value
+    .split(',')
+    .map((item) => item.trim().toLowerCase())
+    .filter(Boolean);
+  if (items.length === 0) throw new UsageError('--models: name at least one model, e.g. naive,arima,ridge');
+  const models = items.map((item): BacktestModelFlag => {
+    const [model, volatility, ...rest] = item.split('+');
+    if (rest.length > 0) throw new UsageError(`--models: "${item}" has more than one volatility model`);
+    const modelType = parseModelFlag(model!, '--models');
+    if (volatility === undefined) return { modelType };
+    const known = listVolatilityModelTypes();
+    if (!known.includes(volatility)) {
+      throw new UsageError(
+        `--models: unknown volatility model "${volatility}" in "${item}"; known: ${known.join(', ')}`,
+      );
+    }
+    return { modelType, volatility: { modelType: volatility } };
+  });
+  const labels = items.map((_, index) => walkForwardLabel(models[index]!));
+  const repeated = labels.find((label, index) => labels.indexOf(label) !== index);
+  if (repeated) throw new UsageError(`--models: ${repeated} is listed twice`);
+  return models;
+}
 
 export function registerBacktestCommand(program: Command): void {
   addJobOptions(
@@ -60,7 +104,11 @@ export function registerBacktestCommand(program: Command): void {
       .requiredOption('--horizon <h>', 'forecast horizon: minutes (240) or a duration (240m, 4h, 1d)')
       .requiredOption('--from <time>', 'first forecast origin (ISO-8601, UTC)')
       .requiredOption('--to <time>', 'end of the test period, exclusive; every target lies before it')
-      .option('--models <list>', 'comma-separated models (naive is always added)', 'naive,arima,ridge')
+      .option(
+        '--models <list>',
+        'comma-separated models (naive is always added); model+ewma, model+har or model+garch scales its bands by that volatility model',
+        'naive,naive-volatility,arima,ridge',
+      )
       .option('--step <candles>', 'candles between forecast origins (default 1)')
       .option('--retrain-every <candles>', 'candles between refits (default 168)')
       .option('--train-window <candles>', "training origins per fit (default: each model's own)"),
@@ -69,7 +117,7 @@ export function registerBacktestCommand(program: Command): void {
     const series = parseSeriesFlag(options.series);
     const horizonMinutes = parseHorizonFlag(options.horizon, series);
     const { fromMs, toMs } = parseRangeFlags(options.from, options.to);
-    const models = parseModelsFlag(options.models);
+    const models = parseBacktestModelsFlag(options.models);
     const stepSteps = parsePositiveIntegerFlag('--step', options.step);
     const retrainEverySteps = parsePositiveIntegerFlag('--retrain-every', options.retrainEvery);
     const trainWindowSteps = parsePositiveIntegerFlag('--train-window', options.trainWindow);
@@ -78,7 +126,7 @@ export function registerBacktestCommand(program: Command): void {
       horizonMinutes,
       fromMs,
       toMs,
-      models: models.map((modelType) => ({ modelType })),
+      models,
       walkForward: {
         ...(stepSteps === undefined ? {} : { stepSteps }),
         ...(retrainEverySteps === undefined ? {} : { retrainEverySteps }),
@@ -129,6 +177,12 @@ export function registerBacktestCommand(program: Command): void {
           'pinball',
           'DM stat',
           'DM p',
+          'IS80',
+          'IS95',
+          'CRPS',
+          'skill80',
+          'skill95',
+          'IS80 DM p',
         ],
         result.results.map((entry) => [
           entry.model,
@@ -143,20 +197,37 @@ export function registerBacktestCommand(program: Command): void {
           formatNumber(entry.metrics.pinball),
           formatNumber(entry.metrics.dmStatistic, 3),
           formatNumber(entry.metrics.dmPValue, 3),
+          formatNumber(entry.metrics.intervalScore80),
+          formatNumber(entry.metrics.intervalScore95),
+          formatNumber(entry.metrics.crps),
+          formatPercent(entry.metrics.intervalSkill80),
+          formatPercent(entry.metrics.intervalSkill95),
+          formatNumber(entry.metrics.dmIntervalPValue80, 3),
         ]),
       );
       const beats = result.results.filter(
         (entry) =>
           entry.model !== 'naive' &&
+          !NAIVE_POINT_MODEL_TYPES.includes(entry.modelType) &&
           (entry.metrics.mase ?? Infinity) < 1 &&
           (entry.metrics.dmStatistic ?? 0) < 0 &&
           (entry.metrics.dmPValue ?? 1) < 0.05,
+      );
+      const sharper = result.results.filter(
+        (entry) =>
+          entry.model !== 'naive' &&
+          (entry.metrics.intervalSkill80 ?? 0) > 0 &&
+          (entry.metrics.dmIntervalPValue80 ?? 1) < 0.05,
       );
       process.stdout.write(
         `\nMASE below 1 beats naive; DM p below 0.05 says the difference is unlikely to be chance. ` +
           (beats.length > 0
             ? `Significantly better than naive: ${beats.map((entry) => entry.model).join(', ')}.\n`
-            : 'No model beats naive significantly here.\n'),
+            : 'No model beats naive significantly here.\n') +
+          `Interval skill is 1 − interval score / naive's with plain conformal bands; IS80 DM p below 0.05 says the bands differ from naive's by more than chance. ` +
+          (sharper.length > 0
+            ? `Significantly better bands: ${sharper.map((entry) => entry.model).join(', ')}.\n`
+            : 'No model has significantly better bands here.\n'),
       );
     });
   });

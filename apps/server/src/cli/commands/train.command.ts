@@ -3,6 +3,7 @@ import { registryMetrics } from '@runecast/contracts';
 import { formatSeriesKey } from '@runecast/market';
 import type { TrainJobResult } from '../../forecasting/handlers/train.handler.ts';
 import { parseChoice } from '../arguments.ts';
+import { listVolatilityModelTypes } from '../../models/volatility/volatility.registry.ts';
 import { configFor } from '../command-config.ts';
 import { UsageError } from '../usage-error.ts';
 import { isoTime, printJson, printTable } from '../output.ts';
@@ -29,6 +30,7 @@ interface TrainOptions extends JobCommandOptions {
   horizon: string;
   model: string;
   params?: string;
+  bands?: string;
   from: string;
   to: string;
   promote: string;
@@ -51,6 +53,10 @@ export function registerTrainCommand(program: Command): void {
       .requiredOption('--from <time>', 'first candle used (ISO-8601, UTC)')
       .requiredOption('--to <time>', 'end of the training range, exclusive')
       .option('--params <json>', `model parameters as JSON, e.g. '{"lambda": 1000}'`)
+      .option(
+        '--bands <volatility>',
+        'scale the bands by a volatility model: ewma, har or garch (default: plain)',
+      )
       .option('--promote <when>', 'never, if-better (than production on --metric) or always', 'never')
       .option('--metric <name>', `metric for --promote if-better (${registryMetrics.join(', ')})`, 'mase')
       .option('--evaluation <fraction>', 'share of the range at its end scored walk-forward', '0.25')
@@ -63,6 +69,10 @@ export function registerTrainCommand(program: Command): void {
     const modelType = parseModelFlag(options.model);
     const { fromMs, toMs } = parseRangeFlags(options.from, options.to);
     const params = parseJsonObjectFlag('--params', options.params);
+    const bands =
+      options.bands === undefined
+        ? undefined
+        : parseChoice('--bands', options.bands, listVolatilityModelTypes());
     const promote = parseChoice('--promote', options.promote, ['never', 'if-better', 'always'] as const);
     const metric = parseChoice('--metric', options.metric, registryMetrics);
     const evaluationFraction = Number(options.evaluation);
@@ -82,6 +92,7 @@ export function registerTrainCommand(program: Command): void {
       horizonMinutes,
       modelType,
       params,
+      ...(bands === undefined ? {} : { volatility: { modelType: bands } }),
       fromMs,
       toMs,
       evaluationFraction,

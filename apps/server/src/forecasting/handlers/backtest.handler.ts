@@ -1,9 +1,14 @@
 import { backtestJobPayloadSchema, type BacktestJobPayload } from '@runecast/contracts';
 import { formatHorizon, formatSeriesKey, ValidationError } from '@runecast/market';
 import { MIN_CALIBRATION_RESIDUALS } from '../../models/conformal-calibrator.ts';
-import { rowIndexAtOrAfter } from '../../models/evaluation/walk-forward.ts';
+import { rowIndexAtOrAfter, walkForwardLabel } from '../../models/evaluation/walk-forward.ts';
 import { withCompute } from '../../jobs/compute/compute-thread.ts';
-import { parseForecasterParams } from '../../models/forecaster.registry.ts';
+import { getForecasterDefinition, parseForecasterParams } from '../../models/forecaster.registry.ts';
+import {
+  parseVolatilitySpec,
+  volatilityHistorySteps,
+  type VolatilitySpec,
+} from '../../models/volatility/volatility.registry.ts';
 import {
   FEATURE_WARMUP_CANDLES,
   loadSeriesMatrix,
@@ -20,8 +25,11 @@ import {
 } from './handler-support.ts';
 
 export interface BacktestModelResult {
+  /** The model type, or `type+volatility` when its bands were scaled by a volatility model. */
   model: string;
+  modelType: string;
   params: Record<string, unknown>;
+  volatility: VolatilitySpec | null;
   metrics: Record<string, number | null>;
   fits: number;
   failedFits: number;
@@ -59,9 +67,11 @@ export function createBacktestHandler(
       resolveSeriesHorizon(payload.series, payload.horizonMinutes);
       const seen = new Set<string>();
       for (const model of payload.models) {
-        if (seen.has(model.modelType)) throw new ValidationError(`model ${model.modelType} is listed twice`);
-        seen.add(model.modelType);
+        const label = walkForwardLabel(model);
+        if (seen.has(label)) throw new ValidationError(`model ${label} is listed twice`);
+        seen.add(label);
         parseForecasterParams(model.modelType, model.params);
+        if (model.volatility) parseVolatilitySpec(model.volatility);
       }
       return payload;
     },
@@ -78,15 +88,18 @@ async function runBacktest(
     payload.series,
     payload.horizonMinutes,
   );
-  const models = payload.models.some((model) => model.modelType === 'naive')
+  const models = payload.models.some((model) => model.modelType === 'naive' && !model.volatility)
     ? payload.models
     : [{ modelType: 'naive' }, ...payload.models];
   const longestWindow = Math.max(
-    ...models.map(
-      (model) =>
-        payload.walkForward.trainWindowSteps ??
-        trainingWindowOf(parseForecasterParams(model.modelType, model.params)),
-    ),
+    ...models.map((model) => {
+      const params = parseForecasterParams(model.modelType, model.params);
+      const volatility = model.volatility ?? getForecasterDefinition(model.modelType).volatilityOf?.(params);
+      return Math.max(
+        payload.walkForward.trainWindowSteps ?? trainingWindowOf(params),
+        volatility ? volatilityHistorySteps(volatility, horizonSteps) : 0,
+      );
+    }),
   );
   const embargoSteps = payload.walkForward.embargoSteps ?? horizonSteps;
   // History before the test period: the longest training window, its targets and the feature warm-up.
@@ -122,7 +135,7 @@ async function runBacktest(
       );
     }
     const testStartIndex = Math.max(requestedStart, minimumStart);
-    const order = models.map((model) => model.modelType);
+    const order = models.map(walkForwardLabel);
     const result = await withCompute(dependencies.compute ?? 'thread', context.signal, (compute) =>
       compute.run(
         {
@@ -135,6 +148,7 @@ async function runBacktest(
               ...(model.retrainEverySteps === undefined
                 ? {}
                 : { retrainEverySteps: model.retrainEverySteps }),
+              ...(model.volatility === undefined ? {} : { volatility: model.volatility }),
             })),
             settings: { ...payload.walkForward, horizonMinutes, testStartIndex },
           },
@@ -142,17 +156,17 @@ async function runBacktest(
         (event) => {
           if (event.type !== 'progress') return;
           const { progress } = event;
-          const position = Math.max(0, order.indexOf(progress.modelType));
+          const position = Math.max(0, order.indexOf(progress.label));
           const done = (position + progress.completedOrigins / progress.totalOrigins) / order.length;
           context.progress({
             percent: 2 + 97 * done,
-            message: `${progress.modelType}: ${progress.completedOrigins}/${progress.totalOrigins} origins`,
+            message: `${progress.label}: ${progress.completedOrigins}/${progress.totalOrigins} origins`,
           });
         },
       ),
     );
     await context.checkpoint();
-    const byModel = new Map(result.models.map((entry) => [entry.modelType, entry]));
+    const byModel = new Map(result.models.map((entry) => [entry.label, entry]));
     // Naive first, then the models in the order asked.
     const ordered = ['naive', ...order.filter((model) => model !== 'naive')].map((model) =>
       byModel.get(model)!,
@@ -168,8 +182,10 @@ async function runBacktest(
       droppedOrigins: result.droppedOrigins,
       settings: { ...result.settings },
       results: ordered.map((entry) => ({
-        model: entry.modelType,
+        model: entry.label,
+        modelType: entry.modelType,
         params: entry.params,
+        volatility: entry.volatility,
         metrics: metricsRecord(entry.metrics),
         fits: entry.fits,
         failedFits: entry.failedFits,

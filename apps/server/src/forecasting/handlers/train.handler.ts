@@ -1,8 +1,10 @@
 import { trainJobPayloadSchema, type TrainJobPayload } from '@runecast/contracts';
 import { formatHorizon, formatSeriesKey, ValidationError } from '@runecast/market';
 import { MIN_CALIBRATION_RESIDUALS } from '../../models/conformal-calibrator.ts';
+import type { EvaluatedForecasts } from '../../models/evaluation/forecast-metrics.ts';
 import type { WalkForwardResult } from '../../models/evaluation/walk-forward.ts';
 import { parseForecasterParams } from '../../models/forecaster.registry.ts';
+import { parseVolatilitySpec } from '../../models/volatility/volatility.registry.ts';
 import { fingerprintCandles } from '../../models/registry/data-fingerprint.ts';
 import type { RankingMetric } from '../../store/model.repository.ts';
 import { withCompute } from '../../jobs/compute/compute-thread.ts';
@@ -33,6 +35,21 @@ export interface TrainJobResult {
   promotionReason: string;
 }
 
+/** What production falls back to when no point model beats naive, in order of preference. */
+const FALLBACK_MODEL_TYPES = ['naive-volatility', 'naive'] as const;
+
+/** Out-of-sample absolute log errors of a walk-forward, divided by each forecast's band scale. */
+function normalizedResiduals(forecasts: EvaluatedForecasts): number[] {
+  const residuals: number[] = [];
+  for (let index = 0; index < forecasts.point.length; index += 1) {
+    const actual = Math.log(forecasts.actualClose[index]! / forecasts.lastClose[index]!);
+    // Normalized by the band scale when the bands are volatility-scaled (1 otherwise).
+    const error = Math.abs(actual - forecasts.logReturn[index]!) / forecasts.bandScale[index]!;
+    if (Number.isFinite(error)) residuals.push(error);
+  }
+  return residuals;
+}
+
 /** Fewest candles a training run of this horizon can work with. */
 export function minimumTrainingCandles(horizonSteps: number, evaluationFraction: number): number {
   return Math.ceil(Math.max(120, 4 * horizonSteps + (2 * MIN_CALIBRATION_RESIDUALS) / evaluationFraction));
@@ -52,6 +69,7 @@ export function createTrainHandler(
       const payload = parseWithSchema(trainJobPayloadSchema, raw, 'train job');
       resolveSeriesHorizon(payload.series, payload.horizonMinutes);
       parseForecasterParams(payload.modelType, payload.params);
+      if (payload.volatility) parseVolatilitySpec(payload.volatility);
       return payload;
     },
     run: (payload, context) => runTrain(dependencies, payload, context),
@@ -109,7 +127,13 @@ async function runTrain(
           kind: 'walk-forward',
           input: {
             matrix,
-            models: [{ modelType: payload.modelType, params }],
+            models: [
+              {
+                modelType: payload.modelType,
+                params,
+                ...(payload.volatility ? { volatility: payload.volatility } : {}),
+              },
+            ],
             settings: { ...payload.walkForward, horizonMinutes, testStartIndex },
           },
         },
@@ -129,13 +153,8 @@ async function runTrain(
       const naiveResult = evaluation.models.find((entry) => entry.modelType === 'naive')!;
 
       context.progress({ percent: 82, message: `fitting ${label} on the whole range` });
-      const residuals: number[] = [];
       const forecasts = modelResult.forecasts;
-      for (let index = 0; index < forecasts.point.length; index += 1) {
-        const actual = Math.log(forecasts.actualClose[index]! / forecasts.lastClose[index]!);
-        const error = Math.abs(actual - forecasts.logReturn[index]!);
-        if (Number.isFinite(error)) residuals.push(error);
-      }
+      const residuals = normalizedResiduals(forecasts);
       const { artifact, featureNames } = await compute.run(
         {
           kind: 'fit',
@@ -153,6 +172,7 @@ async function runTrain(
             ...(residuals.length >= MIN_CALIBRATION_RESIDUALS
               ? { calibrationResiduals: residuals.slice(-CALIBRATION_WINDOW) }
               : {}),
+            ...(payload.volatility ? { volatility: payload.volatility } : {}),
           },
         },
         (event) => {
@@ -191,6 +211,8 @@ async function runTrain(
         metrics: metricsRecord(modelResult.metrics),
         evaluation: {
           naive: metricsRecord(naiveResult.metrics),
+          // The volatility model scaling the bands (its state is in the artifact), or null.
+          volatility: modelResult.volatility,
           settings: evaluation.settings,
           origins: evaluation.origins.index.length,
           droppedOrigins: evaluation.droppedOrigins,
@@ -219,9 +241,15 @@ async function runTrain(
       let promoted = false;
       let promotionReason = 'not asked to promote';
       if (payload.promote === 'always') {
-        await dependencies.registry.promote(version.id, 'promoted when trained');
-        promoted = true;
-        promotionReason = 'promoted when trained';
+        try {
+          await dependencies.registry.promote(version.id, 'promoted when trained');
+          promoted = true;
+          promotionReason = 'promoted when trained';
+        } catch (error) {
+          // The registry refuses a point model that did not beat naive; the version stays a candidate.
+          if (!(error instanceof ValidationError)) throw error;
+          promotionReason = error.message;
+        }
       } else if (payload.promote === 'if-better') {
         const decision = await dependencies.registry.promoteIfBetter(
           version,
@@ -229,6 +257,75 @@ async function runTrain(
         );
         promoted = decision.promoted;
         promotionReason = decision.reason;
+        const problems: string[] = [];
+        // Naive with volatility-scaled bands first; plain naive when the series is too short for
+        // the volatility model (HAR reads 22 horizons back, more than a fresh 1m store holds at 24h).
+        for (const fallbackType of decision.needsNaiveFallback ? FALLBACK_MODEL_TYPES : []) {
+          try {
+            context.progress({ percent: 96, message: `no model beat naive; scoring ${fallbackType}` });
+            // Naive with volatility-scaled bands, scored on the same origins beside plain naive.
+            const fallbackEvaluation: WalkForwardResult = await compute.run({
+              kind: 'walk-forward',
+              input: {
+                matrix,
+                models: [{ modelType: fallbackType }],
+                settings: { ...payload.walkForward, horizonMinutes, testStartIndex },
+              },
+            });
+            const fallbackResult = fallbackEvaluation.models.find(
+              (entry) => entry.modelType === fallbackType,
+            )!;
+            const fallbackNaive = fallbackEvaluation.models.find((entry) => entry.modelType === 'naive')!;
+            const fallback = await compute.run({
+              kind: 'fit',
+              input: {
+                modelType: fallbackType,
+                timeframe: series.timeframe,
+                horizonMinutes,
+                params: fallbackResult.params,
+                calibrationWindowSize: CALIBRATION_WINDOW,
+                matrix,
+                endIndex: rows - 1,
+                calibrationResiduals: normalizedResiduals(fallbackResult.forecasts).slice(
+                  -CALIBRATION_WINDOW,
+                ),
+              },
+            });
+            const fallbackVersion = await dependencies.registry.register({
+              modelType: fallbackType,
+              series,
+              horizonMinutes,
+              params: fallbackResult.params,
+              featureNames: fallback.featureNames,
+              featureSettings: { ...featureSettings },
+              crossAssetSeries: crossAssets,
+              ...trainingData,
+              metrics: metricsRecord(fallbackResult.metrics),
+              evaluation: {
+                naive: metricsRecord(fallbackNaive.metrics),
+                settings: fallbackEvaluation.settings,
+                origins: fallbackEvaluation.origins.index.length,
+                droppedOrigins: fallbackEvaluation.droppedOrigins,
+                testFromMs: fallbackEvaluation.origins.openTimeMs[0] ?? null,
+                testToMs: fallbackEvaluation.origins.openTimeMs.at(-1) ?? null,
+                fits: fallbackResult.fits,
+                failedFits: fallbackResult.failedFits,
+                fitMs: Math.round(fallbackResult.fitMs),
+                predictMs: Math.round(fallbackResult.predictMs),
+              },
+              artifact: fallback.artifact,
+              jobId: context.job.id,
+            });
+            await dependencies.registry.promote(fallbackVersion.id, decision.notice ?? undefined);
+            promotionReason = `${[decision.reason, ...problems].join('; ')} (version ${fallbackVersion.id}, ${fallbackType})`;
+            break;
+          } catch (error) {
+            if (!(error instanceof ValidationError)) throw error;
+            // The candidate stays registered; why production has no fallback is in the result.
+            problems.push(`${fallbackType} could not be trained here: ${error.message}`);
+            promotionReason = [decision.reason, ...problems].join('; ');
+          }
+        }
       }
       context.progress({ percent: 100, message: `version ${version.id} registered` });
       return {

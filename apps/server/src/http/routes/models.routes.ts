@@ -30,6 +30,10 @@ import {
 import { requireSeriesSpan } from '../../forecasting/forecasting-data.ts';
 import { resolveSeriesHorizon } from '../../forecasting/handlers/handler-support.ts';
 import { getForecasterDefinition, parseForecasterParams } from '../../models/forecaster.registry.ts';
+import { NAIVE_POINT_MODEL_TYPES } from '../../models/naive.forecaster.ts';
+import { naiveFallbackNotice, naiveGateVerdict } from '../../models/registry/naive-gate.ts';
+import { walkForwardLabel } from '../../models/evaluation/walk-forward.ts';
+import { parseVolatilitySpec } from '../../models/volatility/volatility.registry.ts';
 import { metricLoss, type ModelVersion, type StageChange } from '../../store/model.repository.ts';
 import { requestOrigin, type ApiApp, type ApiContext } from '../api-context.ts';
 import { toApiModelSummary, naiveMetricsOf } from '../../forecasting/forecast-query.service.ts';
@@ -169,15 +173,25 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
           (entry) => [entry.modelVersionId, entry],
         ),
       );
+      const production = ranked.find((version) => version.stage === 'production');
+      const refused = ranked
+        .filter((version) => !naiveGateVerdict(version).beatsNaive)
+        .sort((left, right) => right.id - left.id);
+      const notice =
+        production && NAIVE_POINT_MODEL_TYPES.includes(production.modelType) && refused.length > 0
+          ? naiveFallbackNotice(refused[0]!)
+          : null;
       return {
         series: formatSeriesKey(key),
         horizonMinutes: horizon,
         metric,
+        notice,
         entries: ranked.map((version, index) => ({
           rank: index + 1,
           model: toApiModelSummary(version),
           score: metricLoss(metric, version.metrics) === null ? null : version.metrics[metric]!,
           accuracy: accuracy.get(version.id) ?? null,
+          naiveGate: naiveGateVerdict(version),
         })),
       };
     },
@@ -226,6 +240,7 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
           jobId: version.jobId,
         },
         naiveMetrics: naiveMetricsOf(version),
+        naiveGate: naiveGateVerdict(version),
         training: {
           job: job ? jobSummary(job) : null,
           lossHistory: job?.lossHistory ?? [],
@@ -344,11 +359,19 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
       await checkSeriesHorizon(body.series, body.horizonMinutes);
       const seen = new Set<string>();
       for (const [index, model] of body.models.entries()) {
-        if (seen.has(model.modelType)) {
-          throw unprocessable(`body.models.${index}.modelType`, `model ${model.modelType} is listed twice`);
+        const label = walkForwardLabel(model);
+        if (seen.has(label)) {
+          throw unprocessable(`body.models.${index}.modelType`, `model ${label} is listed twice`);
         }
-        seen.add(model.modelType);
+        seen.add(label);
         await checkModel(`body.models.${index}`, model.modelType, model.params);
+        if (model.volatility) {
+          try {
+            parseVolatilitySpec(model.volatility);
+          } catch (error) {
+            throw unprocessable(`body.models.${index}.volatility`, (error as Error).message);
+          }
+        }
       }
       await checkCrossAssets(body.crossAssets);
       return startJob(api, reply, 'backtest', body);

@@ -10,6 +10,7 @@ import type {
   WalkForwardResult,
 } from '../../models/evaluation/walk-forward.ts';
 import type { Timeframe } from '@runecast/market';
+import type { VolatilitySpec } from '../../models/volatility/volatility.registry.ts';
 
 /** Fit one model on a matrix and return its artifact. */
 export interface FitTaskInput {
@@ -23,6 +24,8 @@ export interface FitTaskInput {
   windowSteps?: number;
   /** Out-of-sample absolute log errors for the intervals; without them the fit holds out its own. */
   calibrationResiduals?: number[];
+  /** Volatility model scaling the bands; the residuals are then normalized by its forecasts. */
+  volatility?: VolatilitySpec;
 }
 
 export interface FitTaskResult {

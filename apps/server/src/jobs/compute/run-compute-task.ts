@@ -57,6 +57,7 @@ async function fitModel(
     horizonMinutes: input.horizonMinutes,
     params: input.params,
     calibrationWindowSize: input.calibrationWindowSize,
+    volatility: input.volatility ?? null,
   });
   try {
     const options: EpochFitOptions = {

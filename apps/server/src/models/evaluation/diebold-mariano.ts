@@ -25,9 +25,25 @@ export function dieboldMariano(
   benchmarkErrors: ArrayLike<number>,
   horizonSteps: number,
 ): DieboldMarianoResult {
-  const count = modelErrors.length;
-  if (benchmarkErrors.length !== count)
+  if (benchmarkErrors.length !== modelErrors.length)
     throw new ValidationError('Diebold-Mariano: error series differ in length');
+  const square = (errors: ArrayLike<number>): Float64Array =>
+    Float64Array.from({ length: errors.length }, (_, index) => errors[index]! ** 2);
+  return dieboldMarianoOnLosses(square(modelErrors), square(benchmarkErrors), horizonSteps);
+}
+
+/**
+ * The same test on any per-point loss (e.g. an interval score): the differential is
+ * model loss − benchmark loss, so a negative statistic means the model's loss is lower.
+ */
+export function dieboldMarianoOnLosses(
+  modelLosses: ArrayLike<number>,
+  benchmarkLosses: ArrayLike<number>,
+  horizonSteps: number,
+): DieboldMarianoResult {
+  const count = modelLosses.length;
+  if (benchmarkLosses.length !== count)
+    throw new ValidationError('Diebold-Mariano: loss series differ in length');
   if (!Number.isSafeInteger(horizonSteps) || horizonSteps < 1) {
     throw new ValidationError(`Diebold-Mariano: horizon must be a positive integer, got ${horizonSteps}`);
   }
@@ -39,7 +55,7 @@ export function dieboldMariano(
   const differences = new Float64Array(count);
   let mean = 0;
   for (let index = 0; index < count; index += 1) {
-    differences[index] = modelErrors[index]! ** 2 - benchmarkErrors[index]! ** 2;
+    differences[index] = modelLosses[index]! - benchmarkLosses[index]!;
     mean += differences[index]!;
   }
   mean /= count;

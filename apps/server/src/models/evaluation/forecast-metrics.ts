@@ -1,15 +1,20 @@
-import { dieboldMariano } from './diebold-mariano.ts';
+import { dieboldMariano, dieboldMarianoOnLosses } from './diebold-mariano.ts';
 import {
+  CRPS_QUANTILE_LEVELS,
   directionalAccuracy,
   intervalCoverage,
   longFlatStrategy,
   meanAbsoluteError,
   meanAbsolutePercentageError,
   meanAbsoluteScaledError,
+  mean,
   meanIntervalWidth,
+  intervalScores,
   pinballLoss,
+  quantileCrps,
   rootMeanSquaredError,
   rSquared,
+  skillScore,
 } from './metrics.ts';
 
 /** Out-of-sample forecasts of one model at a set of origins, with what happened. */
@@ -26,6 +31,10 @@ export interface EvaluatedForecasts {
   upper80: Float64Array;
   lower95: Float64Array;
   upper95: Float64Array;
+  /** Forecast price quantiles at `CRPS_QUANTILE_LEVELS`, one array per level. */
+  crpsQuantiles: Float64Array[];
+  /** Scale the bands were multiplied by (the volatility forecast); 1 for plain conformal bands. */
+  bandScale: Float64Array;
 }
 
 /** Every figure reported per model, series and horizon. Prices are in quote currency. */
@@ -53,6 +62,21 @@ export interface ForecastMetrics {
   /** Diebold-Mariano against naive (squared log errors, HLN corrected); null for naive itself. */
   dmStatistic: number | null;
   dmPValue: number | null;
+  /** Mean interval (Winkler) score of the 80% and 95% bands, in price; lower is better. */
+  intervalScore80: number;
+  intervalScore95: number;
+  /** CRPS from the forecast quantiles (2 × mean pinball loss over a 20-level grid), in price. */
+  crps: number;
+  /**
+   * 1 − score / naive's score with plain conformal bands on the same origins (0.05: 5% better);
+   * 0 for naive itself, null without a benchmark.
+   */
+  intervalSkill80: number | null;
+  intervalSkill95: number | null;
+  crpsSkill: number | null;
+  /** Diebold-Mariano on the 80% interval score against naive's plain bands; null for naive itself. */
+  dmIntervalStatistic80: number | null;
+  dmIntervalPValue80: number | null;
   /** Long/flat strategy after fees, a secondary figure. */
   strategyTotalReturn: number;
   strategySharpe: number | null;
@@ -68,6 +92,32 @@ export interface MetricOptions {
   feeRate: number;
   /** True for the naive forecast itself: no test against itself. */
   isBenchmark: boolean;
+  /**
+   * Naive's forecasts on the same origins with plain conformal bands: the reference for interval
+   * skill and the interval Diebold-Mariano test.
+   */
+  benchmark?: EvaluatedForecasts;
+}
+
+interface ProbabilisticScores {
+  intervalScore80: Float64Array;
+  intervalScore95: Float64Array;
+  crps: Float64Array;
+}
+
+function probabilisticScores(forecasts: EvaluatedForecasts): ProbabilisticScores {
+  const { actualClose } = forecasts;
+  return {
+    intervalScore80: intervalScores(actualClose, forecasts.lower80, forecasts.upper80, 0.2),
+    intervalScore95: intervalScores(actualClose, forecasts.lower95, forecasts.upper95, 0.05),
+    crps: quantileCrps(
+      actualClose,
+      CRPS_QUANTILE_LEVELS.map((level, position) => ({
+        level,
+        values: forecasts.crpsQuantiles[position]!,
+      })),
+    ),
+  };
 }
 
 export function computeForecastMetrics(
@@ -92,6 +142,23 @@ export function computeForecastMetrics(
     feeRate: options.feeRate,
     periodsPerYear: options.periodsPerYear,
   });
+  const scores = probabilisticScores(forecasts);
+  const reference = options.isBenchmark
+    ? scores
+    : options.benchmark === undefined
+      ? null
+      : probabilisticScores(options.benchmark);
+  const intervalScore80 = mean(scores.intervalScore80);
+  const intervalScore95 = mean(scores.intervalScore95);
+  const crps = mean(scores.crps);
+  const intervalDm =
+    options.isBenchmark || reference === null
+      ? null
+      : dieboldMarianoOnLosses(
+          scores.intervalScore80,
+          reference.intervalScore80,
+          options.horizonObservations,
+        );
   return {
     count,
     mae: meanAbsoluteError(actualClose, point),
@@ -116,6 +183,14 @@ export function computeForecastMetrics(
     ]),
     dmStatistic: dm?.statistic ?? null,
     dmPValue: dm?.pValue ?? null,
+    intervalScore80,
+    intervalScore95,
+    crps,
+    intervalSkill80: reference === null ? null : skillScore(intervalScore80, mean(reference.intervalScore80)),
+    intervalSkill95: reference === null ? null : skillScore(intervalScore95, mean(reference.intervalScore95)),
+    crpsSkill: reference === null ? null : skillScore(crps, mean(reference.crps)),
+    dmIntervalStatistic80: intervalDm?.statistic ?? null,
+    dmIntervalPValue80: intervalDm?.pValue ?? null,
     strategyTotalReturn: strategy.totalReturn,
     strategySharpe: strategy.sharpe,
     strategyTrades: strategy.trades,

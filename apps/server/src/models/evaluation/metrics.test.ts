@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ValidationError } from '@runecast/market';
-import { dieboldMariano } from './diebold-mariano.ts';
+import { dieboldMariano, dieboldMarianoOnLosses } from './diebold-mariano.ts';
 import { computeForecastMetrics } from './forecast-metrics.ts';
 import {
+  CRPS_QUANTILE_LEVELS,
   directionalAccuracy,
+  intervalScores,
   intervalCoverage,
   longFlatStrategy,
   meanAbsoluteError,
@@ -12,8 +14,10 @@ import {
   meanAbsoluteScaledError,
   meanIntervalWidth,
   pinballLoss,
+  quantileCrps,
   rootMeanSquaredError,
   rSquared,
+  skillScore,
   wilsonInterval,
 } from './metrics.ts';
 
@@ -191,6 +195,60 @@ describe('Diebold-Mariano', () => {
   });
 });
 
+describe('interval score, CRPS and skill', () => {
+  test('interval score: width, plus 2/alpha times the miss', () => {
+    // Band [8, 12] (width 4). 10 is inside: 4. 5 is 3 below: 4 + (2/0.2)·3 = 34. 16 is 4 above: 4 + 10·4 = 44.
+    const actual = [10, 5, 16];
+    const lower = [8, 8, 8];
+    const upper = [12, 12, 12];
+    assert.deepEqual(Array.from(intervalScores(actual, lower, upper, 0.2)), [4, 34, 44]);
+    // At 95% (alpha 0.05) a miss costs 2/0.05 = 40 per unit: 4, 4 + 120, 4 + 160.
+    assert.deepEqual(Array.from(intervalScores(actual, lower, upper, 0.05)), [4, 124, 164]);
+    assert.throws(() => intervalScores(actual, lower, upper, 1), ValidationError);
+  });
+
+  test('CRPS from quantiles: twice the mean pinball loss on a midpoint grid', () => {
+    // Levels ¼ and ¾ with quantiles 9 and 11. y = 10: pinball ¼·1 + (¾ − 1)·(−1) = ½ → CRPS 2·½/2 = 0.5.
+    // y = 13: ¼·4 + ¾·2 = 2.5 → CRPS 2.5.
+    const quantiles = [
+      { level: 0.25, values: [9, 9] },
+      { level: 0.75, values: [11, 11] },
+    ];
+    const scores = quantileCrps([10, 13], quantiles);
+    assertClose(scores[0]!, 0.5);
+    assertClose(scores[1]!, 2.5);
+    assert.throws(() => quantileCrps([10], [{ level: 0.1, values: [9] }]), /grid/);
+  });
+
+  test('CRPS of a point forecast is its absolute error; of U(0, 1) at ½ it is near 1/12', () => {
+    const levels = CRPS_QUANTILE_LEVELS;
+    assert.equal(levels.length, 20);
+    assertClose(levels[0]!, 0.025);
+    assertClose(levels[19]!, 0.975);
+    // All quantiles at 100: 2/K Σ τₖ (y − 100) = y − 100 because Σ τₖ = K/2.
+    const degenerate = levels.map((level) => ({ level, values: [100, 100] }));
+    const pointScores = quantileCrps([103, 98], degenerate);
+    assertClose(pointScores[0]!, 3);
+    assertClose(pointScores[1]!, 2);
+    // Quantiles of U(0, 1) are the levels. 2/K Σ ρ_τ(½ − τ) = 0.1 · 2 · (Σ τ(½ − τ) over τ < ½)
+    // = 0.2 · (½ · 2.5 − 1330/1600) = 0.08375; the exact CRPS is 1/12 (midpoint error 1/(6K²)).
+    const uniform = levels.map((level) => ({ level, values: [level] }));
+    assertClose(quantileCrps([0.5], uniform)[0]!, 0.08375, 1e-12);
+  });
+
+  test('skill is one minus the ratio, null without a positive baseline', () => {
+    assertClose(skillScore(90, 100), 0.1);
+    assertClose(skillScore(110, 100)!, -0.1);
+    assert.equal(skillScore(1, 0), null);
+  });
+
+  test('Diebold-Mariano on losses equals the squared-error test on squared errors', () => {
+    const fromErrors = dieboldMariano([1, 2, 1, 3, 1, 2], [2, 2, 2, 2, 2, 2], 1);
+    const fromLosses = dieboldMarianoOnLosses([1, 4, 1, 9, 1, 4], [4, 4, 4, 4, 4, 4], 1);
+    assert.deepEqual(fromLosses, fromErrors);
+  });
+});
+
 describe('computeForecastMetrics', () => {
   test('the naive forecast scores MASE 1, makes no direction calls and is not tested against itself', () => {
     const lastClose = Float64Array.from([100, 101, 99, 102, 103, 101]);
@@ -205,6 +263,8 @@ describe('computeForecastMetrics', () => {
         upper80: lastClose.map((close) => close + 2),
         lower95: lastClose.map((close) => close - 3),
         upper95: lastClose.map((close) => close + 3),
+        crpsQuantiles: CRPS_QUANTILE_LEVELS.map(() => lastClose),
+        bandScale: new Float64Array(6).fill(1),
       },
       { horizonObservations: 1, periodsPerYear: 8760, feeRate: 0.001, isBenchmark: true },
     );
@@ -215,5 +275,48 @@ describe('computeForecastMetrics', () => {
     assertClose(metrics.coverage80, 4 / 6);
     assertClose(metrics.coverage95, 1);
     assert.equal(metrics.strategyTotalReturn, 0);
+  });
+
+  test('interval scores, CRPS, skill and the interval DM test against naive', () => {
+    const lastClose = Float64Array.from([100, 101, 99, 102, 103, 101]);
+    const actualClose = Float64Array.from([101, 99, 102, 103, 101, 104]);
+    const bands = (half80: number, half95: number) => ({
+      lastClose,
+      actualClose,
+      point: lastClose,
+      logReturn: new Float64Array(6),
+      lower80: lastClose.map((close) => close - half80),
+      upper80: lastClose.map((close) => close + half80),
+      lower95: lastClose.map((close) => close - half95),
+      upper95: lastClose.map((close) => close + half95),
+      crpsQuantiles: CRPS_QUANTILE_LEVELS.map(() => lastClose),
+      bandScale: new Float64Array(6).fill(1),
+    });
+    const options = { horizonObservations: 1, periodsPerYear: 8760, feeRate: 0.001 };
+    const naive = bands(2, 3);
+    const naiveMetrics = computeForecastMetrics(naive, { ...options, isBenchmark: true });
+    // |changes| = [1, 2, 3, 1, 2, 3]. ±2 band: width 4, the 3s miss by 1 → 4 + 10 = 14: mean 44/6.
+    assertClose(naiveMetrics.intervalScore80, 44 / 6);
+    // ±3 band: width 6, never missed.
+    assertClose(naiveMetrics.intervalScore95, 6);
+    // Every grid quantile at the last close: CRPS is the mean absolute change, 12/6.
+    assertClose(naiveMetrics.crps, 2);
+    assert.equal(naiveMetrics.intervalSkill80, 0);
+    assert.equal(naiveMetrics.dmIntervalPValue80, null);
+
+    const narrow = computeForecastMetrics(bands(1.5, 2.5), {
+      ...options,
+      isBenchmark: false,
+      benchmark: naive,
+    });
+    // ±1.5: width 3; a 2 misses by ½ → 8, a 3 by 1½ → 18: [3, 8, 18, 3, 8, 18], mean 58/6.
+    assertClose(narrow.intervalScore80, 58 / 6);
+    assertClose(narrow.intervalSkill80!, 1 - 58 / 44);
+    // ±2.5: width 5, a 3 misses by ½ → 5 + 20 = 25: mean (5 + 5 + 25) · 2 / 6 = 70/6; skill 1 − 70/36.
+    assertClose(narrow.intervalSkill95!, 1 - 70 / 36);
+    // d = [−1, 4, 4, −1, 4, 4], mean 7/3, γ0 = 50/9: DM = (7/3) / sqrt(50/54) = 2.424871,
+    // HLN factor sqrt(5/6) → 2.213594; two-sided p from t with 5 df = 0.077752.
+    assertClose(narrow.dmIntervalStatistic80!, 2.213594362117866, 1e-9);
+    assertClose(narrow.dmIntervalPValue80!, 0.07775208077043501, 1e-6);
   });
 });

@@ -1,5 +1,4 @@
-import { errorRelativeToNaive } from '@runecast/market';
-import { ValidationError } from '@runecast/market';
+import { errorRelativeToNaive, ValidationError } from '@runecast/market';
 
 /** z for a two-sided 95% normal interval. */
 export const Z_95 = 1.959963984540054;
@@ -218,4 +217,81 @@ export function longFlatStrategy(input: StrategyInput): StrategyResult {
     exposure: periods === 0 ? 0 : longPeriods / periods,
     buyAndHoldReturn: input.closes[length - 1]! / input.closes[0]! - 1,
   };
+}
+
+/**
+ * Interval (Winkler) score of central (1 − alpha) intervals, one value per point: the width, plus
+ * 2/alpha times how far the actual fell outside (Gneiting & Raftery 2007, eq. 43). Lower is better;
+ * it rewards narrow intervals and punishes misses in proportion to their size.
+ */
+export function intervalScores(
+  actual: ArrayLike<number>,
+  lower: ArrayLike<number>,
+  upper: ArrayLike<number>,
+  alpha: number,
+): Float64Array {
+  if (!(alpha > 0 && alpha < 1)) throw new ValidationError(`interval score: alpha ${alpha} is not in (0, 1)`);
+  const length = assertSameLength('interval score', actual, lower, upper);
+  const scores = new Float64Array(length);
+  const penalty = 2 / alpha;
+  for (let index = 0; index < length; index += 1) {
+    const value = actual[index]!;
+    const low = lower[index]!;
+    const high = upper[index]!;
+    let score = high - low;
+    if (value < low) score += penalty * (low - value);
+    else if (value > high) score += penalty * (value - high);
+    scores[index] = score;
+  }
+  return scores;
+}
+
+export function mean(values: ArrayLike<number>): number {
+  if (values.length === 0) throw new ValidationError('mean: no points');
+  let sum = 0;
+  for (let index = 0; index < values.length; index += 1) sum += values[index]!;
+  return sum / values.length;
+}
+
+/**
+ * Quantile levels of the CRPS grid: the midpoints (k − ½)/K of K = 20 equal slices of (0, 1), so the
+ * grid runs from 2.5% to 97.5% in steps of 5%.
+ */
+export const CRPS_QUANTILE_LEVELS: readonly number[] = Object.freeze(
+  Array.from({ length: 20 }, (_, index) => (index + 0.5) / 20),
+);
+
+/**
+ * CRPS per point from forecast quantiles: CRPS = 2 ∫₀¹ pinball_τ dτ (Gneiting & Raftery 2007,
+ * eq. 21), approximated by the midpoint rule on the given levels, which must be (k − ½)/K for
+ * k = 1..K. In the unit of the values (price).
+ */
+export function quantileCrps(
+  actual: ArrayLike<number>,
+  quantiles: readonly QuantileForecast[],
+): Float64Array {
+  if (quantiles.length === 0) throw new ValidationError('CRPS: no quantiles');
+  const levels = quantiles.length;
+  for (const [position, { level }] of quantiles.entries()) {
+    if (Math.abs(level - (position + 0.5) / levels) > 1e-12) {
+      throw new ValidationError(
+        `CRPS: quantile ${position} has level ${level}; the grid must be (k − ½)/${levels}`,
+      );
+    }
+  }
+  const length = assertSameLength('CRPS', actual, ...quantiles.map((quantile) => quantile.values));
+  const scores = new Float64Array(length);
+  for (const { level, values } of quantiles) {
+    for (let index = 0; index < length; index += 1) {
+      const error = actual[index]! - values[index]!;
+      scores[index] = scores[index]! + ((error >= 0 ? level * error : (level - 1) * error) * 2) / levels;
+    }
+  }
+  return scores;
+}
+
+/** 1 − model / baseline (0.05 is a 5% lower score than the baseline); null when the baseline is not positive. */
+export function skillScore(modelScore: number, baselineScore: number): number | null {
+  if (!(baselineScore > 0) || !Number.isFinite(modelScore)) return null;
+  return 1 - modelScore / baselineScore;
 }

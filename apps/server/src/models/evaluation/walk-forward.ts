@@ -3,6 +3,8 @@ import type { FeatureMatrix } from '../../features/feature-matrix.ts';
 import type { BaseForecaster } from '../base.forecaster.ts';
 import { MIN_CALIBRATION_RESIDUALS } from '../conformal-calibrator.ts';
 import { createForecaster, parseForecasterParams } from '../forecaster.registry.ts';
+import { parseVolatilitySpec, type VolatilitySpec } from '../volatility/volatility.registry.ts';
+import { CRPS_QUANTILE_LEVELS } from './metrics.ts';
 import { targetLogReturn } from '../training-window.ts';
 import { computeForecastMetrics, type EvaluatedForecasts, type ForecastMetrics } from './forecast-metrics.ts';
 
@@ -37,10 +39,19 @@ export interface WalkForwardModelSpec {
   params?: Record<string, unknown>;
   /** Overrides the settings' refit interval for this model (e.g. slower models refit less often). */
   retrainEverySteps?: number;
+  /** Volatility model scaling this model's bands (normalized conformal); plain conformal bands without. */
+  volatility?: VolatilitySpec;
+}
+
+/** How a model is named in results: its type, with `+<volatility model>` when its bands are scaled. */
+export function walkForwardLabel(spec: Pick<WalkForwardModelSpec, 'modelType' | 'volatility'>): string {
+  return spec.volatility ? `${spec.modelType}+${spec.volatility.modelType}` : spec.modelType;
 }
 
 export interface WalkForwardProgress {
   modelType: string;
+  /** The model's label in the results (`type+volatility` for scaled bands). */
+  label: string;
   horizonMinutes: number;
   completedOrigins: number;
   totalOrigins: number;
@@ -68,6 +79,9 @@ export interface WalkForwardOrigins {
 
 export interface WalkForwardModelResult {
   modelType: string;
+  /** `modelType`, or `modelType+volatility` when the bands are volatility-scaled; unique within a run. */
+  label: string;
+  volatility: Required<VolatilitySpec> | null;
   /** Parameters with defaults filled in. */
   params: Record<string, unknown>;
   retrainEverySteps: number;
@@ -100,6 +114,7 @@ export class WalkForwardCancelledError extends RunecastError {
 
 interface ModelRun {
   spec: WalkForwardModelSpec;
+  volatility: Required<VolatilitySpec> | null;
   params: Record<string, unknown>;
   retrainEverySteps: number;
   logReturn: Float64Array;
@@ -108,6 +123,8 @@ interface ModelRun {
   lower95: Float64Array;
   upper95: Float64Array;
   point: Float64Array;
+  bandScale: Float64Array;
+  crpsQuantiles: Float64Array[];
   fits: number;
   failedFits: number;
   fitMs: number;
@@ -172,12 +189,14 @@ export async function runWalkForward(input: RunWalkForwardInput): Promise<WalkFo
   const { matrix } = input;
   const settings = resolveSettings(matrix, input.settings);
   const { horizonSteps } = settings;
-  const specs = input.models.some((spec) => spec.modelType === 'naive')
+  // Plain naive is the reference of every skill score and test, so it is always there.
+  const specs = input.models.some((spec) => spec.modelType === 'naive' && !spec.volatility)
     ? [...input.models]
     : [{ modelType: 'naive' }, ...input.models];
-  if (new Set(specs.map((spec) => spec.modelType)).size !== specs.length) {
-    throw new ValidationError('walk-forward: each model type may appear once per run');
+  if (new Set(specs.map(walkForwardLabel)).size !== specs.length) {
+    throw new ValidationError('walk-forward: each model (with its volatility model) may appear once per run');
   }
+  const volatilities = specs.map((spec) => (spec.volatility ? parseVolatilitySpec(spec.volatility) : null));
   // Fail fast on unknown models or bad parameters, before any fitting.
   const resolvedParams = specs.map((spec) => parseForecasterParams(spec.modelType, spec.params));
 
@@ -201,6 +220,7 @@ export async function runWalkForward(input: RunWalkForwardInput): Promise<WalkFo
       await runModel(
         specs[position]!,
         resolvedParams[position]!,
+        volatilities[position]!,
         input,
         settings,
         candidates,
@@ -237,25 +257,33 @@ export async function runWalkForward(input: RunWalkForwardInput): Promise<WalkFo
     periodsPerYear: YEAR_MS / (settings.stepSteps * matrix.timeframeMs),
     feeRate: settings.feeRate,
   };
-  const models = runs.map((run): WalkForwardModelResult => {
-    const forecasts: EvaluatedForecasts = {
-      lastClose: origins.lastClose,
-      actualClose: origins.actualClose,
-      point: pick(run.point),
-      logReturn: pick(run.logReturn),
-      lower80: pick(run.lower80),
-      upper80: pick(run.upper80),
-      lower95: pick(run.lower95),
-      upper95: pick(run.upper95),
-    };
+  const evaluated = runs.map((run): EvaluatedForecasts => ({
+    lastClose: origins.lastClose,
+    actualClose: origins.actualClose,
+    point: pick(run.point),
+    logReturn: pick(run.logReturn),
+    lower80: pick(run.lower80),
+    upper80: pick(run.upper80),
+    lower95: pick(run.lower95),
+    upper95: pick(run.upper95),
+    crpsQuantiles: run.crpsQuantiles.map(pick),
+    bandScale: pick(run.bandScale),
+  }));
+  const isPlainNaive = (run: ModelRun): boolean => run.spec.modelType === 'naive' && run.volatility === null;
+  const benchmark = evaluated[runs.findIndex(isPlainNaive)]!;
+  const models = runs.map((run, position): WalkForwardModelResult => {
+    const forecasts = evaluated[position]!;
     return {
       modelType: run.spec.modelType,
+      label: walkForwardLabel(run.spec),
+      volatility: run.volatility,
       params: run.params,
       retrainEverySteps: run.retrainEverySteps,
       forecasts,
       metrics: computeForecastMetrics(forecasts, {
         ...metricOptions,
-        isBenchmark: run.spec.modelType === 'naive',
+        isBenchmark: isPlainNaive(run),
+        benchmark,
       }),
       fits: run.fits,
       failedFits: run.failedFits,
@@ -277,6 +305,7 @@ export async function runWalkForward(input: RunWalkForwardInput): Promise<WalkFo
 async function runModel(
   spec: WalkForwardModelSpec,
   params: Record<string, unknown>,
+  volatility: Required<VolatilitySpec> | null,
   input: RunWalkForwardInput,
   settings: ReturnType<typeof resolveSettings>,
   candidates: readonly number[],
@@ -292,6 +321,7 @@ async function runModel(
   const nan = (): Float64Array => new Float64Array(candidates.length).fill(Number.NaN);
   const run: ModelRun = {
     spec,
+    volatility,
     params,
     retrainEverySteps,
     logReturn: nan(),
@@ -300,12 +330,14 @@ async function runModel(
     upper80: nan(),
     lower95: nan(),
     upper95: nan(),
+    bandScale: nan(),
+    crpsQuantiles: CRPS_QUANTILE_LEVELS.map(nan),
     fits: 0,
     failedFits: 0,
     fitMs: 0,
     predictMs: 0,
   };
-  const pending: { targetIndex: number; predicted: number; actual: number }[] = [];
+  const pending: { targetIndex: number; predicted: number; actual: number; bandScale: number }[] = [];
   let pendingHead = 0;
   const residuals: number[] = [];
   let model: BaseForecaster<Record<string, unknown>> | null = null;
@@ -317,8 +349,10 @@ async function runModel(
       while (pendingHead < pending.length && pending[pendingHead]!.targetIndex <= origin) {
         const matured = pending[pendingHead]!;
         pendingHead += 1;
-        residuals.push(Math.abs(matured.actual - matured.predicted));
-        model?.recordOutcome(matured.predicted, matured.actual);
+        // Divided by the forecast's band scale: with volatility-scaled bands, the conformal window
+        // holds normalized errors (1 for plain bands).
+        residuals.push(Math.abs(matured.actual - matured.predicted) / matured.bandScale);
+        model?.recordOutcome(matured.predicted, matured.actual, matured.bandScale);
       }
       if (model === null || origin - lastFitOrigin >= retrainEverySteps) {
         if (input.signal?.aborted) throw new WalkForwardCancelledError();
@@ -327,6 +361,7 @@ async function runModel(
           horizonMinutes: settings.horizonMinutes,
           params,
           calibrationWindowSize: settings.calibrationWindowSize,
+          volatility,
         });
         const startedMs = performance.now();
         try {
@@ -366,16 +401,26 @@ async function runModel(
         run.upper80[position] = forecast.intervals['80'].upper;
         run.lower95[position] = forecast.intervals['95'].lower;
         run.upper95[position] = forecast.intervals['95'].upper;
+        run.bandScale[position] = forecast.bandScale;
+        // The CRPS grid: level τ is the lower (τ < ½) or upper end of the central band of coverage |1 − 2τ|.
+        for (const [level, quantileLevel] of CRPS_QUANTILE_LEVELS.entries()) {
+          const halfWidth = model.bandHalfWidth(Math.abs(1 - 2 * quantileLevel)) * forecast.bandScale;
+          run.crpsQuantiles[level]![position] =
+            forecast.lastClose *
+            Math.exp(forecast.logReturn + (quantileLevel < 0.5 ? -halfWidth : halfWidth));
+        }
         pending.push({
           targetIndex: origin + horizonSteps,
           predicted: forecast.logReturn,
           actual: candidateActual[position]!,
+          bandScale: forecast.bandScale,
         });
       }
       run.predictMs += performance.now() - startedMs;
       if (input.onProgress && ((position + 1) % progressEvery === 0 || position + 1 === candidates.length)) {
         input.onProgress({
           modelType: spec.modelType,
+          label: walkForwardLabel(spec),
           horizonMinutes: settings.horizonMinutes,
           completedOrigins: position + 1,
           totalOrigins: candidates.length,

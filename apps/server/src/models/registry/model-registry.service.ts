@@ -18,12 +18,20 @@ import {
 } from '../../store/model.repository.ts';
 import { deserializeForecaster } from '../forecaster.registry.ts';
 import type { Forecaster } from '../forecaster.port.ts';
+import { naiveFallbackNotice, naiveGateVerdict } from './naive-gate.ts';
 
 export interface PromotionDecision {
   promoted: boolean;
   /** Why (or why not), in words. */
   reason: string;
   change: StageChange | null;
+  /**
+   * Set when the candidate did not beat naive and production fell back (or has to fall back) to
+   * naive: "no model beat naive on <range>; showing naive".
+   */
+  notice: string | null;
+  /** True when production must fall back to naive but the series has no naive version to promote yet. */
+  needsNaiveFallback: boolean;
 }
 
 /**
@@ -101,19 +109,48 @@ export class ModelRegistryService {
     });
   }
 
-  promote(id: number, reason?: string): Promise<StageChange> {
+  /**
+   * Makes a version production. A point model that did not beat naive significantly in its
+   * walk-forward is refused (see `naiveGateVerdict`): production never serves a model that loses to,
+   * or only ties, naive.
+   */
+  async promote(id: number, reason?: string): Promise<StageChange> {
+    const version = await this.require(id);
+    const verdict = naiveGateVerdict(version);
+    if (!verdict.beatsNaive) {
+      throw new ValidationError(
+        `${verdict.reason}; only a model that beats naive significantly (Diebold-Mariano p < 0.05) can be production, otherwise naive is`,
+        { id, modelType: version.modelType },
+      );
+    }
     return this.models.promote(id, reason === undefined ? {} : { reason });
   }
 
-  /** Promotes the best non-archived version by `metric`. */
+  /** Promotes the best non-archived version by `metric` among those allowed to be production. */
   async promoteBest(series: SeriesKey, horizonMinutes: number, metric: RankingMetric): Promise<StageChange> {
-    const best = await this.models.bestVersion(series, horizonMinutes, metric);
-    if (!best) {
+    const ranked = await this.leaderboard(series, horizonMinutes, metric);
+    const withMetric = ranked.filter((version) => metricLoss(metric, version.metrics) !== null);
+    if (withMetric.length === 0) {
       throw new NotFoundError(
         `${formatSeriesKey(series)} has no model version for horizon ${formatHorizon(horizonMinutes)} with a ${metric}; train one first`,
       );
     }
-    return this.models.promote(best.id, { reason: `best by ${metric}` });
+    const best = withMetric.find((version) => naiveGateVerdict(version).beatsNaive);
+    if (!best) {
+      throw new ValidationError(
+        `no model version of ${formatSeriesKey(series)} at ${formatHorizon(horizonMinutes)} beat naive significantly, and none is naive; ${naiveFallbackNotice(withMetric[0]!)} needs a naive version (runecast train --model naive-volatility)`,
+      );
+    }
+    return this.models.promote(best.id, { reason: `best by ${metric} among models that may be production` });
+  }
+
+  /** The newest naive-type version of a series and horizon, volatility-scaled bands first. */
+  async naiveFallbackVersion(series: SeriesKey, horizonMinutes: number): Promise<ModelVersion | null> {
+    for (const modelType of ['naive-volatility', 'naive']) {
+      const [version] = await this.models.listVersions({ series, horizonMinutes, modelType, limit: 1 });
+      if (version) return version;
+    }
+    return null;
   }
 
   rollback(series: SeriesKey, horizonMinutes: number, reason?: string): Promise<StageChange> {
@@ -131,18 +168,51 @@ export class ModelRegistryService {
    */
   async promoteIfBetter(candidate: ModelVersion, metric: RankingMetric): Promise<PromotionDecision> {
     assertRankingMetric(metric);
+    const unchanged = { change: null, notice: null, needsNaiveFallback: false };
     const candidateLoss = metricLoss(metric, candidate.metrics);
     if (candidateLoss === null) {
-      return { promoted: false, reason: `version ${candidate.id} has no ${metric}`, change: null };
+      return { promoted: false, reason: `version ${candidate.id} has no ${metric}`, ...unchanged };
     }
     const production = await this.models.productionVersion(candidate.seriesKey, candidate.horizonMinutes);
+    const verdict = naiveGateVerdict(candidate);
+    if (!verdict.beatsNaive) {
+      const notice = naiveFallbackNotice(candidate);
+      if (production) {
+        const productionNotice = naiveGateVerdict(production).beatsNaive ? null : notice;
+        return {
+          promoted: false,
+          reason: `${verdict.reason}; production stays version ${production.id} (${production.modelType})`,
+          change: null,
+          notice: productionNotice,
+          needsNaiveFallback: false,
+        };
+      }
+      const fallback = await this.naiveFallbackVersion(candidate.seriesKey, candidate.horizonMinutes);
+      if (fallback) {
+        const change = await this.models.promote(fallback.id, { reason: notice });
+        return {
+          promoted: false,
+          reason: `${verdict.reason}; ${notice} (version ${fallback.id}, ${fallback.modelType})`,
+          change,
+          notice,
+          needsNaiveFallback: false,
+        };
+      }
+      return {
+        promoted: false,
+        reason: `${verdict.reason}; ${notice}`,
+        change: null,
+        notice,
+        needsNaiveFallback: true,
+      };
+    }
     if (production && production.id !== candidate.id) {
       const productionLoss = metricLoss(metric, production.metrics);
       if (productionLoss !== null && candidateLoss > productionLoss) {
         return {
           promoted: false,
           reason: `${metric} ${candidate.metrics[metric]} is worse than production version ${production.id}'s ${production.metrics[metric]}`,
-          change: null,
+          ...unchanged,
         };
       }
     }
@@ -150,7 +220,7 @@ export class ModelRegistryService {
       ? `${metric} ${candidate.metrics[metric]} is no worse than version ${production.id}'s ${production.metrics[metric]}`
       : 'no production version yet';
     const change = await this.models.promote(candidate.id, { reason });
-    return { promoted: true, reason, change };
+    return { promoted: true, reason, change, notice: null, needsNaiveFallback: false };
   }
 
   /** Rebuilds the fitted forecaster of a version; dispose it when done. */

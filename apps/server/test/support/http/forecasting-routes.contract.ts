@@ -68,6 +68,8 @@ export function describeForecastingRoutes(
     let port: number;
     let ridgeVersionId: number;
     let naiveVersionId: number;
+    /** Naive with volatility-scaled bands: what may be production when ridge does not beat naive. */
+    let volatilityVersionId: number;
     let trainJobId: string;
 
     before(async () => {
@@ -170,6 +172,16 @@ export function describeForecastingRoutes(
       const naiveDone = await waitForJob(naive.id);
       assert.equal(naiveDone.state, 'succeeded', naiveDone.error ?? '');
       naiveVersionId = (naiveDone.result as { modelVersionId: number }).modelVersionId;
+
+      const scaled = await startJob('/api/v1/models/train', {
+        series: SERIES,
+        horizonMinutes: 240,
+        modelType: 'naive-volatility',
+        ...TRAIN_RANGE,
+      });
+      const scaledDone = await waitForJob(scaled.id);
+      assert.equal(scaledDone.state, 'succeeded', scaledDone.error ?? '');
+      volatilityVersionId = (scaledDone.result as { modelVersionId: number }).modelVersionId;
     });
 
     test('the registry: list with filters, one version with its evaluation, best, leaderboard', async () => {
@@ -178,10 +190,10 @@ export function describeForecastingRoutes(
       );
       assert.deepEqual(
         list.models.map((model) => model.id),
-        [naiveVersionId, ridgeVersionId],
+        [volatilityVersionId, naiveVersionId, ridgeVersionId],
       );
       assert.ok(list.models.every((model) => model.stage === 'candidate'));
-      assert.ok(list.models[1]!.naiveMetrics !== null, 'naive’s metrics on the same origins');
+      assert.ok(list.models[2]!.naiveMetrics !== null, 'naive’s metrics on the same origins');
       const ridgeOnly = (await call('GET', '/api/v1/models?modelType=ridge', userToken)).json() as Json;
       assert.deepEqual(
         (ridgeOnly.models as Json[]).map((model) => model.id),
@@ -201,6 +213,18 @@ export function describeForecastingRoutes(
       assert.equal(parsed.training.job?.id, trainJobId);
       assert.deepEqual(parsed.training.lossHistory, []);
       assert.equal(parsed.accuracy, null);
+      // Ridge on a random walk: it does not beat naive significantly, and the detail says so.
+      assert.equal(parsed.naiveGate.beatsNaive, false);
+      assert.match(parsed.naiveGate.reason, /\(ridge\) did not beat naive significantly on /);
+      for (const metric of [
+        'intervalScore80',
+        'intervalScore95',
+        'crps',
+        'intervalSkill80',
+        'dmIntervalPValue80',
+      ]) {
+        assert.equal(typeof parsed.model.metrics[metric], 'number', `metric ${metric}`);
+      }
 
       const best = await call(
         'GET',
@@ -221,13 +245,15 @@ export function describeForecastingRoutes(
           )
         ).json(),
       );
-      assert.equal(board.entries.length, 2);
+      assert.equal(board.entries.length, 3);
       assert.deepEqual(
         board.entries.map((entry) => entry.rank),
-        [1, 2],
+        [1, 2, 3],
       );
       assert.ok(board.entries[0]!.score! <= board.entries[1]!.score!);
+      assert.ok(board.entries[1]!.score! <= board.entries[2]!.score!);
       assert.ok(board.entries.some((entry) => entry.model.modelType === 'naive'));
+      assert.equal(board.notice, null, 'nothing is production yet');
     });
 
     test('promote and roll back: admin only, 409 when there is nothing to roll back to', async () => {
@@ -251,18 +277,28 @@ export function describeForecastingRoutes(
       });
       assert.equal(first.statusCode, 200, first.body);
       assert.equal(stageChangeResponseSchema.parse(first.json()).replaced, null);
+      // A point model that does not beat naive significantly is never production.
+      const refused = await call('POST', `/api/v1/models/${ridgeVersionId}/promote`, adminToken);
+      assert.ok(refused.statusCode === 400 || refused.statusCode === 422, refused.body);
+      assert.match(errorOf(refused.body).message, /did not beat naive significantly/);
       const second = stageChangeResponseSchema.parse(
-        (await call('POST', `/api/v1/models/${ridgeVersionId}/promote`, adminToken)).json(),
+        (await call('POST', `/api/v1/models/${volatilityVersionId}/promote`, adminToken)).json(),
       );
-      assert.equal(second.production.id, ridgeVersionId);
+      assert.equal(second.production.id, volatilityVersionId);
       assert.equal(second.replaced?.id, naiveVersionId);
       assert.equal(second.replaced?.stage, 'archived');
 
-      // Naive stays on the board after being archived.
-      const board = (
-        await call('GET', `/api/v1/models/leaderboard?series=${SERIES_QUERY}&horizon=4h`, userToken)
-      ).json() as { entries: { model: { id: number; stage: string } }[] };
+      // Naive stays on the board after being archived; the board says why production is naive.
+      const board = leaderboardResponseSchema.parse(
+        (await call('GET', `/api/v1/models/leaderboard?series=${SERIES_QUERY}&horizon=4h`, userToken)).json(),
+      );
       assert.ok(board.entries.some((entry) => entry.model.id === naiveVersionId));
+      assert.match(
+        board.notice ?? '',
+        /^no model beat naive on \d{4}-\d\d-\d\d \d\d:\d\d → .* UTC; showing naive$/,
+      );
+      const ridgeEntry = board.entries.find((entry) => entry.model.id === ridgeVersionId)!;
+      assert.equal(ridgeEntry.naiveGate.beatsNaive, false);
 
       const rolledBack = stageChangeResponseSchema.parse(
         (
@@ -270,7 +306,7 @@ export function describeForecastingRoutes(
         ).json(),
       );
       assert.equal(rolledBack.production.id, naiveVersionId);
-      assert.equal(rolledBack.replaced?.id, ridgeVersionId);
+      assert.equal(rolledBack.replaced?.id, volatilityVersionId);
       const again = await call('POST', '/api/v1/models/rollback', adminToken, {
         series: SERIES,
         horizonMinutes: 240,
@@ -290,8 +326,8 @@ export function describeForecastingRoutes(
       assert.ok(audit.entries.some((entry) => entry.action === 'model.rollback'));
       assert.ok(audit.entries.some((entry) => entry.action === 'model.promote'));
 
-      // Ridge is production again for what follows.
-      await call('POST', `/api/v1/models/${ridgeVersionId}/promote`, adminToken);
+      // Naive with volatility-scaled bands is production again for what follows.
+      await call('POST', `/api/v1/models/${volatilityVersionId}/promote`, adminToken);
     });
 
     test('predict, then the latest forecast (cached, dropped by the next forecast), the live stream and history with scores', async () => {
@@ -320,7 +356,7 @@ export function describeForecastingRoutes(
       assert.equal(latest.forecasts.length, 1);
       const forecast = latest.forecasts[0]!;
       assert.equal(forecast.id, madeId);
-      assert.equal(forecast.modelVersionId, ridgeVersionId);
+      assert.equal(forecast.modelVersionId, volatilityVersionId);
       assert.ok(forecast.lower95 <= forecast.lower80 && forecast.lower80 <= forecast.point);
       assert.ok(forecast.point <= forecast.upper80 && forecast.upper80 <= forecast.upper95);
       assert.equal(forecast.inputEndMs, START_MS + (CANDLES - 1) * HOUR_MS);
@@ -380,7 +416,7 @@ export function describeForecastingRoutes(
       ).json();
       assert.equal(limited.forecasts.length, 1);
       const byVersion = (
-        await call('GET', `/api/v1/forecasts?modelVersionId=${ridgeVersionId}`, userToken)
+        await call('GET', `/api/v1/forecasts?modelVersionId=${volatilityVersionId}`, userToken)
       ).json();
       assert.deepEqual(
         byVersion.forecasts.map((row: Json) => row.id),
@@ -395,7 +431,7 @@ export function describeForecastingRoutes(
       assert.deepEqual(
         accuracy.accuracy.map((entry) => [entry.modelVersionId, entry.scored]).sort(),
         [
-          [ridgeVersionId, 1],
+          [volatilityVersionId, 1],
           [naiveVersionId, 1],
         ].sort(),
       );
@@ -409,7 +445,7 @@ export function describeForecastingRoutes(
         horizonMinutes: 240,
         fromMs: START_MS + 400 * HOUR_MS,
         toMs: START_MS + CANDLES * HOUR_MS,
-        models: [{ modelType: 'drift' }],
+        models: [{ modelType: 'drift' }, { modelType: 'drift', volatility: { modelType: 'ewma' } }],
       });
       const done = await waitForJob(job.id);
       assert.equal(done.state, 'succeeded', done.error ?? '');
@@ -418,9 +454,19 @@ export function describeForecastingRoutes(
       const parsed = backtestResultResponseSchema.parse(response.json());
       assert.deepEqual(
         parsed.result?.results.map((row) => row.model),
-        ['naive', 'drift'],
+        ['naive', 'drift', 'drift+ewma'],
       );
       assert.equal(parsed.result?.results[0]!.metrics.mase, 1);
+      assert.equal(parsed.result?.results[0]!.metrics.intervalSkill80, 0, 'naive is the interval reference');
+      assert.deepEqual(parsed.result?.results[2]!.volatility, {
+        modelType: 'ewma',
+        params: { lambda: 0.94, lookbackSteps: 250 },
+      });
+      for (const row of parsed.result?.results ?? []) {
+        assert.ok((row.metrics.intervalScore80 ?? 0) > 0 && (row.metrics.crps ?? 0) > 0, row.model);
+      }
+      const scaled = parsed.result?.results[2]!.metrics;
+      assert.ok(scaled?.dmIntervalPValue80 !== null && scaled!.dmIntervalPValue80! >= 0);
       const notBacktest = await call('GET', `/api/v1/models/backtests/${trainJobId}`, userToken);
       assert.equal(notBacktest.statusCode, 404);
       assert.match(errorOf(notBacktest.body).message, /params\.jobId/);
@@ -428,7 +474,7 @@ export function describeForecastingRoutes(
       const trains = (await call('GET', '/api/v1/jobs?kind=train&state=succeeded', userToken)).json() as {
         jobs: { kind: string; state: string }[];
       };
-      assert.equal(trains.jobs.length, 2);
+      assert.equal(trains.jobs.length, 3);
       assert.ok(trains.jobs.every((item) => item.kind === 'train' && item.state === 'succeeded'));
       const page = (await call('GET', '/api/v1/jobs?limit=2', userToken)).json() as {
         jobs: { id: string; createdAtMs: number }[];
@@ -474,18 +520,20 @@ export function describeForecastingRoutes(
     });
 
     test('/metrics counts forecasts and finished jobs and scores the production model', async () => {
-      await waitUntil(async () => /runecast_model_score\{[^}]*model="ridge"/.test(await metricsText()));
+      await waitUntil(async () =>
+        /runecast_model_score\{[^}]*model="naive-volatility"/.test(await metricsText()),
+      );
       const text = await metricsText();
       assert.match(
         text,
-        /runecast_forecasts_total\{series="binance:BTC\/USDT:1h",horizon="4h",model="ridge"\} 1/,
+        /runecast_forecasts_total\{series="binance:BTC\/USDT:1h",horizon="4h",model="naive-volatility"\} 1/,
       );
-      assert.match(text, /runecast_jobs_finished_total\{type="train",state="succeeded"\} 2/);
+      assert.match(text, /runecast_jobs_finished_total\{type="train",state="succeeded"\} 3/);
       assert.match(text, /runecast_jobs_finished_total\{type="tune",state="cancelled"\} 1/);
-      assert.match(text, /runecast_job_duration_seconds_count\{type="train"\} 2/);
+      assert.match(text, /runecast_job_duration_seconds_count\{type="train"\} 3/);
       assert.match(
         text,
-        /runecast_model_score\{series="binance:BTC\/USDT:1h",horizon="4h",model="ridge",metric="mase"\}/,
+        /runecast_model_score\{series="binance:BTC\/USDT:1h",horizon="4h",model="naive-volatility",metric="mase"\}/,
       );
       assert.match(text, /runecast_jobs\{type="train",state="queued"\} 0/);
     });

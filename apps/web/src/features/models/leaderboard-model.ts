@@ -79,6 +79,42 @@ export const METRIC_COLUMNS: readonly MetricColumn[] = [
     format: percent(1),
   },
   {
+    key: 'intervalScore80',
+    label: 'IS 80',
+    title:
+      'mean interval (Winkler) score of the 80% band, in price: its width plus 10× how far actuals fell outside; lower is better',
+    direction: 'lower',
+    format: price,
+  },
+  {
+    key: 'intervalScore95',
+    label: 'IS 95',
+    title: 'mean interval (Winkler) score of the 95% band, in price (misses cost 40× their distance)',
+    direction: 'lower',
+    format: price,
+  },
+  {
+    key: 'crps',
+    label: 'CRPS',
+    title: 'continuous ranked probability score from the forecast quantiles, in price; lower is better',
+    direction: 'lower',
+    format: price,
+  },
+  {
+    key: 'intervalSkill80',
+    label: 'Skill 80',
+    title: '1 − IS 80 / naive’s IS 80 with plain conformal bands: above 0 means sharper, honest bands',
+    direction: 'higher',
+    format: percent(1),
+  },
+  {
+    key: 'dmIntervalPValue80',
+    label: 'IS DM p',
+    title: 'p-value of the Diebold-Mariano test of the 80% interval score against naive’s plain bands',
+    direction: 'lower',
+    format: (value) => (value < 0.001 ? value.toExponential(1) : value.toFixed(3)),
+  },
+  {
     key: 'pinball',
     label: 'Pinball',
     title: 'mean pinball loss over the quantiles, in price',

@@ -239,6 +239,10 @@ function ModelDetail(props: { versionId: number }) {
                     {formatTimeUtc(data.model.trainingStartMs)} → {formatTimeUtc(data.model.trainingEndMs)} ·{' '}
                     {data.model.featureNames.length} features
                   </p>
+                  <p className="small" data-testid="naive-gate">
+                    {data.naiveGate.beatsNaive ? 'May be production: ' : 'Cannot be production: '}
+                    {data.naiveGate.reason}
+                  </p>
                 </div>
               </div>
               <div className="grid-2">
@@ -260,6 +264,11 @@ function ModelDetail(props: { versionId: number }) {
                       <dt>Coverage 80% / 95%</dt>
                       <dd className="num">
                         {formatPercent(data.accuracy.coverage80)} / {formatPercent(data.accuracy.coverage95)}
+                      </dd>
+                      <dt>Interval score 80% / 95%</dt>
+                      <dd className="num">
+                        {formatPrice(data.accuracy.intervalScore80)} /{' '}
+                        {formatPrice(data.accuracy.intervalScore95)}
                       </dd>
                       <dt>Direction</dt>
                       <dd className="num">{formatPercent(data.accuracy.directionalAccuracy)}</dd>
@@ -347,6 +356,12 @@ export default function ModelsPage() {
     },
   });
   const entries = withNaiveBaseline(leaderboard.data?.entries ?? []);
+  // Versions the registry will not make production (a point model that did not beat naive).
+  const refused = new Map(
+    (leaderboard.data?.entries ?? [])
+      .filter((entry) => !entry.naiveGate.beatsNaive)
+      .map((entry) => [entry.model.id, entry.naiveGate.reason]),
+  );
   const update = (changes: Record<string, string | null>) => {
     const next = new URLSearchParams(searchParams);
     for (const [name, value] of Object.entries(changes)) {
@@ -412,6 +427,11 @@ export default function ModelsPage() {
                 </div>
                 <span className="muted small">Click a row for its evaluation.</span>
               </div>
+              {leaderboard.data?.notice ? (
+                <p className="muted" role="status" data-testid="naive-notice">
+                  {leaderboard.data.notice}
+                </p>
+              ) : null}
               <QueryView query={leaderboard} compact>
                 {() => (
                   <LeaderboardTable
@@ -425,6 +445,10 @@ export default function ModelsPage() {
                         ? (entry) =>
                             entry.id < 0 ? null : entry.stage === 'production' ? (
                               <span className="muted small">in production</span>
+                            ) : refused.has(entry.id) ? (
+                              <span className="muted small" title={refused.get(entry.id)}>
+                                does not beat naive
+                              </span>
                             ) : (
                               <button
                                 type="button"
