@@ -1,6 +1,7 @@
 /**
  * Forecasting models Runecast ships, in the order pages and commands list them: baselines
- * first (`naive-volatility` is naive's forecast with bands scaled by a volatility forecast). The server's forecaster registry holds exactly these (a test keeps them equal).
+ * first (`naive-volatility` is naive's forecast with bands scaled by a volatility forecast).
+ * The server's forecaster registry holds exactly these (a test keeps them equal).
  */
 export const MODEL_TYPES = [
   'naive',
@@ -10,6 +11,7 @@ export const MODEL_TYPES = [
   'ridge',
   'rf',
   'svr',
+  'naive-volatility',
   'lstm',
   'gru',
 ] as const;
