@@ -235,43 +235,75 @@ describe('API security', () => {
     );
   });
 
-  test('repeated failed log-ins lock the account, and the audit log records it', async () => {
+  test('failed log-ins slow down the failing address, never the right password from a clean one', async () => {
     const victim = await harness.createUser();
-    for (let attempt = 1; attempt <= 4; attempt += 1) {
-      const response = await inject(
-        'POST',
-        '/api/v1/auth/login',
-        {},
-        { email: victim.email, password: `wrong-${attempt}-password` },
-      );
-      assert.equal(response.statusCode, 401);
-    }
-    const fifth = await inject(
-      'POST',
-      '/api/v1/auth/login',
-      {},
-      { email: victim.email, password: 'wrong-5-password' },
+    const login = (remoteAddress: string, email: string, password: string) =>
+      harness.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress,
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ email, password }),
+      });
+    const attack = async (email: string, remoteAddress: string) => {
+      const answers = [];
+      for (let attempt = 1; attempt <= 5; attempt += 1) {
+        answers.push(await login(remoteAddress, email, `wrong-${attempt}-password`));
+      }
+      return answers;
+    };
+    const known = await attack(victim.email, '10.9.0.1');
+    assert.deepEqual(
+      known.map((answer) => answer.statusCode),
+      [401, 401, 401, 401, 429],
     );
-    assert.equal(fifth.statusCode, 429);
-    assertErrorShape(fifth.body, 'account_locked');
-    assert.ok(Number(fifth.headers['retry-after']) > 0);
-    const correct = await inject(
-      'POST',
-      '/api/v1/auth/login',
-      {},
-      { email: victim.email, password: victim.password },
+    assertErrorShape(known[4]!.body, 'login_throttled');
+    assert.ok(Number(known[4]!.headers['retry-after']) >= 1);
+    const sameAddress = await login('10.9.0.1', victim.email, victim.password);
+    assert.equal(sameAddress.statusCode, 429, 'the failing address waits, even with the right password');
+
+    const clean = await login('10.9.0.2', victim.email, victim.password);
+    assert.equal(clean.statusCode, 200, `the right password from a clean address: ${clean.body}`);
+
+    // An email without an account gets exactly the same answers.
+    const unknown = await attack('nobody-here@example.com', '10.9.0.3');
+    assert.deepEqual(
+      unknown.map((answer) => [answer.statusCode, answer.body, answer.headers['retry-after']]),
+      known.map((answer) => [answer.statusCode, answer.body, answer.headers['retry-after']]),
     );
-    assert.equal(correct.statusCode, 429, 'a locked account refuses even the right password');
+
     const audit = (
       await inject('GET', '/api/v1/admin/audit-log?action=auth.login&limit=50', {
         authorization: `Bearer ${adminToken}`,
       })
-    ).json() as { entries: { target: string; details: { reason: string } }[] };
+    ).json() as { entries: { target: string; outcome: string; details: { reason?: string } }[] };
     const reasons = audit.entries
-      .filter((entry) => entry.target === victim.email)
+      .filter((entry) => entry.target === victim.email && entry.outcome === 'failure')
       .map((entry) => entry.details.reason);
-    assert.deepEqual(reasons.slice(0, 2), ['locked', 'wrong_password']);
-    assert.equal(reasons.filter((reason) => reason === 'wrong_password').length, 5);
+    assert.deepEqual(reasons, [
+      'throttled',
+      'throttled',
+      'wrong_password',
+      'wrong_password',
+      'wrong_password',
+      'wrong_password',
+    ]);
+  });
+
+  test('a burst of failed log-ins against one email is counted in the metrics', async () => {
+    const victim = await harness.createUser();
+    for (let index = 0; index < 20; index += 1) {
+      const response = await harness.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress: `10.8.${Math.floor(index / 200)}.${index % 200}`,
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ email: victim.email, password: `guess-${index}-password` }),
+      });
+      assert.equal(response.statusCode, 401);
+    }
+    const metrics = (await inject('GET', '/metrics')).body;
+    assert.match(metrics, /runecast_auth_login_bursts_total\{scope="account"\} 1\b/);
   });
 
   test('security headers, CORS allow-list and body size limit', async () => {

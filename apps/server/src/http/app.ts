@@ -167,6 +167,15 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
     policy: { signupEnabledByDefault: config.signupEnabled, ...dependencies.accountPolicy },
     passwordHashing: dependencies.passwordHashing,
     stateCacheTtlMs: limits.accountStateCacheTtlMs,
+    onLoginBurst: (burst) => {
+      metrics.auth.loginBursts.inc({ scope: burst.scope });
+      logger.warn(
+        { scope: burst.scope, key: burst.key, failures: burst.failures },
+        burst.scope === 'address'
+          ? 'burst of failed log-ins from one address'
+          : 'burst of failed log-ins against one email',
+      );
+    },
     now,
   });
 

@@ -12,7 +12,7 @@ export const apiErrorCodes = [
   'payload_too_large',
   'unsupported_media_type',
   'rate_limited',
-  'account_locked',
+  'login_throttled',
   'unavailable',
   'internal',
 ] as const;
