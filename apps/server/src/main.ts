@@ -3,6 +3,7 @@ import type { Bus } from './bus/bus.port.ts';
 import { createBus } from './bus/create-bus.ts';
 import { createCache } from './cache/create-cache.ts';
 import type { Config } from './config/config.ts';
+import { securePrivateHome } from './config/private-files.ts';
 import { formatSeriesKey } from './domain/series-key.ts';
 import { timeframeMs } from './domain/timeframe.ts';
 import { createHttpApp } from './http/app.ts';
@@ -91,6 +92,7 @@ export async function startRunecast(options: {
     if (emulator !== null) cleanups.push(() => (emulator as RunningEmulator).close());
     options.onDataMode?.(dataMode);
 
+    securePrivateHome(config.home, (message, paths) => logger.warn({ home: config.home, paths }, message));
     const store = config.databaseUrl
       ? await openStore({ url: config.databaseUrl })
       : await openStore({ dataDir: config.pgliteDir });

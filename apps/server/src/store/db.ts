@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite, type Transaction as PgliteTransaction } from '@electric-sql/pglite';
 import pg from 'pg';
 import pgCopyStreams from 'pg-copy-streams';
+import { makeTreePrivate, PRIVATE_DIRECTORY_MODE } from '../config/private-files.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { serverFile } from '../runtime/build-layout.ts';
 import type { Database, DatabaseEngine } from './store.port.ts';
@@ -150,7 +151,9 @@ function templateIsCurrent(template: typeof PGLITE_TEMPLATE): boolean {
  * Fills a new, empty database folder: a copy of the build's empty database when there is a
  * current one, otherwise PGlite's initdb in a child process (about 800 MB resident and 4 s;
  * the copy takes well under a second and no memory to speak of). The copy is made beside the
- * folder and renamed into place, so a crash never leaves a half-made database behind.
+ * folder and renamed into place, so a crash never leaves a half-made database behind. Either way
+ * the folder ends up private to this user (0700 folders, 0600 files), whatever modes the
+ * build's copy or initdb left.
  */
 export async function createPgliteDataDir(
   dataDir: string,
@@ -160,9 +163,10 @@ export async function createPgliteDataDir(
   if (empty && templateIsCurrent(template)) {
     const staging = `${dataDir}.new-${process.pid}`;
     try {
-      mkdirSync(dirname(dataDir), { recursive: true });
+      mkdirSync(dirname(dataDir), { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
       rmSync(staging, { recursive: true, force: true });
       cpSync(template.dir, staging, { recursive: true });
+      makeTreePrivate(staging);
       if (existsSync(dataDir)) rmdirSync(dataDir);
       renameSync(staging, dataDir);
       return 'template';
@@ -171,8 +175,9 @@ export async function createPgliteDataDir(
       rmSync(staging, { recursive: true, force: true });
     }
   }
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
   await initPgliteDataDir(dataDir);
+  makeTreePrivate(dataDir);
   return 'initdb';
 }
 
