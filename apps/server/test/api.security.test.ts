@@ -306,6 +306,80 @@ describe('API security', () => {
     assert.match(metrics, /runecast_auth_login_bursts_total\{scope="account"\} 1\b/);
   });
 
+  test('a control character in a text field is refused as bad input, never a server error', async () => {
+    const admin = { authorization: `Bearer ${adminToken}` };
+    const user = { authorization: `Bearer ${userToken}` };
+    const cases: [string, string, Record<string, string>, unknown][] = [
+      ['PATCH', '/api/v1/auth/me', user, { displayName: 'Ann\u0000' }],
+      ['POST', '/api/v1/api-keys', user, { name: 'key\u0000' }],
+      ['GET', '/api/v1/admin/users?search=a%00b', admin, undefined],
+      ['GET', '/api/v1/admin/audit-log?action=auth.login%00', admin, undefined],
+      ['POST', '/api/v1/auth/signup', {}, { email: 'new@example.com', password: 'pass\u0000word-long' }],
+      [
+        'POST',
+        '/api/v1/auth/signup',
+        {},
+        { email: 'new2@example.com', password: 'long-password', displayName: 'x\u001b[31m' },
+      ],
+      ['POST', '/api/v1/auth/login', {}, { email: 'a\u0000@example.com', password: 'whatever-password' }],
+      ['GET', '/api/v1/logs?search=%C2%85', admin, undefined],
+      ['GET', '/api/v1/exchanges/binance/markets?search=%7F', user, undefined],
+    ];
+    for (const [method, url, headers, body] of cases) {
+      const response = await inject(method, url, headers, body);
+      assert.equal(response.statusCode, 400, `${method} ${url}: ${response.body}`);
+      assertErrorShape(response.body, 'validation_failed');
+      assert.match(response.json().error.message, /control characters/);
+    }
+    // Tab and line breaks stay allowed where text may span lines (a PEM key as a secret).
+    const secret = await inject('PUT', '/api/v1/admin/secrets/some.key', admin, {
+      value: '-----BEGIN KEY-----\n\tabc\r\n-----END KEY-----',
+    });
+    assert.equal(secret.statusCode, 204, secret.body);
+  });
+
+  test('every text field of every request refuses control characters in its schema', async () => {
+    const document = (await inject('GET', '/docs/json')).json() as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          { parameters?: { in: string; name: string; schema: unknown }[]; requestBody?: unknown }
+        >
+      >;
+    };
+    const samples = ['ok\u0000', 'ok\u001b', 'ok\u007f', 'ok\u0085'];
+    const unsafe: string[] = [];
+    let checked = 0;
+    const visit = (schema: unknown, where: string): void => {
+      if (schema === null || typeof schema !== 'object') return;
+      const node = schema as Record<string, unknown>;
+      if (node.type === 'string' && node.enum === undefined && node.const === undefined) {
+        checked += 1;
+        const patterns = [node, ...((node.allOf as Record<string, unknown>[] | undefined) ?? [])]
+          .map((part) => part.pattern)
+          .filter((pattern): pattern is string => typeof pattern === 'string')
+          .map((pattern) => new RegExp(pattern, 'u'));
+        const refusesAll = samples.every((sample) => patterns.some((pattern) => !pattern.test(sample)));
+        if (!refusesAll) unsafe.push(where);
+        return;
+      }
+      for (const [key, child] of Object.entries(node)) {
+        if (Array.isArray(child)) child.forEach((item, index) => visit(item, `${where}.${key}[${index}]`));
+        else visit(child, `${where}.${key}`);
+      }
+    };
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const parameter of operation.parameters ?? [])
+          visit(parameter.schema, `${method.toUpperCase()} ${path} ${parameter.in}.${parameter.name}`);
+        visit(operation.requestBody, `${method.toUpperCase()} ${path} body`);
+      }
+    }
+    assert.ok(checked >= 50, `only ${checked} text fields found`);
+    assert.deepEqual(unsafe, []);
+  });
+
   test('security headers, CORS allow-list and body size limit', async () => {
     const health = await inject('GET', '/health', { origin: 'https://dashboard.example.com' });
     assert.equal(health.headers['x-content-type-options'], 'nosniff');

@@ -269,17 +269,35 @@ class PgliteTransactionDatabase implements Database {
   }
 }
 
+/**
+ * PGlite attaches a failed query's parameters (and options, with COPY data) to its error, and
+ * whatever logs the error would then write them out: password hashes, tokens' hashes, secrets.
+ * They are replaced by their count before the error leaves the store.
+ */
+export function withoutQueryParameters(error: unknown): unknown {
+  if (error === null || typeof error !== 'object') return error;
+  const record = error as Record<string, unknown>;
+  if (Array.isArray(record.params)) record.params = `[${record.params.length} parameters, not shown]`;
+  else if ('params' in record) delete record.params;
+  if ('queryOptions' in record) delete record.queryOptions;
+  return error;
+}
+
 async function pgliteQuery<Row>(
   handle: PgliteHandle,
   sql: string,
   params: readonly unknown[] | undefined,
 ): Promise<Row[]> {
-  if (hasParameters(params)) {
-    const result = await handle.query<Row>(sql, [...params]);
-    return result.rows;
+  try {
+    if (hasParameters(params)) {
+      const result = await handle.query<Row>(sql, [...params]);
+      return result.rows;
+    }
+    const results = await handle.exec(sql);
+    return (results.at(-1)?.rows ?? []) as Row[];
+  } catch (error) {
+    throw withoutQueryParameters(error);
   }
-  const results = await handle.exec(sql);
-  return (results.at(-1)?.rows ?? []) as Row[];
 }
 
 async function pgliteCopy(
@@ -290,7 +308,11 @@ async function pgliteCopy(
 ): Promise<void> {
   const statement = copyStatement(table, columns, `'/dev/blob'`, data);
   if (data.length === 0) return;
-  await handle.query(statement, [], { blob: new Blob([data as string | Uint8Array<ArrayBuffer>]) });
+  try {
+    await handle.query(statement, [], { blob: new Blob([data as string | Uint8Array<ArrayBuffer>]) });
+  } catch (error) {
+    throw withoutQueryParameters(error);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { seriesKeySchema } from '../common.schema.ts';
+import { safeText, seriesKeySchema } from '../common.schema.ts';
 import { booleanQuerySchema } from './common.schema.ts';
 import { apiCandleSchema } from './candles.schema.ts';
 
@@ -7,8 +7,7 @@ export const maxStreamSeries = 20;
 
 /** `series=binance:BTC/USDT:1m,binance:ETH/USDT:1m`: the series to follow, comma-separated. */
 export const streamQuerySchema = z.strictObject({
-  series: z
-    .string()
+  series: safeText()
     .max(2000)
     .describe('comma-separated series keys, e.g. binance:BTC/USDT:1m,binance:ETH/USDT:1m')
     .transform((text) =>
@@ -30,7 +29,7 @@ export const streamQuerySchema = z.strictObject({
   /** Also send new forecasts of the series (default true). */
   forecasts: booleanQuerySchema.optional(),
   /** Token for clients that cannot set headers (EventSource); prefer the Authorization header. */
-  access_token: z.string().max(4096).optional(),
+  access_token: safeText().max(4096).optional(),
 });
 
 /** `event: candles` */
