@@ -380,6 +380,81 @@ describe('API security', () => {
     assert.deepEqual(unsafe, []);
   });
 
+  test("a user's job is seen and cancelled only by its owner and admins; others get 404", async () => {
+    const owner = await harness.createUser();
+    const other = await harness.createUser();
+    const as = (token: string) => ({ authorization: `Bearer ${token}` });
+    const started = await inject('POST', '/api/v1/forecasts/on-demand', as(owner.token), {
+      exchange: 'binance',
+      symbol: 'BTC/USDT',
+      timeframe: '1h',
+      horizonMinutes: 240,
+    });
+    assert.equal(started.statusCode, 202, started.body);
+    const job = started.json() as { id: string; ownerUserId: string | null };
+    assert.equal(job.ownerUserId, owner.id);
+
+    for (const [method, url] of [
+      ['GET', `/api/v1/jobs/${job.id}`],
+      ['GET', `/api/v1/jobs/${job.id}/events`],
+      ['POST', `/api/v1/jobs/${job.id}/cancel`],
+      ['GET', `/api/v1/models/backtests/${job.id}`],
+    ] as const) {
+      const response = await inject(method, url, as(other.token));
+      assert.equal(response.statusCode, 404, `${method} ${url}: ${response.body}`);
+      assertErrorShape(response.body, 'not_found');
+    }
+    const listed = (token: string) =>
+      inject('GET', '/api/v1/jobs?limit=500', as(token)).then((response) =>
+        (response.json() as { jobs: { id: string }[] }).jobs.map((item) => item.id),
+      );
+    assert.ok(!(await listed(other.token)).includes(job.id), 'listed to another user');
+    assert.ok((await listed(owner.token)).includes(job.id));
+    assert.ok((await listed(adminToken)).includes(job.id));
+    assert.equal((await inject('GET', `/api/v1/jobs/${job.id}`, as(adminToken))).statusCode, 200);
+    assert.equal((await inject('GET', `/api/v1/jobs/${job.id}`, as(owner.token))).statusCode, 200);
+    const cancelled = await inject('POST', `/api/v1/jobs/${job.id}/cancel`, as(owner.token));
+    assert.equal(cancelled.statusCode, 200, cancelled.body);
+    assert.equal((cancelled.json() as { state: string }).state, 'cancelled');
+
+    // A job of the system (the scheduler's) is read by every user and cancelled by admins only.
+    const { job: systemJob } = await harness.forecasting.queue.repository.enqueue({
+      kind: 'noop-security-check',
+      payload: {},
+    });
+    assert.equal(systemJob.ownerUserId, null);
+    assert.equal((await inject('GET', `/api/v1/jobs/${systemJob.id}`, as(other.token))).statusCode, 200);
+    assert.ok((await listed(other.token)).includes(systemJob.id));
+    const refused = await inject('POST', `/api/v1/jobs/${systemJob.id}/cancel`, as(other.token));
+    assert.equal(refused.statusCode, 403, refused.body);
+    assert.equal(
+      (await inject('POST', `/api/v1/jobs/${systemJob.id}/cancel`, as(adminToken))).statusCode,
+      200,
+    );
+  });
+
+  test("a user's API keys are seen and revoked only by their owner; others get 404", async () => {
+    const owner = await harness.createUser();
+    const other = await harness.createUser();
+    const as = (token: string) => ({ authorization: `Bearer ${token}` });
+    const created = (await inject('POST', '/api/v1/api-keys', as(owner.token), { name: 'mine' })).json() as {
+      apiKey: { id: string };
+      key: string;
+    };
+    const otherList = (await inject('GET', '/api/v1/api-keys', as(other.token))).json() as {
+      apiKeys: { id: string }[];
+    };
+    assert.ok(!otherList.apiKeys.some((key) => key.id === created.apiKey.id));
+    const revoke = await inject('DELETE', `/api/v1/api-keys/${created.apiKey.id}`, as(other.token));
+    assert.equal(revoke.statusCode, 404, revoke.body);
+    assertErrorShape(revoke.body, 'not_found');
+    assert.equal((await inject('GET', '/api/v1/markets', { 'x-api-key': created.key })).statusCode, 200);
+    assert.equal(
+      (await inject('DELETE', `/api/v1/api-keys/${created.apiKey.id}`, as(owner.token))).statusCode,
+      204,
+    );
+  });
+
   test('security headers, CORS allow-list and body size limit', async () => {
     const health = await inject('GET', '/health', { origin: 'https://dashboard.example.com' });
     assert.equal(health.headers['x-content-type-options'], 'nosniff');

@@ -216,6 +216,8 @@ export const jobRecordSchema = z.object({
   error: z.string().nullable(),
   errorCode: z.string().nullable(),
   dedupeKey: z.string().nullable(),
+  /** The user who started the job; null for jobs the system started. */
+  ownerUserId: z.string().nullable(),
   createdAtMs: epochMsSchema,
   startedAtMs: epochMsSchema.nullable(),
   finishedAtMs: epochMsSchema.nullable(),

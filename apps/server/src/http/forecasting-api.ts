@@ -133,7 +133,8 @@ export async function checkField<T>(field: string, check: () => T | Promise<T>):
 
 /**
  * Queues a job whose payload the route has checked, answering 202 with the job and its URL.
- * What the kind's own payload check still refuses becomes a 422 on the body.
+ * The caller owns the job; a dedupe key only joins a job of the same owner, so nobody is handed
+ * a job they may not see. What the kind's own payload check still refuses becomes a 422 on the body.
  */
 export async function startJob(
   api: ForecastingApi,
@@ -142,7 +143,11 @@ export async function startJob(
   payload: unknown,
   options: EnqueueOptions = {},
 ): Promise<FastifyReply> {
-  const { job } = await checkField('body', () => api.runtime.queue.enqueue(kind, payload, options));
+  const ownerUserId = reply.request.principal?.userId ?? null;
+  const owned: EnqueueOptions = { ...options, ownerUserId };
+  if (options.dedupeKey !== undefined && ownerUserId !== null)
+    owned.dedupeKey = `${options.dedupeKey}:owner:${ownerUserId}`;
+  const { job } = await checkField('body', () => api.runtime.queue.enqueue(kind, payload, owned));
   return reply.code(202).header('location', `${API_PREFIX}/jobs/${job.id}`).send(job);
 }
 
