@@ -36,7 +36,7 @@ export interface Session {
 }
 
 export interface AccountPolicy {
-  /** Sign-up allowed unless an admin changed the setting. */
+  /** Sign-up allowed unless an admin changed the setting (off unless configured: emails are not checked). */
   signupEnabledByDefault: boolean;
   refreshTokenTtlMs: number;
   /** Growing delays after failed log-ins, by address and by (address, account). */
@@ -44,7 +44,7 @@ export interface AccountPolicy {
 }
 
 export const DEFAULT_ACCOUNT_POLICY: AccountPolicy = {
-  signupEnabledByDefault: true,
+  signupEnabledByDefault: false,
   refreshTokenTtlMs: 30 * 24 * 3_600_000,
   loginThrottle: {},
 };

@@ -59,6 +59,17 @@ export function describeApiRoutes(
 
     describe('auth', () => {
       test('sign up, log in, me, refresh with rotation, reuse detection, log out', async () => {
+        // A fresh install refuses sign-up until an admin turns it on.
+        assert.deepEqual((await call('GET', '/api/v1/admin/settings', adminToken)).json(), {
+          signupEnabled: false,
+        });
+        const closed = await call('POST', '/api/v1/auth/signup', undefined, {
+          email: 'early@example.com',
+          password: 'correct horse battery',
+        });
+        assert.equal(closed.statusCode, 403, closed.body);
+        await call('PATCH', '/api/v1/admin/settings', adminToken, { signupEnabled: true });
+
         const signup = await call('POST', '/api/v1/auth/signup', undefined, {
           email: '  New.User@Example.com ',
           password: 'correct horse battery',
