@@ -455,6 +455,124 @@ describe('API security', () => {
     );
   });
 
+  test('an API key cannot make keys, expires within the lifetime admins set, and shows where it was last used', async () => {
+    const owner = await harness.createUser();
+    const as = (token: string) => ({ authorization: `Bearer ${token}` });
+    const before = Date.now();
+    const made = await inject('POST', '/api/v1/api-keys', as(owner.token), { name: 'script' });
+    assert.equal(made.statusCode, 201, made.body);
+    const key = made.json() as { key: string; apiKey: { id: string; expiresAtMs: number } };
+    const ninetyDaysMs = 90 * 86_400_000;
+    assert.ok(
+      key.apiKey.expiresAtMs >= before + ninetyDaysMs && key.apiKey.expiresAtMs <= Date.now() + ninetyDaysMs,
+    );
+
+    const minted = await inject('POST', '/api/v1/api-keys', { 'x-api-key': key.key }, { name: 'child' });
+    assert.equal(minted.statusCode, 403, minted.body);
+    assertErrorShape(minted.body, 'forbidden');
+
+    const tooLong = await inject('POST', '/api/v1/api-keys', as(owner.token), {
+      name: 'forever',
+      expiresAt: Date.now() + 200 * 86_400_000,
+    });
+    assert.equal(tooLong.statusCode, 422, tooLong.body);
+
+    const settings = await inject('PATCH', '/api/v1/admin/settings', as(adminToken), {
+      apiKeyLifetimeDays: 10,
+    });
+    assert.equal(settings.statusCode, 200, settings.body);
+    assert.equal((settings.json() as { apiKeyLifetimeDays: number }).apiKeyLifetimeDays, 10);
+    const short = (await inject('POST', '/api/v1/api-keys', as(owner.token), { name: 'short' })).json() as {
+      apiKey: { expiresAtMs: number };
+    };
+    assert.ok(short.apiKey.expiresAtMs <= Date.now() + 10 * 86_400_000);
+    await inject('PATCH', '/api/v1/admin/settings', as(adminToken), { apiKeyLifetimeDays: 90 });
+
+    const used = await harness.app.inject({
+      method: 'GET',
+      url: '/api/v1/markets',
+      remoteAddress: '10.7.0.9',
+      headers: { 'x-api-key': key.key },
+    });
+    assert.equal(used.statusCode, 200);
+    let shown: { lastUsedAtMs: number | null; lastUsedIp: string | null } | undefined;
+    for (let attempt = 0; attempt < 50 && shown?.lastUsedIp !== '10.7.0.9'; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      shown = (
+        (await inject('GET', '/api/v1/api-keys', as(owner.token))).json() as {
+          apiKeys: { id: string; lastUsedAtMs: number | null; lastUsedIp: string | null }[];
+        }
+      ).apiKeys.find((item) => item.id === key.apiKey.id);
+    }
+    assert.equal(shown?.lastUsedIp, '10.7.0.9');
+    assert.ok((shown?.lastUsedAtMs ?? 0) >= before);
+  });
+
+  test('a password change revokes API keys (unless asked not to), and so may log-out everywhere', async () => {
+    const user = await harness.createUser();
+    const as = (token: string) => ({ authorization: `Bearer ${token}` });
+    const makeKey = async (token: string) =>
+      ((await inject('POST', '/api/v1/api-keys', as(token), { name: 'k' })).json() as { key: string }).key;
+    const works = async (key: string) =>
+      (await inject('GET', '/api/v1/markets', { 'x-api-key': key })).statusCode === 200;
+
+    const kept = await makeKey(user.token);
+    const changedKeeping = await inject('POST', '/api/v1/auth/me/password', as(user.token), {
+      currentPassword: user.password,
+      newPassword: 'second-password-1',
+      revokeApiKeys: false,
+    });
+    assert.equal(changedKeeping.statusCode, 200, changedKeeping.body);
+    assert.ok(await works(kept), 'kept when asked');
+
+    let token = (changedKeeping.json() as { accessToken: string }).accessToken;
+    const changed = await inject('POST', '/api/v1/auth/me/password', as(token), {
+      currentPassword: 'second-password-1',
+      newPassword: 'third-password-1',
+    });
+    assert.equal(changed.statusCode, 200, changed.body);
+    assert.ok(!(await works(kept)), 'revoked by default on a password change');
+
+    token = (changed.json() as { accessToken: string }).accessToken;
+    const survivor = await makeKey(token);
+    assert.equal(
+      (await inject('POST', '/api/v1/auth/logout', as(token), { allSessions: true })).statusCode,
+      204,
+    );
+    assert.ok(await works(survivor), 'log-out everywhere keeps keys unless asked');
+    token = await harness.login(user.email, 'third-password-1');
+    assert.equal(
+      (await inject('POST', '/api/v1/auth/logout', as(token), { allSessions: true, revokeApiKeys: true }))
+        .statusCode,
+      204,
+    );
+    assert.ok(!(await works(survivor)), 'log-out everywhere with revokeApiKeys');
+  });
+
+  test('disabling an account revokes its API keys, so enabling it again does not revive them', async () => {
+    const user = await harness.createUser();
+    const key = (
+      (
+        await inject('POST', '/api/v1/api-keys', { authorization: `Bearer ${user.token}` }, { name: 'k' })
+      ).json() as {
+        key: string;
+      }
+    ).key;
+    const admin = { authorization: `Bearer ${adminToken}` };
+    assert.equal(
+      (await inject('PATCH', `/api/v1/admin/users/${user.id}`, admin, { disabled: true })).statusCode,
+      200,
+    );
+    assert.equal((await inject('GET', '/api/v1/markets', { 'x-api-key': key })).statusCode, 401);
+    assert.equal(
+      (await inject('PATCH', `/api/v1/admin/users/${user.id}`, admin, { disabled: false })).statusCode,
+      200,
+    );
+    const after = await inject('GET', '/api/v1/markets', { 'x-api-key': key });
+    assert.equal(after.statusCode, 401, after.body);
+    assert.match(after.json().error.message, /revoked/);
+  });
+
   test('security headers, CORS allow-list and body size limit', async () => {
     const health = await inject('GET', '/health', { origin: 'https://dashboard.example.com' });
     assert.equal(health.headers['x-content-type-options'], 'nosniff');

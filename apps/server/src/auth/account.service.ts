@@ -8,6 +8,7 @@ import type {
   UserRole,
 } from '../store/user.repository.ts';
 import type { AccessTokenService } from './access-token.service.ts';
+import type { ApiKeyService } from './api-key.service.ts';
 import type { AuditService } from './audit.service.ts';
 import { AuthenticationError, ConflictError, LoginThrottledError, PermissionError } from './auth-errors.ts';
 import type { Authenticator } from './authenticator.ts';
@@ -55,6 +56,8 @@ export interface AccountServiceOptions {
   accessTokens: AccessTokenService;
   authenticator: Authenticator;
   audit: AuditService;
+  /** Revoked with the sessions on a password change, log-out everywhere (when asked) and disabling. */
+  apiKeys: Pick<ApiKeyService, 'revokeAll'>;
   policy?: Partial<AccountPolicy>;
   /** Told of each burst of failed log-ins (once per address or email and window). */
   onLoginBurst?: (burst: LoginBurst) => void;
@@ -222,11 +225,16 @@ export class AccountService {
     return this.issueTokens(user, record.familyId);
   }
 
-  async logout(principal: Principal, input: { refreshToken?: string; allSessions?: boolean }): Promise<void> {
+  /** Ends this session, or every one (`allSessions`), and with `revokeApiKeys` every API key too. */
+  async logout(
+    principal: Principal,
+    input: { refreshToken?: string; allSessions?: boolean; revokeApiKeys?: boolean },
+  ): Promise<void> {
     const nowMs = this.now();
     if (input.allSessions) {
       await this.users.revokeUserSessions(principal.userId, nowMs);
       await this.users.updateUser(principal.userId, { tokensValidAfterMs: nowMs + 1 }, nowMs);
+      if (input.revokeApiKeys) await this.options.apiKeys.revokeAll(principal.userId);
     } else {
       let familyId = principal.sessionId;
       if (input.refreshToken !== undefined) {
@@ -287,10 +295,13 @@ export class AccountService {
     return toPublicUser(updated);
   }
 
-  /** Ends every other session and returns a fresh one. */
+  /**
+   * Ends every other session and returns a fresh one. API keys are revoked too unless
+   * `revokeApiKeys` is false: whoever learnt the old password may have made one.
+   */
   async changePassword(
     principal: Principal,
-    input: { currentPassword: string; newPassword: string },
+    input: { currentPassword: string; newPassword: string; revokeApiKeys?: boolean },
     origin: RequestOrigin,
   ): Promise<Session> {
     const user = await this.requireUser(principal.userId);
@@ -314,7 +325,16 @@ export class AccountService {
       nowMs,
     );
     await this.users.revokeUserSessions(user.id, nowMs);
+    const revokedKeys = input.revokeApiKeys === false ? 0 : await this.options.apiKeys.revokeAll(user.id);
     this.options.authenticator.forgetUser(user.id);
+    await this.options.audit.record({
+      actor: principal,
+      action: 'auth.change_password',
+      target: user.id,
+      outcome: 'success',
+      origin,
+      details: { revokedApiKeys: revokedKeys },
+    });
     return this.issueTokens(updated ?? user, randomUUID(), cutoffMs);
   }
 
@@ -372,6 +392,8 @@ export class AccountService {
     if (patch.disabled === true && !user.disabled) change.tokensValidAfterMs = nowMs + 1;
     const updated = await this.users.updateUser(userId, change, nowMs);
     if (updated === null) throw new NotFoundError(`no user ${userId}`);
+    // A disabled account's keys are revoked, so enabling it again does not bring them back.
+    const revokedKeys = patch.disabled === true ? await this.options.apiKeys.revokeAll(userId) : 0;
     if (patch.disabled === true) await this.users.revokeUserSessions(userId, nowMs);
     this.options.authenticator.forgetUser(userId);
     await this.options.audit.record({
@@ -380,7 +402,7 @@ export class AccountService {
       target: userId,
       outcome: 'success',
       origin,
-      details: { email: user.email, ...patch },
+      details: { email: user.email, ...patch, ...(revokedKeys > 0 ? { revokedApiKeys: revokedKeys } : {}) },
     });
     return toPublicUser(updated);
   }

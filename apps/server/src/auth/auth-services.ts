@@ -83,6 +83,7 @@ export function createAuthServices(options: CreateAuthServicesOptions): AuthServ
     now,
   });
   const audit = new AuditService(authStore.auditLog, now);
+  const apiKeys = new ApiKeyService(authStore.apiKeys, authenticator, authStore.users, now);
   return {
     passwords,
     accessTokens,
@@ -94,11 +95,12 @@ export function createAuthServices(options: CreateAuthServicesOptions): AuthServ
       accessTokens,
       authenticator,
       audit,
+      apiKeys,
       policy: options.policy,
       onLoginBurst: options.onLoginBurst,
       now,
     }),
-    apiKeys: new ApiKeyService(authStore.apiKeys, authenticator, now),
+    apiKeys,
     secrets: new SecretService(authStore.secrets, new SecretBox(options.keys.secretsKey), now),
   };
 }

@@ -43,7 +43,7 @@ export function parseApiKey(text: string): { id: string; secret: string } | null
 export class Authenticator {
   private readonly accessStates: LRUCache<string, { state: UserAccessState | null }>;
   private readonly keys: LRUCache<string, { key: ApiKeyRecord | null }>;
-  private readonly keyUsageWrittenAtMs = new Map<string, number>();
+  private readonly keyUsageWritten = new Map<string, { atMs: number; ip: string | null }>();
   private readonly now: () => number;
 
   constructor(private readonly options: AuthenticatorOptions) {
@@ -53,8 +53,9 @@ export class Authenticator {
     this.keys = new LRUCache({ max: 10_000, ttl, ttlAutopurge: false });
   }
 
-  async authenticate(credential: string): Promise<Principal> {
-    if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential);
+  /** `origin` is where the request came from: recorded as an API key's last-used address. */
+  async authenticate(credential: string, origin: { ip: string | null } = { ip: null }): Promise<Principal> {
+    if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential, origin.ip);
     const claims = await this.options.accessTokens.verify(credential);
     const state = await this.accessState(claims.userId, claims.sessionId);
     if (state === null) throw new AuthenticationError('the account of this token no longer exists');
@@ -76,7 +77,7 @@ export class Authenticator {
     };
   }
 
-  private async authenticateApiKey(text: string): Promise<Principal> {
+  private async authenticateApiKey(text: string, ip: string | null): Promise<Principal> {
     const parsed = parseApiKey(text);
     if (parsed === null) throw new AuthenticationError('API key is malformed');
     let cached = this.keys.get(parsed.id);
@@ -97,7 +98,7 @@ export class Authenticator {
     const state = await this.accessState(key.userId, null);
     if (state === null || state.disabled)
       throw new AuthenticationError('the account of this API key is disabled');
-    this.noteKeyUsed(key.id, nowMs);
+    this.noteKeyUsed(key.id, nowMs, ip);
     return {
       kind: 'api-key',
       userId: key.userId,
@@ -118,14 +119,17 @@ export class Authenticator {
     return state;
   }
 
-  /** Usage is recorded at most once per interval per key, so API traffic does not turn into writes. */
-  private noteKeyUsed(keyId: string, nowMs: number): void {
+  /**
+   * Usage is recorded at most once per interval per key (and whenever the address changes), so
+   * API traffic does not turn into writes.
+   */
+  private noteKeyUsed(keyId: string, nowMs: number, ip: string | null): void {
     const interval = this.options.keyUsageWriteIntervalMs ?? 60_000;
-    const last = this.keyUsageWrittenAtMs.get(keyId);
-    if (last !== undefined && nowMs - last < interval) return;
-    this.keyUsageWrittenAtMs.set(keyId, nowMs);
-    if (this.keyUsageWrittenAtMs.size > 10_000) this.keyUsageWrittenAtMs.clear();
-    this.options.apiKeys.markUsed(keyId, nowMs).catch(() => undefined);
+    const last = this.keyUsageWritten.get(keyId);
+    if (last !== undefined && nowMs - last.atMs < interval && last.ip === ip) return;
+    if (this.keyUsageWritten.size > 10_000) this.keyUsageWritten.clear();
+    this.keyUsageWritten.set(keyId, { atMs: nowMs, ip });
+    this.options.apiKeys.markUsed(keyId, nowMs, ip).catch(() => undefined);
   }
 
   /** Forget what is cached about a user (role, disabled, sessions) so the next request asks the store. */

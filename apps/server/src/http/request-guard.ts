@@ -102,7 +102,7 @@ export function installRequestGuard(
       );
     }
     try {
-      request.principal = await options.authenticator.authenticate(credential);
+      request.principal = await options.authenticator.authenticate(credential, { ip: request.ip ?? null });
     } catch (error) {
       if (error instanceof AuthenticationError)
         reply.header('www-authenticate', 'Bearer realm="runecast", error="invalid_token"');

@@ -74,6 +74,8 @@ export const logoutBodySchema = z
     refreshToken: safeText().min(1).max(200).optional(),
     /** End every session of this user, not only the current one. */
     allSessions: z.boolean().optional(),
+    /** With allSessions: revoke every API key of this user too (default false). */
+    revokeApiKeys: z.boolean().optional(),
   })
   .optional();
 
@@ -89,6 +91,8 @@ export const updateMeBodySchema = z
 export const changePasswordBodySchema = z.strictObject({
   currentPassword: safeText().min(1, 'must not be empty').max(maximumPasswordLength),
   newPassword: passwordSchema,
+  /** Revoke every API key of this user too (default true: whoever knew the old password may hold one). */
+  revokeApiKeys: z.boolean().optional(),
 });
 
 // --- administration ---------------------------------------------------------------------
@@ -132,8 +136,21 @@ export const updateUserBodySchema = z
     message: 'give role or disabled',
   });
 
-export const authSettingsSchema = z.object({ signupEnabled: z.boolean() });
-export const updateAuthSettingsBodySchema = z.strictObject({ signupEnabled: z.boolean() });
+export const apiKeyLifetimeDaysSchema = z.int().min(1).max(3650);
+
+export const authSettingsSchema = z.object({
+  signupEnabled: z.boolean(),
+  /** Days a new API key lives at most (and by default). */
+  apiKeyLifetimeDays: apiKeyLifetimeDaysSchema,
+});
+export const updateAuthSettingsBodySchema = z
+  .strictObject({
+    signupEnabled: z.boolean().optional(),
+    apiKeyLifetimeDays: apiKeyLifetimeDaysSchema.optional(),
+  })
+  .refine((body) => body.signupEnabled !== undefined || body.apiKeyLifetimeDays !== undefined, {
+    message: 'give signupEnabled or apiKeyLifetimeDays',
+  });
 
 export const auditEntrySchema = z.object({
   id: z.int(),
@@ -174,6 +191,8 @@ export const apiKeySchema = z
     createdAtMs: z.int(),
     expiresAtMs: z.int().nullable(),
     lastUsedAtMs: z.int().nullable(),
+    /** Address of the request that last used the key. */
+    lastUsedIp: z.string().nullable(),
     revokedAtMs: z.int().nullable(),
   })
   .meta({ id: 'ApiKey' });
@@ -182,7 +201,7 @@ export type ApiKey = z.infer<typeof apiKeySchema>;
 export const createApiKeyBodySchema = z.strictObject({
   name: safeText().trim().min(1, 'must not be empty').max(100),
   scope: apiKeyScopeSchema.default('read-write'),
-  /** When the key stops working; absent for a key that does not expire. */
+  /** When the key stops working: at most the lifetime admins set ahead (default 90 days), which is also the default. */
   expiresAt: timeBodySchema.optional(),
 });
 

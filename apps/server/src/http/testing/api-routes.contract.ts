@@ -62,6 +62,7 @@ export function describeApiRoutes(
         // A fresh install refuses sign-up until an admin turns it on.
         assert.deepEqual((await call('GET', '/api/v1/admin/settings', adminToken)).json(), {
           signupEnabled: false,
+          apiKeyLifetimeDays: 90,
         });
         const closed = await call('POST', '/api/v1/auth/signup', undefined, {
           email: 'early@example.com',
@@ -233,7 +234,7 @@ export function describeApiRoutes(
 
       test('sign-up can be turned off and on; the audit log records it', async () => {
         const off = await call('PATCH', '/api/v1/admin/settings', adminToken, { signupEnabled: false });
-        assert.deepEqual(off.json(), { signupEnabled: false });
+        assert.deepEqual(off.json(), { signupEnabled: false, apiKeyLifetimeDays: 90 });
         const refused = await call('POST', '/api/v1/auth/signup', undefined, {
           email: 'late@example.com',
           password: 'late password 1',
@@ -243,6 +244,7 @@ export function describeApiRoutes(
         await call('PATCH', '/api/v1/admin/settings', adminToken, { signupEnabled: true });
         assert.deepEqual((await call('GET', '/api/v1/admin/settings', adminToken)).json(), {
           signupEnabled: true,
+          apiKeyLifetimeDays: 90,
         });
 
         const audit = await call('GET', '/api/v1/admin/audit-log?limit=200', adminToken);
