@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { get as httpGet } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { AccessTokenService } from '../src/auth/access-token.service.ts';
@@ -571,6 +573,62 @@ describe('API security', () => {
     const after = await inject('GET', '/api/v1/markets', { 'x-api-key': key });
     assert.equal(after.statusCode, 401, after.body);
     assert.match(after.json().error.message, /revoked/);
+  });
+
+  test('live streams take a single-use ticket in the URL, never a token or key', async () => {
+    if (!harness.app.server.listening) await harness.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = harness.app.server.address() as AddressInfo;
+    const statusOf = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        httpGet({ host: '127.0.0.1', port, path }, (response) => {
+          resolve(response.statusCode ?? 0);
+          response.destroy();
+        }).on('error', reject);
+      });
+    const user = await harness.createUser();
+    const key = (
+      (
+        await inject('POST', '/api/v1/api-keys', { authorization: `Bearer ${user.token}` }, { name: 'k' })
+      ).json() as {
+        key: string;
+      }
+    ).key;
+    const series = encodeURIComponent('binance:BTC/USDT:1m');
+    for (const credential of [user.token, key]) {
+      assert.equal(await statusOf(`/api/v1/stream?series=${series}&access_token=${credential}`), 401);
+      assert.equal(await statusOf(`/api/v1/jobs/events?access_token=${credential}`), 401);
+    }
+
+    const ticket = await harness.streamTicket(user.token);
+    assert.match(ticket, /^rst_/);
+    assert.equal(await statusOf(`/api/v1/stream?series=${series}&ticket=${ticket}`), 200);
+    assert.equal(
+      await statusOf(`/api/v1/stream?series=${series}&ticket=${ticket}`),
+      401,
+      'a ticket works once',
+    );
+    // A ticket is no credential for anything but a stream.
+    const other = await harness.streamTicket(user.token);
+    assert.equal((await inject('GET', `/api/v1/markets?ticket=${other}`)).statusCode, 401);
+    assert.equal(await statusOf(`/api/v1/jobs/events?ticket=${other}`), 200);
+    // Read-only keys may ask for tickets too.
+    const keyTicket = await inject('POST', '/api/v1/stream/tickets', { 'x-api-key': key });
+    assert.equal(keyTicket.statusCode, 201, keyTicket.body);
+
+    // A ticket is checked against the caller as they are when it is used.
+    const pending = await harness.streamTicket(user.token);
+    assert.equal(
+      (
+        await inject(
+          'PATCH',
+          `/api/v1/admin/users/${user.id}`,
+          { authorization: `Bearer ${adminToken}` },
+          { disabled: true },
+        )
+      ).statusCode,
+      200,
+    );
+    assert.equal(await statusOf(`/api/v1/stream?series=${series}&ticket=${pending}`), 401);
   });
 
   test('security headers, CORS allow-list and body size limit', async () => {

@@ -24,6 +24,19 @@ export interface AuthenticatorOptions {
   now?: () => number;
 }
 
+/**
+ * What a caller was granted at `grantedAtMs` (by a stream ticket, or when a live stream opened),
+ * without their credential: enough to check later that the grant still holds.
+ */
+export interface PrincipalGrant {
+  kind: Principal['kind'];
+  userId: string;
+  sessionId: string | null;
+  apiKeyId: string | null;
+  scope: Principal['scope'];
+  grantedAtMs: number;
+}
+
 export function hashApiKeySecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
@@ -130,6 +143,39 @@ export class Authenticator {
     if (this.keyUsageWritten.size > 10_000) this.keyUsageWritten.clear();
     this.keyUsageWritten.set(keyId, { atMs: nowMs, ip });
     this.options.apiKeys.markUsed(keyId, nowMs, ip).catch(() => undefined);
+  }
+
+  /**
+   * The caller of an earlier grant as they are now, or AuthenticationError when the grant no
+   * longer holds: the account is gone or disabled, the session ended, tokens issued before the
+   * grant were revoked (password change, log-out everywhere), or the API key was revoked or expired.
+   */
+  async revalidate(grant: PrincipalGrant): Promise<Principal> {
+    const state = await this.accessState(grant.userId, grant.kind === 'session' ? grant.sessionId : null);
+    if (state === null) throw new AuthenticationError('the account no longer exists');
+    if (state.disabled) throw new AuthenticationError('this account is disabled');
+    if (grant.kind === 'session') {
+      if (grant.grantedAtMs < state.tokensValidAfterMs || state.sessionOpen === false) {
+        throw new AuthenticationError('this session has ended; log in again', { reason: 'revoked' });
+      }
+    } else {
+      const key = grant.apiKeyId === null ? null : await this.options.apiKeys.findKey(grant.apiKeyId);
+      if (key === null || key.userId !== grant.userId || key.revokedAtMs !== null) {
+        throw new AuthenticationError('API key was revoked', { reason: 'revoked' });
+      }
+      if (key.expiresAtMs !== null && key.expiresAtMs <= this.now()) {
+        throw new AuthenticationError('API key expired', { reason: 'expired' });
+      }
+    }
+    return {
+      kind: grant.kind,
+      userId: grant.userId,
+      email: state.email,
+      role: state.role,
+      scope: grant.scope,
+      sessionId: grant.sessionId,
+      apiKeyId: grant.apiKeyId,
+    };
   }
 
   /** Forget what is cached about a user (role, disabled, sessions) so the next request asks the store. */

@@ -7,6 +7,7 @@ import type {
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AuthServices } from '../auth/auth-services.ts';
+import type { StreamTicketService } from '../auth/stream-ticket.service.ts';
 import type { Bus } from '../bus/bus.port.ts';
 import type { Cache } from '../cache/cache.port.ts';
 import type { Config } from '../config/config.ts';
@@ -39,6 +40,8 @@ export interface ApiContext {
   metrics: RunecastMetrics;
   dataMode: DataMode;
   auth: AuthServices;
+  /** Single-use tickets that open live streams without credentials in the URL. */
+  streamTickets: StreamTicketService;
   candles: CandleQueryService;
   markets: MarketService;
   liveFeed: LiveFeed;

@@ -20,6 +20,7 @@ import {
   type AuthServices,
 } from '../auth/auth-services.ts';
 import type { PasswordHashOptions } from '../auth/password-hasher.ts';
+import { StreamTicketService } from '../auth/stream-ticket.service.ts';
 import type { Bus, Subscription } from '../bus/bus.port.ts';
 import { parseTopic, topicPattern } from '../bus/topics.ts';
 import type { Cache } from '../cache/cache.port.ts';
@@ -200,6 +201,7 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
     metrics,
     dataMode: dependencies.dataMode,
     auth,
+    streamTickets: new StreamTicketService(cache, auth.authenticator, { now }),
     candles: new CandleQueryService(store, candleCache, now),
     markets: new MarketService({
       store,
@@ -296,7 +298,12 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
       ? { redis: (cache as Cache & { client: unknown }).client, nameSpace: 'ratelimit:' }
       : {}),
   });
-  installRequestGuard(app, { authenticator: auth.authenticator, limits, metrics });
+  installRequestGuard(app, {
+    authenticator: auth.authenticator,
+    streamTickets: context.streamTickets,
+    limits,
+    metrics,
+  });
   app.addHook('onResponse', async (request, reply) => {
     const labels = {
       method: request.method,

@@ -13,8 +13,11 @@ declare module 'fastify' {
     credentialLimit?: boolean;
     /** Exempt from rate limits (health, readiness, metrics: scraped by machines). */
     unlimited?: boolean;
-    /** Accepts `?access_token=` for clients that cannot send headers (EventSource). */
-    allowQueryToken?: boolean;
+    /**
+     * Accepts `?ticket=` (a single-use stream ticket) for clients that cannot send headers
+     * (EventSource). Tokens and keys are never accepted in the URL.
+     */
+    allowStreamTicket?: boolean;
     /** A write that a read-only API key may still make (none so far); reads are GET and HEAD. */
     readOnlyAllowed?: boolean;
   }

@@ -22,6 +22,7 @@ import {
   timeQuerySchema,
   uuidSchema,
 } from './common.schema.ts';
+import { streamTicketQuerySchema } from './stream.schema.ts';
 
 // Forecasts, the model registry and jobs over HTTP. Job bodies are the job payload schemas of
 // jobs.schema.ts; the records answered are its record schemas.
@@ -183,7 +184,7 @@ export type JobListResponse = z.infer<typeof jobListResponseSchema>;
 
 /** Query of a job's progress stream (EventSource cannot send headers). */
 export const jobEventsQuerySchema = z.strictObject({
-  access_token: safeText().max(4096).optional(),
+  ticket: streamTicketQuerySchema.optional(),
 });
 
 /** Query of the progress stream of every job. */
@@ -196,7 +197,7 @@ export const allJobEventsQuerySchema = z.strictObject({
         .max(MAX_LIST_VALUES, `at most ${MAX_LIST_VALUES} kinds`),
     )
     .optional(),
-  access_token: safeText().max(4096).optional(),
+  ticket: streamTicketQuerySchema.optional(),
 });
 
 // ---------------------------------------------------------------------------------------------

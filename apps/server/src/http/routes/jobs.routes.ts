@@ -91,7 +91,7 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
   app.get(
     '/jobs/events',
     {
-      config: { access: 'user', allowQueryToken: true },
+      config: { access: 'user', allowStreamTicket: true },
       schema: {
         tags,
         summary:
@@ -201,7 +201,7 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
   app.get(
     '/jobs/:jobId/events',
     {
-      config: { access: 'user', allowQueryToken: true },
+      config: { access: 'user', allowStreamTicket: true },
       schema: {
         tags,
         summary:

@@ -1,5 +1,6 @@
 import {
   streamQuerySchema,
+  streamTicketResponseSchema,
   fromCandleColumns,
   type CandleBatchMessage,
   type ForecastMadeMessage,
@@ -23,10 +24,25 @@ export const streamRoutes: RouteModule = {
       for (const stream of streams) stream.close();
     });
 
+    app.post(
+      '/stream/tickets',
+      {
+        // Reading: a read-only key may open streams too.
+        config: { access: 'user', readOnlyAllowed: true },
+        schema: {
+          tags: ['stream'],
+          summary:
+            'A single-use ticket, good for 30 s, that opens one live stream (`?ticket=`) for a client that cannot send headers (EventSource)',
+          response: { 201: streamTicketResponseSchema },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await context.streamTickets.issue(request.principal!)),
+    );
+
     app.get(
       '/stream',
       {
-        config: { access: 'user', allowQueryToken: true },
+        config: { access: 'user', allowStreamTicket: true },
         schema: {
           tags: ['stream'],
           summary:

@@ -597,11 +597,12 @@ export function describeApiRoutes(
         const { port } = harness.app.server.address() as AddressInfo;
         const events: { event: string; data: Json }[] = [];
         const user = await harness.createUser();
+        const ticket = await harness.streamTicket(user.token);
         const response = await new Promise<IncomingMessage>((resolve, reject) => {
           const request = httpRequest({
             host: '127.0.0.1',
             port,
-            path: `/api/v1/stream?series=${encodeURIComponent('binance:SOL/USDT:1m')}&access_token=${user.token}`,
+            path: `/api/v1/stream?series=${encodeURIComponent('binance:SOL/USDT:1m')}&ticket=${ticket}`,
           });
           request.on('response', resolve).on('error', reject).end();
         });
