@@ -7,6 +7,8 @@ import { SignJWT } from 'jose';
 import { AccessTokenService } from '../src/auth/access-token.service.ts';
 import type { RegisteredRoute } from '../src/http/route-access.ts';
 import { createApiHarness, HARNESS_ADMIN, type ApiHarness } from '../src/http/testing/api-harness.ts';
+import { openEventStreamClient, type EventStreamClient } from '../src/http/testing/event-stream-client.ts';
+import { createAuthStore } from '../src/store/auth-store.ts';
 
 const TOKEN_KEY = randomBytes(64);
 
@@ -736,5 +738,89 @@ describe('API rate limits', () => {
     assert.deepEqual(statuses.slice(40), Array(5).fill(429));
     assert.equal((await from('10.0.3.1', 'GET', '/health')).statusCode, 200);
     assert.equal((await from('10.0.3.1', 'GET', '/metrics')).statusCode, 200);
+  });
+});
+
+describe('live streams and revoked access', () => {
+  let harness: ApiHarness;
+  let port: number;
+
+  before(async () => {
+    harness = await createApiHarness({
+      limits: { streamRecheckIntervalMs: 300, accountStateCacheTtlMs: 50 },
+    });
+    await harness.app.listen({ host: '127.0.0.1', port: 0 });
+    port = (harness.app.server.address() as AddressInfo).port;
+  });
+
+  after(() => harness.close());
+
+  const series = encodeURIComponent('binance:BTC/USDT:1m');
+  const open = async (token: string, path: string) => {
+    const stream = await openEventStreamClient(port, `${path}ticket=${await harness.streamTicket(token)}`);
+    assert.equal(stream.statusCode, 200);
+    await stream.waitFor((event) => event.event === 'ready', 5_000);
+    return stream;
+  };
+  const assertClosedForAccess = async (stream: EventStreamClient, withinMs: number) => {
+    const started = Date.now();
+    const error = await stream.waitFor((event) => event.event === 'error', withinMs);
+    assert.equal(error.data.code, 'unauthorized');
+    await stream.ended;
+    return Date.now() - started;
+  };
+
+  test('disabling a user closes their open streams at once', async () => {
+    const user = await harness.createUser();
+    const market = await open(user.token, `/api/v1/stream?series=${series}&`);
+    const jobs = await open(user.token, '/api/v1/jobs/events?');
+    const response = await harness.request({
+      method: 'PATCH',
+      url: `/api/v1/admin/users/${user.id}`,
+      token: await harness.adminToken(),
+      body: { disabled: true },
+    });
+    assert.equal(response.statusCode, 200);
+    assert.ok((await assertClosedForAccess(market, 2_000)) < 2_000);
+    await assertClosedForAccess(jobs, 2_000);
+  });
+
+  test('revoking the API key a stream was opened with closes it', async () => {
+    const user = await harness.createUser();
+    const created = (
+      await harness.request({
+        method: 'POST',
+        url: '/api/v1/api-keys',
+        token: user.token,
+        body: { name: 'k' },
+      })
+    ).json() as { key: string; apiKey: { id: string } };
+    const ticket = (
+      await harness.app.inject({
+        method: 'POST',
+        url: '/api/v1/stream/tickets',
+        headers: { 'x-api-key': created.key },
+      })
+    ).json() as { ticket: string };
+    const stream = await openEventStreamClient(
+      port,
+      `/api/v1/stream?series=${series}&ticket=${ticket.ticket}`,
+    );
+    await stream.waitFor((event) => event.event === 'ready', 5_000);
+    await harness.request({
+      method: 'DELETE',
+      url: `/api/v1/api-keys/${created.apiKey.id}`,
+      token: user.token,
+    });
+    await assertClosedForAccess(stream, 2_000);
+  });
+
+  test('access revoked elsewhere (another API process) closes streams at the next periodic check', async () => {
+    const user = await harness.createUser();
+    const stream = await open(user.token, `/api/v1/stream?series=${series}&`);
+    // Straight to the store, as another process would: no notification reaches this one.
+    await createAuthStore(harness.store.db).users.updateUser(user.id, { disabled: true }, Date.now());
+    const tookMs = await assertClosedForAccess(stream, 3_000);
+    assert.ok(tookMs < 3_000, `took ${tookMs} ms`);
   });
 });

@@ -129,12 +129,14 @@ export class ApiKeyService {
   async revokeAll(userId: string): Promise<number> {
     const revoked = await this.repository.revokeUserKeys(userId, this.now());
     for (const keyId of revoked) this.authenticator.forgetApiKey(keyId);
+    if (revoked.length > 0) this.authenticator.forgetUser(userId);
     return revoked.length;
   }
 
   async revoke(userId: string, keyId: string): Promise<void> {
     const revoked = await this.repository.revokeKey(keyId, userId, this.now());
     this.authenticator.forgetApiKey(keyId);
+    if (revoked) this.authenticator.forgetUser(userId);
     if (!revoked) throw new NotFoundError(`no active API key ${keyId} of yours`, { field: 'keyId' });
   }
 }

@@ -58,6 +58,7 @@ export class Authenticator {
   private readonly keys: LRUCache<string, { key: ApiKeyRecord | null }>;
   private readonly keyUsageWritten = new Map<string, { atMs: number; ip: string | null }>();
   private readonly now: () => number;
+  private readonly accessListeners = new Set<(userId: string) => void>();
 
   constructor(private readonly options: AuthenticatorOptions) {
     const ttl = options.stateCacheTtlMs ?? 5_000;
@@ -178,11 +179,21 @@ export class Authenticator {
     };
   }
 
-  /** Forget what is cached about a user (role, disabled, sessions) so the next request asks the store. */
+  /**
+   * Forget what is cached about a user (role, disabled, sessions, keys changed) so the next
+   * request asks the store, and tell those who hold grants of the user (open live streams).
+   */
   forgetUser(userId: string): void {
     for (const key of this.accessStates.keys()) {
       if (key.startsWith(`${userId}/`)) this.accessStates.delete(key);
     }
+    for (const listener of this.accessListeners) listener(userId);
+  }
+
+  /** Calls `listener` with the user's id whenever their access may have changed in this process. */
+  onAccessChange(listener: (userId: string) => void): () => void {
+    this.accessListeners.add(listener);
+    return () => this.accessListeners.delete(listener);
   }
 
   forgetApiKey(keyId: string): void {

@@ -18,6 +18,7 @@ import type { Store } from '../store/store.ts';
 import type { CandleQueryService } from './candle-query.service.ts';
 import type { LiveFeed } from './live-feed.ts';
 import type { MarketService } from './market.service.ts';
+import type { StreamAccessMonitor } from './stream-access.ts';
 import type { RunecastMetrics } from './metrics.ts';
 
 /** The Fastify instance routes are registered on: zod schemas for every part of a route. */
@@ -42,6 +43,8 @@ export interface ApiContext {
   auth: AuthServices;
   /** Single-use tickets that open live streams without credentials in the URL. */
   streamTickets: StreamTicketService;
+  /** Closes live streams whose caller lost access; every stream route registers its streams. */
+  streamAccess: StreamAccessMonitor;
   candles: CandleQueryService;
   markets: MarketService;
   liveFeed: LiveFeed;

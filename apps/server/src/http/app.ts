@@ -38,6 +38,7 @@ import { LiveFeed } from './live-feed.ts';
 import { MarketService, type SourceLookup } from './market.service.ts';
 import { createMetrics, type RunecastMetrics } from './metrics.ts';
 import { installRequestGuard, routeAccess, type RateLimits } from './request-guard.ts';
+import { StreamAccessMonitor } from './stream-access.ts';
 import { API_PREFIX, type RegisteredRoute, type RouteAccess } from './route-access.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { apiKeyRoutes } from './routes/api-keys.routes.ts';
@@ -59,6 +60,8 @@ export interface HttpLimits extends RateLimits {
   accountStateCacheTtlMs: number;
   /** Second invalidation of a market's cache after new candles, once ingestion has stored them. */
   cacheSettleMs: number;
+  /** How often open live streams check that their caller still has access (default 60 s). */
+  streamRecheckIntervalMs: number;
 }
 
 /**
@@ -125,6 +128,7 @@ function defaultLimits(config: Config): HttpLimits {
     bodyLimitBytes: 64 * 1024,
     accountStateCacheTtlMs: 5_000,
     cacheSettleMs: 1_000,
+    streamRecheckIntervalMs: 60_000,
   };
 }
 
@@ -202,6 +206,11 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
     dataMode: dependencies.dataMode,
     auth,
     streamTickets: new StreamTicketService(cache, auth.authenticator, { now }),
+    streamAccess: new StreamAccessMonitor(auth.authenticator, {
+      recheckIntervalMs: limits.streamRecheckIntervalMs,
+      now,
+      onError: (error) => logger.warn({ err: error }, 'could not check the access of open live streams'),
+    }),
     candles: new CandleQueryService(store, candleCache, now),
     markets: new MarketService({
       store,
@@ -376,6 +385,7 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
   app.addHook('onClose', async () => {
     await invalidation.close();
     await liveFeed.close();
+    context.streamAccess.close();
   });
 
   if (dependencies.bootstrapAdmin ?? true) {

@@ -38,7 +38,8 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
   app.addHook('onClose', async () => {
     for (const stream of streams) stream.close();
   });
-  const track = (stream: EventStream) => {
+  const track = (stream: EventStream, principal: Principal) => {
+    context.streamAccess.watch(principal, stream);
     streams.add(stream);
     context.metrics.stream.clients.inc();
     stream.onClose(() => {
@@ -118,7 +119,7 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
         return answer;
       };
       const stream = openEventStream(request, reply);
-      track(stream);
+      track(stream, request.principal!);
       try {
         const forward = async (message: JobProgressMessage) => {
           if (!(await mayFollow(message.jobId)) || stream.closed) return;
@@ -215,7 +216,7 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
       const jobId = request.params.jobId;
       await requireJob(request.principal!, jobId);
       const stream = openEventStream(request, reply);
-      track(stream);
+      track(stream, request.principal!);
       let lastKey = '';
       let ending = false;
       const sendProgress = (message: JobProgressMessage) => {

@@ -71,6 +71,7 @@ export const streamRoutes: RouteModule = {
           for (const key of series) topics.set(forecastsTopic(key), 'forecasts');
         }
         const stream = openEventStream(request, reply);
+        context.streamAccess.watch(request.principal!, stream);
         streams.add(stream);
         context.metrics.stream.clients.inc();
         stream.onClose(() => {
