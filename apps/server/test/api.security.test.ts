@@ -824,3 +824,94 @@ describe('live streams and revoked access', () => {
     assert.ok(tookMs < 3_000, `took ${tookMs} ms`);
   });
 });
+
+describe('per-user quotas', () => {
+  let harness: ApiHarness;
+  let port: number;
+
+  before(async () => {
+    harness = await createApiHarness({
+      limits: { quotas: { activeJobsPerUser: 2, trackedMarketsPerUser: 1, openStreamsPerUser: 2 } },
+    });
+    await harness.app.listen({ host: '127.0.0.1', port: 0 });
+    port = (harness.app.server.address() as AddressInfo).port;
+  });
+
+  after(() => harness.close());
+
+  const assertQuota = (response: { statusCode: number; body: string }, quota: string) => {
+    assert.equal(response.statusCode, 429, response.body);
+    const error = (
+      JSON.parse(response.body) as { error: { code: string; message: string; details: { quota: string } } }
+    ).error;
+    assert.equal(error.code, 'quota_exceeded');
+    assert.equal(error.details.quota, quota);
+    assert.match(error.message, /the most one user may have/);
+  };
+
+  test('jobs queued or running per user', async () => {
+    const user = await harness.createUser();
+    const forecast = (token: string, horizonMinutes: number) =>
+      harness.request({
+        method: 'POST',
+        url: '/api/v1/forecasts/on-demand',
+        token,
+        body: { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', horizonMinutes },
+      });
+    const first = await forecast(user.token, 240);
+    assert.equal(first.statusCode, 202, first.body);
+    assert.equal((await forecast(user.token, 480)).statusCode, 202);
+    assertQuota(await forecast(user.token, 720), 'activeJobsPerUser');
+    // Admins have no quotas; another user has their own.
+    assert.equal((await forecast(await harness.adminToken(), 720)).statusCode, 202);
+    assert.equal((await forecast((await harness.createUser()).token, 720)).statusCode, 202);
+    const jobId = (first.json() as { id: string }).id;
+    await harness.request({ method: 'POST', url: `/api/v1/jobs/${jobId}/cancel`, token: user.token });
+    assert.equal((await forecast(user.token, 720)).statusCode, 202, 'room again once a job ended');
+  });
+
+  test('markets tracked per user', async () => {
+    const user = await harness.createUser();
+    const track = (symbol: string) =>
+      harness.request({
+        method: 'POST',
+        url: '/api/v1/markets',
+        token: user.token,
+        body: { exchange: 'binance', symbol },
+      });
+    assert.equal((await track('SOL/USDT')).statusCode, 201);
+    assertQuota(await track('BTC/EUR'), 'trackedMarketsPerUser');
+  });
+
+  test('live streams open per user', async () => {
+    const user = await harness.createUser();
+    const series = encodeURIComponent('binance:BTC/USDT:1m');
+    const open = async () =>
+      openEventStreamClient(
+        port,
+        `/api/v1/stream?series=${series}&ticket=${await harness.streamTicket(user.token)}`,
+      );
+    const first = await open();
+    const second = await open();
+    assert.deepEqual([first.statusCode, second.statusCode], [200, 200]);
+    const third = await open();
+    assert.equal(third.statusCode, 429);
+    third.close();
+    const jobs = await openEventStreamClient(
+      port,
+      `/api/v1/jobs/events?ticket=${await harness.streamTicket(user.token)}`,
+    );
+    assert.equal(jobs.statusCode, 429);
+    jobs.close();
+    first.close();
+    let again = await open();
+    for (let attempt = 0; attempt < 20 && again.statusCode !== 200; attempt += 1) {
+      again.close();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      again = await open();
+    }
+    assert.equal(again.statusCode, 200, 'room again once a stream closed');
+    second.close();
+    again.close();
+  });
+});

@@ -18,6 +18,7 @@ import type { Store } from '../store/store.ts';
 import type { CandleQueryService } from './candle-query.service.ts';
 import type { LiveFeed } from './live-feed.ts';
 import type { MarketService } from './market.service.ts';
+import type { UserQuotas } from './quotas.ts';
 import type { StreamAccessMonitor } from './stream-access.ts';
 import type { RunecastMetrics } from './metrics.ts';
 
@@ -45,6 +46,8 @@ export interface ApiContext {
   streamTickets: StreamTicketService;
   /** Closes live streams whose caller lost access; every stream route registers its streams. */
   streamAccess: StreamAccessMonitor;
+  /** What one user may hold at once: jobs, tracked markets, open streams. */
+  quotas: UserQuotas;
   candles: CandleQueryService;
   markets: MarketService;
   liveFeed: LiveFeed;

@@ -39,6 +39,7 @@ import { MarketService, type SourceLookup } from './market.service.ts';
 import { createMetrics, type RunecastMetrics } from './metrics.ts';
 import { installRequestGuard, routeAccess, type RateLimits } from './request-guard.ts';
 import { StreamAccessMonitor } from './stream-access.ts';
+import { DEFAULT_USER_QUOTAS, type UserQuotas } from './quotas.ts';
 import { API_PREFIX, type RegisteredRoute, type RouteAccess } from './route-access.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { apiKeyRoutes } from './routes/api-keys.routes.ts';
@@ -62,6 +63,8 @@ export interface HttpLimits extends RateLimits {
   cacheSettleMs: number;
   /** How often open live streams check that their caller still has access (default 60 s). */
   streamRecheckIntervalMs: number;
+  /** What one user (not an admin) may hold at once. */
+  quotas: UserQuotas;
 }
 
 /**
@@ -129,6 +132,7 @@ function defaultLimits(config: Config): HttpLimits {
     accountStateCacheTtlMs: 5_000,
     cacheSettleMs: 1_000,
     streamRecheckIntervalMs: 60_000,
+    quotas: DEFAULT_USER_QUOTAS,
   };
 }
 
@@ -211,6 +215,7 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
       now,
       onError: (error) => logger.warn({ err: error }, 'could not check the access of open live streams'),
     }),
+    quotas: limits.quotas,
     candles: new CandleQueryService(store, candleCache, now),
     markets: new MarketService({
       store,

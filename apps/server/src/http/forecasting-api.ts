@@ -11,6 +11,7 @@ import type { ApiApp, ApiContext } from './api-context.ts';
 import { ForecastQueryService } from './forecast-query.service.ts';
 import { ForecastingMetricsRecorder } from './forecasting-metrics.ts';
 import { HttpError } from './http-errors.ts';
+import { enforceQuota } from './quotas.ts';
 import { API_PREFIX } from './route-access.ts';
 
 export interface ForecastingApiOptions {
@@ -143,7 +144,16 @@ export async function startJob(
   payload: unknown,
   options: EnqueueOptions = {},
 ): Promise<FastifyReply> {
-  const ownerUserId = reply.request.principal?.userId ?? null;
+  const principal = reply.request.principal;
+  const ownerUserId = principal?.userId ?? null;
+  if (principal) {
+    enforceQuota(
+      principal,
+      reply.server.apiContext.quotas,
+      'activeJobsPerUser',
+      await api.runtime.queue.repository.countActiveOwnedBy(principal.userId),
+    );
+  }
   const owned: EnqueueOptions = { ...options, ownerUserId };
   if (options.dedupeKey !== undefined && ownerUserId !== null)
     owned.dedupeKey = `${options.dedupeKey}:owner:${ownerUserId}`;

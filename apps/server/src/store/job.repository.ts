@@ -304,6 +304,15 @@ export class SqlJobRepository {
     return rows.map(toJob);
   }
 
+  /** Queued and running jobs the user started. */
+  async countActiveOwnedBy(ownerUserId: string): Promise<number> {
+    const [row] = await this.database.query<{ total: number }>(
+      `SELECT count(*) AS total FROM jobs WHERE owner_user_id = $1 AND state IN ('queued', 'running')`,
+      [ownerUserId],
+    );
+    return row?.total ?? 0;
+  }
+
   /** Jobs per state, for health and metrics. */
   async countByState(): Promise<Record<JobState, number>> {
     const rows = await this.database.query<{ state: JobState; count: number }>(

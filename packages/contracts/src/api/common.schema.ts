@@ -13,6 +13,7 @@ export const apiErrorCodes = [
   'unsupported_media_type',
   'rate_limited',
   'login_throttled',
+  'quota_exceeded',
   'unavailable',
   'internal',
 ] as const;

@@ -16,6 +16,7 @@ import type { JobRecord } from '../../store/job.repository.ts';
 import { requestOrigin, type ApiApp, type ApiContext } from '../api-context.ts';
 import { checkField, jobSummary, type ForecastingApi } from '../forecasting-api.ts';
 import { HttpError } from '../http-errors.ts';
+import { enforceQuota } from '../quotas.ts';
 import { openEventStream, type EventStream } from '../server-sent-events.ts';
 
 const tags = ['jobs'];
@@ -38,6 +39,14 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
   app.addHook('onClose', async () => {
     for (const stream of streams) stream.close();
   });
+  /** Before a stream opens: a user may hold only so many at once. */
+  const allowStream = (principal: Principal) =>
+    enforceQuota(
+      principal,
+      context.quotas,
+      'openStreamsPerUser',
+      context.streamAccess.countFor(principal.userId),
+    );
   const track = (stream: EventStream, principal: Principal) => {
     context.streamAccess.watch(principal, stream);
     streams.add(stream);
@@ -118,6 +127,7 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
         }
         return answer;
       };
+      allowStream(request.principal!);
       const stream = openEventStream(request, reply);
       track(stream, request.principal!);
       try {
@@ -215,6 +225,7 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
     async (request, reply) => {
       const jobId = request.params.jobId;
       await requireJob(request.principal!, jobId);
+      allowStream(request.principal!);
       const stream = openEventStream(request, reply);
       track(stream, request.principal!);
       let lastKey = '';

@@ -13,6 +13,7 @@ import { bookTopic, candlesTopic, forecastsTopic } from '../../bus/topics.ts';
 import { formatSeriesKey, parseSeriesKey } from '../../domain/series-key.ts';
 import type { RouteModule } from '../api-context.ts';
 import type { LiveFamily } from '../live-feed.ts';
+import { enforceQuota } from '../quotas.ts';
 import { openEventStream } from '../server-sent-events.ts';
 
 /** Live candles, top of book and forecasts of chosen series, as Server-Sent Events. */
@@ -70,6 +71,12 @@ export const streamRoutes: RouteModule = {
           families.push('forecasts');
           for (const key of series) topics.set(forecastsTopic(key), 'forecasts');
         }
+        enforceQuota(
+          request.principal!,
+          context.quotas,
+          'openStreamsPerUser',
+          context.streamAccess.countFor(request.principal!.userId),
+        );
         const stream = openEventStream(request, reply);
         context.streamAccess.watch(request.principal!, stream);
         streams.add(stream);
