@@ -152,6 +152,30 @@ function describeRouteForDocs(routeOptions: RouteOptions, access: RouteAccess): 
 }
 
 /**
+ * Describes answers as they are served: the media type a route declared (`config.produces`) on
+ * its non-JSON answers (`text/event-stream`, `text/plain`), and no body at all for 204.
+ */
+function describeMediaTypes<T extends { schema: unknown }>(
+  transformed: T,
+  produces: Record<number, string> | undefined,
+): T {
+  const schema = transformed.schema as { response?: Record<string, Record<string, unknown>> } | undefined;
+  if (schema?.response === undefined) return transformed;
+  if (schema.response['204'] !== undefined)
+    schema.response['204'] = { type: 'null', description: 'No content' };
+  for (const [status, mediaType] of Object.entries(produces ?? {})) {
+    const answer = schema.response[status];
+    if (answer === undefined) continue;
+    const { description, ...body } = answer;
+    schema.response[status] = {
+      description: typeof description === 'string' ? description : `${mediaType} answer`,
+      content: { [mediaType]: { schema: body } },
+    };
+  }
+  return transformed;
+}
+
+/**
  * Builds the HTTP API: Fastify with zod schemas on every route, OpenAPI at /docs/json and
  * Swagger UI at /docs, authentication and roles, rate limits, security headers, CORS, the one
  * error shape, health, readiness and Prometheus metrics, and the /api/v1 routes.
@@ -346,7 +370,7 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
         },
       },
     },
-    transform: jsonSchemaTransform,
+    transform: (input) => describeMediaTypes(jsonSchemaTransform(input), input.route.config?.produces),
     // Shared schemas (registered with an id) in the same OpenAPI 3.0 dialect as the routes.
     transformObject: createJsonSchemaTransformObject({ zodToJsonConfig: { target: 'openapi-3.0' } }),
   });

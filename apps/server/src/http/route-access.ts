@@ -20,6 +20,11 @@ declare module 'fastify' {
     allowStreamTicket?: boolean;
     /** A write that a read-only API key may still make (none so far); reads are GET and HEAD. */
     readOnlyAllowed?: boolean;
+    /**
+     * Media type of answers that are not JSON, by status (e.g. `{ 200: 'text/event-stream' }`),
+     * so the OpenAPI document describes them as served. Errors are always JSON.
+     */
+    produces?: Record<number, string>;
   }
   interface FastifyRequest {
     /** The authenticated caller; null on public routes. */

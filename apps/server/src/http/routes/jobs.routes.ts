@@ -101,7 +101,7 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
   app.get(
     '/jobs/events',
     {
-      config: { access: 'user', allowStreamTicket: true },
+      config: { access: 'user', allowStreamTicket: true, produces: { 200: 'text/event-stream' } },
       schema: {
         tags,
         summary:
@@ -212,7 +212,7 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
   app.get(
     '/jobs/:jobId/events',
     {
-      config: { access: 'user', allowStreamTicket: true },
+      config: { access: 'user', allowStreamTicket: true, produces: { 200: 'text/event-stream' } },
       schema: {
         tags,
         summary:

@@ -43,7 +43,7 @@ export const streamRoutes: RouteModule = {
     app.get(
       '/stream',
       {
-        config: { access: 'user', allowStreamTicket: true },
+        config: { access: 'user', allowStreamTicket: true, produces: { 200: 'text/event-stream' } },
         schema: {
           tags: ['stream'],
           summary:
