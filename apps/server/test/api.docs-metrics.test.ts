@@ -4,7 +4,14 @@ import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { createMetrics } from '../src/observability/metrics.ts';
+import { get as httpGet } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createApiHarness, type ApiHarness } from './support/http/api-harness.ts';
+import {
+  conformanceProblems,
+  type ObservedAnswer,
+  type OpenApiDocument,
+} from './support/http/openapi-conformance.ts';
 
 interface MetricFamily {
   name: string;
@@ -193,5 +200,89 @@ describe('OpenAPI document and Prometheus metrics', () => {
     assert.ok(queried.size >= 15);
     for (const name of queried)
       assert.ok(declared.has(name), `the dashboard queries ${name}, which no part declares`);
+  });
+  test('every answer matches the document: status, media type and body', async () => {
+    const document = (await harness.request({ method: 'GET', url: '/docs/json' })).json() as OpenApiDocument;
+    if (!harness.app.server.listening) await harness.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = harness.app.server.address() as AddressInfo;
+    const adminToken = await harness.adminToken();
+    const samples: Record<string, string> = {
+      userId: '00000000-0000-4000-8000-000000000000',
+      keyId: 'abcdefghijkl',
+      exchange: 'binance',
+      symbol: 'BTC-USDT',
+      name: 'sample.secret',
+      versionId: '1',
+      jobId: '00000000-0000-4000-8000-000000000000',
+    };
+    const streamQueries: Record<string, string> = {
+      '/api/v1/stream': `?series=${encodeURIComponent('binance:BTC/USDT:1m')}`,
+      '/api/v1/jobs/events': '',
+    };
+    const { job } = await harness.forecasting.queue.repository.enqueue({ kind: 'train', payload: {} });
+    const answers: ObservedAnswer[] = [];
+    const streamAnswer = (route: string, path: string) =>
+      new Promise<ObservedAnswer>((resolve, reject) => {
+        httpGet(
+          { host: '127.0.0.1', port, path, headers: { authorization: `Bearer ${adminToken}` } },
+          (response) => {
+            resolve({
+              method: 'GET',
+              route,
+              statusCode: response.statusCode ?? 0,
+              contentType: response.headers['content-type'],
+              body: '',
+            });
+            response.destroy();
+          },
+        ).on('error', reject);
+      });
+    const routes = harness.app.registeredRoutes.filter(
+      (route) => route.method !== 'HEAD' && route.method !== 'OPTIONS' && !route.url.startsWith('/docs'),
+    );
+    for (const route of routes) {
+      const url = route.url.replace(/:([A-Za-z]+)/g, (_, name: string) => samples[name] ?? 'x');
+      const hasBody = route.method !== 'GET' && route.method !== 'DELETE';
+      for (const token of [undefined, adminToken]) {
+        const isStream = route.url in streamQueries || route.url === '/api/v1/jobs/:jobId/events';
+        if (isStream && token !== undefined) {
+          const path =
+            route.url === '/api/v1/jobs/:jobId/events'
+              ? `/api/v1/jobs/${job.id}/events`
+              : `${route.url}${streamQueries[route.url]}`;
+          answers.push(await streamAnswer(route.url, path));
+          continue;
+        }
+        // Logging out would end the admin's session for the routes after it.
+        const caller =
+          token !== undefined && route.url === '/api/v1/auth/logout'
+            ? (await harness.createUser()).token
+            : token;
+        const response = await harness.request({
+          method: route.method,
+          url,
+          token: caller,
+          ...(hasBody ? { body: {} } : {}),
+        });
+        answers.push({
+          method: route.method,
+          route: route.url,
+          statusCode: response.statusCode,
+          contentType: response.headers['content-type'] as string | undefined,
+          body: response.body,
+        });
+      }
+    }
+    assert.ok(answers.length > 80, `only ${answers.length} answers`);
+    assert.ok(answers.some((answer) => answer.contentType?.startsWith('text/event-stream')));
+    assert.ok(
+      answers.some(
+        (answer) => answer.statusCode === 200 && answer.contentType?.startsWith('application/json'),
+      ),
+    );
+    assert.deepEqual(
+      answers.flatMap((answer) => conformanceProblems(document, answer)),
+      [],
+    );
   });
 });

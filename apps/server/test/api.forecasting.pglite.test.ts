@@ -73,7 +73,10 @@ describe(
       const job = await onDemand();
       assert.equal(job.kind, 'forecast-on-demand');
       assert.equal((await onDemand()).id, job.id, 'asking again while it waits returns the same job');
-      const stream = await openEventStreamClient(port, `/api/v1/jobs/${job.id}/events?access_token=${token}`);
+      const stream = await openEventStreamClient(
+        port,
+        `/api/v1/jobs/${job.id}/events?ticket=${await harness.streamTicket(token)}`,
+      );
       await stream.waitFor((event) => event.event === 'job');
       worker.start();
       const end = await stream.waitFor((event) => event.event === 'end', 60_000);

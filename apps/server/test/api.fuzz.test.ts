@@ -240,13 +240,16 @@ describe('API fuzzing', () => {
           }),
           async (query) => {
             const search = new URLSearchParams(
-              Object.entries({ ...query, access_token: token }).filter(
-                (entry): entry is [string, string] => entry[1] !== undefined,
-              ),
+              Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined),
             );
             const status = await new Promise<number>((resolve, reject) => {
               const request = httpGet(
-                { host: '127.0.0.1', port, path: `/api/v1/stream?${search}` },
+                {
+                  host: '127.0.0.1',
+                  port,
+                  path: `/api/v1/stream?${search}`,
+                  headers: { authorization: `Bearer ${token}` },
+                },
                 (response) => {
                   resolve(response.statusCode ?? 0);
                   response.destroy();
@@ -269,10 +272,13 @@ describe('API fuzzing', () => {
     const { job } = await harness.forecasting.queue.enqueue('predict', { modelVersionId: 1 });
     const status = (path: string) =>
       new Promise<number>((resolve, reject) => {
-        const request = httpGet({ host: '127.0.0.1', port, path }, (response) => {
-          resolve(response.statusCode ?? 0);
-          response.destroy();
-        });
+        const request = httpGet(
+          { host: '127.0.0.1', port, path, headers: { authorization: `Bearer ${token}` } },
+          (response) => {
+            resolve(response.statusCode ?? 0);
+            response.destroy();
+          },
+        );
         request.on('error', reject);
       });
     await assertProperty(() =>
@@ -285,12 +291,9 @@ describe('API fuzzing', () => {
             }),
           }),
           async ({ jobId, kind }) => {
-            const query = new URLSearchParams({
-              access_token: token,
-              ...(kind === undefined ? {} : { kind }),
-            });
+            const query = new URLSearchParams(kind === undefined ? {} : { kind });
             for (const path of [
-              `/api/v1/jobs/${encodeURIComponent(jobId)}/events?access_token=${token}`,
+              `/api/v1/jobs/${encodeURIComponent(jobId)}/events`,
               `/api/v1/jobs/events?${query}`,
             ]) {
               const code = await status(path);

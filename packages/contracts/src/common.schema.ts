@@ -1,6 +1,43 @@
 import { INSTRUMENT_PATTERN, SERIES_KEY_PATTERN, SOURCE_ID_PATTERN, TIMEFRAMES } from '@runecast/market';
 import { z } from 'zod';
 
+/**
+ * Text without control characters: no NUL, escape or other C0 code, no DEL, no C1 code. PostgreSQL
+ * cannot store NUL in text, and the others have no business in a name, a search or a reason.
+ */
+// eslint-disable-next-line no-control-regex -- naming control characters is the point
+export const SAFE_TEXT_PATTERN = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+/** As SAFE_TEXT_PATTERN, but tab and line breaks are allowed (a PEM key, a note). */
+// eslint-disable-next-line no-control-regex -- naming control characters is the point
+export const SAFE_MULTILINE_TEXT_PATTERN = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/;
+
+/**
+ * A string field of a request (body, query, path) or a message: refuses control characters at the
+ * schema, so they never reach a query or a log. Every text field a client sends is built on this.
+ */
+export function safeText(options: { multiline?: boolean } = {}) {
+  return options.multiline
+    ? z
+        .string()
+        .regex(
+          SAFE_MULTILINE_TEXT_PATTERN,
+          'must not contain control characters other than tab and line breaks',
+        )
+    : z.string().regex(SAFE_TEXT_PATTERN, 'must not contain control characters');
+}
+
+/** True when no string inside `value` (keys included) holds a control character. */
+export function isSafeJson(value: unknown, depth = 0): boolean {
+  if (depth > 32) return false;
+  if (typeof value === 'string') return SAFE_TEXT_PATTERN.test(value);
+  if (Array.isArray(value)) return value.every((item) => isSafeJson(item, depth + 1));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).every(
+      ([key, item]) => SAFE_TEXT_PATTERN.test(key) && isSafeJson(item, depth + 1),
+    );
+  return true;
+}
+
 export const timeframeSchema = z.enum(TIMEFRAMES);
 
 /** Lower-case ccxt-style exchange id: `binance`, `kraken`, `coinbase`. */

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import {
   epochMsSchema,
   exchangeIdSchema,
+  isSafeJson,
+  safeText,
   seriesKeySchema,
   symbolSchema,
   timeframeSchema,
@@ -59,7 +61,9 @@ export const registryMetricSchema = z.enum(registryMetrics);
 export const tuningMetrics = ['rmse', 'mae', 'mase', 'pinball'] as const;
 export const tuningMetricSchema = z.enum(tuningMetrics);
 
-const modelParamsSchema = z.record(z.string(), z.unknown());
+const modelParamsSchema = z
+  .record(safeText(), z.unknown())
+  .refine((params) => isSafeJson(params), 'must not contain control characters');
 
 /** Walk-forward settings a job may override; the evaluation module's defaults apply otherwise. */
 export const walkForwardOptionsSchema = z
@@ -227,6 +231,8 @@ export const jobRecordSchema = z.object({
   error: z.string().nullable(),
   errorCode: z.string().nullable(),
   dedupeKey: z.string().nullable(),
+  /** The user who started the job; null for jobs the system started. */
+  ownerUserId: z.string().nullable(),
   createdAtMs: epochMsSchema,
   startedAtMs: epochMsSchema.nullable(),
   finishedAtMs: epochMsSchema.nullable(),

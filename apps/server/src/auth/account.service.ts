@@ -8,9 +8,11 @@ import type {
   UserRole,
 } from '../store/user.repository.ts';
 import type { AccessTokenService } from './access-token.service.ts';
+import type { ApiKeyService } from './api-key.service.ts';
 import type { AuditService } from './audit.service.ts';
-import { AccountLockedError, AuthenticationError, ConflictError, PermissionError } from './auth-errors.ts';
+import { AuthenticationError, ConflictError, LoginThrottledError, PermissionError } from './auth-errors.ts';
 import type { Authenticator } from './authenticator.ts';
+import { LoginThrottle, type LoginBurst, type LoginThrottlePolicy } from './login-throttle.ts';
 import { generatePassword, type PasswordHasher } from './password-hasher.ts';
 import type { Principal, RequestOrigin } from './principal.ts';
 
@@ -35,19 +37,17 @@ export interface Session {
 }
 
 export interface AccountPolicy {
-  /** Sign-up allowed unless an admin changed the setting. */
+  /** Sign-up allowed unless an admin changed the setting (off unless configured: emails are not checked). */
   signupEnabledByDefault: boolean;
   refreshTokenTtlMs: number;
-  /** Failed log-ins in a row that lock an account. */
-  maxFailedLogins: number;
-  lockoutMs: number;
+  /** Growing delays after failed log-ins, by address and by (address, account). */
+  loginThrottle: Partial<LoginThrottlePolicy>;
 }
 
 export const DEFAULT_ACCOUNT_POLICY: AccountPolicy = {
-  signupEnabledByDefault: true,
+  signupEnabledByDefault: false,
   refreshTokenTtlMs: 30 * 24 * 3_600_000,
-  maxFailedLogins: 5,
-  lockoutMs: 15 * 60_000,
+  loginThrottle: {},
 };
 
 export interface AccountServiceOptions {
@@ -56,7 +56,11 @@ export interface AccountServiceOptions {
   accessTokens: AccessTokenService;
   authenticator: Authenticator;
   audit: AuditService;
+  /** Revoked with the sessions on a password change, log-out everywhere (when asked) and disabling. */
+  apiKeys: Pick<ApiKeyService, 'revokeAll'>;
   policy?: Partial<AccountPolicy>;
+  /** Told of each burst of failed log-ins (once per address or email and window). */
+  onLoginBurst?: (burst: LoginBurst) => void;
   now?: () => number;
 }
 
@@ -81,18 +85,20 @@ export function toPublicUser(user: UserRecord): PublicUser {
 }
 
 /**
- * Accounts and sessions: sign-up, log-in with lockout, rotating refresh tokens, log-out,
+ * Accounts and sessions: sign-up, log-in slowed down after failures, rotating refresh tokens, log-out,
  * profile and password changes, and what admins do to users.
  */
 export class AccountService {
   private readonly policy: AccountPolicy;
   private readonly now: () => number;
   private readonly users: UserRepository;
+  private readonly loginThrottle: LoginThrottle;
 
   constructor(private readonly options: AccountServiceOptions) {
     this.policy = { ...DEFAULT_ACCOUNT_POLICY, ...options.policy };
     this.now = options.now ?? Date.now;
     this.users = options.users;
+    this.loginThrottle = new LoginThrottle(this.policy.loginThrottle);
   }
 
   // --- sessions --------------------------------------------------------------------------
@@ -123,17 +129,41 @@ export class AccountService {
     return this.startSession(user);
   }
 
+  /**
+   * Checks email and password. Failures slow down the address that makes them (by account and
+   * overall), never the account itself: the right password from another address gets in. An
+   * unknown email is answered exactly like a wrong password, throttling included.
+   */
   async login(input: { email: string; password: string }, origin: RequestOrigin): Promise<Session> {
     const nowMs = this.now();
+    const address = origin.ip ?? 'unknown';
+    const waitMs = this.loginThrottle.retryAfterMs(address, input.email, nowMs);
+    if (waitMs > 0) {
+      for (const burst of this.loginThrottle.recordRefused(address, input.email, nowMs)) {
+        this.options.onLoginBurst?.(burst);
+      }
+      await this.options.audit.record({
+        actor: null,
+        action: 'auth.login',
+        target: input.email,
+        outcome: 'failure',
+        origin,
+        details: { reason: 'throttled', retryAfterMs: waitMs },
+      });
+      throw new LoginThrottledError(waitMs);
+    }
     const user = await this.users.findByEmail(input.email);
-    const fail = async (reason: string, details: Record<string, unknown> = {}) => {
+    const fail = async (reason: string) => {
+      for (const burst of this.loginThrottle.recordFailure(address, input.email, nowMs)) {
+        this.options.onLoginBurst?.(burst);
+      }
       await this.options.audit.record({
         actor: user ? { userId: user.id, email: user.email } : null,
         action: 'auth.login',
         target: input.email,
         outcome: 'failure',
         origin,
-        details: { reason, ...details },
+        details: { reason },
       });
     };
     if (user === null) {
@@ -141,24 +171,20 @@ export class AccountService {
       await fail('unknown_email');
       throw new AuthenticationError(WRONG_CREDENTIALS);
     }
-    if (user.lockedUntilMs !== null && user.lockedUntilMs > nowMs) {
-      await fail('locked');
-      throw new AccountLockedError(user.lockedUntilMs - nowMs);
-    }
-    const passwordRight = await this.options.passwords.verify(user.passwordHash, input.password);
-    if (!passwordRight) {
-      const updated = await this.users.recordLoginFailure(
-        user.id,
-        this.policy.maxFailedLogins,
-        nowMs + this.policy.lockoutMs,
-      );
-      const lockedNow = updated?.lockedUntilMs !== null && (updated?.lockedUntilMs ?? 0) > nowMs;
-      await fail('wrong_password', lockedNow ? { locked: true } : {});
-      if (lockedNow) throw new AccountLockedError(this.policy.lockoutMs);
+    if (!(await this.options.passwords.verify(user.passwordHash, input.password))) {
+      await fail('wrong_password');
       throw new AuthenticationError(WRONG_CREDENTIALS);
     }
+    this.loginThrottle.recordSuccess(address, input.email);
     if (user.disabled) {
-      await fail('disabled');
+      await this.options.audit.record({
+        actor: { userId: user.id, email: user.email },
+        action: 'auth.login',
+        target: input.email,
+        outcome: 'failure',
+        origin,
+        details: { reason: 'disabled' },
+      });
       throw new AuthenticationError('this account is disabled');
     }
     await this.users.recordLoginSuccess(user.id, nowMs);
@@ -199,11 +225,16 @@ export class AccountService {
     return this.issueTokens(user, record.familyId);
   }
 
-  async logout(principal: Principal, input: { refreshToken?: string; allSessions?: boolean }): Promise<void> {
+  /** Ends this session, or every one (`allSessions`), and with `revokeApiKeys` every API key too. */
+  async logout(
+    principal: Principal,
+    input: { refreshToken?: string; allSessions?: boolean; revokeApiKeys?: boolean },
+  ): Promise<void> {
     const nowMs = this.now();
     if (input.allSessions) {
       await this.users.revokeUserSessions(principal.userId, nowMs);
       await this.users.updateUser(principal.userId, { tokensValidAfterMs: nowMs + 1 }, nowMs);
+      if (input.revokeApiKeys) await this.options.apiKeys.revokeAll(principal.userId);
     } else {
       let familyId = principal.sessionId;
       if (input.refreshToken !== undefined) {
@@ -264,10 +295,13 @@ export class AccountService {
     return toPublicUser(updated);
   }
 
-  /** Ends every other session and returns a fresh one. */
+  /**
+   * Ends every other session and returns a fresh one. API keys are revoked too unless
+   * `revokeApiKeys` is false: whoever learnt the old password may have made one.
+   */
   async changePassword(
     principal: Principal,
-    input: { currentPassword: string; newPassword: string },
+    input: { currentPassword: string; newPassword: string; revokeApiKeys?: boolean },
     origin: RequestOrigin,
   ): Promise<Session> {
     const user = await this.requireUser(principal.userId);
@@ -291,7 +325,16 @@ export class AccountService {
       nowMs,
     );
     await this.users.revokeUserSessions(user.id, nowMs);
+    const revokedKeys = input.revokeApiKeys === false ? 0 : await this.options.apiKeys.revokeAll(user.id);
     this.options.authenticator.forgetUser(user.id);
+    await this.options.audit.record({
+      actor: principal,
+      action: 'auth.change_password',
+      target: user.id,
+      outcome: 'success',
+      origin,
+      details: { revokedApiKeys: revokedKeys },
+    });
     return this.issueTokens(updated ?? user, randomUUID(), cutoffMs);
   }
 
@@ -349,6 +392,8 @@ export class AccountService {
     if (patch.disabled === true && !user.disabled) change.tokensValidAfterMs = nowMs + 1;
     const updated = await this.users.updateUser(userId, change, nowMs);
     if (updated === null) throw new NotFoundError(`no user ${userId}`);
+    // A disabled account's keys are revoked, so enabling it again does not bring them back.
+    const revokedKeys = patch.disabled === true ? await this.options.apiKeys.revokeAll(userId) : 0;
     if (patch.disabled === true) await this.users.revokeUserSessions(userId, nowMs);
     this.options.authenticator.forgetUser(userId);
     await this.options.audit.record({
@@ -357,7 +402,7 @@ export class AccountService {
       target: userId,
       outcome: 'success',
       origin,
-      details: { email: user.email, ...patch },
+      details: { email: user.email, ...patch, ...(revokedKeys > 0 ? { revokedApiKeys: revokedKeys } : {}) },
     });
     return toPublicUser(updated);
   }

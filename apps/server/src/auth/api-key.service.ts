@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { NotFoundError } from '@runecast/market';
 import type { ApiKeyRecord, ApiKeyRepository, ApiKeyScope } from '../store/api-key.repository.ts';
-import { ConflictError, UnprocessableError } from './auth-errors.ts';
+import type { UserRepository } from '../store/user.repository.ts';
+import { ConflictError, PermissionError, UnprocessableError } from './auth-errors.ts';
 import { API_KEY_PREFIX, hashApiKeySecret, type Authenticator } from './authenticator.ts';
 
 export interface PublicApiKey {
@@ -12,11 +13,18 @@ export interface PublicApiKey {
   createdAtMs: number;
   expiresAtMs: number | null;
   lastUsedAtMs: number | null;
+  lastUsedIp: string | null;
   revokedAtMs: number | null;
 }
 
 /** Keys one user may hold at once (revoked ones do not count). */
 export const MAX_API_KEYS_PER_USER = 50;
+
+/** Lifetime of a key unless an admin changed the setting; no key lives longer. */
+export const DEFAULT_API_KEY_LIFETIME_DAYS = 90;
+export const MAX_API_KEY_LIFETIME_DAYS = 3650;
+const LIFETIME_SETTING = 'api_key_lifetime_days';
+const DAY_MS = 86_400_000;
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -37,29 +45,59 @@ function toPublicApiKey(key: ApiKeyRecord): PublicApiKey {
     createdAtMs: key.createdAtMs,
     expiresAtMs: key.expiresAtMs,
     lastUsedAtMs: key.lastUsedAtMs,
+    lastUsedIp: key.lastUsedIp,
     revokedAtMs: key.revokedAtMs,
   };
 }
 
-/** A user's own API keys: made (shown once), listed, revoked. Only a hash of each secret is kept. */
+/**
+ * A user's own API keys: made (shown once), listed, revoked. Only a hash of each secret is kept.
+ * Every key expires (by default after the lifetime admins set, 90 days unless changed), and only
+ * a logged-in user makes keys: a key cannot make another.
+ */
 export class ApiKeyService {
   private readonly now: () => number;
 
   constructor(
     private readonly repository: ApiKeyRepository,
     private readonly authenticator: Authenticator,
+    private readonly settings: Pick<UserRepository, 'getSetting' | 'setSetting'>,
     now?: () => number,
   ) {
     this.now = now ?? Date.now;
   }
 
+  /** Days a new key lives unless it asks for less; admins change it. */
+  async lifetimeDays(): Promise<number> {
+    const stored = await this.settings.getSetting(LIFETIME_SETTING);
+    return typeof stored === 'number' && Number.isSafeInteger(stored) && stored >= 1
+      ? Math.min(stored, MAX_API_KEY_LIFETIME_DAYS)
+      : DEFAULT_API_KEY_LIFETIME_DAYS;
+  }
+
+  async setLifetimeDays(days: number): Promise<void> {
+    await this.settings.setSetting(LIFETIME_SETTING, days, this.now());
+  }
+
   async create(
     userId: string,
     input: { name: string; scope: ApiKeyScope; expiresAtMs?: number },
+    caller: { viaApiKey: boolean } = { viaApiKey: false },
   ): Promise<{ apiKey: PublicApiKey; key: string }> {
+    if (caller.viaApiKey) {
+      throw new PermissionError('an API key cannot make API keys; log in to make one');
+    }
     const nowMs = this.now();
     if (input.expiresAtMs !== undefined && input.expiresAtMs <= nowMs) {
       throw new UnprocessableError('expiresAt must be in the future', { field: 'expiresAt' });
+    }
+    const lifetimeDays = await this.lifetimeDays();
+    const latestExpiryMs = nowMs + lifetimeDays * DAY_MS;
+    if (input.expiresAtMs !== undefined && input.expiresAtMs > latestExpiryMs) {
+      throw new UnprocessableError(`expiresAt may be at most ${lifetimeDays} days ahead`, {
+        field: 'expiresAt',
+        maxLifetimeDays: lifetimeDays,
+      });
     }
     const active = (await this.repository.listKeys(userId)).filter((key) => key.revokedAtMs === null);
     if (active.length >= MAX_API_KEYS_PER_USER) {
@@ -74,8 +112,9 @@ export class ApiKeyService {
       secretHash: hashApiKeySecret(secret),
       scope: input.scope,
       createdAtMs: nowMs,
-      expiresAtMs: input.expiresAtMs ?? null,
+      expiresAtMs: input.expiresAtMs ?? latestExpiryMs,
       lastUsedAtMs: null,
+      lastUsedIp: null,
       revokedAtMs: null,
     };
     await this.repository.insertKey(record);
@@ -86,9 +125,18 @@ export class ApiKeyService {
     return (await this.repository.listKeys(userId)).map(toPublicApiKey);
   }
 
+  /** Revokes every active key of the user (password change, log-out everywhere, a disabled account). */
+  async revokeAll(userId: string): Promise<number> {
+    const revoked = await this.repository.revokeUserKeys(userId, this.now());
+    for (const keyId of revoked) this.authenticator.forgetApiKey(keyId);
+    if (revoked.length > 0) this.authenticator.forgetUser(userId);
+    return revoked.length;
+  }
+
   async revoke(userId: string, keyId: string): Promise<void> {
     const revoked = await this.repository.revokeKey(keyId, userId, this.now());
     this.authenticator.forgetApiKey(keyId);
+    if (revoked) this.authenticator.forgetUser(userId);
     if (!revoked) throw new NotFoundError(`no active API key ${keyId} of yours`, { field: 'keyId' });
   }
 }

@@ -28,11 +28,15 @@ export class UnprocessableError extends RunecastError {
   }
 }
 
-/** Too many failed log-ins: the account refuses log-ins for a while. HTTP 429. */
-export class AccountLockedError extends RunecastError {
+/**
+ * Too many failed log-ins from this address (for this email, or for any): wait before trying
+ * again. The same answer whether the email has an account or not. HTTP 429.
+ */
+export class LoginThrottledError extends RunecastError {
   constructor(readonly retryAfterMs: number) {
-    super('account_locked', 'too many failed log-ins; this account is locked for a while', {
-      retryAfterSeconds: Math.ceil(retryAfterMs / 1000),
+    const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    super('login_throttled', `too many failed log-ins from this address; retry in ${retryAfterSeconds} s`, {
+      retryAfterSeconds,
     });
   }
 }

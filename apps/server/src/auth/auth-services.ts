@@ -5,6 +5,7 @@ import { AccountService, type AccountPolicy } from './account.service.ts';
 import { ApiKeyService } from './api-key.service.ts';
 import { AuditService } from './audit.service.ts';
 import { Authenticator } from './authenticator.ts';
+import type { LoginBurst } from './login-throttle.ts';
 import { loadOrCreateKeyFile, parseKey32 } from './key-material.ts';
 import { PasswordHasher, type PasswordHashOptions } from './password-hasher.ts';
 import { SecretBox } from './secret-box.ts';
@@ -60,6 +61,8 @@ export interface CreateAuthServicesOptions {
   passwordHashing?: PasswordHashOptions;
   /** How long per-request account state is trusted before asking the store again. */
   stateCacheTtlMs?: number;
+  /** Told of each burst of failed log-ins. */
+  onLoginBurst?: (burst: LoginBurst) => void;
   now?: () => number;
 }
 
@@ -80,6 +83,7 @@ export function createAuthServices(options: CreateAuthServicesOptions): AuthServ
     now,
   });
   const audit = new AuditService(authStore.auditLog, now);
+  const apiKeys = new ApiKeyService(authStore.apiKeys, authenticator, authStore.users, now);
   return {
     passwords,
     accessTokens,
@@ -91,10 +95,12 @@ export function createAuthServices(options: CreateAuthServicesOptions): AuthServ
       accessTokens,
       authenticator,
       audit,
+      apiKeys,
       policy: options.policy,
+      onLoginBurst: options.onLoginBurst,
       now,
     }),
-    apiKeys: new ApiKeyService(authStore.apiKeys, authenticator, now),
+    apiKeys,
     secrets: new SecretService(authStore.secrets, new SecretBox(options.keys.secretsKey), now),
   };
 }

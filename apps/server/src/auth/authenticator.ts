@@ -24,6 +24,19 @@ export interface AuthenticatorOptions {
   now?: () => number;
 }
 
+/**
+ * What a caller was granted at `grantedAtMs` (by a stream ticket, or when a live stream opened),
+ * without their credential: enough to check later that the grant still holds.
+ */
+export interface PrincipalGrant {
+  kind: Principal['kind'];
+  userId: string;
+  sessionId: string | null;
+  apiKeyId: string | null;
+  scope: Principal['scope'];
+  grantedAtMs: number;
+}
+
 export function hashApiKeySecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
@@ -43,8 +56,9 @@ export function parseApiKey(text: string): { id: string; secret: string } | null
 export class Authenticator {
   private readonly accessStates: LRUCache<string, { state: UserAccessState | null }>;
   private readonly keys: LRUCache<string, { key: ApiKeyRecord | null }>;
-  private readonly keyUsageWrittenAtMs = new Map<string, number>();
+  private readonly keyUsageWritten = new Map<string, { atMs: number; ip: string | null }>();
   private readonly now: () => number;
+  private readonly accessListeners = new Set<(userId: string) => void>();
 
   constructor(private readonly options: AuthenticatorOptions) {
     const ttl = options.stateCacheTtlMs ?? 5_000;
@@ -53,8 +67,9 @@ export class Authenticator {
     this.keys = new LRUCache({ max: 10_000, ttl, ttlAutopurge: false });
   }
 
-  async authenticate(credential: string): Promise<Principal> {
-    if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential);
+  /** `origin` is where the request came from: recorded as an API key's last-used address. */
+  async authenticate(credential: string, origin: { ip: string | null } = { ip: null }): Promise<Principal> {
+    if (credential.startsWith(API_KEY_PREFIX)) return this.authenticateApiKey(credential, origin.ip);
     const claims = await this.options.accessTokens.verify(credential);
     const state = await this.accessState(claims.userId, claims.sessionId);
     if (state === null) throw new AuthenticationError('the account of this token no longer exists');
@@ -76,7 +91,7 @@ export class Authenticator {
     };
   }
 
-  private async authenticateApiKey(text: string): Promise<Principal> {
+  private async authenticateApiKey(text: string, ip: string | null): Promise<Principal> {
     const parsed = parseApiKey(text);
     if (parsed === null) throw new AuthenticationError('API key is malformed');
     let cached = this.keys.get(parsed.id);
@@ -97,7 +112,7 @@ export class Authenticator {
     const state = await this.accessState(key.userId, null);
     if (state === null || state.disabled)
       throw new AuthenticationError('the account of this API key is disabled');
-    this.noteKeyUsed(key.id, nowMs);
+    this.noteKeyUsed(key.id, nowMs, ip);
     return {
       kind: 'api-key',
       userId: key.userId,
@@ -118,21 +133,67 @@ export class Authenticator {
     return state;
   }
 
-  /** Usage is recorded at most once per interval per key, so API traffic does not turn into writes. */
-  private noteKeyUsed(keyId: string, nowMs: number): void {
+  /**
+   * Usage is recorded at most once per interval per key (and whenever the address changes), so
+   * API traffic does not turn into writes.
+   */
+  private noteKeyUsed(keyId: string, nowMs: number, ip: string | null): void {
     const interval = this.options.keyUsageWriteIntervalMs ?? 60_000;
-    const last = this.keyUsageWrittenAtMs.get(keyId);
-    if (last !== undefined && nowMs - last < interval) return;
-    this.keyUsageWrittenAtMs.set(keyId, nowMs);
-    if (this.keyUsageWrittenAtMs.size > 10_000) this.keyUsageWrittenAtMs.clear();
-    this.options.apiKeys.markUsed(keyId, nowMs).catch(() => undefined);
+    const last = this.keyUsageWritten.get(keyId);
+    if (last !== undefined && nowMs - last.atMs < interval && last.ip === ip) return;
+    if (this.keyUsageWritten.size > 10_000) this.keyUsageWritten.clear();
+    this.keyUsageWritten.set(keyId, { atMs: nowMs, ip });
+    this.options.apiKeys.markUsed(keyId, nowMs, ip).catch(() => undefined);
   }
 
-  /** Forget what is cached about a user (role, disabled, sessions) so the next request asks the store. */
+  /**
+   * The caller of an earlier grant as they are now, or AuthenticationError when the grant no
+   * longer holds: the account is gone or disabled, the session ended, tokens issued before the
+   * grant were revoked (password change, log-out everywhere), or the API key was revoked or expired.
+   */
+  async revalidate(grant: PrincipalGrant): Promise<Principal> {
+    const state = await this.accessState(grant.userId, grant.kind === 'session' ? grant.sessionId : null);
+    if (state === null) throw new AuthenticationError('the account no longer exists');
+    if (state.disabled) throw new AuthenticationError('this account is disabled');
+    if (grant.kind === 'session') {
+      if (grant.grantedAtMs < state.tokensValidAfterMs || state.sessionOpen === false) {
+        throw new AuthenticationError('this session has ended; log in again', { reason: 'revoked' });
+      }
+    } else {
+      const key = grant.apiKeyId === null ? null : await this.options.apiKeys.findKey(grant.apiKeyId);
+      if (key === null || key.userId !== grant.userId || key.revokedAtMs !== null) {
+        throw new AuthenticationError('API key was revoked', { reason: 'revoked' });
+      }
+      if (key.expiresAtMs !== null && key.expiresAtMs <= this.now()) {
+        throw new AuthenticationError('API key expired', { reason: 'expired' });
+      }
+    }
+    return {
+      kind: grant.kind,
+      userId: grant.userId,
+      email: state.email,
+      role: state.role,
+      scope: grant.scope,
+      sessionId: grant.sessionId,
+      apiKeyId: grant.apiKeyId,
+    };
+  }
+
+  /**
+   * Forget what is cached about a user (role, disabled, sessions, keys changed) so the next
+   * request asks the store, and tell those who hold grants of the user (open live streams).
+   */
   forgetUser(userId: string): void {
     for (const key of this.accessStates.keys()) {
       if (key.startsWith(`${userId}/`)) this.accessStates.delete(key);
     }
+    for (const listener of this.accessListeners) listener(userId);
+  }
+
+  /** Calls `listener` with the user's id whenever their access may have changed in this process. */
+  onAccessChange(listener: (userId: string) => void): () => void {
+    this.accessListeners.add(listener);
+    return () => this.accessListeners.delete(listener);
   }
 
   forgetApiKey(keyId: string): void {

@@ -1,8 +1,10 @@
 import type { Config } from '../config/config.ts';
+import { securePrivateHome } from '../config/private-files.ts';
 import { openStore, type Store } from '../store/store.ts';
 
 /** Opens (and migrates) the store the config names: PostgreSQL when a URL is set, else PGlite in the home folder. */
 export function openConfiguredStore(config: Config): Promise<Store> {
+  securePrivateHome(config.home, (message) => process.stderr.write(`runecast: warning: ${message}\n`));
   return config.databaseUrl
     ? openStore({ url: config.databaseUrl })
     : openStore({ dataDir: config.pgliteDir });

@@ -10,7 +10,7 @@ const here = fileURLToPath(import.meta.url);
  */
 export const runningFromBundle = !here.endsWith('.ts');
 
-/** apps/server: dist/<bundle>.js in a bundle, src/runtime/build-layout.ts from the sources. */
+/** apps/server: dist/<bundle>.js in a bundle, src/config/build-layout.ts from the sources. */
 export const serverRoot = runningFromBundle
   ? resolve(dirname(here), '..')
   : resolve(dirname(here), '..', '..');

@@ -88,7 +88,8 @@ export const ENVIRONMENT_VARIABLES = {
     'AES-256 key sealing stored secrets, 64 hex or base64 characters (default: generated)',
   RUNECAST_ADMIN_EMAIL: 'email of the admin created on first start (default admin@runecast.local)',
   RUNECAST_ADMIN_PASSWORD: "that admin's password (default: generated and printed once)",
-  RUNECAST_SIGNUP: 'true to let anyone sign up, false for admin-created accounts only (default true)',
+  RUNECAST_SIGNUP:
+    'true to let anyone sign up, false for admin-created accounts only (default false; admins can change it)',
   RUNECAST_CORS_ORIGINS: 'browser origins allowed to call the API, comma-separated (default none)',
   RUNECAST_CACHE_URL: 'redis://… for a shared cache; unset or memory:// for the in-process LRU',
   RUNECAST_ACCESS_TOKEN_TTL: 'lifetime of API access tokens in seconds, 60 to 86400 (default 900)',
@@ -211,7 +212,7 @@ const environmentSchema = z.object({
     .min(10, { error: 'must be at least 10 characters' })
     .max(256, { error: 'must be at most 256 characters' })
     .optional(),
-  RUNECAST_SIGNUP: booleanText.default(true),
+  RUNECAST_SIGNUP: booleanText.default(false),
   RUNECAST_CORS_ORIGINS: z
     .string()
     .transform((value, context) => {

@@ -7,6 +7,7 @@ import type {
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AuthServices } from '../auth/auth-services.ts';
+import type { StreamTicketService } from '../auth/stream-ticket.service.ts';
 import type { Bus } from '../bus/bus.port.ts';
 import type { Cache } from '../cache/cache.port.ts';
 import type { Config } from '../config/config.ts';
@@ -17,6 +18,8 @@ import type { Store } from '../store/store.ts';
 import type { CandleQueryService } from '../markets/candle-query.service.ts';
 import type { LiveFeed } from '../markets/live-feed.ts';
 import type { MarketService } from '../markets/market.service.ts';
+import type { UserQuotas } from './quotas.ts';
+import type { StreamAccessMonitor } from './stream-access.ts';
 import type { RunecastMetrics } from '../observability/metrics.ts';
 
 /** The Fastify instance routes are registered on: zod schemas for every part of a route. */
@@ -39,6 +42,12 @@ export interface ApiContext {
   metrics: RunecastMetrics;
   dataMode: DataMode;
   auth: AuthServices;
+  /** Single-use tickets that open live streams without credentials in the URL. */
+  streamTickets: StreamTicketService;
+  /** Closes live streams whose caller lost access; every stream route registers its streams. */
+  streamAccess: StreamAccessMonitor;
+  /** What one user may hold at once: jobs, tracked markets, open streams. */
+  quotas: UserQuotas;
   candles: CandleQueryService;
   markets: MarketService;
   liveFeed: LiveFeed;

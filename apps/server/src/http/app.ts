@@ -20,6 +20,7 @@ import {
   type AuthServices,
 } from '../auth/auth-services.ts';
 import type { PasswordHashOptions } from '../auth/password-hasher.ts';
+import { StreamTicketService } from '../auth/stream-ticket.service.ts';
 import type { Bus, Subscription } from '../bus/bus.port.ts';
 import { parseTopic, topicPattern } from '../bus/topics.ts';
 import type { Cache } from '../cache/cache.port.ts';
@@ -38,6 +39,8 @@ import { LiveFeed } from '../markets/live-feed.ts';
 import { MarketService, type SourceLookup } from '../markets/market.service.ts';
 import { createMetrics, type RunecastMetrics } from '../observability/metrics.ts';
 import { installRequestGuard, routeAccess, type RateLimits } from './request-guard.ts';
+import { StreamAccessMonitor } from './stream-access.ts';
+import { DEFAULT_USER_QUOTAS, type UserQuotas } from './quotas.ts';
 import { API_PREFIX, type RegisteredRoute, type RouteAccess } from './route-access.ts';
 import { adminRoutes } from './routes/admin.routes.ts';
 import { apiKeyRoutes } from './routes/api-keys.routes.ts';
@@ -59,6 +62,10 @@ export interface HttpLimits extends RateLimits {
   accountStateCacheTtlMs: number;
   /** Second invalidation of a market's cache after new candles, once ingestion has stored them. */
   cacheSettleMs: number;
+  /** How often open live streams check that their caller still has access (default 60 s). */
+  streamRecheckIntervalMs: number;
+  /** What one user (not an admin) may hold at once. */
+  quotas: UserQuotas;
 }
 
 /**
@@ -134,6 +141,8 @@ function defaultLimits(config: Config): HttpLimits {
     bodyLimitBytes: 64 * 1024,
     accountStateCacheTtlMs: 5_000,
     cacheSettleMs: 1_000,
+    streamRecheckIntervalMs: 60_000,
+    quotas: DEFAULT_USER_QUOTAS,
   };
 }
 
@@ -150,6 +159,30 @@ function describeRouteForDocs(routeOptions: RouteOptions, access: RouteAccess): 
   response['5xx'] ??= apiErrorSchema;
   const security = access === 'public' ? undefined : [{ bearerAuth: [] }, { apiKeyHeader: [] }];
   routeOptions.schema = { ...schema, response, ...(security ? { security } : {}) } as FastifySchema;
+}
+
+/**
+ * Describes answers as they are served: the media type a route declared (`config.produces`) on
+ * its non-JSON answers (`text/event-stream`, `text/plain`), and no body at all for 204.
+ */
+function describeMediaTypes<T extends { schema: unknown }>(
+  transformed: T,
+  produces: Record<number, string> | undefined,
+): T {
+  const schema = transformed.schema as { response?: Record<string, Record<string, unknown>> } | undefined;
+  if (schema?.response === undefined) return transformed;
+  if (schema.response['204'] !== undefined)
+    schema.response['204'] = { type: 'null', description: 'No content' };
+  for (const [status, mediaType] of Object.entries(produces ?? {})) {
+    const answer = schema.response[status];
+    if (answer === undefined) continue;
+    const { description, ...body } = answer;
+    schema.response[status] = {
+      description: typeof description === 'string' ? description : `${mediaType} answer`,
+      content: { [mediaType]: { schema: body } },
+    };
+  }
+  return transformed;
 }
 
 /**
@@ -177,6 +210,15 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
     policy: { signupEnabledByDefault: config.signupEnabled, ...dependencies.accountPolicy },
     passwordHashing: dependencies.passwordHashing,
     stateCacheTtlMs: limits.accountStateCacheTtlMs,
+    onLoginBurst: (burst) => {
+      metrics.auth.loginBursts.inc({ scope: burst.scope });
+      logger.warn(
+        { scope: burst.scope, key: burst.key, failures: burst.failures },
+        burst.scope === 'address'
+          ? 'burst of failed log-ins from one address'
+          : 'burst of failed log-ins against one email',
+      );
+    },
     now,
   });
 
@@ -201,6 +243,13 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
     metrics,
     dataMode: dependencies.dataMode,
     auth,
+    streamTickets: new StreamTicketService(cache, auth.authenticator, { now }),
+    streamAccess: new StreamAccessMonitor(auth.authenticator, {
+      recheckIntervalMs: limits.streamRecheckIntervalMs,
+      now,
+      onError: (error) => logger.warn({ err: error }, 'could not check the access of open live streams'),
+    }),
+    quotas: limits.quotas,
     candles: new CandleQueryService(store, candleCache, now),
     markets: new MarketService({
       store,
@@ -303,7 +352,12 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
       ? { redis: (cache as Cache & { client: unknown }).client, nameSpace: 'ratelimit:' }
       : {}),
   });
-  installRequestGuard(app, { authenticator: auth.authenticator, limits, metrics });
+  installRequestGuard(app, {
+    authenticator: auth.authenticator,
+    streamTickets: context.streamTickets,
+    limits,
+    metrics,
+  });
   app.addHook('onResponse', async (request, reply) => {
     const labels = {
       method: request.method,
@@ -332,7 +386,7 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
         },
       },
     },
-    transform: jsonSchemaTransform,
+    transform: (input) => describeMediaTypes(jsonSchemaTransform(input), input.route.config?.produces),
     // Shared schemas (registered with an id) in the same OpenAPI 3.0 dialect as the routes.
     transformObject: createJsonSchemaTransformObject({ zodToJsonConfig: { target: 'openapi-3.0' } }),
   });
@@ -362,6 +416,7 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
   app.addHook('onClose', async () => {
     await invalidation.close();
     await liveFeed.close();
+    context.streamAccess.close();
   });
 
   if (serveApi && (dependencies.bootstrapAdmin ?? true)) {

@@ -11,6 +11,7 @@ import type { ApiApp, ApiContext } from './api-context.ts';
 import { ForecastQueryService } from '../forecasting/forecast-query.service.ts';
 import { ForecastingMetricsRecorder } from '../forecasting/forecasting-metrics.ts';
 import { HttpError } from './http-errors.ts';
+import { enforceQuota } from './quotas.ts';
 import { API_PREFIX } from './route-access.ts';
 
 export interface ForecastingApiOptions {
@@ -133,7 +134,8 @@ export async function checkField<T>(field: string, check: () => T | Promise<T>):
 
 /**
  * Queues a job whose payload the route has checked, answering 202 with the job and its URL.
- * What the kind's own payload check still refuses becomes a 422 on the body.
+ * The caller owns the job; a dedupe key only joins a job of the same owner, so nobody is handed
+ * a job they may not see. What the kind's own payload check still refuses becomes a 422 on the body.
  */
 export async function startJob(
   api: ForecastingApi,
@@ -142,7 +144,20 @@ export async function startJob(
   payload: unknown,
   options: EnqueueOptions = {},
 ): Promise<FastifyReply> {
-  const { job } = await checkField('body', () => api.runtime.queue.enqueue(kind, payload, options));
+  const principal = reply.request.principal;
+  const ownerUserId = principal?.userId ?? null;
+  if (principal) {
+    enforceQuota(
+      principal,
+      reply.server.apiContext.quotas,
+      'activeJobsPerUser',
+      await api.runtime.queue.repository.countActiveOwnedBy(principal.userId),
+    );
+  }
+  const owned: EnqueueOptions = { ...options, ownerUserId };
+  if (options.dedupeKey !== undefined && ownerUserId !== null)
+    owned.dedupeKey = `${options.dedupeKey}:owner:${ownerUserId}`;
+  const { job } = await checkField('body', () => api.runtime.queue.enqueue(kind, payload, owned));
   return reply.code(202).header('location', `${API_PREFIX}/jobs/${job.id}`).send(job);
 }
 

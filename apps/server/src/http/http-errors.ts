@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimitedError, RunecastError } from '@runecast/market';
-import { AccountLockedError } from '../auth/auth-errors.ts';
+import { LoginThrottledError } from '../auth/auth-errors.ts';
 
 /** The one error shape of the API. */
 export interface ErrorBody {
@@ -39,7 +39,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   unprocessable: 422,
   bad_symbol: 422,
   unsupported: 422,
-  account_locked: 429,
+  login_throttled: 429,
   // The exchange, not the caller, is rate limited or unreachable: try again later.
   rate_limited: 503,
   transient: 503,
@@ -119,8 +119,8 @@ export function describeError(error: unknown): DescribedError {
   if (error instanceof RunecastError) {
     const statusCode = STATUS_BY_CODE[error.code] ?? 500;
     const headers: Record<string, string> = {};
-    if (error instanceof AccountLockedError)
-      headers['retry-after'] = String(Math.ceil(error.retryAfterMs / 1000));
+    if (error instanceof LoginThrottledError)
+      headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
     if (error instanceof RateLimitedError && error.retryAfterMs !== null) {
       headers['retry-after'] = String(Math.ceil(error.retryAfterMs / 1000));
     }

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticationError } from '../auth/auth-errors.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
+import type { StreamTicketService } from '../auth/stream-ticket.service.ts';
 import type { ApiApp } from './api-context.ts';
 import { HttpError } from './http-errors.ts';
 import type { RunecastMetrics } from '../observability/metrics.ts';
@@ -34,18 +35,20 @@ export function routeAccess(request: FastifyRequest): RouteAccess {
   return (request.routeOptions.url ?? request.url).startsWith('/api/') ? 'user' : 'public';
 }
 
-function credentialOf(request: FastifyRequest): string | null {
+type Credential = { kind: 'bearer'; value: string } | { kind: 'ticket'; value: string };
+
+function credentialOf(request: FastifyRequest): Credential | null {
   const authorization = request.headers.authorization;
   if (typeof authorization === 'string' && authorization.length > 0) {
     const match = BEARER_PATTERN.exec(authorization);
     if (!match) throw new AuthenticationError('Authorization header must be "Bearer <token or API key>"');
-    return match[1]!;
+    return { kind: 'bearer', value: match[1]! };
   }
   const apiKey = request.headers['x-api-key'];
-  if (typeof apiKey === 'string' && apiKey.length > 0) return apiKey.trim();
-  if (request.routeOptions.config?.allowQueryToken) {
-    const token = (request.query as Record<string, unknown> | undefined)?.access_token;
-    if (typeof token === 'string' && token.length > 0) return token;
+  if (typeof apiKey === 'string' && apiKey.length > 0) return { kind: 'bearer', value: apiKey.trim() };
+  if (request.routeOptions.config?.allowStreamTicket) {
+    const ticket = (request.query as Record<string, unknown> | undefined)?.ticket;
+    if (typeof ticket === 'string' && ticket.length > 0) return { kind: 'ticket', value: ticket };
   }
   return null;
 }
@@ -57,7 +60,12 @@ function credentialOf(request: FastifyRequest): string | null {
  */
 export function installRequestGuard(
   app: ApiApp,
-  options: { authenticator: Authenticator; limits: RateLimits; metrics: RunecastMetrics },
+  options: {
+    authenticator: Authenticator;
+    streamTickets: StreamTicketService;
+    limits: RateLimits;
+    metrics: RunecastMetrics;
+  },
 ): void {
   const { limits, metrics } = options;
   const create = (max: number, prefix: string, key: (request: FastifyRequest) => string): Limiter =>
@@ -102,7 +110,10 @@ export function installRequestGuard(
       );
     }
     try {
-      request.principal = await options.authenticator.authenticate(credential);
+      request.principal =
+        credential.kind === 'ticket'
+          ? await options.streamTickets.redeem(credential.value)
+          : await options.authenticator.authenticate(credential.value, { ip: request.ip ?? null });
     } catch (error) {
       if (error instanceof AuthenticationError)
         reply.header('www-authenticate', 'Bearer realm="runecast", error="invalid_token"');

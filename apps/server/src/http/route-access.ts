@@ -13,10 +13,18 @@ declare module 'fastify' {
     credentialLimit?: boolean;
     /** Exempt from rate limits (health, readiness, metrics: scraped by machines). */
     unlimited?: boolean;
-    /** Accepts `?access_token=` for clients that cannot send headers (EventSource). */
-    allowQueryToken?: boolean;
+    /**
+     * Accepts `?ticket=` (a single-use stream ticket) for clients that cannot send headers
+     * (EventSource). Tokens and keys are never accepted in the URL.
+     */
+    allowStreamTicket?: boolean;
     /** A write that a read-only API key may still make (none so far); reads are GET and HEAD. */
     readOnlyAllowed?: boolean;
+    /**
+     * Media type of answers that are not JSON, by status (e.g. `{ 200: 'text/event-stream' }`),
+     * so the OpenAPI document describes them as served. Errors are always JSON.
+     */
+    produces?: Record<number, string>;
   }
   interface FastifyRequest {
     /** The authenticated caller; null on public routes. */

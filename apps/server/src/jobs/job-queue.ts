@@ -17,6 +17,8 @@ export interface EnqueueOptions {
   maxAttempts?: number;
   delayMs?: number;
   dedupeKey?: string;
+  /** The user who starts the job; absent for jobs of the system. */
+  ownerUserId?: string | null;
 }
 
 export interface JobQueueOptions {
@@ -103,6 +105,7 @@ export class JobQueue {
     if (options.maxAttempts !== undefined) input.maxAttempts = options.maxAttempts;
     if (options.delayMs !== undefined) input.delayMs = options.delayMs;
     if (options.dedupeKey !== undefined) input.dedupeKey = options.dedupeKey;
+    if (options.ownerUserId !== undefined) input.ownerUserId = options.ownerUserId;
     const outcome = await this.options.jobs.enqueue(input);
     if (outcome.created) await this.publish(outcome.job);
     return outcome;

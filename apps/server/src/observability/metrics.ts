@@ -21,6 +21,8 @@ export interface RunecastMetrics {
   };
   auth: {
     loginFailures: Counter<'reason'>;
+    /** Bursts of failed log-ins from one address or against one email. */
+    loginBursts: Counter<'scope'>;
   };
   stream: {
     clients: Gauge;
@@ -120,6 +122,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): RunecastMetri
         name: 'runecast_auth_login_failures_total',
         help: 'Failed log-ins, by reason',
         labelNames: ['reason'],
+        registers,
+      }),
+      loginBursts: new Counter({
+        name: 'runecast_auth_login_bursts_total',
+        help: 'Bursts of failed log-ins, from one address (scope=address) or against one email from any (scope=account)',
+        labelNames: ['scope'],
         registers,
       }),
     },

@@ -4,6 +4,7 @@ import { createBus } from '../bus/create-bus.ts';
 import type { Cache } from '../cache/cache.port.ts';
 import { createCache } from '../cache/create-cache.ts';
 import type { Config } from '../config/config.ts';
+import { securePrivateHome } from '../config/private-files.ts';
 import { createForecastingRuntime, type ForecastingRuntime } from '../forecasting/forecasting-runtime.ts';
 import { createOnDemandForecastHandler } from '../forecasting/handlers/on-demand-forecast.handler.ts';
 import type { JobWorker } from '../jobs/job-worker.ts';
@@ -98,6 +99,8 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
     }
     options.onDataMode?.(dataMode);
 
+    // Everything under the home folder (keys, the embedded database) is the user's alone.
+    securePrivateHome(config.home, (message, paths) => logger.warn({ home: config.home, paths }, message));
     const store = config.databaseUrl
       ? await openStore({ url: config.databaseUrl })
       : await openStore({ dataDir: config.pgliteDir });

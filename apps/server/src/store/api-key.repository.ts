@@ -11,6 +11,8 @@ export interface ApiKeyRecord {
   createdAtMs: number;
   expiresAtMs: number | null;
   lastUsedAtMs: number | null;
+  /** Address of the request that last used the key (as of its last recorded use). */
+  lastUsedIp: string | null;
   revokedAtMs: number | null;
 }
 
@@ -21,7 +23,9 @@ export interface ApiKeyRepository {
   listKeys(userId: string): Promise<ApiKeyRecord[]>;
   /** Revokes the user's key; false when it does not exist, belongs to someone else or was revoked. */
   revokeKey(id: string, userId: string, nowMs: number): Promise<boolean>;
-  markUsed(id: string, nowMs: number): Promise<void>;
+  /** Revokes every active key of the user; returns the ids revoked. */
+  revokeUserKeys(userId: string, nowMs: number): Promise<string[]>;
+  markUsed(id: string, nowMs: number, ip: string | null): Promise<void>;
 }
 
 interface ApiKeyRow {
@@ -33,18 +37,19 @@ interface ApiKeyRow {
   created_at_ms: number;
   expires_at_ms: number | null;
   last_used_at_ms: number | null;
+  last_used_ip: string | null;
   revoked_at_ms: number | null;
 }
 
 const COLUMNS =
-  'id, user_id, name, secret_hash, scope, created_at_ms, expires_at_ms, last_used_at_ms, revoked_at_ms';
+  'id, user_id, name, secret_hash, scope, created_at_ms, expires_at_ms, last_used_at_ms, last_used_ip, revoked_at_ms';
 
 export class SqlApiKeyRepository implements ApiKeyRepository {
   constructor(private readonly database: Database) {}
 
   async insertKey(key: ApiKeyRecord): Promise<void> {
     await this.database.query(
-      `INSERT INTO api_keys (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      `INSERT INTO api_keys (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
       [
         key.id,
         key.userId,
@@ -54,6 +59,7 @@ export class SqlApiKeyRepository implements ApiKeyRepository {
         key.createdAtMs,
         key.expiresAtMs,
         key.lastUsedAtMs,
+        key.lastUsedIp,
         key.revokedAtMs,
       ],
     );
@@ -80,8 +86,20 @@ export class SqlApiKeyRepository implements ApiKeyRepository {
     return rows.length > 0;
   }
 
-  async markUsed(id: string, nowMs: number): Promise<void> {
-    await this.database.query('UPDATE api_keys SET last_used_at_ms = $2 WHERE id = $1', [id, nowMs]);
+  async revokeUserKeys(userId: string, nowMs: number): Promise<string[]> {
+    const rows = await this.database.query<{ id: string }>(
+      `UPDATE api_keys SET revoked_at_ms = $2 WHERE user_id = $1 AND revoked_at_ms IS NULL RETURNING id`,
+      [userId, nowMs],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async markUsed(id: string, nowMs: number, ip: string | null): Promise<void> {
+    await this.database.query('UPDATE api_keys SET last_used_at_ms = $2, last_used_ip = $3 WHERE id = $1', [
+      id,
+      nowMs,
+      ip,
+    ]);
   }
 }
 
@@ -95,6 +113,7 @@ function toApiKey(row: ApiKeyRow): ApiKeyRecord {
     createdAtMs: row.created_at_ms,
     expiresAtMs: row.expires_at_ms,
     lastUsedAtMs: row.last_used_at_ms,
+    lastUsedIp: row.last_used_ip,
     revokedAtMs: row.revoked_at_ms,
   };
 }

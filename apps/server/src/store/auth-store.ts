@@ -1,6 +1,7 @@
 import { SqlApiKeyRepository, type ApiKeyRepository } from './api-key.repository.ts';
 import { SqlAuditLogRepository, type AuditLogRepository } from './audit-log.repository.ts';
 import { SqlLogRepository, type LogRepository } from './log.repository.ts';
+import { SqlMarketTrackerRepository, type MarketTrackerRepository } from './market-tracker.repository.ts';
 import { SqlSecretRepository, type SecretRepository } from './secret.repository.ts';
 import type { Database } from './store.port.ts';
 import { SqlUserRepository, type UserRepository } from './user.repository.ts';
@@ -12,6 +13,7 @@ export interface AuthStore {
   readonly auditLog: AuditLogRepository;
   readonly logs: LogRepository;
   readonly secrets: SecretRepository;
+  readonly marketTrackers: MarketTrackerRepository;
 }
 
 export function createAuthStore(db: Database): AuthStore {
@@ -21,5 +23,6 @@ export function createAuthStore(db: Database): AuthStore {
     auditLog: new SqlAuditLogRepository(db),
     logs: new SqlLogRepository(db),
     secrets: new SqlSecretRepository(db),
+    marketTrackers: new SqlMarketTrackerRepository(db),
   };
 }

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite, type Transaction as PgliteTransaction } from '@electric-sql/pglite';
 import pg from 'pg';
 import pgCopyStreams from 'pg-copy-streams';
+import { makeTreePrivate, PRIVATE_DIRECTORY_MODE } from '../config/private-files.ts';
 import { ValidationError } from '@runecast/market';
 import { serverFile } from '../config/build-layout.ts';
 import type { Database, DatabaseEngine } from './store.port.ts';
@@ -150,7 +151,9 @@ function templateIsCurrent(template: typeof PGLITE_TEMPLATE): boolean {
  * Fills a new, empty database folder: a copy of the build's empty database when there is a
  * current one, otherwise PGlite's initdb in a child process (about 800 MB resident and 4 s;
  * the copy takes well under a second and no memory to speak of). The copy is made beside the
- * folder and renamed into place, so a crash never leaves a half-made database behind.
+ * folder and renamed into place, so a crash never leaves a half-made database behind. Either way
+ * the folder ends up private to this user (0700 folders, 0600 files), whatever modes the
+ * build's copy or initdb left.
  */
 export async function createPgliteDataDir(
   dataDir: string,
@@ -160,9 +163,10 @@ export async function createPgliteDataDir(
   if (empty && templateIsCurrent(template)) {
     const staging = `${dataDir}.new-${process.pid}`;
     try {
-      mkdirSync(dirname(dataDir), { recursive: true });
+      mkdirSync(dirname(dataDir), { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
       rmSync(staging, { recursive: true, force: true });
       cpSync(template.dir, staging, { recursive: true });
+      makeTreePrivate(staging);
       if (existsSync(dataDir)) rmdirSync(dataDir);
       renameSync(staging, dataDir);
       return 'template';
@@ -171,8 +175,9 @@ export async function createPgliteDataDir(
       rmSync(staging, { recursive: true, force: true });
     }
   }
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
   await initPgliteDataDir(dataDir);
+  makeTreePrivate(dataDir);
   return 'initdb';
 }
 
@@ -264,17 +269,35 @@ class PgliteTransactionDatabase implements Database {
   }
 }
 
+/**
+ * PGlite attaches a failed query's parameters (and options, with COPY data) to its error, and
+ * whatever logs the error would then write them out: password hashes, tokens' hashes, secrets.
+ * They are replaced by their count before the error leaves the store.
+ */
+export function withoutQueryParameters(error: unknown): unknown {
+  if (error === null || typeof error !== 'object') return error;
+  const record = error as Record<string, unknown>;
+  if (Array.isArray(record.params)) record.params = `[${record.params.length} parameters, not shown]`;
+  else if ('params' in record) delete record.params;
+  if ('queryOptions' in record) delete record.queryOptions;
+  return error;
+}
+
 async function pgliteQuery<Row>(
   handle: PgliteHandle,
   sql: string,
   params: readonly unknown[] | undefined,
 ): Promise<Row[]> {
-  if (hasParameters(params)) {
-    const result = await handle.query<Row>(sql, [...params]);
-    return result.rows;
+  try {
+    if (hasParameters(params)) {
+      const result = await handle.query<Row>(sql, [...params]);
+      return result.rows;
+    }
+    const results = await handle.exec(sql);
+    return (results.at(-1)?.rows ?? []) as Row[];
+  } catch (error) {
+    throw withoutQueryParameters(error);
   }
-  const results = await handle.exec(sql);
-  return (results.at(-1)?.rows ?? []) as Row[];
 }
 
 async function pgliteCopy(
@@ -285,7 +308,11 @@ async function pgliteCopy(
 ): Promise<void> {
   const statement = copyStatement(table, columns, `'/dev/blob'`, data);
   if (data.length === 0) return;
-  await handle.query(statement, [], { blob: new Blob([data as string | Uint8Array<ArrayBuffer>]) });
+  try {
+    await handle.query(statement, [], { blob: new Blob([data as string | Uint8Array<ArrayBuffer>]) });
+  } catch (error) {
+    throw withoutQueryParameters(error);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ export interface JobRecord {
   error: string | null;
   errorCode: string | null;
   dedupeKey: string | null;
+  /** The user who started it; null for jobs the system started. */
+  ownerUserId: string | null;
   createdAtMs: number;
   startedAtMs: number | null;
   finishedAtMs: number | null;
@@ -62,6 +64,8 @@ export interface EnqueueJobInput {
   dedupeKey?: string;
   /** Explicit id (default: a random UUID). */
   id?: string;
+  /** The user who starts it (default: none, a job of the system). */
+  ownerUserId?: string | null;
 }
 
 export interface ClaimOptions {
@@ -102,6 +106,8 @@ export interface ListJobsFilter {
   limit?: number;
   /** Jobs created before this time (paging, newest first). */
   createdBeforeMs?: number;
+  /** Only the jobs this user started and those of the system (no owner). */
+  visibleToUserId?: string;
 }
 
 const KIND_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
@@ -131,6 +137,7 @@ interface JobRow {
   error: string | null;
   error_code: string | null;
   dedupe_key: string | null;
+  owner_user_id: string | null;
   created_at_ms: number;
   started_at_ms: number | null;
   finished_at_ms: number | null;
@@ -162,6 +169,7 @@ function toJob(row: JobRow): JobRecord {
     error: row.error,
     errorCode: row.error_code,
     dedupeKey: row.dedupe_key,
+    ownerUserId: row.owner_user_id ?? null,
     createdAtMs: row.created_at_ms,
     startedAtMs: row.started_at_ms,
     finishedAtMs: row.finished_at_ms,
@@ -235,11 +243,20 @@ export class SqlJobRepository {
     const payload = toJsonText(input.payload ?? {});
     const rows = await this.database.query<JobRow>(
       `INSERT INTO jobs (id, kind, state, payload, priority, max_attempts, run_after_ms, dedupe_key,
-                         created_at_ms, updated_at_ms)
-       VALUES ($1, $2, 'queued', $3::jsonb, $4, $5, ${NOW} + $6, $7, ${NOW}, ${NOW})
+                         owner_user_id, created_at_ms, updated_at_ms)
+       VALUES ($1, $2, 'queued', $3::jsonb, $4, $5, ${NOW} + $6, $7, $8, ${NOW}, ${NOW})
        ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND state IN ('queued', 'running') DO NOTHING
        RETURNING *`,
-      [id, input.kind, payload, priority, maxAttempts, delayMs, input.dedupeKey ?? null],
+      [
+        id,
+        input.kind,
+        payload,
+        priority,
+        maxAttempts,
+        delayMs,
+        input.dedupeKey ?? null,
+        input.ownerUserId ?? null,
+      ],
     );
     if (rows[0]) return { job: toJob(rows[0]), created: true };
     const [existing] = await this.database.query<JobRow>(
@@ -273,6 +290,7 @@ export class SqlJobRepository {
        WHERE ($1::text[] IS NULL OR state = ANY($1::text[]))
          AND ($2::text[] IS NULL OR kind = ANY($2::text[]))
          AND ($3::bigint IS NULL OR created_at_ms < $3::bigint)
+         AND ($5::uuid IS NULL OR owner_user_id = $5::uuid OR owner_user_id IS NULL)
        ORDER BY created_at_ms DESC, id DESC
        LIMIT $4`,
       [
@@ -280,9 +298,19 @@ export class SqlJobRepository {
         filter.kinds ? [...filter.kinds] : null,
         filter.createdBeforeMs ?? null,
         limit,
+        filter.visibleToUserId ?? null,
       ],
     );
     return rows.map(toJob);
+  }
+
+  /** Queued and running jobs the user started. */
+  async countActiveOwnedBy(ownerUserId: string): Promise<number> {
+    const [row] = await this.database.query<{ total: number }>(
+      `SELECT count(*) AS total FROM jobs WHERE owner_user_id = $1 AND state IN ('queued', 'running')`,
+      [ownerUserId],
+    );
+    return row?.total ?? 0;
   }
 
   /** Jobs per state, for health and metrics. */

@@ -81,8 +81,6 @@ export interface UserRepository {
   countActiveAdmins(): Promise<number>;
   updateUser(id: string, patch: UserPatch, nowMs: number): Promise<UserRecord | null>;
   deleteUser(id: string): Promise<boolean>;
-  /** Counts a failed log-in; at `maxFailures` the account locks until `lockUntilMs` and the count restarts. */
-  recordLoginFailure(id: string, maxFailures: number, lockUntilMs: number): Promise<UserRecord | null>;
   recordLoginSuccess(id: string, nowMs: number): Promise<void>;
   accessState(userId: string, sessionId: string | null): Promise<UserAccessState | null>;
 
@@ -227,18 +225,6 @@ export class SqlUserRepository implements UserRepository {
   async deleteUser(id: string): Promise<boolean> {
     const rows = await this.database.query('DELETE FROM users WHERE id = $1 RETURNING id', [id]);
     return rows.length > 0;
-  }
-
-  async recordLoginFailure(id: string, maxFailures: number, lockUntilMs: number): Promise<UserRecord | null> {
-    const [row] = await this.database.query<UserRow>(
-      `UPDATE users SET
-         locked_until_ms = CASE WHEN failed_login_count + 1 >= $2 THEN $3 ELSE locked_until_ms END,
-         failed_login_count = CASE WHEN failed_login_count + 1 >= $2 THEN 0 ELSE failed_login_count + 1 END
-       WHERE id = $1
-       RETURNING ${USER_COLUMNS}`,
-      [id, maxFailures, lockUntilMs],
-    );
-    return row ? toUser(row) : null;
   }
 
   async recordLoginSuccess(id: string, nowMs: number): Promise<void> {

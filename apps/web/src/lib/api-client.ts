@@ -1,4 +1,9 @@
-import { apiErrorSchema, sessionResponseSchema, type SessionResponse } from '@runecast/contracts';
+import {
+  apiErrorSchema,
+  sessionResponseSchema,
+  streamTicketResponseSchema,
+  type SessionResponse,
+} from '@runecast/contracts';
 import { z } from 'zod';
 import type { SessionStore } from './session.store.ts';
 
@@ -97,7 +102,19 @@ export class ApiClient {
     return this.read(path, response, options);
   }
 
-  /** A valid access token, renewed first when close to expiry; for EventSource URLs. */
+  /**
+   * A single-use ticket for one live-stream URL (`?ticket=`), asked for with the Authorization
+   * header: EventSource cannot send headers, and tokens never go into URLs.
+   */
+  async streamTicket(): Promise<string> {
+    const answer = await this.request('/api/v1/stream/tickets', {
+      method: 'POST',
+      schema: streamTicketResponseSchema,
+    });
+    return answer.ticket;
+  }
+
+  /** A valid access token, renewed first when close to expiry. */
   async accessToken(): Promise<string> {
     const session = this.sessions.current;
     if (session === null) throw new SessionExpiredError('log in to continue');

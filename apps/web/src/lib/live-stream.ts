@@ -27,12 +27,16 @@ export interface EventStreamOptions {
 const MAX_RETRY_DELAY_MS = 30_000;
 
 /**
- * Follows a Server-Sent Events stream of the API. EventSource cannot send headers, so the
- * access token goes in the URL; when the server refuses a reconnect (the token expired while
- * the stream was open), a fresh token is fetched and the stream reopened, with backoff.
- * Returns a function that stops it.
+ * Follows a Server-Sent Events stream of the API. EventSource cannot send headers, so each
+ * connection is opened with a single-use stream ticket in the URL (asked for with the
+ * Authorization header; no token ever goes into a URL). A ticket works once, so when the
+ * connection drops or the server ends it (access revoked), a new ticket is fetched and the
+ * stream reopened, with backoff. Returns a function that stops it.
  */
-export function openEventStream(client: ApiClient, options: EventStreamOptions): () => void {
+export function openEventStream(
+  client: Pick<ApiClient, 'streamTicket'>,
+  options: EventStreamOptions,
+): () => void {
   let source: EventSource | null = null;
   let stopped = false;
   let attempt = 0;
@@ -41,15 +45,15 @@ export function openEventStream(client: ApiClient, options: EventStreamOptions):
   const connect = async () => {
     if (stopped) return;
     options.onStatus?.(attempt === 0 ? 'connecting' : 'reconnecting');
-    let token: string;
+    let ticket: string;
     try {
-      token = await client.accessToken();
+      ticket = await client.streamTicket();
     } catch (error) {
       options.onStatus?.('closed', (error as Error).message);
       return;
     }
     if (stopped) return;
-    const url = `${options.path}${buildQueryString({ ...options.query, access_token: token })}`;
+    const url = `${options.path}${buildQueryString({ ...options.query, ticket })}`;
     const current = new EventSource(url);
     source = current;
     current.addEventListener('open', () => {
@@ -69,16 +73,13 @@ export function openEventStream(client: ApiClient, options: EventStreamOptions):
       });
     }
     current.addEventListener('error', () => {
-      // EventSource retries by itself after a dropped connection; it gives up (CLOSED) when
-      // the server refuses, which is when a new token may help.
-      if (current.readyState !== EventSource.CLOSED || stopped) {
-        options.onStatus?.('reconnecting');
-        return;
-      }
+      if (stopped) return;
+      // EventSource would retry the same URL by itself, and its ticket is used up: reconnect
+      // with a new ticket instead.
       current.close();
       attempt += 1;
-      const delayMs = Math.min(MAX_RETRY_DELAY_MS, 1000 * 2 ** Math.min(attempt, 5));
-      options.onStatus?.('reconnecting', `stream refused; retrying in ${Math.round(delayMs / 1000)} s`);
+      const delayMs = Math.min(MAX_RETRY_DELAY_MS, 500 * 2 ** Math.min(attempt - 1, 6));
+      options.onStatus?.('reconnecting', `stream closed; reconnecting in ${Math.ceil(delayMs / 1000)} s`);
       retryTimer = setTimeout(() => void connect(), delayMs);
     });
   };

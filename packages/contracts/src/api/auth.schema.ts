@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeText } from '../common.schema.ts';
 import { timeBodySchema, uuidSchema, integerQuerySchema } from './common.schema.ts';
 
 export const userRoles = ['admin', 'user'] as const;
@@ -6,8 +7,7 @@ export const userRoleSchema = z.enum(userRoles, { error: 'must be admin or user'
 export type UserRole = z.infer<typeof userRoleSchema>;
 
 /** Emails are compared without regard to case and surrounding spaces. */
-export const emailSchema = z
-  .string()
+export const emailSchema = safeText()
   .trim()
   .toLowerCase()
   .max(254, 'must be at most 254 characters')
@@ -17,12 +17,11 @@ export const minimumPasswordLength = 10;
 /** Long enough for any passphrase, short enough that hashing it cannot be used to load the server. */
 export const maximumPasswordLength = 256;
 
-export const passwordSchema = z
-  .string()
+export const passwordSchema = safeText()
   .min(minimumPasswordLength, `must be at least ${minimumPasswordLength} characters`)
   .max(maximumPasswordLength, `must be at most ${maximumPasswordLength} characters`);
 
-export const displayNameSchema = z.string().trim().min(1).max(100);
+export const displayNameSchema = safeText().trim().min(1).max(100);
 
 export const userSchema = z
   .object({
@@ -47,7 +46,7 @@ export type SignupBody = z.infer<typeof signupBodySchema>;
 export const loginBodySchema = z.strictObject({
   email: emailSchema,
   // Any length is accepted here up to the maximum, so old short passwords can still log in.
-  password: z.string().min(1, 'must not be empty').max(maximumPasswordLength),
+  password: safeText().min(1, 'must not be empty').max(maximumPasswordLength),
 });
 export type LoginBody = z.infer<typeof loginBodySchema>;
 
@@ -67,14 +66,16 @@ export const sessionResponseSchema = tokenPairSchema.extend({ user: userSchema }
 export type SessionResponse = z.infer<typeof sessionResponseSchema>;
 
 export const refreshBodySchema = z.strictObject({
-  refreshToken: z.string().min(1, 'must not be empty').max(200),
+  refreshToken: safeText().min(1, 'must not be empty').max(200),
 });
 
 export const logoutBodySchema = z
   .strictObject({
-    refreshToken: z.string().min(1).max(200).optional(),
+    refreshToken: safeText().min(1).max(200).optional(),
     /** End every session of this user, not only the current one. */
     allSessions: z.boolean().optional(),
+    /** With allSessions: revoke every API key of this user too (default false). */
+    revokeApiKeys: z.boolean().optional(),
   })
   .optional();
 
@@ -88,8 +89,10 @@ export const updateMeBodySchema = z
   });
 
 export const changePasswordBodySchema = z.strictObject({
-  currentPassword: z.string().min(1, 'must not be empty').max(maximumPasswordLength),
+  currentPassword: safeText().min(1, 'must not be empty').max(maximumPasswordLength),
   newPassword: passwordSchema,
+  /** Revoke every API key of this user too (default true: whoever knew the old password may hold one). */
+  revokeApiKeys: z.boolean().optional(),
 });
 
 // --- administration ---------------------------------------------------------------------
@@ -99,7 +102,7 @@ export const userIdParamsSchema = z.strictObject({ userId: uuidSchema });
 export const listUsersQuerySchema = z.strictObject({
   limit: integerQuerySchema({ min: 1, max: 500 }).optional(),
   offset: integerQuerySchema({ min: 0, max: 1_000_000 }).optional(),
-  search: z.string().max(100).optional(),
+  search: safeText().max(100).optional(),
 });
 
 export const userListResponseSchema = z.object({ users: z.array(userSchema), total: z.int() });
@@ -133,8 +136,21 @@ export const updateUserBodySchema = z
     message: 'give role or disabled',
   });
 
-export const authSettingsSchema = z.object({ signupEnabled: z.boolean() });
-export const updateAuthSettingsBodySchema = z.strictObject({ signupEnabled: z.boolean() });
+export const apiKeyLifetimeDaysSchema = z.int().min(1).max(3650);
+
+export const authSettingsSchema = z.object({
+  signupEnabled: z.boolean(),
+  /** Days a new API key lives at most (and by default). */
+  apiKeyLifetimeDays: apiKeyLifetimeDaysSchema,
+});
+export const updateAuthSettingsBodySchema = z
+  .strictObject({
+    signupEnabled: z.boolean().optional(),
+    apiKeyLifetimeDays: apiKeyLifetimeDaysSchema.optional(),
+  })
+  .refine((body) => body.signupEnabled !== undefined || body.apiKeyLifetimeDays !== undefined, {
+    message: 'give signupEnabled or apiKeyLifetimeDays',
+  });
 
 export const auditEntrySchema = z.object({
   id: z.int(),
@@ -152,7 +168,7 @@ export type AuditEntry = z.infer<typeof auditEntrySchema>;
 export const listAuditQuerySchema = z.strictObject({
   limit: integerQuerySchema({ min: 1, max: 1000 }).optional(),
   beforeId: integerQuerySchema({ min: 1, max: Number.MAX_SAFE_INTEGER }).optional(),
-  action: z.string().max(100).optional(),
+  action: safeText().max(100).optional(),
 });
 export const auditListResponseSchema = z.object({
   entries: z.array(auditEntrySchema),
@@ -175,15 +191,17 @@ export const apiKeySchema = z
     createdAtMs: z.int(),
     expiresAtMs: z.int().nullable(),
     lastUsedAtMs: z.int().nullable(),
+    /** Address of the request that last used the key. */
+    lastUsedIp: z.string().nullable(),
     revokedAtMs: z.int().nullable(),
   })
   .meta({ id: 'ApiKey' });
 export type ApiKey = z.infer<typeof apiKeySchema>;
 
 export const createApiKeyBodySchema = z.strictObject({
-  name: z.string().trim().min(1, 'must not be empty').max(100),
+  name: safeText().trim().min(1, 'must not be empty').max(100),
   scope: apiKeyScopeSchema.default('read-write'),
-  /** When the key stops working; absent for a key that does not expire. */
+  /** When the key stops working: at most the lifetime admins set ahead (default 90 days), which is also the default. */
   expiresAt: timeBodySchema.optional(),
 });
 
@@ -208,7 +226,7 @@ export const secretNameSchema = z
   );
 export const secretNameParamsSchema = z.strictObject({ name: secretNameSchema });
 export const putSecretBodySchema = z.strictObject({
-  value: z.string().min(1, 'must not be empty').max(8192),
+  value: safeText({ multiline: true }).min(1, 'must not be empty').max(8192),
 });
 export const secretInfoSchema = z.object({ name: z.string(), createdAtMs: z.int(), updatedAtMs: z.int() });
 export const secretListResponseSchema = z.object({ secrets: z.array(secretInfoSchema) });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { exchangeIdSchema, seriesKeySchema, symbolSchema } from '../common.schema.ts';
+import { exchangeIdSchema, safeText, seriesKeySchema, symbolSchema } from '../common.schema.ts';
 
 /** Stable machine-readable error codes every API error carries. */
 export const apiErrorCodes = [
@@ -12,7 +12,8 @@ export const apiErrorCodes = [
   'payload_too_large',
   'unsupported_media_type',
   'rate_limited',
-  'account_locked',
+  'login_throttled',
+  'quota_exceeded',
   'unavailable',
   'internal',
 ] as const;
@@ -45,8 +46,7 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
  * A time given in a query: epoch milliseconds (`1717200000000`) or ISO 8601
  * (`2024-06-01`, `2024-06-01T00:00:00Z`). Parsed to epoch milliseconds.
  */
-export const timeQuerySchema = z
-  .string()
+export const timeQuerySchema = safeText()
   .max(40)
   .describe('epoch milliseconds or ISO 8601 time, e.g. 2025-06-01T00:00:00Z')
   .transform((text, context) => {
@@ -68,8 +68,7 @@ export const timeQuerySchema = z
 
 /** A whole number in a query string, within bounds. */
 export function integerQuerySchema(options: { min: number; max: number; description?: string }) {
-  return z
-    .string()
+  return safeText()
     .max(16)
     .describe(options.description ?? `whole number from ${options.min} to ${options.max}`)
     .transform((text, context) => {
@@ -109,8 +108,7 @@ export const exchangeParamSchema = exchangeIdSchema.describe('ccxt exchange id, 
  * Symbol path parameter: `BTC-USDT` (URL friendly) or `BTC/USDT` (percent-encoded), read as the
  * unified `BTC/USDT`; `BTC-USDT_USDT` stands for `BTC/USDT:USDT`.
  */
-export const symbolParamSchema = z
-  .string()
+export const symbolParamSchema = safeText()
   .max(64)
   .describe('market symbol, BTC-USDT or BTC%2FUSDT')
   .transform((text) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { seriesKeySchema } from '../common.schema.ts';
+import { safeText, seriesKeySchema } from '../common.schema.ts';
 import {
   forecastAccuracySchema,
   forecastMadeMessageSchema,
@@ -23,6 +23,7 @@ import {
   timeQuerySchema,
   uuidSchema,
 } from './common.schema.ts';
+import { streamTicketQuerySchema } from './stream.schema.ts';
 
 // Forecasts, the model registry and jobs over HTTP. Job bodies are the job payload schemas of
 // jobs.schema.ts; the records answered are its record schemas.
@@ -31,8 +32,7 @@ const MAX_HORIZON_MINUTES = 366 * 1440;
 const HORIZON_UNIT_MINUTES: Readonly<Record<string, number>> = { m: 1, h: 60, d: 1440 };
 
 /** A horizon in a query: minutes (`240`) or a duration (`15m`, `4h`, `1d`). Parsed to minutes. */
-export const horizonQuerySchema = z
-  .string()
+export const horizonQuerySchema = safeText()
   .max(12)
   .describe('horizon as minutes (240) or a duration (15m, 4h, 1d)')
   .transform((text, context) => {
@@ -57,8 +57,7 @@ export const modelVersionIdTextSchema = integerQuerySchema({
 
 /** Comma-separated values of a list filter (`state=queued,running`), split and trimmed. */
 function commaListSchema(description: string) {
-  return z
-    .string()
+  return safeText()
     .max(500)
     .describe(description)
     .transform((text) =>
@@ -186,7 +185,7 @@ export type JobListResponse = z.infer<typeof jobListResponseSchema>;
 
 /** Query of a job's progress stream (EventSource cannot send headers). */
 export const jobEventsQuerySchema = z.strictObject({
-  access_token: z.string().max(4096).optional(),
+  ticket: streamTicketQuerySchema.optional(),
 });
 
 /** Query of the progress stream of every job. */
@@ -199,7 +198,7 @@ export const allJobEventsQuerySchema = z.strictObject({
         .max(MAX_LIST_VALUES, `at most ${MAX_LIST_VALUES} kinds`),
     )
     .optional(),
-  access_token: z.string().max(4096).optional(),
+  ticket: streamTicketQuerySchema.optional(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -310,12 +309,12 @@ export const leaderboardResponseSchema = z.object({
 export type LeaderboardResponse = z.infer<typeof leaderboardResponseSchema>;
 
 /** Optional: a request without a body promotes with a default reason. */
-export const promoteBodySchema = z.strictObject({ reason: z.string().min(1).max(500).optional() }).nullish();
+export const promoteBodySchema = z.strictObject({ reason: safeText().min(1).max(500).optional() }).nullish();
 
 export const rollbackBodySchema = z.strictObject({
   series: seriesKeySchema,
   horizonMinutes: horizonMinutesSchema,
-  reason: z.string().min(1).max(500).optional(),
+  reason: safeText().min(1).max(500).optional(),
 });
 
 /** The version now in production and the one it replaced (now archived). */

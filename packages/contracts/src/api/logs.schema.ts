@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeText } from '../common.schema.ts';
 import { integerQuerySchema, timeQuerySchema } from './common.schema.ts';
 
 export const logLevelNames = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -23,7 +24,7 @@ export const logsQuerySchema = z.strictObject({
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be a component name, e.g. http or ingest')
     .optional(),
   /** Text the message contains (case-insensitive). */
-  search: z.string().min(1).max(200).optional(),
+  search: safeText().min(1).max(200).optional(),
   limit: integerQuerySchema({ min: 1, max: 1000 }).optional(),
   /** Page backwards: only entries with a smaller id. */
   beforeId: integerQuerySchema({ min: 1, max: Number.MAX_SAFE_INTEGER }).optional(),

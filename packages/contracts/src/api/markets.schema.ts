@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { exchangeIdSchema, symbolSchema } from '../common.schema.ts';
+import { exchangeIdSchema, safeText, symbolSchema } from '../common.schema.ts';
 import { exchangeParamSchema, integerQuerySchema, symbolParamSchema } from './common.schema.ts';
 
 export const marketTypes = ['spot', 'swap', 'future', 'option', 'other'] as const;
@@ -34,8 +34,7 @@ export const trackedMarketListResponseSchema = z.object({ markets: z.array(track
 
 export const addMarketBodySchema = z.strictObject({
   exchange: exchangeIdSchema,
-  symbol: z
-    .string()
+  symbol: safeText()
     .trim()
     .max(64)
     .transform((text) => text.toUpperCase())
@@ -51,7 +50,7 @@ export const exchangeParamsSchema = z.strictObject({ exchange: exchangeParamSche
 
 export const exchangeMarketsQuerySchema = z.strictObject({
   /** Part of the symbol, any case, e.g. `btc`. */
-  search: z.string().max(40).optional(),
+  search: safeText().max(40).optional(),
   quote: z
     .string()
     .regex(/^[A-Za-z0-9]{1,20}$/, 'must be a currency code, e.g. USDT')

@@ -1,14 +1,25 @@
 import { z } from 'zod';
-import { seriesKeySchema } from '../common.schema.ts';
+import { safeText, seriesKeySchema } from '../common.schema.ts';
 import { booleanQuerySchema } from './common.schema.ts';
 import { apiCandleSchema } from './candles.schema.ts';
 
 export const maxStreamSeries = 20;
 
+/** `?ticket=` of a live stream: what POST /api/v1/stream/tickets answered, good once for 30 s. */
+export const streamTicketQuerySchema = z
+  .string()
+  .regex(/^rst_[A-Za-z0-9_-]{43}$/, 'must be a stream ticket from POST /api/v1/stream/tickets');
+
+export const streamTicketResponseSchema = z.object({
+  /** Add as `?ticket=` to one stream URL; it works once, until `expiresAtMs`. */
+  ticket: z.string(),
+  expiresAtMs: z.int(),
+});
+export type StreamTicketResponse = z.infer<typeof streamTicketResponseSchema>;
+
 /** `series=binance:BTC/USDT:1m,binance:ETH/USDT:1m`: the series to follow, comma-separated. */
 export const streamQuerySchema = z.strictObject({
-  series: z
-    .string()
+  series: safeText()
     .max(2000)
     .describe('comma-separated series keys, e.g. binance:BTC/USDT:1m,binance:ETH/USDT:1m')
     .transform((text) =>
@@ -29,8 +40,8 @@ export const streamQuerySchema = z.strictObject({
   candles: booleanQuerySchema.optional(),
   /** Also send new forecasts of the series (default true). */
   forecasts: booleanQuerySchema.optional(),
-  /** Token for clients that cannot set headers (EventSource); prefer the Authorization header. */
-  access_token: z.string().max(4096).optional(),
+  /** Single-use stream ticket (POST /api/v1/stream/tickets) for clients that cannot set headers (EventSource). */
+  ticket: streamTicketQuerySchema.optional(),
 });
 
 /** `event: candles` */

@@ -100,7 +100,10 @@ export const adminRoutes: RouteModule = {
         config: { access: 'admin' },
         schema: { tags, summary: 'Account settings', response: { 200: authSettingsSchema } },
       },
-      async () => ({ signupEnabled: await accounts.isSignupEnabled() }),
+      async () => ({
+        signupEnabled: await accounts.isSignupEnabled(),
+        apiKeyLifetimeDays: await context.auth.apiKeys.lifetimeDays(),
+      }),
     );
 
     app.patch(
@@ -109,18 +112,30 @@ export const adminRoutes: RouteModule = {
         config: { access: 'admin' },
         schema: {
           tags,
-          summary: 'Turn sign-up on or off',
+          summary: 'Turn sign-up on or off; set the lifetime of new API keys',
           body: updateAuthSettingsBodySchema,
           response: { 200: authSettingsSchema },
         },
       },
       async (request) => {
-        await accounts.setSignupEnabled(
-          request.principal!,
-          request.body.signupEnabled,
-          requestOrigin(request),
-        );
-        return { signupEnabled: await accounts.isSignupEnabled() };
+        const { signupEnabled, apiKeyLifetimeDays } = request.body;
+        if (signupEnabled !== undefined)
+          await accounts.setSignupEnabled(request.principal!, signupEnabled, requestOrigin(request));
+        if (apiKeyLifetimeDays !== undefined) {
+          await context.auth.apiKeys.setLifetimeDays(apiKeyLifetimeDays);
+          await context.auth.audit.record({
+            actor: request.principal,
+            action: 'settings.update',
+            target: 'api_key_lifetime_days',
+            outcome: 'success',
+            origin: requestOrigin(request),
+            details: { apiKeyLifetimeDays },
+          });
+        }
+        return {
+          signupEnabled: await accounts.isSignupEnabled(),
+          apiKeyLifetimeDays: await context.auth.apiKeys.lifetimeDays(),
+        };
       },
     );
 

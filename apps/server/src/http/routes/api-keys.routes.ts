@@ -34,17 +34,19 @@ export const apiKeyRoutes: RouteModule = {
         config: { access: 'user' },
         schema: {
           tags,
-          summary: 'Create an API key; the key is in this answer only',
+          summary:
+            'Create an API key (logged in, not with a key); the key is in this answer only. It expires after at most the lifetime admins set (default 90 days)',
           body: createApiKeyBodySchema,
           response: { 201: createApiKeyResponseSchema },
         },
       },
       async (request, reply) => {
-        const created = await apiKeys.create(request.principal!.userId, {
-          name: request.body.name,
-          scope: request.body.scope,
-          expiresAtMs: request.body.expiresAt,
-        });
+        const principal = request.principal!;
+        const created = await apiKeys.create(
+          principal.userId,
+          { name: request.body.name, scope: request.body.scope, expiresAtMs: request.body.expiresAt },
+          { viaApiKey: principal.kind === 'api-key' },
+        );
         return reply.code(201).send(created);
       },
     );

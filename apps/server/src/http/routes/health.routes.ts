@@ -41,7 +41,7 @@ export function registerHealthRoutes(app: ApiApp, context: ApiContext, health: H
   app.get(
     '/metrics',
     {
-      config: { access: 'public', unlimited: true },
+      config: { access: 'public', unlimited: true, produces: { 200: 'text/plain' } },
       schema: {
         tags: ['health'],
         summary: 'Prometheus metrics (text exposition format)',

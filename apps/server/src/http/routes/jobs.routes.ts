@@ -8,12 +8,15 @@ import {
   type JobProgressMessage,
 } from '@runecast/contracts';
 import { z } from 'zod';
+import { mayAccessOwned } from '../../auth/ownership.ts';
+import type { Principal } from '../../auth/principal.ts';
 import { jobProgressTopic } from '../../bus/topics.ts';
 import { isFinishedJobState, jobProgressMessage } from '../../jobs/job-queue.ts';
 import type { JobRecord } from '../../store/job.repository.ts';
 import { requestOrigin, type ApiApp, type ApiContext } from '../api-context.ts';
 import { checkField, jobSummary, type ForecastingApi } from '../forecasting-api.ts';
 import { HttpError } from '../http-errors.ts';
+import { enforceQuota } from '../quotas.ts';
 import { openEventStream, type EventStream } from '../server-sent-events.ts';
 
 const tags = ['jobs'];
@@ -25,14 +28,27 @@ function progressKey(
   return JSON.stringify([message.state, message.attempt, message.percent, message.message, message.epoch]);
 }
 
-/** Jobs: list, one job, cancel, and progress as Server-Sent Events for one job or all. */
+/**
+ * Jobs: list, one job, cancel, and progress as Server-Sent Events for one job or all. A user sees
+ * and cancels the jobs they started and sees those of the system (cancelled by admins only);
+ * another user's job answers 404. Admins see and cancel every job.
+ */
 export function registerJobRoutes(app: ApiApp, context: ApiContext, api: ForecastingApi): void {
   const { queue } = api.runtime;
   const streams = new Set<EventStream>();
   app.addHook('onClose', async () => {
     for (const stream of streams) stream.close();
   });
-  const track = (stream: EventStream) => {
+  /** Before a stream opens: a user may hold only so many at once. */
+  const allowStream = (principal: Principal) =>
+    enforceQuota(
+      principal,
+      context.quotas,
+      'openStreamsPerUser',
+      context.streamAccess.countFor(principal.userId),
+    );
+  const track = (stream: EventStream, principal: Principal) => {
+    context.streamAccess.watch(principal, stream);
     streams.add(stream);
     context.metrics.stream.clients.inc();
     stream.onClose(() => {
@@ -40,7 +56,17 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
       context.metrics.stream.clients.dec();
     });
   };
-  const requireJob = (jobId: string) => checkField('params.jobId', () => queue.require(jobId));
+  const requireJob = (principal: Principal, jobId: string) =>
+    checkField('params.jobId', async () => {
+      const job = await queue.require(jobId);
+      if (!mayAccessOwned(principal, job.ownerUserId, 'read')) {
+        throw new HttpError(404, 'not_found', `params.jobId: job ${jobId} does not exist`, {
+          id: jobId,
+          field: 'params.jobId',
+        });
+      }
+      return job;
+    });
 
   app.get(
     '/jobs',
@@ -56,7 +82,9 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
     async (request) => {
       const { state, kind, before } = request.query;
       const limit = request.query.limit ?? 100;
+      const principal = request.principal!;
       const jobs = await queue.list({
+        ...(principal.role === 'admin' ? {} : { visibleToUserId: principal.userId }),
         ...(state === undefined ? {} : { states: state }),
         ...(kind === undefined ? {} : { kinds: kind }),
         ...(before === undefined ? {} : { createdBeforeMs: before }),
@@ -73,7 +101,7 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
   app.get(
     '/jobs/events',
     {
-      config: { access: 'user', allowQueryToken: true },
+      config: { access: 'user', allowStreamTicket: true, produces: { 200: 'text/event-stream' } },
       schema: {
         tags,
         summary:
@@ -84,14 +112,34 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
     },
     async (request, reply) => {
       const kinds = request.query.kind === undefined ? null : new Set(request.query.kind);
+      const principal = request.principal!;
+      // Whether each job seen is the caller's: asked of the store once per job and stream.
+      const visible = new Map<string, Promise<boolean>>();
+      const mayFollow = (jobId: string): Promise<boolean> => {
+        if (principal.role === 'admin') return Promise.resolve(true);
+        let answer = visible.get(jobId);
+        if (answer === undefined) {
+          answer = queue
+            .get(jobId)
+            .then((job) => job !== null && mayAccessOwned(principal, job.ownerUserId, 'read'))
+            .catch(() => false);
+          visible.set(jobId, answer);
+        }
+        return answer;
+      };
+      allowStream(request.principal!);
       const stream = openEventStream(request, reply);
-      track(stream);
+      track(stream, request.principal!);
       try {
+        const forward = async (message: JobProgressMessage) => {
+          if (!(await mayFollow(message.jobId)) || stream.closed) return;
+          stream.send('progress', message);
+          context.metrics.stream.events.inc({ event: 'job-progress' });
+        };
         const stop = await context.liveFeed.listenFamily('jobProgress', (_topic, data) => {
           const message = data as JobProgressMessage;
           if (kinds !== null && !kinds.has(message.kind)) return;
-          stream.send('progress', message);
-          context.metrics.stream.events.inc({ event: 'job-progress' });
+          void forward(message);
         });
         stream.onClose(stop);
         stream.send('ready', { kinds: kinds === null ? null : [...kinds] });
@@ -117,7 +165,7 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
         response: { 200: apiJobSchema },
       },
     },
-    async (request) => requireJob(request.params.jobId),
+    async (request) => requireJob(request.principal!, request.params.jobId),
   );
 
   app.post(
@@ -133,7 +181,10 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
       },
     },
     async (request) => {
-      const job = await requireJob(request.params.jobId);
+      const job = await requireJob(request.principal!, request.params.jobId);
+      if (!mayAccessOwned(request.principal!, job.ownerUserId, 'change')) {
+        throw new HttpError(403, 'forbidden', 'only admins cancel jobs the system started');
+      }
       if (isFinishedJobState(job.state)) {
         throw new HttpError(
           409,
@@ -161,7 +212,7 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
   app.get(
     '/jobs/:jobId/events',
     {
-      config: { access: 'user', allowQueryToken: true },
+      config: { access: 'user', allowStreamTicket: true, produces: { 200: 'text/event-stream' } },
       schema: {
         tags,
         summary:
@@ -173,9 +224,10 @@ export function registerJobRoutes(app: ApiApp, context: ApiContext, api: Forecas
     },
     async (request, reply) => {
       const jobId = request.params.jobId;
-      await requireJob(jobId);
+      await requireJob(request.principal!, jobId);
+      allowStream(request.principal!);
       const stream = openEventStream(request, reply);
-      track(stream);
+      track(stream, request.principal!);
       let lastKey = '';
       let ending = false;
       const sendProgress = (message: JobProgressMessage) => {

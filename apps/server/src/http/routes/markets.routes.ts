@@ -9,6 +9,7 @@ import {
 } from '@runecast/contracts';
 import { z } from 'zod';
 import { requestOrigin, type RouteModule } from '../api-context.ts';
+import { enforceQuota } from '../quotas.ts';
 
 const tags = ['markets'];
 
@@ -43,7 +44,16 @@ export const marketRoutes: RouteModule = {
         },
       },
       async (request, reply) => {
+        const principal = request.principal!;
+        const trackers = context.authStore.marketTrackers;
+        enforceQuota(
+          principal,
+          context.quotas,
+          'trackedMarketsPerUser',
+          await trackers.countByUser(principal.userId),
+        );
         const market = await markets.add(request.body.exchange, request.body.symbol);
+        await trackers.record(market.exchange, market.symbol, principal.userId, context.now());
         return reply.code(201).send(market);
       },
     );

@@ -37,6 +37,7 @@ import { parseVolatilitySpec } from '../../models/volatility/volatility.registry
 import { metricLoss, type ModelVersion, type StageChange } from '../../store/model.repository.ts';
 import { requestOrigin, type ApiApp, type ApiContext } from '../api-context.ts';
 import { toApiModelSummary, naiveMetricsOf } from '../../forecasting/forecast-query.service.ts';
+import { mayAccessOwned } from '../../auth/ownership.ts';
 import { checkField, jobSummary, startJob, unprocessable, type ForecastingApi } from '../forecasting-api.ts';
 import { HttpError } from '../http-errors.ts';
 
@@ -211,7 +212,12 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
     },
     async (request) => {
       const version = await requireVersion(request.params.versionId);
-      const job = version.jobId ? await runtime.queue.get(version.jobId) : null;
+      const trainingJob = version.jobId ? await runtime.queue.get(version.jobId) : null;
+      // Versions are shared; the job that trained one belongs to whoever started it.
+      const job =
+        trainingJob !== null && mayAccessOwned(request.principal!, trainingJob.ownerUserId, 'read')
+          ? trainingJob
+          : null;
       const [accuracy] = await runtime.forecasting.forecasts.accuracy({ modelVersionId: version.id });
       const promotions = (await registry.promotions(version.seriesKey, version.horizonMinutes)).filter(
         (entry) => entry.versionId === version.id || entry.previousVersionId === version.id,
@@ -243,7 +249,7 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
         naiveGate: naiveGateVerdict(version),
         training: {
           job: job ? jobSummary(job) : null,
-          lossHistory: job?.lossHistory ?? [],
+          lossHistory: trainingJob?.lossHistory ?? [],
         },
         accuracy: accuracy ?? null,
         promotions,
@@ -462,6 +468,11 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
     },
     async (request) => {
       const job = await checkField('params.jobId', () => runtime.queue.require(request.params.jobId));
+      if (!mayAccessOwned(request.principal!, job.ownerUserId, 'read')) {
+        throw new HttpError(404, 'not_found', `params.jobId: job ${job.id} does not exist`, {
+          field: 'params.jobId',
+        });
+      }
       if (job.kind !== 'backtest') {
         throw new HttpError(
           404,

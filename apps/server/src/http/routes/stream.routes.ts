@@ -1,5 +1,6 @@
 import {
   streamQuerySchema,
+  streamTicketResponseSchema,
   fromCandleColumns,
   type CandleBatchMessage,
   type ForecastMadeMessage,
@@ -12,6 +13,7 @@ import { bookTopic, candlesTopic, forecastsTopic } from '../../bus/topics.ts';
 import { formatSeriesKey, parseSeriesKey } from '@runecast/market';
 import type { RouteModule } from '../api-context.ts';
 import type { LiveFamily } from '../../markets/live-feed.ts';
+import { enforceQuota } from '../quotas.ts';
 import { openEventStream } from '../server-sent-events.ts';
 
 /** Live candles, top of book and forecasts of chosen series, as Server-Sent Events. */
@@ -23,10 +25,25 @@ export const streamRoutes: RouteModule = {
       for (const stream of streams) stream.close();
     });
 
+    app.post(
+      '/stream/tickets',
+      {
+        // Reading: a read-only key may open streams too.
+        config: { access: 'user', readOnlyAllowed: true },
+        schema: {
+          tags: ['stream'],
+          summary:
+            'A single-use ticket, good for 30 s, that opens one live stream (`?ticket=`) for a client that cannot send headers (EventSource)',
+          response: { 201: streamTicketResponseSchema },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await context.streamTickets.issue(request.principal!)),
+    );
+
     app.get(
       '/stream',
       {
-        config: { access: 'user', allowQueryToken: true },
+        config: { access: 'user', allowStreamTicket: true, produces: { 200: 'text/event-stream' } },
         schema: {
           tags: ['stream'],
           summary:
@@ -54,7 +71,14 @@ export const streamRoutes: RouteModule = {
           families.push('forecasts');
           for (const key of series) topics.set(forecastsTopic(key), 'forecasts');
         }
+        enforceQuota(
+          request.principal!,
+          context.quotas,
+          'openStreamsPerUser',
+          context.streamAccess.countFor(request.principal!.userId),
+        );
         const stream = openEventStream(request, reply);
+        context.streamAccess.watch(request.principal!, stream);
         streams.add(stream);
         context.metrics.stream.clients.inc();
         stream.onClose(() => {

@@ -41,6 +41,8 @@ export interface ApiHarness {
   /** Logs in and returns the access token. */
   login(email: string, password: string): Promise<string>;
   adminToken(): Promise<string>;
+  /** A single-use stream ticket for the caller of `token` (for `?ticket=` on a stream URL). */
+  streamTicket(token: string): Promise<string>;
   /** Creates a user (through the admin API) and returns their access token. */
   createUser(
     role?: 'admin' | 'user',
@@ -137,6 +139,11 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     login,
     request,
     adminToken: async () => (adminToken ??= await login(HARNESS_ADMIN.email, HARNESS_ADMIN.password)),
+    async streamTicket(token) {
+      const response = await request({ method: 'POST', url: '/api/v1/stream/tickets', token });
+      if (response.statusCode !== 201) throw new Error(`no stream ticket: ${response.body}`);
+      return (response.json() as { ticket: string }).ticket;
+    },
     async createUser(role = 'user') {
       const email = `user-${randomBytes(5).toString('hex')}@example.com`;
       const password = `password-${randomBytes(6).toString('hex')}`;

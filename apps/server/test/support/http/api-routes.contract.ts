@@ -59,6 +59,18 @@ export function describeApiRoutes(
 
     describe('auth', () => {
       test('sign up, log in, me, refresh with rotation, reuse detection, log out', async () => {
+        // A fresh install refuses sign-up until an admin turns it on.
+        assert.deepEqual((await call('GET', '/api/v1/admin/settings', adminToken)).json(), {
+          signupEnabled: false,
+          apiKeyLifetimeDays: 90,
+        });
+        const closed = await call('POST', '/api/v1/auth/signup', undefined, {
+          email: 'early@example.com',
+          password: 'correct horse battery',
+        });
+        assert.equal(closed.statusCode, 403, closed.body);
+        await call('PATCH', '/api/v1/admin/settings', adminToken, { signupEnabled: true });
+
         const signup = await call('POST', '/api/v1/auth/signup', undefined, {
           email: '  New.User@Example.com ',
           password: 'correct horse battery',
@@ -222,7 +234,7 @@ export function describeApiRoutes(
 
       test('sign-up can be turned off and on; the audit log records it', async () => {
         const off = await call('PATCH', '/api/v1/admin/settings', adminToken, { signupEnabled: false });
-        assert.deepEqual(off.json(), { signupEnabled: false });
+        assert.deepEqual(off.json(), { signupEnabled: false, apiKeyLifetimeDays: 90 });
         const refused = await call('POST', '/api/v1/auth/signup', undefined, {
           email: 'late@example.com',
           password: 'late password 1',
@@ -232,6 +244,7 @@ export function describeApiRoutes(
         await call('PATCH', '/api/v1/admin/settings', adminToken, { signupEnabled: true });
         assert.deepEqual((await call('GET', '/api/v1/admin/settings', adminToken)).json(), {
           signupEnabled: true,
+          apiKeyLifetimeDays: 90,
         });
 
         const audit = await call('GET', '/api/v1/admin/audit-log?limit=200', adminToken);
@@ -584,11 +597,12 @@ export function describeApiRoutes(
         const { port } = harness.app.server.address() as AddressInfo;
         const events: { event: string; data: Json }[] = [];
         const user = await harness.createUser();
+        const ticket = await harness.streamTicket(user.token);
         const response = await new Promise<IncomingMessage>((resolve, reject) => {
           const request = httpRequest({
             host: '127.0.0.1',
             port,
-            path: `/api/v1/stream?series=${encodeURIComponent('binance:SOL/USDT:1m')}&access_token=${user.token}`,
+            path: `/api/v1/stream?series=${encodeURIComponent('binance:SOL/USDT:1m')}&ticket=${ticket}`,
           });
           request.on('response', resolve).on('error', reject).end();
         });

@@ -115,7 +115,7 @@ export function describeForecastingRoutes(
     test('train through the API: 202 with the job, progress streamed, a registered version', async () => {
       const all = await openEventStreamClient(
         port,
-        `/api/v1/jobs/events?kind=train&access_token=${userToken}`,
+        `/api/v1/jobs/events?kind=train&ticket=${await harness.streamTicket(userToken)}`,
       );
       await all.waitFor((event) => event.event === 'ready');
       const job = await startJob('/api/v1/models/train', {
@@ -131,7 +131,7 @@ export function describeForecastingRoutes(
       // The job's own stream opens before any worker runs, so it sees the whole run.
       const stream = await openEventStreamClient(
         port,
-        `/api/v1/jobs/${job.id}/events?access_token=${userToken}`,
+        `/api/v1/jobs/${job.id}/events?ticket=${await harness.streamTicket(userToken)}`,
       );
       assert.equal(stream.statusCode, 200);
       const first = await stream.waitFor((event) => event.event === 'job');
@@ -333,7 +333,7 @@ export function describeForecastingRoutes(
     test('predict, then the latest forecast (cached, dropped by the next forecast), the live stream and history with scores', async () => {
       const live = await openEventStreamClient(
         port,
-        `/api/v1/stream?series=${SERIES_QUERY}&book=false&candles=false&access_token=${userToken}`,
+        `/api/v1/stream?series=${SERIES_QUERY}&book=false&candles=false&ticket=${await harness.streamTicket(userToken)}`,
       );
       await live.waitFor((event) => event.event === 'ready');
       const empty = latestForecastResponseSchema.parse(
@@ -508,7 +508,7 @@ export function describeForecastingRoutes(
       });
       const stream = await openEventStreamClient(
         port,
-        `/api/v1/jobs/${slow.id}/events?access_token=${userToken}`,
+        `/api/v1/jobs/${slow.id}/events?ticket=${await harness.streamTicket(userToken)}`,
       );
       startWorker();
       await stream.waitFor((event) => event.event === 'progress' && event.data.state === 'running', 30_000);

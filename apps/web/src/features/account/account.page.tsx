@@ -269,6 +269,7 @@ function ApiKeysPanel() {
                         <td className="small">{formatTimeUtc(key.createdAtMs)}</td>
                         <td className="small">
                           {key.lastUsedAtMs === null ? 'never' : formatRelative(key.lastUsedAtMs)}
+                          {key.lastUsedIp === null ? null : ` from ${key.lastUsedIp}`}
                         </td>
                         <td className="small">
                           {key.expiresAtMs === null ? 'never' : formatTimeUtc(key.expiresAtMs)}

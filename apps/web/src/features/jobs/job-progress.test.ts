@@ -24,6 +24,7 @@ const job: JobRecord = {
   error: null,
   errorCode: null,
   dedupeKey: null,
+  ownerUserId: null,
   createdAtMs: 1_000,
   startedAtMs: null,
   finishedAtMs: null,
