@@ -19,6 +19,7 @@ export interface FetchCandlesParams {
   symbol: string;
   timeframe: Timeframe;
   sinceMs: number;
+  /** Most candles `fetchCandles` returns (a page may hold more where the exchange ignores it). */
   limit?: number;
   signal?: AbortSignal;
 }

@@ -532,7 +532,9 @@ export class CcxtSource implements MarketDataSource {
   }
 
   async fetchCandles(params: FetchCandlesParams): Promise<Candle[]> {
-    return (await this.fetchCandlePage(params)).candles;
+    const { candles } = await this.fetchCandlePage(params);
+    // Some exchanges (Kraken) answer a whole page whatever limit is asked; the caller asked for at most `limit`.
+    return params.limit === undefined ? candles : candles.slice(0, params.limit);
   }
 
   async fetchTrades(params: FetchTradesParams): Promise<Trade[]> {
