@@ -16,10 +16,3 @@ export const MODEL_TYPES = [
   'gru',
 ] as const;
 export type ModelType = (typeof MODEL_TYPES)[number];
-
-/** Models that learn from the feature matrix (and so have feature importance and a training window). */
-export const FEATURE_MODEL_TYPES: readonly ModelType[] = ['ridge', 'rf', 'svr', 'lstm', 'gru'];
-
-export function isModelType(value: string): value is ModelType {
-  return (MODEL_TYPES as readonly string[]).includes(value);
-}

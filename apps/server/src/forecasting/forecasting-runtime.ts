@@ -33,22 +33,6 @@ export interface ForecastingRuntime {
   ): JobWorker;
   /** The forecast scheduler over this runtime's queue; call `start()`. */
   createScheduler(options?: Omit<ForecastSchedulerOptions, 'db' | 'queue'>): ForecastScheduler;
-  /**
-   * Starts the worker role and/or the scheduler role (what `runecast up` and the worker and
-   * scheduler roles run); `stop()` ends both, handing running jobs back to the queue.
-   */
-  start(roles: ForecastingRoles): RunningForecasting;
-}
-
-export interface ForecastingRoles {
-  worker?: (Omit<JobWorkerOptions, 'queue' | 'handlers'> & { kinds?: readonly string[] }) | false;
-  scheduler?: Omit<ForecastSchedulerOptions, 'db' | 'queue'> | false;
-}
-
-export interface RunningForecasting {
-  readonly worker: JobWorker | null;
-  readonly scheduler: ForecastScheduler | null;
-  stop(): Promise<void>;
 }
 
 export function createForecastingRuntime(options: ForecastingRuntimeOptions): ForecastingRuntime {
@@ -92,25 +76,6 @@ export function createForecastingRuntime(options: ForecastingRuntimeOptions): Fo
         queue,
         ...(options.now && !schedulerOptions.now ? { now: options.now } : {}),
       }),
-    start: (roles) => {
-      const worker =
-        roles.worker === undefined || roles.worker === false ? null : runtime.createWorker(roles.worker);
-      // In one process with a worker, the scheduler runs its forecasts at once rather than waiting for a poll.
-      const scheduler =
-        roles.scheduler === undefined || roles.scheduler === false
-          ? null
-          : runtime.createScheduler({ ...(worker ? { inlineWorker: worker } : {}), ...roles.scheduler });
-      worker?.start();
-      scheduler?.start();
-      return {
-        worker,
-        scheduler,
-        stop: async () => {
-          await scheduler?.stop();
-          await worker?.stop();
-        },
-      };
-    },
   };
   return runtime;
 }

@@ -58,10 +58,6 @@ export class TrackedMarketsService {
     }));
   }
 
-  get timeframe(): Timeframe {
-    return this.options.timeframe;
-  }
-
   /** When the store was last read (null before the first refresh). */
   lastRefreshedAtMs(): number | null {
     return this.refreshedAtMs;
