@@ -1,9 +1,14 @@
 import { startEmulator } from '@runecast/exchange-emulator';
+import { systemClock } from '@runecast/market';
 import { CcxtSource } from '../src/sources/ccxt/ccxt.source.ts';
 import { runMarketDataSourceContract } from '../src/sources/market-data-source.contract.ts';
+import { runSnapshotSourceContract } from '../src/sources/snapshot-source.contract.ts';
+import { runTextSourceContract } from '../src/sources/text-source.contract.ts';
 import { spotMarkets, StaticMarketSource } from './support/http/static-market.source.ts';
+import { StaticSnapshotSource } from './support/sources/static-snapshot.source.ts';
+import { StaticTextSource } from './support/sources/static-text.source.ts';
 
-// Every market-data source runs the one contract: ccxt against the local emulator (which speaks
+// Every source runs the one contract of its kind: ccxt against the local emulator (which speaks
 // Binance's and Kraken's real protocols), and the test source that knows only a market list.
 for (const exchange of ['binance', 'kraken'] as const) {
   runMarketDataSourceContract(`ccxt ${exchange} against the emulator`, async () => {
@@ -22,4 +27,35 @@ runMarketDataSourceContract('static market list', async () => ({
   source: new StaticMarketSource('binance', spotMarkets('binance', ['BTC/USDT', 'ETH/USDT'])),
   symbol: 'ETH/USDT',
   sinceMs: 0,
+}));
+
+runSnapshotSourceContract('static snapshot source', async () => ({
+  source: new StaticSnapshotSource(
+    'runestatic',
+    ['DOG•GO•TO•THE•MOON/SATS', 'RSIC•GENESIS•RUNE/SATS', 'PUPS•WORLD•PEACE/SATS'].map((symbol, index) => ({
+      symbol,
+      name: symbol.split('/')[0] ?? symbol,
+      price: () => 0.5 + index,
+      metrics: () => ({ holders: 1_000 * (index + 1) }),
+    })),
+    systemClock,
+  ),
+  symbol: 'RSIC•GENESIS•RUNE/SATS',
+  unknownSymbol: 'NOT•A•RUNE/SATS',
+}));
+
+runTextSourceContract('static text source', async () => ({
+  source: new StaticTextSource(
+    'textstatic',
+    Array.from({ length: 8 }, (_, index) => ({
+      channel: 'general',
+      id: String(1_000 + index),
+      publishedAtMs: Date.UTC(2025, 9, 1) + index * 60_000,
+      title: null,
+      body: `message ${index}`,
+      url: null,
+      author: null,
+    })),
+  ),
+  channel: 'general',
 }));

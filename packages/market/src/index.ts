@@ -10,3 +10,4 @@ export * from './horizon.ts';
 export * from './model-types.ts';
 export * from './naive-comparison.ts';
 export * from './clock.ts';
+export * from './signals.ts';

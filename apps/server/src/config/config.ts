@@ -28,6 +28,8 @@ export interface Config {
   markets: TrackedMarket[];
   timeframe: Timeframe;
   backfillDays: number;
+  /** Snapshot sources: how many of each source's instruments, most important first, are polled besides those tracked. */
+  snapshotTopInstruments: number;
   offline: boolean;
   emulatorSpeed: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -79,6 +81,8 @@ export const ENVIRONMENT_VARIABLES = {
     'tracked markets, comma-separated exchange:BASE/QUOTE (default binance:BTC/USDT,binance:ETH/USDT)',
   RUNECAST_TIMEFRAME: `timeframe stored for tracked markets (${TIMEFRAMES.join(', ')}; default 1m)`,
   RUNECAST_BACKFILL_DAYS: 'days of history `runecast up` backfills for each tracked market (default 14)',
+  RUNECAST_SNAPSHOT_TOP:
+    'instruments of each snapshot source (runes providers) polled besides tracked ones, most important first (default 50)',
   RUNECAST_OFFLINE: 'true to never contact real exchanges (default false)',
   RUNECAST_EMULATOR_SPEED: 'replay speed of the built-in emulator in offline mode, 1 to 10000 (default 1)',
   RUNECAST_LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent (default info)',
@@ -187,6 +191,7 @@ const environmentSchema = z.object({
   ]),
   RUNECAST_TIMEFRAME: z.enum(TIMEFRAMES, { error: `must be one of ${TIMEFRAMES.join(', ')}` }).default('1m'),
   RUNECAST_BACKFILL_DAYS: integerText(0, 3650).default(14),
+  RUNECAST_SNAPSHOT_TOP: integerText(0, 5000).default(50),
   RUNECAST_OFFLINE: booleanText.default(false),
   RUNECAST_EMULATOR_SPEED: integerText(1, 10000).default(1),
   RUNECAST_LOG_LEVEL: z
@@ -339,6 +344,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     markets: values.RUNECAST_MARKETS,
     timeframe: values.RUNECAST_TIMEFRAME,
     backfillDays: values.RUNECAST_BACKFILL_DAYS,
+    snapshotTopInstruments: values.RUNECAST_SNAPSHOT_TOP,
     offline: values.RUNECAST_OFFLINE,
     emulatorSpeed: values.RUNECAST_EMULATOR_SPEED,
     logLevel: values.RUNECAST_LOG_LEVEL,

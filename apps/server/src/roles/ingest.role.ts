@@ -1,11 +1,14 @@
+import { Collectors } from '../ingest/collectors.ts';
 import { IngestionSupervisor } from '../ingest/ingestion-supervisor.ts';
 import { recordIngestMetrics } from '../ingest/ingest-metrics.ts';
+import type { TrackedMarket } from '../markets/tracked-markets.service.ts';
 import type { Role } from './role.ts';
 
 /**
- * Collects market data: backfills and streams candles, trades and top of book of every tracked
- * market, repairs gaps, keeps the coverage ledger, and starts or stops markets added or removed
- * through the API.
+ * Collects data from every source: backfills and streams candles, trades and top of book of
+ * every tracked exchange market, repairs gaps, keeps the coverage ledger, starts or stops markets
+ * added or removed through the API, and runs one collector per snapshot source (instrument
+ * stats polled on an interval) and per text source.
  */
 export const ingestRole: Role = {
   name: 'ingest',
@@ -25,10 +28,27 @@ export const ingestRole: Role = {
       onPublishError: () => metrics.runtime.backgroundErrors.inc({ task: 'bus-publish' }),
     });
     const tracked = context.trackedMarkets;
-    await supervisor.startConfigured(tracked.list().filter((market) => !market.added));
-    const unregister = supervisor.healthChecks().map((check) => context.health.register(check));
-    await supervisor.sync(tracked.list());
-    const unsubscribe = tracked.subscribe((markets) => supervisor.sync(markets));
+    const collectors = new Collectors({
+      sources: context.sources,
+      store: context.store,
+      bus: context.bus,
+      clock: context.clock,
+      logger,
+      trackedMarkets: () => tracked.list(),
+      topInstruments: config.snapshotTopInstruments,
+      onPublishError: () => metrics.runtime.backgroundErrors.inc({ task: 'bus-publish' }),
+    });
+    collectors.start();
+    // Markets of snapshot and text sources are their collectors' business, not the candle supervisor's.
+    const collected = collectors.sourceIds();
+    const candleMarkets = (markets: readonly TrackedMarket[]) =>
+      markets.filter((market) => !collected.has(market.exchange));
+    await supervisor.startConfigured(candleMarkets(tracked.list()).filter((market) => !market.added));
+    const unregister = [...supervisor.healthChecks(), ...collectors.healthChecks()].map((check) =>
+      context.health.register(check),
+    );
+    await supervisor.sync(candleMarkets(tracked.list()));
+    const unsubscribe = tracked.subscribe((markets) => supervisor.sync(candleMarkets(markets)));
     const stopMetrics = recordIngestMetrics({
       metrics,
       store: context.store,
@@ -46,6 +66,7 @@ export const ingestRole: Role = {
         unsubscribe();
         stopMetrics();
         await supervisor.stop();
+        await collectors.stop();
         for (const remove of unregister) remove();
       },
     };

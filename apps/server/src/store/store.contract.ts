@@ -8,7 +8,9 @@ import {
   type Candle,
   InvalidCandleError,
   type Market,
+  type MetricPoint,
   rollupCandles,
+  type TextItem,
   type SeriesKey,
   type TopOfBook,
   type Trade,
@@ -712,6 +714,127 @@ export function runStoreContract(engineName: string, openMigratedDatabase: Migra
         await store.coverage.markFetched(seriesOf(series.exchange, '1m'), range, []);
         const listed = (await store.coverage.listSeries()).filter((key) => key.exchange === series.exchange);
         assert.deepEqual(listed, [seriesOf(series.exchange, '1m'), series]);
+      });
+    });
+
+    describe('metric points', () => {
+      const rune = 'DOG•GO•TO•THE•MOON/SATS';
+      const point = (source: string, metric: string, timeMs: number, value: number): MetricPoint => ({
+        source,
+        symbol: rune,
+        metric,
+        timeMs,
+        value,
+      });
+
+      test('stores points idempotently, replaces a corrected value, lists and reads the latest', async () => {
+        const source = uniqueExchange();
+        const first = [
+          point(source, 'holders', START_MS, 100),
+          point(source, 'holders', START_MS + 5 * MINUTE_MS, 102),
+          point(source, 'volume_1d_btc', START_MS, 1.5),
+        ];
+        assert.equal(await store.metricPoints.upsertPoints(first), 3);
+        // The same poll again writes nothing new; a corrected value replaces the stored one.
+        assert.equal(await store.metricPoints.upsertPoints(first), 0);
+        assert.equal(
+          await store.metricPoints.upsertPoints([point(source, 'holders', START_MS + 5 * MINUTE_MS, 103)]),
+          1,
+        );
+        const holders = await store.metricPoints.listPoints(source, rune, 'holders', {
+          startMs: START_MS,
+          endMs: START_MS + HOUR_MS,
+        });
+        assert.deepEqual(
+          holders.map((row) => [row.timeMs, row.value]),
+          [
+            [START_MS, 100],
+            [START_MS + 5 * MINUTE_MS, 103],
+          ],
+        );
+        const latest = await store.metricPoints.latestPoints(source, rune);
+        assert.deepEqual(
+          latest.map((row) => [row.metric, row.timeMs, row.value]),
+          [
+            ['holders', START_MS + 5 * MINUTE_MS, 103],
+            ['volume_1d_btc', START_MS, 1.5],
+          ],
+        );
+        assert.deepEqual(await store.metricPoints.listMetrics(source, rune), ['holders', 'volume_1d_btc']);
+      });
+
+      test('refuses a bad point before writing any', async () => {
+        const source = uniqueExchange();
+        for (const bad of [
+          point(source, 'holders', START_MS, Number.NaN),
+          point(source, 'Holders!', START_MS, 1),
+          point(source, 'holders', -1, 1),
+          { ...point(source, 'holders', START_MS, 1), symbol: 'not an instrument' },
+        ]) {
+          await assert.rejects(
+            store.metricPoints.upsertPoints([point(source, 'sales', START_MS, 1), bad]),
+            ValidationError,
+          );
+        }
+        assert.deepEqual(await store.metricPoints.listMetrics(source, rune), []);
+      });
+    });
+
+    describe('text items', () => {
+      const item = (source: string, id: string, publishedAtMs: number, body: string): TextItem => ({
+        source,
+        channel: 'general',
+        id,
+        publishedAtMs,
+        seenAtMs: publishedAtMs + 1_000,
+        title: null,
+        body,
+        url: null,
+        author: 'a1b2c3',
+      });
+
+      test('stores items once, applies edits, keeps the first seen time, resumes from the newest', async () => {
+        const source = uniqueExchange();
+        const items = [
+          item(source, '2', START_MS + MINUTE_MS, 'second'),
+          item(source, '1', START_MS, 'first'),
+        ];
+        assert.equal(await store.textItems.upsertItems(items), 2);
+        assert.equal(await store.textItems.upsertItems(items), 0);
+        const edited = { ...item(source, '1', START_MS, 'first, edited'), seenAtMs: START_MS + HOUR_MS };
+        assert.equal(await store.textItems.upsertItems([edited]), 1);
+        const listed = await store.textItems.listItems(source, 'general', {
+          startMs: START_MS,
+          endMs: START_MS + HOUR_MS,
+        });
+        assert.deepEqual(
+          listed.map((row) => [row.id, row.body, row.seenAtMs]),
+          [
+            ['1', 'first, edited', START_MS + 1_000],
+            ['2', 'second', START_MS + MINUTE_MS + 1_000],
+          ],
+        );
+        assert.equal((await store.textItems.latestItem(source, 'general'))?.id, '2');
+        assert.equal(await store.textItems.latestItem(source, 'other'), null);
+        assert.equal(
+          (await store.textItems.listItems(source, null, { startMs: START_MS, endMs: START_MS + 1 })).length,
+          1,
+        );
+      });
+
+      test('refuses a bad item before writing any', async () => {
+        const source = uniqueExchange();
+        for (const bad of [
+          { ...item(source, '', START_MS, 'x') },
+          { ...item(source, '9', Number.NaN, 'x') },
+          { ...item(source, '9', START_MS, 'x'), body: 7 as unknown as string },
+        ]) {
+          await assert.rejects(
+            store.textItems.upsertItems([item(source, '8', START_MS, 'fine'), bad]),
+            ValidationError,
+          );
+        }
+        assert.equal(await store.textItems.latestItem(source, 'general'), null);
       });
     });
   });

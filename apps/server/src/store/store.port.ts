@@ -1,4 +1,14 @@
-import type { Candle, CoverageRange, Market, SeriesKey, TimeRange, TopOfBook, Trade } from '@runecast/market';
+import type {
+  Candle,
+  CoverageRange,
+  Market,
+  MetricPoint,
+  SeriesKey,
+  TextItem,
+  TimeRange,
+  TopOfBook,
+  Trade,
+} from '@runecast/market';
 
 /** Which engine a Database talks to. Both speak the same Postgres SQL. */
 export type DatabaseEngine = 'pglite' | 'postgres';
@@ -60,4 +70,27 @@ export interface CoverageRepository {
   /** End of the contiguous known (complete or empty) prefix starting at `fromMs`, or `fromMs` itself. */
   knownUntil(series: SeriesKey, fromMs: number): Promise<number>;
   listSeries(): Promise<SeriesKey[]>;
+}
+
+/** Instrument stats from snapshot sources, at poll resolution. */
+export interface MetricPointRepository {
+  /** Validates all, then stores; a point stored already for the same poll time is replaced. */
+  upsertPoints(points: readonly MetricPoint[]): Promise<number>;
+  listPoints(
+    source: string,
+    symbol: string,
+    metric: string,
+    range: TimeRange,
+    limit?: number,
+  ): Promise<MetricPoint[]>;
+  /** The newest point of each metric of an instrument. */
+  latestPoints(source: string, symbol: string): Promise<MetricPoint[]>;
+  listMetrics(source: string, symbol: string): Promise<string[]>;
+}
+
+/** Text items from text sources, idempotent by source, channel and item id. */
+export interface TextItemRepository {
+  upsertItems(items: readonly TextItem[]): Promise<number>;
+  listItems(source: string, channel: string | null, range: TimeRange, limit?: number): Promise<TextItem[]>;
+  latestItem(source: string, channel: string): Promise<TextItem | null>;
 }

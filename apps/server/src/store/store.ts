@@ -3,8 +3,10 @@ import { SqlCoverageRepository } from './coverage.repository.ts';
 import { openDatabase, type OpenDatabaseOptions } from './db.ts';
 import { type LeaderLockName, takeLeaderLock } from './leader-lock.ts';
 import { SqlMarketRepository } from './market.repository.ts';
+import { SqlMetricPointRepository } from './metric-point.repository.ts';
 import { runMigrations } from './migrate.ts';
-import type { Database } from './store.port.ts';
+import type { Database, MetricPointRepository, TextItemRepository } from './store.port.ts';
+import { SqlTextItemRepository } from './text-item.repository.ts';
 import { SqlTopOfBookRepository } from './top-of-book.repository.ts';
 import { SqlTradeRepository } from './trade.repository.ts';
 
@@ -16,6 +18,8 @@ export interface Store {
   readonly trades: SqlTradeRepository;
   readonly topOfBook: SqlTopOfBookRepository;
   readonly coverage: SqlCoverageRepository;
+  readonly metricPoints: MetricPointRepository;
+  readonly textItems: TextItemRepository;
   /** Runs `work` in one transaction, on a store bound to that transaction's connection. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /**
@@ -36,6 +40,8 @@ export function createStore(db: Database): Store {
     trades: new SqlTradeRepository(db),
     topOfBook: new SqlTopOfBookRepository(db),
     coverage: new SqlCoverageRepository(db),
+    metricPoints: new SqlMetricPointRepository(db),
+    textItems: new SqlTextItemRepository(db),
     transaction: (work) => db.transaction((transaction) => work(createStore(transaction))),
     leaderLock: (name) => takeLeaderLock(db, name),
     ping: async () => {

@@ -1,0 +1,107 @@
+import type { Clock } from '@runecast/market';
+import type { Bus } from '../bus/bus.port.ts';
+import type { TrackedMarket } from '../markets/tracked-markets.service.ts';
+import type { HealthCheck } from '../observability/health.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { SourceRegistry } from '../sources/source-registry.ts';
+import type { Store } from '../store/store.ts';
+import { SnapshotCollector } from './snapshot-collector.ts';
+import { TextCollector } from './text-collector.ts';
+
+export interface CollectorsOptions {
+  sources: SourceRegistry;
+  store: Store;
+  bus: Bus;
+  clock: Clock;
+  logger: Logger;
+  /** The tracked markets now; those of a snapshot source are polled by its collector. */
+  trackedMarkets(): readonly TrackedMarket[];
+  /** Instruments of each snapshot source polled besides the tracked ones, most important first. */
+  topInstruments: number;
+  onPublishError?: (error: unknown) => void;
+}
+
+/** How often a snapshot source's instrument list (and so its top instruments) is read again. */
+const INSTRUMENT_LIST_REFRESH_MS = 60 * 60_000;
+
+/**
+ * One collector per registered snapshot source and per registered text source, each running
+ * until stopped. Candle sources are not here: the ingestion supervisor runs those.
+ */
+export class Collectors {
+  private readonly abort = new AbortController();
+  private readonly snapshotCollectors: SnapshotCollector[] = [];
+  private readonly textCollectors: TextCollector[] = [];
+  private runs: Promise<void>[] = [];
+
+  constructor(private readonly options: CollectorsOptions) {}
+
+  start(): void {
+    const { sources, store, bus, clock, logger } = this.options;
+    for (const id of sources.ids('snapshots')) {
+      const source = sources.snapshots(id);
+      let top: { symbols: string[]; readAtMs: number } | null = null;
+      const symbols = async (): Promise<string[]> => {
+        if (
+          this.options.topInstruments > 0 &&
+          (top === null || clock.now() - top.readAtMs > INSTRUMENT_LIST_REFRESH_MS)
+        ) {
+          const listed = await source.listInstruments({ limit: this.options.topInstruments });
+          top = { symbols: listed.map((instrument) => instrument.symbol), readAtMs: clock.now() };
+        }
+        const tracked = this.options
+          .trackedMarkets()
+          .filter((market) => market.exchange === id)
+          .map((market) => market.symbol);
+        return [...new Set([...tracked, ...(top?.symbols ?? [])])];
+      };
+      this.snapshotCollectors.push(
+        new SnapshotCollector({
+          source,
+          store,
+          bus,
+          clock,
+          logger: logger.child({ source: id }),
+          symbols,
+          ...(this.options.onPublishError ? { onPublishError: this.options.onPublishError } : {}),
+        }),
+      );
+    }
+    for (const id of sources.ids('text')) {
+      this.textCollectors.push(
+        new TextCollector({ source: sources.text(id), store, clock, logger: logger.child({ source: id }) }),
+      );
+    }
+    const signal = this.abort.signal;
+    this.runs = [...this.snapshotCollectors, ...this.textCollectors].map((collector) =>
+      collector.run(signal).catch((error: unknown) => {
+        logger.error({ err: error, source: collector.sourceId }, 'collector stopped');
+      }),
+    );
+    if (this.runs.length > 0) {
+      logger.info(
+        {
+          snapshots: this.snapshotCollectors.map((collector) => collector.sourceId),
+          text: this.textCollectors.map((collector) => collector.sourceId),
+        },
+        'collectors started',
+      );
+    }
+  }
+
+  /** Ids of the sources these collectors serve; their tracked markets are not candle markets. */
+  sourceIds(): Set<string> {
+    return new Set(
+      [...this.snapshotCollectors, ...this.textCollectors].map((collector) => collector.sourceId),
+    );
+  }
+
+  healthChecks(): HealthCheck[] {
+    return [...this.snapshotCollectors, ...this.textCollectors].map((collector) => collector.healthCheck());
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.all(this.runs);
+  }
+}

@@ -1,0 +1,48 @@
+import type { TextItem } from '@runecast/market';
+
+/** A channel of a text source: a Discord channel, a news feed. */
+export interface TextChannel {
+  /** The source's own id of the channel (a Discord snowflake, a feed id). */
+  id: string;
+  name: string;
+  /** Series or instruments it is about (`binance:BTC/USDT`, `DOG•GO•TO•THE•MOON`); may be empty. */
+  about: readonly string[];
+}
+
+export interface TextPage {
+  /** Items oldest first. */
+  items: TextItem[];
+  /**
+   * The id of the newest item of the page, to pass back as `after` for the next page; null when
+   * the channel has nothing newer yet.
+   */
+  cursor: string | null;
+}
+
+export interface TextSourceCapabilities {
+  /** How often the collector asks each channel for new items. */
+  pollIntervalMs: number;
+  /** Most items one page holds. */
+  pageLimit: number;
+  /** Minimum spacing between calls, from the source's published rate limit. */
+  rateLimitMs: number;
+}
+
+/**
+ * A source of dated text items (Discord channels, news feeds). Implementations validate what
+ * they return and map their errors onto RateLimitedError / TransientSourceError /
+ * UnsupportedError.
+ */
+export interface TextSource {
+  readonly id: string;
+  readonly kind: 'text';
+  readonly capabilities: TextSourceCapabilities;
+  readonly simulated: boolean;
+  listChannels(params?: { signal?: AbortSignal }): Promise<TextChannel[]>;
+  /**
+   * Items of `channel` newer than the item whose id is `after` (from the oldest the source
+   * keeps when it is absent), at most `capabilities.pageLimit`.
+   */
+  fetchItems(params: { channel: string; after?: string; signal?: AbortSignal }): Promise<TextPage>;
+  close(): Promise<void>;
+}

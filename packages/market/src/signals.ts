@@ -1,0 +1,68 @@
+import { isValidExchangeId, isValidMetricName, isValidSymbol } from './series-key.ts';
+
+/**
+ * One named stat of one instrument at one poll of a snapshot source: `holders` of
+ * `DOG•GO•TO•THE•MOON/SATS` from `ordiscan` at 12:05. A stat the source did not give is no
+ * point at all, never a zero.
+ */
+export interface MetricPoint {
+  source: string;
+  symbol: string;
+  metric: string;
+  timeMs: number;
+  value: number;
+}
+
+/** One dated item of text from a text source: a Discord message, a news article. */
+export interface TextItem {
+  source: string;
+  /** The source's own id of the channel (a Discord channel snowflake, a feed id). */
+  channel: string;
+  /** The source's own id of the item, unique within its channel; writes are idempotent on it. */
+  id: string;
+  /** When it was published, by the source's word. */
+  publishedAtMs: number;
+  /** When Runecast first saw it; features use the later of the two, never the earlier. */
+  seenAtMs: number;
+  title: string | null;
+  body: string;
+  url: string | null;
+  /** A one-way hash of the author's id, or the name where the admin opted in; null when unknown. */
+  author: string | null;
+}
+
+/** The first problem with a metric point, or null when it is good. */
+export function findMetricPointProblem(point: MetricPoint): string | null {
+  if (!isValidExchangeId(point.source)) return `bad source id "${String(point.source)}"`;
+  if (!isValidSymbol(point.symbol)) return `bad instrument "${String(point.symbol)}"`;
+  if (!isValidMetricName(point.metric)) return `bad metric name "${String(point.metric)}"`;
+  if (!Number.isSafeInteger(point.timeMs) || point.timeMs < 0) return 'time must be epoch milliseconds';
+  if (typeof point.value !== 'number' || !Number.isFinite(point.value)) {
+    return `value of ${point.metric} must be a finite number (${String(point.value)})`;
+  }
+  return null;
+}
+
+/** Longest text body kept; longer items are cut here, with the cut said in the text. */
+export const TEXT_ITEM_MAX_BODY = 40_000;
+
+/** The first problem with a text item, or null when it is good. */
+export function findTextItemProblem(item: TextItem): string | null {
+  if (!isValidExchangeId(item.source)) return `bad source id "${String(item.source)}"`;
+  for (const field of ['channel', 'id'] as const) {
+    const value = item[field];
+    if (typeof value !== 'string' || value === '' || value.length > 200) {
+      return `${field} must be a non-empty string of at most 200 characters`;
+    }
+  }
+  for (const field of ['publishedAtMs', 'seenAtMs'] as const) {
+    if (!Number.isSafeInteger(item[field]) || item[field] < 0) return `${field} must be epoch milliseconds`;
+  }
+  if (typeof item.body !== 'string') return 'body must be text';
+  if (item.body.length > TEXT_ITEM_MAX_BODY) return `body is longer than ${TEXT_ITEM_MAX_BODY} characters`;
+  for (const field of ['title', 'url', 'author'] as const) {
+    const value = item[field];
+    if (value !== null && typeof value !== 'string') return `${field} must be text or null`;
+  }
+  return null;
+}
