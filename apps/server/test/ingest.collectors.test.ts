@@ -149,7 +149,7 @@ describe('snapshot collector', () => {
     assert.deepEqual([candle?.open, candle?.high, candle?.low, candle?.close], [2, 2, 1, 1]);
   });
 
-  test('health turns down after three periods without a successful poll', async () => {
+  test('health turns degraded after three periods without a successful poll', async () => {
     const clock = new ManualClock(START_MS);
     const source = new StaticSnapshotSource('runesc', [], clock);
     const collector = new SnapshotCollector({
@@ -165,7 +165,7 @@ describe('snapshot collector', () => {
     source.failNext(1);
     await assert.rejects(collector.pollOnce());
     const health = await collector.healthCheck().check();
-    assert.equal(health.state, 'down');
+    assert.equal(health.state, 'degraded');
     assert.match(health.reason ?? '', /503/);
   });
 });

@@ -52,3 +52,10 @@ export class BadSymbolError extends SourceError {
     super('bad_symbol', message, details);
   }
 }
+
+/** A provider refused the credentials (401, 403): retrying will not help until a key is stored. */
+export class SourceAuthError extends SourceError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('source_unauthorized', message, details);
+  }
+}

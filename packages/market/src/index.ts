@@ -11,3 +11,4 @@ export * from './model-types.ts';
 export * from './naive-comparison.ts';
 export * from './clock.ts';
 export * from './signals.ts';
+export * from './rune.ts';

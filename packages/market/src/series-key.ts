@@ -28,7 +28,7 @@ export const RUNE_SPACER = '•';
 // document shows the pattern) and the dashboard agree. A name part is upper-case letters and
 // digits, optionally with rune spacers between them.
 const SOURCE_ID_SOURCE = '[a-z][a-z0-9]{1,30}';
-const NAME_PART_SOURCE = `[A-Z0-9](?:[A-Z0-9]|${RUNE_SPACER}(?=[A-Z0-9])){0,39}`;
+const NAME_PART_SOURCE = `[A-Z0-9](?:[A-Z0-9]|${RUNE_SPACER}(?=[A-Z0-9])){0,59}`;
 const INSTRUMENT_SOURCE = `${NAME_PART_SOURCE}\\/${NAME_PART_SOURCE}(?::${NAME_PART_SOURCE})?`;
 const TIMEFRAME_SOURCE = `(?:${TIMEFRAMES.join('|')})`;
 const METRIC_SOURCE = '[a-z][a-z0-9_]{0,39}';
@@ -113,7 +113,7 @@ export function parseMetricSeriesKey(text: string): MetricSeriesKey {
 
 // Bus topic segments may hold no dot, wildcard or whitespace (NATS subject rules), and stay
 // ASCII so every client and log shows them alike: `/` → `-`, `:` → `_`, `•` → `~`.
-const TOPIC_SEGMENT_PATTERN = /^([A-Z0-9~]{1,80})-([A-Z0-9~]{1,80})(?:_([A-Z0-9~]{1,80}))?$/;
+const TOPIC_SEGMENT_PATTERN = /^([A-Z0-9~]{1,100})-([A-Z0-9~]{1,100})(?:_([A-Z0-9~]{1,100}))?$/;
 
 /** Bus topic segment for an instrument: `BTC/USDT` → `BTC-USDT`, `DOG•GO/SATS` → `DOG~GO-SATS`. */
 export function symbolTopicSegment(symbol: string): string {

@@ -30,6 +30,10 @@ export interface Config {
   backfillDays: number;
   /** Snapshot sources: how many of each source's instruments, most important first, are polled besides those tracked. */
   snapshotTopInstruments: number;
+  /** Runes providers collected (each a snapshot source); empty for none. */
+  runesProviders: ('ordiscan' | 'unisat' | 'geniidata')[];
+  /** GeniiData: id of the published query whose rows are read; null to use the emulator's in offline mode, or none live. */
+  geniiDataDatasource: string | null;
   offline: boolean;
   emulatorSpeed: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -81,6 +85,10 @@ export const ENVIRONMENT_VARIABLES = {
     'tracked markets, comma-separated exchange:BASE/QUOTE (default binance:BTC/USDT,binance:ETH/USDT)',
   RUNECAST_TIMEFRAME: `timeframe stored for tracked markets (${TIMEFRAMES.join(', ')}; default 1m)`,
   RUNECAST_BACKFILL_DAYS: 'days of history `runecast up` backfills for each tracked market (default 14)',
+  RUNECAST_RUNES_PROVIDERS:
+    'runes providers collected, comma-separated from ordiscan, unisat, geniidata, or none (default none; geniidata needs RUNECAST_GENIIDATA_DATASOURCE live)',
+  RUNECAST_GENIIDATA_DATASOURCE:
+    "GeniiData: id of your published runes query whose results are read (offline: the emulator's)",
   RUNECAST_SNAPSHOT_TOP:
     'instruments of each snapshot source (runes providers) polled besides tracked ones, most important first (default 50)',
   RUNECAST_OFFLINE: 'true to never contact real exchanges (default false)',
@@ -192,6 +200,21 @@ const environmentSchema = z.object({
   RUNECAST_TIMEFRAME: z.enum(TIMEFRAMES, { error: `must be one of ${TIMEFRAMES.join(', ')}` }).default('1m'),
   RUNECAST_BACKFILL_DAYS: integerText(0, 3650).default(14),
   RUNECAST_SNAPSHOT_TOP: integerText(0, 5000).default(50),
+  RUNECAST_RUNES_PROVIDERS: z
+    .string()
+    .regex(/^\s*(none|(ordiscan|unisat|geniidata)(\s*,\s*(ordiscan|unisat|geniidata))*)\s*$/, {
+      error: 'must be runes providers separated by commas (ordiscan, unisat, geniidata) or none',
+    })
+    .transform((value) =>
+      value.trim() === 'none'
+        ? []
+        : [...new Set(value.split(',').map((item) => item.trim() as 'ordiscan' | 'unisat' | 'geniidata'))],
+    )
+    .default([]),
+  RUNECAST_GENIIDATA_DATASOURCE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be a datasource id: letters, digits, - or _' })
+    .optional(),
   RUNECAST_OFFLINE: booleanText.default(false),
   RUNECAST_EMULATOR_SPEED: integerText(1, 10000).default(1),
   RUNECAST_LOG_LEVEL: z
@@ -345,6 +368,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     timeframe: values.RUNECAST_TIMEFRAME,
     backfillDays: values.RUNECAST_BACKFILL_DAYS,
     snapshotTopInstruments: values.RUNECAST_SNAPSHOT_TOP,
+    runesProviders: values.RUNECAST_RUNES_PROVIDERS,
+    geniiDataDatasource: values.RUNECAST_GENIIDATA_DATASOURCE ?? null,
     offline: values.RUNECAST_OFFLINE,
     emulatorSpeed: values.RUNECAST_EMULATOR_SPEED,
     logLevel: values.RUNECAST_LOG_LEVEL,

@@ -270,7 +270,10 @@ export class SnapshotCollector {
     }
   }
 
-  /** Health of this source: degraded after a failed cycle, down after three periods without success. */
+  /**
+   * Health of this source: degraded after a failed cycle or three periods without success. An
+   * outside provider failing degrades this process; it does not bring it down.
+   */
   healthCheck(): HealthCheck {
     return {
       name: `source:${this.options.source.id}`,
@@ -281,7 +284,7 @@ export class SnapshotCollector {
         const details = { kind: 'snapshots', lastSuccessAtMs, lastError, cycles };
         if (cycles === 0) return { state: 'ok', reason: null, details };
         if (ageMs === null || ageMs > 3 * periodMs) {
-          return { state: 'down', reason: lastError ?? 'no successful poll in three periods', details };
+          return { state: 'degraded', reason: lastError ?? 'no successful poll in three periods', details };
         }
         if (lastError !== null) return { state: 'degraded', reason: lastError, details };
         return { state: 'ok', reason: null, details };

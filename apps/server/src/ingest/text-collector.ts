@@ -112,7 +112,7 @@ export class TextCollector {
         if (cycles === 0) return { state: 'ok', reason: null, details };
         const ageMs = lastSuccessAtMs === null ? null : this.options.clock.now() - lastSuccessAtMs;
         if (ageMs === null || ageMs > 3 * this.options.source.capabilities.pollIntervalMs) {
-          return { state: 'down', reason: lastError ?? 'no successful poll in three intervals', details };
+          return { state: 'degraded', reason: lastError ?? 'no successful poll in three intervals', details };
         }
         if (lastError !== null) return { state: 'degraded', reason: lastError, details };
         return { state: 'ok', reason: null, details };

@@ -14,7 +14,16 @@ import { HealthRegistry } from '../observability/health-registry.ts';
 import { createLogTableDestination } from '../observability/log-table.destination.ts';
 import { addLogDestination, type Logger } from '../observability/logger.ts';
 import { createMetrics, type RunecastMetrics } from '../observability/metrics.ts';
+import {
+  EMULATED_GENIIDATA_DATASOURCE,
+  EMULATOR_PROVIDER_KEY,
+  registerRunesSources,
+  runesKeySecretName,
+} from '../sources/runes/runes-sources.ts';
 import { SourceRegistry } from '../sources/source-registry.ts';
+import { resolveAuthKeys } from '../auth/auth-services.ts';
+import { SecretBox } from '../auth/secret-box.ts';
+import { SecretService } from '../auth/secret.service.ts';
 import { createAuthStore } from '../store/auth-store.ts';
 import { openStore, type Store } from '../store/store.ts';
 import type { DataMode } from '../sources/data-mode.ts';
@@ -126,6 +135,23 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
         : {},
     });
     onClose('sources', () => sources.close());
+    const secrets = new SecretService(
+      createAuthStore(store.db).secrets,
+      new SecretBox((await resolveAuthKeys(config)).secretsKey),
+      () => clock.now(),
+    );
+    const runesProviders = registerRunesSources(sources, {
+      providers: config.runesProviders,
+      emulatorUrl: dataMode.emulatorUrl,
+      simulated: dataMode.emulatorUrl !== null,
+      geniiDataDatasource:
+        config.geniiDataDatasource ?? (dataMode.emulatorUrl === null ? null : EMULATED_GENIIDATA_DATASOURCE),
+      // A stored key wins; the emulator takes any key, so offline runs need none stored.
+      apiKey: async (provider) =>
+        (await secrets.reveal(runesKeySecretName(provider))) ??
+        (dataMode.emulatorUrl === null ? null : EMULATOR_PROVIDER_KEY),
+    });
+    if (runesProviders.length > 0) logger.info({ providers: runesProviders }, 'runes providers registered');
 
     const trackedMarkets = new TrackedMarketsService({
       configured: config.markets,
