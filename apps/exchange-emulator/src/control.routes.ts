@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { EmulatorContext } from './emulator-context.ts';
 import { parseFaultRule, type FaultRuleInput } from './faults/fault-injector.ts';
 import type { SeriesStatus } from './market/market-universe.ts';
+import type { RunesStatus } from './runes/rune-universe.ts';
 
 export interface EmulatorStatus {
   simulated: boolean;
@@ -11,6 +12,8 @@ export interface EmulatorStatus {
   nowMs: number;
   now: string;
   exchanges: string[];
+  /** The runes providers, their data, and what of it is real or simulated. */
+  runes: RunesStatus;
   symbols: string[];
   series: SeriesStatus[];
   faults: ReturnType<EmulatorContext['faults']['report']>['counters'];
@@ -25,6 +28,7 @@ export function emulatorStatus(context: EmulatorContext): EmulatorStatus {
     nowMs,
     now: new Date(nowMs).toISOString(),
     exchanges: ['binance', 'kraken'],
+    runes: context.runes.status(),
     symbols: context.universe.markets.map((market) => market.symbol),
     series: context.universe.seriesStatus(),
     faults: context.faults.report().counters,

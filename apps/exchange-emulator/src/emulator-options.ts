@@ -41,6 +41,10 @@ export const emulatorOptionsSchema = z
     bookDepth: z.number().int().min(5).max(1000).default(100),
     /** How often (wall clock) websocket streams push what happened. */
     tickMs: z.number().int().min(10).max(5_000).default(100),
+    /** Simulated runes besides DOG•GO•TO•THE•MOON served by the runes providers. */
+    simulatedRuneCount: z.number().int().min(10).max(5_000).default(120),
+    /** API keys the runes providers accept; any non-empty key when absent. */
+    runesApiKeys: z.array(z.string().min(1)).min(1).optional(),
     /** Fault rules active from the start. */
     faults: z.array(faultRuleInputSchema).default([]),
   })

@@ -14,6 +14,10 @@ import {
   type ResolvedEmulatorOptions,
 } from './emulator-options.ts';
 import { FaultInjector, type EmulatedExchangeId } from './faults/fault-injector.ts';
+import { loadRuneReplay } from './runes/rune-replay.ts';
+import { RuneUniverse } from './runes/rune-universe.ts';
+import { registerRunesRoutes } from './runes/runes.routes.ts';
+import { runesEndpoint, runesFaultBody, runesNotFoundBody } from './runes/runes-providers.ts';
 import { KrakenStreamSession } from './kraken/kraken-stream.session.ts';
 import { registerKrakenRoutes } from './kraken/kraken-rest.routes.ts';
 import { MarketClock } from './market-clock.ts';
@@ -37,6 +41,8 @@ export interface RunningEmulator {
   clock: MarketClock;
   faults: FaultInjector;
   universe: MarketUniverse;
+  /** The Bitcoin Runes served under RUNES_PROVIDER_PATHS. */
+  runes: RuneUniverse;
   options: ResolvedEmulatorOptions;
   status(): EmulatorStatus;
   /** Stops streaming, drops every websocket client and closes the port. */
@@ -88,6 +94,20 @@ function faultBody(
     };
   }
   return null;
+}
+
+/** Holds an answer back (a slow-answer fault), but no longer than the client waits for it. */
+async function holdUnlessClosed(reply: FastifyReply, delayMs: number): Promise<void> {
+  const gone = new AbortController();
+  const onClose = (): void => gone.abort();
+  reply.raw.once('close', onClose);
+  try {
+    await sleep(delayMs, undefined, { signal: gone.signal });
+  } catch {
+    // The client went away; there is nobody left to answer.
+  } finally {
+    reply.raw.off('close', onClose);
+  }
 }
 
 async function buildUniverse(options: ResolvedEmulatorOptions): Promise<MarketUniverse> {
@@ -155,16 +175,34 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
   const clock = new MarketClock({ startMs, speed: options.speed, paused: options.paused });
   const faults = new FaultInjector(options.seed);
   for (const rule of options.faults) faults.add(rule);
-  const context = createEmulatorContext(universe, clock, faults);
+  const runes = new RuneUniverse({
+    seed: options.seed,
+    simulatedCount: options.simulatedRuneCount,
+    replay: options.replayDir ? await loadRuneReplay(options.replayDir) : null,
+  });
+  const context = createEmulatorContext(universe, clock, faults, runes);
 
   const app = Fastify({ logger: false });
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const target = exchangeEndpoint(request.url.split('?')[0] ?? '');
+    const path = request.url.split('?')[0] ?? '';
+    const runesTarget = runesEndpoint(path);
+    if (runesTarget) {
+      const fault = faults.forRequest(runesTarget.provider, runesTarget.endpoint);
+      if (!fault) return;
+      if (fault.kind === 'http-slow') {
+        await holdUnlessClosed(reply, fault.delayMs);
+        return;
+      }
+      const statusCode = fault.kind === 'http-429' ? 429 : fault.kind === 'http-418' ? 418 : fault.statusCode;
+      if (fault.kind !== 'http-5xx') void reply.header('Retry-After', String(fault.retryAfterSeconds));
+      return reply.code(statusCode).send(runesFaultBody(runesTarget.provider, statusCode));
+    }
+    const target = exchangeEndpoint(path);
     if (!target) return;
     const fault = faults.forRequest(target.exchange, target.endpoint);
     if (!fault) return;
     if (fault.kind === 'http-slow') {
-      await sleep(fault.delayMs);
+      await holdUnlessClosed(reply, fault.delayMs);
       return;
     }
     const statusCode = fault.kind === 'http-429' ? 429 : fault.kind === 'http-418' ? 418 : fault.statusCode;
@@ -175,8 +213,13 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
   });
   registerBinanceRoutes(app, context);
   registerKrakenRoutes(app, context);
+  registerRunesRoutes(app, { universe: runes, clock, faults, apiKeys: options.runesApiKeys ?? null });
   registerControlRoutes(app, context);
   app.setNotFoundHandler(async (request, reply) => {
+    const runesTarget = runesEndpoint(request.url.split('?')[0] ?? '');
+    if (runesTarget) {
+      return reply.code(404).send(runesNotFoundBody(runesTarget.provider, request.url.split('?')[0] ?? ''));
+    }
     const target = exchangeEndpoint(request.url.split('?')[0] ?? '');
     if (target?.exchange === 'binance') {
       return reply.code(404).send({ code: -1000, msg: `${target.endpoint} is not served by the emulator` });
@@ -217,6 +260,7 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
     clock,
     faults,
     universe,
+    runes,
     options,
     status: () => emulatorStatus(context),
     close() {

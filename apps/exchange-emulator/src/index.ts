@@ -13,7 +13,11 @@ export {
   FaultInjector,
   faultRuleInputSchema,
   parseFaultRule,
+  DATA_FAULT_KINDS,
+  RUNES_PROVIDER_IDS,
   type EmulatedExchangeId,
+  type FaultTargetId,
+  type RunesProviderId,
   type FaultCounters,
   type FaultKind,
   type FaultReport,
@@ -29,3 +33,21 @@ export type { MarketUniverse, SeriesStatus } from './market/market-universe.ts';
 export type { SymbolMarket, CandleQuery } from './market/symbol-market.ts';
 export type { EmulatorCandle, EmulatorTrade, BookLevel, BookVersion } from './market/market-types.ts';
 export { aggregateTrades, type TradeAggregate } from './market/trade-synthesizer.ts';
+export {
+  GENIIDATA_DATASOURCE_ID,
+  REAL_RUNES_HEADER,
+  RUNES_EMULATOR_API_KEY,
+  RUNES_PROVIDER_PATHS,
+  SIMULATED_HEADER,
+} from './runes/runes-providers.ts';
+export { ORDISCAN_PAGE_SIZE } from './runes/ordiscan.routes.ts';
+export { MALFORMED_PRICE } from './runes/runes-provider-view.ts';
+export {
+  DOG_INTRADAY_LOG_BAND,
+  DOG_RUNE,
+  RuneUniverse,
+  type RuneDefinition,
+  type RuneSnapshot,
+  type RunesStatus,
+} from './runes/rune-universe.ts';
+export { parseRuneName, spacedRuneName } from './runes/rune-names.ts';

@@ -3,25 +3,50 @@ import { createRandom } from '../market/seeded-random.ts';
 
 export const EXCHANGE_IDS = ['binance', 'kraken'] as const;
 export type EmulatedExchangeId = (typeof EXCHANGE_IDS)[number];
+/** The Bitcoin Runes data providers the emulator serves (HTTP only). */
+export const RUNES_PROVIDER_IDS = ['ordiscan', 'unisat', 'geniidata'] as const;
+export type RunesProviderId = (typeof RUNES_PROVIDER_IDS)[number];
+/** Everything a fault rule can target through its `exchange` field. */
+export const FAULT_TARGET_IDS = [...EXCHANGE_IDS, ...RUNES_PROVIDER_IDS] as const;
+export type FaultTargetId = (typeof FAULT_TARGET_IDS)[number];
 
 export const HTTP_FAULT_KINDS = ['http-429', 'http-418', 'http-5xx', 'http-slow'] as const;
 export const WEBSOCKET_FAULT_KINDS = ['ws-drop', 'ws-malformed', 'ws-out-of-order', 'ws-duplicate'] as const;
-export const FAULT_KINDS = [...HTTP_FAULT_KINDS, ...WEBSOCKET_FAULT_KINDS] as const;
+/**
+ * Faults in the data the runes providers answer with (not in the transport): malformed values,
+ * missing fields, one provider's price off by `percent`, a rune shown under another name or not
+ * at all. Unlike the others they stay in force until removed, unless `count` is given.
+ */
+export const DATA_FAULT_KINDS = [
+  'data-malformed',
+  'data-partial',
+  'price-offset',
+  'rune-renamed',
+  'rune-delisted',
+] as const;
+export const FAULT_KINDS = [...HTTP_FAULT_KINDS, ...WEBSOCKET_FAULT_KINDS, ...DATA_FAULT_KINDS] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 export type HttpFaultKind = (typeof HTTP_FAULT_KINDS)[number];
 export type WebSocketFaultKind = (typeof WEBSOCKET_FAULT_KINDS)[number];
+export type DataFaultKind = (typeof DATA_FAULT_KINDS)[number];
+
+const SPACED_RUNE_NAME = /^[A-Z](?:[•.]?[A-Z])*$/;
 
 /** A fault to inject, as given to the control API or to `faults.add()`. */
 export const faultRuleInputSchema = z
   .object({
     kind: z.enum(FAULT_KINDS),
-    /** Only this exchange; both when absent. */
-    exchange: z.enum(EXCHANGE_IDS).optional(),
-    /** HTTP faults: endpoint name, case-insensitive (`klines`, `exchangeInfo`, `ticker/24hr`, `OHLC`, `AssetPairs`). */
+    /** Only this exchange or runes provider; all of them when absent. */
+    exchange: z.enum(FAULT_TARGET_IDS).optional(),
+    /**
+     * HTTP and data faults: endpoint name, case-insensitive (`klines`, `exchangeInfo`, `ticker/24hr`,
+     * `OHLC`, `AssetPairs`; runes: `runes`, `rune`, `rune/market`, `info-list`, `info`, `holders`,
+     * `runes_types`, `runes_types_specified`, `results`).
+     */
     endpoint: z.string().min(1).optional(),
     /** WebSocket faults: stream kind (`kline`, `trade`, `aggTrade`, `bookTicker`, `depth`, `ticker`, `ohlc`, `book`). */
     stream: z.string().min(1).optional(),
-    /** Stop after firing this many times; unlimited when absent and `probability` is given, else 1. */
+    /** Stop after firing this many times; unlimited when absent and `probability` is given or for data faults, else 1. */
     count: z.number().int().positive().optional(),
     /** Chance to fire for each eligible request or message. */
     probability: z.number().min(0).max(1).optional(),
@@ -35,10 +60,51 @@ export const faultRuleInputSchema = z
     delayMs: z.number().int().nonnegative().max(600_000).default(2_000),
     /** ws-malformed: cut the JSON in half, or send well-formed JSON with NaN / negative numbers. */
     variant: z.enum(['truncated-json', 'bad-values']).default('truncated-json'),
+    /** Data faults: the rune (name with or without spacers, or id `BLOCK:TX`); see each kind for absent. */
+    rune: z.string().min(1).optional(),
+    /** data-malformed: which values to break (`price` non-numeric, `holders` negative); both when absent. */
+    field: z.enum(['price', 'holders']).optional(),
+    /** price-offset: the provider's price (and market cap) of the rune is off by this many percent. */
+    percent: z.number().min(-99).max(10_000).optional(),
+    /** rune-renamed: the name the provider shows instead (spaced with `•` or `.`, A–Z). */
+    newName: z.string().regex(SPACED_RUNE_NAME, 'must be A-Z letters with single • spacers').optional(),
   })
   .strict()
   .superRefine((rule, context) => {
     const isHttp = (HTTP_FAULT_KINDS as readonly string[]).includes(rule.kind);
+    const isData = (DATA_FAULT_KINDS as readonly string[]).includes(rule.kind);
+    const isRunesTarget =
+      rule.exchange !== undefined && (RUNES_PROVIDER_IDS as readonly string[]).includes(rule.exchange);
+    if (isData) {
+      if (rule.exchange !== undefined && !isRunesTarget) {
+        context.addIssue({
+          code: 'custom',
+          path: ['exchange'],
+          message: `${rule.kind} applies to the runes providers (${RUNES_PROVIDER_IDS.join(', ')})`,
+        });
+      }
+      if (rule.stream !== undefined) {
+        context.addIssue({ code: 'custom', path: ['stream'], message: `${rule.kind} is a data fault` });
+      }
+      const needsRune = rule.kind === 'price-offset' || rule.kind.startsWith('rune-');
+      if (needsRune && rule.rune === undefined) {
+        context.addIssue({ code: 'custom', path: ['rune'], message: `${rule.kind} needs the rune` });
+      }
+      if (rule.kind === 'price-offset' && rule.percent === undefined) {
+        context.addIssue({ code: 'custom', path: ['percent'], message: 'price-offset needs percent' });
+      }
+      if (rule.kind === 'rune-renamed' && rule.newName === undefined) {
+        context.addIssue({ code: 'custom', path: ['newName'], message: 'rune-renamed needs newName' });
+      }
+      return;
+    }
+    if (!isHttp && isRunesTarget) {
+      context.addIssue({
+        code: 'custom',
+        path: ['exchange'],
+        message: `${rule.exchange} has no websocket; ${rule.kind} does not apply`,
+      });
+    }
     if (isHttp && rule.stream !== undefined) {
       context.addIssue({
         code: 'custom',
@@ -69,7 +135,7 @@ export interface FaultRule extends FaultRuleSettings {
 export interface FaultCounters {
   total: number;
   byKind: Record<FaultKind, number>;
-  byExchange: Record<EmulatedExchangeId, number>;
+  byExchange: Record<FaultTargetId, number>;
 }
 
 export interface FaultReport {
@@ -81,7 +147,10 @@ function emptyCounters(): FaultCounters {
   return {
     total: 0,
     byKind: Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>,
-    byExchange: { binance: 0, kraken: 0 },
+    byExchange: Object.fromEntries(FAULT_TARGET_IDS.map((target) => [target, 0])) as Record<
+      FaultTargetId,
+      number
+    >,
   };
 }
 
@@ -151,35 +220,63 @@ export class FaultInjector {
     return kind ? this.counters.byKind[kind] : this.counters.total;
   }
 
+  private matches(
+    rule: FaultRule,
+    kinds: readonly FaultKind[],
+    target: FaultTargetId,
+    scopeField: 'endpoint' | 'stream',
+    scopeValue: string,
+  ): boolean {
+    if (!kinds.includes(rule.kind)) return false;
+    if (rule.exchange !== undefined && rule.exchange !== target) return false;
+    const scope = rule[scopeField];
+    if (scope !== undefined && scope.toLowerCase() !== scopeValue.toLowerCase()) return false;
+    const isData = (DATA_FAULT_KINDS as readonly string[]).includes(rule.kind);
+    const limit = rule.count ?? (rule.probability === undefined && !isData ? 1 : Number.POSITIVE_INFINITY);
+    return rule.fired < limit;
+  }
+
+  /** Counts an eligible event for the rule; true when the rule fires on it (then counted too). */
+  private tryFire(rule: FaultRule, target: FaultTargetId): boolean {
+    rule.seen += 1;
+    if (rule.seen <= rule.skip) return false;
+    if (rule.probability !== undefined && this.random() >= rule.probability) return false;
+    rule.fired += 1;
+    this.counters.total += 1;
+    this.counters.byKind[rule.kind] += 1;
+    this.counters.byExchange[target] += 1;
+    return true;
+  }
+
   private decide<Kind extends FaultKind>(
     kinds: readonly Kind[],
-    exchange: EmulatedExchangeId,
+    target: FaultTargetId,
     scopeField: 'endpoint' | 'stream',
     scopeValue: string,
   ): (FaultRule & { kind: Kind }) | null {
-    const wanted = scopeValue.toLowerCase();
     for (const rule of this.rules) {
-      if (!(kinds as readonly string[]).includes(rule.kind)) continue;
-      if (rule.exchange !== undefined && rule.exchange !== exchange) continue;
-      const scope = rule[scopeField];
-      if (scope !== undefined && scope.toLowerCase() !== wanted) continue;
-      const limit = rule.count ?? (rule.probability === undefined ? 1 : Number.POSITIVE_INFINITY);
-      if (rule.fired >= limit) continue;
-      rule.seen += 1;
-      if (rule.seen <= rule.skip) continue;
-      if (rule.probability !== undefined && this.random() >= rule.probability) continue;
-      rule.fired += 1;
-      this.counters.total += 1;
-      this.counters.byKind[rule.kind] += 1;
-      this.counters.byExchange[exchange] += 1;
-      return rule as FaultRule & { kind: Kind };
+      if (!this.matches(rule, kinds, target, scopeField, scopeValue)) continue;
+      if (this.tryFire(rule, target)) return rule as FaultRule & { kind: Kind };
     }
     return null;
   }
 
   /** The HTTP fault to apply to this request, if any (already counted). */
-  forRequest(exchange: EmulatedExchangeId, endpoint: string): (FaultRule & { kind: HttpFaultKind }) | null {
-    return this.decide(HTTP_FAULT_KINDS, exchange, 'endpoint', endpoint);
+  forRequest(target: FaultTargetId, endpoint: string): (FaultRule & { kind: HttpFaultKind }) | null {
+    return this.decide(HTTP_FAULT_KINDS, target, 'endpoint', endpoint);
+  }
+
+  /**
+   * Every data fault that fires on this runes provider request (each counted once per request).
+   * The caller applies them to the answer.
+   */
+  dataFaultsFor(provider: RunesProviderId, endpoint: string): (FaultRule & { kind: DataFaultKind })[] {
+    const fired: (FaultRule & { kind: DataFaultKind })[] = [];
+    for (const rule of this.rules) {
+      if (!this.matches(rule, DATA_FAULT_KINDS, provider, 'endpoint', endpoint)) continue;
+      if (this.tryFire(rule, provider)) fired.push(rule as FaultRule & { kind: DataFaultKind });
+    }
+    return fired;
   }
 
   /** The websocket fault to apply to this outgoing message, if any (already counted). */
