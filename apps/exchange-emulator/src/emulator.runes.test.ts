@@ -281,6 +281,7 @@ describe('runes providers', () => {
     const columns = [
       'rune_id',
       'rune_name',
+      'spaced_rune_name',
       'rune_number',
       'symbol',
       'etching_time',

@@ -2,7 +2,11 @@ import { startEmulator } from '@runecast/exchange-emulator';
 import { systemClock } from '@runecast/market';
 import { CcxtSource } from '../src/sources/ccxt/ccxt.source.ts';
 import { runMarketDataSourceContract } from '../src/sources/market-data-source.contract.ts';
+import { GeniiDataSource } from '../src/sources/geniidata/geniidata.source.ts';
+import { OrdiscanSource } from '../src/sources/ordiscan/ordiscan.source.ts';
+import { EMULATED_GENIIDATA_DATASOURCE, EMULATED_RUNES_PATHS } from '../src/sources/runes/runes-sources.ts';
 import { runSnapshotSourceContract } from '../src/sources/snapshot-source.contract.ts';
+import { UnisatSource } from '../src/sources/unisat/unisat.source.ts';
 import { runTextSourceContract } from '../src/sources/text-source.contract.ts';
 import { spotMarkets, StaticMarketSource } from './support/http/static-market.source.ts';
 import { StaticSnapshotSource } from './support/sources/static-snapshot.source.ts';
@@ -59,3 +63,29 @@ runTextSourceContract('static text source', async () => ({
   ),
   channel: 'general',
 }));
+
+// The runes providers against the emulator, which speaks their protocols over one rune universe.
+const runesProviders = {
+  ordiscan: (baseUrl: string) =>
+    new OrdiscanSource({ baseUrl, apiKey: async () => 'contract-key', simulated: true }),
+  unisat: (baseUrl: string) =>
+    new UnisatSource({ baseUrl, apiKey: async () => 'contract-key', simulated: true }),
+  geniidata: (baseUrl: string) =>
+    new GeniiDataSource({
+      baseUrl,
+      apiKey: async () => 'contract-key',
+      datasourceId: EMULATED_GENIIDATA_DATASOURCE,
+      simulated: true,
+    }),
+};
+for (const [provider, make] of Object.entries(runesProviders)) {
+  runSnapshotSourceContract(`${provider} against the emulator`, async () => {
+    const emulator = await startEmulator({ paused: true, seed: 5, simulatedRuneCount: 20 });
+    return {
+      source: make(`${emulator.url}${EMULATED_RUNES_PATHS[provider as keyof typeof runesProviders]}`),
+      symbol: 'DOG•GO•TO•THE•MOON/SATS',
+      unknownSymbol: 'NOT•A•KNOWN•RUNE/SATS',
+      close: () => emulator.close(),
+    };
+  });
+}

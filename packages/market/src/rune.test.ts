@@ -11,9 +11,20 @@ test('one rune however it is typed', () => {
     ' DOG GO TO THE MOON ',
     'Dog•Go.To The•Moon',
   ]) {
-    assert.deepEqual(parseRuneName(typed), { spaced: 'DOG•GO•TO•THE•MOON', unspaced: 'DOGGOTOTHEMOON' });
+    assert.deepEqual(parseRuneName(typed), {
+      spaced: 'DOG•GO•TO•THE•MOON',
+      unspaced: 'DOGGOTOTHEMOON',
+      spacers: 0b1001010100,
+    });
   }
-  assert.deepEqual(parseRuneName('DOGGOTOTHEMOON'), { spaced: 'DOGGOTOTHEMOON', unspaced: 'DOGGOTOTHEMOON' });
+  assert.deepEqual(parseRuneName('DOGGOTOTHEMOON'), {
+    spaced: 'DOGGOTOTHEMOON',
+    unspaced: 'DOGGOTOTHEMOON',
+    spacers: 0,
+  });
+  const uncommon = parseRuneName('uncommon.goods');
+  assert.equal(uncommon.spacers, 128);
+  assert.equal(spaceRuneName(uncommon.unspaced, uncommon.spacers), 'UNCOMMON•GOODS');
 });
 
 test('names the protocol refuses are refused with the rule', () => {

@@ -13,6 +13,8 @@ export interface RuneName {
   spaced: string;
   /** Without spacers, the rune's identity and what Ordiscan's paths take: `DOGGOTOTHEMOON`. */
   unspaced: string;
+  /** The protocol's spacers bitfield: bit n set puts a `•` after letter n (from 0, left to right). */
+  spacers: number;
 }
 
 /**
@@ -35,7 +37,13 @@ export function parseRuneName(text: string): RuneName {
   if (unspaced.length > RUNE_NAME_MAX_LETTERS) {
     throw new ValidationError(`rune name "${text}" has more than ${RUNE_NAME_MAX_LETTERS} letters`);
   }
-  return { spaced, unspaced };
+  let spacers = 0;
+  let letters = 0;
+  for (const character of spaced) {
+    if (character === RUNE_SPACER) spacers += 2 ** (letters - 1);
+    else letters += 1;
+  }
+  return { spaced, unspaced, spacers };
 }
 
 /** The spaced name from the unspaced one and the protocol's spacers bitfield (bit n: a `•` after letter n). */

@@ -41,6 +41,8 @@ function tokenRow(shown: ShownRune, snapshot: RuneSnapshot): Record<string, unkn
   return {
     rune_id: rune.id,
     rune_name: shown.name,
+    // The published query selects the display name too, so series keys match the other providers.
+    spaced_rune_name: shown.spacedName,
     rune_number: rune.number,
     symbol: rune.symbol,
     etching_time: sqlTime(rune.etchingTimeMs),

@@ -86,7 +86,7 @@ export const ENVIRONMENT_VARIABLES = {
   RUNECAST_TIMEFRAME: `timeframe stored for tracked markets (${TIMEFRAMES.join(', ')}; default 1m)`,
   RUNECAST_BACKFILL_DAYS: 'days of history `runecast up` backfills for each tracked market (default 14)',
   RUNECAST_RUNES_PROVIDERS:
-    'runes providers collected, comma-separated from ordiscan, unisat, geniidata, or none (default none; geniidata needs RUNECAST_GENIIDATA_DATASOURCE live)',
+    'runes providers collected, comma-separated from ordiscan, unisat, geniidata, or none (default all three; geniidata needs RUNECAST_GENIIDATA_DATASOURCE live)',
   RUNECAST_GENIIDATA_DATASOURCE:
     "GeniiData: id of your published runes query whose results are read (offline: the emulator's)",
   RUNECAST_SNAPSHOT_TOP:
@@ -210,7 +210,7 @@ const environmentSchema = z.object({
         ? []
         : [...new Set(value.split(',').map((item) => item.trim() as 'ordiscan' | 'unisat' | 'geniidata'))],
     )
-    .default([]),
+    .default(['ordiscan', 'unisat', 'geniidata']),
   RUNECAST_GENIIDATA_DATASOURCE: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be a datasource id: letters, digits, - or _' })

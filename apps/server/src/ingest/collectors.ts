@@ -61,16 +61,14 @@ export class Collectors {
           store,
           bus,
           clock,
-          logger: logger.child({ source: id }),
+          logger,
           symbols,
           ...(this.options.onPublishError ? { onPublishError: this.options.onPublishError } : {}),
         }),
       );
     }
     for (const id of sources.ids('text')) {
-      this.textCollectors.push(
-        new TextCollector({ source: sources.text(id), store, clock, logger: logger.child({ source: id }) }),
-      );
+      this.textCollectors.push(new TextCollector({ source: sources.text(id), store, clock, logger }));
     }
     const signal = this.abort.signal;
     this.runs = [...this.snapshotCollectors, ...this.textCollectors].map((collector) =>

@@ -76,8 +76,8 @@ interface Row {
 /**
  * Bitcoin Runes stats from GeniiData: the rows of a query the user published on GeniiData (for
  * example the original runes dashboard's, selecting per rune price, volumes, sales, buyers,
- * sellers, holders, supply and listing statistics), fetched by datasource id through the keyed
- * open API, page by page. The whole result is read once per cycle and answers every rune asked
+ * sellers, holders, supply and listing statistics, plus `spaced_rune_name` so its series keys match
+ * the other providers'), fetched by datasource id through the keyed open API, page by page. The whole result is read once per cycle and answers every rune asked
  * for in that cycle; every numeric column becomes a metric of its name.
  */
 export class GeniiDataSource implements SnapshotSource {
@@ -205,10 +205,13 @@ function finiteNumber(value: unknown): number | null {
 
 /** One result row as a rune with its stats; null for a row without a usable rune name. */
 function rowOf(raw: Record<string, unknown>): Row | null {
-  if (typeof raw.rune_name !== 'string') return null;
+  // The spaced name (`spaced_rune_name`, when the query selects it) keys the series like the
+  // other providers'; `rune_name` alone may be the un-spaced identity.
+  const typed = typeof raw.spaced_rune_name === 'string' ? raw.spaced_rune_name : raw.rune_name;
+  if (typeof typed !== 'string') return null;
   let name;
   try {
-    name = parseRuneName(raw.rune_name);
+    name = parseRuneName(typed);
   } catch {
     return null;
   }

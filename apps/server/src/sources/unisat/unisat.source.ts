@@ -8,7 +8,7 @@ import {
 } from '@runecast/market';
 import { z } from 'zod';
 import { keyHeaders, type ProviderResponse, ProviderHttp } from '../http/provider-http.ts';
-import { amountText, finiteMetrics, firstIssue, numeric, wholeUnits } from '../runes/rune-values.ts';
+import { finiteMetrics, firstIssue, numeric } from '../runes/rune-values.ts';
 import type {
   SnapshotBatch,
   SnapshotInstrument,
@@ -35,10 +35,12 @@ const runeInfo = z.looseObject({
   divisibility: z.number().int().min(0).max(38),
   holders: z.number().int().nonnegative(),
   transactions: z.number().int().nonnegative(),
-  supply: amountText,
-  mints: amountText,
-  burned: amountText,
-  premine: amountText,
+  // Amounts come as decimal strings in whole units (the documented example gives DOG's supply
+  // of 100 billion as "100000000000" beside divisibility 5).
+  supply: numeric,
+  mints: numeric,
+  burned: numeric,
+  premine: numeric,
 });
 const infoList = z.object({ total: z.number().int(), start: z.number().int(), detail: z.array(z.unknown()) });
 const marketStats = z.looseObject({
@@ -160,7 +162,6 @@ export class UnisatSource implements SnapshotSource {
       );
       // A rune without a market listing has indexer stats but no price.
       const market = marketStats.safeParse(this.dataOrNull(marketResponse));
-      const divisibility = info.data.divisibility;
       batch.snapshots.push({
         source: this.id,
         symbol,
@@ -169,12 +170,14 @@ export class UnisatSource implements SnapshotSource {
         metrics: finiteMetrics({
           holders: info.data.holders,
           transactions: info.data.transactions,
-          supply: wholeUnits(info.data.supply, divisibility),
-          mints: wholeUnits(info.data.mints, 0),
-          burned: wholeUnits(info.data.burned, divisibility),
-          premine: wholeUnits(info.data.premine, divisibility),
-          volume_1d_btc: market.success ? market.data.btcVolume : null,
-          market_cap_btc: market.success ? market.data.cap : null,
+          supply: info.data.supply,
+          mints: info.data.mints,
+          burned: info.data.burned,
+          premine: info.data.premine,
+          // The marketplace does not document units; its volumes and caps read as satoshis.
+          volume_1d_btc:
+            market.success && market.data.btcVolume !== undefined ? market.data.btcVolume / 1e8 : null,
+          market_cap_btc: market.success && market.data.cap !== undefined ? market.data.cap / 1e8 : null,
           market_cap_usd: market.success ? market.data.capUSD : null,
         }),
         simulated: this.simulated,
