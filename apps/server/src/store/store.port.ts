@@ -94,3 +94,24 @@ export interface TextItemRepository {
   listItems(source: string, channel: string | null, range: TimeRange, limit?: number): Promise<TextItem[]>;
   latestItem(source: string, channel: string): Promise<TextItem | null>;
 }
+
+/** The newest poll of one instrument of one snapshot source. */
+export interface InstrumentState {
+  source: string;
+  symbol: string;
+  instrumentId: string | null;
+  name: string;
+  simulated: boolean;
+  firstSeenAtMs: number;
+  observedAtMs: number;
+  price: number | null;
+  metrics: Readonly<Record<string, number>>;
+}
+
+/** The newest state of each instrument snapshot sources poll. */
+export interface InstrumentRepository {
+  record(states: readonly Omit<InstrumentState, 'firstSeenAtMs'>[]): Promise<void>;
+  /** Every instrument, or those of the given sources. */
+  list(sources?: readonly string[]): Promise<InstrumentState[]>;
+  get(source: string, symbol: string): Promise<InstrumentState | null>;
+}

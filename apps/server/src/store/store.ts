@@ -3,9 +3,15 @@ import { SqlCoverageRepository } from './coverage.repository.ts';
 import { openDatabase, type OpenDatabaseOptions } from './db.ts';
 import { type LeaderLockName, takeLeaderLock } from './leader-lock.ts';
 import { SqlMarketRepository } from './market.repository.ts';
+import { SqlInstrumentRepository } from './instrument.repository.ts';
 import { SqlMetricPointRepository } from './metric-point.repository.ts';
 import { runMigrations } from './migrate.ts';
-import type { Database, MetricPointRepository, TextItemRepository } from './store.port.ts';
+import type {
+  Database,
+  InstrumentRepository,
+  MetricPointRepository,
+  TextItemRepository,
+} from './store.port.ts';
 import { SqlTextItemRepository } from './text-item.repository.ts';
 import { SqlTopOfBookRepository } from './top-of-book.repository.ts';
 import { SqlTradeRepository } from './trade.repository.ts';
@@ -20,6 +26,7 @@ export interface Store {
   readonly coverage: SqlCoverageRepository;
   readonly metricPoints: MetricPointRepository;
   readonly textItems: TextItemRepository;
+  readonly instruments: InstrumentRepository;
   /** Runs `work` in one transaction, on a store bound to that transaction's connection. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /**
@@ -42,6 +49,7 @@ export function createStore(db: Database): Store {
     coverage: new SqlCoverageRepository(db),
     metricPoints: new SqlMetricPointRepository(db),
     textItems: new SqlTextItemRepository(db),
+    instruments: new SqlInstrumentRepository(db),
     transaction: (work) => db.transaction((transaction) => work(createStore(transaction))),
     leaderLock: (name) => takeLeaderLock(db, name),
     ping: async () => {
