@@ -7,8 +7,10 @@ import { topicPattern } from '../src/bus/topics.ts';
 import type { Candle } from '@runecast/market';
 import { scoreDueForecasts } from '../src/forecasting/forecast-scoring.ts';
 import { createForecastingRuntime, type ForecastingRuntime } from '../src/forecasting/forecasting-runtime.ts';
-import type { NewForecast } from '../src/store/forecast.repository.ts';
-import { openStore, type Store } from '../src/store/store.ts';
+import type { NewForecast } from '../src/store/forecast.port.ts';
+import type { Database } from '../src/store/database.port.ts';
+import type { Store } from '../src/store/store.ts';
+import { openStoreWithDatabase } from '../src/store/testing/store-with-database.ts';
 import { fittedArtifact, marketCandles, storeCandles } from './forecast.fixtures.ts';
 
 const HOUR_MS = 3_600_000;
@@ -33,12 +35,13 @@ function candle(hour: number, close: number): Candle {
 
 describe('forecast ledger and scheduler', () => {
   let store: Store;
+  let db: Database;
   let bus: Bus;
   let runtime: ForecastingRuntime;
   let versionId: number;
 
   before(async () => {
-    store = await openStore();
+    ({ store, db } = await openStoreWithDatabase());
     bus = await createBus();
     runtime = createForecastingRuntime({ store, bus });
     const history = marketCandles({ symbol: 'LTC/USDT', count: 300, seed: 9, startTimeMs: at(-300) });
@@ -60,7 +63,7 @@ describe('forecast ledger and scheduler', () => {
   });
   after(async () => {
     await bus?.close();
-    await store?.db.close();
+    await store?.close();
   });
 
   function forecastFrom(originHour: number, lastClose: number, bands: number[]): NewForecast {
@@ -155,13 +158,13 @@ describe('forecast ledger and scheduler', () => {
     assert.equal(recent?.mae, 1, 'the most recent scored forecast is B');
     const windowed = await ledger.accuracy({ series: SERIES, sinceTargetMs: at(7) });
     assert.equal(windowed[0]?.scored, 1);
-    const view = await store.db.query<{ scored: number; mae: number; naive_mae: number }>(
+    const view = await db.query<{ scored: number; mae: number; naive_mae: number }>(
       'SELECT scored, mae, naive_mae FROM forecast_accuracy WHERE model_version_id = $1',
       [versionId],
     );
     assert.deepEqual(view, [{ scored: 2, mae: 1.5, naive_mae: 3.5 }]);
-    await store.db.query('DELETE FROM forecasts');
-    await store.db.query(`DELETE FROM candles WHERE symbol = 'LTC/USDT'`);
+    await db.query('DELETE FROM forecasts');
+    await db.query(`DELETE FROM candles WHERE symbol = 'LTC/USDT'`);
   });
 
   test('the scheduler forecasts with the production model, publishes it, and scores it later', async () => {

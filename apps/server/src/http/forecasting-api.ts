@@ -6,7 +6,7 @@ import { GenerationalCache } from '../cache/generational.cache.ts';
 import { RunecastError, ValidationError } from '@runecast/market';
 import type { ForecastingRuntime } from '../forecasting/forecasting-runtime.ts';
 import type { EnqueueOptions } from '../jobs/job-queue.ts';
-import type { JobRecord } from '../store/job.repository.ts';
+import type { JobRecord } from '../store/job.port.ts';
 import type { ApiApp, ApiContext } from './api-context.ts';
 import { ForecastQueryService } from '../forecasting/forecast-query.service.ts';
 import { ForecastingMetricsRecorder } from '../forecasting/forecasting-metrics.ts';

@@ -1,12 +1,11 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { TrainJobRequest } from '@runecast/contracts';
 import { floorToGrid, formatSeriesKey, type SeriesKey, ValidationError } from '@runecast/market';
-import { createStore } from '../store/store.ts';
-import type { Database } from '../store/store.port.ts';
-import type { JobRecord } from '../store/job.repository.ts';
-import { assertRankingMetric, type ModelVersion, type RankingMetric } from '../store/model.repository.ts';
+import type { Store } from '../store/store.ts';
+import type { JobRecord } from '../store/job.port.ts';
+import { type ModelVersion } from '../store/model.port.ts';
+import { assertRankingMetric, type RankingMetric } from '../forecasting/model-ranking.ts';
 import { scoreDueForecasts } from '../forecasting/forecast-scoring.ts';
-import { createForecastingStore } from '../forecasting/forecasting-store.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobWorker } from './job-worker.ts';
 
@@ -19,7 +18,7 @@ export interface TrackedSeries {
 }
 
 export interface ForecastSchedulerOptions {
-  db: Database;
+  store: Store;
   queue: JobQueue;
   /** How often the scheduler ticks: forecasts, scoring, retraining check (default 5 minutes). */
   intervalMs?: number;
@@ -160,7 +159,7 @@ export class ForecastScheduler {
   private async runTick(): Promise<SchedulerTickResult> {
     const atMs = this.now();
     const enqueued: JobRecord[] = [];
-    const result = await this.options.db.transaction(async (transaction): Promise<SchedulerTickResult> => {
+    const result = await this.options.store.transaction(async (transaction): Promise<SchedulerTickResult> => {
       const idle: SchedulerTickResult = {
         atMs,
         leader: false,
@@ -171,15 +170,13 @@ export class ForecastScheduler {
         waitingForCandles: 0,
       };
       // Everything in the tick goes through the transaction's connection (PGlite has only one).
-      const market = createStore(transaction);
-      if (!(await market.leaderLock('scheduler'))) return idle;
-      const forecasting = createForecastingStore(transaction);
-      const production = await forecasting.models.listProductionVersions();
+      if (!(await transaction.leaderLock('scheduler'))) return idle;
+      const production = await transaction.models.listProductionVersions();
       const { versions, withoutModel } = await this.selectVersions(production);
 
       const predictJobIds: string[] = [];
       for (const version of versions) {
-        const { job, created } = await forecasting.jobs.enqueue({
+        const { job, created } = await transaction.jobs.enqueue({
           kind: 'predict',
           payload: { modelVersionId: version.id },
           priority: 10,
@@ -192,14 +189,14 @@ export class ForecastScheduler {
 
       const retrainJobIds: string[] = [];
       if (this.options.retrainCron !== undefined) {
-        const state = await forecasting.jobs.getSchedulerState<{ lastRunMs: number }>(RETRAIN_STATE);
+        const state = await transaction.jobs.getSchedulerState<{ lastRunMs: number }>(RETRAIN_STATE);
         const dueMs = previousOccurrenceMs(this.options.retrainCron, atMs);
         if (state === null) {
           // First start: the schedule begins now rather than retraining everything at once.
-          await forecasting.jobs.setSchedulerState(RETRAIN_STATE, { lastRunMs: atMs });
+          await transaction.jobs.setSchedulerState(RETRAIN_STATE, { lastRunMs: atMs });
         } else if (state.lastRunMs < dueMs) {
           for (const version of versions) {
-            const { job, created } = await forecasting.jobs.enqueue({
+            const { job, created } = await transaction.jobs.enqueue({
               kind: 'train',
               payload: this.retrainPayload(version, atMs),
               dedupeKey: `retrain:${version.series}:${version.horizonMinutes}`,
@@ -207,12 +204,12 @@ export class ForecastScheduler {
             retrainJobIds.push(job.id);
             if (created) enqueued.push(job);
           }
-          await forecasting.jobs.setSchedulerState(RETRAIN_STATE, { lastRunMs: atMs });
+          await transaction.jobs.setSchedulerState(RETRAIN_STATE, { lastRunMs: atMs });
         }
       }
 
       const sweep = await scoreDueForecasts(
-        { candles: market.candles, forecasts: forecasting.forecasts },
+        { candles: transaction.candles, forecasts: transaction.forecasts },
         { nowMs: atMs },
       );
       return {

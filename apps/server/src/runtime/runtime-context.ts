@@ -15,7 +15,6 @@ import { createLogTableDestination } from '../observability/log-table.destinatio
 import { addLogDestination, type Logger } from '../observability/logger.ts';
 import { createMetrics, type RunecastMetrics } from '../observability/metrics.ts';
 import { SourceRegistry } from '../sources/source-registry.ts';
-import { createAuthStore } from '../store/auth-store.ts';
 import { openStore, type Store } from '../store/store.ts';
 import type { DataMode } from '../sources/data-mode.ts';
 import { openEmulatorForConfig } from './emulator-mode.ts';
@@ -104,9 +103,9 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
     const store = config.databaseUrl
       ? await openStore({ url: config.databaseUrl })
       : await openStore({ dataDir: config.pgliteDir });
-    onClose('store', () => store.db.close());
+    onClose('store', () => store.close());
     // Structured logs also go to the store, where the API's log viewer queries them.
-    const logTable = createLogTableDestination(createAuthStore(store.db).logs);
+    const logTable = createLogTableDestination(store.logs);
     addLogDestination(logger, logTable);
     onClose('log table', () => logTable.close());
 

@@ -15,7 +15,7 @@ import {
 import type { Candle } from '@runecast/market';
 import { generateSyntheticCandles } from '../../../src/features/synthetic-candles.ts';
 import type { JobWorker } from '../../../src/jobs/job-worker.ts';
-import type { JobRecord } from '../../../src/store/job.repository.ts';
+import type { JobRecord } from '../../../src/store/job.port.ts';
 import { createApiHarness, type ApiHarness, type ApiHarnessOptions } from './api-harness.ts';
 import { openEventStreamClient } from './event-stream-client.ts';
 
