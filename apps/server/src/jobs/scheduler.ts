@@ -5,7 +5,6 @@ import type { Store } from '../store/store.ts';
 import type { JobRecord } from '../store/job.port.ts';
 import { type ModelVersion } from '../store/model.port.ts';
 import { assertRankingMetric, type RankingMetric } from '../forecasting/model-ranking.ts';
-import { scoreDueForecasts } from '../forecasting/forecast-scoring.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobWorker } from './job-worker.ts';
 
@@ -20,7 +19,7 @@ export interface TrackedSeries {
 export interface ForecastSchedulerOptions {
   store: Store;
   queue: JobQueue;
-  /** How often the scheduler ticks: forecasts, scoring, retraining check (default 5 minutes). */
+  /** How often the scheduler ticks: forecasts, a score job, retraining check (default 5 minutes). */
   intervalMs?: number;
   /** Series and horizons to forecast; default every series and horizon with a production model. */
   tracked?: () => Promise<readonly TrackedSeries[]> | readonly TrackedSeries[];
@@ -31,8 +30,8 @@ export interface ForecastSchedulerOptions {
   /** A retrained version replaces production when it is no worse on this metric (default mase). */
   retrainPromoteMetric?: RankingMetric;
   /**
-   * Run the predict jobs a tick enqueues right here with this worker (embedded mode); otherwise
-   * any worker takes them.
+   * Run the predict and score jobs a tick enqueues right here with this worker (embedded mode);
+   * otherwise any worker takes them.
    */
   inlineWorker?: JobWorker;
   /** Wall clock (default Date.now); tests move it. */
@@ -50,8 +49,8 @@ export interface SchedulerTickResult {
   /** Tracked series and horizons without a production model. */
   withoutModel: string[];
   retrainJobIds: string[];
-  scored: number;
-  waitingForCandles: number;
+  /** The score job enqueued (or already queued or running) this tick; null when not the leader. */
+  scoreJobId: string | null;
 }
 
 /** Checks a cron expression, naming what is wrong. */
@@ -73,8 +72,8 @@ function previousOccurrenceMs(expression: string, nowMs: number): number {
 
 /**
  * Every `intervalMs`: the production model of each tracked series and horizon forecasts (a
- * predict job each, never piling up), forecasts whose target time passed are scored, and on the
- * retrain schedule production models are retrained on recent data. Any number of processes may
+ * predict job each, never piling up), a score job scores forecasts whose target time passed (one
+ * at a time), and on the retrain schedule production models are retrained on recent data. Any number of processes may
  * run a scheduler; a tick happens under an advisory lock on PostgreSQL, so only one acts at a
  * time (PGlite belongs to one process, so there it is one anyway).
  */
@@ -166,8 +165,7 @@ export class ForecastScheduler {
         predictJobIds: [],
         withoutModel: [],
         retrainJobIds: [],
-        scored: 0,
-        waitingForCandles: 0,
+        scoreJobId: null,
       };
       // Everything in the tick goes through the transaction's connection (PGlite has only one).
       if (!(await transaction.leaderLock('scheduler'))) return idle;
@@ -208,24 +206,31 @@ export class ForecastScheduler {
         }
       }
 
-      const sweep = await scoreDueForecasts(
-        { candles: transaction.candles, forecasts: transaction.forecasts },
-        { nowMs: atMs },
-      );
+      // Scoring reads candles and writes the ledger: a job for a worker, not work inside this
+      // transaction. One at a time: while one is queued or running, the tick gets that one.
+      const score = await transaction.jobs.enqueue({
+        kind: 'score',
+        payload: {},
+        priority: 5,
+        maxAttempts: 2,
+        dedupeKey: 'score',
+      });
+      if (score.created) enqueued.push(score.job);
       return {
         atMs,
         leader: true,
         predictJobIds,
         withoutModel,
         retrainJobIds,
-        scored: sweep.scored.length,
-        waitingForCandles: sweep.waiting,
+        scoreJobId: score.job.id,
       };
     });
     for (const job of enqueued) await this.options.queue.publish(job);
     const worker = this.options.inlineWorker;
     if (worker && result.leader) {
-      for (const id of result.predictJobIds) {
+      const ids =
+        result.scoreJobId === null ? result.predictJobIds : [...result.predictJobIds, result.scoreJobId];
+      for (const id of ids) {
         if (this.stopped) break;
         await worker.runJob(id).catch((error: unknown) => this.options.onError?.(error));
       }

@@ -393,7 +393,9 @@ export function describeForecastingRoutes(
       // The target candles arrive; the scheduler scores both forecasts against them and naive.
       await importCandles(harness, hourlyCandles(CANDLES + 10, 7).slice(CANDLES));
       const tick = await harness.forecasting.createScheduler({ tracked: () => [] }).tick();
-      assert.equal(tick.scored, 2);
+      const scoring = await waitForJob(tick.scoreJobId!);
+      assert.equal(scoring.state, 'succeeded', scoring.error ?? '');
+      assert.equal((scoring.result as { scored: number }).scored, 2);
       const history = forecastHistoryResponseSchema.parse(
         (
           await call(
