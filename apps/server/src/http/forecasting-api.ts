@@ -31,28 +31,13 @@ export interface ForecastingApi {
   readonly jobPollIntervalMs: number;
 }
 
-const apis = new WeakMap<ApiContext, Promise<ForecastingApi>>();
-
 /**
- * The shared part of the forecasting routes of one server, made when the first of them is
- * registered: the latest-forecast cache (dropped per series when a new forecast of it arrives
- * on the bus) and the forecasting metrics. Both stop when the server closes.
+ * The shared part of the forecasting routes of one server: the latest-forecast cache (dropped
+ * per series when a new forecast of it arrives on the bus) and the forecasting metrics. Both
+ * stop when the server closes. The route modules make it once, when the first of them is
+ * registered (`forecastingRouteModules`).
  */
-export function forecastingApiFor(
-  runtime: ForecastingRuntime,
-  app: ApiApp,
-  context: ApiContext,
-  options: ForecastingApiOptions,
-): Promise<ForecastingApi> {
-  let api = apis.get(context);
-  if (api === undefined) {
-    api = createForecastingApi(runtime, app, context, options);
-    apis.set(context, api);
-  }
-  return api;
-}
-
-async function createForecastingApi(
+export async function createForecastingApi(
   runtime: ForecastingRuntime,
   app: ApiApp,
   context: ApiContext,
