@@ -34,6 +34,16 @@ forbidden.push(
     to: {},
   },
   {
+    name: 'database-stays-in-store',
+    comment:
+      'only store/ holds the database handle: other rooms use the Store façade and its repository ports (ADR 13)',
+    severity: 'error',
+    from: { path: SERVER, pathNot: `${room(['store'])}|${TESTS}` },
+    to: {
+      path: `${SERVER}store/(db|database\\.port|migrate|leader-lock|bulk-write|copy-binary)\\.ts$|${SERVER}store/testing/`,
+    },
+  },
+  {
     name: 'packages-import-apps',
     comment: 'shared packages never import an app',
     severity: 'error',

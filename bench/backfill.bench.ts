@@ -88,7 +88,7 @@ export async function runBackfillBench(): Promise<void> {
       process.stdout.write('target: 50,000 candles/s or more\n');
     } finally {
       await source.close();
-      await store.db.close();
+      await store.close();
     }
   } finally {
     await emulator.close();

@@ -17,9 +17,10 @@ import { tradesFromCcxt } from '../apps/server/src/sources/ccxt/ccxt-trades.ts';
 import type { Candle, Trade } from '@runecast/market';
 import { CANDLE_COLUMNS, candlesToCopyData } from '../apps/server/src/store/candle.repository.ts';
 import type { CopyData } from '../apps/server/src/store/db.ts';
-import type { Database } from '../apps/server/src/store/store.port.ts';
+import type { Database } from '../apps/server/src/store/database.port.ts';
 import { TRADE_COLUMNS, tradesToCopyData } from '../apps/server/src/store/trade.repository.ts';
-import { openStore, type Store } from '../apps/server/src/store/store.ts';
+import type { Store } from '../apps/server/src/store/store.ts';
+import { openStoreWithDatabase } from '../apps/server/src/store/testing/store-with-database.ts';
 import { createTestPostgresDatabase } from '../apps/server/test/support/postgres.ts';
 import { toCandleColumns, type CandleBatchMessage, type TradeBatchMessage } from '@runecast/contracts';
 import { formatRate, printBenchTable, timed } from './bench-support.ts';
@@ -292,7 +293,7 @@ async function measureRows(
   label: string,
   table: 'candles' | 'trades',
   count: number,
-  store: Store,
+  db: Database,
   pages: readonly string[],
   ours: () => Promise<number>,
 ): Promise<string[]> {
@@ -305,11 +306,11 @@ async function measureRows(
   let binarySeconds = Number.POSITIVE_INFINITY;
   const ratios: number[] = [];
   for (let round = 0; round < ROUNDS; round += 1) {
-    await store.db.query(`TRUNCATE ${table}`);
+    await db.query(`TRUNCATE ${table}`);
     const measured = await timed(ours);
     if (measured.result !== count) throw new Error(`wrote ${measured.result} ${table}, expected ${count}`);
-    const csv = await rawCopy(store.db, table, pages, 'csv');
-    const binary = await rawCopy(store.db, table, pages, 'binary');
+    const csv = await rawCopy(db, table, pages, 'csv');
+    const binary = await rawCopy(db, table, pages, 'binary');
     ratios.push(Math.min(csv, binary) / measured.seconds);
     oursSeconds = Math.min(oursSeconds, measured.seconds);
     csvSeconds = Math.min(csvSeconds, csv);
@@ -334,17 +335,15 @@ function median(values: readonly number[]): number {
 
 async function measureEngine(
   label: string,
-  store: Store,
+  { store, db }: { store: Store; db: Database },
   candlePages: string[],
   tradePages_: string[],
 ): Promise<string[][]> {
   return [
-    await measureRows(label, 'candles', CANDLE_COUNT, store, candlePages, () =>
+    await measureRows(label, 'candles', CANDLE_COUNT, db, candlePages, () =>
       ourCandlePath(store, candlePages),
     ),
-    await measureRows(label, 'trades', TRADE_COUNT, store, tradePages_, () =>
-      ourTradePath(store, tradePages_),
-    ),
+    await measureRows(label, 'trades', TRADE_COUNT, db, tradePages_, () => ourTradePath(store, tradePages_)),
   ];
 }
 
@@ -353,20 +352,20 @@ export async function runIngestBench(): Promise<void> {
   const tradePages_ = tradePages();
   const rows: string[][] = [];
 
-  const pglite = await openStore({ url: 'memory://' });
+  const pglite = await openStoreWithDatabase({ url: 'memory://' });
   try {
     rows.push(...(await measureEngine('PGlite', pglite, candlePages, tradePages_)));
   } finally {
-    await pglite.db.close();
+    await pglite.store.close();
   }
 
   const database = await createTestPostgresDatabase();
   try {
-    const postgres = await openStore({ url: database.url });
+    const postgres = await openStoreWithDatabase({ url: database.url });
     try {
       rows.push(...(await measureEngine('PostgreSQL', postgres, candlePages, tradePages_)));
     } finally {
-      await postgres.db.close();
+      await postgres.store.close();
     }
   } finally {
     await database.drop();

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildProgram } from '../src/cli/main.ts';
 import { UsageError } from '../src/cli/usage-error.ts';
-import { createAuthStore } from '../src/store/auth-store.ts';
 import { openStore } from '../src/store/store.ts';
 import { PasswordHasher } from '../src/auth/password-hasher.ts';
 
@@ -69,13 +68,13 @@ test('runecast user create makes admins and users, with a given or generated pas
 
   const store = await openStore({ dataDir: join(home, 'pg') });
   try {
-    const users = createAuthStore(store.db).users;
+    const users = store.users;
     const stored = await users.findByEmail('ops@example.com');
     assert.equal(stored?.role, 'admin');
     assert.ok(await new PasswordHasher().verify(stored!.passwordHash, admin.generatedPassword));
     assert.equal((await users.findByEmail('analyst@example.com'))?.role, 'user');
     assert.equal(await users.countUsers(), 2);
   } finally {
-    await store.db.close();
+    await store.close();
   }
 });

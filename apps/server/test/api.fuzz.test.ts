@@ -101,7 +101,7 @@ async function assertProperty(run: () => Promise<void>): Promise<void> {
 
 /** What a rejected request must never change: accounts, keys, markets, secrets, settings, candles, jobs, models, forecasts. */
 async function dataFingerprint(harness: ApiHarness): Promise<string> {
-  const rows = await harness.store.db.query(`
+  const rows = await harness.db.query(`
     SELECT
       (SELECT coalesce(string_agg(id::text || email || role || disabled::text || password_hash || coalesce(display_name, ''), ',' ORDER BY id), '') FROM users) AS users,
       (SELECT coalesce(string_agg(id || name || scope || coalesce(revoked_at_ms::text, ''), ',' ORDER BY id), '') FROM api_keys) AS keys,
@@ -212,7 +212,7 @@ describe('API fuzzing', () => {
       );
     }
     assert.ok(requests >= routes.length * RUNS_PER_ROUTE);
-    const [row] = await harness.store.db.query<{ users: number; candles: number }>(
+    const [row] = await harness.db.query<{ users: number; candles: number }>(
       'SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM candles) AS candles',
     );
     assert.ok((row?.users ?? 0) >= 1);

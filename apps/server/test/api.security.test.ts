@@ -8,7 +8,6 @@ import { AccessTokenService } from '../src/auth/access-token.service.ts';
 import type { RegisteredRoute } from '../src/http/route-access.ts';
 import { createApiHarness, HARNESS_ADMIN, type ApiHarness } from './support/http/api-harness.ts';
 import { openEventStreamClient, type EventStreamClient } from './support/http/event-stream-client.ts';
-import { createAuthStore } from '../src/store/auth-store.ts';
 
 const TOKEN_KEY = randomBytes(64);
 
@@ -819,7 +818,7 @@ describe('live streams and revoked access', () => {
     const user = await harness.createUser();
     const stream = await open(user.token, `/api/v1/stream?series=${series}&`);
     // Straight to the store, as another process would: no notification reaches this one.
-    await createAuthStore(harness.store.db).users.updateUser(user.id, { disabled: true }, Date.now());
+    await harness.store.users.updateUser(user.id, { disabled: true }, Date.now());
     const tookMs = await assertClosedForAccess(stream, 3_000);
     assert.ok(tookMs < 3_000, `took ${tookMs} ms`);
   });

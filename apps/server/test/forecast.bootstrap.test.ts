@@ -20,7 +20,7 @@ before(async () => {
     marketCandles({ symbol: 'BTC/USDT', count: 600, seed: 3, startTimeMs: START_MS }),
   );
 });
-after(() => store.db.close());
+after(() => store.close());
 
 test('a first training is queued once per tracked series and horizon with candles, and not twice', async () => {
   const tracked = [

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Candle } from '@runecast/market';
 import { generateSyntheticCandles } from '../src/features/synthetic-candles.ts';
-import { openStore, type Store } from '../src/store/store.ts';
+import type { Database } from '../src/store/database.port.ts';
+import type { Store } from '../src/store/store.ts';
+import { openStoreWithDatabase } from '../src/store/testing/store-with-database.ts';
 import { runForecastCli } from './forecast.cli-support.ts';
 import { createTestPostgresDatabase } from './support/postgres.ts';
 
@@ -45,13 +47,14 @@ describe(
     let environment: NodeJS.ProcessEnv;
     let drop: () => Promise<void>;
     let store: Store;
+    let db: Database;
     const endMs = START_MS + HOURS * HOUR_MS;
 
     before(async () => {
       const created = await createTestPostgresDatabase();
       drop = created.drop;
       environment = { RUNECAST_DATABASE_URL: created.url, RUNECAST_HOME: '/nonexistent-runecast-home' };
-      store = await openStore({ url: created.url });
+      ({ store, db } = await openStoreWithDatabase({ url: created.url }));
       await load(
         store,
         asMarket(
@@ -76,7 +79,7 @@ describe(
     });
 
     after(async () => {
-      await store?.db.close();
+      await store?.close();
       await drop?.();
     });
 
@@ -259,7 +262,7 @@ describe(
         best: { trial: number };
       };
       assert.equal(tuning.trials.length, 3);
-      const trials = await store.db.query<{ count: number }>(
+      const trials = await db.query<{ count: number }>(
         'SELECT count(*) AS count FROM tuning_trials WHERE job_id = $1',
         [tuning.jobId],
       );
@@ -280,7 +283,7 @@ describe(
         (forecast.lower80 as number) <= (forecast.point as number) &&
           (forecast.point as number) <= (forecast.upper80 as number),
       );
-      const ledger = await store.db.query<{ count: number }>('SELECT count(*) AS count FROM forecasts');
+      const ledger = await db.query<{ count: number }>('SELECT count(*) AS count FROM forecasts');
       assert.equal(ledger[0]?.count, 1);
 
       const refused = await runForecastCli(

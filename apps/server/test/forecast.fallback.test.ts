@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { JobRecord } from '../src/store/job.repository.ts';
+import type { JobRecord } from '../src/store/job.port.ts';
 import { buildFeatureMatrix } from '../src/features/feature-matrix.ts';
 import { createForecastingRuntime, type ForecastingRuntime } from '../src/forecasting/forecasting-runtime.ts';
 import type { TrainJobResult } from '../src/forecasting/handlers/train.handler.ts';
@@ -18,7 +18,7 @@ describe('production falls back to naive when no model beats it', () => {
     store = await openStore();
     runtime = createForecastingRuntime({ store });
   });
-  after(async () => store?.db.close());
+  after(async () => store?.close());
 
   async function train(
     symbol: string,

@@ -3,7 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { createForecastingRuntime, type ForecastingRuntime } from '../src/forecasting/forecasting-runtime.ts';
 import { sleep } from '../src/jobs/job-queue.ts';
 import { waitForLeaderLock } from '../src/store/leader-lock.ts';
-import { openStore, type Store } from '../src/store/store.ts';
+import type { Store } from '../src/store/store.ts';
+import type { Database } from '../src/store/database.port.ts';
+import { openStoreWithDatabase } from '../src/store/testing/store-with-database.ts';
 import { fittedArtifact, marketCandles, storeCandles } from './forecast.fixtures.ts';
 import { createTestPostgresDatabase } from './support/postgres.ts';
 
@@ -14,18 +16,23 @@ const SERIES_TEXT = 'binance:BTC/USDT:1h';
 describe('forecasting jobs on PostgreSQL', { timeout: 120_000 }, () => {
   let drop: () => Promise<void>;
   const stores: Store[] = [];
+  const databases: Database[] = [];
   let runtimes: ForecastingRuntime[];
 
   before(async () => {
     const created = await createTestPostgresDatabase();
     drop = created.drop;
-    for (let index = 0; index < 3; index += 1) stores.push(await openStore({ url: created.url }));
+    for (let index = 0; index < 3; index += 1) {
+      const { store, db } = await openStoreWithDatabase({ url: created.url });
+      stores.push(store);
+      databases.push(db);
+    }
     runtimes = stores.map((store) => createForecastingRuntime({ store }));
     const candles = marketCandles({ symbol: 'BTC/USDT', count: 1200, seed: 21, startTimeMs: START_MS });
     await storeCandles(stores[0]!, candles);
   });
   after(async () => {
-    for (const store of stores) await store.db.close();
+    for (const store of stores) await store.close();
     await drop?.();
   });
 
@@ -56,7 +63,7 @@ describe('forecasting jobs on PostgreSQL', { timeout: 120_000 }, () => {
     const released = new Promise<void>((resolve) => (release = resolve));
     let locked!: () => void;
     const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-    const holder = stores[2]!.db.transaction(async (transaction) => {
+    const holder = databases[2]!.transaction(async (transaction) => {
       await waitForLeaderLock(transaction, 'scheduler');
       locked();
       await released;

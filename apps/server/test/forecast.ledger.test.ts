@@ -1,14 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { forecastAccuracySchema, forecastRecordSchema, type ForecastMadeMessage } from '@runecast/contracts';
+import {
+  forecastAccuracySchema,
+  forecastJobKinds,
+  forecastRecordSchema,
+  type ForecastMadeMessage,
+  type ScoreJobResult,
+} from '@runecast/contracts';
 import { createBus } from '../src/bus/create-bus.ts';
 import type { Bus } from '../src/bus/bus.port.ts';
 import { topicPattern } from '../src/bus/topics.ts';
 import type { Candle } from '@runecast/market';
 import { scoreDueForecasts } from '../src/forecasting/forecast-scoring.ts';
 import { createForecastingRuntime, type ForecastingRuntime } from '../src/forecasting/forecasting-runtime.ts';
-import type { NewForecast } from '../src/store/forecast.repository.ts';
-import { openStore, type Store } from '../src/store/store.ts';
+import type { NewForecast } from '../src/store/forecast.port.ts';
+import type { Database } from '../src/store/database.port.ts';
+import type { Store } from '../src/store/store.ts';
+import { openStoreWithDatabase } from '../src/store/testing/store-with-database.ts';
 import { fittedArtifact, marketCandles, storeCandles } from './forecast.fixtures.ts';
 
 const HOUR_MS = 3_600_000;
@@ -33,12 +41,13 @@ function candle(hour: number, close: number): Candle {
 
 describe('forecast ledger and scheduler', () => {
   let store: Store;
+  let db: Database;
   let bus: Bus;
   let runtime: ForecastingRuntime;
   let versionId: number;
 
   before(async () => {
-    store = await openStore();
+    ({ store, db } = await openStoreWithDatabase());
     bus = await createBus();
     runtime = createForecastingRuntime({ store, bus });
     const history = marketCandles({ symbol: 'LTC/USDT', count: 300, seed: 9, startTimeMs: at(-300) });
@@ -60,7 +69,7 @@ describe('forecast ledger and scheduler', () => {
   });
   after(async () => {
     await bus?.close();
-    await store?.db.close();
+    await store?.close();
   });
 
   function forecastFrom(originHour: number, lastClose: number, bands: number[]): NewForecast {
@@ -155,13 +164,60 @@ describe('forecast ledger and scheduler', () => {
     assert.equal(recent?.mae, 1, 'the most recent scored forecast is B');
     const windowed = await ledger.accuracy({ series: SERIES, sinceTargetMs: at(7) });
     assert.equal(windowed[0]?.scored, 1);
-    const view = await store.db.query<{ scored: number; mae: number; naive_mae: number }>(
+    const view = await db.query<{ scored: number; mae: number; naive_mae: number }>(
       'SELECT scored, mae, naive_mae FROM forecast_accuracy WHERE model_version_id = $1',
       [versionId],
     );
     assert.deepEqual(view, [{ scored: 2, mae: 1.5, naive_mae: 3.5 }]);
-    await store.db.query('DELETE FROM forecasts');
-    await store.db.query(`DELETE FROM candles WHERE symbol = 'LTC/USDT'`);
+    await db.query('DELETE FROM forecasts');
+    await db.query(`DELETE FROM candles WHERE symbol = 'LTC/USDT'`);
+  });
+
+  test('a tick queues one score job at a time and a worker scores the due forecasts with it', async () => {
+    const ledger = runtime.forecasting.forecasts;
+    await store.candles.upsertCandles([candle(3, 100), candle(4, 102), candle(5, 105)]);
+    // Due (target: the close of hour 5), and not due (target: the close of hour 8, not stored).
+    const due = await ledger.insertForecast(forecastFrom(3, 100, [99, 101, 103, 104, 106]));
+    const waiting = await ledger.insertForecast(forecastFrom(6, 105, [95, 98, 100, 102, 105]));
+    const scheduler = runtime.createScheduler({ tracked: () => [] });
+    const first = await scheduler.tick();
+    const second = await scheduler.tick();
+    assert.equal(first.leader, true);
+    assert.ok(first.scoreJobId !== null);
+    assert.equal(second.scoreJobId, first.scoreJobId, 'no second score job while one is queued');
+    const pending = await runtime.queue.list({ kinds: ['score'], states: ['queued', 'running'] });
+    assert.deepEqual(
+      pending.map((job) => job.id),
+      [first.scoreJobId],
+    );
+    assert.equal((await ledger.getForecast(due.forecast.id))?.actualClose, null, 'the tick scores nothing');
+
+    assert.deepEqual(
+      forecastJobKinds.filter((kind) => !runtime.queue.knownKinds().includes(kind)),
+      [],
+      'a worker runs every kind the contracts list, score included',
+    );
+    const worker = runtime.createWorker({ kinds: ['score'] });
+    const ran = await worker.runNext();
+    assert.equal(ran?.id, first.scoreJobId);
+    assert.equal(ran?.state, 'succeeded', ran?.error ?? '');
+    assert.deepEqual(ran?.result, { scored: 1, waitingForCandles: 1 });
+    const scored = (await ledger.getForecast(due.forecast.id))!;
+    assert.equal(scored.actualClose, 105);
+    assert.equal(scored.error, 103 - 105);
+    assert.equal(scored.naiveError, 100 - 105);
+    assert.equal((await ledger.getForecast(waiting.forecast.id))?.actualClose, null);
+
+    const third = await scheduler.tick();
+    assert.ok(
+      third.scoreJobId !== null && third.scoreJobId !== first.scoreJobId,
+      'the next tick queues a new one',
+    );
+    assert.deepEqual((await worker.runNext())?.result, { scored: 0, waitingForCandles: 1 });
+    await scheduler.stop();
+    await worker.stop();
+    await db.query('DELETE FROM forecasts');
+    await db.query(`DELETE FROM candles WHERE symbol = 'LTC/USDT'`);
   });
 
   test('the scheduler forecasts with the production model, publishes it, and scores it later', async () => {
@@ -210,7 +266,10 @@ describe('forecast ledger and scheduler', () => {
     await store.candles.upsertCandles([candle(0, 50), candle(1, 52)]);
     nowMs = at(4);
     const third = await scheduler.tick();
-    assert.equal(third.scored, 1);
+    const scoreJob = await runtime.queue.require(third.scoreJobId!);
+    assert.equal(scoreJob.kind, 'score');
+    assert.equal(scoreJob.state, 'succeeded', 'the inline worker ran the score job');
+    assert.equal((scoreJob.result as ScoreJobResult).scored, 1);
     assert.equal(third.retrainJobIds.length, 1);
     const scored = (await runtime.forecasting.forecasts.getForecast(made!.id))!;
     assert.equal(scored.actualClose, 52);

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { modelVersionSchema } from '@runecast/contracts';
 import { buildFeatureMatrix } from '../src/features/feature-matrix.ts';
-import { createForecastingStore, type ForecastingStore } from '../src/forecasting/forecasting-store.ts';
 import { fingerprintCandles } from '../src/models/registry/data-fingerprint.ts';
-import { ModelRegistryService } from '../src/models/registry/model-registry.service.ts';
-import type { NewModelVersion } from '../src/store/model.repository.ts';
-import { openStore, type Store } from '../src/store/store.ts';
+import { ModelRegistryService } from '../src/forecasting/model-registry.ts';
+import type { NewModelVersion } from '../src/store/model.port.ts';
+import type { Database } from '../src/store/database.port.ts';
+import type { ForecastingStore, Store } from '../src/store/store.ts';
+import { openStoreWithDatabase } from '../src/store/testing/store-with-database.ts';
 import { fittedArtifact, marketCandles } from './forecast.fixtures.ts';
 
 const SERIES = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' as const };
@@ -14,14 +15,15 @@ const START_MS = Date.UTC(2024, 0, 1);
 
 describe('model registry', () => {
   let store: Store;
+  let db: Database;
   let forecasting: ForecastingStore;
   let registry: ModelRegistryService;
   let base: NewModelVersion;
   const candles = marketCandles({ symbol: 'BTC/USDT', count: 400, seed: 5, startTimeMs: START_MS });
 
   before(async () => {
-    store = await openStore();
-    forecasting = createForecastingStore(store.db);
+    ({ store, db } = await openStoreWithDatabase());
+    forecasting = store;
     registry = new ModelRegistryService(forecasting.models);
     const { artifact, featureNames } = await fittedArtifact(candles, 240);
     base = {
@@ -38,7 +40,7 @@ describe('model registry', () => {
       artifact,
     };
   });
-  after(async () => store?.db.close());
+  after(async () => store?.close());
 
   async function register(metrics: Record<string, number | null>, overrides: Partial<NewModelVersion> = {}) {
     return registry.register({ ...base, ...overrides, metrics });
@@ -90,7 +92,7 @@ describe('model registry', () => {
     } finally {
       forecaster.dispose();
     }
-    await store.db.query('UPDATE model_versions SET artifact = $2 WHERE id = $1', [
+    await db.query('UPDATE model_versions SET artifact = $2 WHERE id = $1', [
       version.id,
       new Uint8Array([1, 2, 3]),
     ]);
@@ -178,12 +180,12 @@ describe('model registry', () => {
         ['promote', first.id, null],
       ],
     );
-    const production = await store.db.query<{ count: number }>(
+    const production = await db.query<{ count: number }>(
       `SELECT count(*) AS count FROM model_versions WHERE symbol = 'ETH/USDT' AND horizon_minutes = 240 AND stage = 'production'`,
     );
     assert.equal(production[0]?.count, 1);
     await assert.rejects(
-      store.db.query(`UPDATE model_versions SET stage = 'production' WHERE id = $1`, [third.id]),
+      db.query(`UPDATE model_versions SET stage = 'production' WHERE id = $1`, [third.id]),
       /model_versions_one_production/,
       'the store itself refuses two production versions',
     );

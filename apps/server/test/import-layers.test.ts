@@ -31,9 +31,9 @@ describe('the import check of npm run lint', () => {
     await write('packages/market/src/index.ts', 'export const minuteMs = 60_000;\n');
     await write(
       'apps/server/src/http/app.ts',
-      "import { pingStore } from '../store/db.ts';\nexport const app = pingStore;\n",
+      "import { pingStore } from '../store/store.ts';\nexport const app = pingStore;\n",
     );
-    await write('apps/server/src/store/db.ts', 'export const pingStore = () => 1;\n');
+    await write('apps/server/src/store/store.ts', 'export const pingStore = () => 1;\n');
   });
 
   after(async () => {
@@ -47,23 +47,23 @@ describe('the import check of npm run lint', () => {
 
   test('fails on an upward import, naming the rule and the files', async () => {
     await write(
-      'apps/server/src/store/db.ts',
+      'apps/server/src/store/store.ts',
       "import { app } from '../http/app.ts';\nexport const pingStore = () => app;\n",
     );
     const result = checkImports(root);
     assert.notEqual(result.code, 0);
     assert.match(
       result.output,
-      /upward-import-from-store-bus-cache-sources: apps\/server\/src\/store\/db\.ts → apps\/server\/src\/http\/app\.ts/,
+      /upward-import-from-store-bus-cache-sources: apps\/server\/src\/store\/store\.ts → apps\/server\/src\/http\/app\.ts/,
     );
     assert.match(result.output, /no-cycles/, 'the two files now import each other');
   });
 
   test('fails on a folder that belongs to no layer, and on the vocabulary importing an app', async () => {
-    await write('apps/server/src/store/db.ts', 'export const pingStore = () => 1;\n');
+    await write('apps/server/src/store/store.ts', 'export const pingStore = () => 1;\n');
     await write(
       'apps/server/src/gadgets/gadget.ts',
-      "import { pingStore } from '../store/db.ts';\nexport const g = pingStore;\n",
+      "import { pingStore } from '../store/store.ts';\nexport const g = pingStore;\n",
     );
     await write(
       'packages/market/src/index.ts',
@@ -73,5 +73,21 @@ describe('the import check of npm run lint', () => {
     assert.notEqual(result.code, 0);
     assert.match(result.output, /server-room-unknown: apps\/server\/src\/gadgets\/gadget\.ts/);
     assert.match(result.output, /market-vocabulary-stands-alone: packages\/market\/src\/index\.ts/);
+  });
+
+  test('fails when a room outside store/ takes the database handle', async () => {
+    await write('packages/market/src/index.ts', 'export const minuteMs = 60_000;\n');
+    await rm(join(root, 'apps/server/src/gadgets'), { recursive: true, force: true });
+    await write('apps/server/src/store/database.port.ts', 'export interface Database { query(): void }\n');
+    await write(
+      'apps/server/src/http/app.ts',
+      "import type { Database } from '../store/database.port.ts';\nexport const app = (db: Database) => db;\n",
+    );
+    const result = checkImports(root);
+    assert.notEqual(result.code, 0);
+    assert.match(
+      result.output,
+      /database-stays-in-store: apps\/server\/src\/http\/app\.ts → apps\/server\/src\/store\/database\.port\.ts/,
+    );
   });
 });

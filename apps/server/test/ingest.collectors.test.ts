@@ -31,7 +31,7 @@ before(async () => {
 });
 
 after(async () => {
-  await store?.db.close();
+  await store?.close();
 });
 
 describe('snapshot collector', () => {

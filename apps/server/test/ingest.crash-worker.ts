@@ -60,4 +60,4 @@ if (config.mode === 'backfill') {
   say({ event: 'stopped', stats: live.stats() });
 }
 await source.close();
-await store.db.close();
+await store.close();

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { startEmulator, type RunningEmulator } from '@runecast/exchange-emulator';
 import type { SeriesKey } from '@runecast/market';
-import { openStore, type Store } from '../src/store/store.ts';
+import type { Database } from '../src/store/database.port.ts';
+import type { Store } from '../src/store/store.ts';
+import { openStoreWithDatabase } from '../src/store/testing/store-with-database.ts';
 import { assertMatchesExchange, waitFor } from './ingest.helpers.ts';
 import { createTestPostgresDatabase } from './support/postgres.ts';
 
@@ -61,8 +63,8 @@ async function killAtRandom(
 }
 
 /** No open time is stored twice (the primary key says so; this checks it still holds). */
-async function duplicateCount(store: Store, series: SeriesKey): Promise<number> {
-  const rows = await store.db.query<{ duplicates: number }>(
+async function duplicateCount(db: Database, series: SeriesKey): Promise<number> {
+  const rows = await db.query<{ duplicates: number }>(
     `SELECT count(*)::int AS duplicates FROM (
        SELECT open_time_ms FROM candles WHERE exchange = $1 AND symbol = $2 AND timeframe = $3
        GROUP BY open_time_ms HAVING count(*) > 1) AS repeated`,
@@ -75,6 +77,7 @@ describe('SIGKILL at random points, then restart: no candle missing, none twice'
   let emulator: RunningEmulator;
   let database: { url: string; drop: () => Promise<void> };
   let store: Store;
+  let db: Database;
 
   before(async () => {
     emulator = await startEmulator({
@@ -88,11 +91,11 @@ describe('SIGKILL at random points, then restart: no candle missing, none twice'
       await fetch(`${emulator.url}/binance/api/v3/klines?symbol=${symbol}&interval=1m&limit=1`);
     }
     database = await createTestPostgresDatabase();
-    store = await openStore({ url: database.url });
+    ({ store, db } = await openStoreWithDatabase({ url: database.url }));
   });
 
   after(async () => {
-    await store?.db.close();
+    await store?.close();
     await database?.drop();
     await emulator?.close();
   });
@@ -125,7 +128,7 @@ describe('SIGKILL at random points, then restart: no candle missing, none twice'
     assert.ok(sawEvent(finalRun, 'done'));
 
     assert.deepEqual(await store.coverage.missingRanges(series, { startMs: sinceMs, endMs: untilMs }), []);
-    assert.equal(await duplicateCount(store, series), 0);
+    assert.equal(await duplicateCount(db, series), 0);
     assert.equal(await store.candles.countCandles(series, { startMs: sinceMs, endMs: untilMs }), 3 * 24 * 60);
     await assertMatchesExchange(emulator, 'binance', series, sinceMs, untilMs, store);
   });
@@ -160,7 +163,7 @@ describe('SIGKILL at random points, then restart: no candle missing, none twice'
     const endMs = latest.openTimeMs + MINUTE_MS;
     assert.ok(endMs - sinceMs > 2 * HOUR_MS, 'the stream carried on past the start');
     assert.deepEqual(await store.coverage.missingRanges(series, { startMs: sinceMs, endMs }), []);
-    assert.equal(await duplicateCount(store, series), 0);
+    assert.equal(await duplicateCount(db, series), 0);
     assert.equal(
       await store.candles.countCandles(series, { startMs: sinceMs, endMs }),
       (endMs - sinceMs) / MINUTE_MS,

@@ -35,7 +35,7 @@ describe('backfill of real data from the emulator', { skip: replayDataSkip }, ()
   });
 
   after(async () => {
-    await store?.db.close();
+    await store?.close();
     await emulator?.close();
   });
 
@@ -142,8 +142,8 @@ describe('backfill of real data from the emulator', { skip: replayDataSkip }, ()
       assert.throws(() => new BackfillService({ source, store: serialStore, concurrency: 0 }), /concurrency/);
     } finally {
       await source.close();
-      await serialStore.db.close();
-      await parallelStore.db.close();
+      await serialStore.close();
+      await parallelStore.close();
     }
   });
 
@@ -259,7 +259,7 @@ describe('live ingestion from the emulator', () => {
       assert.equal(stats.lastPublishFailureAtMs, 1_700_000_000_000, 'time comes from the injected clock');
     } finally {
       await source.close();
-      await store.db.close();
+      await store.close();
     }
   });
 
@@ -312,7 +312,7 @@ describe('live ingestion from the emulator', () => {
       } finally {
         await source.close();
         await bus.close();
-        await store.db.close();
+        await store.close();
       }
     });
   }

@@ -35,7 +35,7 @@ describe('backfill survives every HTTP fault of the emulator', () => {
   });
 
   after(async () => {
-    await store?.db.close();
+    await store?.close();
     await emulator?.close();
   });
 
@@ -149,7 +149,7 @@ describe('live ingestion survives every websocket fault of the emulator', () => 
   });
 
   after(async () => {
-    await store?.db.close();
+    await store?.close();
     await emulator?.close();
   });
 

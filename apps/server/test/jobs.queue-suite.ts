@@ -8,7 +8,7 @@ import { JobCancelledError, type JobHandler } from '../src/jobs/job-handler.ts';
 import { JobQueue, sleep } from '../src/jobs/job-queue.ts';
 import { JobWorker } from '../src/jobs/job-worker.ts';
 import { SqlJobRepository } from '../src/store/job.repository.ts';
-import type { Database } from '../src/store/store.port.ts';
+import type { Database } from '../src/store/database.port.ts';
 
 /** A database with every migration applied; `close` ends it. */
 export type OpenMigratedDatabase = () => Promise<Database>;

@@ -6,16 +6,16 @@ import { after, test } from 'node:test';
 import type { JobHandler } from '../src/jobs/job-handler.ts';
 import { JobQueue, sleep } from '../src/jobs/job-queue.ts';
 import { JobWorker } from '../src/jobs/job-worker.ts';
-import { SqlJobRepository } from '../src/store/job.repository.ts';
 import { openStore } from '../src/store/store.ts';
-import type { Database } from '../src/store/store.port.ts';
+import { openStoreWithDatabase } from '../src/store/testing/store-with-database.ts';
+import type { Database } from '../src/store/database.port.ts';
 import { runJobQueueSuite } from './jobs.queue-suite.ts';
 
 // One in-memory PGlite for the whole suite (starting one takes seconds); each test starts from an empty queue.
 let shared: Promise<Database> | null = null;
 after(async () => (await shared)?.close());
 runJobQueueSuite('PGlite', async () => {
-  shared ??= openStore().then((store) => store.db);
+  shared ??= openStoreWithDatabase().then(({ db }) => db);
   const database = await shared;
   await database.query('TRUNCATE jobs');
   return {
@@ -37,18 +37,18 @@ test('jobs survive a restart: queued ones wait, one running when the process die
   const dataDir = mkdtempSync(join(tmpdir(), 'runecast-jobs-'));
   try {
     const before = await openStore({ dataDir });
-    const jobs = new SqlJobRepository(before.db);
+    const jobs = before.jobs;
     const waiting = await jobs.enqueue({ kind: 'sum', payload: { values: [1, 2, 3] } });
     const interrupted = await jobs.enqueue({ kind: 'sum', payload: { values: [10, 20] } });
     // The "process" claims the second job with a short lease and dies without finishing it.
     // (Closing and reopening a PGlite folder takes a moment, so the lease is long enough to outlast it.)
     const claimed = await jobs.claimById(interrupted.job.id, { owner: 'died', leaseMs: 5000 });
     assert.equal(claimed?.state, 'running');
-    await before.db.close();
+    await before.close();
 
     const after = await openStore({ dataDir });
     try {
-      const queue = new JobQueue({ jobs: new SqlJobRepository(after.db), handlers: [sumHandler] });
+      const queue = new JobQueue({ jobs: after.jobs, handlers: [sumHandler] });
       const worker = new JobWorker({ queue, handlers: [sumHandler] });
       const first = await worker.runNext();
       assert.equal(first?.id, waiting.job.id);
@@ -63,7 +63,7 @@ test('jobs survive a restart: queued ones wait, one running when the process die
       assert.equal(resumed?.result, 30);
       assert.equal(resumed?.attempts, 2);
     } finally {
-      await after.db.close();
+      await after.close();
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

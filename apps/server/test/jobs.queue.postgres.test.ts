@@ -1,5 +1,5 @@
 import { after } from 'node:test';
-import { openStore } from '../src/store/store.ts';
+import { openStoreWithDatabase } from '../src/store/testing/store-with-database.ts';
 import { runJobQueueSuite } from './jobs.queue-suite.ts';
 import { createTestPostgresDatabase } from './support/postgres.ts';
 
@@ -11,5 +11,5 @@ after(async () => {
 runJobQueueSuite('PostgreSQL', async () => {
   const created = await createTestPostgresDatabase();
   drops.push(created.drop);
-  return (await openStore({ url: created.url })).db;
+  return (await openStoreWithDatabase({ url: created.url })).db;
 });

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
-import { SqlJobRepository } from '../src/store/job.repository.ts';
-import { openStore } from '../src/store/store.ts';
+import { openStoreWithDatabase } from '../src/store/testing/store-with-database.ts';
 import { createTestPostgresDatabase } from './support/postgres.ts';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./jobs.race-worker.ts', import.meta.url));
@@ -49,15 +48,15 @@ test(
   async () => {
     const created = await createTestPostgresDatabase();
     drops.push(created.drop);
-    const store = await openStore({ url: created.url });
+    const { store, db } = await openStoreWithDatabase({ url: created.url });
     try {
-      await store.db.query('CREATE TABLE race_runs (job_id uuid NOT NULL, worker text NOT NULL)');
+      await db.query('CREATE TABLE race_runs (job_id uuid NOT NULL, worker text NOT NULL)');
       const workers = Array.from({ length: WORKERS }, (_, index) =>
         startWorker(created.url, `worker-${index + 1}`),
       );
       try {
         await Promise.all(workers.map((worker) => worker.ready));
-        const jobs = new SqlJobRepository(store.db);
+        const jobs = store.jobs;
         const ids: string[] = [];
         for (let index = 0; index < JOBS; index += 1) {
           ids.push((await jobs.enqueue({ kind: 'race', payload: { index } })).job.id);
@@ -65,7 +64,7 @@ test(
         const results = await Promise.all(workers.map((worker) => worker.exited));
         for (const result of results) assert.equal(result.code, 0, result.stderr);
 
-        const runs = await store.db.query<{ job_id: string; worker: string }>(
+        const runs = await db.query<{ job_id: string; worker: string }>(
           'SELECT job_id, worker FROM race_runs',
         );
         assert.equal(runs.length, JOBS, 'one execution per job');
@@ -96,7 +95,7 @@ test(
         for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
       }
     } finally {
-      await store.db.close();
+      await store.close();
     }
   },
 );

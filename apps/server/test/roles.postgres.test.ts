@@ -50,7 +50,7 @@ describe('roles on one PostgreSQL store, each process its own runtime', () => {
   after(async () => {
     await scheduler?.stop();
     await api?.stop();
-    await observer?.db.close();
+    await observer?.close();
     await database?.drop();
     await rm(home, { recursive: true, force: true });
   });

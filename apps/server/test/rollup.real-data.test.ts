@@ -101,7 +101,7 @@ describe('1m → 1h rollup on real Binance BTC/USDT, June 2025', () => {
       assert.equal(await store.candles.upsertCandles(minutes), minutes.length);
     });
     after(async () => {
-      await store?.db.close();
+      await store?.close();
     });
 
     test('deriveCandles equals the exchange for every complete hour', { skip: replayDataSkip }, async () => {

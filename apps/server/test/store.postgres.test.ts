@@ -3,7 +3,7 @@ import { after, test } from 'node:test';
 import { openDatabase } from '../src/store/db.ts';
 import { readMigrationFiles, runMigrations } from '../src/store/migrate.ts';
 import { runStoreContract } from '../src/store/store.contract.ts';
-import type { Database } from '../src/store/store.port.ts';
+import type { Database } from '../src/store/database.port.ts';
 import { createTestPostgresDatabase } from './support/postgres.ts';
 
 const databasesToDrop: Array<() => Promise<void>> = [];

@@ -18,7 +18,7 @@ export type JobState = (typeof jobStates)[number];
 export const jobStateSchema = z.enum(jobStates);
 
 /** Job kinds Runecast ships; workers may register more (same naming rule). */
-export const forecastJobKinds = ['train', 'backtest', 'tune', 'predict'] as const;
+export const forecastJobKinds = ['train', 'backtest', 'tune', 'predict', 'score'] as const;
 export type ForecastJobKind = (typeof forecastJobKinds)[number];
 
 export const jobKindSchema = z
@@ -198,6 +198,27 @@ export const predictJobPayloadSchema = z
     }
   });
 export type PredictJobPayload = z.infer<typeof predictJobPayloadSchema>;
+
+/**
+ * Score every forecast of the ledger whose target time has passed and whose target candle is
+ * stored. The scheduler queues one each tick (never a second while one is queued or running).
+ */
+export const scoreJobPayloadSchema = z
+  .object({
+    /** Most forecasts scored by one job (default 5000); the rest wait for the next. */
+    limit: z.int().min(1).max(100_000).optional(),
+  })
+  .strict();
+export type ScoreJobPayload = z.infer<typeof scoreJobPayloadSchema>;
+
+/** What a score job did. */
+export const scoreJobResultSchema = z.object({
+  /** Forecasts scored by this job. */
+  scored: z.int().min(0),
+  /** Due forecasts whose target candle is not stored (or not closed) yet. */
+  waitingForCandles: z.int().min(0),
+});
+export type ScoreJobResult = z.infer<typeof scoreJobResultSchema>;
 
 export const lossPointSchema = z.object({
   epoch: z.int().min(0),

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { AuthStore } from '../store/auth-store.ts';
+import type { AuthStore } from '../store/store.ts';
 import { AccessTokenService } from './access-token.service.ts';
 import { AccountService, type AccountPolicy } from './account.service.ts';
 import { ApiKeyService } from './api-key.service.ts';

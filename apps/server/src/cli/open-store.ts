@@ -16,6 +16,6 @@ export async function withStore<T>(config: Config, work: (store: Store) => Promi
   try {
     return await work(store);
   } finally {
-    await store.db.close();
+    await store.close();
   }
 }

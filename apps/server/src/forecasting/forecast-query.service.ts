@@ -7,13 +7,9 @@ import type {
 import type { GenerationalCache } from '../cache/generational.cache.ts';
 import { forecastMadeMessage } from './handlers/predict.handler.ts';
 import { errorRelativeToNaive, formatSeriesKey, type SeriesKey } from '@runecast/market';
-import type { ModelRegistryService } from '../models/registry/model-registry.service.ts';
-import type {
-  ForecastRecord,
-  ListForecastsFilter,
-  SqlForecastRepository,
-} from '../store/forecast.repository.ts';
-import type { ModelVersion } from '../store/model.repository.ts';
+import type { ModelRegistryService } from './model-registry.ts';
+import type { ForecastRecord, ForecastRepository, ListForecastsFilter } from '../store/forecast.port.ts';
+import type { ModelVersion } from '../store/model.port.ts';
 
 /** How long a latest-forecast answer may be served without a new forecast invalidating it (scores fill in later). */
 const LATEST_TTL_MS = 60_000;
@@ -80,7 +76,7 @@ function mean(values: readonly number[]): number | null {
  */
 export class ForecastQueryService {
   constructor(
-    private readonly forecasts: SqlForecastRepository,
+    private readonly forecasts: ForecastRepository,
     private readonly registry: ModelRegistryService,
     private readonly cache: GenerationalCache,
   ) {}

@@ -1,5 +1,5 @@
 import { formatSeriesKey, type SeriesKey, timeframeMs } from '@runecast/market';
-import type { ForecastRecord, SqlForecastRepository } from '../store/forecast.repository.ts';
+import type { ForecastRecord, ForecastRepository } from '../store/forecast.port.ts';
 import type { CandleRepository } from '../store/store.port.ts';
 import { loadSeriesCandles } from './forecasting-data.ts';
 
@@ -17,7 +17,7 @@ export interface ScoringSweepResult {
  * left for the next sweep.
  */
 export async function scoreDueForecasts(
-  dependencies: { candles: CandleRepository; forecasts: SqlForecastRepository },
+  dependencies: { candles: CandleRepository; forecasts: ForecastRepository },
   options: { nowMs: number; limit?: number },
 ): Promise<ScoringSweepResult> {
   const due = await dependencies.forecasts.listDueForScoring(options.nowMs, options.limit ?? 5000);

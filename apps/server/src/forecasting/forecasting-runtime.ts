@@ -1,9 +1,8 @@
 import type { Bus } from '../bus/bus.port.ts';
 import { ValidationError } from '@runecast/market';
-import { ModelRegistryService } from '../models/registry/model-registry.service.ts';
-import type { Store } from '../store/store.ts';
+import { ModelRegistryService } from './model-registry.ts';
+import type { ForecastingStore, Store } from '../store/store.ts';
 import { createForecastJobHandlers } from './forecast-job-handlers.ts';
-import { createForecastingStore, type ForecastingStore } from './forecasting-store.ts';
 import type { JobHandler } from '../jobs/job-handler.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 import { JobWorker, type JobWorkerOptions } from '../jobs/job-worker.ts';
@@ -32,11 +31,11 @@ export interface ForecastingRuntime {
     options?: Omit<JobWorkerOptions, 'queue' | 'handlers'> & { kinds?: readonly string[] },
   ): JobWorker;
   /** The forecast scheduler over this runtime's queue; call `start()`. */
-  createScheduler(options?: Omit<ForecastSchedulerOptions, 'db' | 'queue'>): ForecastScheduler;
+  createScheduler(options?: Omit<ForecastSchedulerOptions, 'store' | 'queue'>): ForecastScheduler;
 }
 
 export function createForecastingRuntime(options: ForecastingRuntimeOptions): ForecastingRuntime {
-  const forecasting = createForecastingStore(options.store.db);
+  const forecasting: ForecastingStore = options.store;
   const registry = new ModelRegistryService(forecasting.models);
   const dependencies: ForecastingDependencies = {
     market: options.store,
@@ -72,7 +71,7 @@ export function createForecastingRuntime(options: ForecastingRuntimeOptions): Fo
     createScheduler: (schedulerOptions = {}) =>
       new ForecastScheduler({
         ...schedulerOptions,
-        db: options.store.db,
+        store: options.store,
         queue,
         ...(options.now && !schedulerOptions.now ? { now: options.now } : {}),
       }),

@@ -13,7 +13,7 @@ import type { Cache } from '../cache/cache.port.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { DataMode } from '../sources/data-mode.ts';
-import type { AuthStore } from '../store/auth-store.ts';
+import type { AuthStore } from '../store/store.ts';
 import type { Store } from '../store/store.ts';
 import type { CandleQueryService } from '../markets/candle-query.service.ts';
 import type { LiveFeed } from '../markets/live-feed.ts';

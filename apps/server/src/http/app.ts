@@ -30,8 +30,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { DataMode } from '../sources/data-mode.ts';
 import { coreHealthChecks, type HealthCheck } from '../observability/health.ts';
 import { HealthRegistry } from '../observability/health-registry.ts';
-import { createAuthStore, type AuthStore } from '../store/auth-store.ts';
-import type { Store } from '../store/store.ts';
+import type { AuthStore, Store } from '../store/store.ts';
 import type { ApiApp, ApiContext, RouteModule } from './api-context.ts';
 import { CandleQueryService } from '../markets/candle-query.service.ts';
 import { describeError, routeLabel, sendError } from './http-errors.ts';
@@ -95,7 +94,7 @@ export interface HttpAppDependencies {
   sources?: SourceLookup | null;
   /** Registry to serve at /metrics; the rest of the process records into the same one. */
   metrics?: RunecastMetrics;
-  /** Default: `createAuthStore(store.db)`. */
+  /** Default: the store's own. */
   authStore?: AuthStore;
   /** Default: from config, or generated into `config.home`. */
   authKeys?: AuthKeys;
@@ -201,7 +200,7 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
   const limits: HttpLimits = { ...defaultLimits(config), ...dependencies.limits };
   const metrics = dependencies.metrics ?? createMetrics();
   const logger = dependencies.logger.child({ component: 'http' });
-  const authStore = dependencies.authStore ?? createAuthStore(store.db);
+  const authStore = dependencies.authStore ?? store;
   const authKeys = dependencies.authKeys ?? (await resolveAuthKeys(config));
   const auth: AuthServices = createAuthServices({
     authStore,

@@ -6,7 +6,7 @@ import { GenerationalCache } from '../cache/generational.cache.ts';
 import { RunecastError, ValidationError } from '@runecast/market';
 import type { ForecastingRuntime } from '../forecasting/forecasting-runtime.ts';
 import type { EnqueueOptions } from '../jobs/job-queue.ts';
-import type { JobRecord } from '../store/job.repository.ts';
+import type { JobRecord } from '../store/job.port.ts';
 import type { ApiApp, ApiContext } from './api-context.ts';
 import { ForecastQueryService } from '../forecasting/forecast-query.service.ts';
 import { ForecastingMetricsRecorder } from '../forecasting/forecasting-metrics.ts';
@@ -31,28 +31,13 @@ export interface ForecastingApi {
   readonly jobPollIntervalMs: number;
 }
 
-const apis = new WeakMap<ApiContext, Promise<ForecastingApi>>();
-
 /**
- * The shared part of the forecasting routes of one server, made when the first of them is
- * registered: the latest-forecast cache (dropped per series when a new forecast of it arrives
- * on the bus) and the forecasting metrics. Both stop when the server closes.
+ * The shared part of the forecasting routes of one server: the latest-forecast cache (dropped
+ * per series when a new forecast of it arrives on the bus) and the forecasting metrics. Both
+ * stop when the server closes. The route modules make it once, when the first of them is
+ * registered (`forecastingRouteModules`).
  */
-export function forecastingApiFor(
-  runtime: ForecastingRuntime,
-  app: ApiApp,
-  context: ApiContext,
-  options: ForecastingApiOptions,
-): Promise<ForecastingApi> {
-  let api = apis.get(context);
-  if (api === undefined) {
-    api = createForecastingApi(runtime, app, context, options);
-    apis.set(context, api);
-  }
-  return api;
-}
-
-async function createForecastingApi(
+export async function createForecastingApi(
   runtime: ForecastingRuntime,
   app: ApiApp,
   context: ApiContext,

@@ -167,7 +167,7 @@ async function createServerWithWeb(distDir: string): Promise<WebHarness> {
       await app.close();
       await bus.close();
       await cache.close();
-      await store.db.close();
+      await store.close();
       await rm(home, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,5 @@
 import { RunecastError } from '@runecast/market';
-import type { JobRecord } from '../store/job.repository.ts';
+import type { JobRecord } from '../store/job.port.ts';
 
 /** One progress report of a running job. Every field is optional; what is left out keeps its last value. */
 export interface JobProgressReport {

@@ -7,9 +7,9 @@ import {
   type EnqueueJobInput,
   type JobRecord,
   type JobState,
+  type JobRepository,
   type ListJobsFilter,
-  type SqlJobRepository,
-} from '../store/job.repository.ts';
+} from '../store/job.port.ts';
 import type { JobHandler } from './job-handler.ts';
 
 export interface EnqueueOptions {
@@ -22,7 +22,7 @@ export interface EnqueueOptions {
 }
 
 export interface JobQueueOptions {
-  jobs: SqlJobRepository;
+  jobs: JobRepository;
   /** Where job state changes and progress are published (`jobs.progress.<jobId>`). */
   bus?: Bus | null;
   /** Handlers whose `parsePayload` checks payloads before they are queued. */
@@ -76,7 +76,7 @@ export class JobQueue {
       this.parsers.set(handler.kind, (raw) => handler.parsePayload(raw));
   }
 
-  get repository(): SqlJobRepository {
+  get repository(): JobRepository {
     return this.options.jobs;
   }
 

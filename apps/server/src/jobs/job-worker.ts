@@ -1,12 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type {
-  ClaimedJob,
-  JobRecord,
-  LeaseStatus,
-  ProgressUpdate,
-  SqlJobRepository,
-} from '../store/job.repository.ts';
+import type { ClaimedJob, JobRecord, JobRepository, LeaseStatus, ProgressUpdate } from '../store/job.port.ts';
 import {
   errorCodeOf,
   isPermanentJobError,
@@ -75,7 +69,7 @@ export class JobWorker {
     this.progressIntervalMs = options.progressIntervalMs ?? 250;
   }
 
-  private get jobs(): SqlJobRepository {
+  private get jobs(): JobRepository {
     return this.options.queue.repository;
   }
 
@@ -229,7 +223,7 @@ export class JobWorker {
   }
 
   /** @internal */
-  get repository(): SqlJobRepository {
+  get repository(): JobRepository {
     return this.jobs;
   }
 

@@ -1,12 +1,10 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { TrainJobRequest } from '@runecast/contracts';
 import { floorToGrid, formatSeriesKey, type SeriesKey, ValidationError } from '@runecast/market';
-import { createStore } from '../store/store.ts';
-import type { Database } from '../store/store.port.ts';
-import type { JobRecord } from '../store/job.repository.ts';
-import { assertRankingMetric, type ModelVersion, type RankingMetric } from '../store/model.repository.ts';
-import { scoreDueForecasts } from '../forecasting/forecast-scoring.ts';
-import { createForecastingStore } from '../forecasting/forecasting-store.ts';
+import type { Store } from '../store/store.ts';
+import type { JobRecord } from '../store/job.port.ts';
+import { type ModelVersion } from '../store/model.port.ts';
+import { assertRankingMetric, type RankingMetric } from '../forecasting/model-ranking.ts';
 import type { JobQueue } from './job-queue.ts';
 import type { JobWorker } from './job-worker.ts';
 
@@ -19,9 +17,9 @@ export interface TrackedSeries {
 }
 
 export interface ForecastSchedulerOptions {
-  db: Database;
+  store: Store;
   queue: JobQueue;
-  /** How often the scheduler ticks: forecasts, scoring, retraining check (default 5 minutes). */
+  /** How often the scheduler ticks: forecasts, a score job, retraining check (default 5 minutes). */
   intervalMs?: number;
   /** Series and horizons to forecast; default every series and horizon with a production model. */
   tracked?: () => Promise<readonly TrackedSeries[]> | readonly TrackedSeries[];
@@ -32,8 +30,8 @@ export interface ForecastSchedulerOptions {
   /** A retrained version replaces production when it is no worse on this metric (default mase). */
   retrainPromoteMetric?: RankingMetric;
   /**
-   * Run the predict jobs a tick enqueues right here with this worker (embedded mode); otherwise
-   * any worker takes them.
+   * Run the predict and score jobs a tick enqueues right here with this worker (embedded mode);
+   * otherwise any worker takes them.
    */
   inlineWorker?: JobWorker;
   /** Wall clock (default Date.now); tests move it. */
@@ -51,8 +49,8 @@ export interface SchedulerTickResult {
   /** Tracked series and horizons without a production model. */
   withoutModel: string[];
   retrainJobIds: string[];
-  scored: number;
-  waitingForCandles: number;
+  /** The score job enqueued (or already queued or running) this tick; null when not the leader. */
+  scoreJobId: string | null;
 }
 
 /** Checks a cron expression, naming what is wrong. */
@@ -74,8 +72,8 @@ function previousOccurrenceMs(expression: string, nowMs: number): number {
 
 /**
  * Every `intervalMs`: the production model of each tracked series and horizon forecasts (a
- * predict job each, never piling up), forecasts whose target time passed are scored, and on the
- * retrain schedule production models are retrained on recent data. Any number of processes may
+ * predict job each, never piling up), a score job scores forecasts whose target time passed (one
+ * at a time), and on the retrain schedule production models are retrained on recent data. Any number of processes may
  * run a scheduler; a tick happens under an advisory lock on PostgreSQL, so only one acts at a
  * time (PGlite belongs to one process, so there it is one anyway).
  */
@@ -160,26 +158,23 @@ export class ForecastScheduler {
   private async runTick(): Promise<SchedulerTickResult> {
     const atMs = this.now();
     const enqueued: JobRecord[] = [];
-    const result = await this.options.db.transaction(async (transaction): Promise<SchedulerTickResult> => {
+    const result = await this.options.store.transaction(async (transaction): Promise<SchedulerTickResult> => {
       const idle: SchedulerTickResult = {
         atMs,
         leader: false,
         predictJobIds: [],
         withoutModel: [],
         retrainJobIds: [],
-        scored: 0,
-        waitingForCandles: 0,
+        scoreJobId: null,
       };
       // Everything in the tick goes through the transaction's connection (PGlite has only one).
-      const market = createStore(transaction);
-      if (!(await market.leaderLock('scheduler'))) return idle;
-      const forecasting = createForecastingStore(transaction);
-      const production = await forecasting.models.listProductionVersions();
+      if (!(await transaction.leaderLock('scheduler'))) return idle;
+      const production = await transaction.models.listProductionVersions();
       const { versions, withoutModel } = await this.selectVersions(production);
 
       const predictJobIds: string[] = [];
       for (const version of versions) {
-        const { job, created } = await forecasting.jobs.enqueue({
+        const { job, created } = await transaction.jobs.enqueue({
           kind: 'predict',
           payload: { modelVersionId: version.id },
           priority: 10,
@@ -192,14 +187,14 @@ export class ForecastScheduler {
 
       const retrainJobIds: string[] = [];
       if (this.options.retrainCron !== undefined) {
-        const state = await forecasting.jobs.getSchedulerState<{ lastRunMs: number }>(RETRAIN_STATE);
+        const state = await transaction.jobs.getSchedulerState<{ lastRunMs: number }>(RETRAIN_STATE);
         const dueMs = previousOccurrenceMs(this.options.retrainCron, atMs);
         if (state === null) {
           // First start: the schedule begins now rather than retraining everything at once.
-          await forecasting.jobs.setSchedulerState(RETRAIN_STATE, { lastRunMs: atMs });
+          await transaction.jobs.setSchedulerState(RETRAIN_STATE, { lastRunMs: atMs });
         } else if (state.lastRunMs < dueMs) {
           for (const version of versions) {
-            const { job, created } = await forecasting.jobs.enqueue({
+            const { job, created } = await transaction.jobs.enqueue({
               kind: 'train',
               payload: this.retrainPayload(version, atMs),
               dedupeKey: `retrain:${version.series}:${version.horizonMinutes}`,
@@ -207,28 +202,35 @@ export class ForecastScheduler {
             retrainJobIds.push(job.id);
             if (created) enqueued.push(job);
           }
-          await forecasting.jobs.setSchedulerState(RETRAIN_STATE, { lastRunMs: atMs });
+          await transaction.jobs.setSchedulerState(RETRAIN_STATE, { lastRunMs: atMs });
         }
       }
 
-      const sweep = await scoreDueForecasts(
-        { candles: market.candles, forecasts: forecasting.forecasts },
-        { nowMs: atMs },
-      );
+      // Scoring reads candles and writes the ledger: a job for a worker, not work inside this
+      // transaction. One at a time: while one is queued or running, the tick gets that one.
+      const score = await transaction.jobs.enqueue({
+        kind: 'score',
+        payload: {},
+        priority: 5,
+        maxAttempts: 2,
+        dedupeKey: 'score',
+      });
+      if (score.created) enqueued.push(score.job);
       return {
         atMs,
         leader: true,
         predictJobIds,
         withoutModel,
         retrainJobIds,
-        scored: sweep.scored.length,
-        waitingForCandles: sweep.waiting,
+        scoreJobId: score.job.id,
       };
     });
     for (const job of enqueued) await this.options.queue.publish(job);
     const worker = this.options.inlineWorker;
     if (worker && result.leader) {
-      for (const id of result.predictJobIds) {
+      const ids =
+        result.scoreJobId === null ? result.predictJobIds : [...result.predictJobIds, result.scoreJobId];
+      for (const id of ids) {
         if (this.stopped) break;
         await worker.runJob(id).catch((error: unknown) => this.options.onError?.(error));
       }

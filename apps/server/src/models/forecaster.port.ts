@@ -46,6 +46,8 @@ export interface TrainingData {
   windowSteps?: number;
 }
 
+import type { GradientWorkerPool } from './deep/gradient-worker.ts';
+
 export interface FitOptions {
   /**
    * Out-of-sample absolute log-return errors to calibrate intervals with (most recent last), e.g. the
@@ -56,6 +58,11 @@ export interface FitOptions {
   calibrationResiduals?: ArrayLike<number>;
   /** Share of training origins held out for calibration when no residuals are given (default 0.2). */
   calibrationFraction?: number;
+  /**
+   * Helper threads models that train in batches may borrow, owned by the caller (a walk-forward
+   * lends one pool to all its refits); a fit without it uses its own and ends it.
+   */
+  gradientWorkers?: GradientWorkerPool;
 }
 
 export interface FitSummary {

@@ -53,13 +53,13 @@ export async function collectHealth(checks: readonly HealthCheck[]): Promise<{
  * report their own state. Typed by shape so this room imports nothing above it.
  */
 export function coreHealthChecks(parts: {
-  store: { ping(): Promise<{ state: HealthState; reason: string | null }>; db: { engine: string } };
+  store: { ping(): Promise<{ state: HealthState; reason: string | null }>; engine: string };
   bus: { status(): { state: HealthState; reason: string | null }; kind: string };
   cache: { status(): Promise<{ state: HealthState; reason: string | null }>; kind: string };
 }): HealthCheck[] {
   const { store, bus, cache } = parts;
   return [
-    { name: 'store', check: async () => ({ ...(await store.ping()), details: { engine: store.db.engine } }) },
+    { name: 'store', check: async () => ({ ...(await store.ping()), details: { engine: store.engine } }) },
     {
       name: 'bus',
       check: async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import pino from 'pino';
-import { serializeErrorWithoutValues } from './logger.ts';
+import { addLogDestination, createLogger, serializeErrorWithoutValues } from './logger.ts';
 
 test('a logged error never carries the values of the query that failed, nor do its causes', () => {
   const lines: string[] = [];
@@ -25,4 +25,29 @@ test('a logged error never carries the values of the query that failed, nor do i
   assert.match(line, /INSERT INTO users/, 'the statement itself is kept: it helps and holds no values');
   for (const value of ['someone@example.com', '$argon2id$', 'copy data', 'secret-token'])
     assert.ok(!line.includes(value), `${value} was logged: ${line}`);
+});
+
+test('a destination added to a logger of createLogger receives its lines, and its children’s', () => {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  const logger = createLogger('silent');
+  logger.level = 'info';
+  assert.equal(addLogDestination(logger, sink), true);
+  logger.info('to the extra destination');
+  logger.child({ part: 'child' }).warn('from a child');
+  logger.debug('below the destination level');
+  assert.deepEqual(
+    lines.map((line) => (JSON.parse(line) as { msg: string }).msg),
+    ['to the extra destination', 'from a child'],
+  );
+  assert.equal(
+    addLogDestination(pino({ level: 'silent' }, sink), sink),
+    false,
+    'not a logger of createLogger',
+  );
 });

@@ -2,8 +2,6 @@ import pino, { type DestinationStream, type Logger, type MultiStreamRes } from '
 
 export type { Logger };
 
-const extraStreams = new WeakMap<Logger, MultiStreamRes>();
-
 /** Fields of errors that carry the values a query or request was made with; never logged. */
 const HIDDEN_ERROR_FIELDS = ['params', 'parameters', 'queryOptions', 'values'];
 
@@ -32,7 +30,6 @@ export function createLogger(level: string, component = 'runecast'): Logger {
     { level, base: { component }, serializers: { err: serializeErrorWithoutValues } },
     streams,
   );
-  extraStreams.set(logger, streams);
   return logger;
 }
 
@@ -45,8 +42,10 @@ export function addLogDestination(
   stream: DestinationStream,
   level: pino.Level = 'info',
 ): boolean {
-  const streams = extraStreams.get(logger);
-  if (!streams) return false;
+  // The logger holds its own destination: the multistream createLogger gave it, or another stream.
+  const streams = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
+    Partial<MultiStreamRes> | undefined;
+  if (typeof streams?.add !== 'function' || !Array.isArray(streams.streams)) return false;
   streams.add({ level, stream });
   return true;
 }

@@ -2,8 +2,8 @@ import { queueMissingProductionModels } from '../forecasting/model-bootstrap.ts'
 import type { Role } from './role.ts';
 
 /**
- * Forecasts every tracked series with its production model on an interval, scores forecasts
- * whose truth has arrived, retrains on the configured cron, and queues a first model for series
+ * Forecasts every tracked series with its production model on an interval, queues the score
+ * job for forecasts whose truth has arrived, retrains on the configured cron, and queues a first model for series
  * that have none. Only one scheduler acts at a time across processes.
  */
 export const schedulerRole: Role = {
@@ -23,7 +23,7 @@ export const schedulerRole: Role = {
       if (queued.length > 0) logger.info({ jobs: queued }, `queued ${queued.length} first model training(s)`);
     };
     const scheduler = context.forecasting.createScheduler({
-      // In one process with a worker, forecasts run at once rather than waiting for a poll.
+      // In one process with a worker, forecasts and scoring run at once rather than waiting for a poll.
       ...(context.localJobWorker ? { inlineWorker: context.localJobWorker } : {}),
       intervalMs: config.forecastIntervalMinutes * 60_000,
       tracked: () => context.trackedMarkets.series(),

@@ -24,7 +24,6 @@ import { SourceRegistry } from '../sources/source-registry.ts';
 import { resolveAuthKeys } from '../auth/auth-services.ts';
 import { SecretBox } from '../auth/secret-box.ts';
 import { SecretService } from '../auth/secret.service.ts';
-import { createAuthStore } from '../store/auth-store.ts';
 import { openStore, type Store } from '../store/store.ts';
 import type { DataMode } from '../sources/data-mode.ts';
 import { openEmulatorForConfig } from './emulator-mode.ts';
@@ -113,9 +112,9 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
     const store = config.databaseUrl
       ? await openStore({ url: config.databaseUrl })
       : await openStore({ dataDir: config.pgliteDir });
-    onClose('store', () => store.db.close());
+    onClose('store', () => store.close());
     // Structured logs also go to the store, where the API's log viewer queries them.
-    const logTable = createLogTableDestination(createAuthStore(store.db).logs);
+    const logTable = createLogTableDestination(store.logs);
     addLogDestination(logger, logTable);
     onClose('log table', () => logTable.close());
 
@@ -136,7 +135,7 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
     });
     onClose('sources', () => sources.close());
     const secrets = new SecretService(
-      createAuthStore(store.db).secrets,
+      store.secrets,
       new SecretBox((await resolveAuthKeys(config)).secretsKey),
       () => clock.now(),
     );

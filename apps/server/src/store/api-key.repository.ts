@@ -1,4 +1,4 @@
-import type { Database } from './store.port.ts';
+import type { Database } from './database.port.ts';
 
 export type ApiKeyScope = 'read' | 'read-write';
 

@@ -1,6 +1,6 @@
 import type { CopyData } from './db.ts';
 import { isUniqueViolation } from './postgres-errors.ts';
-import type { Database } from './store.port.ts';
+import type { Database } from './database.port.ts';
 
 /**
  * Appends rows with one COPY straight into `table`; the COPY commits or fails as a whole on its

@@ -11,7 +11,8 @@ import {
 } from '@runecast/market';
 import { assertLimit, assertSeriesKey, assertTimeRange } from './argument-checks.ts';
 import { BinaryCopyWriter, TextEncodingCache } from './copy-binary.ts';
-import type { CandleRepository, Database } from './store.port.ts';
+import type { Database } from './database.port.ts';
+import type { CandleRepository } from './store.port.ts';
 import { appendRows, mergeStagedRows } from './bulk-write.ts';
 
 export const CANDLE_COLUMNS = [

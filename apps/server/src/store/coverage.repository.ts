@@ -10,7 +10,8 @@ import {
 } from '@runecast/market';
 import { assertSeriesKey, assertTimeRange } from './argument-checks.ts';
 import { overlayRanges, rangesFromFetch, withMissingRanges, type KnownRange } from './coverage-ranges.ts';
-import type { CoverageRepository, Database } from './store.port.ts';
+import type { Database } from './database.port.ts';
+import type { CoverageRepository } from './store.port.ts';
 
 interface CoverageRow {
   start_ms: number;

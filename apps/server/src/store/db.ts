@@ -21,7 +21,7 @@ import pgCopyStreams from 'pg-copy-streams';
 import { makeTreePrivate, PRIVATE_DIRECTORY_MODE } from '../config/private-files.ts';
 import { ValidationError } from '@runecast/market';
 import { serverFile } from '../config/build-layout.ts';
-import type { Database, DatabaseEngine } from './store.port.ts';
+import type { Database, DatabaseEngine } from './database.port.ts';
 
 /** Where the store lives: PostgreSQL when `url` is `postgres://…`, otherwise PGlite. */
 export interface OpenDatabaseOptions {

@@ -6,86 +6,15 @@ import {
   ValidationError,
 } from '@runecast/market';
 import { assertSeriesKey } from './argument-checks.ts';
-import type { Database } from './store.port.ts';
-
-export interface NewForecast {
-  series: SeriesKey;
-  horizonMinutes: number;
-  modelVersionId: number;
-  modelType: string;
-  /** Wall-clock time the forecast was made. */
-  madeAtMs: number;
-  /** Open times of the first and last candle read; the last is the origin. */
-  inputStartMs: number;
-  inputEndMs: number;
-  /** Close of the origin candle. */
-  issuedAtMs: number;
-  /** Close time of the candle whose close is forecast. */
-  targetTimeMs: number;
-  lastClose: number;
-  point: number;
-  lower80: number;
-  upper80: number;
-  lower95: number;
-  upper95: number;
-}
-
-/** One forecast of the ledger; the score fields stay null until the target time has passed. */
-export interface ForecastRecord extends Omit<NewForecast, 'series'> {
-  id: number;
-  series: string;
-  seriesKey: SeriesKey;
-  actualClose: number | null;
-  scoredAtMs: number | null;
-  /** point − actual. */
-  error: number | null;
-  /** lastClose − actual: the naive forecast's error on the same point. */
-  naiveError: number | null;
-  hit80: boolean | null;
-  hit95: boolean | null;
-}
-
-export interface ListForecastsFilter {
-  series?: SeriesKey;
-  horizonMinutes?: number;
-  modelVersionId?: number;
-  /** Forecasts issued at or after this time. */
-  issuedFromMs?: number;
-  /** Forecasts issued before this time. */
-  issuedToMs?: number;
-  scored?: boolean;
-  limit?: number;
-}
-
-/** Accuracy of one model version's scored forecasts. */
-export interface ForecastAccuracy {
-  modelVersionId: number;
-  modelType: string;
-  series: string;
-  horizonMinutes: number;
-  scored: number;
-  mae: number | null;
-  rmse: number | null;
-  naiveMae: number | null;
-  /** mae / naiveMae on the same forecasts: below 1 beats naive. */
-  relativeMae: number | null;
-  coverage80: number | null;
-  coverage95: number | null;
-  /** Mean interval (Winkler) scores of the 80% and 95% bands, in price; lower is better. */
-  intervalScore80: number | null;
-  intervalScore95: number | null;
-  directionalAccuracy: number | null;
-  firstTargetMs: number | null;
-  lastTargetMs: number | null;
-}
-
-export interface AccuracyFilter {
-  modelVersionId?: number;
-  series?: SeriesKey;
-  horizonMinutes?: number;
-  /** Only forecasts whose target time is at or after this (a rolling window). */
-  sinceTargetMs?: number;
-}
+import type {
+  AccuracyFilter,
+  ForecastAccuracy,
+  ForecastRecord,
+  ForecastRepository,
+  ListForecastsFilter,
+  NewForecast,
+} from './forecast.port.ts';
+import type { Database } from './database.port.ts';
 
 interface ForecastRow {
   id: number;
@@ -257,7 +186,7 @@ const ACCURACY_SELECT = `
  * keeps the first; scoring fills in the actual close, the errors of the model and of naive, and
  * whether each band held it, once.
  */
-export class SqlForecastRepository {
+export class SqlForecastRepository implements ForecastRepository {
   constructor(private readonly database: Database) {}
 
   async insertForecast(forecast: NewForecast): Promise<{ forecast: ForecastRecord; created: boolean }> {

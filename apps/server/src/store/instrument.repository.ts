@@ -1,5 +1,6 @@
 import { ValidationError } from '@runecast/market';
-import type { Database, InstrumentRepository, InstrumentState } from './store.port.ts';
+import type { Database } from './database.port.ts';
+import type { InstrumentRepository, InstrumentState } from './store.port.ts';
 
 interface InstrumentRow {
   source: string;
@@ -25,7 +26,8 @@ const fromRow = (row: InstrumentRow): InstrumentState => ({
   firstSeenAtMs: Number(row.first_seen_at_ms),
   observedAtMs: Number(row.observed_at_ms),
   price: row.price,
-  metrics: typeof row.metrics === 'string' ? (JSON.parse(row.metrics) as Record<string, number>) : row.metrics,
+  metrics:
+    typeof row.metrics === 'string' ? (JSON.parse(row.metrics) as Record<string, number>) : row.metrics,
 });
 
 /** The newest state of each instrument of each snapshot source, on `source_instruments`. */
@@ -40,7 +42,9 @@ export class SqlInstrumentRepository implements InstrumentRepository {
     if (states.length === 0) return;
     for (const state of states) {
       if (!Number.isSafeInteger(state.observedAtMs)) {
-        throw new ValidationError(`instrument ${state.source}:${state.symbol}: observedAtMs must be epoch milliseconds`);
+        throw new ValidationError(
+          `instrument ${state.source}:${state.symbol}: observedAtMs must be epoch milliseconds`,
+        );
       }
     }
     await this.database.query(

@@ -1,114 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { ValidationError } from '@runecast/market';
-import type { Database } from './store.port.ts';
-
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-export const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
-export const FINISHED_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
-
-export interface LossPoint {
-  epoch: number;
-  trainLoss: number;
-  validationLoss: number | null;
-}
-
-/** A persisted job. Times are epoch milliseconds of the database clock. */
-export interface JobRecord {
-  id: string;
-  kind: string;
-  state: JobState;
-  payload: unknown;
-  priority: number;
-  attempts: number;
-  maxAttempts: number;
-  runAfterMs: number;
-  leaseOwner: string | null;
-  leaseExpiresAtMs: number | null;
-  heartbeatAtMs: number | null;
-  cancelRequested: boolean;
-  progress: {
-    percent: number | null;
-    message: string | null;
-    epoch: number | null;
-    totalEpochs: number | null;
-  };
-  lossHistory: LossPoint[];
-  result: unknown;
-  error: string | null;
-  errorCode: string | null;
-  dedupeKey: string | null;
-  /** The user who started it; null for jobs the system started. */
-  ownerUserId: string | null;
-  createdAtMs: number;
-  startedAtMs: number | null;
-  finishedAtMs: number | null;
-  updatedAtMs: number;
-}
-
-/** A job a worker holds: `leaseToken` fences every later write to the job. */
-export interface ClaimedJob extends JobRecord {
-  leaseToken: string;
-}
-
-export interface EnqueueJobInput {
-  kind: string;
-  payload: unknown;
-  /** Higher runs first (default 0). */
-  priority?: number;
-  /** Attempts before the job fails for good (default 3). */
-  maxAttempts?: number;
-  /** Not before this delay (default 0: at once). */
-  delayMs?: number;
-  /** While a queued or running job has this key, enqueueing another returns that job instead. */
-  dedupeKey?: string;
-  /** Explicit id (default: a random UUID). */
-  id?: string;
-  /** The user who starts it (default: none, a job of the system). */
-  ownerUserId?: string | null;
-}
-
-export interface ClaimOptions {
-  /** Who holds the lease (host, process, worker): shown in listings. */
-  owner: string;
-  leaseMs: number;
-  /** Only these kinds (default: any). */
-  kinds?: readonly string[];
-}
-
-export interface ProgressUpdate {
-  percent?: number | null;
-  message?: string | null;
-  epoch?: number | null;
-  totalEpochs?: number | null;
-  /** With `epoch`, appended to the loss history. */
-  trainLoss?: number | null;
-  validationLoss?: number | null;
-}
-
-/** What a lease holder learns when it renews its lease. */
-export interface LeaseStatus {
-  /** False when the lease was lost (expired and taken by another worker, or the job was finished). */
-  held: boolean;
-  cancelRequested: boolean;
-}
-
-export interface JobFailure {
-  error: string;
-  code?: string | null;
-  /** Queue the job again after this delay when attempts remain; null fails it for good. */
-  retryAfterMs: number | null;
-}
-
-export interface ListJobsFilter {
-  states?: readonly JobState[];
-  kinds?: readonly string[];
-  limit?: number;
-  /** Jobs created before this time (paging, newest first). */
-  createdBeforeMs?: number;
-  /** Only the jobs this user started and those of the system (no owner). */
-  visibleToUserId?: string;
-}
+import type { Database } from './database.port.ts';
+import {
+  type ClaimedJob,
+  type ClaimOptions,
+  type EnqueueJobInput,
+  type JobFailure,
+  type JobRecord,
+  type JobRepository,
+  type JobState,
+  JOB_STATES,
+  type LeaseStatus,
+  type ListJobsFilter,
+  type LossPoint,
+  type ProgressUpdate,
+} from './job.port.ts';
 
 const KIND_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -219,7 +125,7 @@ function finiteOrNull(name: string, value: number | null | undefined): number | 
  * hosts) can poll it and no job is handed to two of them; every write of a running job is fenced
  * by the lease token of the claim.
  */
-export class SqlJobRepository {
+export class SqlJobRepository implements JobRepository {
   constructor(private readonly database: Database) {}
 
   /** Adds a job; with a dedupe key already active, returns that job and `created: false`. */

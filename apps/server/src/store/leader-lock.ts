@@ -1,4 +1,4 @@
-import type { Database } from './store.port.ts';
+import type { Database } from './database.port.ts';
 
 /**
  * Named locks that make one process the leader of a periodic task across every process on one

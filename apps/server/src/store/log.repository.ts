@@ -1,5 +1,5 @@
 import type { NewLogEntry } from '../observability/log-table.destination.ts';
-import type { Database } from './store.port.ts';
+import type { Database } from './database.port.ts';
 
 export type { NewLogEntry };
 

@@ -1,4 +1,4 @@
-import type { Database } from './store.port.ts';
+import type { Database } from './database.port.ts';
 
 /** Which user asked to track each market added through the API (for per-user quotas). */
 export interface MarketTrackerRepository {

@@ -1,5 +1,6 @@
 import { type Market, ValidationError } from '@runecast/market';
-import type { Database, MarketRepository } from './store.port.ts';
+import type { Database } from './database.port.ts';
+import type { MarketRepository } from './store.port.ts';
 
 const MARKET_TYPES: ReadonlySet<string> = new Set(['spot', 'swap', 'future', 'option', 'other']);
 

@@ -2,7 +2,8 @@ import { findMetricPointProblem, type MetricPoint, type TimeRange, ValidationErr
 import { assertLimit, assertTimeRange } from './argument-checks.ts';
 import { appendRows, mergeStagedRows } from './bulk-write.ts';
 import { BinaryCopyWriter, TextEncodingCache } from './copy-binary.ts';
-import type { Database, MetricPointRepository } from './store.port.ts';
+import type { Database } from './database.port.ts';
+import type { MetricPointRepository } from './store.port.ts';
 
 const COLUMNS = ['source', 'symbol', 'metric', 'time_ms', 'value'] as const;
 const COLUMN_LIST = COLUMNS.join(', ');

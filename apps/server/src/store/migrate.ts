@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { serverFile } from '../config/build-layout.ts';
-import type { Database } from './store.port.ts';
+import type { Database } from './database.port.ts';
 
 /** Migrations shipped with Runecast; the same files run on PGlite and PostgreSQL. */
 export const MIGRATIONS_DIRECTORY = pathToFileURL(serverFile('src', 'store', 'migrations') + '/');

@@ -10,165 +10,19 @@ import {
 } from '@runecast/market';
 import { assertSeriesKey } from './argument-checks.ts';
 import { toJsonText } from './job.repository.ts';
-import type { Database } from './store.port.ts';
-
-export type ModelStage = 'candidate' | 'production' | 'archived';
-export const MODEL_STAGES: readonly ModelStage[] = ['candidate', 'production', 'archived'];
-
-/** Metrics the registry ranks by, and which way is better. */
-export const RANKING_METRICS = [
-  'mae',
-  'rmse',
-  'mape',
-  'mase',
-  'r2',
-  'directionalAccuracy',
-  'pinball',
-  'coverage80',
-  'coverage95',
-  'intervalScore80',
-  'intervalScore95',
-  'crps',
-] as const;
-export type RankingMetric = (typeof RANKING_METRICS)[number];
-
-/** Ordering expression per metric: smaller sorts first and is better. Coverage is best at its nominal level. */
-const METRIC_ORDER: Readonly<Record<RankingMetric, string>> = {
-  mae: `(metrics->>'mae')::double precision`,
-  rmse: `(metrics->>'rmse')::double precision`,
-  mape: `(metrics->>'mape')::double precision`,
-  mase: `(metrics->>'mase')::double precision`,
-  pinball: `(metrics->>'pinball')::double precision`,
-  r2: `-(metrics->>'r2')::double precision`,
-  directionalAccuracy: `-(metrics->>'directionalAccuracy')::double precision`,
-  coverage80: `abs((metrics->>'coverage80')::double precision - 0.8)`,
-  coverage95: `abs((metrics->>'coverage95')::double precision - 0.95)`,
-  intervalScore80: `(metrics->>'intervalScore80')::double precision`,
-  intervalScore95: `(metrics->>'intervalScore95')::double precision`,
-  crps: `(metrics->>'crps')::double precision`,
-};
-
-/** A metric score where smaller is better (the registry's ordering, in JavaScript). */
-export function metricLoss(
-  metric: RankingMetric,
-  metrics: Readonly<Record<string, number | null>>,
-): number | null {
-  const value = metrics[metric];
-  if (value === null || value === undefined || !Number.isFinite(value)) return null;
-  switch (metric) {
-    case 'r2':
-    case 'directionalAccuracy':
-      return -value;
-    case 'coverage80':
-      return Math.abs(value - 0.8);
-    case 'coverage95':
-      return Math.abs(value - 0.95);
-    default:
-      return value;
-  }
-}
-
-export function assertRankingMetric(metric: string): asserts metric is RankingMetric {
-  if (!(RANKING_METRICS as readonly string[]).includes(metric)) {
-    throw new ValidationError(
-      `metric "${metric}" cannot rank models; use one of ${RANKING_METRICS.join(', ')}`,
-      {
-        field: 'metric',
-      },
-    );
-  }
-}
-
-export interface NewModelVersion {
-  modelType: string;
-  series: SeriesKey;
-  horizonMinutes: number;
-  params: Record<string, unknown>;
-  featureNames: readonly string[];
-  featureSettings?: Record<string, unknown>;
-  crossAssetSeries?: readonly string[];
-  trainingStartMs: number;
-  trainingEndMs: number;
-  trainingCandles: number;
-  dataFingerprint: string;
-  metrics: Record<string, number | null>;
-  evaluation?: Record<string, unknown>;
-  artifact: Uint8Array;
-  jobId?: string | null;
-  /** Creation time (default now). */
-  createdAtMs?: number;
-}
-
-/** A registered version without its artifact bytes. */
-export interface ModelVersion {
-  id: number;
-  modelType: string;
-  series: string;
-  seriesKey: SeriesKey;
-  horizonMinutes: number;
-  params: Record<string, unknown>;
-  featureNames: string[];
-  featureSettings: Record<string, unknown>;
-  crossAssetSeries: string[];
-  trainingStartMs: number;
-  trainingEndMs: number;
-  trainingCandles: number;
-  dataFingerprint: string;
-  metrics: Record<string, number | null>;
-  evaluation: Record<string, unknown>;
-  artifactBytes: number;
-  artifactSha256: string;
-  stage: ModelStage;
-  createdAtMs: number;
-  stageChangedAtMs: number;
-  jobId: string | null;
-}
-
-export interface ListModelVersionsFilter {
-  series?: SeriesKey;
-  horizonMinutes?: number;
-  stage?: ModelStage;
-  modelType?: string;
-  limit?: number;
-}
-
-export interface PromotionRecord {
-  id: number;
-  series: string;
-  horizonMinutes: number;
-  action: 'promote' | 'rollback';
-  versionId: number;
-  previousVersionId: number | null;
-  reason: string | null;
-  atMs: number;
-}
-
-export interface StageChange {
-  /** The version now in production. */
-  production: ModelVersion;
-  /** The version it replaced (now archived), if any. */
-  replaced: ModelVersion | null;
-}
-
-export interface NewTuningTrial {
-  trial: number;
-  modelType: string;
-  series: SeriesKey;
-  horizonMinutes: number;
-  metric: string;
-  params: Record<string, unknown>;
-  score: number | null;
-  naiveScore: number | null;
-  metrics: Record<string, number | null> | null;
-  error: string | null;
-  durationMs: number;
-}
-
-export interface TuningTrialRecord extends Omit<NewTuningTrial, 'series'> {
-  jobId: string;
-  series: string;
-  createdAtMs: number;
-}
+import {
+  type ListModelVersionsFilter,
+  MODEL_STAGES,
+  type ModelRepository,
+  type ModelStage,
+  type ModelVersion,
+  type NewModelVersion,
+  type NewTuningTrial,
+  type PromotionRecord,
+  type StageChange,
+  type TuningTrialRecord,
+} from './model.port.ts';
+import type { Database } from './database.port.ts';
 
 const VERSION_COLUMNS = `id, model_type, exchange, symbol, timeframe, horizon_minutes, params, feature_names,
   feature_settings, cross_asset_series, training_start_ms, training_end_ms, training_candles, data_fingerprint,
@@ -286,11 +140,8 @@ export class RegistryConflictError extends RunecastError {
   }
 }
 
-/**
- * The model registry: versions with their metrics and artifacts, one production version per
- * series and horizon, and the history of promotions that rollbacks walk back through.
- */
-export class SqlModelRepository {
+/** The model registry's rows in SQL; see `ModelRepository`. */
+export class SqlModelRepository implements ModelRepository {
   constructor(private readonly database: Database) {}
 
   async insertVersion(version: NewModelVersion): Promise<ModelVersion> {
@@ -406,40 +257,6 @@ export class SqlModelRepository {
        ORDER BY exchange, symbol, timeframe, horizon_minutes`,
     );
     return rows.map(toVersion);
-  }
-
-  /**
-   * The best version of a series and horizon by a metric of its walk-forward evaluation (ties:
-   * the newest). Versions without that metric are skipped. Archived versions only when asked.
-   */
-  async bestVersion(
-    series: SeriesKey,
-    horizonMinutes: number,
-    metric: RankingMetric,
-    options: { includeArchived?: boolean; modelType?: string } = {},
-  ): Promise<ModelVersion | null> {
-    assertSeriesKey(series);
-    assertHorizon(horizonMinutes);
-    assertRankingMetric(metric);
-    const order = METRIC_ORDER[metric];
-    const [row] = await this.database.query<VersionRow>(
-      `SELECT ${VERSION_COLUMNS} FROM model_versions
-       WHERE exchange = $1 AND symbol = $2 AND timeframe = $3 AND horizon_minutes = $4
-         AND ($5::boolean OR stage <> 'archived')
-         AND ($6::text IS NULL OR model_type = $6)
-         AND jsonb_typeof(metrics->'${metric}') = 'number'
-       ORDER BY ${order} ASC, id DESC
-       LIMIT 1`,
-      [
-        series.exchange,
-        series.symbol,
-        series.timeframe,
-        horizonMinutes,
-        options.includeArchived ?? false,
-        options.modelType ?? null,
-      ],
-    );
-    return row ? toVersion(row) : null;
   }
 
   /** Makes a version production; the one it replaces becomes archived. Idempotent for the current one. */

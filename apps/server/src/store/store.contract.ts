@@ -19,7 +19,7 @@ import {
 import { BinaryCopyWriter } from './copy-binary.ts';
 import { readMigrationFiles, runMigrations } from './migrate.ts';
 import { createStore, type Store } from './store.ts';
-import type { Database } from './store.port.ts';
+import type { Database } from './database.port.ts';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;

@@ -10,6 +10,7 @@ import { createPgliteDataDir, openDatabase } from './db.ts';
 import { readMigrationFiles, runMigrations } from './migrate.ts';
 import { openStore } from './store.ts';
 import { runStoreContract } from './store.contract.ts';
+import { openStoreWithDatabase } from './testing/store-with-database.ts';
 
 runStoreContract('PGlite (in memory)', async () => {
   const database = await openDatabase();
@@ -42,15 +43,15 @@ test('PGlite in a data folder keeps its rows across restarts', async () => {
     // Created from the build's empty database, or by initdb in a child process.
     assert.ok(existsSync(join(dataDir, 'PG_VERSION')));
     await first.candles.upsertCandles([candle]);
-    await first.db.close();
-    await first.db.close();
+    await first.close();
+    await first.close();
 
-    const second = await openStore({ url: pathToFileURL(dataDir).href });
+    const { store: second, db } = await openStoreWithDatabase({ url: pathToFileURL(dataDir).href });
     try {
       assert.deepEqual(await second.candles.latestCandle(candle), candle);
-      assert.deepEqual(await runMigrations(second.db), []);
+      assert.deepEqual(await runMigrations(db), []);
     } finally {
-      await second.db.close();
+      await second.close();
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

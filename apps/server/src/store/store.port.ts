@@ -1,6 +1,7 @@
 import type {
   Candle,
   CoverageRange,
+  DerivedCandle,
   Market,
   MetricPoint,
   SeriesKey,
@@ -10,24 +11,6 @@ import type {
   Trade,
 } from '@runecast/market';
 
-/** Which engine a Database talks to. Both speak the same Postgres SQL. */
-export type DatabaseEngine = 'pglite' | 'postgres';
-
-/**
- * The thin SQL port every repository uses. Only `store/` may call it.
- * `copyFrom` bulk-loads CSV text, or PostgreSQL binary COPY data, through COPY (PGlite: blob;
- * PostgreSQL: pg-copy-streams).
- */
-export interface Database {
-  readonly engine: DatabaseEngine;
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
-  /** Runs `work` in one transaction on one connection. */
-  transaction<T>(work: (transaction: Database) => Promise<T>): Promise<T>;
-  /** COPY `data` into `table(columns)`: CSV text without header, or binary COPY bytes. */
-  copyFrom(table: string, columns: readonly string[], data: string | Uint8Array): Promise<void>;
-  close(): Promise<void>;
-}
-
 /** Candle rows; writes are idempotent and newer versions of an open candle replace older ones. */
 export interface CandleRepository {
   /** Validates, then bulk-writes. Returns rows written. Throws InvalidCandleError before writing anything. */
@@ -36,7 +19,7 @@ export interface CandleRepository {
   latestCandle(series: SeriesKey): Promise<Candle | null>;
   countCandles(series: SeriesKey, range?: TimeRange): Promise<number>;
   /** Derive a larger timeframe from stored 1m candles. */
-  deriveCandles(series: SeriesKey, range: TimeRange): Promise<Candle[]>;
+  deriveCandles(series: SeriesKey, range: TimeRange): Promise<DerivedCandle[]>;
 }
 
 export interface MarketRepository {

@@ -1,6 +1,7 @@
 import { findTextItemProblem, type TextItem, type TimeRange, ValidationError } from '@runecast/market';
 import { assertLimit, assertTimeRange } from './argument-checks.ts';
-import type { Database, TextItemRepository } from './store.port.ts';
+import type { Database } from './database.port.ts';
+import type { TextItemRepository } from './store.port.ts';
 
 const COLUMNS = [
   'source',

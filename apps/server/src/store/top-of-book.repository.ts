@@ -1,5 +1,6 @@
 import { type TopOfBook, ValidationError } from '@runecast/market';
-import type { Database, TopOfBookRepository } from './store.port.ts';
+import type { Database } from './database.port.ts';
+import type { TopOfBookRepository } from './store.port.ts';
 
 interface TopOfBookRow {
   exchange: string;

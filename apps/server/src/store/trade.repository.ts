@@ -1,7 +1,8 @@
 import { type TimeRange, type Trade, ValidationError } from '@runecast/market';
 import { assertLimit, assertTimeRange } from './argument-checks.ts';
 import { BinaryCopyWriter, TextEncodingCache } from './copy-binary.ts';
-import type { Database, TradeRepository } from './store.port.ts';
+import type { Database } from './database.port.ts';
+import type { TradeRepository } from './store.port.ts';
 import { appendRows, mergeStagedRows } from './bulk-write.ts';
 
 export const TRADE_COLUMNS = [

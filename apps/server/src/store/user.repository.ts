@@ -1,5 +1,5 @@
 import { RunecastError } from '@runecast/market';
-import type { Database } from './store.port.ts';
+import type { Database } from './database.port.ts';
 import { isUniqueViolation } from './postgres-errors.ts';
 
 export type UserRole = 'admin' | 'user';

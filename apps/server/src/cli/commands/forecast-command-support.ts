@@ -14,7 +14,7 @@ import { requireSeriesSpan } from '../../forecasting/forecasting-data.ts';
 import { createForecastingRuntime, type ForecastingRuntime } from '../../forecasting/forecasting-runtime.ts';
 import { isFinishedJobState } from '../../jobs/job-queue.ts';
 import { listForecasterTypes } from '../../models/forecaster.registry.ts';
-import type { JobRecord } from '../../store/job.repository.ts';
+import type { JobRecord } from '../../store/job.port.ts';
 import type { Store } from '../../store/store.ts';
 import { parseTimeFlag } from '../arguments.ts';
 import { withStore } from '../open-store.ts';

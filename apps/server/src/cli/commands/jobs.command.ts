@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { forecastJobKinds, jobStates } from '@runecast/contracts';
-import type { JobRecord, JobState } from '../../store/job.repository.ts';
+import type { JobRecord, JobState } from '../../store/job.port.ts';
 import { parseChoice } from '../arguments.ts';
 import { configFor } from '../command-config.ts';
 import { isoTime, printJson, printTable } from '../output.ts';

@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
 import { modelStages, registryMetrics } from '@runecast/contracts';
-import {
-  metricLoss,
-  type ModelStage,
-  type ModelVersion,
-  type RankingMetric,
-} from '../../store/model.repository.ts';
+import { type ModelStage, type ModelVersion } from '../../store/model.port.ts';
+import { metricLoss, type RankingMetric } from '../../forecasting/model-ranking.ts';
 import { parseChoice } from '../arguments.ts';
 import { configFor } from '../command-config.ts';
 import { isoTime, printJson, printTable } from '../output.ts';

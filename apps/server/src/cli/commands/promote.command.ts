@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { registryMetrics } from '@runecast/contracts';
 import { RunecastError, ValidationError } from '@runecast/market';
-import type { RankingMetric, StageChange } from '../../store/model.repository.ts';
+import type { StageChange } from '../../store/model.port.ts';
+import type { RankingMetric } from '../../forecasting/model-ranking.ts';
 import { parseChoice } from '../arguments.ts';
 import { configFor } from '../command-config.ts';
 import { printJson } from '../output.ts';

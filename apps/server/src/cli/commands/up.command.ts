@@ -50,7 +50,7 @@ async function runRoles(
     },
   });
   const { context } = running;
-  say(`runecast: store ${context.store.db.engine}, bus ${context.bus.kind}`);
+  say(`runecast: store ${context.store.engine}, bus ${context.bus.kind}`);
   say(
     `runecast: tracking ${context.trackedMarkets
       .list()

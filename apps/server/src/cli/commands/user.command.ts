@@ -3,7 +3,6 @@ import { emailSchema, passwordSchema } from '@runecast/contracts';
 import type { Command } from 'commander';
 import { AuditService } from '../../auth/audit.service.ts';
 import { generatePassword, PasswordHasher } from '../../auth/password-hasher.ts';
-import { createAuthStore } from '../../store/auth-store.ts';
 import { configFor } from '../command-config.ts';
 import { withStore } from '../open-store.ts';
 import { printJson } from '../output.ts';
@@ -41,8 +40,7 @@ export function registerUserCommand(program: Command): void {
       const config = configFor(command);
       const role = options.admin ? 'admin' : 'user';
       const created = await withStore(config, async (store) => {
-        const authStore = createAuthStore(store.db);
-        const record = await authStore.users.createUser({
+        const record = await store.users.createUser({
           id: randomUUID(),
           email: email.data,
           displayName: null,
@@ -50,7 +48,7 @@ export function registerUserCommand(program: Command): void {
           role,
           nowMs: Date.now(),
         });
-        await new AuditService(authStore.auditLog).record({
+        await new AuditService(store.auditLog).record({
           actor: null,
           action: 'user.create',
           target: record.id,

@@ -2,9 +2,9 @@ import type { z } from 'zod';
 import type { Bus } from '../../bus/bus.port.ts';
 import { horizonSteps, parseSeriesKey, type SeriesKey, timeframeMs, ValidationError } from '@runecast/market';
 import type { ForecastMetrics } from '../../models/evaluation/forecast-metrics.ts';
-import type { ModelRegistryService } from '../../models/registry/model-registry.service.ts';
+import type { ModelRegistryService } from '../model-registry.ts';
 import type { MarketDataReader } from '../forecasting-data.ts';
-import type { ForecastingStore } from '../forecasting-store.ts';
+import type { ForecastingStore } from '../../store/store.ts';
 import type { ComputeMode } from '../../jobs/compute/compute-thread.ts';
 
 /** What the forecasting job handlers work with. */

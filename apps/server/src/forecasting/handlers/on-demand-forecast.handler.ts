@@ -18,13 +18,12 @@ import {
 } from '@runecast/market';
 import { BackfillService, type BackfillServiceOptions } from '../../ingest/backfill.service.ts';
 import { getForecasterDefinition } from '../../models/forecaster.registry.ts';
-import { ModelRegistryService } from '../../models/registry/model-registry.service.ts';
+import { ModelRegistryService } from '../model-registry.ts';
 import type { MarketDataSource } from '../../sources/market-data-source.port.ts';
-import type { ModelVersion } from '../../store/model.repository.ts';
+import type { ModelVersion } from '../../store/model.port.ts';
 import type { Store } from '../../store/store.ts';
 import type { ComputeMode } from '../../jobs/compute/compute-thread.ts';
 import { FEATURE_WARMUP_CANDLES, loadSeriesCandles } from '../forecasting-data.ts';
-import { createForecastingStore } from '../forecasting-store.ts';
 import {
   JobCancelledError,
   type JobContext,
@@ -103,11 +102,10 @@ export function createOnDemandForecastHandler(
   if (!Number.isSafeInteger(historyCandles) || historyCandles < 200) {
     throw new ValidationError(`historyCandles must be a whole number of at least 200, got ${historyCandles}`);
   }
-  const forecasting = createForecastingStore(options.store.db);
   const dependencies: ForecastingDependencies = {
     market: options.store,
-    forecasting,
-    registry: new ModelRegistryService(forecasting.models),
+    forecasting: options.store,
+    registry: new ModelRegistryService(options.store.models),
     bus: options.bus ?? null,
     ...(options.now ? { now: options.now } : {}),
     ...(options.onPublishError ? { onPublishError: options.onPublishError } : {}),

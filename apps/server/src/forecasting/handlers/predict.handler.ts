@@ -2,8 +2,8 @@ import { predictJobPayloadSchema, type PredictJobPayload } from '@runecast/contr
 import { forecastsTopic } from '../../bus/topics.ts';
 import { formatHorizon, formatSeriesKey, parseSeriesKey, ValidationError } from '@runecast/market';
 import type { FeatureSettings } from '../../features/feature-matrix.ts';
-import type { ForecastRecord } from '../../store/forecast.repository.ts';
-import type { ModelVersion } from '../../store/model.repository.ts';
+import type { ForecastRecord } from '../../store/forecast.port.ts';
+import type { ModelVersion } from '../../store/model.port.ts';
 import {
   FEATURE_WARMUP_CANDLES,
   loadSeriesMatrix,

@@ -6,7 +6,7 @@ import type { WalkForwardResult } from '../../models/evaluation/walk-forward.ts'
 import { parseForecasterParams } from '../../models/forecaster.registry.ts';
 import { parseVolatilitySpec } from '../../models/volatility/volatility.registry.ts';
 import { fingerprintCandles } from '../../models/registry/data-fingerprint.ts';
-import type { RankingMetric } from '../../store/model.repository.ts';
+import type { RankingMetric } from '../model-ranking.ts';
 import { withCompute } from '../../jobs/compute/compute-thread.ts';
 import { loadSeriesMatrix, requireSeriesSpan, withDataContext } from '../forecasting-data.ts';
 import type { JobContext, JobHandler } from '../../jobs/job-handler.ts';

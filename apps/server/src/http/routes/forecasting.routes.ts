@@ -1,6 +1,6 @@
 import type { ForecastingRuntime } from '../../forecasting/forecasting-runtime.ts';
 import type { ApiApp, ApiContext, RouteModule } from '../api-context.ts';
-import { forecastingApiFor, type ForecastingApi, type ForecastingApiOptions } from '../forecasting-api.ts';
+import { createForecastingApi, type ForecastingApi, type ForecastingApiOptions } from '../forecasting-api.ts';
 import { registerForecastRoutes } from './forecasts.routes.ts';
 import { registerJobRoutes } from './jobs.routes.ts';
 import { registerModelRoutes } from './models.routes.ts';
@@ -17,13 +17,27 @@ export function forecastingRouteModules(
   runtime: ForecastingRuntime,
   options: ForecastingApiOptions = {},
 ): RouteModule[] {
+  // One shared part per server these modules are registered on, made by the first of them and
+  // stopped with that server.
+  const apis = new Map<ApiContext, Promise<ForecastingApi>>();
+  const apiFor = (app: ApiApp, context: ApiContext): Promise<ForecastingApi> => {
+    let api = apis.get(context);
+    if (api === undefined) {
+      api = createForecastingApi(runtime, app, context, options);
+      apis.set(context, api);
+      app.addHook('onClose', async () => {
+        apis.delete(context);
+      });
+    }
+    return api;
+  };
   const module = (
     name: string,
     register: (app: ApiApp, context: ApiContext, api: ForecastingApi) => void,
   ): RouteModule => ({
     name,
     async register(app, context) {
-      register(app, context, await forecastingApiFor(runtime, app, context, options));
+      register(app, context, await apiFor(app, context));
     },
   });
   return [

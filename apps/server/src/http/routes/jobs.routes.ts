@@ -12,7 +12,7 @@ import { mayAccessOwned } from '../../auth/ownership.ts';
 import type { Principal } from '../../auth/principal.ts';
 import { jobProgressTopic } from '../../bus/topics.ts';
 import { isFinishedJobState, jobProgressMessage } from '../../jobs/job-queue.ts';
-import type { JobRecord } from '../../store/job.repository.ts';
+import type { JobRecord } from '../../store/job.port.ts';
 import { requestOrigin, type ApiApp, type ApiContext } from '../api-context.ts';
 import { checkField, jobSummary, type ForecastingApi } from '../forecasting-api.ts';
 import { HttpError } from '../http-errors.ts';

@@ -157,52 +157,68 @@ export class GradientWorker {
   }
 }
 
-let idleWorker: GradientWorker | null = null;
-let idleTimer: NodeJS.Timeout | null = null;
-let workersInUse = 0;
-let startFailure: string | null = null;
-
 /**
- * A gradient worker for one training run, or null when none can be had: a single-core machine,
- * every spare core already training, or workers unable to start here. Training then runs on the
- * calling thread alone, with identical results.
+ * The gradient workers of one owner (a walk-forward run, or one fit): at most one per spare core
+ * busy at a time, and one kept idle a short while between trainings, as walk-forward refits follow
+ * each other. `close()` ends them; nothing outlives its owner.
  */
-export async function acquireGradientWorker(): Promise<GradientWorker | null> {
-  if (startFailure !== null || workersInUse >= availableParallelism() - 1) return null;
-  workersInUse += 1;
-  if (idleWorker) {
-    const worker = idleWorker;
-    idleWorker = null;
-    if (idleTimer) clearTimeout(idleTimer);
-    if (worker.usable) return worker;
-    void worker.terminate();
-  }
-  try {
-    return await GradientWorker.start();
-  } catch (error) {
-    workersInUse -= 1;
-    startFailure = (error as Error).message;
-    return null;
-  }
-}
+export class GradientWorkerPool {
+  #idle: GradientWorker | null = null;
+  #idleTimer: NodeJS.Timeout | null = null;
+  #inUse = 0;
+  #startFailure: string | null = null;
+  #closed = false;
 
-/** Hands a worker back after a training run; it is kept a short while for the next one. */
-export function releaseGradientWorker(worker: GradientWorker): void {
-  workersInUse -= 1;
-  if (idleWorker || !worker.usable) {
-    void worker.terminate();
-    return;
+  /**
+   * A gradient worker for one training run, or null when none can be had: a single-core machine,
+   * every spare core already training, the pool closed, or workers unable to start here. Training
+   * then runs on the calling thread alone, with identical results.
+   */
+  async acquire(): Promise<GradientWorker | null> {
+    if (this.#closed || this.#startFailure !== null || this.#inUse >= availableParallelism() - 1) return null;
+    this.#inUse += 1;
+    const idle = this.#takeIdle();
+    if (idle) {
+      if (idle.usable) return idle;
+      void idle.terminate();
+    }
+    try {
+      return await GradientWorker.start();
+    } catch (error) {
+      this.#inUse -= 1;
+      this.#startFailure = (error as Error).message;
+      return null;
+    }
   }
-  idleWorker = worker;
-  idleTimer = setTimeout(() => {
-    const expired = idleWorker;
-    idleWorker = null;
-    if (expired) void expired.terminate();
-  }, IDLE_WORKER_LIFETIME_MS);
-  idleTimer.unref();
-}
 
-/** Why gradient workers are unavailable in this process, or null when they start. */
-export function gradientWorkerStartFailure(): string | null {
-  return startFailure;
+  /** Hands a worker back after a training run; it is kept a short while for the next one. */
+  release(worker: GradientWorker): void {
+    this.#inUse -= 1;
+    if (this.#closed || this.#idle || !worker.usable) {
+      void worker.terminate();
+      return;
+    }
+    this.#idle = worker;
+    this.#idleTimer = setTimeout(() => void this.#takeIdle()?.terminate(), IDLE_WORKER_LIFETIME_MS);
+    this.#idleTimer.unref();
+  }
+
+  /** Why gradient workers are unavailable to this pool, or null when they start. */
+  startFailure(): string | null {
+    return this.#startFailure;
+  }
+
+  /** Ends the idle worker; workers still training are ended when handed back. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#takeIdle()?.terminate();
+  }
+
+  #takeIdle(): GradientWorker | null {
+    const idle = this.#idle;
+    this.#idle = null;
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+    return idle;
+  }
 }

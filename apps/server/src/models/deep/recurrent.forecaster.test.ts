@@ -14,6 +14,7 @@ import {
   type RecurrentEpochProgress,
 } from './index.ts';
 import { buildSequenceDataset } from './sequence-dataset.ts';
+import { GradientWorkerPool } from './gradient-worker.ts';
 import { trainSequenceNetwork, validationLoss } from './sequence-trainer.ts';
 import { createRecurrentWorkspace } from './recurrent-kernels.ts';
 import { buildReferenceModel, referenceForward, useTfjsBackend } from './tfjs-reference.ts';
@@ -176,6 +177,30 @@ describe('recurrent training', () => {
       parallel.epochs.map((epoch) => epoch.validationLoss),
       single.epochs.map((epoch) => epoch.validationLoss),
     );
+  });
+
+  test('a pool lends its worker to one training after another and lends nothing once closed', async () => {
+    const data = dataset();
+    const shape = { cell: 'gru' as const, inputSize: data.inputSize, units: 8 };
+    const settings = {
+      batchSize: 32,
+      learningRate: 0.003,
+      maxEpochs: 1,
+      patience: 5,
+      gradientClipNorm: 1,
+      seed: 7,
+      threads: 2,
+    };
+    const pool = new GradientWorkerPool();
+    const first = await trainSequenceNetwork(shape, data, settings, { gradientWorkers: pool });
+    const second = await trainSequenceNetwork(shape, data, settings, { gradientWorkers: pool });
+    assert.equal(first.usedWorker, true);
+    assert.equal(second.usedWorker, true, 'the worker handed back is lent again');
+    assert.deepEqual(second.parameters, first.parameters);
+    await pool.close();
+    const closed = await trainSequenceNetwork(shape, data, settings, { gradientWorkers: pool });
+    assert.equal(closed.usedWorker, false, 'a closed pool lends nothing; training runs on one thread');
+    assert.deepEqual(closed.parameters, first.parameters);
   });
 
   test('stops early once validation loss stalls and keeps the best epoch’s weights', async () => {

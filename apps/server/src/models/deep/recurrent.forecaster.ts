@@ -9,6 +9,7 @@ import type { TrainingWindow } from '../training-window.ts';
 import { createRecurrentWorkspace, type RecurrentWorkspace } from './recurrent-kernels.ts';
 import { parameterLayout, type RecurrentCell, type RecurrentNetworkShape } from './recurrent-network.ts';
 import { buildSequenceDataset } from './sequence-dataset.ts';
+import { GradientWorkerPool } from './gradient-worker.ts';
 import { trainSequenceNetwork, type EpochProgress } from './sequence-trainer.ts';
 
 const recurrentParamsSchema = z
@@ -151,11 +152,15 @@ export class RecurrentForecaster extends BaseForecaster<RecurrentParams> {
   }
 
   override async fit(training: TrainingData, options: RecurrentFitOptions = {}): Promise<FitSummary> {
-    this.#fitHooks = { options, trainingsRun: 0 };
+    // The calibration and the final training of one fit share the helper threads.
+    const ownPool = options.gradientWorkers === undefined ? new GradientWorkerPool() : null;
+    const fitOptions = ownPool ? { ...options, gradientWorkers: ownPool } : options;
+    this.#fitHooks = { options: fitOptions, trainingsRun: 0 };
     try {
-      return await super.fit(training, options);
+      return await super.fit(training, fitOptions);
     } finally {
       this.#fitHooks = null;
+      await ownPool?.close();
     }
   }
 
@@ -199,6 +204,7 @@ export class RecurrentForecaster extends BaseForecaster<RecurrentParams> {
       {
         ...(onEpoch ? { onEpoch: (progress: EpochProgress) => onEpoch({ ...progress, phase }) } : {}),
         ...(hooks?.options.signal ? { signal: hooks.options.signal } : {}),
+        ...(hooks?.options.gradientWorkers ? { gradientWorkers: hooks.options.gradientWorkers } : {}),
       },
     );
     await this.#install(names, {

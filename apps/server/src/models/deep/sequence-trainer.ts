@@ -2,7 +2,7 @@ import { RunecastError } from '@runecast/market';
 import { createSeededRandom } from '../../features/seeded-random.ts';
 import { AdamOptimizer, clippingScale } from './adam.optimizer.ts';
 import { computeShardGradient, CONTROL, shardSplit } from './gradient-shard.ts';
-import { acquireGradientWorker, releaseGradientWorker, type GradientWorker } from './gradient-worker.ts';
+import { GradientWorkerPool, type GradientWorker } from './gradient-worker.ts';
 import { loadMatrixKernels } from './matrix-kernels.ts';
 import { RecurrentWorkspace } from './recurrent-kernels.ts';
 import { initializeParameters, parameterLayout, type RecurrentNetworkShape } from './recurrent-network.ts';
@@ -40,6 +40,8 @@ export interface SequenceTrainingSettings {
 export interface SequenceTrainingHooks {
   onEpoch?: (progress: EpochProgress) => void;
   signal?: AbortSignal;
+  /** Where a helper thread comes from when `threads` > 1 (default: a pool of this training alone). */
+  gradientWorkers?: GradientWorkerPool;
 }
 
 export interface SequenceTrainingResult {
@@ -99,7 +101,10 @@ export async function trainSequenceNetwork(
   const trainingCount = dataset.trainingEnds.length;
   const batchSize = Math.min(settings.batchSize, trainingCount);
   const shardCapacity = shardSplit(batchSize);
-  const worker = settings.threads > 1 && trainingCount > batchSize ? await acquireGradientWorker() : null;
+  const wantsWorker = settings.threads > 1 && trainingCount > batchSize;
+  const ownPool = wantsWorker && hooks.gradientWorkers === undefined ? new GradientWorkerPool() : null;
+  const pool = hooks.gradientWorkers ?? ownPool;
+  const worker = wantsWorker && pool ? await pool.acquire() : null;
   const shared = worker !== null;
 
   const parameters = sharedFloat32(layout.size, shared);
@@ -226,7 +231,8 @@ export async function trainSequenceNetwork(
       } catch {
         // A worker that cannot be released is marked unusable and terminated by the release below.
       }
-      releaseGradientWorker(worker);
+      pool!.release(worker);
     }
+    await ownPool?.close();
   }
 }

@@ -2,6 +2,7 @@ import { horizonSteps as toHorizonSteps, RunecastError, ValidationError } from '
 import type { FeatureMatrix } from '../../features/feature-matrix.ts';
 import type { BaseForecaster } from '../base.forecaster.ts';
 import { MIN_CALIBRATION_RESIDUALS } from '../conformal-calibrator.ts';
+import { GradientWorkerPool } from '../deep/gradient-worker.ts';
 import { createForecaster, parseForecasterParams } from '../forecaster.registry.ts';
 import { parseVolatilitySpec, type VolatilitySpec } from '../volatility/volatility.registry.ts';
 import { CRPS_QUANTILE_LEVELS } from './metrics.ts';
@@ -343,6 +344,8 @@ async function runModel(
   let model: BaseForecaster<Record<string, unknown>> | null = null;
   let lastFitOrigin = Number.NEGATIVE_INFINITY;
   const progressEvery = Math.max(1, Math.floor(candidates.length / 100));
+  // One pool of helper threads for every refit of this run, ended with it.
+  const gradientWorkers = new GradientWorkerPool();
   try {
     for (let position = 0; position < candidates.length; position += 1) {
       const origin = candidates[position]!;
@@ -372,8 +375,8 @@ async function runModel(
               windowSteps: settings.trainWindowSteps ?? undefined,
             },
             residuals.length >= MIN_CALIBRATION_RESIDUALS
-              ? { calibrationResiduals: residuals.slice(-settings.calibrationWindowSize) }
-              : {},
+              ? { calibrationResiduals: residuals.slice(-settings.calibrationWindowSize), gradientWorkers }
+              : { gradientWorkers },
           );
           model?.dispose();
           model = candidate;
@@ -429,6 +432,7 @@ async function runModel(
     }
   } finally {
     model?.dispose();
+    await gradientWorkers.close();
   }
   return run;
 }

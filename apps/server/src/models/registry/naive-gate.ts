@@ -1,5 +1,5 @@
 import { NAIVE_SIGNIFICANCE } from '@runecast/market';
-import type { ModelVersion } from '../../store/model.repository.ts';
+import type { ModelVersion } from '../../store/model.port.ts';
 import { NAIVE_POINT_MODEL_TYPES } from '../naive.forecaster.ts';
 
 /** Significance level of the Diebold-Mariano test a point model must pass against naive (the vocabulary's one level). */

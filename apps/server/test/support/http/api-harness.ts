@@ -18,7 +18,9 @@ import {
   createOnDemandForecastHandler,
   type OnDemandForecastHandlerOptions,
 } from '../../../src/forecasting/handlers/on-demand-forecast.handler.ts';
-import { openStore, type Store } from '../../../src/store/store.ts';
+import type { Store } from '../../../src/store/store.ts';
+import type { Database } from '../../../src/store/database.port.ts';
+import { openStoreWithDatabase } from '../../../src/store/testing/store-with-database.ts';
 import { createHttpApp, type HttpAppDependencies, type HttpLimits } from '../../../src/http/app.ts';
 import type { ForecastingApiOptions } from '../../../src/http/forecasting-api.ts';
 import { forecastingRouteModules } from '../../../src/http/routes/forecasting.routes.ts';
@@ -32,6 +34,8 @@ export const FAST_PASSWORD_HASHING = { memoryCost: 1024, timeCost: 1, parallelis
 export interface ApiHarness {
   app: FastifyInstance;
   store: Store;
+  /** The database under the store, for checks of stored rows in SQL. */
+  db: Database;
   bus: Bus;
   cache: Cache;
   config: Config;
@@ -80,7 +84,7 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
     RUNECAST_LOG_LEVEL: 'silent',
     ...options.environment,
   });
-  const store = await openStore({ url: options.databaseUrl ?? 'memory://' });
+  const { store, db } = await openStoreWithDatabase({ url: options.databaseUrl ?? 'memory://' });
   const bus = new InProcessBus();
   const cache = options.cache ?? new MemoryCache();
   const sources = staticSources({
@@ -131,6 +135,7 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
   return {
     app,
     store,
+    db,
     bus,
     cache,
     config,
@@ -161,7 +166,7 @@ export async function createApiHarness(options: ApiHarnessOptions = {}): Promise
       await app.close();
       await bus.close();
       if (options.cache === undefined) await cache.close();
-      await store.db.close();
+      await store.close();
       await rm(home, { recursive: true, force: true });
     },
   };

@@ -12,7 +12,6 @@ import {
 import { rollupCandles } from '@runecast/market';
 import { bookTopic, candlesTopic } from '../../../src/bus/topics.ts';
 import { createLogTableDestination } from '../../../src/observability/log-table.destination.ts';
-import { createAuthStore } from '../../../src/store/auth-store.ts';
 import {
   createApiHarness,
   HARNESS_ADMIN,
@@ -275,7 +274,7 @@ export function describeApiRoutes(
           (listed.json().secrets as Json[]).map((secret) => secret.name),
           ['binance.api-secret'],
         );
-        const rows = await harness.store.db.query<{ sealed: string }>('SELECT sealed FROM secrets');
+        const rows = await harness.db.query<{ sealed: string }>('SELECT sealed FROM secrets');
         assert.equal(rows.length, 1);
         assert.doesNotMatch(rows[0]!.sealed, /binance-secret-value/);
         assert.equal(await harness.app.apiContext.auth.secrets.reveal('binance.api-secret'), value);
@@ -302,7 +301,7 @@ export function describeApiRoutes(
         const { key, apiKey } = created.json() as { key: string; apiKey: { id: string; prefix: string } };
         assert.match(key, /^rck_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
         assert.ok(key.startsWith(apiKey.prefix));
-        const stored = await harness.store.db.query<{ secret_hash: string }>(
+        const stored = await harness.db.query<{ secret_hash: string }>(
           'SELECT secret_hash FROM api_keys WHERE id = $1',
           [apiKey.id],
         );
@@ -692,7 +691,7 @@ export function describeApiRoutes(
 
     describe('logs', () => {
       test('structured logs written through the pino destination are queried by level, component and text', async () => {
-        const destination = createLogTableDestination(createAuthStore(harness.store.db).logs, {
+        const destination = createLogTableDestination(harness.store.logs, {
           flushIntervalMs: 60_000,
         });
         const timeMs = Date.now();

@@ -15,7 +15,7 @@ import {
 import type { Candle } from '@runecast/market';
 import { generateSyntheticCandles } from '../../../src/features/synthetic-candles.ts';
 import type { JobWorker } from '../../../src/jobs/job-worker.ts';
-import type { JobRecord } from '../../../src/store/job.repository.ts';
+import type { JobRecord } from '../../../src/store/job.port.ts';
 import { createApiHarness, type ApiHarness, type ApiHarnessOptions } from './api-harness.ts';
 import { openEventStreamClient } from './event-stream-client.ts';
 
@@ -393,7 +393,9 @@ export function describeForecastingRoutes(
       // The target candles arrive; the scheduler scores both forecasts against them and naive.
       await importCandles(harness, hourlyCandles(CANDLES + 10, 7).slice(CANDLES));
       const tick = await harness.forecasting.createScheduler({ tracked: () => [] }).tick();
-      assert.equal(tick.scored, 2);
+      const scoring = await waitForJob(tick.scoreJobId!);
+      assert.equal(scoring.state, 'succeeded', scoring.error ?? '');
+      assert.equal((scoring.result as { scored: number }).scored, 2);
       const history = forecastHistoryResponseSchema.parse(
         (
           await call(

@@ -5,20 +5,24 @@ import {
   type SeriesKey,
   ValidationError,
 } from '@runecast/market';
+import type {
+  ListModelVersionsFilter,
+  ModelRepository,
+  ModelVersion,
+  NewModelVersion,
+  PromotionRecord,
+  StageChange,
+} from '../store/model.port.ts';
 import {
   assertRankingMetric,
+  bestByMetric,
   metricLoss,
-  type ListModelVersionsFilter,
-  type ModelVersion,
-  type NewModelVersion,
-  type PromotionRecord,
+  rankByMetric,
   type RankingMetric,
-  type SqlModelRepository,
-  type StageChange,
-} from '../../store/model.repository.ts';
-import { deserializeForecaster } from '../forecaster.registry.ts';
-import type { Forecaster } from '../forecaster.port.ts';
-import { naiveFallbackNotice, naiveGateVerdict } from './naive-gate.ts';
+} from './model-ranking.ts';
+import { deserializeForecaster } from '../models/forecaster.registry.ts';
+import type { Forecaster } from '../models/forecaster.port.ts';
+import { naiveFallbackNotice, naiveGateVerdict } from '../models/registry/naive-gate.ts';
 
 export interface PromotionDecision {
   promoted: boolean;
@@ -39,7 +43,7 @@ export interface PromotionDecision {
  * load a version's forecaster from its artifact.
  */
 export class ModelRegistryService {
-  constructor(private readonly models: SqlModelRepository) {}
+  constructor(private readonly models: ModelRepository) {}
 
   register(version: NewModelVersion): Promise<ModelVersion> {
     return this.models.insertVersion(version);
@@ -78,13 +82,27 @@ export class ModelRegistryService {
     );
   }
 
-  best(
+  /**
+   * The best version of a series and horizon by a metric of its walk-forward evaluation (ties:
+   * the newest). Versions without that metric are skipped. Archived versions only when asked.
+   */
+  async best(
     series: SeriesKey,
     horizonMinutes: number,
     metric: RankingMetric,
     options: { includeArchived?: boolean; modelType?: string } = {},
   ): Promise<ModelVersion | null> {
-    return this.models.bestVersion(series, horizonMinutes, metric, options);
+    assertRankingMetric(metric);
+    const versions = await this.models.listVersions({
+      series,
+      horizonMinutes,
+      ...(options.modelType === undefined ? {} : { modelType: options.modelType }),
+      limit: 10_000,
+    });
+    return bestByMetric(
+      metric,
+      options.includeArchived ? versions : versions.filter((version) => version.stage !== 'archived'),
+    );
   }
 
   /**
@@ -100,13 +118,7 @@ export class ModelRegistryService {
     const versions = (await this.models.listVersions({ series, horizonMinutes, limit: 10_000 })).filter(
       (version) => version.stage !== 'archived',
     );
-    return versions.sort((left, right) => {
-      const leftLoss = metricLoss(metric, left.metrics);
-      const rightLoss = metricLoss(metric, right.metrics);
-      if (leftLoss === null || rightLoss === null)
-        return leftLoss === null ? (rightLoss === null ? 0 : 1) : -1;
-      return leftLoss - rightLoss || right.id - left.id;
-    });
+    return rankByMetric(metric, versions);
   }
 
   /**
