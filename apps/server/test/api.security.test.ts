@@ -19,6 +19,7 @@ const PARAM_SAMPLES: Record<string, string> = {
   symbol: 'BTC-USDT',
   name: 'sample.secret',
   versionId: '1',
+  metric: 'holders',
   jobId: '00000000-0000-4000-8000-000000000000',
 };
 

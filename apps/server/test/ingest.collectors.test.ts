@@ -113,6 +113,12 @@ describe('snapshot collector', () => {
     const health = await collector.healthCheck().check();
     assert.equal(health.state, 'ok');
     assert.equal(collector.stats().failures, 1);
+    const state = await store.instruments.get('runesa', DOG);
+    assert.deepEqual(
+      [state?.price, state?.metrics.holders, state?.observedAtMs],
+      [1.16, 116, START_MS + 16 * MINUTE_MS],
+    );
+    assert.equal(state?.firstSeenAtMs, START_MS + MINUTE_MS);
   });
 
   test('after a restart, a slot already begun continues from its stored candle', async () => {

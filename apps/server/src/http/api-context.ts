@@ -18,6 +18,7 @@ import type { Store } from '../store/store.ts';
 import type { CandleQueryService } from '../markets/candle-query.service.ts';
 import type { LiveFeed } from '../markets/live-feed.ts';
 import type { MarketService } from '../markets/market.service.ts';
+import type { RunesService } from '../markets/runes.service.ts';
 import type { UserQuotas } from './quotas.ts';
 import type { StreamAccessMonitor } from './stream-access.ts';
 import type { RunecastMetrics } from '../observability/metrics.ts';
@@ -50,6 +51,7 @@ export interface ApiContext {
   quotas: UserQuotas;
   candles: CandleQueryService;
   markets: MarketService;
+  runes: RunesService;
   liveFeed: LiveFeed;
   now: () => number;
 }

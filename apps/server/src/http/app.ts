@@ -47,7 +47,11 @@ import { authRoutes } from './routes/auth.routes.ts';
 import { candleRoutes } from './routes/candles.routes.ts';
 import { registerHealthRoutes } from './routes/health.routes.ts';
 import { logRoutes } from './routes/logs.routes.ts';
+import { RunesService } from '../markets/runes.service.ts';
+import { RUNES_POLL_TIMEFRAME } from '../sources/runes/runes-timing.ts';
+import type { SnapshotSource } from '../sources/snapshot-source.port.ts';
 import { marketRoutes } from './routes/markets.routes.ts';
+import { runeRoutes } from './routes/runes.routes.ts';
 import { streamRoutes } from './routes/stream.routes.ts';
 
 export type { ApiApp, ApiContext, RouteModule } from './api-context.ts';
@@ -92,6 +96,10 @@ export interface HttpAppDependencies {
   trackedMarkets?: { refresh(): Promise<unknown> };
   /** Market-data source per exchange id; without it, exchange market lists answer 503. */
   sources?: SourceLookup | null;
+  /** Snapshot source per runes provider id, to check a rune a user tracks. */
+  snapshotSources?: ((id: string) => SnapshotSource) | null;
+  /** The runes providers collected, primary first (default: those configured). */
+  runesProviders?: readonly string[];
   /** Registry to serve at /metrics; the rest of the process records into the same one. */
   metrics?: RunecastMetrics;
   /** Default: the store's own. */
@@ -124,6 +132,7 @@ const BUILT_IN_ROUTES: readonly RouteModule[] = [
   adminRoutes,
   apiKeyRoutes,
   marketRoutes,
+  runeRoutes,
   candleRoutes,
   streamRoutes,
   logRoutes,
@@ -257,6 +266,19 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
       cache,
       onCacheLookup: (hit) =>
         (hit ? metrics.cache.hits : metrics.cache.misses).inc({ cache: 'exchange-markets' }),
+      ...(dependencies.trackedMarkets
+        ? {
+            onTrackedChanged: () =>
+              (dependencies.trackedMarkets as { refresh(): Promise<unknown> }).refresh(),
+          }
+        : {}),
+      now,
+    }),
+    runes: new RunesService({
+      store,
+      providers: dependencies.runesProviders ?? config.runesProviders,
+      snapshotSource: dependencies.snapshotSources ?? null,
+      pollTimeframe: RUNES_POLL_TIMEFRAME,
       ...(dependencies.trackedMarkets
         ? {
             onTrackedChanged: () =>

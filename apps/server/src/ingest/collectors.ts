@@ -41,13 +41,17 @@ export class Collectors {
     for (const id of sources.ids('snapshots')) {
       const source = sources.snapshots(id);
       let top: { symbols: string[]; readAtMs: number } | null = null;
+      const listed = new Map<string, { id: string | null; name: string }>();
       const symbols = async (): Promise<string[]> => {
         if (
           this.options.topInstruments > 0 &&
           (top === null || clock.now() - top.readAtMs > INSTRUMENT_LIST_REFRESH_MS)
         ) {
-          const listed = await source.listInstruments({ limit: this.options.topInstruments });
-          top = { symbols: listed.map((instrument) => instrument.symbol), readAtMs: clock.now() };
+          const instruments = await source.listInstruments({ limit: this.options.topInstruments });
+          for (const instrument of instruments) {
+            listed.set(instrument.symbol, { id: instrument.id, name: instrument.name });
+          }
+          top = { symbols: instruments.map((instrument) => instrument.symbol), readAtMs: clock.now() };
         }
         const tracked = this.options
           .trackedMarkets()
@@ -63,6 +67,7 @@ export class Collectors {
           clock,
           logger,
           symbols,
+          instrumentOf: (symbol) => listed.get(symbol),
           ...(this.options.onPublishError ? { onPublishError: this.options.onPublishError } : {}),
         }),
       );

@@ -27,6 +27,8 @@ export interface SnapshotCollectorOptions {
   cycleTimeoutMs?: number;
   /** Told when the bus refuses a message about stored data. */
   onPublishError?: (error: unknown) => void;
+  /** The provider's id and name of an instrument, where its list gave them. */
+  instrumentOf?: (symbol: string) => { id: string | null; name: string } | undefined;
 }
 
 export interface SnapshotCollectorStats {
@@ -167,6 +169,23 @@ export class SnapshotCollector {
     }
     await store.candles.upsertCandles(candles);
     this.counters.pointsStored += await store.metricPoints.upsertPoints(points);
+    await store.instruments.record(
+      snapshots
+        .filter((snapshot) => snapshot.source === source.id)
+        .map((snapshot) => {
+          const known = this.options.instrumentOf?.(snapshot.symbol);
+          return {
+            source: source.id,
+            symbol: snapshot.symbol,
+            instrumentId: known?.id ?? null,
+            name: known?.name ?? snapshot.symbol.split('/')[0] ?? snapshot.symbol,
+            simulated: snapshot.simulated,
+            observedAtMs: snapshot.observedAtMs,
+            price: snapshot.price,
+            metrics: snapshot.metrics,
+          };
+        }),
+    );
     for (const { series, slotMs } of slotsPolled) {
       await store.coverage.markFetched(
         series,

@@ -25,6 +25,11 @@ export interface TrackedMarketsOptions {
   horizonsMinutes: readonly number[];
   markets: AddedMarketsReader;
   clock: Clock;
+  /**
+   * Series of sources that are not exchanges (runes providers: candles of their poll timeframe,
+   * forecast at their own horizons); the tracked timeframe and horizons otherwise.
+   */
+  seriesOf?: (exchange: string) => { timeframe: Timeframe; horizonsMinutes: readonly number[] } | undefined;
 }
 
 export type TrackedMarketsListener = (markets: readonly TrackedMarket[]) => void | Promise<void>;
@@ -50,12 +55,19 @@ export class TrackedMarketsService {
     return this.snapshot;
   }
 
-  /** Every tracked market at the tracked timeframe, with its forecast horizons. */
+  /** Every tracked market at its timeframe, with its forecast horizons. */
   series(): TrackedSeries[] {
-    return this.snapshot.map((market) => ({
-      series: { exchange: market.exchange, symbol: market.symbol, timeframe: this.options.timeframe },
-      horizonsMinutes: this.options.horizonsMinutes,
-    }));
+    return this.snapshot.map((market) => {
+      const own = this.options.seriesOf?.(market.exchange);
+      return {
+        series: {
+          exchange: market.exchange,
+          symbol: market.symbol,
+          timeframe: own?.timeframe ?? this.options.timeframe,
+        },
+        horizonsMinutes: own?.horizonsMinutes ?? this.options.horizonsMinutes,
+      };
+    });
   }
 
   /** When the store was last read (null before the first refresh). */

@@ -31,6 +31,8 @@ async function startHttp(context: RuntimeContext, serveApi: boolean): Promise<Ru
     health: context.health,
     metrics: context.metrics,
     sources: (exchange) => context.sources.get(exchange),
+    snapshotSources: (id) => context.sources.snapshots(id),
+    runesProviders: context.sources.ids('snapshots'),
     trackedMarkets: context.trackedMarkets,
     routes: serveApi ? forecastingRouteModules(context.forecasting) : [],
     serveApi,

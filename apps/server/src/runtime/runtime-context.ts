@@ -18,6 +18,9 @@ import {
   EMULATED_GENIIDATA_DATASOURCE,
   EMULATOR_PROVIDER_KEY,
   registerRunesSources,
+  RUNES_HORIZONS_MINUTES,
+  RUNES_POLL_TIMEFRAME,
+  type RunesProvider,
   runesKeySecretName,
 } from '../sources/runes/runes-sources.ts';
 import { SourceRegistry } from '../sources/source-registry.ts';
@@ -158,6 +161,11 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
       horizonsMinutes: config.horizonsMinutes,
       markets: store.markets,
       clock,
+      // A rune's price series is its provider's poll candles, forecast 4 h and 24 h ahead.
+      seriesOf: (exchange) =>
+        runesProviders.includes(exchange as RunesProvider)
+          ? { timeframe: RUNES_POLL_TIMEFRAME, horizonsMinutes: RUNES_HORIZONS_MINUTES }
+          : undefined,
     });
     await trackedMarkets.refresh();
     let refreshError: string | null = null;

@@ -6,3 +6,4 @@ export * from './stream.schema.ts';
 export * from './forecasting.schema.ts';
 export * from './logs.schema.ts';
 export * from './health.schema.ts';
+export * from './runes.schema.ts';

@@ -9,6 +9,7 @@ import {
   TransientSourceError,
 } from '@runecast/market';
 import { z } from 'zod';
+import { RUNES_POLL_TIMEFRAME } from '../runes/runes-timing.ts';
 import { keyHeaders, type ProviderResponse, ProviderHttp } from '../http/provider-http.ts';
 import type {
   SnapshotBatch,
@@ -85,7 +86,7 @@ export class GeniiDataSource implements SnapshotSource {
   readonly kind = 'snapshots' as const;
   readonly simulated: boolean;
   readonly capabilities: SnapshotSourceCapabilities = {
-    pollTimeframe: '5m',
+    pollTimeframe: RUNES_POLL_TIMEFRAME,
     batchLimit: 1_000,
     rateLimitMs: MIN_INTERVAL_MS,
     cumulativeVolumeMetric: 'volume_total_btc',

@@ -9,6 +9,7 @@ import {
 import { z } from 'zod';
 import { keyHeaders, ProviderHttp } from '../http/provider-http.ts';
 import { amountText, finiteMetrics, firstIssue, numeric, wholeUnits } from '../runes/rune-values.ts';
+import { RUNES_POLL_TIMEFRAME } from '../runes/runes-timing.ts';
 import type {
   InstrumentSnapshot,
   SnapshotBatch,
@@ -68,7 +69,7 @@ export class OrdiscanSource implements SnapshotSource {
   readonly kind = 'snapshots' as const;
   readonly simulated: boolean;
   readonly capabilities: SnapshotSourceCapabilities = {
-    pollTimeframe: '5m',
+    pollTimeframe: RUNES_POLL_TIMEFRAME,
     batchLimit: 50,
     rateLimitMs: MIN_INTERVAL_MS,
   };

@@ -3,6 +3,8 @@ import { OrdiscanSource } from '../ordiscan/ordiscan.source.ts';
 import type { SourceRegistry } from '../source-registry.ts';
 import { UnisatSource } from '../unisat/unisat.source.ts';
 
+export { RUNES_HORIZONS_MINUTES, RUNES_POLL_TIMEFRAME } from './runes-timing.ts';
+
 /** The runes providers Runecast speaks. Magic Eden's ordinals API is announced for retirement and is not among them. */
 export const RUNES_PROVIDERS = ['ordiscan', 'unisat', 'geniidata'] as const;
 export type RunesProvider = (typeof RUNES_PROVIDERS)[number];

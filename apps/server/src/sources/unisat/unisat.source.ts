@@ -7,6 +7,7 @@ import {
   TransientSourceError,
 } from '@runecast/market';
 import { z } from 'zod';
+import { RUNES_POLL_TIMEFRAME } from '../runes/runes-timing.ts';
 import { keyHeaders, type ProviderResponse, ProviderHttp } from '../http/provider-http.ts';
 import { finiteMetrics, firstIssue, numeric } from '../runes/rune-values.ts';
 import type {
@@ -71,7 +72,7 @@ export class UnisatSource implements SnapshotSource {
   readonly kind = 'snapshots' as const;
   readonly simulated: boolean;
   readonly capabilities: SnapshotSourceCapabilities = {
-    pollTimeframe: '5m',
+    pollTimeframe: RUNES_POLL_TIMEFRAME,
     batchLimit: 50,
     rateLimitMs: MIN_INTERVAL_MS,
   };
