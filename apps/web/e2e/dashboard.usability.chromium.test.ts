@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import {
+  ADMIN,
+  ARTIFACTS,
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  ensureDashboardBuilt,
+  logIn,
+  screenshot,
+  skip,
+  START_TIMEOUT_MS,
+  startServer,
+  stopServer,
+  waitFor,
+  type RunningServer,
+} from './e2e-harness.ts';
+
+// What a newcomer to the dashboard ran into, each checked in real Chromium against a real
+// `runecast up --offline`: a phone-sized screen, the chart's ranges and footer, labels that say
+// what is shown, role changes and disabled accounts, the API docs page and the logs page.
+
+const PHONE = { width: 390, height: 844 };
+
+/**
+ * Where the rightmost candle is drawn, as a share of the chart pane's width (0 when none is):
+ * columns holding a vertical run of candle colour, so the dotted price line does not count.
+ */
+const RIGHTMOST_CANDLE_SCRIPT = `(() => {
+  const style = getComputedStyle(document.documentElement);
+  const colours = ['--up', '--down'].map((name) => {
+    const hex = style.getPropertyValue(name).trim().replace('#', '');
+    return [0, 2, 4].map((offset) => parseInt(hex.slice(offset, offset + 2), 16));
+  });
+  let pane = null;
+  for (const canvas of document.querySelectorAll('[data-testid="candle-chart"] canvas')) {
+    if (pane === null || canvas.width * canvas.height > pane.width * pane.height) pane = canvas;
+  }
+  if (pane === null) return 0;
+  const data = pane.getContext('2d').getImageData(0, 0, pane.width, pane.height).data;
+  const isCandle = (x, y) => {
+    const index = (y * pane.width + x) * 4;
+    return colours.some(([r, g, b]) => Math.abs(data[index] - r) < 24 && Math.abs(data[index + 1] - g) < 24 && Math.abs(data[index + 2] - b) < 24);
+  };
+  for (let x = pane.width - 1; x >= 0; x -= 1) {
+    let run = 0;
+    for (let y = 0; y < pane.height; y += 1) {
+      run = isCandle(x, y) ? run + 1 : 0;
+      if (run >= 4) return (x + 1) / pane.width;
+    }
+  }
+  return 0;
+})()`;
+
+describe('dashboard usability in Chromium against runecast up --offline', { skip, timeout: 900_000 }, () => {
+  let server: RunningServer | null = null;
+  let context: BrowserContext;
+  let page: Page;
+  let profileDir: string;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    ensureDashboardBuilt();
+    server = await startServer();
+    const baseUrl = server.baseUrl;
+    await waitFor(
+      'every component to be ready',
+      async () => ((await (await fetch(`${baseUrl}/ready`)).json()) as { status: string }).status === 'ok',
+      START_TIMEOUT_MS,
+    );
+    profileDir = await mkdtemp(join(tmpdir(), 'runecast-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1440, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(30_000);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await logIn(page, baseUrl, ADMIN.email, ADMIN.password);
+  });
+
+  after(async () => {
+    await context?.close();
+    await stopServer(server);
+    if (profileDir) await rm(profileDir, { recursive: true, force: true });
+  });
+
+  test('on a phone, a menu button opens the navigation', async () => {
+    const baseUrl = server!.baseUrl;
+    await page.setViewportSize(PHONE);
+    try {
+      await page.goto(`${baseUrl}/`);
+      const menu = page.locator('button[aria-label="Menu"]');
+      await menu.waitFor({ state: 'visible' });
+      assert.equal(await menu.getAttribute('aria-expanded'), 'false');
+      const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(pageWidth <= PHONE.width, `the page fits the screen (${pageWidth} px wide)`);
+      await menu.click();
+      const jobsLink = page.locator('nav[aria-label=Main] a:has-text("Jobs")');
+      await jobsLink.waitFor({ state: 'visible' });
+      const box = await jobsLink.boundingBox();
+      assert.ok(
+        box !== null && box.width > 40 && box.x >= 0 && box.x + box.width <= PHONE.width,
+        'the link is on screen',
+      );
+      await screenshot(page, 'usability-01-phone-menu');
+      await jobsLink.click();
+      await page.waitForURL((url) => url.pathname === '/jobs');
+      await jobsLink.waitFor({ state: 'hidden' });
+      assert.equal(await menu.getAttribute('aria-expanded'), 'false', 'choosing a page closes the menu');
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
+  test('on a phone, the market chart opens with the latest candles at its right edge', async () => {
+    const baseUrl = server!.baseUrl;
+    await page.setViewportSize(PHONE);
+    try {
+      await page.goto(`${baseUrl}/markets/binance/BTC-USDT?tf=1m`);
+      await page.waitForSelector('[data-testid=market-chart][data-state=ready]', { timeout: 60_000 });
+      await page.waitForTimeout(300);
+      const rightmost = (await page.evaluate(RIGHTMOST_CANDLE_SCRIPT)) as number;
+      await screenshot(page, 'usability-02-phone-market');
+      assert.ok(
+        rightmost > 0.9,
+        `the newest candle is drawn at the right edge (at ${(rightmost * 100).toFixed(0)}% of the width)`,
+      );
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+});
