@@ -56,6 +56,52 @@ const RIGHTMOST_CANDLE_SCRIPT = `(() => {
   return 0;
 })()`;
 
+/** The access token of the page's session, to call the API as the logged-in user. */
+async function sessionToken(page: Page): Promise<string> {
+  return page.evaluate(
+    () => JSON.parse(localStorage.getItem('runecast.session') ?? '{}').accessToken as string,
+  );
+}
+
+async function api(
+  baseUrl: string,
+  token: string,
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+) {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  return {
+    status: response.status,
+    body: (await response.json().catch(() => null)) as Record<string, unknown>,
+  };
+}
+
+/** Runs an on-demand naive forecast to its end (a few seconds: naive needs no training). */
+async function forecastNow(baseUrl: string, token: string, timeframe: string, horizonMinutes: number) {
+  const started = await api(baseUrl, token, '/api/v1/forecasts/on-demand', {
+    method: 'POST',
+    body: { exchange: 'binance', symbol: 'BTC/USDT', timeframe, horizonMinutes, modelType: 'naive' },
+  });
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  const jobId = started.body.id as string;
+  return waitFor(
+    `forecast job ${jobId}`,
+    async () => {
+      const job = (await api(baseUrl, token, `/api/v1/jobs/${jobId}`)).body;
+      if (job.state === 'failed') throw new Error(JSON.stringify(job.error));
+      return job.state === 'succeeded' ? job : null;
+    },
+    120_000,
+  );
+}
+
 describe('dashboard usability in Chromium against runecast up --offline', { skip, timeout: 900_000 }, () => {
   let server: RunningServer | null = null;
   let context: BrowserContext;
@@ -136,5 +182,30 @@ describe('dashboard usability in Chromium against runecast up --offline', { skip
     } finally {
       await page.setViewportSize({ width: 1440, height: 900 });
     }
+  });
+
+  test('the overview says the timeframe and horizon of every forecast', async () => {
+    const baseUrl = server!.baseUrl;
+    const token = await sessionToken(page);
+    await forecastNow(baseUrl, token, '1m', 15);
+    await forecastNow(baseUrl, token, '1h', 240);
+    await page.goto(`${baseUrl}/`);
+    await waitFor(
+      'forecasts of both timeframes on the overview',
+      async () => (await page.locator('[data-testid=overview-forecast]').count()) >= 2,
+      30_000,
+    );
+    const rows = await page.$$eval('[data-testid=overview-forecast]', (elements) =>
+      elements.map((element) => element.textContent ?? ''),
+    );
+    assert.ok(
+      rows.some((text) => /1m candles · 15m ahead/.test(text)),
+      rows.join(' | '),
+    );
+    assert.ok(
+      rows.some((text) => /1h candles · 4h ahead/.test(text)),
+      rows.join(' | '),
+    );
+    await screenshot(page, 'usability-03-overview-forecasts');
   });
 });
