@@ -56,6 +56,10 @@ const RIGHTMOST_CANDLE_SCRIPT = `(() => {
   return 0;
 })()`;
 
+async function chartNumber(page: Page, name: string): Promise<number> {
+  return Number(await page.getAttribute('[data-testid=candle-chart]', name));
+}
+
 /** The access token of the page's session, to call the API as the logged-in user. */
 async function sessionToken(page: Page): Promise<string> {
   return page.evaluate(
@@ -207,5 +211,80 @@ describe('dashboard usability in Chromium against runecast up --offline', { skip
       rows.join(' | '),
     );
     await screenshot(page, 'usability-03-overview-forecasts');
+  });
+
+  test('the 1W and All ranges of a 1m chart cover the whole range', async () => {
+    const baseUrl = server!.baseUrl;
+    await page.goto(`${baseUrl}/markets/binance/BTC-USDT?tf=1m`);
+    await page.waitForSelector('[data-testid=market-chart][data-state=ready]', { timeout: 60_000 });
+    const token = await sessionToken(page);
+    const coverage = await api(baseUrl, token, '/api/v1/coverage?series=binance:BTC/USDT:1m');
+    const ranges = coverage.body.ranges as { startMs: number; state: string }[];
+    const firstStoredSeconds = ranges.find((range) => range.state !== 'missing')!.startMs / 1000;
+
+    await page.click('[aria-label=Range] button:has-text("1W")');
+    await page.waitForTimeout(500);
+    let from = await chartNumber(page, 'data-visible-from');
+    let to = await chartNumber(page, 'data-visible-to');
+    const weekSeconds = 7 * 86_400;
+    // The e2e home backfills one week: the range shows it all, up to the newest candle.
+    const expectedFrom = Math.max(firstStoredSeconds, to - weekSeconds);
+    assert.ok(
+      from <= expectedFrom + 120,
+      `1W starts at ${new Date(from * 1000).toISOString()}, not later than ${new Date(expectedFrom * 1000).toISOString()}`,
+    );
+    assert.ok((to - from) / 86_400 > 6.5, `1W shows ${((to - from) / 86_400).toFixed(2)} days`);
+    assert.ok(
+      (await chartNumber(page, 'data-empty-right')) <= 0.1 * (await chartNumber(page, 'data-visible-bars')),
+    );
+    await screenshot(page, 'usability-04-market-1w');
+
+    await page.click('[aria-label=Range] button:has-text("All")');
+    await page.waitForTimeout(500);
+    from = await chartNumber(page, 'data-visible-from');
+    to = await chartNumber(page, 'data-visible-to');
+    assert.ok(
+      from <= firstStoredSeconds + 60,
+      `All starts at the first stored candle (${new Date(from * 1000).toISOString()})`,
+    );
+    const footer = (await page.textContent('[data-testid=chart-footer]')) ?? '';
+    assert.match(footer, /1m candles/);
+  });
+
+  test('the chart footer follows the live candles, and the legend shows the candle under the cursor', async () => {
+    const baseUrl = server!.baseUrl;
+    await page.goto(`${baseUrl}/markets/binance/BTC-USDT?tf=1m`);
+    await page.waitForSelector('[data-testid=market-chart][data-state=ready]', { timeout: 60_000 });
+    const first = await page.textContent('[data-testid=chart-footer]');
+    await waitFor(
+      'the footer to change with a live candle',
+      async () => (await page.textContent('[data-testid=chart-footer]')) !== first,
+      150_000,
+    );
+    const newestTime = Number(await page.getAttribute('[data-testid=candle-ohlcv]', 'data-time'));
+    const box = (await page.locator('[data-testid=candle-chart]').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5);
+    await page.waitForSelector('[data-testid=candle-ohlcv][data-hovered=true]');
+    const hoveredTime = Number(await page.getAttribute('[data-testid=candle-ohlcv]', 'data-time'));
+    assert.ok(hoveredTime < newestTime, 'the values are those of the candle under the cursor');
+    assert.match((await page.textContent('[data-testid=candle-ohlcv]')) ?? '', /O.*H.*L.*C.*V/);
+    await screenshot(page, 'usability-05-market-hover');
+  });
+
+  test('the chart says whether its candles are stored or derived from 1m', async () => {
+    const baseUrl = server!.baseUrl;
+    await page.goto(`${baseUrl}/markets/binance/BTC-USDT?tf=15m`);
+    await page.waitForSelector('[data-testid=market-chart][data-state=ready]', { timeout: 60_000 });
+    assert.match(
+      (await page.textContent('[data-testid=candle-source]')) ?? '',
+      /derived from stored 1m candles/,
+    );
+    // The 1h forecast above backfilled 1h candles of its own: those are stored, and the chart says so.
+    await page.click('[aria-label=Timeframe] button:has-text("1h")');
+    await page.waitForSelector('[data-testid=market-chart][data-timeframe="1h"][data-state=ready]');
+    assert.match(
+      (await page.textContent('[data-testid=candle-source]')) ?? '',
+      /stored 1h candles|derived from stored 1m candles/,
+    );
   });
 });

@@ -41,6 +41,9 @@ export interface CandleChartController {
   palette(): ChartPalette;
 }
 
+/** The candle under the cursor, with its volume. */
+export type HoveredBar = ChartBar & { volume: number | null };
+
 /** Widest bars ever get when a range is shown (the library's own default). */
 const DEFAULT_MIN_BAR_SPACING = 0.5;
 
@@ -70,6 +73,8 @@ function chartOptions(palette: ChartPalette) {
  */
 export function CandleChart(props: {
   onReady: (controller: CandleChartController | null) => void;
+  /** The candle under the cursor, or null when the cursor leaves the candles. */
+  onHover?: (bar: HoveredBar | null) => void;
   height?: number;
   children?: ReactNode;
 }) {
@@ -84,6 +89,8 @@ export function CandleChart(props: {
   } | null>(null);
   const theme = useTheme();
   const { onReady } = props;
+  const onHoverRef = useRef(props.onHover);
+  onHoverRef.current = props.onHover;
 
   useEffect(() => {
     const container = containerRef.current;
@@ -132,6 +139,22 @@ export function CandleChart(props: {
       crosshairMarkerVisible: false,
     });
     chartRef.current = { chart, candles, volume, forecastLine, pastForecasts, band };
+    chart.subscribeCrosshairMove((event) => {
+      const bar = event.seriesData.get(candles) as (ChartBar & { time: Time }) | undefined;
+      if (bar === undefined || !('open' in bar)) {
+        onHoverRef.current?.(null);
+        return;
+      }
+      const volumeBar = event.seriesData.get(volume) as { value?: number } | undefined;
+      onHoverRef.current?.({
+        time: bar.time as number,
+        open: bar.open,
+        high: bar.high,
+        low: bar.low,
+        close: bar.close,
+        volume: volumeBar?.value ?? null,
+      });
+    });
     // What is on screen, for people reading the page's markup (and its tests): the first and
     // last candle shown, and the empty slots right of the newest candle.
     chart.timeScale().subscribeVisibleLogicalRangeChange((range) => {
