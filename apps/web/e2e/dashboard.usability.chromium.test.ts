@@ -287,4 +287,26 @@ describe('dashboard usability in Chromium against runecast up --offline', { skip
       /stored 1h candles|derived from stored 1m candles/,
     );
   });
+
+  test('the training form refuses too little history before sending, in plain words', async () => {
+    const baseUrl = server!.baseUrl;
+    await page.goto(`${baseUrl}/training`);
+    await page.selectOption('select[name=timeframe]', '1h');
+    assert.ok(
+      Number(await page.inputValue('input[name=days]')) > 1,
+      'the default window is longer than a day',
+    );
+    const horizons = await page.$$eval('select[name=horizon] option', (options) =>
+      options.map((option) => (option as HTMLOptionElement).value),
+    );
+    assert.deepEqual(horizons, ['240', '1440']);
+    await page.selectOption('select[name=modelType]', 'lstm');
+    await page.selectOption('select[name=horizon]', '1440');
+    await page.fill('input[name=days]', '14');
+    await page.click('[data-testid=training-form] button[type=submit]');
+    const problem = (await page.textContent('[data-testid=training-form-problem]')) ?? '';
+    assert.match(problem, /An LSTM on 1h candles over 14 days has 336 samples .*needs at least \d+/);
+    assert.equal(new URL(page.url()).searchParams.get('job'), null, 'no job was started');
+    await screenshot(page, 'usability-06-training-refused');
+  });
 });
