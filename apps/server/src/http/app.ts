@@ -341,7 +341,7 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
     origin: (origin, callback) => callback(null, origin !== undefined && allowedOrigins.has(origin)),
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'x-api-key'],
-    exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining'],
+    exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-runecast-role'],
     maxAge: 600,
   });
   await app.register(fastifyRateLimit, {
