@@ -309,4 +309,34 @@ describe('dashboard usability in Chromium against runecast up --offline', { skip
     assert.equal(new URL(page.url()).searchParams.get('job'), null, 'no job was started');
     await screenshot(page, 'usability-06-training-refused');
   });
+
+  test('the API docs page is branded Runecast and breaks no content security policy', async () => {
+    const baseUrl = server!.baseUrl;
+    const docs = await context.newPage();
+    const problems: string[] = [];
+    docs.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    try {
+      const answer = await docs.goto(`${baseUrl}/docs`);
+      const policy = answer?.headers()['content-security-policy'] ?? '';
+      assert.doesNotMatch(policy, /unsafe-inline/, policy);
+      await docs.waitForSelector('.swagger-ui .opblock', { timeout: 30_000 });
+      await docs.waitForTimeout(500);
+      assert.equal(await docs.title(), 'Runecast API');
+      const logo = await docs.getAttribute('.swagger-ui .topbar a img', 'src');
+      assert.match(logo ?? '', /^data:image\/svg\+xml;base64,/);
+      assert.match(Buffer.from(logo!.split(',')[1]!, 'base64').toString(), /Runecast API/);
+      const icon = await docs.getAttribute('link[rel=icon]', 'href');
+      assert.match(icon ?? '', /favicon\.svg$/);
+      assert.deepEqual(
+        problems,
+        [],
+        'no errors in the console (a content security policy error names the hash it wants)',
+      );
+      await docs.screenshot({ path: join(ARTIFACTS, 'usability-07-docs.png') });
+    } finally {
+      await docs.close();
+    }
+  });
 });

@@ -3,6 +3,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import { docsPageOptions } from './docs-page.ts';
 import { apiErrorSchema } from '@runecast/contracts';
 import Fastify, { LogController, type FastifyInstance, type FastifySchema, type RouteOptions } from 'fastify';
 import {
@@ -390,7 +391,7 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
     // Shared schemas (registered with an id) in the same OpenAPI 3.0 dialect as the routes.
     transformObject: createJsonSchemaTransformObject({ zodToJsonConfig: { target: 'openapi-3.0' } }),
   });
-  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX, staticCSP: true });
+  await app.register(fastifySwaggerUi, docsPageOptions(DOCS_PREFIX));
 
   const health = dependencies.health ?? new HealthRegistry();
   if (dependencies.health === undefined) {
