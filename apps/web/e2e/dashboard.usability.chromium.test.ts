@@ -339,4 +339,42 @@ describe('dashboard usability in Chromium against runecast up --offline', { skip
       await docs.close();
     }
   });
+
+  test('the logs page shows what ingestion, jobs and the scheduler do, filterable by component', async () => {
+    const baseUrl = server!.baseUrl;
+    const token = await sessionToken(page);
+    // A forecast job of its own, so its start and end are logged while this test watches.
+    await forecastNow(baseUrl, token, '5m', 15);
+    await page.goto(`${baseUrl}/logs`);
+    await page.waitForSelector('[data-testid=log-row]');
+    const components = await waitFor(
+      'log lines of ingestion and jobs',
+      async () => {
+        const seen = await page.$$eval('[data-testid=log-row] td:nth-child(3)', (cells) =>
+          cells.map((cell) => cell.textContent ?? ''),
+        );
+        return seen.includes('ingest') && seen.includes('jobs') ? seen : null;
+      },
+      30_000,
+    );
+    assert.ok(components.length >= 8, `${components.length} lines: ${components.join(', ')}`);
+    const messages = (
+      await page.$$eval('[data-testid=log-row]', (rows) => rows.map((row) => row.textContent ?? ''))
+    ).join('\n');
+    assert.match(messages, /forecast-on-demand job started/);
+    assert.match(messages, /forecast-on-demand job succeeded/);
+    assert.match(messages, /live ingestion: trusted/);
+    await page.selectOption('select[name=component]', 'jobs');
+    await waitFor(
+      'only job lines',
+      async () => {
+        const shown = await page.$$eval('[data-testid=log-row] td:nth-child(3)', (cells) =>
+          cells.map((cell) => cell.textContent ?? ''),
+        );
+        return shown.length > 0 && shown.every((name) => name === 'jobs');
+      },
+      15_000,
+    );
+    await screenshot(page, 'usability-08-logs');
+  });
 });
