@@ -577,6 +577,44 @@ describe('API security', () => {
     assert.match(after.json().error.message, /revoked/);
   });
 
+  test('a disabled account gets account_disabled, not an expired session, and answers carry the current role', async () => {
+    const user = await harness.createUser('admin');
+    const admin = { authorization: `Bearer ${adminToken}` };
+    const own = { authorization: `Bearer ${user.token}` };
+    assert.equal((await inject('GET', '/api/v1/markets', own)).headers['x-runecast-role'], 'admin');
+    assert.equal(
+      (await inject('PATCH', `/api/v1/admin/users/${user.id}`, admin, { role: 'user' })).statusCode,
+      200,
+    );
+    const demoted = await inject('GET', '/api/v1/admin/users', own);
+    assert.equal(demoted.statusCode, 403);
+    assert.equal(demoted.headers['x-runecast-role'], 'user', 'a refused answer says the role too');
+
+    const login = await inject(
+      'POST',
+      '/api/v1/auth/login',
+      {},
+      { email: user.email, password: user.password },
+    );
+    const refreshToken = (login.json() as { refreshToken: string }).refreshToken;
+    assert.equal(
+      (await inject('PATCH', `/api/v1/admin/users/${user.id}`, admin, { disabled: true })).statusCode,
+      200,
+    );
+    const answers = [
+      await inject('GET', '/api/v1/markets', own),
+      await inject('POST', '/api/v1/auth/login', {}, { email: user.email, password: user.password }),
+    ];
+    for (const answer of answers) {
+      assert.equal(answer.statusCode, 401, answer.body);
+      assert.equal(answer.json().error.code, 'account_disabled', answer.body);
+      assert.match(answer.json().error.message, /disabled/);
+    }
+    // Disabling ends the sessions; the refresh token answers that the session has ended.
+    const refreshed = await inject('POST', '/api/v1/auth/refresh', {}, { refreshToken });
+    assert.equal(refreshed.statusCode, 401);
+  });
+
   test('live streams take a single-use ticket in the URL, never a token or key', async () => {
     if (!harness.app.server.listening) await harness.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = harness.app.server.address() as AddressInfo;
@@ -765,7 +803,11 @@ describe('live streams and revoked access', () => {
   const assertClosedForAccess = async (stream: EventStreamClient, withinMs: number) => {
     const started = Date.now();
     const error = await stream.waitFor((event) => event.event === 'error', withinMs);
-    assert.equal(error.data.code, 'unauthorized');
+    // A disabled account says so; a revoked session or key is plainly unauthorized.
+    assert.ok(
+      ['unauthorized', 'account_disabled'].includes(error.data.code as string),
+      String(error.data.code),
+    );
     await stream.ended;
     return Date.now() - started;
   };

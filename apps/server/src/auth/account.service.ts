@@ -10,7 +10,13 @@ import type {
 import type { AccessTokenService } from './access-token.service.ts';
 import type { ApiKeyService } from './api-key.service.ts';
 import type { AuditService } from './audit.service.ts';
-import { AuthenticationError, ConflictError, LoginThrottledError, PermissionError } from './auth-errors.ts';
+import {
+  AccountDisabledError,
+  AuthenticationError,
+  ConflictError,
+  LoginThrottledError,
+  PermissionError,
+} from './auth-errors.ts';
 import type { Authenticator } from './authenticator.ts';
 import { LoginThrottle, type LoginBurst, type LoginThrottlePolicy } from './login-throttle.ts';
 import { generatePassword, type PasswordHasher } from './password-hasher.ts';
@@ -185,7 +191,7 @@ export class AccountService {
         origin,
         details: { reason: 'disabled' },
       });
-      throw new AuthenticationError('this account is disabled');
+      throw new AccountDisabledError();
     }
     await this.users.recordLoginSuccess(user.id, nowMs);
     return this.startSession({ ...user, lastLoginAtMs: nowMs });
@@ -220,7 +226,7 @@ export class AccountService {
     const user = await this.users.findById(record.userId);
     if (user === null || user.disabled) {
       await this.users.revokeFamily(record.familyId, nowMs);
-      throw new AuthenticationError('this account is disabled');
+      throw new AccountDisabledError();
     }
     return this.issueTokens(user, record.familyId);
   }

@@ -7,6 +7,16 @@ export class AuthenticationError extends RunecastError {
   }
 }
 
+/**
+ * The credentials are right but the account is disabled: a code of its own, so clients can say
+ * "account disabled" instead of "session expired". HTTP 401.
+ */
+export class AccountDisabledError extends RunecastError {
+  constructor(message = 'this account is disabled; ask an admin to enable it') {
+    super('account_disabled', message);
+  }
+}
+
 /** Known caller, not allowed to do this. HTTP 403. */
 export class PermissionError extends RunecastError {
   constructor(message: string, details?: Record<string, unknown>) {

@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { ApiKeyRecord, ApiKeyRepository } from '../store/api-key.repository.ts';
 import type { UserAccessState, UserRepository } from '../store/user.repository.ts';
 import type { AccessTokenService } from './access-token.service.ts';
-import { AuthenticationError } from './auth-errors.ts';
+import { AccountDisabledError, AuthenticationError } from './auth-errors.ts';
 import type { Principal } from './principal.ts';
 
 /** `rck_<12 lower-case letters/digits>_<43 base64url characters>` */
@@ -73,7 +73,7 @@ export class Authenticator {
     const claims = await this.options.accessTokens.verify(credential);
     const state = await this.accessState(claims.userId, claims.sessionId);
     if (state === null) throw new AuthenticationError('the account of this token no longer exists');
-    if (state.disabled) throw new AuthenticationError('this account is disabled');
+    if (state.disabled) throw new AccountDisabledError();
     if (claims.issuedAtMs < state.tokensValidAfterMs) {
       throw new AuthenticationError('access token was revoked; log in again', { reason: 'revoked' });
     }
@@ -111,7 +111,7 @@ export class Authenticator {
     }
     const state = await this.accessState(key.userId, null);
     if (state === null || state.disabled)
-      throw new AuthenticationError('the account of this API key is disabled');
+      throw new AccountDisabledError('the account of this API key is disabled');
     this.noteKeyUsed(key.id, nowMs, ip);
     return {
       kind: 'api-key',
@@ -154,7 +154,7 @@ export class Authenticator {
   async revalidate(grant: PrincipalGrant): Promise<Principal> {
     const state = await this.accessState(grant.userId, grant.kind === 'session' ? grant.sessionId : null);
     if (state === null) throw new AuthenticationError('the account no longer exists');
-    if (state.disabled) throw new AuthenticationError('this account is disabled');
+    if (state.disabled) throw new AccountDisabledError();
     if (grant.kind === 'session') {
       if (grant.grantedAtMs < state.tokensValidAfterMs || state.sessionOpen === false) {
         throw new AuthenticationError('this session has ended; log in again', { reason: 'revoked' });

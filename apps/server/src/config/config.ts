@@ -37,6 +37,8 @@ export interface Config {
   offline: boolean;
   emulatorSpeed: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Log lines on stderr: readable text on a terminal and JSON otherwise (`auto`), or always one. */
+  logFormat: 'auto' | 'json' | 'pretty';
   /** HTTP API: JWT signing secret; null means a key generated into `home` on first start. */
   jwtSecret: string | null;
   /** HTTP API: 32-byte key sealing stored secrets; null means a key generated into `home`. */
@@ -94,6 +96,8 @@ export const ENVIRONMENT_VARIABLES = {
   RUNECAST_OFFLINE: 'true to never contact real exchanges (default false)',
   RUNECAST_EMULATOR_SPEED: 'replay speed of the built-in emulator in offline mode, 1 to 10000 (default 1)',
   RUNECAST_LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent (default info)',
+  RUNECAST_LOG_FORMAT:
+    'auto (readable lines on a terminal, JSON lines when piped or redirected), json or pretty (default auto)',
   RUNECAST_JWT_SECRET:
     'secret signing API access tokens, 32+ characters (default: generated into $RUNECAST_HOME)',
   RUNECAST_SECRETS_KEY:
@@ -222,6 +226,9 @@ const environmentSchema = z.object({
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
     })
     .default('info'),
+  RUNECAST_LOG_FORMAT: z
+    .enum(['auto', 'json', 'pretty'], { error: 'must be one of auto, json, pretty' })
+    .default('auto'),
   RUNECAST_JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
   RUNECAST_SECRETS_KEY: z
     .string()
@@ -373,6 +380,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     offline: values.RUNECAST_OFFLINE,
     emulatorSpeed: values.RUNECAST_EMULATOR_SPEED,
     logLevel: values.RUNECAST_LOG_LEVEL,
+    logFormat: values.RUNECAST_LOG_FORMAT,
     jwtSecret: values.RUNECAST_JWT_SECRET ?? null,
     secretsKey: values.RUNECAST_SECRETS_KEY ?? null,
     adminEmail: values.RUNECAST_ADMIN_EMAIL,

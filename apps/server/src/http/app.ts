@@ -3,6 +3,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import { docsPageOptions } from './docs-page.ts';
 import { apiErrorSchema } from '@runecast/contracts';
 import Fastify, { LogController, type FastifyInstance, type FastifySchema, type RouteOptions } from 'fastify';
 import {
@@ -362,7 +363,7 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
     origin: (origin, callback) => callback(null, origin !== undefined && allowedOrigins.has(origin)),
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'x-api-key'],
-    exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining'],
+    exposedHeaders: ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-runecast-role'],
     maxAge: 600,
   });
   await app.register(fastifyRateLimit, {
@@ -411,7 +412,7 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
     // Shared schemas (registered with an id) in the same OpenAPI 3.0 dialect as the routes.
     transformObject: createJsonSchemaTransformObject({ zodToJsonConfig: { target: 'openapi-3.0' } }),
   });
-  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX, staticCSP: true });
+  await app.register(fastifySwaggerUi, docsPageOptions(DOCS_PREFIX));
 
   const health = dependencies.health ?? new HealthRegistry();
   if (dependencies.health === undefined) {

@@ -33,6 +33,7 @@ export function errorBody(
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   validation_failed: 400,
   unauthorized: 401,
+  account_disabled: 401,
   forbidden: 403,
   not_found: 404,
   conflict: 409,

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuthenticationError } from '../auth/auth-errors.ts';
+import { AccountDisabledError, AuthenticationError } from '../auth/auth-errors.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { StreamTicketService } from '../auth/stream-ticket.service.ts';
 import type { ApiApp } from './api-context.ts';
@@ -115,10 +115,12 @@ export function installRequestGuard(
           ? await options.streamTickets.redeem(credential.value)
           : await options.authenticator.authenticate(credential.value, { ip: request.ip ?? null });
     } catch (error) {
-      if (error instanceof AuthenticationError)
+      if (error instanceof AuthenticationError || error instanceof AccountDisabledError)
         reply.header('www-authenticate', 'Bearer realm="runecast", error="invalid_token"');
       throw error;
     }
+    // The caller's role as it is now, so a dashboard notices a promotion or demotion at once.
+    reply.header('x-runecast-role', request.principal.role);
     if (access === 'admin' && request.principal.role !== 'admin') {
       throw new HttpError(403, 'forbidden', 'this route is for admins');
     }

@@ -1,4 +1,4 @@
-import { AuthenticationError } from '../auth/auth-errors.ts';
+import { AccountDisabledError, AuthenticationError } from '../auth/auth-errors.ts';
 import type { Authenticator, PrincipalGrant } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { EventStream } from './server-sent-events.ts';
@@ -68,8 +68,8 @@ export class StreamAccessMonitor {
         try {
           await this.authenticator.revalidate(watched.grant);
         } catch (error) {
-          if (!(error instanceof AuthenticationError)) throw error;
-          watched.stream.send('error', { code: 'unauthorized', message: `access ended: ${error.message}` });
+          if (!(error instanceof AuthenticationError || error instanceof AccountDisabledError)) throw error;
+          watched.stream.send('error', { code: error.code, message: `access ended: ${error.message}` });
           watched.stream.close();
         }
       }),

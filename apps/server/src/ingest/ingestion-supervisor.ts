@@ -209,7 +209,17 @@ export class IngestionSupervisor {
       bus: options.bus,
       markets: symbols.map((symbol) => ({ symbol, timeframe: options.timeframe, sinceMs })),
       dataLabel: options.dataLabel(exchange),
-      onEvent: (event) => options.logger.debug({ event }, 'live ingestion event'),
+      onEvent: (event) =>
+        options.logger[
+          event.type === 'candles-written'
+            ? 'debug'
+            : event.type === 'connected' || event.type === 'trusted'
+              ? 'info'
+              : 'warn'
+        ](
+          { event },
+          `live ingestion: ${event.type}${'series' in event && event.series ? ` of ${event.series.exchange}:${event.series.symbol}:${event.series.timeframe}` : ''}`,
+        ),
       onPublishError: (error, family) => {
         options.logger.warn({ err: error, exchange, family }, 'the bus refused a message about stored data');
         options.onPublishError?.(error, { exchange, family });

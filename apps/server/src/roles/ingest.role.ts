@@ -13,7 +13,8 @@ import type { Role } from './role.ts';
 export const ingestRole: Role = {
   name: 'ingest',
   async start(context) {
-    const { config, dataMode, logger, metrics } = context;
+    const { config, dataMode, metrics } = context;
+    const logger = context.logger.child({ component: 'ingest' });
     const supervisor = new IngestionSupervisor({
       store: context.store,
       bus: context.bus,

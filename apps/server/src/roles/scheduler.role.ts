@@ -9,7 +9,8 @@ import type { Role } from './role.ts';
 export const schedulerRole: Role = {
   name: 'scheduler',
   async start(context) {
-    const { config, logger, metrics } = context;
+    const { config, metrics } = context;
+    const logger = context.logger.child({ component: 'scheduler' });
     const bootstrapModels = async () => {
       if (config.defaultModel === 'none') return;
       const queued = await queueMissingProductionModels(
@@ -28,7 +29,14 @@ export const schedulerRole: Role = {
       intervalMs: config.forecastIntervalMinutes * 60_000,
       tracked: () => context.trackedMarkets.series(),
       ...(config.retrainCron ? { retrainCron: config.retrainCron } : {}),
-      onTick: () => {
+      onTick: (result) => {
+        const { predictJobIds, retrainJobIds, scoreJobId, withoutModel } = result;
+        if (predictJobIds.length + retrainJobIds.length > 0) {
+          logger.info(
+            { predictJobIds, retrainJobIds, scoreJobId, withoutModel: withoutModel.length },
+            `scheduled ${predictJobIds.length} forecast(s) and ${retrainJobIds.length} retraining(s)`,
+          );
+        }
         void bootstrapModels().catch((error: unknown) => {
           metrics.runtime.backgroundErrors.inc({ task: 'model-bootstrap' });
           logger.warn({ err: error }, 'could not queue first model trainings');

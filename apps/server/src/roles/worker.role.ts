@@ -4,7 +4,10 @@ import type { Role } from './role.ts';
 export const workerRole: Role = {
   name: 'worker',
   async start(context) {
-    const { config, logger, metrics } = context;
+    const { config, metrics } = context;
+    const logger = context.logger.child({ component: 'jobs' });
+    // Jobs seen running, so each start is logged once (progress reports repeat the state).
+    const started = new Set<string>();
     const worker = context.forecasting.createWorker({
       concurrency: config.workerConcurrency,
       leaseMs: config.jobLeaseSeconds * 1000,
@@ -14,8 +17,19 @@ export const workerRole: Role = {
         logger.error({ err: error }, 'job worker error');
       },
       onEvent: (job) => {
-        if (job.state === 'running') return;
-        const line = { jobId: job.id, kind: job.kind, state: job.state, error: job.error };
+        const line = {
+          jobId: job.id,
+          kind: job.kind,
+          state: job.state,
+          error: job.error,
+          payload: job.payload,
+        };
+        if (job.state === 'running') {
+          if (!started.has(job.id)) logger.info(line, `${job.kind} job started`);
+          started.add(job.id);
+          return;
+        }
+        started.delete(job.id);
         if (job.state === 'failed') logger.warn(line, `${job.kind} job failed`);
         else logger.info(line, `${job.kind} job ${job.state}`);
       },

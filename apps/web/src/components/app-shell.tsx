@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
-import { Suspense, type ReactNode } from 'react';
-import { NavLink, Outlet, useNavigate } from 'react-router';
+import { Suspense, useEffect, useState, type ReactNode } from 'react';
+import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { z } from 'zod';
 import { useServices, useSession } from '../lib/services.tsx';
 import { setTheme, useTheme } from '../lib/theme.ts';
@@ -24,8 +24,9 @@ function DataModeBadge() {
       className={`badge ${mode === 'live' ? 'ok' : mode}`}
       title={data.dataMode.description}
       data-testid="data-mode"
+      aria-label={label}
     >
-      <span aria-hidden="true">●</span> {label}
+      <span aria-hidden="true">●</span> <span className="data-mode-label">{label}</span>
     </span>
   );
 }
@@ -81,14 +82,28 @@ function UserMenu() {
 export function AppShell(props: { nav: readonly NavItem[]; children?: ReactNode }) {
   const session = useSession();
   const isAdmin = session?.user.role === 'admin';
+  const location = useLocation();
+  // On narrow screens the navigation folds into a menu, closed again by every page change.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [location.pathname]);
   return (
     <div className="app-shell">
       <header className="top-bar">
+        <button
+          type="button"
+          className="ghost menu-button"
+          aria-label="Menu"
+          aria-expanded={menuOpen}
+          aria-controls="main-nav"
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          <span aria-hidden="true">☰</span>
+        </button>
         <NavLink to="/" className="brand">
           <img src="/favicon.svg" alt="" />
-          Runecast
+          <span className="brand-name">Runecast</span>
         </NavLink>
-        <nav className="main-nav" aria-label="Main">
+        <nav id="main-nav" className={`main-nav${menuOpen ? ' open' : ''}`} aria-label="Main">
           {props.nav
             .filter((item) => !item.adminOnly || isAdmin)
             .map((item) => (

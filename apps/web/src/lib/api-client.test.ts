@@ -6,7 +6,13 @@ import {
   HARNESS_ADMIN,
   type ApiHarness,
 } from '../../../server/test/support/http/api-harness.ts';
-import { ApiClient, ApiRequestError, SessionExpiredError, buildQueryString } from './api-client.ts';
+import {
+  AccountDisabledError,
+  ApiClient,
+  ApiRequestError,
+  SessionExpiredError,
+  buildQueryString,
+} from './api-client.ts';
 import { SessionStore, type KeyValueStorage } from './session.store.ts';
 
 class MemoryStorage implements KeyValueStorage {
@@ -51,6 +57,29 @@ async function loggedInClient(email = HARNESS_ADMIN.email, password = HARNESS_AD
 }
 
 describe('ApiClient against the real API', () => {
+  test('takes over a role change from the next answer, and ends a disabled account as disabled', async () => {
+    const created = await harness.createUser('admin');
+    const { client, sessions } = await loggedInClient(created.email, created.password);
+    assert.equal(sessions.current?.user.role, 'admin');
+    const admin = (await loggedInClient()).client;
+    await admin.request(`/api/v1/admin/users/${created.id}`, {
+      method: 'PATCH',
+      body: { role: 'user' },
+      schema: userSchema,
+    });
+    await client.request('/api/v1/auth/me', { schema: userSchema });
+    assert.equal(sessions.current?.user.role, 'user', 'the demotion is seen without a reload');
+
+    await admin.request(`/api/v1/admin/users/${created.id}`, {
+      method: 'PATCH',
+      body: { disabled: true },
+      schema: userSchema,
+    });
+    await assert.rejects(client.request('/api/v1/auth/me', { schema: userSchema }), AccountDisabledError);
+    assert.equal(sessions.current, null);
+    assert.equal(sessions.lastEndReason, 'disabled');
+  });
+
   test('logs in, keeps the session in storage, and calls authenticated routes', async () => {
     const { client, storage } = await loggedInClient();
     const me = await client.request('/api/v1/auth/me', { schema: userSchema });

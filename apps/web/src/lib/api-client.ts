@@ -40,6 +40,17 @@ export class SessionExpiredError extends ApiRequestError {
   }
 }
 
+/** The account was disabled by an admin: the session ends, and the user is told why. */
+export class AccountDisabledError extends ApiRequestError {
+  constructor(message = 'your account is disabled; ask an admin to enable it') {
+    super(401, 'account_disabled', message);
+    this.name = 'AccountDisabledError';
+  }
+}
+
+/** Header in which the API says the caller's current role on every authenticated answer. */
+const ROLE_HEADER = 'x-runecast-role';
+
 export type QueryValue = string | number | boolean | null | undefined;
 
 export interface RequestOptions<Schema extends z.ZodType> {
@@ -92,14 +103,36 @@ export class ApiClient {
     const token = authenticated ? await this.accessToken() : null;
     let response = await this.send(path, options, token);
     if (response.status === 401 && authenticated) {
+      await this.endIfDisabled(response);
       const renewed = await this.refresh(token);
       response = await this.send(path, options, renewed);
       if (response.status === 401) {
+        await this.endIfDisabled(response);
         this.sessions.end('expired');
         throw new SessionExpiredError();
       }
     }
+    if (authenticated) this.noteRole(response);
     return this.read(path, response, options);
+  }
+
+  /** Takes over a role change the API reports (a demoted admin loses the admin screens at once). */
+  private noteRole(response: Response): void {
+    const role = response.headers.get(ROLE_HEADER);
+    const session = this.sessions.current;
+    if (session === null || (role !== 'admin' && role !== 'user') || role === session.user.role) return;
+    this.sessions.updateUser({ ...session.user, role });
+  }
+
+  /** Ends the session as "disabled" when a 401 says the account is disabled. */
+  private async endIfDisabled(response: Response): Promise<void> {
+    const body = (await response
+      .clone()
+      .json()
+      .catch(() => null)) as { error?: { code?: unknown } } | null;
+    if (body?.error?.code !== 'account_disabled') return;
+    this.sessions.end('disabled');
+    throw new AccountDisabledError();
   }
 
   /**
@@ -163,6 +196,7 @@ export class ApiClient {
         return stored.accessToken;
       }
       if (response.status === 401 || response.status === 400) {
+        await this.endIfDisabled(response);
         this.sessions.end('expired');
         throw new SessionExpiredError();
       }

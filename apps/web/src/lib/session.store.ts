@@ -11,7 +11,7 @@ export interface StoredSession {
 }
 
 /** Why the session ended, so the log-in page can say so. */
-export type SessionEndReason = 'logged-out' | 'expired';
+export type SessionEndReason = 'logged-out' | 'expired' | 'disabled';
 
 const storedSessionSchema = z.object({
   accessToken: z.string().min(1),

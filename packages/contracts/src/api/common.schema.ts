@@ -5,6 +5,7 @@ import { exchangeIdSchema, safeText, seriesKeySchema, symbolSchema } from '../co
 export const apiErrorCodes = [
   'validation_failed',
   'unauthorized',
+  'account_disabled',
   'forbidden',
   'not_found',
   'conflict',

@@ -35,7 +35,7 @@ async function runRoles(
   const config = configFor(command, overrides);
   const heapFlags = applyServerHeapSettings();
   const nativeMemory = await tuneNativeMemory();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { format: config.logFormat });
   logger.debug({ heapFlags, allocator: nativeMemory.settings }, 'memory settings');
   const say = (line: string) => process.stdout.write(`${line}\n`);
   say(`runecast: starting ${roles.join(', ')} (home ${config.home})`);

@@ -55,6 +55,11 @@ export function LoginPage() {
   };
   return (
     <AuthCard title="Log in to Runecast">
+      {sessions.lastEndReason === 'disabled' ? (
+        <div className="notice error" role="status" data-testid="account-disabled">
+          Your account is disabled. Ask an admin to enable it again.
+        </div>
+      ) : null}
       {sessions.lastEndReason === 'expired' ? (
         <div className="notice warning" role="status">
           Your session has expired. Log in again to continue.

@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 import type { ApiForecast } from '@runecast/contracts';
 import { formatChange, formatHorizon, formatPrice } from '../../lib/format.ts';
-import { seriesKey } from '../markets/market-queries.ts';
+import { parseSeriesKey, seriesKey } from '../markets/market-queries.ts';
 import { useLatestForecasts } from './forecast-queries.ts';
 
 /**
@@ -52,7 +52,16 @@ export function ForecastBandBar(props: { forecast: ApiForecast; width?: number }
   );
 }
 
-/** A market's newest forecasts (stored timeframe and hourly), one line per horizon. */
+/**
+ * Which series and how far ahead, in a few words: `1m candles · 15m ahead`. The overview mixes
+ * forecasts of several timeframes of one market, so every line says its own.
+ */
+export function forecastScopeLabel(forecast: Pick<ApiForecast, 'series' | 'horizonMinutes'>): string {
+  const timeframe = parseSeriesKey(forecast.series)?.timeframe ?? forecast.series;
+  return `${timeframe} candles · ${formatHorizon(forecast.horizonMinutes)} ahead`;
+}
+
+/** A market's newest forecasts (stored timeframe and hourly), one line per series and horizon. */
 export function OverviewForecastCell(props: {
   exchange: string;
   symbol: string;
@@ -78,10 +87,12 @@ export function OverviewForecastCell(props: {
             className="row small"
             style={{ gap: 6, flexWrap: 'nowrap' }}
             data-testid="overview-forecast"
+            data-series={forecast.series}
+            data-horizon-minutes={forecast.horizonMinutes}
             title={`${forecast.series}, ${forecast.modelType} v${forecast.modelVersionId}: 80% ${formatPrice(forecast.lower80)}–${formatPrice(forecast.upper80)}, 95% ${formatPrice(forecast.lower95)}–${formatPrice(forecast.upper95)}`}
           >
-            <span className="muted" style={{ width: 30 }}>
-              {formatHorizon(forecast.horizonMinutes)}
+            <span className="muted" style={{ minWidth: 128 }} data-testid="forecast-scope">
+              {forecastScopeLabel(forecast)}
             </span>
             <span className="num" style={{ width: 86 }}>
               {formatPrice(forecast.point)}

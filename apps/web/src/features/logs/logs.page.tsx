@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic */
 import { logLevelNames, logsResponseSchema, type LogEntry, type LogLevelName } from '@runecast/contracts';
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { ErrorState, LoadingState } from '../../components/query-state.tsx';
 import { formatTimeUtc } from '../../lib/format.ts';
 import { useApi } from '../../lib/services.tsx';
@@ -46,6 +46,14 @@ function LogRow(props: { entry: LogEntry }) {
   );
 }
 
+/** Parts of Runecast that write logs: the process, its API, ingestion, jobs and the scheduler. */
+const KNOWN_COMPONENTS = ['runecast', 'http', 'ingest', 'jobs', 'scheduler'];
+
+/** The components to filter by: the known ones and any other seen, sorted, without blanks. */
+export function componentChoices(seen: Iterable<string>): string[] {
+  return [...new Set([...KNOWN_COMPONENTS, ...seen])].filter((name) => name !== '').sort();
+}
+
 export default function LogsPage() {
   const api = useApi();
   const [level, setLevel] = useState<LogLevelName | ''>('info');
@@ -74,6 +82,12 @@ export default function LogsPage() {
     refetchInterval: follow && filters.to === undefined ? 5_000 : false,
   });
   const entries = logs.data?.pages.flatMap((page) => page.entries) ?? [];
+  // Components seen stay choosable after a filter hides their lines.
+  const [seenComponents, setSeenComponents] = useState<ReadonlySet<string>>(new Set());
+  const unseen = entries.some((entry) => !seenComponents.has(entry.component));
+  useEffect(() => {
+    if (unseen) setSeenComponents((seen) => new Set([...seen, ...entries.map((entry) => entry.component)]));
+  }, [unseen, entries]);
   return (
     <div className="page">
       <div className="page-header">
@@ -101,11 +115,14 @@ export default function LogsPage() {
           </label>
           <label className="field">
             Component
-            <input
-              value={component}
-              onChange={(event) => setComponent(event.target.value)}
-              placeholder="http, ingest…"
-            />
+            <select name="component" value={component} onChange={(event) => setComponent(event.target.value)}>
+              <option value="">every component</option>
+              {componentChoices([...seenComponents, component]).map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
           </label>
           <label className="field">
             Message contains

@@ -7,6 +7,8 @@ import {
   closeAtOrBefore,
   createLiveBarState,
   historyToChartData,
+  MAX_CHART_CANDLES,
+  timeframeForRange,
 } from './candle-chart-data.ts';
 
 const COLORS = { up: 'green', down: 'red' };
@@ -164,5 +166,17 @@ describe('helpers', () => {
   test('change ratio', () => {
     assert.equal(changeRatio(100, 110), 0.10000000000000009);
     assert.equal(changeRatio(undefined, 110), null);
+  });
+});
+
+describe('timeframeForRange', () => {
+  test('keeps the timeframe asked for while the range fits, else the finest coarser one that does', () => {
+    assert.equal(timeframeForRange('1m', 7 * 86_400_000), '1m');
+    assert.equal(timeframeForRange('1m', 30 * 86_400_000), '1m');
+    assert.equal(timeframeForRange('1m', 365 * 86_400_000), '15m');
+    assert.equal(timeframeForRange('1h', 365 * 86_400_000), '1h');
+    assert.ok((365 * 86_400_000) / (15 * 60_000) <= MAX_CHART_CANDLES);
+    // Beyond every timeframe's reach the coarsest is used.
+    assert.equal(timeframeForRange('1m', 1_000 * 365 * 86_400_000), '1d');
   });
 });

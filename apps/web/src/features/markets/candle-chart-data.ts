@@ -1,3 +1,4 @@
+import { type Timeframe, TIMEFRAME_MS, TIMEFRAMES } from '@runecast/market';
 import type { ApiCandle, CandleHistoryResponse } from '@runecast/contracts';
 
 /** Seconds since the epoch, as the chart library takes time (it brands the number type). */
@@ -163,4 +164,19 @@ export function closeAtOrBefore(bars: readonly ChartBar[], time: ChartTime): num
     }
   }
   return found;
+}
+
+/**
+ * Most candles the chart loads for one range: beyond it a coarser timeframe is shown (and said
+ * so), e.g. a year of 1m candles as 15m ones.
+ */
+export const MAX_CHART_CANDLES = 60_000;
+
+/**
+ * The timeframe a range is drawn with: the one asked for, unless the range holds more than
+ * `MAX_CHART_CANDLES` of it; then the finest timeframe that fits.
+ */
+export function timeframeForRange(requested: Timeframe, rangeMs: number): Timeframe {
+  const candidates = TIMEFRAMES.filter((name) => TIMEFRAME_MS[name] >= TIMEFRAME_MS[requested]);
+  return candidates.find((name) => rangeMs / TIMEFRAME_MS[name] <= MAX_CHART_CANDLES) ?? candidates.at(-1)!;
 }

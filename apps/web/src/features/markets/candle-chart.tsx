@@ -33,10 +33,19 @@ export interface CandleChartController {
   /** Replaces the newest bar or appends one. */
   update(bar: ChartBar, volume: VolumeBar): void;
   setForecast(overlay: ForecastOverlay | null): void;
-  /** Shows the last `seconds` of data (null: everything). */
+  /**
+   * Shows the last `seconds` of data (null: everything), the newest candle at the right edge
+   * (forecast points ahead of it, when drawn, beside it). Bars get as thin as the range needs.
+   */
   showLast(seconds: number | null): void;
   palette(): ChartPalette;
 }
+
+/** The candle under the cursor, with its volume. */
+export type HoveredBar = ChartBar & { volume: number | null };
+
+/** Widest bars ever get when a range is shown (the library's own default). */
+const DEFAULT_MIN_BAR_SPACING = 0.5;
 
 function asTime(time: ChartTime): UTCTimestamp {
   return time as UTCTimestamp;
@@ -64,6 +73,8 @@ function chartOptions(palette: ChartPalette) {
  */
 export function CandleChart(props: {
   onReady: (controller: CandleChartController | null) => void;
+  /** The candle under the cursor, or null when the cursor leaves the candles. */
+  onHover?: (bar: HoveredBar | null) => void;
   height?: number;
   children?: ReactNode;
 }) {
@@ -78,6 +89,8 @@ export function CandleChart(props: {
   } | null>(null);
   const theme = useTheme();
   const { onReady } = props;
+  const onHoverRef = useRef(props.onHover);
+  onHoverRef.current = props.onHover;
 
   useEffect(() => {
     const container = containerRef.current;
@@ -126,6 +139,34 @@ export function CandleChart(props: {
       crosshairMarkerVisible: false,
     });
     chartRef.current = { chart, candles, volume, forecastLine, pastForecasts, band };
+    chart.subscribeCrosshairMove((event) => {
+      const bar = event.seriesData.get(candles) as (ChartBar & { time: Time }) | undefined;
+      if (bar === undefined || !('open' in bar)) {
+        onHoverRef.current?.(null);
+        return;
+      }
+      const volumeBar = event.seriesData.get(volume) as { value?: number } | undefined;
+      onHoverRef.current?.({
+        time: bar.time as number,
+        open: bar.open,
+        high: bar.high,
+        low: bar.low,
+        close: bar.close,
+        volume: volumeBar?.value ?? null,
+      });
+    });
+    // What is on screen, for people reading the page's markup (and its tests): the first and
+    // last candle shown, and the empty slots right of the newest candle.
+    chart.timeScale().subscribeVisibleLogicalRangeChange((range) => {
+      const bars = candles.data();
+      if (range === null || bars.length === 0) return;
+      const first = bars[Math.max(0, Math.min(bars.length - 1, Math.ceil(range.from)))]!;
+      const last = bars[Math.max(0, Math.min(bars.length - 1, Math.floor(range.to)))]!;
+      container.dataset.visibleFrom = String(first.time);
+      container.dataset.visibleTo = String(last.time);
+      container.dataset.emptyRight = String(Math.max(0, Math.round(range.to - (bars.length - 1))));
+      container.dataset.visibleBars = String(Math.round(range.to - range.from));
+    });
     // Times of the forecast points ahead of the candles, to keep them in view.
     let forecastTimes: number[] = [];
 
@@ -160,17 +201,26 @@ export function CandleChart(props: {
       showLast(seconds) {
         const bars = candles.data();
         const last = bars.at(-1);
-        if (seconds === null || last === undefined) {
-          chart.timeScale().fitContent();
-          return;
-        }
+        if (last === undefined) return;
         // Logical indexes are positions on the time scale: the candles, then forecast points after them.
         const lastTime = last.time as number;
-        let fromIndex = bars.length - 1;
-        while (fromIndex > 0 && (bars[fromIndex - 1]!.time as number) >= lastTime - seconds) fromIndex -= 1;
+        let fromIndex = 0;
+        if (seconds !== null) {
+          fromIndex = bars.length - 1;
+          while (fromIndex > 0 && (bars[fromIndex - 1]!.time as number) >= lastTime - seconds) fromIndex -= 1;
+        }
         const shown = bars.length - fromIndex;
-        const ahead = Math.min(forecastTimes.filter((time) => time > lastTime).length, Math.ceil(shown / 2));
-        const padding = Math.max(3, Math.round((shown + ahead) * 0.05));
+        // Forecast points ahead take at most a fifth of the width: the candles stay the subject.
+        const ahead = Math.min(forecastTimes.filter((time) => time > lastTime).length, Math.ceil(shown / 4));
+        const padding = Math.max(2, Math.round((shown + ahead) * 0.02));
+        const slots = shown + ahead + padding;
+        // The library keeps bars at least `minBarSpacing` wide and then shows fewer of them,
+        // anchored at the right end: a long range would show only its last day or so, and on a
+        // narrow screen mostly the empty slots ahead. Thinner bars let the whole range fit.
+        const width = chart.timeScale().width();
+        const spacing =
+          width > 0 ? Math.min(DEFAULT_MIN_BAR_SPACING, (width / slots) * 0.98) : DEFAULT_MIN_BAR_SPACING;
+        chart.timeScale().applyOptions({ minBarSpacing: spacing });
         chart.timeScale().setVisibleLogicalRange({ from: fromIndex, to: bars.length - 1 + ahead + padding });
       },
       palette: chartPalette,

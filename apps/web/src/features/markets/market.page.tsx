@@ -5,11 +5,11 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorState, LoadingState, QueryView } from '../../components/query-state.tsx';
-import { formatChange, formatPrice, formatTimeUtc } from '../../lib/format.ts';
+import { formatChange, formatCompact, formatPrice, formatTimeUtc } from '../../lib/format.ts';
 import { openMarketStream, type LiveStreamStatus } from '../../lib/live-stream.ts';
 import { useApi } from '../../lib/services.tsx';
 import { useTheme } from '../../lib/theme.ts';
-import { CandleChart, type CandleChartController } from './candle-chart.tsx';
+import { CandleChart, type CandleChartController, type HoveredBar } from './candle-chart.tsx';
 import {
   applyLiveCandle,
   bucketStartMs,
@@ -17,6 +17,8 @@ import {
   closeAtOrBefore,
   createLiveBarState,
   historyToChartData,
+  MAX_CHART_CANDLES,
+  timeframeForRange,
   volumeColor,
   type ChartBar,
   type LiveBarState,
@@ -45,7 +47,12 @@ export const HISTORY_LIMITS: Record<Timeframe, number> = {
   '1d': 2_000,
 };
 
-const RANGES: { label: string; seconds: number | null }[] = [
+interface RangeChoice {
+  label: string;
+  seconds: number | null;
+}
+
+const RANGES: RangeChoice[] = [
   { label: '6H', seconds: 6 * 3600 },
   { label: '1D', seconds: 86_400 },
   { label: '1W', seconds: 7 * 86_400 },
@@ -71,6 +78,39 @@ function withAlpha(color: string, alpha: string): string {
   return /^#[0-9a-f]{6}$/i.test(color) ? `${color}${alpha}` : color;
 }
 
+/** Open, high, low, close and volume of one candle: the one under the cursor, else the newest. */
+function CandleValues(props: { bar: (ChartBar & { volume: number | null }) | null; hovered: boolean }) {
+  const { bar } = props;
+  if (bar === null) return null;
+  const direction = bar.close >= bar.open ? 'up' : 'down';
+  return (
+    <span
+      className="num"
+      data-testid="candle-ohlcv"
+      data-time={bar.time}
+      data-hovered={props.hovered}
+      style={{ display: 'flex', gap: 8 }}
+    >
+      <span className="muted">{formatTimeUtc(bar.time * 1000)}</span>
+      <span>
+        <span className="muted">O</span> {formatPrice(bar.open)}
+      </span>
+      <span>
+        <span className="muted">H</span> {formatPrice(bar.high)}
+      </span>
+      <span>
+        <span className="muted">L</span> {formatPrice(bar.low)}
+      </span>
+      <span className={direction}>
+        <span className="muted">C</span> {formatPrice(bar.close)}
+      </span>
+      <span>
+        <span className="muted">V</span> {formatCompact(bar.volume)}
+      </span>
+    </span>
+  );
+}
+
 export default function MarketPage() {
   const params = useParams();
   const exchange = params.exchange ?? '';
@@ -81,38 +121,57 @@ export default function MarketPage() {
   const base = covered.data ? baseTimeframe(covered.data, exchange, symbol) : null;
   const timeframe: Timeframe = requested !== null && isTimeframe(requested) ? requested : (base ?? '1m');
   const baseSeries = base === null ? null : seriesKey(exchange, symbol, base);
-  const displaySeries = seriesKey(exchange, symbol, timeframe);
   const latest = useLatestCandle(baseSeries);
   const api = useApi();
   const queryClient = useQueryClient();
   const theme = useTheme();
+  const coverage = useCoverage(baseSeries);
+  const [range, setRange] = useState<RangeChoice | null>(null);
 
-  const timeframeMs = TIMEFRAME_MS[timeframe];
-  const anchorMs = latest.data?.candle
-    ? bucketStartMs(latest.data.candle.openTimeMs, timeframeMs) + timeframeMs
-    : null;
+  // The span loaded: the timeframe's usual history, or more when a longer range is chosen
+  // ("All": back to the first stored candle), drawn coarser when it would be too many candles.
+  const latestOpenMs = latest.data?.candle?.openTimeMs ?? null;
+  const firstStoredMs = coverage.data?.ranges.find((item) => item.state !== 'missing')?.startMs ?? null;
+  const usualSpanMs = HISTORY_LIMITS[timeframe] * TIMEFRAME_MS[timeframe];
+  const wantedSpanMs =
+    range === null
+      ? usualSpanMs
+      : range.seconds === null
+        ? latestOpenMs !== null && firstStoredMs !== null
+          ? Math.max(usualSpanMs, latestOpenMs - firstStoredMs + TIMEFRAME_MS[timeframe])
+          : usualSpanMs
+        : Math.max(usualSpanMs, range.seconds * 1000);
+  const shownTimeframe = timeframeForRange(timeframe, wantedSpanMs);
+  const displaySeries = seriesKey(exchange, symbol, shownTimeframe);
+  const timeframeMs = TIMEFRAME_MS[shownTimeframe];
+  const candleCount = Math.ceil(wantedSpanMs / timeframeMs);
+  const anchorMs = latestOpenMs !== null ? bucketStartMs(latestOpenMs, timeframeMs) + timeframeMs : null;
   const history = useQuery({
-    queryKey: ['candles', displaySeries, anchorMs, HISTORY_LIMITS[timeframe]],
+    queryKey: ['candles', displaySeries, anchorMs, candleCount],
     queryFn: ({ signal }) =>
       fetchCandleHistory(
         api,
-        { series: displaySeries, toMs: anchorMs!, limit: HISTORY_LIMITS[timeframe] },
+        {
+          series: displaySeries,
+          toMs: anchorMs!,
+          fromMs: anchorMs! - candleCount * timeframeMs,
+          limit: Math.min(candleCount, MAX_CHART_CANDLES),
+        },
         signal,
       ),
     enabled: anchorMs !== null,
     staleTime: Infinity,
+    // A longer range keeps the chart of the shorter one until its candles are in.
+    placeholderData: (previous) => (previous?.series === displaySeries ? previous : undefined),
   });
-  const coverage = useCoverage(baseSeries);
 
   const [controller, setController] = useState<CandleChartController | null>(null);
   const [chartReady, setChartReady] = useState(false);
-  const [lastBar, setLastBar] = useState<ChartBar | null>(null);
+  const [lastBar, setLastBar] = useState<(ChartBar & { volume: number }) | null>(null);
+  const [hovered, setHovered] = useState<HoveredBar | null>(null);
   const [book, setBook] = useState<StreamBookEvent | null>(null);
   const [streamStatus, setStreamStatus] = useState<LiveStreamStatus>('connecting');
-  const [rangeLabel, setRangeLabel] = useState<string | null>(null);
   const liveState = useRef<LiveBarState | null>(null);
-  // Whether the user picked a range since the timeframe changed (then new data keeps it).
-  const rangeChosen = useRef(false);
   const barsRef = useRef<ChartBar[]>([]);
 
   const chartData = useMemo(() => {
@@ -127,9 +186,9 @@ export default function MarketPage() {
   // Declared before the data effect so a new timeframe starts from its default range.
   useEffect(() => {
     setChartReady(false);
-    setRangeLabel(null);
-    rangeChosen.current = false;
+    setRange(null);
   }, [timeframe, exchange, symbol]);
+  const rangeSeconds = range === null ? defaultRangeSeconds(timeframe) : range.seconds;
 
   useEffect(() => {
     if (controller === null || chartData === null || history.data === undefined) return;
@@ -142,15 +201,15 @@ export default function MarketPage() {
       last === null ? null : { ...last, volume: lastVolume },
       latest.data?.candle ?? null,
     );
-    setLastBar(last);
-    if (!rangeChosen.current) controller.showLast(defaultRangeSeconds(timeframe));
+    setLastBar(last === null ? null : { ...last, volume: lastVolume });
+    controller.showLast(rangeSeconds);
     // Marks the moment the chart can be used, for the page-load measurement.
     const frame = requestAnimationFrame(() => {
       setChartReady(true);
       performance.mark('runecast:market-interactive');
     });
     return () => cancelAnimationFrame(frame);
-  }, [controller, chartData, history.data, timeframe, timeframeMs, latest.data]);
+  }, [controller, chartData, history.data, rangeSeconds, timeframeMs, latest.data]);
 
   useEffect(() => {
     if (baseSeries === null) return;
@@ -174,7 +233,7 @@ export default function MarketPage() {
           const bars = barsRef.current;
           if (bars.at(-1)?.time === ohlc.time) bars[bars.length - 1] = ohlc;
           else bars.push(ohlc);
-          setLastBar(ohlc);
+          setLastBar(bar);
         }
       },
       onBook(event) {
@@ -199,10 +258,8 @@ export default function MarketPage() {
   // Forecasts arrive after the candles: the first view then makes room for them ahead.
   const hasForecasts = forecasts.drawnSeries !== null;
   useEffect(() => {
-    if (controller !== null && chartReady && hasForecasts && !rangeChosen.current) {
-      controller.showLast(defaultRangeSeconds(timeframe));
-    }
-  }, [controller, chartReady, hasForecasts, timeframe]);
+    if (controller !== null && chartReady && hasForecasts) controller.showLast(rangeSeconds);
+  }, [controller, chartReady, hasForecasts, rangeSeconds]);
 
   const dayAgoClose = lastBar ? closeAtOrBefore(barsRef.current, lastBar.time - 86_400) : undefined;
   const change = changeRatio(dayAgoClose, lastBar?.close);
@@ -255,19 +312,18 @@ export default function MarketPage() {
               ))}
             </div>
             <div className="segmented" role="group" aria-label="Range">
-              {RANGES.map((range) => (
+              {RANGES.map((choice) => (
                 <button
-                  key={range.label}
+                  key={choice.label}
                   type="button"
-                  aria-pressed={rangeLabel === range.label}
+                  aria-pressed={range?.label === choice.label}
                   disabled={controller === null}
                   onClick={() => {
-                    setRangeLabel(range.label);
-                    rangeChosen.current = true;
-                    controller?.showLast(range.seconds);
+                    setRange(choice);
+                    controller?.showLast(choice.seconds);
                   }}
                 >
-                  {range.label}
+                  {choice.label}
                 </button>
               ))}
             </div>
@@ -276,13 +332,28 @@ export default function MarketPage() {
             data-testid="market-chart"
             data-state={chartReady ? 'ready' : 'loading'}
             data-timeframe={timeframe}
+            data-shown-timeframe={shownTimeframe}
           >
-            <CandleChart onReady={onReady}>
+            <CandleChart onReady={onReady} onHover={setHovered}>
               <div className="chart-legend">
                 <span className="muted">
                   {displaySeries}
-                  {history.data?.derived ? ' · derived from 1m' : ''}
+                  {history.data ? (
+                    <span data-testid="candle-source">
+                      {' · '}
+                      {history.data.derived
+                        ? `derived from stored ${base ?? '1m'} candles`
+                        : `stored ${shownTimeframe} candles`}
+                    </span>
+                  ) : null}
                 </span>
+                {shownTimeframe !== timeframe ? (
+                  <span className="muted" data-testid="timeframe-notice">
+                    showing {shownTimeframe}: {range?.label} of {timeframe} would be{' '}
+                    {Math.ceil(wantedSpanMs / TIMEFRAME_MS[timeframe]).toLocaleString('en-US')} candles
+                  </span>
+                ) : null}
+                <CandleValues bar={hovered ?? lastBar} hovered={hovered !== null} />
                 {forecasts.drawnSeries !== null ? (
                   <span className="muted" data-testid="forecast-legend">
                     <span className="legend-swatch" style={{ background: 'var(--band-80)' }} />
@@ -320,11 +391,12 @@ export default function MarketPage() {
           <div className="row small muted" style={{ marginTop: 8 }}>
             <span>Scroll to zoom, drag to pan. Times are UTC.</span>
             <span className="spacer" />
-            {history.data ? (
-              <span>
-                {history.data.times.length.toLocaleString('en-US')} candles ·{' '}
-                {formatTimeUtc(history.data.times[0] ?? null)} →{' '}
-                {formatTimeUtc(history.data.times.at(-1) ?? null)}
+            {history.data && lastBar !== null ? (
+              // Read at each render: live candles re-render the page through `lastBar`.
+              <span data-testid="chart-footer">
+                {barsRef.current.length.toLocaleString('en-US')} {shownTimeframe} candles ·{' '}
+                {formatTimeUtc((barsRef.current[0]?.time ?? lastBar.time) * 1000)} →{' '}
+                {formatTimeUtc(lastBar.time * 1000)} · last {formatPrice(lastBar.close)}
               </span>
             ) : null}
           </div>

@@ -1,4 +1,5 @@
 import {
+  defaultHorizonsMinutes,
   horizonChoicesMinutes,
   MODEL_TYPES,
   type Timeframe,
@@ -18,6 +19,7 @@ import { useFollowJob } from '../jobs/use-job.ts';
 import { bucketStartMs } from '../markets/candle-chart-data.ts';
 import { fetchLatestCandle, seriesKey, useTrackedMarkets } from '../markets/market-queries.ts';
 import { LeaderboardTable } from '../models/leaderboard-table.tsx';
+import { checkTrainingSamples, DEFAULT_TRAINING_DAYS } from './training-requirements.ts';
 
 type JobKind = 'train' | 'backtest' | 'tune';
 const KINDS: { kind: JobKind; label: string; help: string }[] = [
@@ -139,10 +141,10 @@ export default function TrainingPage() {
   const [kind, setKind] = useState<JobKind>('train');
   const [market, setMarket] = useState('');
   const [timeframe, setTimeframe] = useState<Timeframe>('1m');
-  const [horizonMinutes, setHorizonMinutes] = useState(5);
+  const [horizonMinutes, setHorizonMinutes] = useState(defaultHorizonsMinutes('1m')[0]!);
   const [modelType, setModelType] = useState('ridge');
   const [backtestModels, setBacktestModels] = useState<ReadonlySet<string>>(FIRST_BACKTEST_MODELS);
-  const [days, setDays] = useState(1);
+  const [days, setDays] = useState(DEFAULT_TRAINING_DAYS['1m']);
   const [evaluationFraction, setEvaluationFraction] = useState(0.25);
   const [trials, setTrials] = useState(10);
   const [promote, setPromote] = useState<'never' | 'if-better' | 'always'>('never');
@@ -179,8 +181,27 @@ export default function TrainingPage() {
     },
     onSuccess: (job) => setSearchParams({ job: job.id }),
   });
+  const parsedParams = parseParams(paramsText);
+  const samples = checkTrainingSamples({
+    kind,
+    modelType,
+    timeframe,
+    days,
+    horizonMinutes,
+    evaluationFraction,
+    params: 'value' in parsedParams ? parsedParams.value : {},
+  });
+  const [checked, setChecked] = useState(false);
+  const formProblem =
+    'error' in parsedParams
+      ? parsedParams.error
+      : !Number.isFinite(days) || days <= 0
+        ? 'Days of history must be a number above 0.'
+        : samples.problem;
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    setChecked(true);
+    if (formProblem !== null) return;
     start.mutate();
   };
   const horizons = horizonChoicesMinutes(timeframe);
@@ -228,7 +249,8 @@ export default function TrainingPage() {
                 onChange={(event) => {
                   const next = event.target.value as Timeframe;
                   setTimeframe(next);
-                  setHorizonMinutes(horizonChoicesMinutes(next)[0]!);
+                  setHorizonMinutes(defaultHorizonsMinutes(next)[0]!);
+                  setDays(DEFAULT_TRAINING_DAYS[next]);
                 }}
               >
                 {TIMEFRAMES.map((name) => (
@@ -260,9 +282,15 @@ export default function TrainingPage() {
                 min={0.1}
                 max={3650}
                 step="any"
-                value={days}
-                onChange={(event) => setDays(Number(event.target.value) || 1)}
+                value={Number.isFinite(days) ? days : ''}
+                onChange={(event) =>
+                  setDays(event.target.value === '' ? Number.NaN : Number(event.target.value))
+                }
               />
+              <span className="small muted" data-testid="sample-count">
+                {Number.isFinite(samples.samples) ? samples.samples.toLocaleString('en-US') : '?'} candles; at
+                least {samples.minimum.toLocaleString('en-US')} needed
+              </span>
             </label>
             {kind !== 'backtest' ? (
               <label className="field">
@@ -350,6 +378,11 @@ export default function TrainingPage() {
               />
             </label>
           )}
+          {checked && formProblem !== null ? (
+            <div className="notice error" role="alert" data-testid="training-form-problem">
+              {formProblem}
+            </div>
+          ) : null}
           <InlineError error={start.error} />
           <div>
             <button type="submit" className="primary" disabled={start.isPending || chosenMarket === ''}>
