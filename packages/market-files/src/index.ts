@@ -42,3 +42,10 @@ export {
   type ReplayFileReport,
   type ReplaySeries,
 } from './replay-directory.ts';
+export {
+  DOG_DAILY_FILES,
+  DOG_DAILY_SOURCE,
+  DOG_DAILY_SYMBOL,
+  readRuneDailyFiles,
+  type RuneDailyImport,
+} from './rune-daily-files.ts';

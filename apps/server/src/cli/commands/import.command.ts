@@ -1,5 +1,11 @@
 import { stat } from 'node:fs/promises';
-import { KLINE_FILE_FORMATS, readKlineFile, type KlineFormatOption } from '@runecast/market-files';
+import {
+  DOG_DAILY_FILES,
+  KLINE_FILE_FORMATS,
+  readKlineFile,
+  readRuneDailyFiles,
+  type KlineFormatOption,
+} from '@runecast/market-files';
 import type { Command } from 'commander';
 import {
   type Candle,
@@ -11,16 +17,18 @@ import {
   timeframeMs,
 } from '@runecast/market';
 import { parseChoice } from '../arguments.ts';
+import type { Config } from '../../config/config.ts';
 import { configFor } from '../command-config.ts';
 import { withStore } from '../open-store.ts';
 import { printJson } from '../output.ts';
 import { UsageError } from '../usage-error.ts';
 
 interface ImportOptions {
-  file: string;
-  exchange: string;
-  symbol: string;
-  timeframe: string;
+  file?: string;
+  exchange?: string;
+  symbol?: string;
+  timeframe?: string;
+  runes?: string;
   format: string;
   skipBad?: boolean;
   json?: boolean;
@@ -31,24 +39,41 @@ const ERRORS_SHOWN = 20;
 export function registerImportCommand(program: Command): void {
   program
     .command('import')
-    .description('Load a kline file (Binance CSV or freqtrade JSON, gzip or not) into the store')
-    .requiredOption('--file <path>', 'kline file to read')
-    .requiredOption('--exchange <id>', 'exchange the candles came from, e.g. binance')
-    .requiredOption('--symbol <BASE/QUOTE>', 'market symbol, e.g. BTC/USDT')
-    .requiredOption('--timeframe <tf>', 'timeframe of the candles in the file, e.g. 1h')
+    .description(
+      'Load a kline file (Binance CSV or freqtrade JSON, gzip or not) into the store, or with --runes the daily DOG•GO•TO•THE•MOON files',
+    )
+    .option('--file <path>', 'kline file to read')
+    .option('--exchange <id>', 'exchange the candles came from, e.g. binance')
+    .option('--symbol <BASE/QUOTE>', 'market symbol, e.g. BTC/USDT')
+    .option('--timeframe <tf>', 'timeframe of the candles in the file, e.g. 1h')
+    .option(
+      '--runes <folder>',
+      `a folder with ${DOG_DAILY_FILES.priceUsd} and ${DOG_DAILY_FILES.onchainMetrics} (e.g. $RUNECAST_REPLAY_DIR/runes)`,
+    )
     .option('--format <format>', `auto, ${KLINE_FILE_FORMATS.join(' or ')}`, 'auto')
     .option('--skip-bad', 'store the good rows and report the bad ones instead of storing nothing')
     .option('--json', 'print the result as JSON')
     .action(async (options: ImportOptions, command: Command) => {
       const config = configFor(command);
-      if (!isValidExchangeId(options.exchange))
-        throw new UsageError(`--exchange "${options.exchange}" is not an exchange id like binance`);
-      const symbol = options.symbol.toUpperCase();
+      if (options.runes !== undefined) {
+        await importRuneDailyFiles(config, options.runes, options.json === true);
+        return;
+      }
+      for (const flag of ['file', 'exchange', 'symbol', 'timeframe'] as const) {
+        if (options[flag] === undefined) {
+          throw new UsageError(`--${flag} is required (or --runes <folder> for the daily runes files)`);
+        }
+      }
+      const file = options.file as string;
+      const exchange = options.exchange as string;
+      if (!isValidExchangeId(exchange))
+        throw new UsageError(`--exchange "${exchange}" is not an exchange id like binance`);
+      const symbol = (options.symbol as string).toUpperCase();
       if (!isValidSymbol(symbol))
         throw new UsageError(`--symbol "${options.symbol}" must look like BASE/QUOTE, e.g. BTC/USDT`);
       let timeframe: Timeframe;
       try {
-        timeframe = parseTimeframe(options.timeframe);
+        timeframe = parseTimeframe(options.timeframe as string);
       } catch (error) {
         throw new UsageError(`--timeframe: ${(error as Error).message}`);
       }
@@ -56,11 +81,10 @@ export function registerImportCommand(program: Command): void {
         'auto',
         ...KLINE_FILE_FORMATS,
       ]);
-      const fileStat = await stat(options.file).catch(() => null);
-      if (!fileStat?.isFile())
-        throw new UsageError(`--file "${options.file}" does not exist or is not a file`);
+      const fileStat = await stat(file).catch(() => null);
+      if (!fileStat?.isFile()) throw new UsageError(`--file "${file}" does not exist or is not a file`);
 
-      const parsed = await readKlineFile(options.file, { format });
+      const parsed = await readKlineFile(file, { format });
       const errors = [...parsed.errors];
       const candles: Candle[] = [];
       parsed.rows.forEach((row, index) => {
@@ -72,24 +96,23 @@ export function registerImportCommand(program: Command): void {
           });
           return;
         }
-        candles.push({ exchange: options.exchange, symbol, timeframe, ...row, closed: true });
+        candles.push({ exchange, symbol, timeframe, ...row, closed: true });
       });
       errors.sort((left, right) => left.line - right.line);
 
       if (errors.length > 0) {
         const shown = errors.slice(0, ERRORS_SHOWN).map((error) => `  line ${error.line}: ${error.message}`);
         const more = errors.length > ERRORS_SHOWN ? `\n  … and ${errors.length - ERRORS_SHOWN} more` : '';
-        process.stderr.write(`${options.file}: ${errors.length} bad row(s)\n${shown.join('\n')}${more}\n`);
+        process.stderr.write(`${file}: ${errors.length} bad row(s)\n${shown.join('\n')}${more}\n`);
         if (!options.skipBad) {
           throw new UsageError(
             `nothing was imported; fix the file or pass --skip-bad to store the ${candles.length} good rows`,
           );
         }
       }
-      if (candles.length === 0)
-        throw new UsageError(`${options.file} holds no valid candles; nothing was imported`);
+      if (candles.length === 0) throw new UsageError(`${file} holds no valid candles; nothing was imported`);
 
-      const series = { exchange: options.exchange, symbol, timeframe };
+      const series = { exchange, symbol, timeframe };
       const written = await withStore(config, async (store) => {
         // An imported file is the exchange's complete record for its span: slots without a
         // candle in it are recorded as empty (no trades), not missing.
@@ -106,8 +129,8 @@ export function registerImportCommand(program: Command): void {
         return count;
       });
       const result = {
-        series: `${options.exchange}:${symbol}:${timeframe}`,
-        file: options.file,
+        series: `${exchange}:${symbol}:${timeframe}`,
+        file,
         format: parsed.format,
         rowsRead: parsed.rows.length + parsed.errors.length,
         rowsImported: candles.length,
@@ -121,4 +144,57 @@ export function registerImportCommand(program: Command): void {
           `imported ${result.rowsImported} candles into ${result.series} (${written} new or changed rows, ${errors.length} bad rows skipped)\n`,
         );
     });
+}
+
+/**
+ * Imports the daily DOG•GO•TO•THE•MOON files: close-only daily USD candles as
+ * `dogdata:DOG•GO•TO•THE•MOON/USD:1d` (each day with a close marked complete, missing days left
+ * missing), and the on-chain metrics as metric points of the same instrument.
+ */
+async function importRuneDailyFiles(config: Config, folder: string, json: boolean): Promise<void> {
+  const folderStat = await stat(folder).catch(() => null);
+  if (!folderStat?.isDirectory()) throw new UsageError(`--runes "${folder}" is not a folder`);
+  let read;
+  try {
+    read = await readRuneDailyFiles(folder);
+  } catch (error) {
+    throw new UsageError(`--runes "${folder}": ${(error as Error).message}`);
+  }
+  const { candles, points, problems } = read;
+  if (candles.length === 0)
+    throw new UsageError(`--runes "${folder}" holds no daily prices; nothing was imported`);
+  const written = await withStore(config, async (store) => {
+    const count = await store.candles.upsertCandles(candles);
+    const series = { exchange: candles[0]!.exchange, symbol: candles[0]!.symbol, timeframe: '1d' as const };
+    // Each run of consecutive days is complete; a day between runs stays missing.
+    let runStart = 0;
+    for (let index = 1; index <= candles.length; index += 1) {
+      const previous = candles[index - 1]!;
+      if (index < candles.length && candles[index]!.openTimeMs === previous.openTimeMs + 86_400_000) continue;
+      const run = candles.slice(runStart, index).map((candle) => candle.openTimeMs);
+      await store.coverage.markFetched(
+        series,
+        { startMs: run[0]!, endMs: previous.openTimeMs + 86_400_000 },
+        run,
+      );
+      runStart = index;
+    }
+    return { candles: count, points: await store.metricPoints.upsertPoints(points) };
+  });
+  const result = {
+    series: `${candles[0]!.exchange}:${candles[0]!.symbol}:1d`,
+    days: candles.length,
+    firstDay: new Date(candles[0]!.openTimeMs).toISOString().slice(0, 10),
+    lastDay: new Date(candles.at(-1)!.openTimeMs).toISOString().slice(0, 10),
+    candlesWritten: written.candles,
+    metricPoints: points.length,
+    metricPointsWritten: written.points,
+    problems,
+  };
+  if (json) printJson(result);
+  else {
+    process.stdout.write(
+      `imported ${result.days} daily closes into ${result.series} (${result.firstDay} to ${result.lastDay}) and ${points.length} on-chain metric points; ${problems.length} value(s) left out\n`,
+    );
+  }
 }

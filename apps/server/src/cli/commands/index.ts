@@ -6,6 +6,7 @@ import { registerExportCommand } from './export.command.ts';
 import { registerForecastCommands } from './forecast-commands.ts';
 import { registerImportCommand } from './import.command.ts';
 import { registerMarketsCommand } from './markets.command.ts';
+import { registerRunesCommand } from './runes.command.ts';
 import { registerUpCommand } from './up.command.ts';
 import { registerUserCommand } from './user.command.ts';
 
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   registerExportCommand(program);
   registerCoverageCommand(program);
   registerMarketsCommand(program);
+  registerRunesCommand(program);
   registerForecastCommands(program);
   registerUserCommand(program);
 }
