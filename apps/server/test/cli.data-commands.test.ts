@@ -228,7 +228,7 @@ describe('runecast import / export / coverage', () => {
         ['export', '--series', 'binance:BTC/USDT:1h', '--from', '2024-01-02', '--to', '2024-01-01'],
         /after --from/,
       ],
-      [['import', '--exchange', 'binance'], /required option/],
+      [['import', '--exchange', 'binance'], /--file is required/],
       [['nonsense-command'], /unknown command/],
     ];
     for (const [args, message] of cases) {
