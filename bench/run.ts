@@ -8,9 +8,11 @@ import { runBacktestBench } from './backtest.bench.ts';
 import { runIngestBench } from './ingest.bench.ts';
 import { runMemoryBench } from './memory.bench.ts';
 import { runSequenceModelsBench } from './sequence-models.bench.ts';
+import { runSnapshotsBench } from './snapshots.bench.ts';
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   ingest: runIngestBench,
+  snapshots: runSnapshotsBench,
   backfill: runBackfillBench,
   memory: runMemoryBench,
   api: () => runApiBench(),

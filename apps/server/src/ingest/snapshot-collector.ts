@@ -148,11 +148,12 @@ export class SnapshotCollector {
   async store(snapshots: readonly InstrumentSnapshot[]): Promise<number> {
     const { source, store } = this.options;
     const timeframe = source.capabilities.pollTimeframe;
+    const own = snapshots.filter((snapshot) => snapshot.source === source.id);
+    await this.resumeSlots(own);
     const candles: Candle[] = [];
     const points: MetricPoint[] = [];
-    const slotsPolled: { series: SeriesKey; slotMs: number }[] = [];
-    for (const snapshot of snapshots) {
-      if (snapshot.source !== source.id) continue;
+    const slotsPolled: { series: SeriesKey; slotMs: number; priced: boolean }[] = [];
+    for (const snapshot of own) {
       const series: SeriesKey = { exchange: source.id, symbol: snapshot.symbol, timeframe };
       const slotMs = floorToGrid(snapshot.observedAtMs, timeframe);
       for (const [metric, value] of Object.entries(snapshot.metrics)) {
@@ -164,15 +165,24 @@ export class SnapshotCollector {
           value,
         });
       }
-      if (snapshot.price !== null) candles.push(...(await this.advance(series, slotMs, snapshot)));
-      slotsPolled.push({ series, slotMs });
+      if (snapshot.price !== null) candles.push(...this.advance(series, slotMs, snapshot));
+      slotsPolled.push({ series, slotMs, priced: snapshot.price !== null });
     }
-    await store.candles.upsertCandles(candles);
-    this.counters.pointsStored += await store.metricPoints.upsertPoints(points);
-    await store.instruments.record(
-      snapshots
-        .filter((snapshot) => snapshot.source === source.id)
-        .map((snapshot) => {
+    // Three independent writes; on PostgreSQL they run on separate connections at once. A slot is
+    // marked complete in the ledger only after its candle is stored.
+    const [, pointsStored] = await Promise.all([
+      store.candles.upsertCandles(candles).then(() =>
+        store.coverage.markFetchedMany(
+          slotsPolled.map(({ series, slotMs, priced }) => ({
+            series,
+            range: { startMs: slotMs, endMs: slotMs + timeframeMs(timeframe) },
+            candleOpenTimesMs: priced ? [slotMs] : [],
+          })),
+        ),
+      ),
+      store.metricPoints.upsertPoints(points),
+      store.instruments.record(
+        own.map((snapshot) => {
           const known = this.options.instrumentOf?.(snapshot.symbol);
           return {
             source: source.id,
@@ -185,35 +195,50 @@ export class SnapshotCollector {
             metrics: snapshot.metrics,
           };
         }),
-    );
-    for (const { series, slotMs } of slotsPolled) {
-      await store.coverage.markFetched(
-        series,
-        { startMs: slotMs, endMs: slotMs + timeframeMs(timeframe) },
-        candles.some((candle) => candle.symbol === series.symbol && candle.openTimeMs === slotMs)
-          ? [slotMs]
-          : [],
-      );
-    }
+      ),
+    ]);
+    this.counters.pointsStored += pointsStored;
     this.counters.snapshotsStored += slotsPolled.length;
     await this.publish(candles);
     return slotsPolled.length;
   }
 
   /**
+   * After a restart, a slot already begun continues from its stored candle: the instruments
+   * this process has not seen yet are looked up in one query per slot.
+   */
+  private async resumeSlots(snapshots: readonly InstrumentSnapshot[]): Promise<void> {
+    const { source, store } = this.options;
+    const timeframe = source.capabilities.pollTimeframe;
+    const volumeMetric = source.capabilities.cumulativeVolumeMetric;
+    const unseen = new Map<number, Map<string, InstrumentSnapshot>>();
+    for (const snapshot of snapshots) {
+      if (snapshot.price === null || this.slots.has(snapshot.symbol)) continue;
+      const slotMs = floorToGrid(snapshot.observedAtMs, timeframe);
+      const bySymbol = unseen.get(slotMs) ?? new Map<string, InstrumentSnapshot>();
+      if (!bySymbol.has(snapshot.symbol)) bySymbol.set(snapshot.symbol, snapshot);
+      unseen.set(slotMs, bySymbol);
+    }
+    for (const [slotMs, bySymbol] of unseen) {
+      const stored = await store.candles.candlesOpenAt(source.id, timeframe, [...bySymbol.keys()], slotMs);
+      for (const candle of stored) {
+        const snapshot = bySymbol.get(candle.symbol);
+        // The growth before this process's first poll of the slot is already in the candle.
+        const cumulative = volumeMetric === undefined ? null : (snapshot?.metrics[volumeMetric] ?? null);
+        this.slots.set(candle.symbol, { candle, cumulativeVolume: cumulative });
+      }
+    }
+  }
+
+  /**
    * The candles one snapshot writes: its slot's candle updated with the price, and the
    * previous slot's candle closed when this snapshot opens a new slot.
    */
-  private async advance(series: SeriesKey, slotMs: number, snapshot: InstrumentSnapshot): Promise<Candle[]> {
+  private advance(series: SeriesKey, slotMs: number, snapshot: InstrumentSnapshot): Candle[] {
     const price = snapshot.price as number;
     const volumeMetric = this.options.source.capabilities.cumulativeVolumeMetric;
     const cumulative = volumeMetric === undefined ? null : (snapshot.metrics[volumeMetric] ?? null);
-    let open = this.slots.get(series.symbol);
-    if (open === undefined) {
-      // After a restart, a slot already begun continues from its stored candle.
-      const stored = await this.options.store.candles.latestCandle(series);
-      if (stored && stored.openTimeMs === slotMs) open = { candle: stored, cumulativeVolume: cumulative };
-    }
+    const open = this.slots.get(series.symbol);
     const written: Candle[] = [];
     if (open && open.candle.openTimeMs === slotMs) {
       const candle = open.candle;

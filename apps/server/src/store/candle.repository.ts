@@ -8,6 +8,7 @@ import {
   type Timeframe,
   timeframeMs,
   type TimeRange,
+  ValidationError,
 } from '@runecast/market';
 import { assertLimit, assertSeriesKey, assertTimeRange } from './argument-checks.ts';
 import { BinaryCopyWriter, TextEncodingCache } from './copy-binary.ts';
@@ -182,6 +183,25 @@ export class SqlCandleRepository implements CandleRepository {
       [series.exchange, series.symbol, series.timeframe],
     );
     return row ? toCandle(row) : null;
+  }
+
+  async candlesOpenAt(
+    exchange: string,
+    timeframe: Timeframe,
+    symbols: readonly string[],
+    openTimeMs: number,
+  ): Promise<Candle[]> {
+    for (const symbol of symbols) assertSeriesKey({ exchange, symbol, timeframe });
+    if (!Number.isSafeInteger(openTimeMs)) {
+      throw new ValidationError(`candlesOpenAt needs integer epoch milliseconds, got ${String(openTimeMs)}`);
+    }
+    if (symbols.length === 0) return [];
+    const rows = await this.database.query<CandleRow>(
+      `SELECT ${CANDLE_COLUMN_LIST} FROM candles
+       WHERE exchange = $1 AND timeframe = $2 AND symbol = ANY($3::text[]) AND open_time_ms = $4`,
+      [exchange, timeframe, symbols, openTimeMs],
+    );
+    return rows.map(toCandle);
   }
 
   async countCandles(series: SeriesKey, range?: TimeRange): Promise<number> {

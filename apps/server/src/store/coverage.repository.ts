@@ -11,7 +11,7 @@ import {
 import { assertSeriesKey, assertTimeRange } from './argument-checks.ts';
 import { overlayRanges, rangesFromFetch, withMissingRanges, type KnownRange } from './coverage-ranges.ts';
 import type { Database } from './database.port.ts';
-import type { CoverageRepository } from './store.port.ts';
+import type { CoverageFetch, CoverageRepository } from './store.port.ts';
 
 interface CoverageRow {
   start_ms: number;
@@ -40,50 +40,111 @@ export class SqlCoverageRepository implements CoverageRepository {
     range: TimeRange,
     candleOpenTimesMs: readonly number[],
   ): Promise<void> {
-    assertSeriesKey(series);
-    assertTimeRange(range, 'fetched range');
-    if (!isOnGrid(range.startMs, series.timeframe) || !isOnGrid(range.endMs, series.timeframe)) {
-      throw new ValidationError(
-        `fetched range [${range.startMs}, ${range.endMs}) of ${formatSeriesKey(series)} is not on the ${series.timeframe} grid`,
-      );
-    }
-    if (range.endMs === range.startMs) return;
-    const incoming = rangesFromFetch(range, candleOpenTimesMs, timeframeMs(series.timeframe));
-    const seriesParameters = [series.exchange, series.symbol, series.timeframe];
-    await this.database.transaction(async (transaction) => {
-      // Two writers merging the same series would each rewrite the rows they read.
-      if (transaction.engine === 'postgres') {
-        await transaction.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-          `coverage:${formatSeriesKey(series)}`,
-        ]);
-      }
-      // Touching neighbours are read too, so a new range merges with them.
-      const existing = await transaction.query<CoverageRow>(
-        `SELECT start_ms, end_ms, state FROM coverage_ranges
-         WHERE ${SERIES_FILTER} AND start_ms <= $5 AND end_ms >= $4
-           AND start_ms >= COALESCE(
-             (SELECT max(start_ms) FROM coverage_ranges WHERE ${SERIES_FILTER} AND start_ms < $4), $4)
-         ORDER BY start_ms`,
-        [...seriesParameters, range.startMs, range.endMs],
-      );
-      const merged = overlayRanges(existing.map(toKnownRange), incoming);
-      if (existing.length > 0) {
-        await transaction.query(
-          `DELETE FROM coverage_ranges WHERE ${SERIES_FILTER} AND start_ms = ANY($4::bigint[])`,
-          [...seriesParameters, existing.map((row) => row.start_ms)],
+    await this.markFetchedMany([{ series, range, candleOpenTimesMs }]);
+  }
+
+  /**
+   * Many fetches in one transaction with one read, one delete and one insert per round (a series
+   * fetched twice goes into a later round): a snapshot poll marks a slot of every instrument
+   * at once, and one transaction per instrument made the ledger most of the poll's cost.
+   */
+  async markFetchedMany(fetches: readonly CoverageFetch[]): Promise<void> {
+    const rounds: { key: string; series: SeriesKey; range: TimeRange; incoming: KnownRange[] }[][] = [];
+    const roundOf = new Map<string, number>();
+    for (const { series, range, candleOpenTimesMs } of fetches) {
+      assertSeriesKey(series);
+      assertTimeRange(range, 'fetched range');
+      if (!isOnGrid(range.startMs, series.timeframe) || !isOnGrid(range.endMs, series.timeframe)) {
+        throw new ValidationError(
+          `fetched range [${range.startMs}, ${range.endMs}) of ${formatSeriesKey(series)} is not on the ${series.timeframe} grid`,
         );
       }
-      await transaction.query(
-        `INSERT INTO coverage_ranges (exchange, symbol, timeframe, start_ms, end_ms, state)
-         SELECT $1, $2, $3, start_ms, end_ms, state
-         FROM unnest($4::bigint[], $5::bigint[], $6::text[]) AS merged (start_ms, end_ms, state)`,
-        [
-          ...seriesParameters,
-          merged.map((known) => known.startMs),
-          merged.map((known) => known.endMs),
-          merged.map((known) => known.state),
-        ],
-      );
+      if (range.endMs === range.startMs) continue;
+      const key = formatSeriesKey(series);
+      const round = roundOf.get(key) ?? 0;
+      roundOf.set(key, round + 1);
+      (rounds[round] ??= []).push({
+        key,
+        series,
+        range,
+        incoming: rangesFromFetch(range, candleOpenTimesMs, timeframeMs(series.timeframe)),
+      });
+    }
+    if (rounds.length === 0) return;
+    await this.database.transaction(async (transaction) => {
+      // Two writers merging the same series would each rewrite the rows they read; locks are
+      // taken in key order so two batches cannot wait on each other.
+      if (transaction.engine === 'postgres') {
+        await transaction.query(
+          `SELECT pg_advisory_xact_lock(hashtextextended(key, 0))
+           FROM (SELECT key FROM unnest($1::text[]) AS key ORDER BY key) AS ordered`,
+          [[...roundOf.keys()].sort().map((key) => `coverage:${key}`)],
+        );
+      }
+      for (const round of rounds) {
+        const columns = {
+          exchange: round.map((fetch) => fetch.series.exchange),
+          symbol: round.map((fetch) => fetch.series.symbol),
+          timeframe: round.map((fetch) => fetch.series.timeframe),
+        };
+        // Touching neighbours are read too, so a new range merges with them.
+        const existing = await transaction.query<CoverageRow & { fetch_index: number }>(
+          `SELECT wanted.ordinality::int - 1 AS fetch_index, known.start_ms, known.end_ms, known.state
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[])
+             WITH ORDINALITY AS wanted (exchange, symbol, timeframe, start_ms, end_ms, ordinality)
+           JOIN LATERAL (
+             SELECT start_ms, end_ms, state FROM coverage_ranges AS known
+             WHERE known.exchange = wanted.exchange AND known.symbol = wanted.symbol
+               AND known.timeframe = wanted.timeframe
+               AND known.start_ms <= wanted.end_ms AND known.end_ms >= wanted.start_ms
+               AND known.start_ms >= COALESCE(
+                 (SELECT max(earlier.start_ms) FROM coverage_ranges AS earlier
+                  WHERE earlier.exchange = wanted.exchange AND earlier.symbol = wanted.symbol
+                    AND earlier.timeframe = wanted.timeframe AND earlier.start_ms < wanted.start_ms),
+                 wanted.start_ms)
+           ) AS known ON true
+           ORDER BY 1, known.start_ms`,
+          [
+            columns.exchange,
+            columns.symbol,
+            columns.timeframe,
+            round.map((fetch) => fetch.range.startMs),
+            round.map((fetch) => fetch.range.endMs),
+          ],
+        );
+        const existingOf = round.map((): KnownRange[] => []);
+        for (const row of existing) existingOf[row.fetch_index]?.push(toKnownRange(row));
+        const removed = existing.map((row) => round[row.fetch_index] as (typeof round)[number]);
+        if (removed.length > 0) {
+          await transaction.query(
+            `DELETE FROM coverage_ranges AS known
+             USING unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS gone (exchange, symbol, timeframe, start_ms)
+             WHERE known.exchange = gone.exchange AND known.symbol = gone.symbol
+               AND known.timeframe = gone.timeframe AND known.start_ms = gone.start_ms`,
+            [
+              removed.map((fetch) => fetch.series.exchange),
+              removed.map((fetch) => fetch.series.symbol),
+              removed.map((fetch) => fetch.series.timeframe),
+              existing.map((row) => row.start_ms),
+            ],
+          );
+        }
+        const merged = round.flatMap((fetch, index) =>
+          overlayRanges(existingOf[index] ?? [], fetch.incoming).map((known) => ({ fetch, known })),
+        );
+        await transaction.query(
+          `INSERT INTO coverage_ranges (exchange, symbol, timeframe, start_ms, end_ms, state)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[])`,
+          [
+            merged.map(({ fetch }) => fetch.series.exchange),
+            merged.map(({ fetch }) => fetch.series.symbol),
+            merged.map(({ fetch }) => fetch.series.timeframe),
+            merged.map(({ known }) => known.startMs),
+            merged.map(({ known }) => known.endMs),
+            merged.map(({ known }) => known.state),
+          ],
+        );
+      }
     });
   }
 

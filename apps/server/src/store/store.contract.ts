@@ -345,6 +345,37 @@ export function runStoreContract(engineName: string, openMigratedDatabase: Migra
         );
       });
 
+      test('candlesOpenAt finds the candles of many symbols that open at one time', async () => {
+        const exchange = uniqueExchange();
+        const btc = seriesOf(exchange);
+        const eth = { ...btc, symbol: 'ETH/USDT' };
+        await store.candles.upsertCandles([
+          candle(btc, START_MS, 1),
+          candle(btc, START_MS + MINUTE_MS, 2),
+          candle(eth, START_MS + MINUTE_MS, 3),
+          candle(seriesOf(exchange, '5m'), START_MS, 4),
+        ]);
+        const found = await store.candles.candlesOpenAt(
+          exchange,
+          '1m',
+          ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'],
+          START_MS,
+        );
+        assert.deepEqual(found, [candle(btc, START_MS, 1)]);
+        const later = await store.candles.candlesOpenAt(
+          exchange,
+          '1m',
+          ['ETH/USDT', 'BTC/USDT'],
+          START_MS + MINUTE_MS,
+        );
+        assert.deepEqual(
+          later.sort((left, right) => left.symbol.localeCompare(right.symbol)),
+          [candle(btc, START_MS + MINUTE_MS, 2), candle(eth, START_MS + MINUTE_MS, 3)],
+        );
+        assert.deepEqual(await store.candles.candlesOpenAt(exchange, '1m', [], START_MS), []);
+        await assert.rejects(store.candles.candlesOpenAt(exchange, '1m', ['BTC/USDT'], 1.5), ValidationError);
+      });
+
       test('a large batch goes through COPY in one piece', async () => {
         const series = seriesOf(uniqueExchange());
         const batch = minutes(series, START_MS, 20_000);
@@ -693,6 +724,40 @@ export function runStoreContract(engineName: string, openMigratedDatabase: Migra
           { startMs: at(0), endMs: at(11), state: 'complete' },
           { startMs: at(11), endMs: at(12), state: 'empty' },
         ]);
+      });
+
+      test('many fetches at once match one at a time, a series twice included, and fail as one', async () => {
+        const exchange = uniqueExchange();
+        const at = (minute: number) => START_MS + minute * MINUTE_MS;
+        const one = seriesOf(exchange);
+        const other = { ...seriesOf(exchange), symbol: 'ETH/USDT' };
+        await store.coverage.markFetched(one, { startMs: at(0), endMs: at(5) }, [at(0), at(1)]);
+        await store.coverage.markFetchedMany([
+          { series: one, range: { startMs: at(5), endMs: at(8) }, candleOpenTimesMs: [at(5)] },
+          { series: other, range: { startMs: at(2), endMs: at(4) }, candleOpenTimesMs: [at(2), at(3)] },
+          { series: one, range: { startMs: at(2), endMs: at(3) }, candleOpenTimesMs: [at(2)] },
+          { series: other, range: { startMs: at(9), endMs: at(9) }, candleOpenTimesMs: [] },
+        ]);
+        assert.deepEqual(await store.coverage.listCoverage(one), [
+          { startMs: at(0), endMs: at(3), state: 'complete' },
+          { startMs: at(3), endMs: at(5), state: 'empty' },
+          { startMs: at(5), endMs: at(6), state: 'complete' },
+          { startMs: at(6), endMs: at(8), state: 'empty' },
+        ]);
+        assert.deepEqual(await store.coverage.listCoverage(other), [
+          { startMs: at(2), endMs: at(4), state: 'complete' },
+        ]);
+        await assert.rejects(
+          store.coverage.markFetchedMany([
+            { series: other, range: { startMs: at(4), endMs: at(6) }, candleOpenTimesMs: [] },
+            { series: one, range: { startMs: at(8), endMs: at(9) }, candleOpenTimesMs: [at(20)] },
+          ]),
+          /outside/,
+        );
+        assert.deepEqual(await store.coverage.listCoverage(other), [
+          { startMs: at(2), endMs: at(4), state: 'complete' },
+        ]);
+        await store.coverage.markFetchedMany([]);
       });
 
       test('bad ledger input is rejected and listSeries names every series', async () => {

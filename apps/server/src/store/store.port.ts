@@ -6,6 +6,7 @@ import type {
   MetricPoint,
   SeriesKey,
   TextItem,
+  Timeframe,
   TimeRange,
   TopOfBook,
   Trade,
@@ -17,6 +18,13 @@ export interface CandleRepository {
   upsertCandles(candles: readonly Candle[]): Promise<number>;
   listCandles(series: SeriesKey, range: TimeRange, limit?: number): Promise<Candle[]>;
   latestCandle(series: SeriesKey): Promise<Candle | null>;
+  /** The stored candles of these symbols that open at `openTimeMs`, in no particular order. */
+  candlesOpenAt(
+    exchange: string,
+    timeframe: Timeframe,
+    symbols: readonly string[],
+    openTimeMs: number,
+  ): Promise<Candle[]>;
   countCandles(series: SeriesKey, range?: TimeRange): Promise<number>;
   /** Derive a larger timeframe from stored 1m candles. */
   deriveCandles(series: SeriesKey, range: TimeRange): Promise<DerivedCandle[]>;
@@ -43,9 +51,18 @@ export interface TopOfBookRepository {
  * The coverage ledger: per series, which time ranges are known complete (candles stored),
  * known empty (the exchange had no trades) or missing (expected but not fetched).
  */
+/** One fetched range of a series and the open times of the candles it held. */
+export interface CoverageFetch {
+  series: SeriesKey;
+  range: TimeRange;
+  candleOpenTimesMs: readonly number[];
+}
+
 export interface CoverageRepository {
   /** Record that [startMs, endMs) was fetched; each minute with a candle is complete, the rest empty. */
   markFetched(series: SeriesKey, range: TimeRange, candleOpenTimesMs: readonly number[]): Promise<void>;
+  /** `markFetched` for many fetches at once, all or none. */
+  markFetchedMany(fetches: readonly CoverageFetch[]): Promise<void>;
   /** Ranges of this series in order, with `missing` filled in between known ranges and up to `untilMs`. */
   listCoverage(series: SeriesKey, window?: TimeRange): Promise<CoverageRange[]>;
   /** Missing ranges inside the window. */
