@@ -136,6 +136,41 @@ describe('runecast up --offline', () => {
           })
         ).json()) as { entries: unknown[] };
         assert.ok(logs.entries.length > 0, 'logs are stored and queryable');
+
+        // Runes: the providers' collectors fill the list from the emulator, a rune's poll series
+        // holds candles, and the daily rune history of the replay folder is imported and forecast.
+        const authorized = { headers: { authorization: `Bearer ${token}` } };
+        const runes = (await (await fetch(`${running.baseUrl}/api/v1/runes`, authorized)).json()) as {
+          runes: { name: string; seriesKey: string; priceSats: number | null; simulated: boolean }[];
+        };
+        assert.ok(runes.runes.length >= 50, `${runes.runes.length} runes listed`);
+        const dog = runes.runes.find((rune) => rune.name === 'DOG•GO•TO•THE•MOON');
+        assert.ok(dog && dog.priceSats !== null && dog.simulated, JSON.stringify(dog));
+        const latestRuneCandle = (await (
+          await fetch(
+            `${running.baseUrl}/api/v1/candles/latest?series=${encodeURIComponent(dog.seriesKey)}`,
+            authorized,
+          )
+        ).json()) as { candle: { close: number } | null };
+        assert.ok(latestRuneCandle.candle !== null, `a candle of ${dog.seriesKey}`);
+        const runeHealth = ((await (await fetch(`${running.baseUrl}/ready`)).json()) as ReadyBody).components;
+        for (const provider of ['ordiscan', 'unisat', 'geniidata']) {
+          assert.ok(
+            runeHealth.some((component) => component.name === `source:${provider}`),
+            `source:${provider} health`,
+          );
+        }
+        const dailySeries = encodeURIComponent('dogdata:DOG•GO•TO•THE•MOON/USD:1d');
+        const forecastDeadline = Date.now() + 120_000;
+        let horizons: number[] = [];
+        while (Date.now() < forecastDeadline && horizons.length < 2) {
+          const latest = (await (
+            await fetch(`${running.baseUrl}/api/v1/forecasts/latest?series=${dailySeries}`, authorized)
+          ).json()) as { forecasts: { horizonMinutes: number; lower80: number; upper80: number }[] };
+          horizons = latest.forecasts.map((forecast) => forecast.horizonMinutes).sort((a, b) => a - b);
+          if (horizons.length < 2) await new Promise((resolvePromise) => setTimeout(resolvePromise, 1_000));
+        }
+        assert.deepEqual(horizons, [1440, 10080], 'the daily DOG series is forecast 1 and 7 days ahead');
       } finally {
         assert.equal(await stopUp(running), 0);
       }

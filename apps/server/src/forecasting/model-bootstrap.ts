@@ -1,6 +1,6 @@
 import { formatSeriesKey, timeframeMs } from '@runecast/market';
 import type { ForecastingRuntime } from './forecasting-runtime.ts';
-import type { TrackedSeries } from '../jobs/scheduler.ts';
+import type { TrackedSeries } from '../markets/tracked-markets.service.ts';
 
 const MIN_TRAIN_WINDOW_STEPS = 4_320;
 const TRAIN_WINDOW_HORIZONS = 6;
@@ -37,7 +37,7 @@ export async function queueMissingProductionModels(
           series: key,
           horizonMinutes,
           modelType: options.modelType,
-          fromMs: toMs - options.lookbackMs,
+          fromMs: toMs - (entry.trainingLookbackMs ?? options.lookbackMs),
           toMs,
           // Long horizons on short candles need windows several horizons long, or the held-out
           // tail that calibrates the intervals is empty (24h of 1m candles is 1,440 steps).

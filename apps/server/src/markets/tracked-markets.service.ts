@@ -12,6 +12,8 @@ export interface TrackedMarket {
 export interface TrackedSeries {
   series: SeriesKey;
   horizonsMinutes: readonly number[];
+  /** How much history its first model trains on, where that differs from the backfilled days. */
+  trainingLookbackMs?: number;
 }
 
 /** What the service reads markets added at run time from. */
@@ -29,7 +31,9 @@ export interface TrackedMarketsOptions {
    * Series of sources that are not exchanges (runes providers: candles of their poll timeframe,
    * forecast at their own horizons); the tracked timeframe and horizons otherwise.
    */
-  seriesOf?: (exchange: string) => { timeframe: Timeframe; horizonsMinutes: readonly number[] } | undefined;
+  seriesOf?: (
+    exchange: string,
+  ) => { timeframe: Timeframe; horizonsMinutes: readonly number[]; trainingLookbackMs?: number } | undefined;
 }
 
 export type TrackedMarketsListener = (markets: readonly TrackedMarket[]) => void | Promise<void>;
@@ -66,6 +70,7 @@ export class TrackedMarketsService {
           timeframe: own?.timeframe ?? this.options.timeframe,
         },
         horizonsMinutes: own?.horizonsMinutes ?? this.options.horizonsMinutes,
+        ...(own?.trainingLookbackMs === undefined ? {} : { trainingLookbackMs: own.trainingLookbackMs }),
       };
     });
   }

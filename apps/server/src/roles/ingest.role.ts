@@ -1,6 +1,7 @@
 import { Collectors } from '../ingest/collectors.ts';
 import { IngestionSupervisor } from '../ingest/ingestion-supervisor.ts';
 import { recordIngestMetrics } from '../ingest/ingest-metrics.ts';
+import { IMPORTED_SOURCES, importReplayRuneHistory } from '../ingest/rune-daily-import.ts';
 import type { TrackedMarket } from '../markets/tracked-markets.service.ts';
 import type { Role } from './role.ts';
 
@@ -40,10 +41,24 @@ export const ingestRole: Role = {
       onPublishError: () => metrics.runtime.backgroundErrors.inc({ task: 'bus-publish' }),
     });
     collectors.start();
-    // Markets of snapshot and text sources are their collectors' business, not the candle supervisor's.
+    // Offline on real data, the daily rune history in the replay folder is imported and tracked.
+    if (dataMode.mode === 'replay' && config.replayDir !== null) {
+      try {
+        const imported = await importReplayRuneHistory(context.store, config.replayDir, context.clock);
+        if (imported) {
+          logger.info({ series: imported.series, days: imported.days }, 'imported the daily rune history');
+          await tracked.refresh();
+        }
+      } catch (error) {
+        metrics.runtime.backgroundErrors.inc({ task: 'rune-history-import' });
+        logger.warn({ err: error }, 'could not import the daily rune history of the replay folder');
+      }
+    }
+    // Markets of snapshot and text sources are their collectors' business, and imported series
+    // have no live source: neither is the candle supervisor's.
     const collected = collectors.sourceIds();
     const candleMarkets = (markets: readonly TrackedMarket[]) =>
-      markets.filter((market) => !collected.has(market.exchange));
+      markets.filter((market) => !collected.has(market.exchange) && !IMPORTED_SOURCES.has(market.exchange));
     await supervisor.startConfigured(candleMarkets(tracked.list()).filter((market) => !market.added));
     const unregister = [...supervisor.healthChecks(), ...collectors.healthChecks()].map((check) =>
       context.health.register(check),

@@ -1,4 +1,5 @@
 import { queueMissingProductionModels } from '../forecasting/model-bootstrap.ts';
+import type { JobProgressMessage } from '@runecast/contracts';
 import type { Role } from './role.ts';
 
 /**
@@ -11,6 +12,21 @@ export const schedulerRole: Role = {
   async start(context) {
     const { config, metrics } = context;
     const logger = context.logger.child({ component: 'scheduler' });
+    // A first model forecasts as soon as its training succeeds, not at the next interval.
+    const bootstrapJobs = new Set<string>();
+    let scheduler: ReturnType<typeof context.forecasting.createScheduler> | null = null;
+    const firstModels = await context.bus.subscribe<JobProgressMessage>('jobs.progress.>', (message) => {
+      const { jobId, state } = message.data;
+      if (!bootstrapJobs.has(jobId) || (state !== 'succeeded' && state !== 'failed' && state !== 'cancelled'))
+        return;
+      bootstrapJobs.delete(jobId);
+      if (state === 'succeeded' && scheduler) {
+        scheduler.tick().catch((error: unknown) => {
+          metrics.runtime.backgroundErrors.inc({ task: 'scheduler' });
+          logger.warn({ err: error }, 'could not forecast with the first model');
+        });
+      }
+    });
     const bootstrapModels = async () => {
       if (config.defaultModel === 'none') return;
       const queued = await queueMissingProductionModels(
@@ -21,9 +37,10 @@ export const schedulerRole: Role = {
           lookbackMs: config.backfillDays * 86_400_000,
         },
       );
+      for (const jobId of queued) bootstrapJobs.add(jobId);
       if (queued.length > 0) logger.info({ jobs: queued }, `queued ${queued.length} first model training(s)`);
     };
-    const scheduler = context.forecasting.createScheduler({
+    scheduler = context.forecasting.createScheduler({
       // In one process with a worker, forecasts and scoring run at once rather than waiting for a poll.
       ...(context.localJobWorker ? { inlineWorker: context.localJobWorker } : {}),
       intervalMs: config.forecastIntervalMinutes * 60_000,
@@ -47,15 +64,17 @@ export const schedulerRole: Role = {
         logger.error({ err: error }, 'scheduler error');
       },
     });
-    scheduler.start();
+    const started = scheduler;
+    started.start();
     const unregister = context.health.register({
       name: 'scheduler',
-      check: async () => ({ state: 'ok', reason: null, details: { ...scheduler.status() } }),
+      check: async () => ({ state: 'ok', reason: null, details: { ...started.status() } }),
     });
     return {
       stop: async () => {
         unregister();
-        await scheduler.stop();
+        await firstModels.unsubscribe().catch(() => undefined);
+        await started.stop();
       },
     };
   },

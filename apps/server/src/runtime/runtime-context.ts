@@ -30,6 +30,7 @@ import { SecretService } from '../auth/secret.service.ts';
 import { openStore, type Store } from '../store/store.ts';
 import type { DataMode } from '../sources/data-mode.ts';
 import { openEmulatorForConfig } from './emulator-mode.ts';
+import { IMPORTED_DAILY_SERIES, IMPORTED_SOURCES } from '../ingest/rune-daily-import.ts';
 
 /** How often every process reads the markets added or removed through the API. */
 const TRACKED_MARKETS_REFRESH_MS = 30_000;
@@ -161,11 +162,14 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
       horizonsMinutes: config.horizonsMinutes,
       markets: store.markets,
       clock,
-      // A rune's price series is its provider's poll candles, forecast 4 h and 24 h ahead.
+      // A rune's price series is its provider's poll candles, forecast 4 h and 24 h ahead; an
+      // imported daily series is forecast 1 and 7 days ahead.
       seriesOf: (exchange) =>
         runesProviders.includes(exchange as RunesProvider)
           ? { timeframe: RUNES_POLL_TIMEFRAME, horizonsMinutes: RUNES_HORIZONS_MINUTES }
-          : undefined,
+          : IMPORTED_SOURCES.has(exchange)
+            ? IMPORTED_DAILY_SERIES
+            : undefined,
     });
     await trackedMarkets.refresh();
     let refreshError: string | null = null;

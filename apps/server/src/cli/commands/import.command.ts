@@ -16,6 +16,7 @@ import {
   type Timeframe,
   timeframeMs,
 } from '@runecast/market';
+import { storeRuneDaily } from '../../ingest/rune-daily-import.ts';
 import { parseChoice } from '../arguments.ts';
 import type { Config } from '../../config/config.ts';
 import { configFor } from '../command-config.ts';
@@ -146,11 +147,7 @@ export function registerImportCommand(program: Command): void {
     });
 }
 
-/**
- * Imports the daily DOG•GO•TO•THE•MOON files: close-only daily USD candles as
- * `dogdata:DOG•GO•TO•THE•MOON/USD:1d` (each day with a close marked complete, missing days left
- * missing), and the on-chain metrics as metric points of the same instrument.
- */
+/** Imports the daily DOG•GO•TO•THE•MOON files of a folder (see `importRuneDaily`). */
 async function importRuneDailyFiles(config: Config, folder: string, json: boolean): Promise<void> {
   const folderStat = await stat(folder).catch(() => null);
   if (!folderStat?.isDirectory()) throw new UsageError(`--runes "${folder}" is not a folder`);
@@ -160,41 +157,13 @@ async function importRuneDailyFiles(config: Config, folder: string, json: boolea
   } catch (error) {
     throw new UsageError(`--runes "${folder}": ${(error as Error).message}`);
   }
-  const { candles, points, problems } = read;
-  if (candles.length === 0)
+  if (read.candles.length === 0)
     throw new UsageError(`--runes "${folder}" holds no daily prices; nothing was imported`);
-  const written = await withStore(config, async (store) => {
-    const count = await store.candles.upsertCandles(candles);
-    const series = { exchange: candles[0]!.exchange, symbol: candles[0]!.symbol, timeframe: '1d' as const };
-    // Each run of consecutive days is complete; a day between runs stays missing.
-    let runStart = 0;
-    for (let index = 1; index <= candles.length; index += 1) {
-      const previous = candles[index - 1]!;
-      if (index < candles.length && candles[index]!.openTimeMs === previous.openTimeMs + 86_400_000) continue;
-      const run = candles.slice(runStart, index).map((candle) => candle.openTimeMs);
-      await store.coverage.markFetched(
-        series,
-        { startMs: run[0]!, endMs: previous.openTimeMs + 86_400_000 },
-        run,
-      );
-      runStart = index;
-    }
-    return { candles: count, points: await store.metricPoints.upsertPoints(points) };
-  });
-  const result = {
-    series: `${candles[0]!.exchange}:${candles[0]!.symbol}:1d`,
-    days: candles.length,
-    firstDay: new Date(candles[0]!.openTimeMs).toISOString().slice(0, 10),
-    lastDay: new Date(candles.at(-1)!.openTimeMs).toISOString().slice(0, 10),
-    candlesWritten: written.candles,
-    metricPoints: points.length,
-    metricPointsWritten: written.points,
-    problems,
-  };
+  const result = await withStore(config, (store) => storeRuneDaily(store, read));
   if (json) printJson(result);
   else {
     process.stdout.write(
-      `imported ${result.days} daily closes into ${result.series} (${result.firstDay} to ${result.lastDay}) and ${points.length} on-chain metric points; ${problems.length} value(s) left out\n`,
+      `imported ${result.days} daily closes into ${result.series} (${result.firstDay} to ${result.lastDay}) and ${result.metricPoints} on-chain metric points; ${result.problems.length} value(s) left out\n`,
     );
   }
 }

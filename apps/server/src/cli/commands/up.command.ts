@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseHorizonMinutes } from '@runecast/market';
+import { formatSeriesKey, parseHorizonMinutes } from '@runecast/market';
 import type { ConfigOverrides } from '../../config/config.ts';
 import { isRoleName, ROLE_NAMES, startRunecast, type RoleName } from '../../main.ts';
 import { createLogger } from '../../observability/logger.ts';
@@ -53,8 +53,8 @@ async function runRoles(
   say(`runecast: store ${context.store.engine}, bus ${context.bus.kind}`);
   say(
     `runecast: tracking ${context.trackedMarkets
-      .list()
-      .map((market) => `${market.exchange}:${market.symbol}:${config.timeframe}`)
+      .series()
+      .map(({ series }) => formatSeriesKey(series))
       .join(', ')}`,
   );
   const port = running.port ?? config.port;
