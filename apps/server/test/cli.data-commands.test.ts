@@ -229,6 +229,22 @@ describe('runecast import / export / coverage', () => {
         /after --from/,
       ],
       [['import', '--exchange', 'binance'], /--file is required/],
+      [
+        [
+          'backtest',
+          '--series',
+          'binance:BTC/USDT:1h',
+          '--horizon',
+          '4h',
+          '--from',
+          '2024-01-01',
+          '--to',
+          '2024-02-01',
+          '--cross-assets',
+          'binance:ETH/USDT:1h:Holders',
+        ],
+        /--cross-assets/,
+      ],
       [['nonsense-command'], /unknown command/],
     ];
     for (const [args, message] of cases) {

@@ -1,4 +1,10 @@
-import { INSTRUMENT_PATTERN, SERIES_KEY_PATTERN, SOURCE_ID_PATTERN, TIMEFRAMES } from '@runecast/market';
+import {
+  INSTRUMENT_PATTERN,
+  isMetricSeriesKey,
+  SERIES_KEY_PATTERN,
+  SOURCE_ID_PATTERN,
+  TIMEFRAMES,
+} from '@runecast/market';
 import { z } from 'zod';
 
 /**
@@ -54,6 +60,18 @@ export const symbolSchema = z
 export const seriesKeySchema = z
   .string()
   .regex(SERIES_KEY_PATTERN, 'series must look like source:BASE/QUOTE:timeframe, e.g. "binance:BTC/USDT:1m"');
+
+/**
+ * A series whose changes become features of another: a price series (its log returns) or a
+ * metric series of an instrument (the log growth of, say, its holders).
+ */
+export const crossAssetKeySchema = z
+  .string()
+  .max(200)
+  .refine(
+    (text) => SERIES_KEY_PATTERN.test(text) || isMetricSeriesKey(text),
+    'must be a series like binance:ETH/USDT:1h or a metric series like dogdata:DOG•GO•TO•THE•MOON/USD:1d:total_holders',
+  );
 
 /** UTC epoch milliseconds. */
 export const epochMsSchema = z.int().min(0, 'time must be epoch milliseconds, not negative');

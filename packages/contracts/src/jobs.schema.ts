@@ -4,6 +4,7 @@ import {
   exchangeIdSchema,
   isSafeJson,
   safeText,
+  crossAssetKeySchema,
   seriesKeySchema,
   symbolSchema,
   timeframeSchema,
@@ -112,7 +113,7 @@ export const trainJobPayloadSchema = z
     evaluationFraction: z.number().min(0.05).max(0.9).default(0.25),
     walkForward: walkForwardOptionsSchema.default({}),
     /** Other series whose returns become cross-asset features. */
-    crossAssets: z.array(seriesKeySchema).max(10).default([]),
+    crossAssets: z.array(crossAssetKeySchema).max(10).default([]),
     /** `if-better`: promote when the version is no worse than production on `promoteMetric`. */
     promote: z.enum(['never', 'if-better', 'always']).default('never'),
     promoteMetric: registryMetricSchema.default('mase'),
@@ -141,7 +142,7 @@ export const backtestJobPayloadSchema = z
     toMs: epochMsSchema,
     models: z.array(backtestModelSchema).min(1).max(20),
     walkForward: walkForwardOptionsSchema.default({}),
-    crossAssets: z.array(seriesKeySchema).max(10).default([]),
+    crossAssets: z.array(crossAssetKeySchema).max(10).default([]),
   })
   .strict()
   .superRefine(timeRangeRefinement);
@@ -167,7 +168,7 @@ export const tuneJobPayloadSchema = z
     validationSteps: z.int().min(40).max(1_000_000).optional(),
     baseParams: modelParamsSchema.default({}),
     walkForward: walkForwardOptionsSchema.default({}),
-    crossAssets: z.array(seriesKeySchema).max(10).default([]),
+    crossAssets: z.array(crossAssetKeySchema).max(10).default([]),
   })
   .strict()
   .superRefine(timeRangeRefinement);

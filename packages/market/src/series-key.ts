@@ -44,6 +44,17 @@ export const SERIES_KEY_PATTERN = new RegExp(
 );
 /** A metric name: lower-case letters, digits and underscores (`holders`, `floor_price_sats`). */
 export const METRIC_NAME_PATTERN = new RegExp(`^${METRIC_SOURCE}$`);
+/** `source:INSTRUMENT:timeframe:metric`: a named stat of an instrument on a timeframe. */
+export const METRIC_SERIES_KEY_PATTERN = new RegExp(
+  `^${SOURCE_ID_SOURCE}:${INSTRUMENT_SOURCE}:${TIMEFRAME_SOURCE}:${METRIC_SOURCE}$`,
+  'u',
+);
+
+/** True for `source:INSTRUMENT:timeframe:metric` (a metric series), false for a price series key. */
+export function isMetricSeriesKey(text: string): boolean {
+  const metric = text.slice(text.lastIndexOf(':') + 1);
+  return METRIC_SERIES_KEY_PATTERN.test(text) && isValidMetricName(metric);
+}
 
 export function isValidSymbol(symbol: string): boolean {
   return INSTRUMENT_PATTERN.test(symbol);

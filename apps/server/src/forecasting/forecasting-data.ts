@@ -1,7 +1,11 @@
 import {
   type Candle,
   floorToGrid,
+  formatMetricSeriesKey,
   formatSeriesKey,
+  isMetricSeriesKey,
+  type MetricSeriesKey,
+  parseMetricSeriesKey,
   parseSeriesKey,
   type SeriesKey,
   timeframeMs,
@@ -14,7 +18,7 @@ import {
   type FeatureMatrix,
   type FeatureSettings,
 } from '../features/feature-matrix.ts';
-import type { CandleRepository, CoverageRepository } from '../store/store.port.ts';
+import type { CandleRepository, CoverageRepository, MetricPointRepository } from '../store/store.port.ts';
 
 /** Largest feature window of the default settings (weekly volatility on hourly candles) plus a margin. */
 export const FEATURE_WARMUP_CANDLES = 200;
@@ -24,6 +28,7 @@ const END_OF_TIME_MS = 8_640_000_000_000_000;
 export interface MarketDataReader {
   readonly candles: CandleRepository;
   readonly coverage: CoverageRepository;
+  readonly metricPoints: MetricPointRepository;
 }
 
 /** Where a series has data: its own stored candles, or 1m candles it can be derived from. */
@@ -168,6 +173,10 @@ export async function loadSeriesMatrix(
   const crossAssets = [...new Set(input.crossAssets ?? [])];
   const crossAssetCandles: Record<string, Candle[]> = {};
   for (const key of crossAssets) {
+    if (isMetricSeriesKey(key)) {
+      crossAssetCandles[key] = await loadMetricCandles(market, parseMetricSeriesKey(key), input.range);
+      continue;
+    }
     const other = parseSeriesKey(key);
     if (formatSeriesKey(other) === label) {
       throw new ValidationError(`cross asset ${key} is the series itself`, { field: 'crossAssets' });
@@ -191,6 +200,52 @@ export async function loadSeriesMatrix(
     settings: featureSettings,
   });
   return { matrix, candles, span, featureSettings, crossAssets };
+}
+
+/**
+ * A metric series as close-only candles of its timeframe, so its log growth becomes a feature the
+ * way another market's returns do: each slot holds the last value observed inside it, known by the
+ * slot's close; a slot without an observation is absent, and the feature matrix carries the last
+ * known value forward (never a later one). Growth is a log ratio, so every value must be positive.
+ */
+export async function loadMetricCandles(
+  market: Pick<MarketDataReader, 'metricPoints'>,
+  key: MetricSeriesKey,
+  range: TimeRange,
+): Promise<Candle[]> {
+  const label = formatMetricSeriesKey(key);
+  const points = await market.metricPoints.listPoints(key.exchange, key.symbol, key.metric, range);
+  const bySlot = new Map<number, number>();
+  for (const point of points) {
+    if (!(point.value > 0)) {
+      throw new ValidationError(
+        `cross asset ${label}: its growth is a log ratio, so its values must be positive; it is ${point.value} at ${isoMinute(point.timeMs)}`,
+        { field: 'crossAssets' },
+      );
+    }
+    // Points come in time order: the last one of a slot wins.
+    bySlot.set(floorToGrid(point.timeMs, key.timeframe), point.value);
+  }
+  if (bySlot.size === 0) {
+    throw new ValidationError(
+      `cross asset ${label} has no values from ${isoMinute(range.startMs)} to ${isoMinute(range.endMs)}`,
+      { field: 'crossAssets' },
+    );
+  }
+  return [...bySlot].map(([openTimeMs, value]) => ({
+    exchange: key.exchange,
+    symbol: key.symbol,
+    timeframe: key.timeframe,
+    openTimeMs,
+    open: value,
+    high: value,
+    low: value,
+    close: value,
+    volume: 0,
+    quoteVolume: null,
+    tradeCount: null,
+    closed: true,
+  }));
 }
 
 /** Runs `work`, adding the series' data span to any ValidationError so the message says what would work. */

@@ -16,6 +16,7 @@ import {
   parseModelFlag,
   parsePositiveIntegerFlag,
   parseRangeFlags,
+  parseCrossAssetsFlag,
   parseSeriesFlag,
   requireSeries,
   requireSucceeded,
@@ -33,6 +34,7 @@ interface BacktestOptions extends JobCommandOptions {
   step?: string;
   retrainEvery?: string;
   trainWindow?: string;
+  crossAssets?: string;
 }
 
 /** The metrics `--json` reports per model, in this order. */
@@ -111,7 +113,11 @@ export function registerBacktestCommand(program: Command): void {
       )
       .option('--step <candles>', 'candles between forecast origins (default 1)')
       .option('--retrain-every <candles>', 'candles between refits (default 168)')
-      .option('--train-window <candles>', "training origins per fit (default: each model's own)"),
+      .option('--train-window <candles>', "training origins per fit (default: each model's own)")
+      .option(
+        '--cross-assets <series>',
+        'comma-separated series whose returns become features, or metric series (SERIES:metric) whose log growth does',
+      ),
   ).action(async (options: BacktestOptions, command: Command) => {
     const config = configFor(command);
     const series = parseSeriesFlag(options.series);
@@ -121,6 +127,7 @@ export function registerBacktestCommand(program: Command): void {
     const stepSteps = parsePositiveIntegerFlag('--step', options.step);
     const retrainEverySteps = parsePositiveIntegerFlag('--retrain-every', options.retrainEvery);
     const trainWindowSteps = parsePositiveIntegerFlag('--train-window', options.trainWindow);
+    const crossAssets = parseCrossAssetsFlag(options.crossAssets);
     const payload = {
       series: formatSeriesKey(series),
       horizonMinutes,
@@ -132,6 +139,7 @@ export function registerBacktestCommand(program: Command): void {
         ...(retrainEverySteps === undefined ? {} : { retrainEverySteps }),
         ...(trainWindowSteps === undefined ? {} : { trainWindowSteps }),
       },
+      crossAssets,
     };
     await withForecasting(config, async ({ store, runtime }) => {
       await requireSeries(store, series);
@@ -150,6 +158,7 @@ export function registerBacktestCommand(program: Command): void {
           horizon: formatHorizon(result.horizonMinutes),
           from: isoTime(result.fromMs),
           to: isoTime(result.toMs),
+          origins: result.origins,
           results: result.results.map((entry) => ({
             model: entry.model,
             metrics: Object.fromEntries(

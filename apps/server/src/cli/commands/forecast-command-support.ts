@@ -3,8 +3,12 @@ import { createBus } from '../../bus/create-bus.ts';
 import type { Config } from '../../config/config.ts';
 import {
   formatHorizon,
+  formatMetricSeriesKey,
+  formatSeriesKey,
   horizonSteps,
+  isMetricSeriesKey,
   parseHorizonMinutes,
+  parseMetricSeriesKey,
   parseSeriesKey,
   RunecastError,
   type SeriesKey,
@@ -34,6 +38,26 @@ export function parseSeriesFlag(value: string): SeriesKey {
   } catch (error) {
     throw new UsageError(`--series: ${(error as Error).message}`);
   }
+}
+
+/**
+ * `--cross-assets`: comma-separated price series (their returns become features) or metric series
+ * (`dogdata:DOG•GO•TO•THE•MOON/USD:1d:total_holders`, their log growth).
+ */
+export function parseCrossAssetsFlag(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      try {
+        return isMetricSeriesKey(item)
+          ? formatMetricSeriesKey(parseMetricSeriesKey(item))
+          : formatSeriesKey(parseSeriesKey(item));
+      } catch (error) {
+        throw new UsageError(`--cross-assets: ${(error as Error).message}`);
+      }
+    });
 }
 
 /** `240`, `240m`, `4h`, `1d`; checked against the series' timeframe (the error names horizons that fit). */

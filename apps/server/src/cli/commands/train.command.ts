@@ -17,6 +17,7 @@ import {
   parseModelFlag,
   parsePositiveIntegerFlag,
   parseRangeFlags,
+  parseCrossAssetsFlag,
   parseSeriesFlag,
   requireSeries,
   requireSucceeded,
@@ -61,7 +62,10 @@ export function registerTrainCommand(program: Command): void {
       .option('--metric <name>', `metric for --promote if-better (${registryMetrics.join(', ')})`, 'mase')
       .option('--evaluation <fraction>', 'share of the range at its end scored walk-forward', '0.25')
       .option('--retrain-every <candles>', 'candles between refits in the walk-forward (default 168)')
-      .option('--cross-assets <series>', 'comma-separated series whose returns become features'),
+      .option(
+        '--cross-assets <series>',
+        'comma-separated series whose returns become features, or metric series (SERIES:metric) whose log growth does',
+      ),
   ).action(async (options: TrainOptions, command: Command) => {
     const config = configFor(command);
     const series = parseSeriesFlag(options.series);
@@ -82,11 +86,7 @@ export function registerTrainCommand(program: Command): void {
       );
     }
     const retrainEverySteps = parsePositiveIntegerFlag('--retrain-every', options.retrainEvery);
-    const crossAssets = (options.crossAssets ?? '')
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean)
-      .map((item) => formatSeriesKey(parseSeriesFlag(item)));
+    const crossAssets = parseCrossAssetsFlag(options.crossAssets);
     const payload = {
       series: formatSeriesKey(series),
       horizonMinutes,
