@@ -1,6 +1,6 @@
 import {
   INSTRUMENT_PATTERN,
-  isMetricSeriesKey,
+  CROSS_ASSET_KEY_PATTERN,
   SERIES_KEY_PATTERN,
   SOURCE_ID_PATTERN,
   TIMEFRAMES,
@@ -68,8 +68,8 @@ export const seriesKeySchema = z
 export const crossAssetKeySchema = z
   .string()
   .max(200)
-  .refine(
-    (text) => SERIES_KEY_PATTERN.test(text) || isMetricSeriesKey(text),
+  .regex(
+    CROSS_ASSET_KEY_PATTERN,
     'must be a series like binance:ETH/USDT:1h or a metric series like dogdata:DOG•GO•TO•THE•MOON/USD:1d:total_holders',
   );
 

@@ -432,6 +432,16 @@ export const onDemandForecastJobPayloadSchema = z
   .strict();
 export type OnDemandForecastJobPayload = z.infer<typeof onDemandForecastJobPayloadSchema>;
 
+/** `POST /runes/{name}/forecast`: a rune's forecast, 4 h or 24 h ahead (default 24 h). */
+export const runeForecastBodySchema = z
+  .object({
+    horizonMinutes: z
+      .union([z.literal(240), z.literal(1440)], { error: 'must be 240 (4 h) or 1440 (24 h)' })
+      .default(1440),
+    modelType: modelTypeSchema.optional(),
+  })
+  .strict();
+
 /** What an on-demand forecast job ends with. */
 export const onDemandForecastResultSchema = z.object({
   forecast: forecastRecordSchema,

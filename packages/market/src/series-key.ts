@@ -50,6 +50,12 @@ export const METRIC_SERIES_KEY_PATTERN = new RegExp(
   'u',
 );
 
+/** A price series key or a metric series key: what may be a cross asset of a model. */
+export const CROSS_ASSET_KEY_PATTERN = new RegExp(
+  `^${SOURCE_ID_SOURCE}:${INSTRUMENT_SOURCE}:${TIMEFRAME_SOURCE}(?::${METRIC_SOURCE})?$`,
+  'u',
+);
+
 /** True for `source:INSTRUMENT:timeframe:metric` (a metric series), false for a price series key. */
 export function isMetricSeriesKey(text: string): boolean {
   const metric = text.slice(text.lastIndexOf(':') + 1);

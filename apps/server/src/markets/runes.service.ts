@@ -192,6 +192,15 @@ export class RunesService {
     return { rune: await this.get(rune.unspaced), source, symbol };
   }
 
+  /** The series a rune is tracked on, tracking it at the primary provider first when it is not. */
+  async ensureTracked(name: string): Promise<{ source: string; symbol: string; trackedNow: boolean }> {
+    const rune = parseRuneName(name);
+    const [tracked] = await this.trackedSymbols(rune.unspaced);
+    if (tracked) return { source: tracked.exchange, symbol: tracked.symbol, trackedNow: false };
+    const { source, symbol } = await this.track(name);
+    return { source, symbol, trackedNow: true };
+  }
+
   async untrack(name: string): Promise<void> {
     const rune = parseRuneName(name);
     const tracked = await this.trackedSymbols(rune.unspaced);

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '@runecast/market';
+import { createSnapshotPolling } from '../ingest/snapshot-polling.ts';
 import type { Bus } from '../bus/bus.port.ts';
 import { createBus } from '../bus/create-bus.ts';
 import type { Cache } from '../cache/cache.port.ts';
@@ -206,6 +207,15 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
       extraHandlers: [
         createOnDemandForecastHandler({
           sources: (exchange) => sources.get(exchange),
+          // A rune's series grows one candle per poll: asking for a forecast polls it once, now.
+          snapshots: createSnapshotPolling({
+            sources,
+            store,
+            bus,
+            clock,
+            logger: logger.child({ component: 'ingest' }),
+            onPublishError,
+          }),
           store,
           bus,
           onPublishError,

@@ -12,6 +12,7 @@ import {
   formatSeriesKey,
   RunecastError,
   type SeriesKey,
+  type Timeframe,
   TransientSourceError,
   UnsupportedError,
   ValidationError,
@@ -39,9 +40,22 @@ const FALLBACK_MODEL_TYPE = 'naive';
 /** Share of the training range the version's walk-forward evaluation covers (the train job's default). */
 const EVALUATION_FRACTION = 0.25;
 
+/**
+ * Snapshot sources (the runes providers): their series have no history to fetch and grow one
+ * candle per poll, so the collecting step polls the instrument once, now.
+ */
+export interface SnapshotPolling {
+  /** The poll timeframe of a snapshot source, or null when the id is not one. */
+  pollTimeframe(sourceId: string): Timeframe | null;
+  /** Polls one instrument and stores the snapshot; throws when the source does not know it. */
+  pollNow(series: SeriesKey, signal: AbortSignal): Promise<void>;
+}
+
 export interface OnDemandForecastHandlerOptions {
   /** The market-data source of an exchange; throws UnsupportedError for an exchange it cannot reach. */
   sources: (exchange: string) => MarketDataSource;
+  /** Snapshot sources, whose series are polled instead of backfilled. */
+  snapshots?: SnapshotPolling;
   /** The store of the forecasting runtime: candles are backfilled into it, versions and forecasts written to it. */
   store: Store;
   /** Backfill progress and new forecasts are published here. */
@@ -223,7 +237,14 @@ export function createOnDemandForecastHandler(
       const series = { exchange: payload.exchange, symbol: payload.symbol, timeframe: payload.timeframe };
       resolveSeriesHorizon(formatSeriesKey(series), payload.horizonMinutes);
       if (payload.modelType !== undefined) getForecasterDefinition(payload.modelType);
-      sourceOf(payload.exchange);
+      const pollTimeframe = options.snapshots?.pollTimeframe(payload.exchange) ?? null;
+      if (pollTimeframe === null) sourceOf(payload.exchange);
+      else if (payload.timeframe !== pollTimeframe) {
+        throw new UnsupportedError(
+          `${payload.exchange} series are the ${pollTimeframe} candles of its polls, not ${payload.timeframe}`,
+          { field: 'timeframe' },
+        );
+      }
       return payload;
     },
     async run(payload, context) {
@@ -234,17 +255,29 @@ export function createOnDemandForecastHandler(
       };
       const label = formatSeriesKey(series);
       const { horizonSteps, stepMs } = resolveSeriesHorizon(label, payload.horizonMinutes);
-      const source = sourceOf(series.exchange);
-      const clock = source as MarketDataSource & {
-        exchangeNowMs?: (signal?: AbortSignal) => Promise<number | null>;
-      };
-      const exchangeNowMs = clock.exchangeNowMs
-        ? await clock.exchangeNowMs(context.signal).catch(() => null)
-        : null;
-      const nowMs = exchangeNowMs ?? (options.now ?? Date.now)();
+      const polled = options.snapshots?.pollTimeframe(series.exchange) ?? null;
+      let nowMs = (options.now ?? Date.now)();
+      let backfilled: BackfillOutcome;
+      if (polled !== null) {
+        context.progress({ percent: 2, message: `polling ${series.exchange} for ${series.symbol} now` });
+        await options.snapshots!.pollNow(series, context.signal);
+        backfilled = { candlesBackfilled: 0, unreachable: null };
+      } else {
+        const source = sourceOf(series.exchange);
+        const clock = source as MarketDataSource & {
+          exchangeNowMs?: (signal?: AbortSignal) => Promise<number | null>;
+        };
+        const exchangeNowMs = clock.exchangeNowMs
+          ? await clock.exchangeNowMs(context.signal).catch(() => null)
+          : null;
+        nowMs = exchangeNowMs ?? nowMs;
+        backfilled = await backfill(
+          series,
+          Math.max(0, floorToGrid(nowMs, series.timeframe) - historyCandles * stepMs),
+          context,
+        );
+      }
       const sinceMs = Math.max(0, floorToGrid(nowMs, series.timeframe) - historyCandles * stepMs);
-
-      const backfilled = await backfill(series, sinceMs, context);
       await context.checkpoint();
 
       const latest = await options.store.candles.latestCandle(series);
@@ -263,7 +296,7 @@ export function createOnDemandForecastHandler(
             `${candles.length} candles of ${label}, fewer than the ${minimum} a forecast needs`,
         );
       }
-      if (candles.length === 0) {
+      if (candles.length === 0 && polled === null) {
         throw new ValidationError(
           `${series.exchange} has no ${series.timeframe} candles of ${series.symbol}`,
           {
@@ -271,6 +304,19 @@ export function createOnDemandForecastHandler(
           },
         );
       }
+      const tooLittle = () => {
+        const hoursLeft = Math.ceil(((minimum - candles.length) * stepMs) / 3_600_000);
+        return new ValidationError(
+          `too little data: ${label} has ${candles.length} closed candles since ${new Date(sinceMs).toISOString()}, ` +
+            `and training at horizon ${formatHorizon(payload.horizonMinutes)} needs at least ${minimum}; ` +
+            (polled === null
+              ? 'a shorter timeframe (more candles over the same history) or a shorter horizon may work'
+              : `${series.exchange} gives no history, only one candle per ${polled} poll, so a tracked ` +
+                `rune has enough in about ${hoursLeft} h and the scheduler forecasts it then`),
+          { series: label, candles: candles.length, minimumCandles: minimum },
+        );
+      };
+      if (candles.length === 0) throw tooLittle();
       const lastOpenTimeMs = candles.at(-1)!.openTimeMs;
       context.progress({
         percent: 40,
@@ -280,14 +326,7 @@ export function createOnDemandForecastHandler(
       let chosen = await chooseVersion(payload, series, lastOpenTimeMs, stepMs);
       let trained = false;
       if (chosen === null) {
-        if (candles.length < minimum) {
-          throw new ValidationError(
-            `too little data: ${label} has ${candles.length} closed candles since ${new Date(sinceMs).toISOString()}, ` +
-              `and training at horizon ${formatHorizon(payload.horizonMinutes)} needs at least ${minimum}; ` +
-              'a shorter timeframe (more candles over the same history) or a shorter horizon may work',
-            { series: label, candles: candles.length, minimumCandles: minimum },
-          );
-        }
+        if (candles.length < minimum) throw tooLittle();
         const range = { fromMs: candles[0]!.openTimeMs, toMs: lastOpenTimeMs + stepMs };
         let modelType = payload.modelType ?? DEFAULT_MODEL_TYPE;
         let choice = payload.modelType === undefined ? `${modelType} (default)` : `${modelType} as asked`;

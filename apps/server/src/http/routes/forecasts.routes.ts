@@ -8,8 +8,11 @@ import {
   latestForecastResponseSchema,
   onDemandForecastJobKind,
   onDemandForecastJobPayloadSchema,
+  runeForecastBodySchema,
+  runeParamsSchema,
 } from '@runecast/contracts';
-import { formatSeriesKey, parseSeriesKey, RunecastError } from '@runecast/market';
+import { formatSeriesKey, parseSeriesKey, RunecastError, type SeriesKey } from '@runecast/market';
+import { RUNES_POLL_TIMEFRAME } from '../../sources/runes/runes-timing.ts';
 import { getForecasterDefinition } from '../../models/forecaster.registry.ts';
 import { resolveSeriesHorizon } from '../../forecasting/handlers/handler-support.ts';
 import { jsonText, type ApiApp, type ApiContext } from '../api-context.ts';
@@ -135,6 +138,47 @@ export function registerForecastRoutes(app: ApiApp, context: ApiContext, api: Fo
         maxAttempts: 2,
         dedupeKey: `on-demand:${seriesText}@${body.horizonMinutes}:${body.modelType ?? 'auto'}`,
       });
+    },
+  );
+
+  app.post(
+    '/runes/:name/forecast',
+    {
+      config: { access: 'user' },
+      schema: {
+        tags: ['runes'],
+        summary:
+          "Forecast a rune 4 h or 24 h ahead: tracks it if it is not tracked, polls it now, trains a model when its series is long enough (or uses the production one) and forecasts; a rune's series has no history to fetch, so a new rune's job ends saying when it will have enough; follow it at /jobs/{jobId}/events",
+        params: runeParamsSchema,
+        body: runeForecastBodySchema,
+        response: { 202: apiJobSchema },
+      },
+    },
+    async (request, reply) => {
+      if (!runtime.queue.knownKinds().includes(onDemandForecastJobKind)) {
+        throw new HttpError(
+          503,
+          'unavailable',
+          'on-demand forecasts are not available: this server was started without sources for them',
+        );
+      }
+      const { horizonMinutes, modelType } = request.body;
+      if (modelType !== undefined)
+        await checkField('body.modelType', () => getForecasterDefinition(modelType));
+      const { source, symbol } = await context.runes.ensureTracked(request.params.name);
+      const series: SeriesKey = { exchange: source, symbol, timeframe: RUNES_POLL_TIMEFRAME };
+      const seriesText = formatSeriesKey(series);
+      return startJob(
+        api,
+        reply,
+        onDemandForecastJobKind,
+        { ...series, horizonMinutes, ...(modelType === undefined ? {} : { modelType }) },
+        {
+          priority: ON_DEMAND_PRIORITY,
+          maxAttempts: 1,
+          dedupeKey: `on-demand:${seriesText}@${horizonMinutes}:${modelType ?? 'auto'}`,
+        },
+      );
     },
   );
 }
