@@ -71,16 +71,24 @@ export function RuneMetricChart(props: { detail: RuneDetail; metric: string; tit
           isEmpty={(answer) => answer.points.length === 0}
           empty={`${source} reported no ${label} in the last 7 days.`}
         >
-          {(answer) => (
-            <div data-testid="metric-chart" data-metric={metric} data-points={answer.points.length}>
-              <UplotChart
-                options={options}
-                data={data}
-                height={220}
-                label={`${label} of ${detail.name} from ${source}`}
-              />
-            </div>
-          )}
+          {(answer) =>
+            answer.points.length === 1 ? (
+              // One point makes no line, and a time axis around it no sense: say what it is.
+              <p className="muted" data-testid="metric-single-point" data-metric={metric}>
+                One poll so far: {formatNumber(answer.points[0]!.value)} at{' '}
+                {formatTimeUtc(answer.points[0]!.timeMs)}. The chart starts with the next poll.
+              </p>
+            ) : (
+              <div data-testid="metric-chart" data-metric={metric} data-points={answer.points.length}>
+                <UplotChart
+                  options={options}
+                  data={data}
+                  height={220}
+                  label={`${label} of ${detail.name} from ${source}`}
+                />
+              </div>
+            )
+          }
         </QueryView>
       )}
     </section>
