@@ -8,6 +8,8 @@ import { ServicesProvider, type AppServices } from './lib/services.tsx';
 // Each page is its own chunk: the charts and admin screens load only when opened.
 const OverviewPage = lazy(() => import('./features/overview/overview.page.tsx'));
 const MarketPage = lazy(() => import('./features/markets/market.page.tsx'));
+const RunesPage = lazy(() => import('./features/runes/runes.page.tsx'));
+const RunePage = lazy(() => import('./features/runes/rune.page.tsx'));
 const AnalysisPage = lazy(() => import('./features/analysis/analysis.page.tsx'));
 const ForecastPage = lazy(() => import('./features/forecasts/forecast.page.tsx'));
 const ModelsPage = lazy(() => import('./features/models/models.page.tsx'));
@@ -19,6 +21,7 @@ const AdminPage = lazy(() => import('./features/admin/admin.page.tsx'));
 
 const NAV: readonly NavItem[] = [
   { to: '/', label: 'Overview' },
+  { to: '/runes', label: 'Runes' },
   { to: '/forecast', label: 'Forecast' },
   { to: '/models', label: 'Models' },
   { to: '/training', label: 'Training' },
@@ -55,6 +58,8 @@ export function App(props: { services: AppServices }) {
           >
             <Route index element={<OverviewPage />} />
             <Route path="markets/:exchange/:symbol" element={<MarketPage />} />
+            <Route path="runes" element={<RunesPage />} />
+            <Route path="runes/:name" element={<RunePage />} />
             <Route path="forecast" element={<ForecastPage />} />
             <Route path="models" element={<ModelsPage />} />
             <Route path="training" element={<TrainingPage />} />

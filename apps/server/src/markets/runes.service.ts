@@ -2,9 +2,11 @@ import {
   formatSeriesKey,
   NotFoundError,
   parseRuneName,
+  parseSeriesKey,
   RUNE_QUOTE,
   runeOfSymbol,
   runeSymbol,
+  type SeriesKey,
   type Timeframe,
   timeframeMs,
 } from '@runecast/market';
@@ -38,7 +40,30 @@ export interface RuneView {
   sources: { source: string; priceSats: number | null; updatedAtMs: number }[];
   /** Set when two providers' prices disagree beyond the threshold; never averaged away. */
   disagreement: { sources: [string, string]; pct: number } | null;
+  /** Closes of the price series over the last day, one per half hour with candles, oldest first. */
+  sparkline: number[] | null;
+  /** The newest forecast of a tracked rune's price series, of its longest horizon. */
+  forecast: RuneForecastSummary | null;
 }
+
+export interface RuneForecastSummary {
+  series: string;
+  horizonMinutes: number;
+  modelType: string;
+  modelVersionId: number;
+  issuedAtMs: number;
+  targetTimeMs: number;
+  lastClose: number;
+  point: number;
+  lower80: number;
+  upper80: number;
+  lower95: number;
+  upper95: number;
+}
+
+/** The span of the list's sparklines and the width of one of their points. */
+export const RUNE_SPARKLINE_SPAN_MS = 86_400_000;
+export const RUNE_SPARKLINE_STEP_MS = 30 * 60_000;
 
 /** One rune with every provider's newest stats. */
 export interface RuneDetailView extends RuneView {
@@ -87,6 +112,7 @@ export class RunesService {
     }
     const views: RuneView[] = [];
     for (const group of byRune.values()) views.push(await this.viewOf(group, tracked));
+    await this.attachSeriesSummaries(views, [...byRune.values()]);
     return views.sort(
       (a, b) => (b.marketCapUsd ?? -1) - (a.marketCapUsd ?? -1) || a.name.localeCompare(b.name),
     );
@@ -108,6 +134,7 @@ export class RunesService {
     }
     const tracked = new Set((await this.trackedSymbols(rune.unspaced)).map((market) => market.symbol));
     const view = await this.viewOf(states, tracked);
+    await this.attachSeriesSummaries([view], [states]);
     const metricNames = new Set<string>();
     for (const state of states) for (const key of Object.keys(state.metrics)) metricNames.add(key);
     return {
@@ -266,7 +293,86 @@ export class RunesService {
         updatedAtMs: state.observedAtMs,
       })),
       disagreement: disagreementOf(ordered),
+      sparkline: null,
+      forecast: null,
     };
+  }
+
+  /**
+   * Fills in the sparkline of every view and the forecast of the tracked ones, with one candle
+   * query per provider and one forecast query for the whole list.
+   */
+  private async attachSeriesSummaries(
+    views: RuneView[],
+    groups: readonly (readonly InstrumentState[])[],
+  ): Promise<void> {
+    const { store, pollTimeframe } = this.options;
+    const endMs = this.options.now();
+    const range = { startMs: endMs - RUNE_SPARKLINE_SPAN_MS, endMs };
+    const symbolsBySource = new Map<string, string[]>();
+    for (const view of views) {
+      const series = parseSeriesKey(view.seriesKey);
+      symbolsBySource.set(series.exchange, [...(symbolsBySource.get(series.exchange) ?? []), series.symbol]);
+    }
+    const closes = new Map<string, number[]>();
+    for (const [source, symbols] of symbolsBySource) {
+      const sampled = await store.candles.sampledCloses(
+        source,
+        pollTimeframe,
+        symbols,
+        range,
+        RUNE_SPARKLINE_STEP_MS,
+      );
+      for (const point of sampled) {
+        const key = formatSeriesKey({ exchange: source, symbol: point.symbol, timeframe: pollTimeframe });
+        closes.set(key, [...(closes.get(key) ?? []), point.close]);
+      }
+    }
+    const trackedSeries: SeriesKey[] = [];
+    views.forEach((view, index) => {
+      if (!view.tracked) return;
+      for (const state of groups[index] ?? []) {
+        trackedSeries.push({ exchange: state.source, symbol: state.symbol, timeframe: pollTimeframe });
+      }
+    });
+    const forecasts = await store.forecasts.latestForecastsOf(trackedSeries);
+    views.forEach((view, index) => {
+      const points = closes.get(view.seriesKey);
+      view.sparkline = points !== undefined && points.length > 0 ? points : null;
+      if (!view.tracked) return;
+      const own = new Set(
+        (groups[index] ?? []).map((state) =>
+          formatSeriesKey({ exchange: state.source, symbol: state.symbol, timeframe: pollTimeframe }),
+        ),
+      );
+      const candidates = forecasts
+        .filter((forecast) => own.has(forecast.series))
+        // The primary series first, then the longest horizon, then the newest.
+        .sort(
+          (a, b) =>
+            Number(b.series === view.seriesKey) - Number(a.series === view.seriesKey) ||
+            b.horizonMinutes - a.horizonMinutes ||
+            b.issuedAtMs - a.issuedAtMs,
+        );
+      const best = candidates[0];
+      view.forecast =
+        best === undefined
+          ? null
+          : {
+              series: best.series,
+              horizonMinutes: best.horizonMinutes,
+              modelType: best.modelType,
+              modelVersionId: best.modelVersionId,
+              issuedAtMs: best.issuedAtMs,
+              targetTimeMs: best.targetTimeMs,
+              lastClose: best.lastClose,
+              point: best.point,
+              lower80: best.lower80,
+              upper80: best.upper80,
+              lower95: best.lower95,
+              upper95: best.upper95,
+            };
+    });
   }
 
   /** The price change against the candle a day before the newest poll. */

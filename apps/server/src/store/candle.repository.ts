@@ -13,7 +13,7 @@ import {
 import { assertLimit, assertSeriesKey, assertTimeRange } from './argument-checks.ts';
 import { BinaryCopyWriter, TextEncodingCache } from './copy-binary.ts';
 import type { Database } from './database.port.ts';
-import type { CandleRepository } from './store.port.ts';
+import type { CandleRepository, SampledClose } from './store.port.ts';
 import { appendRows, mergeStagedRows } from './bulk-write.ts';
 
 export const CANDLE_COLUMNS = [
@@ -202,6 +202,37 @@ export class SqlCandleRepository implements CandleRepository {
       [exchange, timeframe, symbols, openTimeMs],
     );
     return rows.map(toCandle);
+  }
+
+  async sampledCloses(
+    exchange: string,
+    timeframe: Timeframe,
+    symbols: readonly string[],
+    range: TimeRange,
+    stepMs: number,
+  ): Promise<SampledClose[]> {
+    for (const symbol of symbols) assertSeriesKey({ exchange, symbol, timeframe });
+    assertTimeRange(range);
+    if (!Number.isSafeInteger(stepMs) || stepMs < 1) {
+      throw new ValidationError(`sampledCloses needs a positive integer step, got ${String(stepMs)}`);
+    }
+    if (symbols.length === 0) return [];
+    const rows = await this.database.query<{ symbol: string; bucket: number | string; close: number }>(
+      `SELECT DISTINCT ON (symbol, bucket) symbol, bucket, close
+       FROM (
+         SELECT symbol, (open_time_ms - $4::bigint) / $6::bigint AS bucket, open_time_ms, close
+         FROM candles
+         WHERE exchange = $1 AND timeframe = $2 AND symbol = ANY($3::text[])
+           AND open_time_ms >= $4 AND open_time_ms < $5
+       ) AS ranged
+       ORDER BY symbol, bucket, open_time_ms DESC`,
+      [exchange, timeframe, symbols, range.startMs, range.endMs, stepMs],
+    );
+    return rows.map((row) => ({
+      symbol: row.symbol,
+      bucketStartMs: range.startMs + Number(row.bucket) * stepMs,
+      close: row.close,
+    }));
   }
 
   async countCandles(series: SeriesKey, range?: TimeRange): Promise<number> {

@@ -89,6 +89,8 @@ export interface ForecastRepository {
   getForecast(id: number): Promise<ForecastRecord | null>;
   listForecasts(filter?: ListForecastsFilter): Promise<ForecastRecord[]>;
   latestForecast(series: SeriesKey, horizonMinutes: number): Promise<ForecastRecord | null>;
+  /** The newest issued forecast of each of these series per horizon (any model version): one query. */
+  latestForecastsOf(series: readonly SeriesKey[]): Promise<ForecastRecord[]>;
   /** Unscored forecasts whose target time is at or before `nowMs`, oldest first. */
   listDueForScoring(nowMs: number, limit?: number): Promise<ForecastRecord[]>;
   /** Scores forecasts against actual closes. Each is scored once; returns the rows scored now. */

@@ -269,6 +269,25 @@ export class SqlForecastRepository implements ForecastRepository {
     return latest ?? null;
   }
 
+  async latestForecastsOf(series: readonly SeriesKey[]): Promise<ForecastRecord[]> {
+    for (const key of series) assertSeriesKey(key);
+    if (series.length === 0) return [];
+    const rows = await this.database.query<ForecastRow>(
+      `SELECT DISTINCT ON (exchange, symbol, timeframe, horizon_minutes) *
+       FROM forecasts
+       WHERE (exchange, symbol, timeframe) IN (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+       )
+       ORDER BY exchange, symbol, timeframe, horizon_minutes, issued_at_ms DESC, id DESC`,
+      [
+        series.map((key) => key.exchange),
+        series.map((key) => key.symbol),
+        series.map((key) => key.timeframe),
+      ],
+    );
+    return rows.map(toForecast);
+  }
+
   /** Unscored forecasts whose target time is at or before `nowMs`, oldest first. */
   async listDueForScoring(nowMs: number, limit = 1000): Promise<ForecastRecord[]> {
     assertTime('nowMs', nowMs);

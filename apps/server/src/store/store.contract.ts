@@ -376,6 +376,39 @@ export function runStoreContract(engineName: string, openMigratedDatabase: Migra
         await assert.rejects(store.candles.candlesOpenAt(exchange, '1m', ['BTC/USDT'], 1.5), ValidationError);
       });
 
+      test('sampledCloses gives the last close of each bucket of many symbols in one query', async () => {
+        const exchange = uniqueExchange();
+        const btc = seriesOf(exchange);
+        const eth = { ...btc, symbol: 'ETH/USDT' };
+        const batch = [0, 1, 2, 3, 4, 5, 6].map((minute) =>
+          candle(btc, START_MS + minute * MINUTE_MS, minute),
+        );
+        await store.candles.upsertCandles([
+          ...batch,
+          candle(eth, START_MS + 4 * MINUTE_MS, 9),
+          candle(seriesOf(exchange, '5m'), START_MS, 4),
+        ]);
+        const range = { startMs: START_MS + MINUTE_MS, endMs: START_MS + 6 * MINUTE_MS };
+        const sampled = await store.candles.sampledCloses(
+          exchange,
+          '1m',
+          ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'],
+          range,
+          2 * MINUTE_MS,
+        );
+        assert.deepEqual(sampled, [
+          { symbol: 'BTC/USDT', bucketStartMs: START_MS + MINUTE_MS, close: batch[2]!.close },
+          { symbol: 'BTC/USDT', bucketStartMs: START_MS + 3 * MINUTE_MS, close: batch[4]!.close },
+          { symbol: 'BTC/USDT', bucketStartMs: START_MS + 5 * MINUTE_MS, close: batch[5]!.close },
+          { symbol: 'ETH/USDT', bucketStartMs: START_MS + 3 * MINUTE_MS, close: candle(eth, 0, 9).close },
+        ]);
+        assert.deepEqual(await store.candles.sampledCloses(exchange, '1m', [], range, MINUTE_MS), []);
+        await assert.rejects(
+          store.candles.sampledCloses(exchange, '1m', ['BTC/USDT'], range, 0),
+          ValidationError,
+        );
+      });
+
       test('a large batch goes through COPY in one piece', async () => {
         const series = seriesOf(uniqueExchange());
         const batch = minutes(series, START_MS, 20_000);

@@ -12,6 +12,14 @@ import type {
   Trade,
 } from '@runecast/market';
 
+/** The last close of one symbol in one bucket of a sampled range. */
+export interface SampledClose {
+  symbol: string;
+  /** Start of the bucket. */
+  bucketStartMs: number;
+  close: number;
+}
+
 /** Candle rows; writes are idempotent and newer versions of an open candle replace older ones. */
 export interface CandleRepository {
   /** Validates, then bulk-writes. Returns rows written. Throws InvalidCandleError before writing anything. */
@@ -25,6 +33,17 @@ export interface CandleRepository {
     symbols: readonly string[],
     openTimeMs: number,
   ): Promise<Candle[]>;
+  /**
+   * For each of these symbols, the close of the last stored candle in every `stepMs` bucket of
+   * `range` (buckets counted from `range.startMs`), oldest first: one query for many series.
+   */
+  sampledCloses(
+    exchange: string,
+    timeframe: Timeframe,
+    symbols: readonly string[],
+    range: TimeRange,
+    stepMs: number,
+  ): Promise<SampledClose[]>;
   countCandles(series: SeriesKey, range?: TimeRange): Promise<number>;
   /** Derive a larger timeframe from stored 1m candles. */
   deriveCandles(series: SeriesKey, range: TimeRange): Promise<DerivedCandle[]>;

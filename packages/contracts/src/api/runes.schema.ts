@@ -26,6 +26,25 @@ export const runeSourcePriceSchema = z.object({
   updatedAtMs: z.int(),
 });
 
+/** A forecast of a rune's price in sats: its point and 80% and 95% bands at the target time. */
+export const runeForecastSummarySchema = z
+  .object({
+    series: z.string(),
+    horizonMinutes: z.int(),
+    modelType: z.string(),
+    modelVersionId: z.int(),
+    issuedAtMs: z.int(),
+    targetTimeMs: z.int(),
+    lastClose: z.number(),
+    point: z.number(),
+    lower80: z.number(),
+    upper80: z.number(),
+    lower95: z.number(),
+    upper95: z.number(),
+  })
+  .meta({ id: 'RuneForecastSummary' });
+export type RuneForecastSummary = z.infer<typeof runeForecastSummarySchema>;
+
 /** One rune as the runes list shows it, from its primary provider. */
 export const runeSchema = z
   .object({
@@ -45,8 +64,21 @@ export const runeSchema = z
     sources: z.array(runeSourcePriceSchema),
     /** Two providers' prices apart by more than the threshold: shown, never averaged. */
     disagreement: z.object({ sources: z.tuple([z.string(), z.string()]), pct: z.number() }).nullable(),
+    /** Closes of the price series over the last day, one per half hour with candles, oldest first. */
+    sparkline: z
+      .array(z.number())
+      .nullable()
+      .describe(
+        'closes of the price series over the last 24 h, one per half hour with candles, oldest first',
+      ),
+    /** The newest forecast of a tracked rune's price series, of its longest horizon. */
+    forecast: runeForecastSummarySchema
+      .nullable()
+      .describe("newest forecast of a tracked rune's price series, of its longest horizon"),
   })
   .meta({ id: 'Rune' });
+
+export type Rune = z.infer<typeof runeSchema>;
 
 export const runeListResponseSchema = z.object({ runes: z.array(runeSchema) });
 
@@ -63,6 +95,7 @@ export const runeDetailSchema = runeSchema
     metrics: z.array(z.string()),
   })
   .meta({ id: 'RuneDetail' });
+export type RuneDetail = z.infer<typeof runeDetailSchema>;
 
 export const runeParamsSchema = z.strictObject({ name: runeNameSchema });
 
@@ -91,3 +124,4 @@ export const runeMetricResponseSchema = z.object({
   metric: z.string(),
   points: z.array(z.object({ timeMs: z.int(), value: z.number() })),
 });
+export type RuneMetricResponse = z.infer<typeof runeMetricResponseSchema>;

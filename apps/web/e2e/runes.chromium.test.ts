@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import {
+  ADMIN,
+  ARTIFACTS,
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  countCandlePixels,
+  ensureDashboardBuilt,
+  logIn,
+  screenshot,
+  skip,
+  START_TIMEOUT_MS,
+  startServer,
+  stopServer,
+  waitFor,
+  type RunningServer,
+} from './e2e-harness.ts';
+
+// The runes pages in Chromium against `runecast up --offline`, whose emulator speaks the runes
+// providers. A day of exchange backfill is enough here: the runes come from the providers' polls.
+
+const DOG = 'DOG•GO•TO•THE•MOON';
+
+describe('runes pages in Chromium against runecast up --offline', { skip, timeout: 300_000 }, () => {
+  let server: RunningServer | null = null;
+  let context: BrowserContext;
+  let page: Page;
+  let profileDir: string;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    ensureDashboardBuilt();
+    server = await startServer({ RUNECAST_BACKFILL_DAYS: '1' });
+    const baseUrl = server.baseUrl;
+    await waitFor(
+      'the server to be ready',
+      async () => ((await (await fetch(`${baseUrl}/ready`)).json()) as { status: string }).status === 'ok',
+      START_TIMEOUT_MS,
+    );
+    profileDir = await mkdtemp(join(tmpdir(), 'runecast-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1440, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(30_000);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await logIn(page, baseUrl, ADMIN.email, ADMIN.password);
+  });
+
+  after(async () => {
+    await context?.close();
+    await stopServer(server);
+    if (profileDir) await rm(profileDir, { recursive: true, force: true });
+  });
+
+  test('the runes page lists the emulated runes and sorts a column', async () => {
+    await page.click('nav[aria-label=Main] a:has-text("Runes")');
+    await page.waitForURL((url) => url.pathname === '/runes');
+    await page.waitForSelector(`[data-testid=rune-row][data-rune="${DOG}"]`, { timeout: 90_000 });
+    assert.ok((await page.locator('[data-testid=rune-row]').count()) > 1, 'more runes than one');
+    assert.ok(
+      (await page.locator('[data-testid=rune-row] [data-testid=simulated]').count()) > 0,
+      'emulated data is labelled simulated',
+    );
+
+    const holders = page.locator('th[data-column=holders] button');
+    await holders.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('th[data-column=holders][aria-sort=descending]');
+    const read = async () =>
+      (
+        await page.$$eval('[data-testid=rune-row] td[data-column=holders]', (cells) =>
+          cells.map((cell) => cell.textContent ?? ''),
+        )
+      )
+        .filter((text) => text !== '—')
+        .map((text) => Number(text.replaceAll(',', '')));
+    const descending = await read();
+    assert.ok(descending.length > 1, 'runes with holders');
+    assert.deepEqual(
+      descending,
+      [...descending].sort((a, b) => b - a),
+      'most holders first',
+    );
+    await holders.click();
+    await page.waitForSelector('th[data-column=holders][aria-sort=ascending]');
+    const ascending = await read();
+    assert.deepEqual(ascending, [...descending].reverse(), 'fewest holders first');
+
+    await page.fill('input[aria-label="Filter runes"]', 'dog.go');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=rune-row]').length === 1);
+    await screenshot(page, 'runes-01-list');
+  });
+
+  test('tracking a rune shows the server refusing a bad name and accepting any spelling', async () => {
+    await page.fill('#track-rune-name', 'dog1');
+    await page.click('[data-testid=track-rune-form] button[type=submit]');
+    const refusal = await page.waitForSelector('[data-testid=track-rune-form] [role=alert]');
+    assert.match((await refusal.textContent()) ?? '', /^name: /);
+
+    await page.fill('#track-rune-name', 'dog.go.to.the.moon');
+    await page.click('[data-testid=track-rune-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=rune-tracked]');
+    await page.waitForSelector(`[data-testid=rune-row][data-rune="${DOG}"] .badge.ok:has-text("tracked")`);
+    await screenshot(page, 'runes-02-tracked');
+  });
+
+  test('the rune page draws the price chart and shows the providers, their health and coverage', async () => {
+    await page.click(`[data-testid=rune-row][data-rune="${DOG}"] a:has-text("${DOG}")`);
+    await page.waitForURL((url) => url.pathname === '/runes/DOG.GO.TO.THE.MOON');
+    assert.equal(await page.textContent('[data-testid=rune-name]'), DOG);
+    await page.waitForSelector('[data-testid=rune-price-chart][data-state=ready]');
+    assert.ok((await countCandlePixels(page)) > 0, 'the price chart shows candles');
+    assert.ok((await page.locator('[data-testid=rune-stats-row]').count()) >= 1);
+    await page.waitForSelector('[data-testid=health-light][data-component^="source:"]');
+    await page.waitForSelector('[data-testid=coverage-strip], [data-testid=empty-state]');
+    await page.waitForSelector(
+      '[data-testid=metric-chart][data-metric=holders], [data-testid=metric-single-point][data-metric=holders]',
+    );
+    await screenshot(page, 'runes-03-rune');
+    assert.deepEqual(pageErrors, []);
+  });
+});
