@@ -127,6 +127,18 @@ describe('runes pages in Chromium against runecast up --offline', { skip, timeou
       '[data-testid=metric-chart][data-metric=holders], [data-testid=metric-single-point][data-metric=holders]',
     );
     await screenshot(page, 'runes-03-rune');
+  });
+
+  test('forecasting a rune now runs a job that says how long until its series is long enough', async () => {
+    await page.click('section[aria-label="Forecast now"] button:has-text("4 h ahead")');
+    const finished = await page.waitForSelector(
+      'section[aria-label="Forecast now"] [data-testid=job-view][data-state=failed], section[aria-label="Forecast now"] [data-testid=job-view][data-state=succeeded]',
+      { timeout: 60_000 },
+    );
+    // A rune first polled minutes ago has a handful of 5m candles: far fewer than 4 h needs.
+    assert.equal(await finished.getAttribute('data-state'), 'failed');
+    await page.waitForSelector('section[aria-label="Forecast now"] :text("gives no history")');
+    await screenshot(page, 'runes-04-forecast-now');
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -127,7 +127,7 @@ function ForecastResult(props: { result: OnDemandForecastResult }) {
   );
 }
 
-function FollowForecast(props: { jobId: string }) {
+export function FollowForecast(props: { jobId: string }) {
   const followed = useFollowJob(props.jobId);
   const parsed =
     followed.job?.state === 'succeeded' ? onDemandForecastResultSchema.safeParse(followed.job.result) : null;

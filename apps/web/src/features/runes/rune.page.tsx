@@ -1,5 +1,6 @@
 /** @jsxRuntime automatic */
 import type { RuneDetail } from '@runecast/contracts';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { InlineError, LoadingState, QueryView } from '../../components/query-state.tsx';
 import {
@@ -11,6 +12,7 @@ import {
   formatTimeUtc,
 } from '../../lib/format.ts';
 import { useSession } from '../../lib/services.tsx';
+import { FollowForecast } from '../forecasts/forecast.page.tsx';
 import { HealthLights } from '../health/health-lights.tsx';
 import { healthLightModels } from '../health/health-model.ts';
 import { useLastSeenOk, useReadiness } from '../health/use-health.ts';
@@ -19,7 +21,7 @@ import { useCoverage } from '../markets/market-queries.ts';
 import { metricLabel, sourceHealth, statColumns } from './rune-page-model.ts';
 import { RuneMetricChart } from './rune-metric-chart.tsx';
 import { RunePriceChart } from './rune-price-chart.tsx';
-import { useRune, useTrackRune, useUntrackRune } from './runes-queries.ts';
+import { useForecastRune, useRune, useTrackRune, useUntrackRune } from './runes-queries.ts';
 import { formatSats } from './runes-table-model.ts';
 
 /** Which provider said what, when: every provider's newest stats side by side. */
@@ -189,6 +191,38 @@ function TrackingControl(props: { detail: RuneDetail }) {
   );
 }
 
+/** Forecast this rune now, 4 h or 24 h ahead, and follow the job's steps. */
+function ForecastNow(props: { detail: RuneDetail }) {
+  const forecast = useForecastRune();
+  const [jobId, setJobId] = useState<string | null>(null);
+  const start = (horizonMinutes: 240 | 1440) =>
+    forecast.mutate({ name: props.detail.name, horizonMinutes }, { onSuccess: (job) => setJobId(job.id) });
+  return (
+    <section className="panel" aria-label="Forecast now">
+      <div className="panel-header">
+        <div>
+          <h2>Forecast now</h2>
+          <p className="muted small">
+            Polls {props.detail.name} now (tracking it if it is not), trains a model when its series is long
+            enough or uses the production one, and forecasts. The providers give no history, so a rune first
+            seen now is told when it will have enough.
+          </p>
+        </div>
+        <div className="row" style={{ gap: 8 }}>
+          <button type="button" disabled={forecast.isPending} onClick={() => start(240)}>
+            4 h ahead
+          </button>
+          <button type="button" className="primary" disabled={forecast.isPending} onClick={() => start(1440)}>
+            24 h ahead
+          </button>
+        </div>
+      </div>
+      <InlineError error={forecast.error} />
+      {jobId ? <FollowForecast key={jobId} jobId={jobId} /> : null}
+    </section>
+  );
+}
+
 function RuneView(props: { detail: RuneDetail }) {
   const { detail } = props;
   const change = detail.change1dPct === null ? null : detail.change1dPct / 100;
@@ -247,6 +281,8 @@ function RuneView(props: { detail: RuneDetail }) {
         </div>
         <RunePriceChart seriesKey={detail.seriesKey} />
       </section>
+
+      <ForecastNow detail={detail} />
 
       <div className="grid-2">
         <RuneMetricChart detail={detail} metric="holders" title="Holders" />

@@ -1,4 +1,5 @@
 import {
+  apiJobSchema,
   runeDetailSchema,
   runeListResponseSchema,
   runeMetricResponseSchema,
@@ -78,6 +79,24 @@ export function useUntrackRune() {
   return useMutation({
     mutationFn: (name: string) =>
       api.request(`/api/v1/runes/${namePath(name)}`, { method: 'DELETE', schema: z.null() }),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: runesKey });
+      await queryClient.invalidateQueries({ queryKey: ['rune'] });
+    },
+  });
+}
+
+/** Starts an on-demand forecast of a rune (tracking it first if need be); resolves to the job. */
+export function useForecastRune() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { name: string; horizonMinutes: 240 | 1440 }) =>
+      api.request(`/api/v1/runes/${namePath(input.name)}/forecast`, {
+        method: 'POST',
+        body: { horizonMinutes: input.horizonMinutes },
+        schema: apiJobSchema,
+      }),
     onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: runesKey });
       await queryClient.invalidateQueries({ queryKey: ['rune'] });
