@@ -39,11 +39,16 @@ export function createRangeOverlapMeter(ranges: readonly TimeRange[]): (bucket: 
 }
 
 /**
- * Whether a bucket of `stepMs` holding `sourceCandleCount` 1m candles is complete, given how
- * many of its milliseconds the ledger knows to be empty.
+ * Whether a bucket of `stepMs` holding `sourceCandleCount` candles of `sourceStepMs` (1m unless
+ * said) is complete, given how many of its milliseconds the ledger knows to be empty.
  */
-export function isBucketComplete(sourceCandleCount: number, knownEmptyMs: number, stepMs: number): boolean {
-  return sourceCandleCount * MINUTE_MS + knownEmptyMs >= stepMs;
+export function isBucketComplete(
+  sourceCandleCount: number,
+  knownEmptyMs: number,
+  stepMs: number,
+  sourceStepMs: number = MINUTE_MS,
+): boolean {
+  return sourceCandleCount * sourceStepMs + knownEmptyMs >= stepMs;
 }
 
 export interface RollupOptions {

@@ -70,7 +70,7 @@ export class CandleQueryService {
       nextFromMs = candles[limit]!.openTimeMs;
       candles = candles.slice(0, limit);
     } else if (candles.length === 0 && series.timeframe !== '1m') {
-      // Not stored: derive at most `limit` buckets from 1m candles, and page on from there.
+      // Not stored: derive at most `limit` buckets from 1m (or 5m poll) candles, and page on from there.
       derived = true;
       const firstBucketMs = Math.ceil(fromMs / stepMs) * stepMs;
       const endMs = Math.min(toMs, firstBucketMs + limit * stepMs);
@@ -120,7 +120,13 @@ export class CandleQueryService {
       let candle: Candle | null = await this.store.candles.latestCandle(series);
       let derived = false;
       if (candle === null && series.timeframe !== '1m') {
-        const minute = await this.store.candles.latestCandle({ ...series, timeframe: '1m' });
+        // The newest base candle (1m, or a snapshot source's 5m poll candle) says which bucket is newest.
+        const minute =
+          (await this.store.candles.latestCandle({ ...series, timeframe: '1m' })) ??
+          (timeframeMs(series.timeframe) > timeframeMs('5m') &&
+          timeframeMs(series.timeframe) % timeframeMs('5m') === 0
+            ? await this.store.candles.latestCandle({ ...series, timeframe: '5m' })
+            : null);
         if (minute !== null) {
           const bucketMs = floorToGrid(minute.openTimeMs, series.timeframe);
           const buckets = await this.store.candles.deriveCandles(series, {

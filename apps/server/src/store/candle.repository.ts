@@ -257,10 +257,22 @@ export class SqlCandleRepository implements CandleRepository {
     assertSeriesKey(series);
     assertTimeRange(range);
     const stepMs = timeframeMs(series.timeframe);
+    // Exchange series store 1m candles; snapshot sources (runes providers) their 5m poll candles.
+    for (const base of DERIVATION_BASES) {
+      const baseStepMs = timeframeMs(base);
+      if (baseStepMs >= stepMs || stepMs % baseStepMs !== 0) continue;
+      const derived = await this.deriveFrom(series, range, base);
+      if (derived.length > 0) return derived;
+    }
+    return [];
+  }
+
+  private async deriveFrom(series: SeriesKey, range: TimeRange, base: Timeframe): Promise<DerivedCandle[]> {
+    const stepMs = timeframeMs(series.timeframe);
     const firstBucketMs = ceilToStep(range.startMs, stepMs);
     const endBucketMs = ceilToStep(range.endMs, stepMs);
     if (endBucketMs <= firstBucketMs) return [];
-    const sourceParameters = [series.exchange, series.symbol, firstBucketMs, endBucketMs];
+    const sourceParameters = [series.exchange, series.symbol, firstBucketMs, endBucketMs, base];
     const rows = await this.database.query<DerivedRow>(
       `SELECT bucket_ms AS open_time_ms,
               (array_agg(open ORDER BY open_time_ms))[1] AS open,
@@ -274,10 +286,10 @@ export class SqlCandleRepository implements CandleRepository {
               bool_and(closed) AS all_closed
        FROM (
          -- Open times are positive epoch milliseconds, so subtracting the remainder floors them.
-         SELECT open_time_ms - open_time_ms % $5::bigint AS bucket_ms,
+         SELECT open_time_ms - open_time_ms % $6::bigint AS bucket_ms,
                 open_time_ms, open, high, low, close, volume, quote_volume, trade_count, closed
          FROM candles
-         WHERE exchange = $1 AND symbol = $2 AND timeframe = '1m'
+         WHERE exchange = $1 AND symbol = $2 AND timeframe = $5
            AND open_time_ms >= $3 AND open_time_ms < $4
        ) AS minutes
        GROUP BY bucket_ms
@@ -287,7 +299,7 @@ export class SqlCandleRepository implements CandleRepository {
     if (rows.length === 0) return [];
     const emptyRanges = await this.database.query<{ start_ms: number; end_ms: number }>(
       `SELECT start_ms, end_ms FROM coverage_ranges
-       WHERE exchange = $1 AND symbol = $2 AND timeframe = '1m' AND state = 'empty'
+       WHERE exchange = $1 AND symbol = $2 AND timeframe = $5 AND state = 'empty'
          AND start_ms < $4 AND end_ms > $3
        ORDER BY start_ms`,
       sourceParameters,
@@ -297,7 +309,7 @@ export class SqlCandleRepository implements CandleRepository {
     );
     return rows.map((row) => {
       const knownEmptyMs = measureEmptyMs({ startMs: row.open_time_ms, endMs: row.open_time_ms + stepMs });
-      const complete = isBucketComplete(row.source_candle_count, knownEmptyMs, stepMs);
+      const complete = isBucketComplete(row.source_candle_count, knownEmptyMs, stepMs, timeframeMs(base));
       return {
         exchange: series.exchange,
         symbol: series.symbol,
@@ -317,6 +329,9 @@ export class SqlCandleRepository implements CandleRepository {
     });
   }
 }
+
+/** Timeframes larger ones are derived from, finest first. */
+const DERIVATION_BASES: readonly Timeframe[] = ['1m', '5m'];
 
 function optional(value: number | undefined): number[] {
   return value === undefined ? [] : [value];

@@ -503,6 +503,46 @@ export function runStoreContract(engineName: string, openMigratedDatabase: Migra
           [],
         );
       });
+
+      test('a series stored only as 5m poll candles rolls up to 1h and 1d from them', async () => {
+        const poll = { ...seriesOf(uniqueExchange(), '5m'), symbol: 'DOG•GO•TO•THE•MOON/SATS' };
+        // Two hours of polls; the slot at :35 of the first hour was missed.
+        const candles = Array.from({ length: 24 }, (_, index) =>
+          candle(poll, START_MS + index * 5 * MINUTE_MS, index),
+        ).filter((_, index) => index !== 7);
+        await store.candles.upsertCandles(candles);
+        // Each poll marks its own slot; the missed one stays missing, never empty.
+        await store.coverage.markFetchedMany(
+          candles.map((item) => ({
+            series: poll,
+            range: { startMs: item.openTimeMs, endMs: item.openTimeMs + 5 * MINUTE_MS },
+            candleOpenTimesMs: [item.openTimeMs],
+          })),
+        );
+        const hourly = await store.candles.deriveCandles(
+          { ...poll, timeframe: '1h' },
+          { startMs: START_MS, endMs: START_MS + 2 * HOUR_MS },
+        );
+        assert.deepEqual(
+          hourly.map((bucket) => [bucket.openTimeMs, bucket.sourceCandleCount, bucket.complete]),
+          [
+            [START_MS, 11, false],
+            [START_MS + HOUR_MS, 12, true],
+          ],
+        );
+        const second = candles.slice(11);
+        assert.equal(hourly[1]!.open, second[0]!.open);
+        assert.equal(hourly[1]!.close, second.at(-1)!.close);
+        assert.equal(hourly[1]!.high, Math.max(...second.map((item) => item.high)));
+        assert.equal(hourly[1]!.low, Math.min(...second.map((item) => item.low)));
+        const daily = await store.candles.deriveCandles(
+          { ...poll, timeframe: '1d' },
+          { startMs: START_MS, endMs: START_MS + DAY_MS },
+        );
+        assert.equal(daily.length, 1);
+        assert.equal(daily[0]!.sourceCandleCount, 23);
+        assert.equal(daily[0]!.complete, false, 'most of the day was never polled');
+      });
     });
 
     describe('markets', () => {

@@ -45,7 +45,7 @@ export interface CandleRepository {
     stepMs: number,
   ): Promise<SampledClose[]>;
   countCandles(series: SeriesKey, range?: TimeRange): Promise<number>;
-  /** Derive a larger timeframe from stored 1m candles. */
+  /** Derive a larger timeframe from stored 1m candles, or from 5m poll candles where no 1m are stored. */
   deriveCandles(series: SeriesKey, range: TimeRange): Promise<DerivedCandle[]>;
 }
 
