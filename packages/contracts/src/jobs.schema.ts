@@ -184,6 +184,8 @@ export const predictJobPayloadSchema = z
     modelVersionId: z.int().min(1).optional(),
     series: seriesKeySchema.optional(),
     horizonMinutes: horizonMinutesSchema.optional(),
+    /** With `modelVersionId`: the version's model type, checked, so a job row can say it. */
+    modelType: modelTypeSchema.optional(),
   })
   .strict()
   .superRefine((value, context) => {

@@ -176,7 +176,13 @@ export class ForecastScheduler {
       for (const version of versions) {
         const { job, created } = await transaction.jobs.enqueue({
           kind: 'predict',
-          payload: { modelVersionId: version.id },
+          // Series, horizon and model type ride along (checked by the handler) so a job row says them.
+          payload: {
+            modelVersionId: version.id,
+            series: version.series,
+            horizonMinutes: version.horizonMinutes,
+            modelType: version.modelType,
+          },
           priority: 10,
           maxAttempts: 2,
           dedupeKey: `predict:${version.id}`,

@@ -16,6 +16,8 @@ export interface NewAuditEntry {
 
 export interface AuditEntryRecord extends NewAuditEntry {
   id: number;
+  /** The email of the account the target names, when the target is an account id. */
+  targetEmail: string | null;
 }
 
 /** The append-only audit log of admin actions and log-in failures. */
@@ -71,10 +73,16 @@ export class SqlAuditLogRepository implements AuditLogRepository {
       conditions.push(`action = $${parameters.length}`);
     }
     parameters.push(query.limit);
-    const rows = await this.database.query<AuditRow>(
-      `SELECT id, time_ms, actor_user_id, actor_email, action, target, outcome, ip, details
-       FROM audit_log ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
-       ORDER BY id DESC LIMIT $${parameters.length}`,
+    // A target that is an account id is shown by the account's email (the id stays for reference).
+    const rows = await this.database.query<AuditRow & { target_email: string | null }>(
+      `SELECT entry.*,
+              (SELECT users.email FROM users WHERE users.id::text = entry.target) AS target_email
+       FROM (
+         SELECT id, time_ms, actor_user_id, actor_email, action, target, outcome, ip, details
+         FROM audit_log ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+         ORDER BY id DESC LIMIT $${parameters.length}
+       ) AS entry
+       ORDER BY entry.id DESC`,
       parameters,
     );
     return rows.map((row) => ({
@@ -84,6 +92,7 @@ export class SqlAuditLogRepository implements AuditLogRepository {
       actorEmail: row.actor_email,
       action: row.action,
       target: row.target,
+      targetEmail: row.target_email,
       outcome: row.outcome,
       ip: row.ip,
       details: row.details ?? {},

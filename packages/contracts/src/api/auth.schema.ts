@@ -159,6 +159,8 @@ export const auditEntrySchema = z.object({
   actorEmail: z.string().nullable(),
   action: z.string(),
   target: z.string().nullable(),
+  /** The account's email when `target` is an account id. */
+  targetEmail: z.string().nullable(),
   outcome: z.enum(['success', 'failure']),
   ip: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),

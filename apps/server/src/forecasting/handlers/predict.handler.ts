@@ -147,6 +147,11 @@ export function createPredictHandler(
             `version ${version.id} forecasts ${version.series}, not ${payload.series}`,
           );
         }
+        if (payload.modelType !== undefined && payload.modelType !== version.modelType) {
+          throw new ValidationError(
+            `version ${version.id} is ${version.modelType}, not ${payload.modelType}`,
+          );
+        }
         if (payload.horizonMinutes !== undefined && payload.horizonMinutes !== version.horizonMinutes) {
           throw new ValidationError(
             `version ${version.id} forecasts ${formatHorizon(version.horizonMinutes)} ahead, not ${formatHorizon(payload.horizonMinutes)}`,

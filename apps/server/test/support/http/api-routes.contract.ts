@@ -204,6 +204,13 @@ export function describeApiRoutes(
         });
         assert.equal(disabled.statusCode, 200);
         assert.equal(disabled.json().disabled, true);
+        // The audit log names the account an action touched by its email, not only its id.
+        const audited = (await call('GET', '/api/v1/admin/audit-log?limit=20', adminToken)).json() as {
+          entries: { target: string | null; targetEmail: string | null }[];
+        };
+        const aboutUser = audited.entries.filter((entry) => entry.target === user.id);
+        assert.ok(aboutUser.length > 0, JSON.stringify(audited.entries.slice(0, 3)));
+        assert.ok(aboutUser.every((entry) => entry.targetEmail === user.email));
         assert.equal((await call('GET', '/api/v1/auth/me', token)).statusCode, 401);
         await assert.rejects(harness.login('generated@example.com', generatedPassword));
 

@@ -339,7 +339,9 @@ function AuditPanel() {
                     <td>
                       <code>{entry.action}</code>
                     </td>
-                    <td className="small">{entry.target ?? '—'}</td>
+                    <td className="small" title={entry.targetEmail ? (entry.target ?? undefined) : undefined}>
+                      {entry.targetEmail ?? entry.target ?? '—'}
+                    </td>
                     <td>
                       <span className={`badge ${entry.outcome === 'success' ? 'ok' : 'down'}`}>
                         {entry.outcome}

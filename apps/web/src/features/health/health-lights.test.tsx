@@ -8,6 +8,7 @@ import {
   componentLabel,
   healthLightModels,
   healthSummary,
+  plainDetailName,
   updateLastSeenOk,
   type ComponentHealth,
 } from './health-model.ts';
@@ -58,6 +59,33 @@ describe('health light model', () => {
     const degraded = healthLightModels(components, {}, NOW)[1]!;
     assert.equal(degraded.details[2], 'not seen ok since this page opened');
     assert.ok(degraded.details.includes('age: 900 s'));
+    const store = healthLightModels(components, {}, NOW).find((model) => model.name === 'store');
+    assert.ok(store?.details.includes('engine: pglite'));
+  });
+
+  test('detail names read as words, not field names', () => {
+    assert.equal(plainDetailName('lastSuccessAtMs'), 'last success at');
+    assert.equal(plainDetailName('refreshedAtMs'), 'refreshed at');
+    assert.equal(plainDetailName('markets'), 'markets');
+    const [light] = healthLightModels(
+      [
+        {
+          name: 'source:ordiscan',
+          state: 'ok',
+          reason: null,
+          checkedAtMs: NOW,
+          details: { kind: 'snapshots', lastSuccessAtMs: NOW - 60_000, cycles: 3, lastError: null },
+        },
+      ],
+      {},
+      NOW,
+    );
+    assert.ok(light!.details.includes('last success at: 2025-06-16 11:59 UTC'), light!.details.join(' | '));
+    assert.ok(light!.details.includes('cycles: 3'));
+    assert.ok(
+      !light!.details.some((line) => /[a-z][A-Z]/.test(line.split(':')[0]!)),
+      light!.details.join(' | '),
+    );
   });
 
   test('remembers the last ok time and keeps the same object when nothing changed', () => {

@@ -50,13 +50,24 @@ export function updateLastSeenOk(previous: LastSeenOk, components: readonly Comp
   return changed ? next : previous;
 }
 
+/** A detail's key in plain words: `lastSuccessAtMs` → `last success at`, `refreshedAtMs` → `refreshed at`. */
+export function plainDetailName(key: string): string {
+  return key
+    .replace(/Ms$/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/_/g, ' ')
+    .toLowerCase();
+}
+
 function describeDetail(name: string, value: unknown): string | null {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'number' && /Ms$/.test(name) && /time|At/i.test(name))
-    return `${name}: ${formatTimeUtc(value)}`;
   if (typeof value === 'number' && /ageMs$/.test(name)) return `age: ${Math.round(value / 1000)} s`;
+  if (typeof value === 'number' && /Ms$/.test(name) && /time|At/i.test(name))
+    return `${plainDetailName(name)}: ${formatTimeUtc(value)}`;
+  if (typeof value === 'number' && /Ms$/.test(name))
+    return `${plainDetailName(name)}: ${Math.round(value / 1000)} s`;
   if (typeof value === 'object') return null;
-  return `${name}: ${String(value)}`;
+  return `${plainDetailName(name)}: ${String(value)}`;
 }
 
 /** What the health lights show, worst first, then by name. */

@@ -14,29 +14,12 @@ import { ErrorState, LoadingState } from '../../components/query-state.tsx';
 import { formatDuration, formatRelative, formatTimeUtc } from '../../lib/format.ts';
 import { openEventStream } from '../../lib/live-stream.ts';
 import { useApi } from '../../lib/services.tsx';
+import { describePayload } from './job-payload.ts';
 import { JobStateBadge, JobView } from './job-view.tsx';
 import { useFollowJob } from './use-job.ts';
 
 const PAGE_SIZE = 50;
 type JobPage = { jobs: ApiJobSummary[]; nextBeforeMs: number | null };
-
-/** What a job's payload is about, in a few words. */
-export function describePayload(payload: unknown): string {
-  if (payload === null || typeof payload !== 'object') return '';
-  const record = payload as Record<string, unknown>;
-  const parts: string[] = [];
-  if (typeof record.series === 'string') parts.push(record.series);
-  else if (typeof record.exchange === 'string' && typeof record.symbol === 'string')
-    parts.push(
-      `${record.exchange}:${record.symbol}${typeof record.timeframe === 'string' ? `:${record.timeframe}` : ''}`,
-    );
-  if (typeof record.horizonMinutes === 'number') parts.push(`+${record.horizonMinutes} min`);
-  if (typeof record.modelType === 'string') parts.push(record.modelType);
-  if (Array.isArray(record.models))
-    parts.push(record.models.map((model) => (model as { modelType?: string }).modelType).join(', '));
-  if (typeof record.modelVersionId === 'number') parts.push(`version ${record.modelVersionId}`);
-  return parts.join(' · ');
-}
 
 function JobsList() {
   const api = useApi();

@@ -1,4 +1,5 @@
 import type { CandleHistoryResponse } from '@runecast/contracts';
+import { formatRelative } from '../../lib/format.ts';
 
 export interface MarketSummary {
   lastPrice: number | null;
@@ -26,4 +27,19 @@ export function summarizeCandles(
     volume,
     closes: [...history.close],
   };
+}
+
+/**
+ * How old the newest candle is, in words that fit where the data comes from: relative time for
+ * live data; for replayed real data the day it replays (its age against today means nothing);
+ * for a simulated market, that it is simulated.
+ */
+export function describeCandleTime(
+  lastOpenTimeMs: number,
+  dataMode: 'live' | 'replay' | 'simulated' | undefined,
+  nowMs = Date.now(),
+): string {
+  if (dataMode === 'replay') return `replay of ${new Date(lastOpenTimeMs).toISOString().slice(0, 10)}`;
+  if (dataMode === 'simulated') return 'simulated';
+  return formatRelative(lastOpenTimeMs, nowMs);
 }

@@ -7,7 +7,7 @@ import { Link } from 'react-router';
 import { z } from 'zod';
 import { InlineError, QueryView } from '../../components/query-state.tsx';
 import { Sparkline } from '../../components/sparkline.tsx';
-import { formatChange, formatCompact, formatPrice, formatRelative, formatTimeUtc } from '../../lib/format.ts';
+import { formatChange, formatCompact, formatPrice, formatTimeUtc } from '../../lib/format.ts';
 import { useApi, useSession } from '../../lib/services.tsx';
 import { HealthLights } from '../health/health-lights.tsx';
 import { healthLightModels, healthSummary } from '../health/health-model.ts';
@@ -24,7 +24,7 @@ import {
   useTrackedMarkets,
 } from '../markets/market-queries.ts';
 import { AddMarketForm } from './add-market-form.tsx';
-import { summarizeCandles } from './market-summary.ts';
+import { describeCandleTime, summarizeCandles } from './market-summary.ts';
 import { OverviewForecastCell } from '../forecasts/overview-forecasts.tsx';
 
 function HealthPanel() {
@@ -95,6 +95,7 @@ function MarketRow(props: { market: TrackedMarket; covered: readonly string[]; i
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['markets'] }),
   });
   const data = summary.data;
+  const dataMode = useReadiness().data?.dataMode.mode;
   return (
     <tr data-testid="market-row" data-market={`${market.exchange}:${market.symbol}`}>
       <td>
@@ -130,7 +131,7 @@ function MarketRow(props: { market: TrackedMarket; covered: readonly string[]; i
           <td className="num">{formatCompact(data.volume)}</td>
           <td className="small muted" title={formatTimeUtc(data.lastOpenTimeMs)}>
             {formatTimeUtc(data.lastOpenTimeMs)}
-            <div>{formatRelative(data.lastOpenTimeMs)}</div>
+            <div data-testid="candle-age">{describeCandleTime(data.lastOpenTimeMs, dataMode)}</div>
           </td>
         </>
       )}
