@@ -126,9 +126,11 @@ describe(
         horizon: string;
         from: string;
         to: string;
+        origins: number;
         results: { model: string; metrics: Record<string, number | null> }[];
       };
-      assert.deepEqual(Object.keys(report), ['series', 'horizon', 'from', 'to', 'results']);
+      assert.deepEqual(Object.keys(report), ['series', 'horizon', 'from', 'to', 'origins', 'results']);
+      assert.ok(Number.isInteger(report.origins) && report.origins > 0, `${report.origins} origins`);
       assert.equal(report.series, BTC);
       assert.equal(report.horizon, '4h');
       assert.equal(report.from, iso(START_MS + 900 * HOUR_MS));
