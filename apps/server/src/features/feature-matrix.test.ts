@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Candle, ValidationError } from '@runecast/market';
-import { buildFeatureMatrix, listFeatureNames } from './feature-matrix.ts';
+import { buildFeatureMatrix, listFeatureNames, memoizeOnMatrix } from './feature-matrix.ts';
 
 const HOUR_MS = 3_600_000;
 const START_MS = Date.UTC(2024, 0, 1); // a Monday, 00:00 UTC
@@ -125,4 +125,33 @@ describe('buildFeatureMatrix', () => {
     );
     assert.throws(() => buildFeatureMatrix({ candles, settings: { returnLags: [0] } }), /returnLags/);
   });
+});
+
+test('values memoized on a matrix are built once, stay with it, and are not copied with it', () => {
+  const matrix = buildFeatureMatrix({
+    candles: Array.from({ length: 30 }, (_, index) => candle(index, 100 + index)),
+  });
+  let builds = 0;
+  assert.equal(
+    memoizeOnMatrix(matrix, 'k', () => (builds += 1)),
+    1,
+  );
+  assert.equal(
+    memoizeOnMatrix(matrix, 'k', () => (builds += 1)),
+    1,
+  );
+  const copy = structuredClone(matrix);
+  assert.deepEqual(Object.keys(copy), Object.keys(matrix), 'the memo is no field of the matrix');
+  assert.equal(
+    memoizeOnMatrix(copy, 'k', () => (builds += 1)),
+    2,
+    'a copy builds its own',
+  );
+  const other = buildFeatureMatrix({
+    candles: Array.from({ length: 30 }, (_, index) => candle(index, 50 + index)),
+  });
+  assert.equal(
+    memoizeOnMatrix(other, 'k', () => (builds += 1)),
+    3,
+  );
 });

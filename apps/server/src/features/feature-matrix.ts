@@ -65,6 +65,27 @@ export interface FeatureMatrix {
   observed: Uint8Array;
 }
 
+/**
+ * Values derived from one matrix (column positions, variance sums), kept on the matrix itself under
+ * a symbol: they live and die with it, and a copy sent to a compute thread leaves them behind
+ * (structured clone skips symbol keys).
+ */
+const MATRIX_MEMO = Symbol('feature matrix memo');
+
+/** The value stored under `key` for this matrix, built on first use. */
+export function memoizeOnMatrix<T>(matrix: FeatureMatrix, key: string, build: () => T): T {
+  const holder = matrix as FeatureMatrix & { [MATRIX_MEMO]?: Map<string, unknown> };
+  let memo = holder[MATRIX_MEMO];
+  if (memo === undefined) {
+    memo = new Map();
+    Object.defineProperty(holder, MATRIX_MEMO, { value: memo, enumerable: false });
+  }
+  if (memo.has(key)) return memo.get(key) as T;
+  const value = build();
+  memo.set(key, value);
+  return value;
+}
+
 const TWO_PI = 2 * Math.PI;
 const MINUTES_PER_DAY = 1440;
 const DAY_MS = 86_400_000;

@@ -1,26 +1,16 @@
 import { ValidationError } from '@runecast/market';
-import type { FeatureMatrix } from '../features/feature-matrix.ts';
+import { type FeatureMatrix, memoizeOnMatrix } from '../features/feature-matrix.ts';
 import { targetLogReturn, type TrainingWindow } from './training-window.ts';
-
-const columnCache = new WeakMap<FeatureMatrix, Map<string, Int32Array>>();
 
 /** Column positions of `names` in the matrix; throws naming any feature the matrix lacks. */
 export function resolveFeatureColumns(matrix: FeatureMatrix, names: readonly string[]): Int32Array {
-  let perMatrix = columnCache.get(matrix);
-  if (!perMatrix) {
-    perMatrix = new Map();
-    columnCache.set(matrix, perMatrix);
-  }
-  const key = names.join('\u0000');
-  const cached = perMatrix.get(key);
-  if (cached) return cached;
-  const missing = names.filter((name) => !matrix.featureNames.includes(name));
-  if (missing.length > 0) {
-    throw new ValidationError(`the feature matrix lacks feature(s) the model needs: ${missing.join(', ')}`);
-  }
-  const columns = Int32Array.from(names, (name) => matrix.featureNames.indexOf(name));
-  perMatrix.set(key, columns);
-  return columns;
+  return memoizeOnMatrix(matrix, `columns:${names.join('\u0000')}`, () => {
+    const missing = names.filter((name) => !matrix.featureNames.includes(name));
+    if (missing.length > 0) {
+      throw new ValidationError(`the feature matrix lacks feature(s) the model needs: ${missing.join(', ')}`);
+    }
+    return Int32Array.from(names, (name) => matrix.featureNames.indexOf(name));
+  });
 }
 
 /** The model's features at one row, in the model's order. */

@@ -1,4 +1,4 @@
-import type { FeatureMatrix } from '../../features/feature-matrix.ts';
+import { type FeatureMatrix, memoizeOnMatrix } from '../../features/feature-matrix.ts';
 
 export const RANGE_VARIANCE_ESTIMATORS = ['parkinson', 'garman-klass'] as const;
 export type RangeVarianceEstimator = (typeof RANGE_VARIANCE_ESTIMATORS)[number];
@@ -19,20 +19,8 @@ export function garmanKlassVariance(open: number, high: number, low: number, clo
   return 0.5 * Math.log(high / low) ** 2 - GARMAN_KLASS_CLOSE_WEIGHT * Math.log(close / open) ** 2;
 }
 
-const varianceCache = new WeakMap<FeatureMatrix, Map<string, Float64Array>>();
-
 function cached(matrix: FeatureMatrix, key: string, build: () => Float64Array): Float64Array {
-  let entries = varianceCache.get(matrix);
-  if (!entries) {
-    entries = new Map();
-    varianceCache.set(matrix, entries);
-  }
-  let column = entries.get(key);
-  if (!column) {
-    column = build();
-    entries.set(key, column);
-  }
-  return column;
+  return memoizeOnMatrix(matrix, `variance:${key}`, build);
 }
 
 /**
