@@ -1,23 +1,11 @@
+import { registryMetrics } from '@runecast/contracts';
 import { ValidationError } from '@runecast/market';
 
 // How the model registry ranks versions: which metrics it can rank by, which way each is better,
 // the leaderboard order and the best version. The repository only stores and loads rows.
 
-/** Metrics the registry ranks by, and which way is better. */
-export const RANKING_METRICS = [
-  'mae',
-  'rmse',
-  'mape',
-  'mase',
-  'r2',
-  'directionalAccuracy',
-  'pinball',
-  'coverage80',
-  'coverage95',
-  'intervalScore80',
-  'intervalScore95',
-  'crps',
-] as const;
+/** Metrics the registry ranks by (the API's list), and which way is better. */
+export const RANKING_METRICS = registryMetrics;
 export type RankingMetric = (typeof RANKING_METRICS)[number];
 
 /** A metric score where smaller is better: coverage is best at its nominal level, r² and direction accuracy when high. */
