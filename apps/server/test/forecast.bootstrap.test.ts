@@ -54,3 +54,19 @@ test('a first training is queued once per tracked series and horizon with candle
     'queued jobs are not queued twice',
   );
 });
+
+test('with a first model type, it is queued too, ahead of the others, once', async () => {
+  const SOL = { exchange: 'binance', symbol: 'SOL/USDT', timeframe: '1h' as const };
+  await storeCandles(
+    store,
+    marketCandles({ symbol: 'SOL/USDT', count: 600, seed: 5, startTimeMs: START_MS }),
+  );
+  const tracked = [{ series: SOL, horizonsMinutes: [240] }];
+  const options = { modelType: 'ridge', firstModelType: 'naive-volatility', lookbackMs: 20 * 86_400_000 };
+  const queued = await queueMissingProductionModels(runtime, tracked, options);
+  const jobs = await Promise.all(queued.map((id) => runtime.queue.require(id)));
+  const types = jobs.map((job) => (job.payload as { modelType: string }).modelType);
+  assert.deepEqual(types, ['naive-volatility', 'ridge']);
+  assert.ok(jobs[0]!.priority > jobs[1]!.priority, 'the first model runs ahead of the others');
+  assert.deepEqual(await queueMissingProductionModels(runtime, tracked, options), [], 'not queued twice');
+});

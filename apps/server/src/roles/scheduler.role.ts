@@ -2,6 +2,8 @@ import { queueMissingProductionModels } from '../forecasting/model-bootstrap.ts'
 import type { JobProgressMessage } from '@runecast/contracts';
 import type { Role } from './role.ts';
 
+const FIRST_MODEL_TYPE = 'naive-volatility';
+
 /**
  * Forecasts every tracked series with its production model on an interval, queues the score
  * job for forecasts whose truth has arrived, retrains on the configured cron, and queues a first model for series
@@ -34,6 +36,8 @@ export const schedulerRole: Role = {
         context.trackedMarkets.series(),
         {
           modelType: config.defaultModel,
+          // Naive with volatility-scaled bands needs no fitting: the first forecast comes from it.
+          firstModelType: FIRST_MODEL_TYPE,
           lookbackMs: config.backfillDays * 86_400_000,
         },
       );
