@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 import { TIMEFRAME_MS } from '@runecast/market';
-import { type TrackedMarket } from '@runecast/contracts';
+import { jobListResponseSchema, type TrackedMarket } from '@runecast/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -25,6 +25,7 @@ import {
 } from '../markets/market-queries.ts';
 import { AddMarketForm } from './add-market-form.tsx';
 import { describeCandleTime, summarizeCandles } from './market-summary.ts';
+import { trainingLines } from './training-now.ts';
 import { OverviewForecastCell } from '../forecasts/overview-forecasts.tsx';
 
 function HealthPanel() {
@@ -211,6 +212,43 @@ function MarketsPanel() {
   );
 }
 
+/** What is training now, and roughly when its results come (first models after a fresh start). */
+function TrainingNowPanel() {
+  const api = useApi();
+  const jobs = useQuery({
+    queryKey: ['training-now'],
+    queryFn: ({ signal }) =>
+      api.request('/api/v1/jobs', {
+        query: { state: 'running,queued', kind: 'train', limit: 20 },
+        schema: jobListResponseSchema,
+        signal,
+      }),
+    refetchInterval: 5_000,
+  });
+  const lines = jobs.data ? trainingLines(jobs.data.jobs, Date.now()) : [];
+  if (lines.length === 0) return null;
+  return (
+    <section className="panel" aria-label="Training now" data-testid="training-now">
+      <div className="panel-header">
+        <div>
+          <h2>Training now</h2>
+          <p className="muted small">
+            Forecasts come from naive with volatility-scaled bands until a trained model beats it.
+          </p>
+        </div>
+        <Link to="/jobs">All jobs</Link>
+      </div>
+      <ul className="stack small">
+        {lines.map((line) => (
+          <li key={line.id} data-testid="training-line">
+            {line.what} <span className="muted">· {line.status}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export default function OverviewPage() {
   const [showAdd, setShowAdd] = useState(false);
   return (
@@ -227,6 +265,7 @@ export default function OverviewPage() {
       <HealthPanel />
       {showAdd ? <AddMarketForm onDone={() => setShowAdd(false)} /> : null}
       <MarketsPanel />
+      <TrainingNowPanel />
     </div>
   );
 }
