@@ -899,6 +899,29 @@ export function runStoreContract(engineName: string, openMigratedDatabase: Migra
           ],
         );
         assert.deepEqual(await store.metricPoints.listMetrics(source, rune), ['holders', 'volume_1d_btc']);
+
+        // Within one batch, the last copy of a point wins, even when other points stand between.
+        const later = START_MS + 10 * MINUTE_MS;
+        assert.equal(
+          await store.metricPoints.upsertPoints([
+            point(source, 'holders', later, 200),
+            point(source, 'volume_1d_btc', later, 2),
+            point(source, 'holders', later + 5 * MINUTE_MS, 201),
+            point(source, 'holders', later, 210),
+          ]),
+          3,
+        );
+        const batch = await store.metricPoints.listPoints(source, rune, 'holders', {
+          startMs: later,
+          endMs: later + HOUR_MS,
+        });
+        assert.deepEqual(
+          batch.map((row) => [row.timeMs, row.value]),
+          [
+            [later, 210],
+            [later + 5 * MINUTE_MS, 201],
+          ],
+        );
       });
 
       test('refuses a bad point before writing any', async () => {
