@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Candle, MetricPoint } from '@runecast/market';
+import { type Candle, closeOnlyCandle, type MetricPoint } from '@runecast/market';
 
 /** File names of the daily DOG•GO•TO•THE•MOON data in a replay folder's `runes/`. */
 export const DOG_DAILY_FILES = {
@@ -57,20 +57,13 @@ export async function readRuneDailyFiles(folder: string): Promise<RuneDailyImpor
       });
       continue;
     }
-    result.candles.push({
-      exchange: DOG_DAILY_SOURCE,
-      symbol: DOG_DAILY_SYMBOL,
-      timeframe: '1d',
-      openTimeMs,
-      open: value,
-      high: value,
-      low: value,
-      close: value,
-      volume: 0,
-      quoteVolume: null,
-      tradeCount: null,
-      closed: true,
-    });
+    result.candles.push(
+      closeOnlyCandle(
+        { exchange: DOG_DAILY_SOURCE, symbol: DOG_DAILY_SYMBOL, timeframe: '1d' },
+        openTimeMs,
+        value,
+      ),
+    );
   }
   result.candles.sort((a, b) => a.openTimeMs - b.openTimeMs);
 

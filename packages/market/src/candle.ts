@@ -1,5 +1,6 @@
 import { InvalidCandleError } from './errors.ts';
 import { isOnGrid, type Timeframe } from './timeframe.ts';
+import type { SeriesKey } from './series-key.ts';
 
 /** The values of one candle, without its series or state. Times are UTC epoch milliseconds. */
 export interface OhlcvValues {
@@ -119,6 +120,27 @@ export function findCandleProblem(candle: Candle): CandleProblem | null {
 }
 
 /** True when two candles have the same open time, prices and volume (the exchange's own values). */
+/**
+ * A closed candle of one value (open = high = low = close, no volume): a daily close from a file
+ * that has only closes, or a metric reading slotted as a candle.
+ */
+export function closeOnlyCandle(series: SeriesKey, openTimeMs: number, value: number): Candle {
+  return {
+    exchange: series.exchange,
+    symbol: series.symbol,
+    timeframe: series.timeframe,
+    openTimeMs,
+    open: value,
+    high: value,
+    low: value,
+    close: value,
+    volume: 0,
+    quoteVolume: null,
+    tradeCount: null,
+    closed: true,
+  };
+}
+
 export function sameOhlcv(left: OhlcvValues, right: OhlcvValues): boolean {
   return (
     left.openTimeMs === right.openTimeMs &&

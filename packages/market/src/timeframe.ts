@@ -28,6 +28,15 @@ export function timeframeMs(timeframe: Timeframe): number {
   return TIMEFRAME_MS[timeframe];
 }
 
+/** Timeframes stored candles are rolled up from: exchanges' 1m, snapshot sources' 5m polls. */
+const DERIVATION_BASES: readonly Timeframe[] = ['1m', '5m'];
+
+/** The stored timeframes `timeframe` can be derived from, finest first. */
+export function derivationBases(timeframe: Timeframe): Timeframe[] {
+  const stepMs = timeframeMs(timeframe);
+  return DERIVATION_BASES.filter((base) => timeframeMs(base) < stepMs && stepMs % timeframeMs(base) === 0);
+}
+
 /** True when `timeMs` is the open time of a candle of this timeframe (UTC grid). */
 export function isOnGrid(timeMs: number, timeframe: Timeframe): boolean {
   return Number.isSafeInteger(timeMs) && timeMs % TIMEFRAME_MS[timeframe] === 0;

@@ -1,5 +1,6 @@
 import {
   type Candle,
+  closeOnlyCandle,
   floorToGrid,
   formatMetricSeriesKey,
   formatSeriesKey,
@@ -232,20 +233,7 @@ export async function loadMetricCandles(
       { field: 'crossAssets' },
     );
   }
-  return [...bySlot].map(([openTimeMs, value]) => ({
-    exchange: key.exchange,
-    symbol: key.symbol,
-    timeframe: key.timeframe,
-    openTimeMs,
-    open: value,
-    high: value,
-    low: value,
-    close: value,
-    volume: 0,
-    quoteVolume: null,
-    tradeCount: null,
-    closed: true,
-  }));
+  return [...bySlot].map(([openTimeMs, value]) => closeOnlyCandle(key, openTimeMs, value));
 }
 
 /** Runs `work`, adding the series' data span to any ValidationError so the message says what would work. */

@@ -2,6 +2,7 @@ import type { GenerationalCache } from '../cache/generational.cache.ts';
 import {
   type Candle,
   type CoverageRange,
+  derivationBases,
   floorToGrid,
   formatSeriesKey,
   type SeriesKey,
@@ -121,12 +122,11 @@ export class CandleQueryService {
       let derived = false;
       if (candle === null && series.timeframe !== '1m') {
         // The newest base candle (1m, or a snapshot source's 5m poll candle) says which bucket is newest.
-        const minute =
-          (await this.store.candles.latestCandle({ ...series, timeframe: '1m' })) ??
-          (timeframeMs(series.timeframe) > timeframeMs('5m') &&
-          timeframeMs(series.timeframe) % timeframeMs('5m') === 0
-            ? await this.store.candles.latestCandle({ ...series, timeframe: '5m' })
-            : null);
+        let minute: Candle | null = null;
+        for (const base of derivationBases(series.timeframe)) {
+          minute = await this.store.candles.latestCandle({ ...series, timeframe: base });
+          if (minute !== null) break;
+        }
         if (minute !== null) {
           const bucketMs = floorToGrid(minute.openTimeMs, series.timeframe);
           const buckets = await this.store.candles.deriveCandles(series, {

@@ -12,6 +12,7 @@ import {
 } from '@runecast/market';
 import { ConflictError, UnprocessableError } from '../auth/auth-errors.ts';
 import type { SnapshotSource } from '../sources/snapshot-source.port.ts';
+import type { ForecastRecord } from '../store/forecast.port.ts';
 import type { Store } from '../store/store.ts';
 import type { InstrumentState } from '../store/store.port.ts';
 
@@ -46,20 +47,22 @@ export interface RuneView {
   forecast: RuneForecastSummary | null;
 }
 
-export interface RuneForecastSummary {
-  series: string;
-  horizonMinutes: number;
-  modelType: string;
-  modelVersionId: number;
-  issuedAtMs: number;
-  targetTimeMs: number;
-  lastClose: number;
-  point: number;
-  lower80: number;
-  upper80: number;
-  lower95: number;
-  upper95: number;
-}
+/** What the runes list shows of a forecast: the ledger record without its inputs and scores. */
+export type RuneForecastSummary = Pick<
+  ForecastRecord,
+  | 'series'
+  | 'horizonMinutes'
+  | 'modelType'
+  | 'modelVersionId'
+  | 'issuedAtMs'
+  | 'targetTimeMs'
+  | 'lastClose'
+  | 'point'
+  | 'lower80'
+  | 'upper80'
+  | 'lower95'
+  | 'upper95'
+>;
 
 /** The span of the list's sparklines and the width of one of their points. */
 export const RUNE_SPARKLINE_SPAN_MS = 86_400_000;

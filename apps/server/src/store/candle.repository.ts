@@ -2,6 +2,7 @@ import {
   assertValidCandle,
   type Candle,
   createRangeOverlapMeter,
+  derivationBases,
   type DerivedCandle,
   isBucketComplete,
   type SeriesKey,
@@ -256,11 +257,8 @@ export class SqlCandleRepository implements CandleRepository {
   async deriveCandles(series: SeriesKey, range: TimeRange): Promise<DerivedCandle[]> {
     assertSeriesKey(series);
     assertTimeRange(range);
-    const stepMs = timeframeMs(series.timeframe);
     // Exchange series store 1m candles; snapshot sources (runes providers) their 5m poll candles.
-    for (const base of DERIVATION_BASES) {
-      const baseStepMs = timeframeMs(base);
-      if (baseStepMs >= stepMs || stepMs % baseStepMs !== 0) continue;
+    for (const base of derivationBases(series.timeframe)) {
       const derived = await this.deriveFrom(series, range, base);
       if (derived.length > 0) return derived;
     }
@@ -329,9 +327,6 @@ export class SqlCandleRepository implements CandleRepository {
     });
   }
 }
-
-/** Timeframes larger ones are derived from, finest first. */
-const DERIVATION_BASES: readonly Timeframe[] = ['1m', '5m'];
 
 function optional(value: number | undefined): number[] {
   return value === undefined ? [] : [value];
