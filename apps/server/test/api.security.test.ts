@@ -21,6 +21,7 @@ const PARAM_SAMPLES: Record<string, string> = {
   versionId: '1',
   metric: 'holders',
   jobId: '00000000-0000-4000-8000-000000000000',
+  id: '00000000-0000-4000-8000-000000000000',
 };
 
 function concreteUrl(route: RegisteredRoute): string {

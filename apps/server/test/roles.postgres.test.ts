@@ -58,7 +58,7 @@ describe('roles on one PostgreSQL store, each process its own runtime', () => {
   test('up, serve and worker start roles from one list', () => {
     assert.deepEqual(
       ROLES.map((role) => role.name),
-      ['ingest', 'worker', 'scheduler', 'api'],
+      ['alerts', 'ingest', 'worker', 'scheduler', 'api'],
     );
   });
 

@@ -6,6 +6,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AlertService } from '../alerts/alert.service.ts';
 import type { AuthServices } from '../auth/auth-services.ts';
 import type { StreamTicketService } from '../auth/stream-ticket.service.ts';
 import type { Bus } from '../bus/bus.port.ts';
@@ -53,6 +54,8 @@ export interface ApiContext {
   markets: MarketService;
   runes: RunesService;
   liveFeed: LiveFeed;
+  /** Alert channels, rules and history of the caller (admins: everyone's). */
+  alerts: AlertService;
   now: () => number;
 }
 

@@ -53,6 +53,8 @@ import { RUNES_POLL_TIMEFRAME } from '../sources/runes/runes-timing.ts';
 import type { SnapshotSource } from '../sources/snapshot-source.port.ts';
 import { marketRoutes } from './routes/markets.routes.ts';
 import { runeRoutes } from './routes/runes.routes.ts';
+import { alertRoutes } from './routes/alerts.routes.ts';
+import { AlertService } from '../alerts/alert.service.ts';
 import { streamRoutes } from './routes/stream.routes.ts';
 
 export type { ApiApp, ApiContext, RouteModule } from './api-context.ts';
@@ -137,6 +139,7 @@ const BUILT_IN_ROUTES: readonly RouteModule[] = [
   candleRoutes,
   streamRoutes,
   logRoutes,
+  alertRoutes,
 ];
 
 const DOCS_PREFIX = '/docs';
@@ -289,6 +292,7 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
       now,
     }),
     liveFeed,
+    alerts: new AlertService({ repository: store.alerts, secrets: auth.secrets, now }),
     now,
   };
 

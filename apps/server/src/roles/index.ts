@@ -1,4 +1,5 @@
 import { apiRole, statusRole } from './api.role.ts';
+import { alertsRole } from './alerts.role.ts';
 import { ingestRole } from './ingest.role.ts';
 import type { RuntimeContext } from '../runtime/runtime-context.ts';
 import type { Role, RoleName, RunningRole } from './role.ts';
@@ -8,10 +9,11 @@ import { workerRole } from './worker.role.ts';
 export { isRoleName, ROLE_NAMES, type Role, type RoleName, type RunningRole } from './role.ts';
 
 /**
- * Every role, in the order a process starts them: data flows in first, the worker exists before
- * the scheduler hands it forecasts, and HTTP listens last, once everything it reports on runs.
+ * Every role, in the order a process starts them: alerts subscribe before data flows in, data
+ * flows in next, the worker exists before the scheduler hands it forecasts, and HTTP listens
+ * last, once everything it reports on runs.
  */
-export const ROLES: readonly Role[] = [ingestRole, workerRole, schedulerRole, apiRole];
+export const ROLES: readonly Role[] = [alertsRole, ingestRole, workerRole, schedulerRole, apiRole];
 
 /** The roles a process runs, started in order; a failure stops those already started. */
 export async function startRoles(

@@ -1,7 +1,7 @@
 import type { RuntimeContext } from '../runtime/runtime-context.ts';
 
 /** Roles one process can take; `runecast up` runs them all, `runecast serve --roles …` the chosen ones. */
-export const ROLE_NAMES = ['api', 'ingest', 'worker', 'scheduler'] as const;
+export const ROLE_NAMES = ['api', 'ingest', 'worker', 'scheduler', 'alerts'] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];
 
 /** A started role; `stop()` ends what it started and leaves the context to its owner. */

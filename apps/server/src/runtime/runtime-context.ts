@@ -28,6 +28,7 @@ import { SourceRegistry } from '../sources/source-registry.ts';
 import { resolveAuthKeys } from '../auth/auth-services.ts';
 import { SecretBox } from '../auth/secret-box.ts';
 import { SecretService } from '../auth/secret.service.ts';
+import { AlertService } from '../alerts/alert.service.ts';
 import { openStore, type Store } from '../store/store.ts';
 import type { DataMode } from '../sources/data-mode.ts';
 import { openEmulatorForConfig } from './emulator-mode.ts';
@@ -58,6 +59,8 @@ export interface RuntimeContext {
   readonly trackedMarkets: TrackedMarketsService;
   /** Job queue, model registry and forecast ledger over the store. */
   readonly forecasting: ForecastingRuntime;
+  /** Alert channels, rules, history and the delivery of notifications. */
+  readonly alerts: AlertService;
   /** The job worker of this process once the worker role runs: the scheduler hands it forecasts at once. */
   localJobWorker: JobWorker | null;
   /** Shows one-time secrets such as a generated admin password (never to the structured log). */
@@ -245,6 +248,7 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
       sources,
       trackedMarkets,
       forecasting,
+      alerts: new AlertService({ repository: store.alerts, secrets, now: () => clock.now() }),
       localJobWorker: null,
       ...(options.announce ? { announce: options.announce } : {}),
       onClose,

@@ -1,3 +1,4 @@
+import { type AlertRepository, SqlAlertRepository } from './alert.repository.ts';
 import type { ApiKeyRepository } from './api-key.repository.ts';
 import { SqlApiKeyRepository } from './api-key.repository.ts';
 import type { AuditLogRepository } from './audit-log.repository.ts';
@@ -69,6 +70,8 @@ export interface Store {
   readonly logs: LogRepository;
   readonly secrets: SecretRepository;
   readonly marketTrackers: MarketTrackerRepository;
+  /** Alert channels, rules, firings and their deliveries. */
+  readonly alerts: AlertRepository;
   /** Runs `work` in one transaction, on a store bound to that transaction's connection. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /**
@@ -109,6 +112,7 @@ export function createStore(db: Database): Store {
     logs: new SqlLogRepository(db),
     secrets: new SqlSecretRepository(db),
     marketTrackers: new SqlMarketTrackerRepository(db),
+    alerts: new SqlAlertRepository(db),
     transaction: (work) => db.transaction((transaction) => work(createStore(transaction))),
     leaderLock: (name) => takeLeaderLock(db, name),
     ping: async () => {

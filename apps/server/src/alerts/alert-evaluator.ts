@@ -1,0 +1,341 @@
+import type { AlertCondition, AlertRule } from '@runecast/contracts';
+import { timeframeMs, type Timeframe } from '@runecast/market';
+import type { AlertRuleState } from '../store/alert.repository.ts';
+import { isInQuietHours, renderAlertMessage } from './alert-message.ts';
+
+/** One candle as the evaluator needs it. */
+export interface EvaluatedCandle {
+  openTimeMs: number;
+  close: number;
+  volume: number;
+  closed: boolean;
+}
+
+/** The newest forecast of a series, as the evaluator needs it. */
+export interface EvaluatedForecast {
+  id: string;
+  horizonMinutes: number;
+  issuedAtMs: number;
+  targetTimeMs: number;
+  lastClose: number;
+  point: number;
+  lower95: number;
+  upper95: number;
+}
+
+/** A rule that fired: what to store and send. */
+export interface Firing {
+  rule: AlertRule;
+  series: string;
+  /** Unique per rule and triggering event: the same event never fires a rule twice. */
+  idempotencyKey: string;
+  firedAtMs: number;
+  values: Record<string, number>;
+  message: string;
+  /** Inside the rule's quiet hours: stored, not sent. */
+  silent: boolean;
+}
+
+interface SeriesWindow {
+  stepMs: number;
+  /** Candles oldest first, one per open time; the last may still be forming. */
+  candles: EvaluatedCandle[];
+  forecasts: Map<number, EvaluatedForecast>;
+}
+
+const CANDLE_KINDS = new Set<AlertCondition['kind']>([
+  'price-cross',
+  'move',
+  'volume-spike',
+  'forecast-band',
+]);
+/** A rule on every series keeps at most this many candles per series (the longest window allowed). */
+const MAX_WINDOW_CANDLES = 10_081;
+
+/**
+ * Evaluates alert rules against candles and forecasts as they arrive, in memory. Rules are
+ * indexed by series, so a candle batch costs only the rules that watch its series. Each rule
+ * fires when its condition becomes true while it is armed; it re-arms only once the condition
+ * has cleared (hysteresis), and never fires again within its cooldown. State changes are
+ * collected for the caller to persist (`takeChangedStates`).
+ */
+export class AlertEvaluator {
+  private rulesBySeries = new Map<string, AlertRule[]>();
+  private rulesForAll: AlertRule[] = [];
+  private readonly windows = new Map<string, SeriesWindow>();
+  private readonly states = new Map<string, AlertRuleState>();
+  private readonly changed = new Map<string, AlertRuleState>();
+  private needs = new Map<string, WindowNeed>();
+  private needForAll: WindowNeed = { minutes: 0, candles: 2 };
+
+  constructor(rules: readonly AlertRule[] = [], states: readonly AlertRuleState[] = []) {
+    this.setRules(rules);
+    for (const state of states) this.states.set(stateKey(state.ruleId, state.series), { ...state });
+  }
+
+  setRules(rules: readonly AlertRule[]): void {
+    this.rulesBySeries = new Map();
+    this.rulesForAll = [];
+    this.needs = new Map();
+    this.needForAll = { minutes: 0, candles: 2 };
+    for (const rule of rules) {
+      if (!rule.enabled) continue;
+      if (rule.series === null) {
+        this.rulesForAll.push(rule);
+        this.needForAll = widerNeed(this.needForAll, rule.condition);
+      } else {
+        const list = this.rulesBySeries.get(rule.series) ?? [];
+        list.push(rule);
+        this.rulesBySeries.set(rule.series, list);
+        this.needs.set(
+          rule.series,
+          widerNeed(this.needs.get(rule.series) ?? { minutes: 0, candles: 2 }, rule.condition),
+        );
+      }
+    }
+    const ids = new Set(rules.map((rule) => rule.id));
+    for (const key of this.states.keys())
+      if (!ids.has(key.slice(0, key.indexOf('|')))) this.states.delete(key);
+  }
+
+  ruleCount(): number {
+    let count = this.rulesForAll.length;
+    for (const list of this.rulesBySeries.values()) count += list.length;
+    return count;
+  }
+
+  /** Rule states changed since the last call, to persist. */
+  takeChangedStates(): AlertRuleState[] {
+    const changed = [...this.changed.values()];
+    this.changed.clear();
+    return changed;
+  }
+
+  /** Candles of one series, oldest first (a batch from the bus); returns what fired. */
+  onCandles(series: string, timeframe: Timeframe, candles: readonly EvaluatedCandle[]): Firing[] {
+    const rules = this.rulesFor(series);
+    const window = this.windowOf(series, timeframe, rules.length > 0);
+    if (window === null) return [];
+    const firings: Firing[] = [];
+    for (const candle of candles) {
+      appendCandle(window, candle, this.lengthFor(series, window));
+      for (const rule of rules) {
+        if (!CANDLE_KINDS.has(rule.condition.kind)) continue;
+        const observed = observeCandle(rule.condition, window);
+        if (observed === null) continue;
+        const eventTimeMs = candle.openTimeMs + window.stepMs;
+        const firing = this.decide(rule, series, observed, eventTimeMs, `${candle.openTimeMs}`);
+        if (firing) firings.push(firing);
+      }
+    }
+    return firings;
+  }
+
+  /** A new forecast of one series; returns what fired. */
+  onForecast(series: string, timeframe: Timeframe, forecast: EvaluatedForecast): Firing[] {
+    const rules = this.rulesFor(series);
+    const window = this.windowOf(series, timeframe, rules.length > 0);
+    if (window === null) return [];
+    window.forecasts.set(forecast.horizonMinutes, forecast);
+    const firings: Firing[] = [];
+    for (const rule of rules) {
+      const condition = rule.condition;
+      if (condition.kind !== 'forecast-move') continue;
+      if (condition.horizonMinutes !== undefined && condition.horizonMinutes !== forecast.horizonMinutes)
+        continue;
+      const change = percentChange(forecast.lastClose, forecast.point);
+      const observed: Observation = {
+        active: Math.abs(change) >= condition.percent,
+        values: {
+          price: forecast.lastClose,
+          forecast: forecast.point,
+          change,
+          lower95: forecast.lower95,
+          upper95: forecast.upper95,
+          horizonMinutes: forecast.horizonMinutes,
+        },
+      };
+      const firing = this.decide(rule, series, observed, forecast.issuedAtMs, `forecast:${forecast.id}`);
+      if (firing) firings.push(firing);
+    }
+    return firings;
+  }
+
+  private rulesFor(series: string): AlertRule[] {
+    const own = this.rulesBySeries.get(series);
+    if (own === undefined) return this.rulesForAll;
+    return this.rulesForAll.length === 0 ? own : [...own, ...this.rulesForAll];
+  }
+
+  private lengthFor(series: string, window: SeriesWindow): number {
+    const own = this.needs.get(series) ?? { minutes: 0, candles: 2 };
+    const all = this.rulesForAll.length > 0 ? this.needForAll : { minutes: 0, candles: 2 };
+    const minutes = Math.max(own.minutes, all.minutes);
+    // `move` windows are in minutes: one more candle than the window spans, in this series' step.
+    const candles = Math.max(own.candles, all.candles, Math.ceil((minutes * 60_000) / window.stepMs) + 2);
+    return Math.min(MAX_WINDOW_CANDLES, candles);
+  }
+
+  private windowOf(series: string, timeframe: Timeframe, create: boolean): SeriesWindow | null {
+    let window = this.windows.get(series);
+    if (window === undefined) {
+      if (!create) return null;
+      window = { stepMs: timeframeMs(timeframe), candles: [], forecasts: new Map() };
+      this.windows.set(series, window);
+    }
+    return window;
+  }
+
+  private decide(
+    rule: AlertRule,
+    series: string,
+    observed: Observation,
+    eventTimeMs: number,
+    eventId: string,
+  ): Firing | null {
+    const key = stateKey(rule.id, series);
+    let state = this.states.get(key);
+    if (state === undefined) {
+      // A crossing rule fires on a crossing, not because the price already stands beyond the
+      // level when the rule first sees it; every other rule starts armed.
+      const armed = rule.condition.kind === 'price-cross' ? null : true;
+      state = { ruleId: rule.id, series, armed, lastFiredAtMs: null };
+      this.states.set(key, state);
+    }
+    if (state.armed === null) {
+      state.armed = !observed.active;
+      this.changed.set(key, state);
+      return null;
+    }
+    if (!observed.active) {
+      if (!state.armed) {
+        state.armed = true;
+        this.changed.set(key, state);
+      }
+      return null;
+    }
+    if (!state.armed) return null;
+    const cooldownMs = rule.cooldownMinutes * 60_000;
+    if (state.lastFiredAtMs !== null && eventTimeMs - state.lastFiredAtMs < cooldownMs) return null;
+    state.armed = false;
+    state.lastFiredAtMs = eventTimeMs;
+    this.changed.set(key, state);
+    return {
+      rule,
+      series,
+      idempotencyKey: `${rule.id}|${series}|${eventId}`,
+      firedAtMs: eventTimeMs,
+      values: observed.values,
+      message: renderAlertMessage(rule, series, observed.values, eventTimeMs),
+      silent: rule.quietHours !== null && isInQuietHours(rule.quietHours, eventTimeMs),
+    };
+  }
+}
+
+interface Observation {
+  active: boolean;
+  values: Record<string, number>;
+}
+
+function stateKey(ruleId: string, series: string): string {
+  return `${ruleId}|${series}`;
+}
+
+function percentChange(from: number, to: number): number {
+  return from === 0 ? 0 : ((to - from) / from) * 100;
+}
+
+/** How much history the rules of a series need: a span in minutes and a count of candles. */
+interface WindowNeed {
+  minutes: number;
+  candles: number;
+}
+
+function widerNeed(need: WindowNeed, condition: AlertCondition): WindowNeed {
+  if (condition.kind === 'move') return { ...need, minutes: Math.max(need.minutes, condition.windowMinutes) };
+  if (condition.kind === 'volume-spike')
+    return { ...need, candles: Math.max(need.candles, condition.lookbackCandles + 1) };
+  return need;
+}
+
+function appendCandle(window: SeriesWindow, candle: EvaluatedCandle, maxLength: number): void {
+  const candles = window.candles;
+  const last = candles.at(-1);
+  if (last !== undefined && candle.openTimeMs === last.openTimeMs) {
+    candles[candles.length - 1] = candle;
+  } else if (last === undefined || candle.openTimeMs > last.openTimeMs) {
+    candles.push(candle);
+    if (candles.length > maxLength) candles.splice(0, candles.length - maxLength);
+  }
+  // An older candle (a late correction) changes nothing that already fired.
+}
+
+function observeCandle(condition: AlertCondition, window: SeriesWindow): Observation | null {
+  const candles = window.candles;
+  const latest = candles.at(-1);
+  if (latest === undefined) return null;
+  switch (condition.kind) {
+    case 'price-cross': {
+      const active =
+        condition.direction === 'above' ? latest.close >= condition.level : latest.close <= condition.level;
+      return { active, values: { price: latest.close, level: condition.level } };
+    }
+    case 'move': {
+      // The close `windowMinutes` before the latest close (or the oldest kept, once enough is kept).
+      const fromMs = latest.openTimeMs - condition.windowMinutes * 60_000;
+      let reference: EvaluatedCandle | undefined;
+      for (let index = candles.length - 2; index >= 0; index -= 1) {
+        const candle = candles[index]!;
+        if (candle.openTimeMs <= fromMs) {
+          reference = candle;
+          break;
+        }
+      }
+      if (reference === undefined) return null;
+      const change = percentChange(reference.close, latest.close);
+      return {
+        active: Math.abs(change) >= condition.percent,
+        values: { price: latest.close, reference: reference.close, change },
+      };
+    }
+    case 'volume-spike': {
+      const history = candles.slice(-(condition.lookbackCandles + 1), -1);
+      if (history.length < condition.lookbackCandles) return null;
+      let sum = 0;
+      for (const candle of history) sum += candle.volume;
+      const mean = sum / history.length;
+      let squares = 0;
+      for (const candle of history) squares += (candle.volume - mean) ** 2;
+      const deviation = Math.sqrt(squares / (history.length - 1));
+      if (deviation === 0) return null;
+      const zScore = (latest.volume - mean) / deviation;
+      return {
+        active: zScore >= condition.zScore,
+        values: { price: latest.close, volume: latest.volume, zScore, mean },
+      };
+    }
+    case 'forecast-band': {
+      let chosen: EvaluatedForecast | null = null;
+      const timeMs = latest.openTimeMs + window.stepMs;
+      for (const forecast of window.forecasts.values()) {
+        if (condition.horizonMinutes !== undefined && forecast.horizonMinutes !== condition.horizonMinutes)
+          continue;
+        if (timeMs < forecast.issuedAtMs || timeMs > forecast.targetTimeMs) continue;
+        if (chosen === null || forecast.horizonMinutes < chosen.horizonMinutes) chosen = forecast;
+      }
+      if (chosen === null) return null;
+      return {
+        active: latest.close > chosen.upper95 || latest.close < chosen.lower95,
+        values: {
+          price: latest.close,
+          forecast: chosen.point,
+          lower95: chosen.lower95,
+          upper95: chosen.upper95,
+          horizonMinutes: chosen.horizonMinutes,
+        },
+      };
+    }
+    default:
+      return null;
+  }
+}

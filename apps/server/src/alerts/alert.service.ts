@@ -1,0 +1,272 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type {
+  AlertChannel,
+  AlertDelivery,
+  AlertEvent,
+  AlertRule,
+  AlertRuleBody,
+  CreateAlertChannelBody,
+} from '@runecast/contracts';
+import { NotFoundError, ValidationError } from '@runecast/market';
+import type { Principal } from '../auth/principal.ts';
+import type { SecretService } from '../auth/secret.service.ts';
+import type { AlertRepository, DueDelivery, OwnerScope } from '../store/alert.repository.ts';
+import { AlertSender, type ChannelAddress, maskAddress, type SendResult } from './alert-sender.ts';
+
+/** The secret-store name of a channel's sealed address. */
+export function channelSecretName(channelId: string): string {
+  return `alert-channel:${channelId}`;
+}
+
+/** Retries stop this long after a delivery was queued; it is dead-lettered then. */
+export const DELIVERY_RETRY_WINDOW_MS = 24 * 3_600_000;
+const FIRST_RETRY_MS = 30_000;
+const LONGEST_RETRY_MS = 3_600_000;
+
+/** The wait before try `attempt + 1`: 30 s doubling to at most an hour, or the receiver's own ask. */
+export function retryDelayMs(attempt: number, retryAfterMs: number | null): number {
+  const backoff = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempt - 1));
+  return retryAfterMs === null ? backoff : Math.min(LONGEST_RETRY_MS, Math.max(backoff, retryAfterMs));
+}
+
+function scopeOf(principal: Principal): OwnerScope {
+  return principal.role === 'admin' ? 'all' : { ownerUserId: principal.userId };
+}
+
+function addressOf(body: CreateAlertChannelBody): ChannelAddress {
+  switch (body.kind) {
+    case 'webhook':
+      return { kind: 'webhook', url: body.url, secret: randomBytes(32).toString('base64url') };
+    case 'discord':
+      return { kind: 'discord', url: body.url };
+    case 'slack':
+      return { kind: 'slack', url: body.url };
+    case 'telegram':
+      return { kind: 'telegram', botToken: body.botToken, chatId: body.chatId };
+  }
+}
+
+export interface AlertServiceOptions {
+  repository: AlertRepository;
+  secrets: SecretService;
+  sender?: AlertSender;
+  now?: () => number;
+}
+
+/**
+ * Alert channels, rules and history for their owners (admins see all), and the delivery of
+ * queued notifications. A user never reaches another user's objects: a foreign id is not found.
+ */
+export class AlertService {
+  private readonly repository: AlertRepository;
+  private readonly secrets: SecretService;
+  readonly sender: AlertSender;
+  private readonly now: () => number;
+
+  constructor(options: AlertServiceOptions) {
+    this.repository = options.repository;
+    this.secrets = options.secrets;
+    this.sender = options.sender ?? new AlertSender();
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Creates a channel; a webhook's signing secret is in this answer only. */
+  async createChannel(
+    principal: Principal,
+    body: CreateAlertChannelBody,
+  ): Promise<AlertChannel & { secret: string | null }> {
+    const address = addressOf(body);
+    const channel = await this.repository.createChannel({
+      ownerUserId: principal.userId,
+      kind: body.kind,
+      name: body.name,
+      target: maskAddress(address),
+      createdAtMs: this.now(),
+    });
+    try {
+      await this.secrets.put(channelSecretName(channel.id), JSON.stringify(address));
+    } catch (error) {
+      await this.repository.deleteChannel('all', channel.id);
+      throw error;
+    }
+    return { ...channel, secret: address.kind === 'webhook' ? address.secret : null };
+  }
+
+  listChannels(principal: Principal): Promise<AlertChannel[]> {
+    return this.repository.listChannels(scopeOf(principal));
+  }
+
+  async getChannel(principal: Principal, id: string): Promise<AlertChannel> {
+    const channel = await this.repository.getChannel(scopeOf(principal), id);
+    if (channel === null) throw new NotFoundError(`no alert channel ${id}`);
+    return channel;
+  }
+
+  async deleteChannel(principal: Principal, id: string): Promise<void> {
+    if (!(await this.repository.deleteChannel(scopeOf(principal), id))) {
+      throw new NotFoundError(`no alert channel ${id}`);
+    }
+    await this.secrets.delete(channelSecretName(id)).catch(() => undefined);
+  }
+
+  /** Sends a test notification through the channel now, outside the queue. */
+  async testChannel(principal: Principal, id: string): Promise<SendResult> {
+    const channel = await this.getChannel(principal, id);
+    const address = await this.addressOf(channel.id);
+    return this.sender.send(address, {
+      id: randomUUID(),
+      type: 'test',
+      event: null,
+      message: `Runecast test notification for channel "${channel.name}"`,
+    });
+  }
+
+  private async addressOf(channelId: string): Promise<ChannelAddress> {
+    const sealed = await this.secrets.reveal(channelSecretName(channelId));
+    if (sealed === null) throw new NotFoundError(`alert channel ${channelId} has no stored address`);
+    return JSON.parse(sealed) as ChannelAddress;
+  }
+
+  private async checkChannels(principal: Principal, channelIds: readonly string[]): Promise<void> {
+    const own = new Set(
+      (await this.repository.listChannels({ ownerUserId: principal.userId })).map((c) => c.id),
+    );
+    const missing = channelIds.filter((id) => !own.has(id));
+    if (missing.length > 0) {
+      throw new ValidationError(
+        `body.channelIds: no alert channel of yours has the id ${missing.join(', ')}`,
+      );
+    }
+  }
+
+  async createRule(principal: Principal, body: AlertRuleBody): Promise<AlertRule> {
+    await this.checkChannels(principal, body.channelIds);
+    return this.repository.createRule({ ownerUserId: principal.userId, ...ruleFields(body) }, this.now());
+  }
+
+  async updateRule(principal: Principal, id: string, body: AlertRuleBody): Promise<AlertRule> {
+    const existing = await this.getRule(principal, id);
+    await this.checkChannels({ ...principal, userId: existing.ownerUserId }, body.channelIds);
+    const updated = await this.repository.updateRule(scopeOf(principal), id, ruleFields(body), this.now());
+    if (updated === null) throw new NotFoundError(`no alert rule ${id}`);
+    return updated;
+  }
+
+  listRules(principal: Principal): Promise<AlertRule[]> {
+    return this.repository.listRules(scopeOf(principal));
+  }
+
+  async getRule(principal: Principal, id: string): Promise<AlertRule> {
+    const rule = await this.repository.getRule(scopeOf(principal), id);
+    if (rule === null) throw new NotFoundError(`no alert rule ${id}`);
+    return rule;
+  }
+
+  async deleteRule(principal: Principal, id: string): Promise<void> {
+    if (!(await this.repository.deleteRule(scopeOf(principal), id)))
+      throw new NotFoundError(`no alert rule ${id}`);
+  }
+
+  async history(
+    principal: Principal,
+    filter: { status?: AlertEvent['status']; ruleId?: string; limit: number },
+  ): Promise<{ events: AlertEvent[]; openCount: number }> {
+    await this.repository.reopenSnoozed(this.now());
+    return this.repository.listEvents(scopeOf(principal), filter);
+  }
+
+  async actOnEvent(
+    principal: Principal,
+    id: string,
+    action: { action: 'acknowledge' } | { action: 'resolve' } | { action: 'snooze'; minutes: number },
+  ): Promise<AlertEvent> {
+    const status =
+      action.action === 'acknowledge' ? 'acknowledged' : action.action === 'resolve' ? 'resolved' : 'snoozed';
+    const until = action.action === 'snooze' ? this.now() + action.minutes * 60_000 : null;
+    const event = await this.repository.setEventStatus(scopeOf(principal), id, status, until);
+    if (event === null) throw new NotFoundError(`no alert event ${id}`);
+    return event;
+  }
+
+  listDeliveries(
+    principal: Principal,
+    filter: { state?: AlertDelivery['state']; limit: number },
+  ): Promise<AlertDelivery[]> {
+    return this.repository.listDeliveries(scopeOf(principal), filter);
+  }
+
+  /** Queues a dead-lettered delivery again. */
+  async replayDelivery(principal: Principal, id: string): Promise<AlertDelivery> {
+    const delivery = await this.repository.replayDelivery(scopeOf(principal), id, this.now());
+    if (delivery === null) throw new NotFoundError(`no dead-lettered alert delivery ${id}`);
+    return delivery;
+  }
+
+  /**
+   * Sends the deliveries that are due, each held by this process while it sends; failed ones are
+   * retried with backoff for a day, then dead-lettered. Returns how many were tried.
+   */
+  async deliverDue(
+    options: { limit?: number; holdMs?: number } = {},
+  ): Promise<{ tried: number; sent: number }> {
+    const due = await this.repository.claimDueDeliveries(
+      this.now(),
+      options.holdMs ?? 60_000,
+      options.limit ?? 50,
+    );
+    let sent = 0;
+    await Promise.all(
+      due.map(async (delivery) => {
+        if (await this.deliverOne(delivery)) sent += 1;
+      }),
+    );
+    return { tried: due.length, sent };
+  }
+
+  private async deliverOne(delivery: DueDelivery): Promise<boolean> {
+    let result: SendResult;
+    try {
+      const address = await this.addressOf(delivery.channelId);
+      const { event } = delivery;
+      result = await this.sender.send(address, {
+        id: event.id,
+        type: 'alert',
+        event: {
+          ruleId: event.ruleId,
+          ruleName: event.ruleName,
+          series: event.series,
+          severity: event.severity,
+          firedAtMs: event.firedAtMs,
+          message: event.message,
+          values: event.values,
+        },
+        message: event.message,
+      });
+    } catch (error) {
+      result = { delivered: false, status: null, error: (error as Error).message, retryAfterMs: null };
+    }
+    const nowMs = this.now();
+    if (result.delivered) {
+      await this.repository.markDelivered(delivery.id, nowMs);
+      return true;
+    }
+    const next = nowMs + retryDelayMs(delivery.attempts + 1, result.retryAfterMs);
+    const dead = next > delivery.createdAtMs + DELIVERY_RETRY_WINDOW_MS;
+    await this.repository.markFailed(delivery.id, result.error ?? 'not delivered', dead ? null : next);
+    return false;
+  }
+}
+
+function ruleFields(body: AlertRuleBody) {
+  return {
+    name: body.name,
+    series: body.series ?? null,
+    condition: body.condition,
+    severity: body.severity,
+    cooldownMinutes: body.cooldownMinutes,
+    channelIds: [...new Set(body.channelIds)],
+    template: body.template ?? null,
+    quietHours: body.quietHours ?? null,
+    enabled: body.enabled,
+  };
+}

@@ -1,0 +1,246 @@
+import {
+  alertChannelListResponseSchema,
+  alertChannelSchema,
+  alertDeliveryListResponseSchema,
+  alertDeliverySchema,
+  alertDeliveryStates,
+  alertEventActionBodySchema,
+  alertEventSchema,
+  alertHistoryQuerySchema,
+  alertHistoryResponseSchema,
+  alertIdParamsSchema,
+  alertRuleBodySchema,
+  alertRuleListResponseSchema,
+  alertRuleSchema,
+  alertTestResponseSchema,
+  createAlertChannelBodySchema,
+  createAlertChannelResponseSchema,
+  integerQuerySchema,
+  noContentSchema,
+} from '@runecast/contracts';
+import { z } from 'zod';
+import type { RouteModule } from '../api-context.ts';
+
+const tags = ['alerts'];
+
+const deliveryQuerySchema = z.strictObject({
+  state: z
+    .enum(alertDeliveryStates, { error: `must be one of ${alertDeliveryStates.join(', ')}` })
+    .optional(),
+  limit: integerQuerySchema({ min: 1, max: 500 }).default(100),
+});
+
+/**
+ * Alerts: the caller's notification channels, rules, the history of firings (acknowledge,
+ * snooze, resolve) and deliveries (dead letters replayed). Another user's object answers 404.
+ */
+export const alertRoutes: RouteModule = {
+  name: 'alerts',
+  register(app, context) {
+    const { alerts } = context;
+
+    app.post(
+      '/alerts/channels',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary:
+            "Create a notification channel (webhook, Discord, Slack, Telegram); a webhook's signing secret is in this answer only",
+          body: createAlertChannelBodySchema,
+          response: { 201: createAlertChannelResponseSchema },
+        },
+      },
+      async (request, reply) =>
+        reply.code(201).send(await alerts.createChannel(request.principal!, request.body)),
+    );
+
+    app.get(
+      '/alerts/channels',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary: 'Your notification channels',
+          response: { 200: alertChannelListResponseSchema },
+        },
+      },
+      async (request) => ({ channels: await alerts.listChannels(request.principal!) }),
+    );
+
+    app.get(
+      '/alerts/channels/:id',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary: 'One of your notification channels',
+          params: alertIdParamsSchema,
+          response: { 200: alertChannelSchema },
+        },
+      },
+      async (request) => alerts.getChannel(request.principal!, request.params.id),
+    );
+
+    app.delete(
+      '/alerts/channels/:id',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary: 'Delete a notification channel (its queued deliveries go with it)',
+          params: alertIdParamsSchema,
+          response: { 204: noContentSchema },
+        },
+      },
+      async (request, reply) => {
+        await alerts.deleteChannel(request.principal!, request.params.id);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.post(
+      '/alerts/channels/:id/test',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary: 'Send a test notification through the channel now (signed, like every notification)',
+          params: alertIdParamsSchema,
+          response: { 200: alertTestResponseSchema },
+        },
+      },
+      async (request) => {
+        const result = await alerts.testChannel(request.principal!, request.params.id);
+        return { delivered: result.delivered, status: result.status, error: result.error };
+      },
+    );
+
+    app.post(
+      '/alerts/rules',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary: 'Create an alert rule',
+          body: alertRuleBodySchema,
+          response: { 201: alertRuleSchema },
+        },
+      },
+      async (request, reply) =>
+        reply.code(201).send(await alerts.createRule(request.principal!, request.body)),
+    );
+
+    app.get(
+      '/alerts/rules',
+      {
+        config: { access: 'user' },
+        schema: { tags, summary: 'Your alert rules', response: { 200: alertRuleListResponseSchema } },
+      },
+      async (request) => ({ rules: await alerts.listRules(request.principal!) }),
+    );
+
+    app.get(
+      '/alerts/rules/:id',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary: 'One of your alert rules',
+          params: alertIdParamsSchema,
+          response: { 200: alertRuleSchema },
+        },
+      },
+      async (request) => alerts.getRule(request.principal!, request.params.id),
+    );
+
+    app.put(
+      '/alerts/rules/:id',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary: 'Replace an alert rule (it re-arms; its cooldown starts over)',
+          params: alertIdParamsSchema,
+          body: alertRuleBodySchema,
+          response: { 200: alertRuleSchema },
+        },
+      },
+      async (request) => alerts.updateRule(request.principal!, request.params.id, request.body),
+    );
+
+    app.delete(
+      '/alerts/rules/:id',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary: 'Delete an alert rule and its history',
+          params: alertIdParamsSchema,
+          response: { 204: noContentSchema },
+        },
+      },
+      async (request, reply) => {
+        await alerts.deleteRule(request.principal!, request.params.id);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/alerts/history',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary: 'Firings of your rules, newest first, with the count still open',
+          querystring: alertHistoryQuerySchema,
+          response: { 200: alertHistoryResponseSchema },
+        },
+      },
+      async (request) => alerts.history(request.principal!, request.query),
+    );
+
+    app.post(
+      '/alerts/history/:id',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary: 'Acknowledge, snooze or resolve a firing',
+          params: alertIdParamsSchema,
+          body: alertEventActionBodySchema,
+          response: { 200: alertEventSchema },
+        },
+      },
+      async (request) => alerts.actOnEvent(request.principal!, request.params.id, request.body),
+    );
+
+    app.get(
+      '/alerts/deliveries',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary: 'Deliveries of your notifications, newest first (state=dead: the dead-letter list)',
+          querystring: deliveryQuerySchema,
+          response: { 200: alertDeliveryListResponseSchema },
+        },
+      },
+      async (request) => ({ deliveries: await alerts.listDeliveries(request.principal!, request.query) }),
+    );
+
+    app.post(
+      '/alerts/deliveries/:id/replay',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary: 'Queue a dead-lettered delivery again',
+          params: alertIdParamsSchema,
+          response: { 200: alertDeliverySchema },
+        },
+      },
+      async (request) => alerts.replayDelivery(request.principal!, request.params.id),
+    );
+  },
+};

@@ -1,0 +1,531 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  AlertChannel,
+  AlertChannelKind,
+  AlertCondition,
+  AlertDelivery,
+  AlertEvent,
+  AlertRule,
+  AlertSeverity,
+  QuietHours,
+} from '@runecast/contracts';
+import type { Database } from './database.port.ts';
+import { toJsonText } from './job.repository.ts';
+
+export interface NewAlertChannel {
+  ownerUserId: string;
+  kind: AlertChannelKind;
+  name: string;
+  target: string;
+  createdAtMs: number;
+}
+
+export interface NewAlertRule {
+  ownerUserId: string;
+  name: string;
+  series: string | null;
+  condition: AlertCondition;
+  severity: AlertSeverity;
+  cooldownMinutes: number;
+  channelIds: string[];
+  template: string | null;
+  quietHours: QuietHours | null;
+  enabled: boolean;
+}
+
+export interface AlertRuleState {
+  ruleId: string;
+  series: string;
+  /** Null until a crossing rule has seen its series once. */
+  armed: boolean | null;
+  lastFiredAtMs: number | null;
+}
+
+export interface NewAlertEvent {
+  ruleId: string;
+  ownerUserId: string;
+  idempotencyKey: string;
+  ruleName: string;
+  series: string;
+  severity: AlertSeverity;
+  firedAtMs: number;
+  message: string;
+  values: Record<string, number>;
+  silent: boolean;
+  /** Channels to deliver to (ignored when silent). */
+  channelIds: readonly string[];
+}
+
+export interface DueDelivery extends AlertDelivery {
+  ownerUserId: string;
+  /** When it was queued: retries stop a day after. */
+  createdAtMs: number;
+  event: AlertEvent;
+}
+
+/** Who may see what: an owner's own objects, or every object (admins). */
+export type OwnerScope = { ownerUserId: string } | 'all';
+
+interface ChannelRow {
+  id: string;
+  owner_user_id: string;
+  kind: AlertChannelKind;
+  name: string;
+  target: string;
+  created_at_ms: string | number;
+}
+
+interface RuleRow {
+  id: string;
+  owner_user_id: string;
+  name: string;
+  series: string | null;
+  condition: AlertCondition;
+  severity: AlertSeverity;
+  cooldown_minutes: number;
+  channel_ids: string[];
+  template: string | null;
+  quiet_hours: QuietHours | null;
+  enabled: boolean;
+  created_at_ms: string | number;
+  updated_at_ms: string | number;
+}
+
+interface EventRow {
+  id: string;
+  rule_id: string;
+  owner_user_id: string;
+  rule_name: string;
+  series: string;
+  severity: AlertSeverity;
+  fired_at_ms: string | number;
+  message: string;
+  values: Record<string, number>;
+  status: AlertEvent['status'];
+  snoozed_until_ms: string | number | null;
+  silent: boolean;
+}
+
+interface DeliveryRow {
+  id: string;
+  event_id: string;
+  channel_id: string;
+  owner_user_id: string;
+  state: AlertDelivery['state'];
+  attempts: number;
+  next_attempt_at_ms: string | number | null;
+  last_error: string | null;
+  delivered_at_ms: string | number | null;
+}
+
+const CHANNEL_COLUMNS = 'id, owner_user_id, kind, name, target, created_at_ms';
+const RULE_COLUMNS = `id, owner_user_id, name, series, condition, severity, cooldown_minutes, channel_ids, template,
+  quiet_hours, enabled, created_at_ms, updated_at_ms`;
+const EVENT_COLUMNS = `id, rule_id, owner_user_id, rule_name, series, severity, fired_at_ms, message, "values", status,
+  snoozed_until_ms, silent`;
+const DELIVERY_COLUMNS =
+  'id, event_id, channel_id, owner_user_id, state, attempts, next_attempt_at_ms, last_error, delivered_at_ms';
+
+const nullableNumber = (value: string | number | null): number | null =>
+  value === null ? null : Number(value);
+
+const channelFromRow = (row: ChannelRow): AlertChannel => ({
+  id: row.id,
+  ownerUserId: row.owner_user_id,
+  kind: row.kind,
+  name: row.name,
+  target: row.target,
+  createdAtMs: Number(row.created_at_ms),
+});
+
+const ruleFromRow = (row: RuleRow): AlertRule => ({
+  id: row.id,
+  ownerUserId: row.owner_user_id,
+  name: row.name,
+  series: row.series,
+  condition: row.condition,
+  severity: row.severity,
+  cooldownMinutes: row.cooldown_minutes,
+  channelIds: row.channel_ids,
+  template: row.template,
+  quietHours: row.quiet_hours,
+  enabled: row.enabled,
+  createdAtMs: Number(row.created_at_ms),
+  updatedAtMs: Number(row.updated_at_ms),
+});
+
+const eventFromRow = (row: EventRow): AlertEvent => ({
+  id: row.id,
+  ruleId: row.rule_id,
+  ownerUserId: row.owner_user_id,
+  ruleName: row.rule_name,
+  series: row.series,
+  severity: row.severity,
+  firedAtMs: Number(row.fired_at_ms),
+  message: row.message,
+  values: row.values,
+  status: row.status,
+  snoozedUntilMs: nullableNumber(row.snoozed_until_ms),
+  silent: row.silent,
+});
+
+const deliveryFromRow = (row: DeliveryRow): AlertDelivery => ({
+  id: row.id,
+  eventId: row.event_id,
+  channelId: row.channel_id,
+  state: row.state,
+  attempts: row.attempts,
+  nextAttemptAtMs: nullableNumber(row.next_attempt_at_ms),
+  lastError: row.last_error,
+  deliveredAtMs: nullableNumber(row.delivered_at_ms),
+});
+
+/** `AND owner_user_id = $n` for an owner's scope, nothing for admins. */
+function ownerFilter(scope: OwnerScope, params: unknown[], column = 'owner_user_id'): string {
+  if (scope === 'all') return '';
+  params.push(scope.ownerUserId);
+  return ` AND ${column} = $${params.length}`;
+}
+
+/**
+ * Alert channels, rules, rule states, events and deliveries. Reads and changes take an owner
+ * scope: a user's call never touches another user's rows, so a foreign id is simply not found.
+ */
+export class SqlAlertRepository {
+  constructor(private readonly database: Database) {}
+
+  async createChannel(channel: NewAlertChannel): Promise<AlertChannel> {
+    const [row] = await this.database.query<ChannelRow>(
+      `INSERT INTO alert_channels (${CHANNEL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${CHANNEL_COLUMNS}`,
+      [randomUUID(), channel.ownerUserId, channel.kind, channel.name, channel.target, channel.createdAtMs],
+    );
+    return channelFromRow(row!);
+  }
+
+  async getChannel(scope: OwnerScope, id: string): Promise<AlertChannel | null> {
+    const params: unknown[] = [id];
+    const [row] = await this.database.query<ChannelRow>(
+      `SELECT ${CHANNEL_COLUMNS} FROM alert_channels WHERE id = $1${ownerFilter(scope, params)}`,
+      params,
+    );
+    return row ? channelFromRow(row) : null;
+  }
+
+  async listChannels(scope: OwnerScope): Promise<AlertChannel[]> {
+    const params: unknown[] = [];
+    const rows = await this.database.query<ChannelRow>(
+      `SELECT ${CHANNEL_COLUMNS} FROM alert_channels WHERE true${ownerFilter(scope, params)} ORDER BY created_at_ms, id`,
+      params,
+    );
+    return rows.map(channelFromRow);
+  }
+
+  async deleteChannel(scope: OwnerScope, id: string): Promise<boolean> {
+    const params: unknown[] = [id];
+    const rows = await this.database.query<{ id: string }>(
+      `DELETE FROM alert_channels WHERE id = $1${ownerFilter(scope, params)} RETURNING id`,
+      params,
+    );
+    return rows.length > 0;
+  }
+
+  async createRule(rule: NewAlertRule, nowMs: number): Promise<AlertRule> {
+    const [row] = await this.database.query<RuleRow>(
+      `INSERT INTO alert_rules (${RULE_COLUMNS})
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8::jsonb, $9, $10::jsonb, $11, $12, $12)
+       RETURNING ${RULE_COLUMNS}`,
+      [
+        randomUUID(),
+        rule.ownerUserId,
+        rule.name,
+        rule.series,
+        toJsonText(rule.condition),
+        rule.severity,
+        rule.cooldownMinutes,
+        toJsonText(rule.channelIds),
+        rule.template,
+        rule.quietHours === null ? null : toJsonText(rule.quietHours),
+        rule.enabled,
+        nowMs,
+      ],
+    );
+    return ruleFromRow(row!);
+  }
+
+  /** Replaces a rule's definition; its state restarts (armed anew, no cooldown). */
+  async updateRule(scope: OwnerScope, id: string, rule: Omit<NewAlertRule, 'ownerUserId'>, nowMs: number) {
+    return this.database.transaction(async (transaction) => {
+      const params: unknown[] = [
+        id,
+        rule.name,
+        rule.series,
+        toJsonText(rule.condition),
+        rule.severity,
+        rule.cooldownMinutes,
+        toJsonText(rule.channelIds),
+        rule.template,
+        rule.quietHours === null ? null : toJsonText(rule.quietHours),
+        rule.enabled,
+        nowMs,
+      ];
+      const [row] = await transaction.query<RuleRow>(
+        `UPDATE alert_rules SET name = $2, series = $3, condition = $4::jsonb, severity = $5, cooldown_minutes = $6,
+           channel_ids = $7::jsonb, template = $8, quiet_hours = $9::jsonb, enabled = $10, updated_at_ms = $11
+         WHERE id = $1${ownerFilter(scope, params)}
+         RETURNING ${RULE_COLUMNS}`,
+        params,
+      );
+      if (!row) return null;
+      await transaction.query('DELETE FROM alert_rule_states WHERE rule_id = $1', [id]);
+      return ruleFromRow(row);
+    });
+  }
+
+  async getRule(scope: OwnerScope, id: string): Promise<AlertRule | null> {
+    const params: unknown[] = [id];
+    const [row] = await this.database.query<RuleRow>(
+      `SELECT ${RULE_COLUMNS} FROM alert_rules WHERE id = $1${ownerFilter(scope, params)}`,
+      params,
+    );
+    return row ? ruleFromRow(row) : null;
+  }
+
+  async listRules(scope: OwnerScope): Promise<AlertRule[]> {
+    const params: unknown[] = [];
+    const rows = await this.database.query<RuleRow>(
+      `SELECT ${RULE_COLUMNS} FROM alert_rules WHERE true${ownerFilter(scope, params)} ORDER BY created_at_ms, id`,
+      params,
+    );
+    return rows.map(ruleFromRow);
+  }
+
+  /** Every enabled rule, for the evaluator. */
+  async enabledRules(): Promise<AlertRule[]> {
+    const rows = await this.database.query<RuleRow>(
+      `SELECT ${RULE_COLUMNS} FROM alert_rules WHERE enabled ORDER BY created_at_ms, id`,
+    );
+    return rows.map(ruleFromRow);
+  }
+
+  async deleteRule(scope: OwnerScope, id: string): Promise<boolean> {
+    const params: unknown[] = [id];
+    const rows = await this.database.query<{ id: string }>(
+      `DELETE FROM alert_rules WHERE id = $1${ownerFilter(scope, params)} RETURNING id`,
+      params,
+    );
+    return rows.length > 0;
+  }
+
+  async ruleStates(): Promise<AlertRuleState[]> {
+    const rows = await this.database.query<{
+      rule_id: string;
+      series: string;
+      armed: boolean | null;
+      last_fired_at_ms: string | number | null;
+    }>('SELECT rule_id, series, armed, last_fired_at_ms FROM alert_rule_states');
+    return rows.map((row) => ({
+      ruleId: row.rule_id,
+      series: row.series,
+      armed: row.armed,
+      lastFiredAtMs: nullableNumber(row.last_fired_at_ms),
+    }));
+  }
+
+  /** Writes changed rule states in one statement; states of deleted rules are skipped. */
+  async saveRuleStates(states: readonly AlertRuleState[]): Promise<void> {
+    if (states.length === 0) return;
+    await this.database.query(
+      `INSERT INTO alert_rule_states (rule_id, series, armed, last_fired_at_ms)
+       SELECT s.rule_id, s.series, s.armed, s.last_fired_at_ms
+       FROM jsonb_to_recordset($1::jsonb) AS s (rule_id uuid, series text, armed boolean, last_fired_at_ms bigint)
+       WHERE EXISTS (SELECT 1 FROM alert_rules r WHERE r.id = s.rule_id)
+       ON CONFLICT (rule_id, series) DO UPDATE SET armed = excluded.armed, last_fired_at_ms = excluded.last_fired_at_ms`,
+      [
+        toJsonText(
+          states.map((state) => ({
+            rule_id: state.ruleId,
+            series: state.series,
+            armed: state.armed,
+            last_fired_at_ms: state.lastFiredAtMs,
+          })),
+        ),
+      ],
+    );
+  }
+
+  /**
+   * Stores a firing and queues its deliveries, once per idempotency key: null when that key
+   * fired before (a redelivered message, a second evaluator) or the rule is gone.
+   */
+  async recordEvent(event: NewAlertEvent, nowMs: number): Promise<AlertEvent | null> {
+    return this.database.transaction(async (transaction) => {
+      const [row] = await transaction.query<EventRow>(
+        `INSERT INTO alert_events (id, rule_id, owner_user_id, idempotency_key, rule_name, series, severity,
+           fired_at_ms, message, "values", silent)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11
+         WHERE EXISTS (SELECT 1 FROM alert_rules WHERE id = $2)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING ${EVENT_COLUMNS}`,
+        [
+          randomUUID(),
+          event.ruleId,
+          event.ownerUserId,
+          event.idempotencyKey,
+          event.ruleName,
+          event.series,
+          event.severity,
+          event.firedAtMs,
+          event.message,
+          toJsonText(event.values),
+          event.silent,
+        ],
+      );
+      if (!row) return null;
+      if (!event.silent && event.channelIds.length > 0) {
+        // Only the owner's own channels: a rule naming another user's channel sends nothing there.
+        await transaction.query(
+          `INSERT INTO alert_deliveries (id, event_id, channel_id, owner_user_id, next_attempt_at_ms, created_at_ms)
+           SELECT gen_random_uuid(), $1, c.id, c.owner_user_id, $3, $3
+           FROM alert_channels c WHERE c.id = ANY($2::uuid[]) AND c.owner_user_id = $4
+           ON CONFLICT (event_id, channel_id) DO NOTHING`,
+          [row.id, [...event.channelIds], nowMs, event.ownerUserId],
+        );
+      }
+      return eventFromRow(row);
+    });
+  }
+
+  async listEvents(
+    scope: OwnerScope,
+    filter: { status?: AlertEvent['status']; ruleId?: string; limit: number },
+  ): Promise<{ events: AlertEvent[]; openCount: number }> {
+    const params: unknown[] = [];
+    let where = `true${ownerFilter(scope, params)}`;
+    const countParams = [...params];
+    const countWhere = `${where} AND status = 'open'`;
+    if (filter.status) {
+      params.push(filter.status);
+      where += ` AND status = $${params.length}`;
+    }
+    if (filter.ruleId) {
+      params.push(filter.ruleId);
+      where += ` AND rule_id = $${params.length}`;
+    }
+    params.push(filter.limit);
+    const rows = await this.database.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM alert_events WHERE ${where} ORDER BY fired_at_ms DESC, id LIMIT $${params.length}`,
+      params,
+    );
+    const [count] = await this.database.query<{ open: string | number }>(
+      `SELECT count(*) AS open FROM alert_events WHERE ${countWhere}`,
+      countParams,
+    );
+    return { events: rows.map(eventFromRow), openCount: Number(count?.open ?? 0) };
+  }
+
+  async setEventStatus(
+    scope: OwnerScope,
+    id: string,
+    status: AlertEvent['status'],
+    snoozedUntilMs: number | null,
+  ): Promise<AlertEvent | null> {
+    const params: unknown[] = [id, status, snoozedUntilMs];
+    const [row] = await this.database.query<EventRow>(
+      `UPDATE alert_events SET status = $2, snoozed_until_ms = $3 WHERE id = $1${ownerFilter(scope, params)}
+       RETURNING ${EVENT_COLUMNS}`,
+      params,
+    );
+    return row ? eventFromRow(row) : null;
+  }
+
+  /** Snoozed events whose time is up open again. */
+  async reopenSnoozed(nowMs: number): Promise<number> {
+    const rows = await this.database.query<{ id: string }>(
+      `UPDATE alert_events SET status = 'open', snoozed_until_ms = NULL
+       WHERE status = 'snoozed' AND snoozed_until_ms <= $1 RETURNING id`,
+      [nowMs],
+    );
+    return rows.length;
+  }
+
+  /**
+   * Takes up to `limit` pending deliveries that are due and not held by another sender, and holds
+   * them until `nowMs + holdMs`.
+   */
+  async claimDueDeliveries(nowMs: number, holdMs: number, limit: number): Promise<DueDelivery[]> {
+    const rows = await this.database.query<DeliveryRow & { created_at_ms: string | number; event: EventRow }>(
+      `WITH due AS (
+         SELECT id FROM alert_deliveries
+         WHERE state = 'pending' AND next_attempt_at_ms <= $1 AND (claimed_until_ms IS NULL OR claimed_until_ms <= $1)
+         ORDER BY next_attempt_at_ms, id LIMIT $3
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE alert_deliveries d SET claimed_until_ms = $1 + $2
+       FROM due WHERE d.id = due.id
+       RETURNING ${DELIVERY_COLUMNS.split(', ')
+         .map((column) => `d.${column}`)
+         .join(', ')}, d.created_at_ms,
+         (SELECT to_jsonb(e) FROM alert_events e WHERE e.id = d.event_id) AS event`,
+      [nowMs, holdMs, limit],
+    );
+    return rows.map((row) => ({
+      ...deliveryFromRow(row),
+      ownerUserId: row.owner_user_id,
+      createdAtMs: Number(row.created_at_ms),
+      event: eventFromRow(row.event),
+    }));
+  }
+
+  async markDelivered(id: string, nowMs: number): Promise<void> {
+    await this.database.query(
+      `UPDATE alert_deliveries SET state = 'sent', attempts = attempts + 1, delivered_at_ms = $2,
+         next_attempt_at_ms = NULL, claimed_until_ms = NULL, last_error = NULL
+       WHERE id = $1`,
+      [id, nowMs],
+    );
+  }
+
+  /** Records a failed attempt: retried at `nextAttemptAtMs`, or dead when that is null. */
+  async markFailed(id: string, error: string, nextAttemptAtMs: number | null): Promise<void> {
+    await this.database.query(
+      `UPDATE alert_deliveries SET attempts = attempts + 1, last_error = $2, claimed_until_ms = NULL,
+         next_attempt_at_ms = $3, state = CASE WHEN $3::bigint IS NULL THEN 'dead' ELSE 'pending' END
+       WHERE id = $1`,
+      [id, error.slice(0, 500), nextAttemptAtMs],
+    );
+  }
+
+  async listDeliveries(
+    scope: OwnerScope,
+    filter: { state?: AlertDelivery['state']; limit: number },
+  ): Promise<AlertDelivery[]> {
+    const params: unknown[] = [];
+    let where = `true${ownerFilter(scope, params)}`;
+    if (filter.state) {
+      params.push(filter.state);
+      where += ` AND state = $${params.length}`;
+    }
+    params.push(filter.limit);
+    const rows = await this.database.query<DeliveryRow>(
+      `SELECT ${DELIVERY_COLUMNS} FROM alert_deliveries WHERE ${where}
+       ORDER BY created_at_ms DESC, id LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(deliveryFromRow);
+  }
+
+  /** Sends a dead delivery again: pending, due now, attempts counted afresh. */
+  async replayDelivery(scope: OwnerScope, id: string, nowMs: number): Promise<AlertDelivery | null> {
+    const params: unknown[] = [id, nowMs];
+    const [row] = await this.database.query<DeliveryRow>(
+      `UPDATE alert_deliveries SET state = 'pending', attempts = 0, next_attempt_at_ms = $2, claimed_until_ms = NULL,
+         created_at_ms = $2
+       WHERE id = $1 AND state = 'dead'${ownerFilter(scope, params)}
+       RETURNING ${DELIVERY_COLUMNS}`,
+      params,
+    );
+    return row ? deliveryFromRow(row) : null;
+  }
+}
+
+export type AlertRepository = SqlAlertRepository;

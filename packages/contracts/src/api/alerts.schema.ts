@@ -1,0 +1,267 @@
+import { z } from 'zod';
+import { safeText, seriesKeySchema } from '../common.schema.ts';
+import { integerQuerySchema, uuidSchema } from './common.schema.ts';
+
+/** Where a notification goes. Each kind has its own address shape and message format. */
+export const alertChannelKinds = ['webhook', 'discord', 'slack', 'telegram'] as const;
+export const alertChannelKindSchema = z.enum(alertChannelKinds, {
+  error: `must be one of ${alertChannelKinds.join(', ')}`,
+});
+export type AlertChannelKind = z.infer<typeof alertChannelKindSchema>;
+
+/** An http(s) address a notification is posted to. */
+const endpointUrlSchema = safeText()
+  .max(2_000, 'must be at most 2000 characters')
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }));
+
+const channelNameSchema = safeText().trim().min(1, 'must not be empty').max(100);
+
+export const createAlertChannelBodySchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('webhook'), name: channelNameSchema, url: endpointUrlSchema }),
+    z.strictObject({
+      kind: z.literal('discord'),
+      name: channelNameSchema,
+      url: endpointUrlSchema.describe('the Discord channel webhook URL'),
+    }),
+    z.strictObject({
+      kind: z.literal('slack'),
+      name: channelNameSchema,
+      url: endpointUrlSchema.describe('the Slack incoming webhook URL'),
+    }),
+    z.strictObject({
+      kind: z.literal('telegram'),
+      name: channelNameSchema,
+      botToken: safeText()
+        .regex(/^\d{3,20}:[A-Za-z0-9_-]{20,100}$/, 'must be a bot token as BotFather gives it (123456:ABC…)')
+        .describe('the bot token from BotFather'),
+      chatId: safeText()
+        .regex(/^(-?\d{1,20}|@[A-Za-z0-9_]{4,64})$/, 'must be a numeric chat id or @channelname')
+        .describe('the chat the bot writes to'),
+    }),
+  ],
+  { error: `kind must be one of ${alertChannelKinds.join(', ')}` },
+);
+export type CreateAlertChannelBody = z.infer<typeof createAlertChannelBodySchema>;
+
+export const alertChannelSchema = z
+  .object({
+    id: uuidSchema,
+    ownerUserId: uuidSchema,
+    kind: alertChannelKindSchema,
+    name: z.string(),
+    /** The address with any token in it masked; the full address is never shown again. */
+    target: z.string(),
+    createdAtMs: z.int(),
+  })
+  .meta({ id: 'AlertChannel' });
+export type AlertChannel = z.infer<typeof alertChannelSchema>;
+
+export const createAlertChannelResponseSchema = alertChannelSchema
+  .extend({
+    secret: z
+      .string()
+      .describe(
+        'Signing secret of a webhook channel (HMAC-SHA256 of the raw body, header X-Runecast-Signature); shown in this answer only',
+      )
+      .nullable(),
+  })
+  .meta({ id: 'CreatedAlertChannel' });
+
+export const alertChannelListResponseSchema = z.object({ channels: z.array(alertChannelSchema) });
+
+export const alertSeverities = ['info', 'warning', 'critical'] as const;
+export const alertSeveritySchema = z.enum(alertSeverities, {
+  error: `must be one of ${alertSeverities.join(', ')}`,
+});
+export type AlertSeverity = z.infer<typeof alertSeveritySchema>;
+
+const percentSchema = z.number().positive('must be above 0').max(1_000, 'must be at most 1000');
+
+/** What a rule watches for. */
+export const alertConditionSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({
+      kind: z.literal('price-cross'),
+      direction: z.enum(['above', 'below'], { error: 'must be above or below' }),
+      level: z.number().positive('must be above 0').max(1e15),
+    }),
+    z.strictObject({
+      kind: z.literal('move'),
+      percent: percentSchema.describe('the move, up or down, that fires'),
+      windowMinutes: z.int().min(1).max(10_080).describe('the span the move happens within'),
+    }),
+    z.strictObject({
+      kind: z.literal('volume-spike'),
+      zScore: z.number().min(1).max(100).describe('how many standard deviations above the mean'),
+      lookbackCandles: z.int().min(10).max(1_440).describe('candles the mean and deviation come from'),
+    }),
+    z.strictObject({
+      kind: z.literal('forecast-move'),
+      percent: percentSchema.describe('fires when a new forecast points this far from the last close'),
+      horizonMinutes: z.int().min(1).max(525_600).optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('forecast-band'),
+      horizonMinutes: z.int().min(1).max(525_600).optional(),
+    }),
+  ],
+  { error: 'kind must be price-cross, move, volume-spike, forecast-move or forecast-band' },
+);
+export type AlertCondition = z.infer<typeof alertConditionSchema>;
+export type AlertConditionKind = AlertCondition['kind'];
+
+const timeOfDaySchema = safeText().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
+
+export const quietHoursSchema = z
+  .strictObject({
+    start: timeOfDaySchema,
+    end: timeOfDaySchema,
+    timeZone: safeText()
+      .max(64)
+      .refine((zone) => {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone such as Europe/Berlin'),
+  })
+  .describe('notifications inside this daily span are stored, not sent');
+export type QuietHours = z.infer<typeof quietHoursSchema>;
+
+/** Named fields a message template may use. */
+export const alertTemplateFields = [
+  'rule',
+  'series',
+  'price',
+  'forecast',
+  'lower95',
+  'upper95',
+  'change',
+  'severity',
+  'time',
+  'level',
+  'reference',
+  'volume',
+  'zScore',
+  'horizonMinutes',
+] as const;
+
+const templateSchema = safeText({ multiline: true })
+  .max(1_000)
+  .refine(
+    (template) =>
+      [...template.matchAll(/\{([^{}]*)\}/g)].every((match) =>
+        (alertTemplateFields as readonly string[]).includes(match[1]!),
+      ),
+    `may use only the fields ${alertTemplateFields.map((field) => `{${field}}`).join(', ')}`,
+  );
+
+export const alertRuleBodySchema = z.strictObject({
+  name: channelNameSchema,
+  /** One series, or every series when absent. */
+  series: seriesKeySchema.optional(),
+  condition: alertConditionSchema,
+  severity: alertSeveritySchema.default('warning'),
+  cooldownMinutes: z.int().min(0).max(10_080).default(60),
+  channelIds: z.array(uuidSchema).max(10).default([]),
+  template: templateSchema.optional(),
+  quietHours: quietHoursSchema.optional(),
+  enabled: z.boolean().default(true),
+});
+export type AlertRuleBody = z.infer<typeof alertRuleBodySchema>;
+
+export const alertRuleSchema = z
+  .object({
+    id: uuidSchema,
+    ownerUserId: uuidSchema,
+    name: z.string(),
+    series: z.string().nullable(),
+    condition: alertConditionSchema,
+    severity: alertSeveritySchema,
+    cooldownMinutes: z.int(),
+    channelIds: z.array(uuidSchema),
+    template: z.string().nullable(),
+    quietHours: quietHoursSchema.nullable(),
+    enabled: z.boolean(),
+    createdAtMs: z.int(),
+    updatedAtMs: z.int(),
+  })
+  .meta({ id: 'AlertRule' });
+export type AlertRule = z.infer<typeof alertRuleSchema>;
+
+export const alertRuleListResponseSchema = z.object({ rules: z.array(alertRuleSchema) });
+
+export const alertEventStatuses = ['open', 'acknowledged', 'snoozed', 'resolved'] as const;
+export const alertEventStatusSchema = z.enum(alertEventStatuses);
+
+export const alertEventSchema = z
+  .object({
+    id: uuidSchema,
+    ruleId: uuidSchema,
+    ownerUserId: uuidSchema,
+    ruleName: z.string(),
+    series: z.string(),
+    severity: alertSeveritySchema,
+    firedAtMs: z.int(),
+    message: z.string(),
+    /** The values that fired it. */
+    values: z.record(z.string(), z.number()),
+    status: alertEventStatusSchema,
+    snoozedUntilMs: z.int().nullable(),
+    /** Stored but not sent: quiet hours, or no channel. */
+    silent: z.boolean(),
+  })
+  .meta({ id: 'AlertEvent' });
+export type AlertEvent = z.infer<typeof alertEventSchema>;
+
+export const alertHistoryQuerySchema = z.strictObject({
+  status: alertEventStatusSchema.optional(),
+  ruleId: uuidSchema.optional(),
+  limit: integerQuerySchema({ min: 1, max: 500 }).default(100),
+});
+
+export const alertHistoryResponseSchema = z.object({
+  events: z.array(alertEventSchema),
+  /** Events still open (neither acknowledged, snoozed nor resolved), for the bell. */
+  openCount: z.int(),
+});
+
+export const alertEventActionBodySchema = z.discriminatedUnion(
+  'action',
+  [
+    z.strictObject({ action: z.literal('acknowledge') }),
+    z.strictObject({ action: z.literal('resolve') }),
+    z.strictObject({ action: z.literal('snooze'), minutes: z.int().min(1).max(43_200) }),
+  ],
+  { error: 'action must be acknowledge, resolve or snooze' },
+);
+
+export const alertDeliveryStates = ['pending', 'sent', 'dead'] as const;
+export const alertDeliverySchema = z
+  .object({
+    id: uuidSchema,
+    eventId: uuidSchema,
+    channelId: uuidSchema,
+    state: z.enum(alertDeliveryStates),
+    attempts: z.int(),
+    nextAttemptAtMs: z.int().nullable(),
+    lastError: z.string().nullable(),
+    deliveredAtMs: z.int().nullable(),
+  })
+  .meta({ id: 'AlertDelivery' });
+export type AlertDelivery = z.infer<typeof alertDeliverySchema>;
+
+export const alertDeliveryListResponseSchema = z.object({ deliveries: z.array(alertDeliverySchema) });
+
+export const alertTestResponseSchema = z.object({
+  delivered: z.boolean(),
+  status: z.int().nullable().describe('HTTP status the receiver answered'),
+  error: z.string().nullable(),
+});
+
+export const alertIdParamsSchema = z.strictObject({ id: uuidSchema });
