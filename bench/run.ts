@@ -2,6 +2,7 @@
  * `npm run bench [name …]`: runs every benchmark (or the named ones) in turn. Each prints its
  * own comparison measured in the same run. Benchmarks are not tests: they assert nothing.
  */
+import { runAlertsBench } from './alerts.bench.ts';
 import { runApiBench } from './api.bench.ts';
 import { runBackfillBench } from './backfill.bench.ts';
 import { runBacktestBench } from './backtest.bench.ts';
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   api: () => runApiBench(),
   'sequence-models': runSequenceModelsBench,
   backtest: runBacktestBench,
+  alerts: runAlertsBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -283,14 +283,18 @@ function observeCandle(condition: AlertCondition, window: SeriesWindow): Observa
     case 'move': {
       // The close `windowMinutes` before the latest close (or the oldest kept, once enough is kept).
       const fromMs = latest.openTimeMs - condition.windowMinutes * 60_000;
-      let reference: EvaluatedCandle | undefined;
-      for (let index = candles.length - 2; index >= 0; index -= 1) {
-        const candle = candles[index]!;
-        if (candle.openTimeMs <= fromMs) {
-          reference = candle;
-          break;
-        }
+      // Candles are in time order: binary search for the last one at or before `fromMs`.
+      let low = 0;
+      let high = candles.length - 2;
+      let found = -1;
+      while (low <= high) {
+        const middle = (low + high) >> 1;
+        if (candles[middle]!.openTimeMs <= fromMs) {
+          found = middle;
+          low = middle + 1;
+        } else high = middle - 1;
       }
+      const reference = found >= 0 ? candles[found] : undefined;
       if (reference === undefined) return null;
       const change = percentChange(reference.close, latest.close);
       return {

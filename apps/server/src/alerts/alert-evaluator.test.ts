@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { AlertCondition, AlertRule } from '@runecast/contracts';
+import { AlertEvaluator, type EvaluatedCandle } from './alert-evaluator.ts';
+import { isInQuietHours, renderAlertMessage } from './alert-message.ts';
+
+const SERIES = 'binance:BTC/USDT:1m';
+const START_MS = Date.UTC(2026, 2, 2, 9, 0);
+
+function rule(condition: AlertCondition, overrides: Partial<AlertRule> = {}): AlertRule {
+  return {
+    id: `00000000-0000-4000-8000-${String(Math.floor(Math.random() * 1e12)).padStart(12, '0')}`,
+    ownerUserId: '00000000-0000-4000-8000-000000000001',
+    name: 'test rule',
+    series: SERIES,
+    condition,
+    severity: 'warning',
+    cooldownMinutes: 0,
+    channelIds: [],
+    template: null,
+    quietHours: null,
+    enabled: true,
+    createdAtMs: 0,
+    updatedAtMs: 0,
+    ...overrides,
+  };
+}
+
+function candles(closes: readonly number[], firstIndex = 0, volumes?: readonly number[]): EvaluatedCandle[] {
+  return closes.map((close, index) => ({
+    openTimeMs: START_MS + (firstIndex + index) * 60_000,
+    close,
+    volume: volumes?.[index] ?? 1,
+    closed: true,
+  }));
+}
+
+describe('alert evaluator', () => {
+  test('a crossing fires on the crossing only, re-arms after clearing, and respects the cooldown', () => {
+    const crossing = rule({ kind: 'price-cross', direction: 'above', level: 100 }, { cooldownMinutes: 10 });
+    const evaluator = new AlertEvaluator([crossing]);
+    // Already above on first sight: not a crossing.
+    assert.equal(evaluator.onCandles(SERIES, '1m', candles([101, 102])).length, 0);
+    assert.equal(evaluator.onCandles(SERIES, '1m', candles([99], 2)).length, 0);
+    const fired = evaluator.onCandles(SERIES, '1m', candles([100.5, 101], 3));
+    assert.equal(fired.length, 1, 'fires once while it stays above');
+    assert.equal(fired[0]!.values.price, 100.5);
+    assert.equal(fired[0]!.idempotencyKey, `${crossing.id}|${SERIES}|${START_MS + 3 * 60_000}`);
+    // Below and above again within 10 minutes: the cooldown holds it back.
+    assert.equal(evaluator.onCandles(SERIES, '1m', candles([99, 101], 5)).length, 0);
+    // Below, then above after the cooldown: fires.
+    assert.equal(
+      evaluator.onCandles(SERIES, '1m', candles([99, 99, 99, 99, 99, 99, 99, 99, 101], 7)).length,
+      1,
+    );
+    assert.ok(evaluator.takeChangedStates().length > 0);
+    assert.equal(evaluator.takeChangedStates().length, 0, 'states are handed over once');
+  });
+
+  test('the same candle seen again (a late update of the same minute) does not fire twice', () => {
+    const crossing = rule({ kind: 'price-cross', direction: 'below', level: 50 });
+    const evaluator = new AlertEvaluator([crossing]);
+    evaluator.onCandles(SERIES, '1m', candles([55]));
+    const first = evaluator.onCandles(SERIES, '1m', candles([49], 1));
+    const again = evaluator.onCandles(SERIES, '1m', candles([48], 1));
+    assert.equal(first.length, 1);
+    assert.equal(again.length, 0);
+  });
+
+  test('a move within a window fires on the size of the move, up or down', () => {
+    const move = rule({ kind: 'move', percent: 5, windowMinutes: 3 });
+    const evaluator = new AlertEvaluator([move]);
+    assert.equal(evaluator.onCandles(SERIES, '1m', candles([100, 101, 102, 103])).length, 0);
+    const down = evaluator.onCandles(SERIES, '1m', candles([96], 4));
+    // 3 minutes before the candle at index 4 is the close at index 1 (101): -4.95% is not enough.
+    assert.equal(down.length, 0);
+    const fired = evaluator.onCandles(SERIES, '1m', candles([95], 5));
+    assert.equal(fired.length, 1);
+    assert.ok(Math.abs(fired[0]!.values.change! - ((95 - 102) / 102) * 100) < 1e-9);
+  });
+
+  test('a volume spike fires on its z-score against the lookback', () => {
+    const spike = rule({ kind: 'volume-spike', zScore: 3, lookbackCandles: 10 });
+    const evaluator = new AlertEvaluator([spike]);
+    const volumes = [10, 11, 9, 10, 12, 8, 10, 11, 9, 10];
+    assert.equal(evaluator.onCandles(SERIES, '1m', candles(Array(10).fill(100), 0, volumes)).length, 0);
+    assert.equal(evaluator.onCandles(SERIES, '1m', candles([100], 10, [12])).length, 0);
+    const fired = evaluator.onCandles(SERIES, '1m', candles([100], 11, [40]));
+    assert.equal(fired.length, 1);
+    assert.ok(fired[0]!.values.zScore! > 3);
+  });
+
+  test('forecast rules: a forecast far from the last close, and a price outside the 95% band', () => {
+    const far = rule({ kind: 'forecast-move', percent: 2, horizonMinutes: 240 });
+    const band = rule({ kind: 'forecast-band' });
+    const evaluator = new AlertEvaluator([far, band]);
+    evaluator.onCandles(SERIES, '1m', candles([100]));
+    const forecast = {
+      id: '7',
+      horizonMinutes: 240,
+      issuedAtMs: START_MS + 60_000,
+      targetTimeMs: START_MS + 241 * 60_000,
+      lastClose: 100,
+      point: 103,
+      lower95: 97,
+      upper95: 104,
+    };
+    const fired = evaluator.onForecast(SERIES, '1m', forecast);
+    assert.deepEqual(
+      fired.map((firing) => firing.rule.id),
+      [far.id],
+    );
+    assert.equal(
+      evaluator.onForecast(SERIES, '1m', { ...forecast, id: '8', horizonMinutes: 1440 }).length,
+      0,
+    );
+    assert.equal(evaluator.onCandles(SERIES, '1m', candles([103.9], 1)).length, 0, 'inside the band');
+    const outside = evaluator.onCandles(SERIES, '1m', candles([104.5], 2));
+    assert.deepEqual(
+      outside.map((firing) => firing.rule.id),
+      [band.id],
+    );
+    assert.match(outside[0]!.message, /left the forecast's 95% band \[97, 104\]/);
+  });
+
+  test('a rule on every series watches each series apart; a disabled rule watches none', () => {
+    const everywhere = rule({ kind: 'price-cross', direction: 'above', level: 10 }, { series: null });
+    const disabled = rule({ kind: 'price-cross', direction: 'above', level: 10 }, { enabled: false });
+    const evaluator = new AlertEvaluator([everywhere, disabled]);
+    for (const series of ['kraken:ETH/USD:1m', SERIES]) {
+      evaluator.onCandles(series, '1m', candles([9]));
+      const fired = evaluator.onCandles(series, '1m', candles([11], 1));
+      assert.deepEqual(
+        fired.map((firing) => [firing.rule.id, firing.series]),
+        [[everywhere.id, series]],
+      );
+    }
+    assert.equal(evaluator.ruleCount(), 1);
+  });
+
+  test('quiet hours in the owner time zone make a firing silent, across midnight too', () => {
+    const quiet = { start: '22:00', end: '07:00', timeZone: 'Asia/Tokyo' };
+    // 09:00 UTC is 18:00 in Tokyo: not quiet. 15:00 UTC is 00:00 in Tokyo: quiet.
+    assert.equal(isInQuietHours(quiet, Date.UTC(2026, 2, 2, 9, 0)), false);
+    assert.equal(isInQuietHours(quiet, Date.UTC(2026, 2, 2, 15, 0)), true);
+    assert.equal(isInQuietHours(quiet, Date.UTC(2026, 2, 2, 21, 59)), true);
+    assert.equal(isInQuietHours(quiet, Date.UTC(2026, 2, 2, 22, 0)), false);
+    const crossing = rule({ kind: 'price-cross', direction: 'above', level: 100 }, { quietHours: quiet });
+    const evaluator = new AlertEvaluator([crossing]);
+    evaluator.onCandles(SERIES, '1m', candles([99]));
+    const [firing] = evaluator.onCandles(SERIES, '1m', candles([101], 1));
+    assert.equal(firing?.silent, false);
+  });
+
+  test('templates fill named fields and leave the rest of the text as written', () => {
+    const templated = rule(
+      { kind: 'price-cross', direction: 'above', level: 100 },
+      { name: 'Breakout', template: '[{severity}] {rule} {series}: {price} at {time}' },
+    );
+    assert.equal(
+      renderAlertMessage(templated, SERIES, { price: 101.123456789 }, START_MS),
+      `[warning] Breakout ${SERIES}: 101.12346 at 2026-03-02T09:00:00.000Z`,
+    );
+  });
+});
