@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAlertsCommand } from './alerts.command.ts';
 import { registerBackfillCommand } from './backfill.command.ts';
 import { registerCoverageCommand } from './coverage.command.ts';
 import { registerEmulatorCommand } from './emulator.command.ts';
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerRunesCommand(program);
   registerForecastCommands(program);
   registerUserCommand(program);
+  registerAlertsCommand(program);
 }

@@ -1,0 +1,282 @@
+import {
+  alertRuleBodySchema,
+  createAlertChannelBodySchema,
+  emailSchema,
+  uuidSchema,
+} from '@runecast/contracts';
+import type { Command } from 'commander';
+import { AlertService } from '../../alerts/alert.service.ts';
+import { resolveAuthKeys } from '../../auth/auth-services.ts';
+import type { Principal } from '../../auth/principal.ts';
+import { SecretBox } from '../../auth/secret-box.ts';
+import { SecretService } from '../../auth/secret.service.ts';
+import type { Store } from '../../store/store.ts';
+import { configFor } from '../command-config.ts';
+import { withStore } from '../open-store.ts';
+import { isoTime, printJson, printTable } from '../output.ts';
+import { UsageError } from '../usage-error.ts';
+
+interface UserOption {
+  user: string;
+}
+
+/** Acts as the account with this email, as the API would for its log-in. */
+async function principalFor(store: Store, emailText: string): Promise<Principal> {
+  const email = emailSchema.safeParse(emailText);
+  if (!email.success) throw new UsageError(`--user: ${email.error.issues[0]?.message ?? 'not valid'}`);
+  const user = await store.users.findByEmail(email.data);
+  if (user === null) throw new UsageError(`--user: no account has the email ${email.data}`);
+  return {
+    kind: 'session',
+    userId: user.id,
+    email: user.email,
+    role: user.role,
+    scope: 'read-write',
+    sessionId: null,
+    apiKeyId: null,
+  };
+}
+
+async function withAlerts<T>(
+  command: Command,
+  work: (alerts: AlertService, store: Store) => Promise<T>,
+): Promise<T> {
+  const config = configFor(command);
+  const keys = await resolveAuthKeys(config);
+  return withStore(config, (store) =>
+    work(
+      new AlertService({
+        repository: store.alerts,
+        secrets: new SecretService(store.secrets, new SecretBox(keys.secretsKey)),
+      }),
+      store,
+    ),
+  );
+}
+
+interface AddOptions extends UserOption {
+  name: string;
+  series?: string;
+  above?: string;
+  below?: string;
+  move?: string;
+  window?: string;
+  volumeZ?: string;
+  lookback?: string;
+  forecastMove?: string;
+  forecastBand?: boolean;
+  horizon?: string;
+  severity?: string;
+  cooldown?: string;
+  channel: string[];
+  template?: string;
+  json?: boolean;
+}
+
+function numberFlag(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value))
+    throw new UsageError(`${flag}: "${text}" is not a number`);
+  return value;
+}
+
+/** The rule's condition from exactly one of the condition flags. */
+function conditionOf(options: AddOptions): unknown {
+  const given = [
+    options.above !== undefined && {
+      kind: 'price-cross',
+      direction: 'above',
+      level: numberFlag('--above', options.above),
+    },
+    options.below !== undefined && {
+      kind: 'price-cross',
+      direction: 'below',
+      level: numberFlag('--below', options.below),
+    },
+    options.move !== undefined && {
+      kind: 'move',
+      percent: numberFlag('--move', options.move),
+      windowMinutes: numberFlag('--window', options.window ?? '60'),
+    },
+    options.volumeZ !== undefined && {
+      kind: 'volume-spike',
+      zScore: numberFlag('--volume-z', options.volumeZ),
+      lookbackCandles: numberFlag('--lookback', options.lookback ?? '60'),
+    },
+    options.forecastMove !== undefined && {
+      kind: 'forecast-move',
+      percent: numberFlag('--forecast-move', options.forecastMove),
+      ...(options.horizon === undefined ? {} : { horizonMinutes: numberFlag('--horizon', options.horizon) }),
+    },
+    options.forecastBand === true && {
+      kind: 'forecast-band',
+      ...(options.horizon === undefined ? {} : { horizonMinutes: numberFlag('--horizon', options.horizon) }),
+    },
+  ].filter(Boolean);
+  if (given.length !== 1) {
+    throw new UsageError(
+      'give exactly one condition: --above <price>, --below <price>, --move <percent> [--window <minutes>], --volume-z <z> [--lookback <candles>], --forecast-move <percent> or --forecast-band',
+    );
+  }
+  return given[0];
+}
+
+/** `runecast alerts list|add|test|channels`: alert rules and channels of one account, from the shell. */
+export function registerAlertsCommand(program: Command): void {
+  const alerts = program.command('alerts').description('Alert rules and notification channels of an account');
+
+  alerts
+    .command('list')
+    .description("List an account's alert rules and channels")
+    .requiredOption('--user <email>', 'the account')
+    .option('--json', 'print as JSON')
+    .action(async (options: UserOption & { json?: boolean }, command: Command) => {
+      const { rules, channels } = await withAlerts(command, async (service, store) => {
+        const principal = await principalFor(store, options.user);
+        return { rules: await service.listRules(principal), channels: await service.listChannels(principal) };
+      });
+      if (options.json) {
+        printJson({ rules, channels });
+        return;
+      }
+      if (rules.length === 0) process.stdout.write('no alert rule; add one with runecast alerts add\n');
+      else {
+        printTable(
+          ['id', 'name', 'series', 'condition', 'severity', 'channels', 'enabled'],
+          rules.map((rule) => [
+            rule.id,
+            rule.name,
+            rule.series ?? 'every series',
+            JSON.stringify(rule.condition),
+            rule.severity,
+            String(rule.channelIds.length),
+            rule.enabled ? 'yes' : 'no',
+          ]),
+        );
+      }
+      if (channels.length > 0) {
+        process.stdout.write('\n');
+        printTable(
+          ['channel id', 'kind', 'name', 'target', 'created'],
+          channels.map((channel) => [
+            channel.id,
+            channel.kind,
+            channel.name,
+            channel.target,
+            isoTime(channel.createdAtMs),
+          ]),
+        );
+      }
+    });
+
+  alerts
+    .command('add')
+    .description('Add an alert rule to an account')
+    .requiredOption('--user <email>', 'the account that owns the rule')
+    .requiredOption('--name <name>', 'what to call it')
+    .option('--series <key>', 'the series it watches, e.g. binance:BTC/USDT:1m (default: every series)')
+    .option('--above <price>', 'fires when the price crosses above this level')
+    .option('--below <price>', 'fires when the price crosses below this level')
+    .option('--move <percent>', 'fires on a move of this many percent, up or down, within --window')
+    .option('--window <minutes>', 'the span of --move (default 60)')
+    .option(
+      '--volume-z <z>',
+      "fires when a candle's volume is this many deviations above the mean of --lookback",
+    )
+    .option('--lookback <candles>', 'candles the volume mean comes from (default 60)')
+    .option('--forecast-move <percent>', 'fires when a new forecast points this far from the last close')
+    .option('--forecast-band', "fires when the price leaves the newest forecast's 95% band")
+    .option('--horizon <minutes>', 'only forecasts of this horizon (forecast conditions)')
+    .option('--severity <level>', 'info, warning or critical', 'warning')
+    .option('--cooldown <minutes>', 'quiet time after a firing', '60')
+    .option(
+      '--channel <id>',
+      'a channel to notify (repeatable)',
+      (value: string, list: string[]) => [...list, value],
+      [],
+    )
+    .option('--template <text>', 'message with {rule}, {series}, {price}, {change}, {forecast}, …')
+    .option('--json', 'print the rule as JSON')
+    .action(async (options: AddOptions, command: Command) => {
+      const body = alertRuleBodySchema.safeParse({
+        name: options.name,
+        ...(options.series === undefined ? {} : { series: options.series }),
+        condition: conditionOf(options),
+        severity: options.severity,
+        cooldownMinutes: numberFlag('--cooldown', options.cooldown),
+        channelIds: options.channel,
+        ...(options.template === undefined ? {} : { template: options.template }),
+      });
+      if (!body.success) {
+        const issue = body.error.issues[0]!;
+        throw new UsageError(`${issue.path.join('.') || 'rule'}: ${issue.message}`);
+      }
+      const rule = await withAlerts(command, async (service, store) =>
+        service.createRule(await principalFor(store, options.user), body.data),
+      );
+      if (options.json) printJson(rule);
+      else process.stdout.write(`added alert rule ${rule.id} (${rule.name})\n`);
+    });
+
+  alerts
+    .command('add-channel')
+    .description("Add a notification channel to an account; a webhook's signing secret is printed this once")
+    .requiredOption('--user <email>', 'the account that owns the channel')
+    .requiredOption('--kind <kind>', 'webhook, discord, slack or telegram')
+    .requiredOption('--name <name>', 'what to call it')
+    .option('--url <url>', 'the webhook URL (webhook, discord, slack)')
+    .option('--bot-token <token>', 'the bot token (telegram)')
+    .option('--chat-id <id>', 'the chat the bot writes to (telegram)')
+    .option('--json', 'print the channel as JSON')
+    .action(
+      async (
+        options: UserOption & {
+          kind: string;
+          name: string;
+          url?: string;
+          botToken?: string;
+          chatId?: string;
+          json?: boolean;
+        },
+        command: Command,
+      ) => {
+        const body = createAlertChannelBodySchema.safeParse({
+          kind: options.kind,
+          name: options.name,
+          ...(options.url === undefined ? {} : { url: options.url }),
+          ...(options.botToken === undefined ? {} : { botToken: options.botToken }),
+          ...(options.chatId === undefined ? {} : { chatId: options.chatId }),
+        });
+        if (!body.success) {
+          const issue = body.error.issues[0]!;
+          throw new UsageError(`--${issue.path.join('.') || 'kind'}: ${issue.message}`);
+        }
+        const channel = await withAlerts(command, async (service, store) =>
+          service.createChannel(await principalFor(store, options.user), body.data),
+        );
+        if (options.json) printJson(channel);
+        else {
+          process.stdout.write(`added ${channel.kind} channel ${channel.id} (${channel.name})\n`);
+          if (channel.secret !== null)
+            process.stdout.write(`signing secret (shown once): ${channel.secret}\n`);
+        }
+      },
+    );
+
+  alerts
+    .command('test')
+    .description("Send a test notification through one of the account's channels now")
+    .argument('<channel-id>', 'the channel')
+    .requiredOption('--user <email>', 'the account that owns the channel')
+    .action(async (channelId: string, options: UserOption, command: Command) => {
+      const id = uuidSchema.safeParse(channelId);
+      if (!id.success) throw new UsageError(`<channel-id>: "${channelId}" is not a channel id (a UUID)`);
+      const result = await withAlerts(command, async (service, store) =>
+        service.testChannel(await principalFor(store, options.user), id.data),
+      );
+      if (!result.delivered)
+        throw new UsageError(`the test notification was not delivered: ${result.error ?? 'no answer'}`);
+      process.stdout.write(`delivered (the receiver answered ${result.status})\n`);
+    });
+}
