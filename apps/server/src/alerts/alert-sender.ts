@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { createTransport, type Transporter } from 'nodemailer';
 import type { AlertEvent } from '@runecast/contracts';
 
 /** A channel's full address, kept sealed in the secret store. */
@@ -6,7 +7,8 @@ export type ChannelAddress =
   | { kind: 'webhook'; url: string; secret: string }
   | { kind: 'discord'; url: string }
   | { kind: 'slack'; url: string }
-  | { kind: 'telegram'; botToken: string; chatId: string };
+  | { kind: 'telegram'; botToken: string; chatId: string }
+  | { kind: 'email'; to: string };
 
 /** What a notification says, whichever channel carries it. */
 export interface Notification {
@@ -31,6 +33,10 @@ export interface SendResult {
 export interface AlertSenderOptions {
   /** Telegram's Bot API address (a local receiver in tests). */
   telegramApiUrl?: string;
+  /** SMTP server of the email channel (`smtp://user:pass@host:587`); none: no email channel. */
+  smtpUrl?: string | null;
+  /** Sender address of alert emails. */
+  smtpFrom?: string;
   timeoutMs?: number;
   fetch?: typeof fetch;
 }
@@ -46,6 +52,10 @@ export function signBody(body: string, secret: string): string {
 /** The address as shown to its owner after creation: no secret, no token. */
 export function maskAddress(address: ChannelAddress): string {
   if (address.kind === 'telegram') return `telegram chat ${address.chatId}`;
+  if (address.kind === 'email') {
+    const [local = '', domain = ''] = address.to.split('@');
+    return `${local.slice(0, 1)}…@${domain}`;
+  }
   const url = new URL(address.url);
   const path = url.pathname.length > 12 ? `${url.pathname.slice(0, 12)}…` : url.pathname;
   return `${url.protocol}//${url.host}${path}`;
@@ -68,14 +78,25 @@ export class AlertSender {
   private readonly telegramApiUrl: string;
   private readonly timeoutMs: number;
   private readonly fetch: typeof fetch;
+  private readonly smtpUrl: string | null;
+  private readonly smtpFrom: string;
+  private mailer: Transporter | null = null;
 
   constructor(options: AlertSenderOptions = {}) {
     this.telegramApiUrl = (options.telegramApiUrl ?? 'https://api.telegram.org').replace(/\/$/, '');
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.fetch = options.fetch ?? fetch;
+    this.smtpUrl = options.smtpUrl ?? null;
+    this.smtpFrom = options.smtpFrom ?? 'alerts@runecast.local';
+  }
+
+  /** Whether email channels can be used (an SMTP server is configured). */
+  get sendsEmail(): boolean {
+    return this.smtpUrl !== null;
   }
 
   async send(address: ChannelAddress, notification: Notification): Promise<SendResult> {
+    if (address.kind === 'email') return this.sendEmail(address.to, notification);
     const { url, body, headers } = this.request(address, notification);
     let response: Response;
     try {
@@ -127,8 +148,62 @@ export class AlertSender {
     };
   }
 
+  private async sendEmail(to: string, notification: Notification): Promise<SendResult> {
+    if (this.smtpUrl === null) {
+      return {
+        delivered: false,
+        status: null,
+        error: 'no SMTP server is configured (RUNECAST_SMTP_URL)',
+        retryAfterMs: null,
+      };
+    }
+    if (this.mailer === null) {
+      // Timeouts travel as URL parameters, which nodemailer reads as transport options.
+      const url = new URL(this.smtpUrl);
+      for (const name of ['connectionTimeout', 'greetingTimeout', 'socketTimeout']) {
+        if (!url.searchParams.has(name)) url.searchParams.set(name, String(this.timeoutMs));
+      }
+      this.mailer = createTransport(url.toString());
+    }
+    const severity = notification.event?.severity;
+    try {
+      const info = await this.mailer.sendMail({
+        from: this.smtpFrom,
+        to,
+        subject: `${severity ? `[${severity}] ` : ''}${notification.message}`.slice(0, 200),
+        text: `${notification.message}\n${
+          notification.event
+            ? `\n${Object.entries(notification.event.values)
+                .map(([name, value]) => `${name}: ${value}`)
+                .join('\n')}\n`
+            : ''
+        }\nRunecast event ${notification.id}\n`,
+        headers: { [EVENT_ID_HEADER]: notification.id },
+      });
+      return {
+        delivered: (info.rejected ?? []).length === 0,
+        status: null,
+        error: (info.rejected ?? []).length > 0 ? `refused: ${(info.rejected ?? []).join(', ')}` : null,
+        retryAfterMs: null,
+      };
+    } catch (error) {
+      const { message, responseCode } = error as Error & { responseCode?: number };
+      return {
+        delivered: false,
+        status: responseCode ?? null,
+        error: `SMTP: ${message}`,
+        retryAfterMs: null,
+      };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.mailer?.close();
+    this.mailer = null;
+  }
+
   private request(
-    address: ChannelAddress,
+    address: Exclude<ChannelAddress, { kind: 'email' }>,
     notification: Notification,
   ): { url: string; body: string; headers: Record<string, string> } {
     switch (address.kind) {

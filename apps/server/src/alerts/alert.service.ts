@@ -43,6 +43,8 @@ function addressOf(body: CreateAlertChannelBody): ChannelAddress {
       return { kind: 'slack', url: body.url };
     case 'telegram':
       return { kind: 'telegram', botToken: body.botToken, chatId: body.chatId };
+    case 'email':
+      return { kind: 'email', to: body.to };
   }
 }
 
@@ -75,6 +77,11 @@ export class AlertService {
     principal: Principal,
     body: CreateAlertChannelBody,
   ): Promise<AlertChannel & { secret: string | null }> {
+    if (body.kind === 'email' && !this.sender.sendsEmail) {
+      throw new ValidationError(
+        'body.kind: email channels need an SMTP server; the admin sets RUNECAST_SMTP_URL',
+      );
+    }
     const address = addressOf(body);
     const channel = await this.repository.createChannel({
       ownerUserId: principal.userId,

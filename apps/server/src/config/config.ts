@@ -60,6 +60,12 @@ export interface Config {
   rateLimitPerUser: number;
   /** Trust X-Forwarded-For from a reverse proxy in front of the API. */
   trustProxy: boolean;
+  /** SMTP server that sends alert emails (`smtp://user:pass@host:587`); null: no email channel. */
+  smtpUrl: string | null;
+  /** Sender address of alert emails. */
+  smtpFrom: string;
+  /** Telegram's Bot API address (its own unless a relay is set up). */
+  telegramApiUrl: string;
   /** Forecast horizons, in minutes, of every tracked series. */
   horizonsMinutes: number[];
   forecastIntervalMinutes: number;
@@ -112,6 +118,10 @@ export const ENVIRONMENT_VARIABLES = {
   RUNECAST_RATE_LIMIT_IP: 'API requests per minute per IP address (default 600)',
   RUNECAST_RATE_LIMIT_USER: 'API requests per minute per user (default 1200)',
   RUNECAST_TRUST_PROXY: 'true when a reverse proxy sets X-Forwarded-For (default false)',
+  RUNECAST_SMTP_URL:
+    'SMTP server for alert emails, smtp://user:password@host:587 or smtps://…:465 (default none: no email channel)',
+  RUNECAST_SMTP_FROM: 'sender address of alert emails (default alerts@runecast.local)',
+  RUNECAST_TELEGRAM_API_URL: "Telegram's Bot API address (default https://api.telegram.org)",
   RUNECAST_HORIZONS:
     'forecast horizons in minutes, comma-separated multiples of the timeframe (default by timeframe: 5,15,60 for 1m; 240,1440 for 1h)',
   RUNECAST_FORECAST_INTERVAL_MINUTES: 'minutes between scheduled forecasts, 1 to 1440 (default 5)',
@@ -278,6 +288,9 @@ const environmentSchema = z.object({
   RUNECAST_RATE_LIMIT_IP: integerText(1, 1_000_000).default(600),
   RUNECAST_RATE_LIMIT_USER: integerText(1, 1_000_000).default(1200),
   RUNECAST_TRUST_PROXY: booleanText.default(false),
+  RUNECAST_SMTP_URL: urlWithScheme(['smtp:', 'smtps:']).optional(),
+  RUNECAST_SMTP_FROM: z.email({ error: 'must be an email address' }).default('alerts@runecast.local'),
+  RUNECAST_TELEGRAM_API_URL: urlWithScheme(['http:', 'https:']).default('https://api.telegram.org'),
   RUNECAST_HORIZONS: z
     .string()
     .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, { error: 'must be minutes separated by commas, e.g. 240,1440' })
@@ -392,6 +405,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     rateLimitPerIp: values.RUNECAST_RATE_LIMIT_IP,
     rateLimitPerUser: values.RUNECAST_RATE_LIMIT_USER,
     trustProxy: values.RUNECAST_TRUST_PROXY,
+    smtpUrl: values.RUNECAST_SMTP_URL ?? null,
+    smtpFrom: values.RUNECAST_SMTP_FROM,
+    telegramApiUrl: values.RUNECAST_TELEGRAM_API_URL,
     horizonsMinutes: values.RUNECAST_HORIZONS ?? defaultHorizonsMinutes(values.RUNECAST_TIMEFRAME),
     forecastIntervalMinutes: values.RUNECAST_FORECAST_INTERVAL_MINUTES,
     retrainCron: values.RUNECAST_RETRAIN_CRON ?? null,

@@ -55,6 +55,7 @@ import { marketRoutes } from './routes/markets.routes.ts';
 import { runeRoutes } from './routes/runes.routes.ts';
 import { alertRoutes } from './routes/alerts.routes.ts';
 import { AlertService } from '../alerts/alert.service.ts';
+import { AlertSender } from '../alerts/alert-sender.ts';
 import { streamRoutes } from './routes/stream.routes.ts';
 
 export type { ApiApp, ApiContext, RouteModule } from './api-context.ts';
@@ -244,6 +245,11 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
       (hit ? metrics.cache.hits : metrics.cache.misses).inc({ cache: 'candles' }),
     onError: onCacheError('candles'),
   });
+  const alertSender = new AlertSender({
+    smtpUrl: config.smtpUrl,
+    smtpFrom: config.smtpFrom,
+    telegramApiUrl: config.telegramApiUrl,
+  });
   const liveFeed = new LiveFeed(bus, (error) => logger.warn({ err: error }, 'live stream listener failed'));
   const context: ApiContext = {
     config,
@@ -292,7 +298,12 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
       now,
     }),
     liveFeed,
-    alerts: new AlertService({ repository: store.alerts, secrets: auth.secrets, now }),
+    alerts: new AlertService({
+      repository: store.alerts,
+      secrets: auth.secrets,
+      sender: alertSender,
+      now,
+    }),
     now,
   };
 
@@ -442,6 +453,7 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
   app.addHook('onClose', async () => {
     await invalidation.close();
     await liveFeed.close();
+    await alertSender.close();
     context.streamAccess.close();
   });
 

@@ -29,6 +29,7 @@ import { resolveAuthKeys } from '../auth/auth-services.ts';
 import { SecretBox } from '../auth/secret-box.ts';
 import { SecretService } from '../auth/secret.service.ts';
 import { AlertService } from '../alerts/alert.service.ts';
+import { AlertSender } from '../alerts/alert-sender.ts';
 import { openStore, type Store } from '../store/store.ts';
 import type { DataMode } from '../sources/data-mode.ts';
 import { openEmulatorForConfig } from './emulator-mode.ts';
@@ -235,6 +236,19 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
       }),
     });
 
+    const alertSender = new AlertSender({
+      smtpUrl: config.smtpUrl,
+      smtpFrom: config.smtpFrom,
+      telegramApiUrl: config.telegramApiUrl,
+    });
+    onClose('alert sender', () => alertSender.close());
+    const alerts = new AlertService({
+      repository: store.alerts,
+      secrets,
+      sender: alertSender,
+      now: () => clock.now(),
+    });
+
     return {
       config,
       logger,
@@ -248,7 +262,7 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
       sources,
       trackedMarkets,
       forecasting,
-      alerts: new AlertService({ repository: store.alerts, secrets, now: () => clock.now() }),
+      alerts,
       localJobWorker: null,
       ...(options.announce ? { announce: options.announce } : {}),
       onClose,

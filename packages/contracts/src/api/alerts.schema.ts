@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { safeText, seriesKeySchema } from '../common.schema.ts';
+import { emailSchema } from './auth.schema.ts';
 import { integerQuerySchema, uuidSchema } from './common.schema.ts';
 
 /** Where a notification goes. Each kind has its own address shape and message format. */
-export const alertChannelKinds = ['webhook', 'discord', 'slack', 'telegram'] as const;
+export const alertChannelKinds = ['webhook', 'discord', 'slack', 'telegram', 'email'] as const;
 export const alertChannelKindSchema = z.enum(alertChannelKinds, {
   error: `must be one of ${alertChannelKinds.join(', ')}`,
 });
@@ -39,6 +40,11 @@ export const createAlertChannelBodySchema = z.discriminatedUnion(
       chatId: safeText()
         .regex(/^(-?\d{1,20}|@[A-Za-z0-9_]{4,64})$/, 'must be a numeric chat id or @channelname')
         .describe('the chat the bot writes to'),
+    }),
+    z.strictObject({
+      kind: z.literal('email'),
+      name: channelNameSchema,
+      to: emailSchema.describe('the address alert emails go to'),
     }),
   ],
   { error: `kind must be one of ${alertChannelKinds.join(', ')}` },

@@ -223,11 +223,12 @@ export function registerAlertsCommand(program: Command): void {
     .command('add-channel')
     .description("Add a notification channel to an account; a webhook's signing secret is printed this once")
     .requiredOption('--user <email>', 'the account that owns the channel')
-    .requiredOption('--kind <kind>', 'webhook, discord, slack or telegram')
+    .requiredOption('--kind <kind>', 'webhook, discord, slack, telegram or email')
     .requiredOption('--name <name>', 'what to call it')
     .option('--url <url>', 'the webhook URL (webhook, discord, slack)')
     .option('--bot-token <token>', 'the bot token (telegram)')
     .option('--chat-id <id>', 'the chat the bot writes to (telegram)')
+    .option('--to <address>', 'the address alert emails go to (email)')
     .option('--json', 'print the channel as JSON')
     .action(
       async (
@@ -237,6 +238,7 @@ export function registerAlertsCommand(program: Command): void {
           url?: string;
           botToken?: string;
           chatId?: string;
+          to?: string;
           json?: boolean;
         },
         command: Command,
@@ -247,6 +249,7 @@ export function registerAlertsCommand(program: Command): void {
           ...(options.url === undefined ? {} : { url: options.url }),
           ...(options.botToken === undefined ? {} : { botToken: options.botToken }),
           ...(options.chatId === undefined ? {} : { chatId: options.chatId }),
+          ...(options.to === undefined ? {} : { to: options.to }),
         });
         if (!body.success) {
           const issue = body.error.issues[0]!;
