@@ -9,7 +9,7 @@ import { AlertService } from '../src/alerts/alert.service.ts';
 import { signBody } from '../src/alerts/alert-sender.ts';
 import { SecretBox } from '../src/auth/secret-box.ts';
 import { SecretService } from '../src/auth/secret.service.ts';
-import { candlesTopic } from '../src/bus/topics.ts';
+import { candlesTopic, jobProgressTopic } from '../src/bus/topics.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { type ApiHarness, createApiHarness } from './support/http/api-harness.ts';
 
@@ -368,6 +368,56 @@ describe(
         (item) => item.id === delivery.id,
       );
       assert.equal(sent?.state, 'sent');
+    });
+
+    test('a failed job fires a job-failed rule from the bus, once however often the message comes', async () => {
+      const created = await harness.request({
+        method: 'POST',
+        url: '/api/v1/alerts/rules',
+        token: owner.token,
+        body: {
+          name: 'training broke',
+          condition: { kind: 'job-failed', jobKinds: ['train'] },
+          severity: 'critical',
+        },
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      const failedRuleId = (created.json() as { id: string }).id;
+      await monitor.refreshRules();
+      const jobId = '00000000-0000-4000-8000-0000000000f1';
+      const message = {
+        jobId,
+        kind: 'train' as const,
+        state: 'failed' as const,
+        attempt: 1,
+        percent: null,
+        message: null,
+        epoch: null,
+        totalEpochs: null,
+        trainLoss: null,
+        validationLoss: null,
+        error: 'not enough candles',
+        atMs: clockMs,
+      };
+      await harness.bus.publish(jobProgressTopic(jobId), message);
+      await harness.bus.publish(jobProgressTopic(jobId), message);
+      await harness.bus.publish(jobProgressTopic(jobId), { ...message, kind: 'predict' as const });
+      await harness.bus.flush();
+      // Handlers finish after the bus hands the messages over: wait for the three to be handled.
+      const fired = async () =>
+        (await harness.store.alerts.listEvents('all', { ruleId: failedRuleId, limit: 10 })).events.length;
+      await waitFor(async () => (await fired()) > 0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const history = await harness.request({
+        method: 'GET',
+        url: `/api/v1/alerts/history?ruleId=${failedRuleId}`,
+        token: owner.token,
+      });
+      const { events } = history.json() as { events: { message: string; series: string }[] };
+      assert.deepEqual(
+        events.map((event) => [event.series, event.message]),
+        [['jobs:train', `training broke: train job ${jobId} failed: not enough candles`]],
+      );
     });
 
     test("another user reaches none of the owner's channels, rules, firings or deliveries (404)", async () => {

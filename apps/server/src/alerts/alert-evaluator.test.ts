@@ -162,4 +162,53 @@ describe('alert evaluator', () => {
       `[warning] Breakout ${SERIES}: 101.12346 at 2026-03-02T09:00:00.000Z`,
     );
   });
+
+  test('stale: fires once per stall by the caller clock, a series never heard from counts from the start', () => {
+    const quiet = rule({ kind: 'stale', afterMinutes: 10 });
+    const watchedNever = rule({ kind: 'stale', afterMinutes: 5 }, { series: 'kraken:BTC/USD:1m' });
+    const evaluator = new AlertEvaluator([quiet, watchedNever], [], START_MS);
+    evaluator.onCandles(SERIES, '1m', candles([100]), START_MS);
+    assert.deepEqual(evaluator.checkStale(START_MS + 4 * 60_000), []);
+    const never = evaluator.checkStale(START_MS + 5 * 60_000);
+    assert.deepEqual(
+      never.map((firing) => [firing.rule.id, firing.series]),
+      [[watchedNever.id, 'kraken:BTC/USD:1m']],
+    );
+    const stalled = evaluator.checkStale(START_MS + 10 * 60_000);
+    assert.deepEqual(
+      stalled.map((firing) => firing.rule.id),
+      [quiet.id],
+    );
+    assert.equal(stalled[0]!.message, `test rule: no new candle of ${SERIES} for 10 min`);
+    assert.deepEqual(evaluator.checkStale(START_MS + 20 * 60_000), [], 'once per stall');
+    // A candle re-arms it; the next stall fires again.
+    evaluator.onCandles(SERIES, '1m', candles([101], 1), START_MS + 21 * 60_000);
+    assert.deepEqual(evaluator.checkStale(START_MS + 22 * 60_000), []);
+    const again = evaluator.checkStale(START_MS + 31 * 60_000);
+    assert.equal(again.length, 1);
+    assert.notEqual(again[0]!.idempotencyKey, stalled[0]!.idempotencyKey);
+  });
+
+  test('job-failed: fires for the kinds asked for, only where the owner may read the job', () => {
+    const anyJob = rule({ kind: 'job-failed' }, { series: null });
+    const training = rule({ kind: 'job-failed', jobKinds: ['train'] }, { series: null });
+    const evaluator = new AlertEvaluator([anyJob, training]);
+    const job = {
+      jobId: '00000000-0000-4000-8000-00000000000a',
+      kind: 'predict',
+      error: 'no model',
+      atMs: START_MS,
+    };
+    assert.deepEqual(
+      evaluator.onJobFailed(job, () => true).map((firing) => firing.rule.id),
+      [anyJob.id],
+    );
+    const [failed] = evaluator.onJobFailed({ ...job, kind: 'train' }, () => true);
+    assert.equal(failed?.message, `test rule: train job ${job.jobId} failed: no model`);
+    assert.deepEqual(
+      evaluator.onJobFailed(job, () => false),
+      [],
+      "another user's job is not told",
+    );
+  });
 });

@@ -38,6 +38,8 @@ export interface Firing {
 
 interface SeriesWindow {
   stepMs: number;
+  /** When the newest candle batch arrived (the caller's clock), for staleness. */
+  lastArrivalMs: number | null;
   /** Candles oldest first, one per open time; the last may still be forming. */
   candles: EvaluatedCandle[];
   forecasts: Map<number, EvaluatedForecast>;
@@ -62,13 +64,18 @@ const MAX_WINDOW_CANDLES = 10_081;
 export class AlertEvaluator {
   private rulesBySeries = new Map<string, AlertRule[]>();
   private rulesForAll: AlertRule[] = [];
+  private staleRules: AlertRule[] = [];
+  private jobRules: AlertRule[] = [];
+  /** When this evaluator started watching: a series never heard from is stale from here. */
+  private readonly watchingSinceMs: number;
   private readonly windows = new Map<string, SeriesWindow>();
   private readonly states = new Map<string, AlertRuleState>();
   private readonly changed = new Map<string, AlertRuleState>();
   private needs = new Map<string, WindowNeed>();
   private needForAll: WindowNeed = { minutes: 0, candles: 2 };
 
-  constructor(rules: readonly AlertRule[] = [], states: readonly AlertRuleState[] = []) {
+  constructor(rules: readonly AlertRule[] = [], states: readonly AlertRuleState[] = [], watchingSinceMs = 0) {
+    this.watchingSinceMs = watchingSinceMs;
     this.setRules(rules);
     for (const state of states) this.states.set(stateKey(state.ruleId, state.series), { ...state });
   }
@@ -76,10 +83,12 @@ export class AlertEvaluator {
   setRules(rules: readonly AlertRule[]): void {
     this.rulesBySeries = new Map();
     this.rulesForAll = [];
+    this.staleRules = rules.filter((rule) => rule.enabled && rule.condition.kind === 'stale');
+    this.jobRules = rules.filter((rule) => rule.enabled && rule.condition.kind === 'job-failed');
     this.needs = new Map();
     this.needForAll = { minutes: 0, candles: 2 };
     for (const rule of rules) {
-      if (!rule.enabled) continue;
+      if (!rule.enabled || rule.condition.kind === 'stale' || rule.condition.kind === 'job-failed') continue;
       if (rule.series === null) {
         this.rulesForAll.push(rule);
         this.needForAll = widerNeed(this.needForAll, rule.condition);
@@ -99,7 +108,7 @@ export class AlertEvaluator {
   }
 
   ruleCount(): number {
-    let count = this.rulesForAll.length;
+    let count = this.rulesForAll.length + this.staleRules.length + this.jobRules.length;
     for (const list of this.rulesBySeries.values()) count += list.length;
     return count;
   }
@@ -111,11 +120,20 @@ export class AlertEvaluator {
     return changed;
   }
 
-  /** Candles of one series, oldest first (a batch from the bus); returns what fired. */
-  onCandles(series: string, timeframe: Timeframe, candles: readonly EvaluatedCandle[]): Firing[] {
+  /**
+   * Candles of one series, oldest first (a batch from the bus), arrived at `arrivedAtMs` by the
+   * caller's clock; returns what fired.
+   */
+  onCandles(
+    series: string,
+    timeframe: Timeframe,
+    candles: readonly EvaluatedCandle[],
+    arrivedAtMs: number | null = null,
+  ): Firing[] {
     const rules = this.rulesFor(series);
-    const window = this.windowOf(series, timeframe, rules.length > 0);
+    const window = this.windowOf(series, timeframe, rules.length > 0 || this.staleRules.length > 0);
     if (window === null) return [];
+    if (arrivedAtMs !== null) window.lastArrivalMs = arrivedAtMs;
     const firings: Firing[] = [];
     for (const candle of candles) {
       appendCandle(window, candle, this.lengthFor(series, window));
@@ -161,6 +179,64 @@ export class AlertEvaluator {
     return firings;
   }
 
+  /**
+   * Staleness, by the caller's clock: a rule fires for each series it watches that has had no
+   * candle for `afterMinutes` (a series never heard from counts from when watching began), once
+   * per stall; a candle arriving re-arms it.
+   */
+  checkStale(nowMs: number): Firing[] {
+    const firings: Firing[] = [];
+    for (const rule of this.staleRules) {
+      if (rule.condition.kind !== 'stale') continue;
+      const afterMs = rule.condition.afterMinutes * 60_000;
+      const watched = rule.series === null ? [...this.windows.keys()] : [rule.series];
+      for (const series of watched) {
+        const lastMs = this.windows.get(series)?.lastArrivalMs ?? this.watchingSinceMs;
+        const silentMs = nowMs - lastMs;
+        const observed: Observation = {
+          active: silentMs >= afterMs,
+          values: { minutes: Math.floor(silentMs / 60_000) },
+        };
+        const firing = this.decide(rule, series, observed, nowMs, `stale:${lastMs}`);
+        if (firing) firings.push(firing);
+      }
+    }
+    return firings;
+  }
+
+  /** Owners of the rules on failed jobs. */
+  jobRuleOwners(): string[] {
+    return [...new Set(this.jobRules.map((rule) => rule.ownerUserId))];
+  }
+
+  /** A failed job; `mayRead` says whether a rule's owner may see that job. */
+  onJobFailed(
+    job: { jobId: string; kind: string; error: string | null; atMs: number },
+    mayRead: (rule: AlertRule) => boolean,
+  ): Firing[] {
+    const firings: Firing[] = [];
+    for (const rule of this.jobRules) {
+      const condition = rule.condition;
+      if (condition.kind !== 'job-failed') continue;
+      if (condition.jobKinds !== undefined && !(condition.jobKinds as readonly string[]).includes(job.kind))
+        continue;
+      if (!mayRead(rule)) continue;
+      firings.push({
+        rule,
+        series: `jobs:${job.kind}`,
+        idempotencyKey: `${rule.id}|job:${job.jobId}`,
+        firedAtMs: job.atMs,
+        values: {},
+        message: renderAlertMessage(rule, `jobs:${job.kind}`, {}, job.atMs, {
+          job: `${job.kind} job ${job.jobId}`,
+          error: job.error ?? 'no reason given',
+        }),
+        silent: rule.quietHours !== null && isInQuietHours(rule.quietHours, job.atMs),
+      });
+    }
+    return firings;
+  }
+
   private rulesFor(series: string): AlertRule[] {
     const own = this.rulesBySeries.get(series);
     if (own === undefined) return this.rulesForAll;
@@ -180,7 +256,7 @@ export class AlertEvaluator {
     let window = this.windows.get(series);
     if (window === undefined) {
       if (!create) return null;
-      window = { stepMs: timeframeMs(timeframe), candles: [], forecasts: new Map() };
+      window = { stepMs: timeframeMs(timeframe), lastArrivalMs: null, candles: [], forecasts: new Map() };
       this.windows.set(series, window);
     }
     return window;

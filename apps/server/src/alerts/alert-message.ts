@@ -24,6 +24,10 @@ function defaultTemplate(rule: AlertRule): string {
       return `{rule}: new forecast for {series} points {change}% away ({price} → {forecast})`;
     case 'forecast-band':
       return `{rule}: {series} at {price} left the forecast's 95% band [{lower95}, {upper95}]`;
+    case 'stale':
+      return `{rule}: no new candle of {series} for {minutes} min`;
+    case 'job-failed':
+      return `{rule}: {job} failed: {error}`;
     default:
       return '{rule}: {series}';
   }
@@ -38,12 +42,14 @@ export function renderAlertMessage(
   series: string,
   values: Record<string, number>,
   timeMs: number,
+  texts: Record<string, string> = {},
 ): string {
   const fields: Record<string, string> = {
     rule: rule.name,
     series,
     severity: rule.severity,
     time: new Date(timeMs).toISOString(),
+    ...texts,
   };
   for (const [name, value] of Object.entries(values)) {
     fields[name] = name === 'change' ? formatChange(value) : formatNumber(value);

@@ -1,4 +1,9 @@
-import { type CandleBatchMessage, type ForecastMadeMessage, fromCandleColumns } from '@runecast/contracts';
+import {
+  type CandleBatchMessage,
+  type ForecastMadeMessage,
+  fromCandleColumns,
+  type JobProgressMessage,
+} from '@runecast/contracts';
 import { formatSeriesKey, parseSeriesKey } from '@runecast/market';
 import type { Bus, Subscription } from '../bus/bus.port.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -18,6 +23,13 @@ export interface AlertMonitorOptions {
   deliveryIntervalMs?: number;
   /** Named durable consumers: alerts processes share them, so each message is evaluated once. */
   consumerPrefix?: string;
+  /** How often series are checked for staleness. */
+  staleCheckMs?: number;
+  /** Who may read a job: its owner (null for jobs the system started) and whether a user is an admin. */
+  jobAccess?: {
+    jobOwner(jobId: string): Promise<string | null>;
+    isAdmin(userId: string): Promise<boolean>;
+  };
   onError?: (task: string, error: unknown) => void;
 }
 
@@ -63,7 +75,15 @@ export class AlertMonitor {
           durableName: `${prefix}-forecasts`,
         },
       ),
+      await bus.subscribe<JobProgressMessage>(
+        'jobs.progress.>',
+        (message) => this.onJobProgress(message.data),
+        {
+          durableName: `${prefix}-jobs`,
+        },
+      ),
     );
+    this.every(this.options.staleCheckMs ?? 30_000, 'alert-stale', () => this.checkStale());
     this.every(this.options.ruleRefreshMs ?? 5_000, 'alert-rules', () => this.refreshRules(false));
     this.every(this.options.deliveryIntervalMs ?? 2_000, 'alert-delivery', () => this.deliverNow());
   }
@@ -81,7 +101,7 @@ export class AlertMonitor {
     const rules = await this.options.repository.enabledRules();
     if (withStates) {
       const states = await this.options.repository.ruleStates();
-      this.evaluator = new AlertEvaluator(rules, states);
+      this.evaluator = new AlertEvaluator(rules, states, this.options.now());
       return;
     }
     this.evaluator.setRules(rules);
@@ -107,7 +127,7 @@ export class AlertMonitor {
       volume: candle.volume,
       closed: candle.closed,
     }));
-    await this.record(this.evaluator.onCandles(series, batch.timeframe, candles));
+    await this.record(this.evaluator.onCandles(series, batch.timeframe, candles, this.options.now()));
   }
 
   private async onForecast(forecast: ForecastMadeMessage): Promise<void> {
@@ -115,6 +135,27 @@ export class AlertMonitor {
     const key = parseSeriesKey(forecast.series);
     await this.record(
       this.evaluator.onForecast(forecast.series, key.timeframe, { ...forecast, id: String(forecast.id) }),
+    );
+  }
+
+  /** Fires stale rules for series silent too long (by this process's clock). */
+  checkStale(): Promise<void> {
+    return this.record(this.evaluator.checkStale(this.options.now()));
+  }
+
+  private async onJobProgress(progress: JobProgressMessage): Promise<void> {
+    if (progress.state !== 'failed') return;
+    const access = this.options.jobAccess;
+    const owner = access ? await access.jobOwner(progress.jobId) : null;
+    const admins = new Map<string, boolean>();
+    const candidates = this.evaluator.jobRuleOwners();
+    for (const userId of candidates) admins.set(userId, access ? await access.isAdmin(userId) : false);
+    await this.record(
+      this.evaluator.onJobFailed(
+        { jobId: progress.jobId, kind: progress.kind, error: progress.error, atMs: progress.atMs },
+        // A user hears of their own jobs and of the system's; admins of every job.
+        (rule) => owner === null || owner === rule.ownerUserId || admins.get(rule.ownerUserId) === true,
+      ),
     );
   }
 

@@ -16,6 +16,10 @@ export const alertsRole: Role = {
       service: context.alerts,
       logger,
       now: () => context.clock.now(),
+      jobAccess: {
+        jobOwner: async (jobId) => (await context.store.jobs.get(jobId))?.ownerUserId ?? null,
+        isAdmin: async (userId) => (await context.store.users.findById(userId))?.role === 'admin',
+      },
       onError: (task, error) => {
         metrics.runtime.backgroundErrors.inc({ task });
         logger.warn({ err: error, task }, 'alert task failed');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { safeText, seriesKeySchema } from '../common.schema.ts';
+import { jobKindSchema } from '../jobs.schema.ts';
 import { emailSchema } from './auth.schema.ts';
 import { integerQuerySchema, uuidSchema } from './common.schema.ts';
 
@@ -113,8 +114,22 @@ export const alertConditionSchema = z.discriminatedUnion(
       kind: z.literal('forecast-band'),
       horizonMinutes: z.int().min(1).max(525_600).optional(),
     }),
+    z.strictObject({
+      kind: z.literal('stale'),
+      afterMinutes: z.int().min(1).max(10_080).describe('fires when no candle has arrived for this long'),
+    }),
+    z.strictObject({
+      kind: z.literal('job-failed'),
+      jobKinds: z
+        .array(jobKindSchema)
+        .min(1)
+        .optional()
+        .describe('only jobs of these kinds (default every kind)'),
+    }),
   ],
-  { error: 'kind must be price-cross, move, volume-spike, forecast-move or forecast-band' },
+  {
+    error: 'kind must be price-cross, move, volume-spike, forecast-move, forecast-band, stale or job-failed',
+  },
 );
 export type AlertCondition = z.infer<typeof alertConditionSchema>;
 export type AlertConditionKind = AlertCondition['kind'];
@@ -155,6 +170,9 @@ export const alertTemplateFields = [
   'volume',
   'zScore',
   'horizonMinutes',
+  'minutes',
+  'job',
+  'error',
 ] as const;
 
 const templateSchema = safeText({ multiline: true })
