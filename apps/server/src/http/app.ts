@@ -54,6 +54,7 @@ import type { SnapshotSource } from '../sources/snapshot-source.port.ts';
 import { marketRoutes } from './routes/markets.routes.ts';
 import { runeRoutes } from './routes/runes.routes.ts';
 import { alertRoutes } from './routes/alerts.routes.ts';
+import { preferenceRoutes } from './routes/preferences.routes.ts';
 import { AlertService } from '../alerts/alert.service.ts';
 import { AlertSender } from '../alerts/alert-sender.ts';
 import { streamRoutes } from './routes/stream.routes.ts';
@@ -141,6 +142,7 @@ const BUILT_IN_ROUTES: readonly RouteModule[] = [
   streamRoutes,
   logRoutes,
   alertRoutes,
+  preferenceRoutes,
 ];
 
 const DOCS_PREFIX = '/docs';

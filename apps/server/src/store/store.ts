@@ -1,3 +1,4 @@
+import { SqlUserPreferenceRepository, type UserPreferenceRepository } from './user-preference.repository.ts';
 import { type AlertRepository, SqlAlertRepository } from './alert.repository.ts';
 import type { ApiKeyRepository } from './api-key.repository.ts';
 import { SqlApiKeyRepository } from './api-key.repository.ts';
@@ -72,6 +73,8 @@ export interface Store {
   readonly marketTrackers: MarketTrackerRepository;
   /** Alert channels, rules, firings and their deliveries. */
   readonly alerts: AlertRepository;
+  /** Each user's saved workspace. */
+  readonly preferences: UserPreferenceRepository;
   /** Runs `work` in one transaction, on a store bound to that transaction's connection. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /**
@@ -113,6 +116,7 @@ export function createStore(db: Database): Store {
     secrets: new SqlSecretRepository(db),
     marketTrackers: new SqlMarketTrackerRepository(db),
     alerts: new SqlAlertRepository(db),
+    preferences: new SqlUserPreferenceRepository(db),
     transaction: (work) => db.transaction((transaction) => work(createStore(transaction))),
     leaderLock: (name) => takeLeaderLock(db, name),
     ping: async () => {

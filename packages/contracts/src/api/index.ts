@@ -8,3 +8,4 @@ export * from './logs.schema.ts';
 export * from './health.schema.ts';
 export * from './runes.schema.ts';
 export * from './alerts.schema.ts';
+export * from './preferences.schema.ts';
