@@ -51,6 +51,7 @@ const CANDLE_KINDS = new Set<AlertCondition['kind']>([
   'volume-spike',
   'forecast-band',
 ]);
+const STREAM_KINDS = new Set<AlertCondition['kind']>([...CANDLE_KINDS, 'forecast-move']);
 /** A rule on every series keeps at most this many candles per series (the longest window allowed). */
 const MAX_WINDOW_CANDLES = 10_081;
 
@@ -88,7 +89,8 @@ export class AlertEvaluator {
     this.needs = new Map();
     this.needForAll = { minutes: 0, candles: 2 };
     for (const rule of rules) {
-      if (!rule.enabled || rule.condition.kind === 'stale' || rule.condition.kind === 'job-failed') continue;
+      // Rules on streams of candles and forecasts; the others are told of their events apart.
+      if (!rule.enabled || !STREAM_KINDS.has(rule.condition.kind)) continue;
       if (rule.series === null) {
         this.rulesForAll.push(rule);
         this.needForAll = widerNeed(this.needForAll, rule.condition);

@@ -28,6 +28,8 @@ function defaultTemplate(rule: AlertRule): string {
       return `{rule}: no new candle of {series} for {minutes} min`;
     case 'job-failed':
       return `{rule}: {job} failed: {error}`;
+    case 'security':
+      return `{rule}: {event}: {error}`;
     default:
       return '{rule}: {series}';
   }

@@ -6,12 +6,17 @@ import type {
   AlertRule,
   AlertRuleBody,
   CreateAlertChannelBody,
+  SecurityEventKind,
 } from '@runecast/contracts';
 import { NotFoundError, ValidationError } from '@runecast/market';
 import type { Principal } from '../auth/principal.ts';
 import type { SecretService } from '../auth/secret.service.ts';
 import type { AlertRepository, DueDelivery, OwnerScope } from '../store/alert.repository.ts';
+import { isInQuietHours, renderAlertMessage } from './alert-message.ts';
 import { AlertSender, type ChannelAddress, maskAddress, type SendResult } from './alert-sender.ts';
+
+/** The same security event about the same subject is told at most once in this span. */
+const SECURITY_REPEAT_MS = 10 * 60_000;
 
 /** The secret-store name of a channel's sealed address. */
 export function channelSecretName(channelId: string): string {
@@ -64,6 +69,8 @@ export class AlertService {
   private readonly secrets: SecretService;
   readonly sender: AlertSender;
   private readonly now: () => number;
+  /** Security subjects told of lately, so a flood of one event is one alert. */
+  private readonly securitySeen = new Map<string, number>();
 
   constructor(options: AlertServiceOptions) {
     this.repository = options.repository;
@@ -146,13 +153,21 @@ export class AlertService {
     }
   }
 
+  private checkKind(principal: Principal, body: AlertRuleBody): void {
+    if (body.condition.kind === 'security' && principal.role !== 'admin') {
+      throw new ValidationError('body.condition.kind: security rules are for admins');
+    }
+  }
+
   async createRule(principal: Principal, body: AlertRuleBody): Promise<AlertRule> {
+    this.checkKind(principal, body);
     await this.checkChannels(principal, body.channelIds);
     return this.repository.createRule({ ownerUserId: principal.userId, ...ruleFields(body) }, this.now());
   }
 
   async updateRule(principal: Principal, id: string, body: AlertRuleBody): Promise<AlertRule> {
     const existing = await this.getRule(principal, id);
+    this.checkKind(principal, body);
     await this.checkChannels({ ...principal, userId: existing.ownerUserId }, body.channelIds);
     const updated = await this.repository.updateRule(scopeOf(principal), id, ruleFields(body), this.now());
     if (updated === null) throw new NotFoundError(`no alert rule ${id}`);
@@ -207,6 +222,53 @@ export class AlertService {
     const delivery = await this.repository.replayDelivery(scopeOf(principal), id, this.now());
     if (delivery === null) throw new NotFoundError(`no dead-lettered alert delivery ${id}`);
     return delivery;
+  }
+
+  /**
+   * Records a security event for every admin's security rule that asks for its kind (each
+   * subject at most once per 10 minutes); the alerts role sends the notifications.
+   */
+  async recordSecurityEvent(event: {
+    kind: SecurityEventKind;
+    subject: string;
+    detail: string;
+    atMs: number;
+  }): Promise<number> {
+    const last = this.securitySeen.get(`${event.kind}|${event.subject}`);
+    if (last !== undefined && event.atMs - last < SECURITY_REPEAT_MS) return 0;
+    if (this.securitySeen.size > 10_000) this.securitySeen.clear();
+    this.securitySeen.set(`${event.kind}|${event.subject}`, event.atMs);
+    const rules = (await this.repository.enabledRules()).filter(
+      (rule) =>
+        rule.condition.kind === 'security' &&
+        (rule.condition.events === undefined || rule.condition.events.includes(event.kind)),
+    );
+    let recorded = 0;
+    for (const rule of rules) {
+      const values: Record<string, number> = {};
+      const message = renderAlertMessage(rule, 'security', values, event.atMs, {
+        event: event.kind,
+        error: event.detail,
+      });
+      const stored = await this.repository.recordEvent(
+        {
+          ruleId: rule.id,
+          ownerUserId: rule.ownerUserId,
+          idempotencyKey: `${rule.id}|security:${event.kind}:${event.subject}:${Math.floor(event.atMs / SECURITY_REPEAT_MS)}`,
+          ruleName: rule.name,
+          series: 'security',
+          severity: rule.severity,
+          firedAtMs: event.atMs,
+          message,
+          values,
+          silent: rule.quietHours !== null && isInQuietHours(rule.quietHours, event.atMs),
+          channelIds: rule.channelIds,
+        },
+        this.now(),
+      );
+      if (stored !== null) recorded += 1;
+    }
+    return recorded;
   }
 
   /**

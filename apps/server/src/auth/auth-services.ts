@@ -4,7 +4,7 @@ import { AccessTokenService } from './access-token.service.ts';
 import { AccountService, type AccountPolicy } from './account.service.ts';
 import { ApiKeyService } from './api-key.service.ts';
 import { AuditService } from './audit.service.ts';
-import { Authenticator } from './authenticator.ts';
+import { Authenticator, type SecurityEvent } from './authenticator.ts';
 import type { LoginBurst } from './login-throttle.ts';
 import { loadOrCreateKeyFile, parseKey32 } from './key-material.ts';
 import { PasswordHasher, type PasswordHashOptions } from './password-hasher.ts';
@@ -63,6 +63,7 @@ export interface CreateAuthServicesOptions {
   stateCacheTtlMs?: number;
   /** Told of each burst of failed log-ins. */
   onLoginBurst?: (burst: LoginBurst) => void;
+  onSecurityEvent?: (event: SecurityEvent) => void;
   now?: () => number;
 }
 
@@ -80,6 +81,7 @@ export function createAuthServices(options: CreateAuthServicesOptions): AuthServ
     apiKeys: authStore.apiKeys,
     accessTokens,
     stateCacheTtlMs: options.stateCacheTtlMs,
+    ...(options.onSecurityEvent ? { onSecurityEvent: options.onSecurityEvent } : {}),
     now,
   });
   const audit = new AuditService(authStore.auditLog, now);

@@ -22,6 +22,18 @@ export interface AuthenticatorOptions {
   /** Least time between two "last used" writes of one API key. */
   keyUsageWriteIntervalMs?: number;
   now?: () => number;
+  /** Told of credentials that deserve an admin's attention (a disabled account's, a key from a new address). */
+  onSecurityEvent?: (event: SecurityEvent) => void;
+}
+
+/** Something an admin may want to know about a credential. */
+export interface SecurityEvent {
+  kind: 'api-key-new-address' | 'disabled-account-token';
+  userId: string;
+  /** What the event is about (the key, the account), to tell repeats apart. */
+  subject: string;
+  detail: string;
+  atMs: number;
 }
 
 /**
@@ -73,7 +85,16 @@ export class Authenticator {
     const claims = await this.options.accessTokens.verify(credential);
     const state = await this.accessState(claims.userId, claims.sessionId);
     if (state === null) throw new AuthenticationError('the account of this token no longer exists');
-    if (state.disabled) throw new AccountDisabledError();
+    if (state.disabled) {
+      this.options.onSecurityEvent?.({
+        kind: 'disabled-account-token',
+        userId: claims.userId,
+        subject: `account:${claims.userId}`,
+        detail: `a token of the disabled account ${state.email} was presented${origin.ip ? ` from ${origin.ip}` : ''}`,
+        atMs: this.now(),
+      });
+      throw new AccountDisabledError();
+    }
     if (claims.issuedAtMs < state.tokensValidAfterMs) {
       throw new AuthenticationError('access token was revoked; log in again', { reason: 'revoked' });
     }
@@ -110,8 +131,28 @@ export class Authenticator {
       throw new AuthenticationError('API key expired', { reason: 'expired' });
     }
     const state = await this.accessState(key.userId, null);
-    if (state === null || state.disabled)
+    if (state === null || state.disabled) {
+      if (state !== null) {
+        this.options.onSecurityEvent?.({
+          kind: 'disabled-account-token',
+          userId: key.userId,
+          subject: `api-key:${key.id}`,
+          detail: `API key ${key.id} of the disabled account ${state.email} was presented${ip ? ` from ${ip}` : ''}`,
+          atMs: nowMs,
+        });
+      }
       throw new AccountDisabledError('the account of this API key is disabled');
+    }
+    const knownIp = this.keyUsageWritten.get(key.id)?.ip ?? key.lastUsedIp;
+    if (knownIp !== null && ip !== null && knownIp !== ip) {
+      this.options.onSecurityEvent?.({
+        kind: 'api-key-new-address',
+        userId: key.userId,
+        subject: `api-key:${key.id}:${ip}`,
+        detail: `API key ${key.id} of ${state.email} was used from ${ip} (before: ${knownIp})`,
+        atMs: nowMs,
+      });
+    }
     this.noteKeyUsed(key.id, nowMs, ip);
     return {
       kind: 'api-key',

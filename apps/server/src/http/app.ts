@@ -218,6 +218,14 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
   const logger = dependencies.logger.child({ component: 'http' });
   const authStore = dependencies.authStore ?? store;
   const authKeys = dependencies.authKeys ?? (await resolveAuthKeys(config));
+  // Security events become alerts for admins who asked for them (the alert service comes later).
+  let alertService: AlertService | null = null;
+  const securityEvent = (event: Parameters<AlertService['recordSecurityEvent']>[0]) => {
+    alertService?.recordSecurityEvent(event).catch((error: unknown) => {
+      metrics.runtime.backgroundErrors.inc({ task: 'security-alert' });
+      logger.warn({ err: error, event: event.kind }, 'could not record a security alert');
+    });
+  };
   const auth: AuthServices = createAuthServices({
     authStore,
     keys: authKeys,
@@ -233,6 +241,16 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
           ? 'burst of failed log-ins from one address'
           : 'burst of failed log-ins against one email',
       );
+      securityEvent({
+        kind: 'login-burst',
+        subject: `${burst.scope}:${burst.key}`,
+        detail: `${burst.failures} failed log-ins ${burst.scope === 'address' ? 'from' : 'against'} ${burst.key}`,
+        atMs: now(),
+      });
+    },
+    onSecurityEvent: (event) => {
+      logger.warn({ event: event.kind, userId: event.userId }, event.detail);
+      securityEvent(event);
     },
     now,
   });
@@ -300,12 +318,12 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
       now,
     }),
     liveFeed,
-    alerts: new AlertService({
+    alerts: (alertService = new AlertService({
       repository: store.alerts,
       secrets: auth.secrets,
       sender: alertSender,
       now,
-    }),
+    })),
     now,
   };
 

@@ -84,6 +84,10 @@ export const alertSeveritySchema = z.enum(alertSeverities, {
 });
 export type AlertSeverity = z.infer<typeof alertSeveritySchema>;
 
+/** Security events admins can be alerted to. */
+export const securityEventKinds = ['login-burst', 'api-key-new-address', 'disabled-account-token'] as const;
+export type SecurityEventKind = (typeof securityEventKinds)[number];
+
 const percentSchema = z.number().positive('must be above 0').max(1_000, 'must be at most 1000');
 
 /** What a rule watches for. */
@@ -119,6 +123,14 @@ export const alertConditionSchema = z.discriminatedUnion(
       afterMinutes: z.int().min(1).max(10_080).describe('fires when no candle has arrived for this long'),
     }),
     z.strictObject({
+      kind: z.literal('security'),
+      events: z
+        .array(z.enum(securityEventKinds))
+        .min(1)
+        .optional()
+        .describe('which security events (default all); admins only'),
+    }),
+    z.strictObject({
       kind: z.literal('job-failed'),
       jobKinds: z
         .array(jobKindSchema)
@@ -128,7 +140,8 @@ export const alertConditionSchema = z.discriminatedUnion(
     }),
   ],
   {
-    error: 'kind must be price-cross, move, volume-spike, forecast-move, forecast-band, stale or job-failed',
+    error:
+      'kind must be price-cross, move, volume-spike, forecast-move, forecast-band, stale, job-failed or security',
   },
 );
 export type AlertCondition = z.infer<typeof alertConditionSchema>;
@@ -173,6 +186,7 @@ export const alertTemplateFields = [
   'minutes',
   'job',
   'error',
+  'event',
 ] as const;
 
 const templateSchema = safeText({ multiline: true })
