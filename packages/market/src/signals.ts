@@ -66,3 +66,40 @@ export function findTextItemProblem(item: TextItem): string | null {
   }
   return null;
 }
+
+/** Titles with fewer words than this are near-identical only when equal word for word. */
+const SHORT_TITLE_WORDS = 4;
+/** Share of words two longer titles must have in common (Jaccard) to be the same story. */
+const NEAR_IDENTICAL_TITLE_OVERLAP = 0.8;
+
+/** The words of a title, lower case, without punctuation or a trailing `- Outlet` / `| Outlet`. */
+export function titleWords(title: string): string[] {
+  return title
+    .replace(/\s+[-–—|]\s+[^-–—|]{1,40}$/u, '')
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\p{L}\p{N}$%.]+/gu, ' ')
+    .replace(/(?<!\d)\.|\.(?!\d)/g, ' ')
+    .split(' ')
+    .filter(Boolean);
+}
+
+/**
+ * True when two titles name the same story: equal after dropping case, punctuation and an
+ * outlet's suffix, or (four words or more) sharing at least 80% of their words. Syndicated copies
+ * and re-posts with a corrected typo or a tag added match; two different stories about the same
+ * coin usually share far fewer words.
+ */
+export function areNearIdenticalTitles(left: string, right: string): boolean {
+  const leftWords = titleWords(left);
+  const rightWords = titleWords(right);
+  if (leftWords.length === 0 || rightWords.length === 0) return false;
+  if (leftWords.join(' ') === rightWords.join(' ')) return true;
+  if (leftWords.length < SHORT_TITLE_WORDS || rightWords.length < SHORT_TITLE_WORDS) return false;
+  const leftSet = new Set(leftWords);
+  const rightSet = new Set(rightWords);
+  let shared = 0;
+  for (const word of leftSet) if (rightSet.has(word)) shared += 1;
+  return shared / (leftSet.size + rightSet.size - shared) >= NEAR_IDENTICAL_TITLE_OVERLAP;
+}
