@@ -52,6 +52,7 @@ import { RunesService } from '../markets/runes.service.ts';
 import { RUNES_POLL_TIMEFRAME } from '../sources/runes/runes-timing.ts';
 import type { SnapshotSource } from '../sources/snapshot-source.port.ts';
 import { marketRoutes } from './routes/markets.routes.ts';
+import { newsRoutes } from './routes/news.routes.ts';
 import { runeRoutes } from './routes/runes.routes.ts';
 import { streamRoutes } from './routes/stream.routes.ts';
 
@@ -134,6 +135,7 @@ const BUILT_IN_ROUTES: readonly RouteModule[] = [
   apiKeyRoutes,
   marketRoutes,
   runeRoutes,
+  newsRoutes,
   candleRoutes,
   streamRoutes,
   logRoutes,

@@ -7,3 +7,4 @@ export * from './forecasting.schema.ts';
 export * from './logs.schema.ts';
 export * from './health.schema.ts';
 export * from './runes.schema.ts';
+export * from './news.schema.ts';
