@@ -7,6 +7,7 @@ import { runBackfillBench } from './backfill.bench.ts';
 import { runBacktestBench } from './backtest.bench.ts';
 import { runIngestBench } from './ingest.bench.ts';
 import { runMemoryBench } from './memory.bench.ts';
+import { runSentimentBench } from './sentiment.bench.ts';
 import { runSequenceModelsBench } from './sequence-models.bench.ts';
 import { runSnapshotsBench } from './snapshots.bench.ts';
 
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   api: () => runApiBench(),
   'sequence-models': runSequenceModelsBench,
   backtest: runBacktestBench,
+  sentiment: runSentimentBench,
 };
 
 const wanted = process.argv.slice(2);
