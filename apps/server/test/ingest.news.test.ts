@@ -202,5 +202,8 @@ describe('news collection from the emulator (replayed articles)', { skip: replay
     const health = await collector.healthCheck().check();
     assert.equal(health.state, 'degraded');
     assert.match(health.reason ?? '', /HTTP 503/);
+    assert.equal(health.details?.itemsStored, distinctArticles);
+    assert.ok(Number(health.details?.metricPointsWritten) > 0);
+    assert.equal(health.details?.duplicatesSkipped, collector.stats().duplicatesSkipped);
   });
 });

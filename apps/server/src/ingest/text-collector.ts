@@ -206,8 +206,18 @@ export class TextCollector {
     return {
       name: `source:${this.options.source.id}`,
       check: async () => {
-        const { lastSuccessAtMs, lastError, cycles } = this.counters;
-        const details = { kind: 'text', lastSuccessAtMs, lastError, cycles };
+        const { lastSuccessAtMs, lastError, cycles, itemsStored, itemsRejected, duplicatesSkipped } =
+          this.counters;
+        const details = {
+          kind: 'text',
+          lastSuccessAtMs,
+          lastError,
+          cycles,
+          itemsStored,
+          itemsRejected,
+          duplicatesSkipped,
+          metricPointsWritten: this.counters.metricPointsWritten,
+        };
         if (cycles === 0) return { state: 'ok', reason: null, details };
         const ageMs = lastSuccessAtMs === null ? null : this.options.clock.now() - lastSuccessAtMs;
         if (ageMs === null || ageMs > 3 * this.options.source.capabilities.pollIntervalMs) {
