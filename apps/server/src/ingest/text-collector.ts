@@ -1,10 +1,4 @@
-import {
-  type AnalysedTextItem,
-  areNearIdenticalTitles,
-  type Clock,
-  type TextItem,
-  type TextItemAnalysis,
-} from '@runecast/market';
+import { areNearIdenticalTitles, type Clock, type TextItem, type TextItemAnalysis } from '@runecast/market';
 import type { HealthCheck } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { TextChannel, TextSource } from '../sources/text-source.port.ts';
@@ -15,6 +9,9 @@ import type { TextMetricsWriter } from './text-metrics-writer.ts';
 /** How far back stored articles are compared with new ones for copies under another address or title. */
 const DUPLICATE_LOOKBACK_MS = 7 * 86_400_000;
 const DUPLICATE_LOOKBACK_ITEMS = 5_000;
+
+/** What a new item is compared with to find copies. */
+type Heading = Pick<TextItem, 'channel' | 'id' | 'title' | 'url'>;
 
 export interface TextCollectorOptions {
   source: TextSource;
@@ -136,9 +133,9 @@ export class TextCollector {
   }
 
   /** Titled items stored lately, against which new articles are checked for copies. */
-  private async recentTitled(): Promise<AnalysedTextItem[]> {
+  private async recentTitled(): Promise<Heading[]> {
     const { source, store, clock } = this.options;
-    const recent = await store.textItems.listKnownSince(
+    const recent = await store.textItems.listRecentHeadings(
       source.id,
       Math.max(0, clock.now() - DUPLICATE_LOOKBACK_MS),
       DUPLICATE_LOOKBACK_ITEMS,
@@ -146,7 +143,7 @@ export class TextCollector {
     return recent.filter((item) => item.title !== null);
   }
 
-  private async pollChannel(channel: TextChannel, recent: TextItem[], signal?: AbortSignal): Promise<number> {
+  private async pollChannel(channel: TextChannel, recent: Heading[], signal?: AbortSignal): Promise<number> {
     const { source, store, clock, logger } = this.options;
     let written = 0;
     // A source that keeps only its latest items is read whole every cycle: a late item can sit
@@ -191,7 +188,7 @@ export class TextCollector {
   }
 
   /** True when a titled item copies another stored or just read: same canonical address or near-identical title. */
-  private isCopy(item: TextItem, recent: readonly TextItem[]): boolean {
+  private isCopy(item: TextItem, recent: readonly Heading[]): boolean {
     if (item.title === null) return false;
     const title = item.title;
     return recent.some(

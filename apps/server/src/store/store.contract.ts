@@ -1049,10 +1049,14 @@ export function runStoreContract(engineName: string, openMigratedDatabase: Migra
           known.map((row) => row.knownAtMs),
           [START_MS + MINUTE_MS, START_MS + 2 * MINUTE_MS],
         );
-        const recent = await store.textItems.listKnownSince(source, START_MS + 30 * MINUTE_MS, 10);
+        const recent = await store.textItems.listRecentHeadings(source, START_MS + 30 * MINUTE_MS, 10);
+        assert.deepEqual(recent, [
+          { channel: 'general', id: 'a', title: null, url: null, knownAtMs: START_MS + HOUR_MS },
+        ]);
+        const cut = await store.textItems.queryItems({ source, limit: 1, bodyCharacters: 3 });
         assert.deepEqual(
-          recent.map((row) => row.id),
-          ['a'],
+          cut.map((row) => row.body),
+          ['bod'],
         );
         await assert.rejects(
           store.textItems.upsertItems([{ ...scored('d', START_MS, START_MS, 1.5, []) }]),

@@ -118,6 +118,15 @@ export interface KnownTextItem {
   mentions: string[];
 }
 
+/** What identifies a stored item as an article: where it is, its title and address. */
+export interface TextItemHeading {
+  channel: string;
+  id: string;
+  title: string | null;
+  url: string | null;
+  knownAtMs: number;
+}
+
 /** Filters of `queryItems`; absent ones do not filter. */
 export interface TextItemQuery {
   source: string;
@@ -128,6 +137,8 @@ export interface TextItemQuery {
   minSentiment?: number;
   maxSentiment?: number;
   limit: number;
+  /** Return only the start of each body, this many characters; the whole body when absent. */
+  bodyCharacters?: number;
 }
 
 export interface TextItemRepository {
@@ -135,7 +146,7 @@ export interface TextItemRepository {
   upsertItems(items: readonly (TextItem & Partial<TextItemAnalysis>)[]): Promise<number>;
   listItems(source: string, channel: string | null, range: TimeRange, limit?: number): Promise<TextItem[]>;
   latestItem(source: string, channel: string): Promise<TextItem | null>;
-  listKnownSince(source: string, sinceKnownMs: number, limit: number): Promise<AnalysedTextItem[]>;
+  listRecentHeadings(source: string, sinceKnownMs: number, limit: number): Promise<TextItemHeading[]>;
   listKnown(source: string, range: TimeRange): Promise<KnownTextItem[]>;
   queryItems(query: TextItemQuery): Promise<AnalysedTextItem[]>;
 }

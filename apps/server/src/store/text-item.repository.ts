@@ -9,7 +9,7 @@ import {
 } from '@runecast/market';
 import { assertLimit, assertTimeRange } from './argument-checks.ts';
 import type { Database } from './database.port.ts';
-import type { KnownTextItem, TextItemQuery, TextItemRepository } from './store.port.ts';
+import type { KnownTextItem, TextItemHeading, TextItemQuery, TextItemRepository } from './store.port.ts';
 
 const COLUMNS = [
   'source',
@@ -157,17 +157,33 @@ export class SqlTextItemRepository implements TextItemRepository {
     return row ? fromRow(row) : null;
   }
 
-  /** Items of a source that became known at or after `sinceKnownMs`, newest first, with their analysis. */
-  async listKnownSince(source: string, sinceKnownMs: number, limit: number): Promise<AnalysedTextItem[]> {
+  /**
+   * The headings (channel, id, title, address) of a source's items that became known at or after
+   * `sinceKnownMs`, newest first: what a new article is compared with to find copies, without
+   * reading every stored body.
+   */
+  async listRecentHeadings(source: string, sinceKnownMs: number, limit: number): Promise<TextItemHeading[]> {
     assertTimeRange({ startMs: sinceKnownMs, endMs: sinceKnownMs }, 'known since');
     assertLimit(limit);
-    const rows = await this.database.query<AnalysedRow>(
-      `SELECT ${ANALYSED_COLUMN_LIST} FROM text_items
+    const rows = await this.database.query<{
+      channel: string;
+      item_id: string;
+      title: string | null;
+      url: string | null;
+      known_at_ms: number;
+    }>(
+      `SELECT channel, item_id, title, url, known_at_ms FROM text_items
        WHERE source = $1 AND known_at_ms >= $2
        ORDER BY known_at_ms DESC, item_id LIMIT $3`,
       [source, sinceKnownMs, limit],
     );
-    return rows.map(fromAnalysedRow);
+    return rows.map((row) => ({
+      channel: row.channel,
+      id: row.item_id,
+      title: row.title,
+      url: row.url,
+      knownAtMs: Number(row.known_at_ms),
+    }));
   }
 
   /**
@@ -202,8 +218,13 @@ export class SqlTextItemRepository implements TextItemRepository {
         throw new ValidationError(`sentiment bounds must be from -1 to 1 (${String(bound)})`);
       }
     }
+    if (query.bodyCharacters !== undefined) assertLimit(query.bodyCharacters);
+    const columns = ANALYSED_COLUMN_LIST.replace(
+      'body',
+      query.bodyCharacters === undefined ? 'body' : `left(body, ${query.bodyCharacters}) AS body`,
+    );
     const rows = await this.database.query<AnalysedRow>(
-      `SELECT ${ANALYSED_COLUMN_LIST} FROM text_items
+      `SELECT ${columns} FROM text_items
        WHERE source = $1
          AND ($2::text IS NULL OR $2 = ANY (mentions))
          AND ($3::bigint IS NULL OR published_at_ms >= $3)

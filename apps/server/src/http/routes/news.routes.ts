@@ -40,6 +40,7 @@ export const newsRoutes: RouteModule = {
           ...(minSentiment === undefined ? {} : { minSentiment }),
           ...(maxSentiment === undefined ? {} : { maxSentiment }),
           limit: limit ?? DEFAULT_LIMIT,
+          bodyCharacters: EXCERPT_CHARACTERS,
         });
         return {
           items: items.map((item) => ({
@@ -48,7 +49,7 @@ export const newsRoutes: RouteModule = {
             id: item.id,
             title: item.title,
             url: item.url,
-            excerpt: item.body.slice(0, EXCERPT_CHARACTERS),
+            excerpt: item.body,
             publishedAtMs: item.publishedAtMs,
             seenAtMs: item.seenAtMs,
             knownAtMs: Math.max(item.publishedAtMs, item.seenAtMs),
