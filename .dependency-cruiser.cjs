@@ -5,7 +5,7 @@
 const LAYERS = [
   ['observability', 'config'],
   ['store', 'bus', 'cache', 'sources'],
-  ['markets', 'ingest', 'features', 'models', 'jobs', 'forecasting', 'auth', 'alerts'],
+  ['markets', 'ingest', 'features', 'models', 'jobs', 'forecasting', 'auth', 'alerts', 'signals'],
   ['http'],
   ['runtime', 'roles'],
   ['cli', 'main.ts'],

@@ -8,6 +8,7 @@ import { runBackfillBench } from './backfill.bench.ts';
 import { runBacktestBench } from './backtest.bench.ts';
 import { runIngestBench } from './ingest.bench.ts';
 import { runMemoryBench } from './memory.bench.ts';
+import { runSentimentBench } from './sentiment.bench.ts';
 import { runSequenceModelsBench } from './sequence-models.bench.ts';
 import { runSnapshotsBench } from './snapshots.bench.ts';
 
@@ -20,6 +21,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   'sequence-models': runSequenceModelsBench,
   backtest: runBacktestBench,
   alerts: runAlertsBench,
+  sentiment: runSentimentBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -19,6 +19,8 @@ import { RuneUniverse } from './runes/rune-universe.ts';
 import { registerRunesRoutes } from './runes/runes.routes.ts';
 import { runesEndpoint, runesFaultBody, runesNotFoundBody } from './runes/runes-providers.ts';
 import { KrakenStreamSession } from './kraken/kraken-stream.session.ts';
+import { loadNewsReplay } from './news/news-replay.ts';
+import { newsEndpoint, registerNewsRoutes } from './news/news.routes.ts';
 import { registerKrakenRoutes } from './kraken/kraken-rest.routes.ts';
 import { MarketClock } from './market-clock.ts';
 import {
@@ -181,6 +183,7 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
     replay: options.replayDir ? await loadRuneReplay(options.replayDir) : null,
   });
   const context = createEmulatorContext(universe, clock, faults, runes);
+  const newsArticles = options.replayDir ? await loadNewsReplay(options.replayDir) : null;
 
   const app = Fastify({ logger: false });
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -196,6 +199,18 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
       const statusCode = fault.kind === 'http-429' ? 429 : fault.kind === 'http-418' ? 418 : fault.statusCode;
       if (fault.kind !== 'http-5xx') void reply.header('Retry-After', String(fault.retryAfterSeconds));
       return reply.code(statusCode).send(runesFaultBody(runesTarget.provider, statusCode));
+    }
+    const newsTarget = newsEndpoint(path);
+    if (newsTarget) {
+      const fault = faults.forRequest('news', newsTarget.feed);
+      if (!fault) return;
+      if (fault.kind === 'http-slow') {
+        await holdUnlessClosed(reply, fault.delayMs);
+        return;
+      }
+      const statusCode = fault.kind === 'http-429' ? 429 : fault.kind === 'http-418' ? 418 : fault.statusCode;
+      if (fault.kind !== 'http-5xx') void reply.header('Retry-After', String(fault.retryAfterSeconds));
+      return reply.code(statusCode).type('text/plain').send(`emulated fault ${statusCode}`);
     }
     const target = exchangeEndpoint(path);
     if (!target) return;
@@ -214,6 +229,7 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
   registerBinanceRoutes(app, context);
   registerKrakenRoutes(app, context);
   registerRunesRoutes(app, { universe: runes, clock, faults, apiKeys: options.runesApiKeys ?? null });
+  registerNewsRoutes(app, { articles: newsArticles, faults });
   registerControlRoutes(app, context);
   app.setNotFoundHandler(async (request, reply) => {
     const runesTarget = runesEndpoint(request.url.split('?')[0] ?? '');

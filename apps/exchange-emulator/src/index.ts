@@ -15,6 +15,7 @@ export {
   parseFaultRule,
   DATA_FAULT_KINDS,
   RUNES_PROVIDER_IDS,
+  NEWS_TARGET_ID,
   type EmulatedExchangeId,
   type FaultTargetId,
   type RunesProviderId,
@@ -51,3 +52,5 @@ export {
   type RunesStatus,
 } from './runes/rune-universe.ts';
 export { parseRuneName, spacedRuneName } from './runes/rune-names.ts';
+export { NEWS_PATH_PREFIX, REPLAYED_NEWS_FEED, renderNewsFeed } from './news/news.routes.ts';
+export { loadNewsReplay, NEWS_ARTICLES_FILE, type ReplayedArticle } from './news/news-replay.ts';

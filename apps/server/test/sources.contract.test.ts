@@ -7,6 +7,9 @@ import { OrdiscanSource } from '../src/sources/ordiscan/ordiscan.source.ts';
 import { EMULATED_GENIIDATA_DATASOURCE, EMULATED_RUNES_PATHS } from '../src/sources/runes/runes-sources.ts';
 import { runSnapshotSourceContract } from '../src/sources/snapshot-source.contract.ts';
 import { UnisatSource } from '../src/sources/unisat/unisat.source.ts';
+import { NewsFeedSource } from '../src/sources/news/news-feed.source.ts';
+import { newsFeedsFor } from '../src/sources/news/news-sources.ts';
+import { REPLAY_DIR, replayDataSkip } from './support/replay-data.ts';
 import { runTextSourceContract } from '../src/sources/text-source.contract.ts';
 import { spotMarkets, StaticMarketSource } from './support/http/static-market.source.ts';
 import { StaticSnapshotSource } from './support/sources/static-snapshot.source.ts';
@@ -63,6 +66,22 @@ runTextSourceContract('static text source', async () => ({
   ),
   channel: 'general',
 }));
+
+// The news source reads the emulator's RSS feed of the bundled articles with the same client code
+// as a live feed; a page of 10 makes the 30 articles span pages.
+if (replayDataSkip === false && REPLAY_DIR !== null) {
+  const replayDir = REPLAY_DIR;
+  runTextSourceContract('news feed against the emulator (replayed articles)', async () => {
+    const emulator = await startEmulator({ paused: true, replayDir });
+    const [feed] = newsFeedsFor({ configured: null, emulatorUrl: emulator.url, replay: true });
+    if (!feed) throw new Error('no emulated news feed');
+    return {
+      source: new NewsFeedSource({ feeds: [feed], pageLimit: 10 }),
+      channel: feed.id,
+      close: () => emulator.close(),
+    };
+  });
+}
 
 // The runes providers against the emulator, which speaks their protocols over one rune universe.
 const runesProviders = {

@@ -6,8 +6,10 @@ export type EmulatedExchangeId = (typeof EXCHANGE_IDS)[number];
 /** The Bitcoin Runes data providers the emulator serves (HTTP only). */
 export const RUNES_PROVIDER_IDS = ['ordiscan', 'unisat', 'geniidata'] as const;
 export type RunesProviderId = (typeof RUNES_PROVIDER_IDS)[number];
+/** The news feeds the emulator serves (HTTP only), all under one target. */
+export const NEWS_TARGET_ID = 'news';
 /** Everything a fault rule can target through its `exchange` field. */
-export const FAULT_TARGET_IDS = [...EXCHANGE_IDS, ...RUNES_PROVIDER_IDS] as const;
+export const FAULT_TARGET_IDS = [...EXCHANGE_IDS, ...RUNES_PROVIDER_IDS, NEWS_TARGET_ID] as const;
 export type FaultTargetId = (typeof FAULT_TARGET_IDS)[number];
 
 export const HTTP_FAULT_KINDS = ['http-429', 'http-418', 'http-5xx', 'http-slow'] as const;
@@ -15,15 +17,18 @@ export const WEBSOCKET_FAULT_KINDS = ['ws-drop', 'ws-malformed', 'ws-out-of-orde
 /**
  * Faults in the data the runes providers answer with (not in the transport): malformed values,
  * missing fields, one provider's price off by `percent`, a rune shown under another name or not
- * at all. Unlike the others they stay in force until removed, unless `count` is given.
+ * at all; and a news feed cut off in the middle of its XML (`feed-malformed`). Unlike the others
+ * they stay in force until removed, unless `count` is given.
  */
-export const DATA_FAULT_KINDS = [
+export const RUNES_DATA_FAULT_KINDS = [
   'data-malformed',
   'data-partial',
   'price-offset',
   'rune-renamed',
   'rune-delisted',
 ] as const;
+export const NEWS_DATA_FAULT_KINDS = ['feed-malformed'] as const;
+export const DATA_FAULT_KINDS = [...RUNES_DATA_FAULT_KINDS, ...NEWS_DATA_FAULT_KINDS] as const;
 export const FAULT_KINDS = [...HTTP_FAULT_KINDS, ...WEBSOCKET_FAULT_KINDS, ...DATA_FAULT_KINDS] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 export type HttpFaultKind = (typeof HTTP_FAULT_KINDS)[number];
@@ -41,7 +46,7 @@ export const faultRuleInputSchema = z
     /**
      * HTTP and data faults: endpoint name, case-insensitive (`klines`, `exchangeInfo`, `ticker/24hr`,
      * `OHLC`, `AssetPairs`; runes: `runes`, `rune`, `rune/market`, `info-list`, `info`, `holders`,
-     * `runes_types`, `runes_types_specified`, `results`).
+     * `runes_types`, `runes_types_specified`, `results`; news: the feed id, `cryptonews`).
      */
     endpoint: z.string().min(1).optional(),
     /** WebSocket faults: stream kind (`kline`, `trade`, `aggTrade`, `bookTicker`, `depth`, `ticker`, `ohlc`, `book`). */
@@ -75,8 +80,16 @@ export const faultRuleInputSchema = z
     const isData = (DATA_FAULT_KINDS as readonly string[]).includes(rule.kind);
     const isRunesTarget =
       rule.exchange !== undefined && (RUNES_PROVIDER_IDS as readonly string[]).includes(rule.exchange);
+    const isNewsData = (NEWS_DATA_FAULT_KINDS as readonly string[]).includes(rule.kind);
     if (isData) {
-      if (rule.exchange !== undefined && !isRunesTarget) {
+      if (isNewsData && rule.exchange !== undefined && rule.exchange !== NEWS_TARGET_ID) {
+        context.addIssue({
+          code: 'custom',
+          path: ['exchange'],
+          message: `${rule.kind} applies to the news feeds (${NEWS_TARGET_ID})`,
+        });
+      }
+      if (!isNewsData && rule.exchange !== undefined && !isRunesTarget) {
         context.addIssue({
           code: 'custom',
           path: ['exchange'],
@@ -98,7 +111,7 @@ export const faultRuleInputSchema = z
       }
       return;
     }
-    if (!isHttp && isRunesTarget) {
+    if (!isHttp && (isRunesTarget || rule.exchange === NEWS_TARGET_ID)) {
       context.addIssue({
         code: 'custom',
         path: ['exchange'],
@@ -271,9 +284,22 @@ export class FaultInjector {
    * The caller applies them to the answer.
    */
   dataFaultsFor(provider: RunesProviderId, endpoint: string): (FaultRule & { kind: DataFaultKind })[] {
+    return this.fireDataFaults(RUNES_DATA_FAULT_KINDS, provider, endpoint);
+  }
+
+  /** Every data fault that fires on this request for a news feed (`endpoint` is the feed id). */
+  newsFaultsFor(feed: string): (FaultRule & { kind: DataFaultKind })[] {
+    return this.fireDataFaults(NEWS_DATA_FAULT_KINDS, NEWS_TARGET_ID, feed);
+  }
+
+  private fireDataFaults(
+    kinds: readonly DataFaultKind[],
+    provider: FaultTargetId,
+    endpoint: string,
+  ): (FaultRule & { kind: DataFaultKind })[] {
     const fired: (FaultRule & { kind: DataFaultKind })[] = [];
     for (const rule of this.rules) {
-      if (!this.matches(rule, DATA_FAULT_KINDS, provider, 'endpoint', endpoint)) continue;
+      if (!this.matches(rule, kinds, provider, 'endpoint', endpoint)) continue;
       if (this.tryFire(rule, provider)) fired.push(rule as FaultRule & { kind: DataFaultKind });
     }
     return fired;

@@ -31,6 +31,22 @@ test('a wrong value names the variable and what is allowed', () => {
     [{ RUNECAST_TIMEFRAME: '2m' }, /RUNECAST_TIMEFRAME=.*1m, 5m/],
     [{ RUNECAST_OFFLINE: 'maybe' }, /RUNECAST_OFFLINE=.*true or false/],
     [{ RUNECAST_EMULATOR_SPEED: '20000' }, /RUNECAST_EMULATOR_SPEED/],
+    [{ RUNECAST_NEWS_FEEDS: 'coindesk' }, /RUNECAST_NEWS_FEEDS=.*JSON array/],
+    [
+      { RUNECAST_NEWS_FEEDS: '[{"id":"A b","name":"x","url":"https://x.test/rss"}]' },
+      /RUNECAST_NEWS_FEEDS=.*0\.id/,
+    ],
+    [
+      { RUNECAST_NEWS_FEEDS: '[{"id":"x","name":"x","url":"file:///etc/passwd"}]' },
+      /RUNECAST_NEWS_FEEDS=.*0\.url/,
+    ],
+    [
+      {
+        RUNECAST_NEWS_FEEDS:
+          '[{"id":"x","name":"x","url":"https://x.test/a"},{"id":"x","name":"y","url":"https://y.test/b"}]',
+      },
+      /RUNECAST_NEWS_FEEDS=.*listed twice/,
+    ],
   ];
   for (const [environment, message] of cases) {
     assert.throws(
@@ -56,5 +72,17 @@ test('horizons default to the timeframe’s own and must be multiples of it', ()
     () => loadConfig({ RUNECAST_TIMEFRAME: '1h', RUNECAST_HORIZONS: '90,240' }),
     (error: unknown) =>
       error instanceof ConfigError && /90 is not a multiple of the 1h timeframe/.test(error.message),
+  );
+});
+
+test('news feeds: the defaults, none, or a validated list', () => {
+  assert.equal(loadConfig({}).newsFeeds, null);
+  assert.deepEqual(loadConfig({ RUNECAST_NEWS_FEEDS: 'none' }).newsFeeds, []);
+  assert.deepEqual(
+    loadConfig({
+      RUNECAST_NEWS_FEEDS:
+        '[{"id":"my-feed","name":"My feed","url":"https://feeds.test/rss","about":["BTC"]}]',
+    }).newsFeeds,
+    [{ id: 'my-feed', name: 'My feed', url: 'https://feeds.test/rss', about: ['BTC'] }],
   );
 });

@@ -15,6 +15,16 @@ export interface TrackedMarket {
   symbol: string;
 }
 
+/** A news feed (RSS or Atom) the news source reads, as an admin lists it in RUNECAST_NEWS_FEEDS. */
+export interface NewsFeedSetting {
+  /** Lower-case letters, digits and dashes: the channel id of its articles (`coindesk`). */
+  id: string;
+  name: string;
+  url: string;
+  /** Assets or runes every article of the feed is about besides those it names (`BTC`); may be empty. */
+  about: string[];
+}
+
 /** Every setting Runecast reads, parsed once. */
 export interface Config {
   home: string;
@@ -34,6 +44,8 @@ export interface Config {
   runesProviders: ('ordiscan' | 'unisat' | 'geniidata')[];
   /** GeniiData: id of the published query whose rows are read; null to use the emulator's in offline mode, or none live. */
   geniiDataDatasource: string | null;
+  /** News feeds read by the news source; null for the defaults (the emulator's replayed feed offline). */
+  newsFeeds: NewsFeedSetting[] | null;
   offline: boolean;
   emulatorSpeed: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -99,6 +111,8 @@ export const ENVIRONMENT_VARIABLES = {
     "GeniiData: id of your published runes query whose results are read (offline: the emulator's)",
   RUNECAST_SNAPSHOT_TOP:
     'instruments of each snapshot source (runes providers) polled besides tracked ones, most important first (default 50)',
+  RUNECAST_NEWS_FEEDS:
+    'news feeds read: `none`, or a JSON array of {"id","name","url","about"?} (default CoinDesk, Cointelegraph, Decrypt and The Block live; the replayed feed offline)',
   RUNECAST_OFFLINE: 'true to never contact real exchanges (default false)',
   RUNECAST_EMULATOR_SPEED: 'replay speed of the built-in emulator in offline mode, 1 to 10000 (default 1)',
   RUNECAST_LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent (default info)',
@@ -192,6 +206,47 @@ const marketsText = z.string().transform((value, context) => {
   return markets;
 });
 
+const newsFeedSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, {
+      error: 'must be 1-40 lower-case letters, digits or dashes',
+    }),
+    name: z.string().trim().min(1).max(200),
+    url: urlWithScheme(['http:', 'https:']),
+    about: z
+      .array(
+        z.string().regex(/^[A-Z0-9](?:[A-Z0-9]|•(?=[A-Z0-9])){0,59}$/, { error: 'must be an asset or rune' }),
+      )
+      .max(50)
+      .default([]),
+  })
+  .strict();
+
+const newsFeedsText = z.string().transform((value, context): NewsFeedSetting[] => {
+  if (value.trim() === 'none') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    context.addIssue({ code: 'custom', message: 'must be none or a JSON array of feeds' });
+    return z.NEVER;
+  }
+  const result = z.array(newsFeedSchema).max(200).safeParse(parsed);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      context.addIssue({ code: 'custom', message: `${issue.path.join('.') || 'feeds'}: ${issue.message}` });
+    }
+    return z.NEVER;
+  }
+  const ids = result.data.map((feed) => feed.id);
+  const repeated = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (repeated !== undefined) {
+    context.addIssue({ code: 'custom', message: `feed id "${repeated}" is listed twice` });
+    return z.NEVER;
+  }
+  return result.data;
+});
+
 const integerText = (min: number, max: number) =>
   z
     .string()
@@ -229,6 +284,7 @@ const environmentSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be a datasource id: letters, digits, - or _' })
     .optional(),
+  RUNECAST_NEWS_FEEDS: newsFeedsText.optional(),
   RUNECAST_OFFLINE: booleanText.default(false),
   RUNECAST_EMULATOR_SPEED: integerText(1, 10000).default(1),
   RUNECAST_LOG_LEVEL: z
@@ -390,6 +446,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     snapshotTopInstruments: values.RUNECAST_SNAPSHOT_TOP,
     runesProviders: values.RUNECAST_RUNES_PROVIDERS,
     geniiDataDatasource: values.RUNECAST_GENIIDATA_DATASOURCE ?? null,
+    newsFeeds: values.RUNECAST_NEWS_FEEDS ?? null,
     offline: values.RUNECAST_OFFLINE,
     emulatorSpeed: values.RUNECAST_EMULATOR_SPEED,
     logLevel: values.RUNECAST_LOG_LEVEL,

@@ -52,6 +52,7 @@ import { RunesService } from '../markets/runes.service.ts';
 import { RUNES_POLL_TIMEFRAME } from '../sources/runes/runes-timing.ts';
 import type { SnapshotSource } from '../sources/snapshot-source.port.ts';
 import { marketRoutes } from './routes/markets.routes.ts';
+import { newsRoutes } from './routes/news.routes.ts';
 import { runeRoutes } from './routes/runes.routes.ts';
 import { alertRoutes } from './routes/alerts.routes.ts';
 import { preferenceRoutes } from './routes/preferences.routes.ts';
@@ -138,6 +139,7 @@ const BUILT_IN_ROUTES: readonly RouteModule[] = [
   apiKeyRoutes,
   marketRoutes,
   runeRoutes,
+  newsRoutes,
   candleRoutes,
   streamRoutes,
   logRoutes,

@@ -5,8 +5,12 @@ import type { HealthCheck } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SourceRegistry } from '../sources/source-registry.ts';
 import type { Store } from '../store/store.ts';
+import { LexiconSentimentScorer } from '../signals/lexicon.scorer.ts';
+import { subjectOf } from '../signals/market-mentions.ts';
+import { TextAnalyser } from '../signals/text-analysis.ts';
 import { SnapshotCollector } from './snapshot-collector.ts';
 import { TextCollector } from './text-collector.ts';
+import { textMetricMarketOf, TextMetricsWriter } from './text-metrics-writer.ts';
 
 export interface CollectorsOptions {
   sources: SourceRegistry;
@@ -72,8 +76,31 @@ export class Collectors {
         }),
       );
     }
+    // Every text item is scored and tagged with the markets it names; each tracked market gets
+    // text metrics of every text source.
+    const trackedSubjects = () =>
+      this.options
+        .trackedMarkets()
+        .map((market) => subjectOf(market.symbol))
+        .filter((subject): subject is string => subject !== null);
+    const analyser = new TextAnalyser(new LexiconSentimentScorer(), trackedSubjects);
     for (const id of sources.ids('text')) {
-      this.textCollectors.push(new TextCollector({ source: sources.text(id), store, clock, logger }));
+      const source = sources.text(id);
+      this.textCollectors.push(
+        new TextCollector({
+          source,
+          store,
+          clock,
+          logger,
+          analyse: (item, channel) => analyser.analyse(item, channel.about),
+          metrics: new TextMetricsWriter({
+            sourceId: id,
+            store,
+            markets: () => this.options.trackedMarkets().map((market) => textMetricMarketOf(market.symbol)),
+            maxGapMs: 2 * source.capabilities.pollIntervalMs,
+          }),
+        }),
+      );
     }
     const signal = this.abort.signal;
     this.runs = [...this.snapshotCollectors, ...this.textCollectors].map((collector) =>

@@ -1,9 +1,17 @@
-import type { Clock, TextItem } from '@runecast/market';
+import { areNearIdenticalTitles, type Clock, type TextItem, type TextItemAnalysis } from '@runecast/market';
 import type { HealthCheck } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { TextSource } from '../sources/text-source.port.ts';
+import type { TextChannel, TextSource } from '../sources/text-source.port.ts';
 import type { Store } from '../store/store.ts';
 import { DEFAULT_BACKOFF, retryDelayMs, sleep } from './backoff.ts';
+import type { TextMetricsWriter } from './text-metrics-writer.ts';
+
+/** How far back stored articles are compared with new ones for copies under another address or title. */
+const DUPLICATE_LOOKBACK_MS = 7 * 86_400_000;
+const DUPLICATE_LOOKBACK_ITEMS = 5_000;
+
+/** What a new item is compared with to find copies. */
+type Heading = Pick<TextItem, 'channel' | 'id' | 'title' | 'url'>;
 
 export interface TextCollectorOptions {
   source: TextSource;
@@ -12,11 +20,20 @@ export interface TextCollectorOptions {
   logger: Logger;
   /** Most pages read from one channel in one cycle, so one busy channel cannot starve the rest. */
   maxPagesPerCycle?: number;
+  /** Scores and tags each item before it is stored (sentiment, scorer, mentions); none when absent. */
+  analyse?: (item: TextItem, channel: TextChannel) => TextItemAnalysis;
+  /** Writes the text metrics of markets after each successful cycle. */
+  metrics?: TextMetricsWriter;
 }
 
 export interface TextCollectorStats {
   cycles: number;
   itemsStored: number;
+  /** Items the source could not accept (no date, no text), never stored. */
+  itemsRejected: number;
+  /** Titled items left out as copies of a stored one (same canonical address or near-identical title). */
+  duplicatesSkipped: number;
+  metricPointsWritten: number;
   failures: number;
   lastSuccessAtMs: number | null;
   lastError: string | null;
@@ -31,6 +48,9 @@ export class TextCollector {
   private readonly counters: TextCollectorStats = {
     cycles: 0,
     itemsStored: 0,
+    itemsRejected: 0,
+    duplicatesSkipped: 0,
+    metricPointsWritten: 0,
     failures: 0,
     lastSuccessAtMs: null,
     lastError: null,
@@ -68,28 +88,37 @@ export class TextCollector {
     }
   }
 
-  /** One cycle over every channel; returns the items written or changed. */
+  /**
+   * One cycle over every channel; returns the items written or changed. A channel that fails does
+   * not stop the others; the cycle then fails with the first error, after the rest are read.
+   */
   async pollOnce(signal?: AbortSignal): Promise<number> {
-    const { source, store, clock, logger } = this.options;
+    const { source, clock, logger } = this.options;
     this.counters.cycles += 1;
     let written = 0;
+    const failures: { channel: string; error: unknown }[] = [];
     try {
-      for (const channel of await source.listChannels({ ...(signal ? { signal } : {}) })) {
-        let after = (await store.textItems.latestItem(source.id, channel.id))?.id;
-        for (let page = 0; page < (this.options.maxPagesPerCycle ?? 50); page += 1) {
-          if (page > 0 && source.capabilities.rateLimitMs > 0)
-            await sleep(source.capabilities.rateLimitMs, signal);
-          const result = await source.fetchItems({
-            channel: channel.id,
-            ...(after === undefined ? {} : { after }),
-            ...(signal ? { signal } : {}),
-          });
-          const seenAtMs = clock.now();
-          const items: TextItem[] = result.items.map((item) => ({ ...item, seenAtMs }));
-          written += await store.textItems.upsertItems(items);
-          if (result.cursor === null || result.items.length === 0) break;
-          after = result.cursor;
+      const channels = await source.listChannels({ ...(signal ? { signal } : {}) });
+      const recent = channels.length > 0 ? await this.recentTitled() : [];
+      for (const channel of channels) {
+        try {
+          written += await this.pollChannel(channel, recent, signal);
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          failures.push({ channel: channel.id, error });
+          logger.warn({ err: error, source: source.id, channel: channel.id }, 'text channel poll failed');
         }
+      }
+      const [failure] = failures;
+      if (failure) {
+        const others = failures.length > 1 ? ` (and ${failures.length - 1} more channels)` : '';
+        const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
+        throw Object.assign(failure.error instanceof Error ? failure.error : new Error(message), {
+          message: `channel ${failure.channel}: ${message}${others}`,
+        });
+      }
+      if (this.options.metrics) {
+        this.counters.metricPointsWritten += await this.options.metrics.afterCycle(clock.now());
       }
     } catch (error) {
       this.counters.failures += 1;
@@ -103,12 +132,89 @@ export class TextCollector {
     return written;
   }
 
+  /** Titled items stored lately, against which new articles are checked for copies. */
+  private async recentTitled(): Promise<Heading[]> {
+    const { source, store, clock } = this.options;
+    const recent = await store.textItems.listRecentHeadings(
+      source.id,
+      Math.max(0, clock.now() - DUPLICATE_LOOKBACK_MS),
+      DUPLICATE_LOOKBACK_ITEMS,
+    );
+    return recent.filter((item) => item.title !== null);
+  }
+
+  private async pollChannel(channel: TextChannel, recent: Heading[], signal?: AbortSignal): Promise<number> {
+    const { source, store, clock, logger } = this.options;
+    let written = 0;
+    // A source that keeps only its latest items is read whole every cycle: a late item can sit
+    // before the newest one stored. Items stored already are written once whatever comes again.
+    let after = source.capabilities.recentWindowOnly
+      ? undefined
+      : (await store.textItems.latestItem(source.id, channel.id))?.id;
+    for (let page = 0; page < (this.options.maxPagesPerCycle ?? 50); page += 1) {
+      if (page > 0 && source.capabilities.rateLimitMs > 0)
+        await sleep(source.capabilities.rateLimitMs, signal);
+      const result = await source.fetchItems({
+        channel: channel.id,
+        ...(after === undefined ? {} : { after }),
+        ...(signal ? { signal } : {}),
+      });
+      if (result.rejected && result.rejected.length > 0) {
+        this.counters.itemsRejected += result.rejected.length;
+        logger.warn(
+          { source: source.id, channel: channel.id, rejected: result.rejected.slice(0, 5) },
+          'text items rejected by the source',
+        );
+      }
+      const seenAtMs = clock.now();
+      const items: TextItem[] = [];
+      for (const fetched of result.items) {
+        const item = { ...fetched, seenAtMs };
+        if (this.isCopy(item, recent)) {
+          this.counters.duplicatesSkipped += 1;
+          continue;
+        }
+        items.push(item);
+        if (item.title !== null) recent.push(item);
+      }
+      const analyse = this.options.analyse;
+      written += await store.textItems.upsertItems(
+        analyse ? items.map((item) => ({ ...item, ...analyse(item, channel) })) : items,
+      );
+      if (result.cursor === null || result.items.length === 0) break;
+      after = result.cursor;
+    }
+    return written;
+  }
+
+  /** True when a titled item copies another stored or just read: same canonical address or near-identical title. */
+  private isCopy(item: TextItem, recent: readonly Heading[]): boolean {
+    if (item.title === null) return false;
+    const title = item.title;
+    return recent.some(
+      (other) =>
+        !(other.channel === item.channel && other.id === item.id) &&
+        ((item.url !== null && other.url === item.url) ||
+          (other.title !== null && areNearIdenticalTitles(other.title, title))),
+    );
+  }
+
   healthCheck(): HealthCheck {
     return {
       name: `source:${this.options.source.id}`,
       check: async () => {
-        const { lastSuccessAtMs, lastError, cycles } = this.counters;
-        const details = { kind: 'text', lastSuccessAtMs, lastError, cycles };
+        const { lastSuccessAtMs, lastError, cycles, itemsStored, itemsRejected, duplicatesSkipped } =
+          this.counters;
+        const details = {
+          kind: 'text',
+          lastSuccessAtMs,
+          lastError,
+          cycles,
+          itemsStored,
+          itemsRejected,
+          duplicatesSkipped,
+          metricPointsWritten: this.counters.metricPointsWritten,
+        };
         if (cycles === 0) return { state: 'ok', reason: null, details };
         const ageMs = lastSuccessAtMs === null ? null : this.options.clock.now() - lastSuccessAtMs;
         if (ageMs === null || ageMs > 3 * this.options.source.capabilities.pollIntervalMs) {

@@ -24,6 +24,7 @@ import {
   type RunesProvider,
   runesKeySecretName,
 } from '../sources/runes/runes-sources.ts';
+import { registerNewsSource } from '../sources/news/news-sources.ts';
 import { SourceRegistry } from '../sources/source-registry.ts';
 import { resolveAuthKeys } from '../auth/auth-services.ts';
 import { SecretBox } from '../auth/secret-box.ts';
@@ -160,6 +161,12 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
         (dataMode.emulatorUrl === null ? null : EMULATOR_PROVIDER_KEY),
     });
     if (runesProviders.length > 0) logger.info({ providers: runesProviders }, 'runes providers registered');
+    const newsFeeds = registerNewsSource(sources, {
+      configured: config.newsFeeds,
+      emulatorUrl: dataMode.emulatorUrl,
+      replay: dataMode.mode === 'replay',
+    });
+    if (newsFeeds.length > 0) logger.info({ feeds: newsFeeds }, 'news feeds registered');
 
     const trackedMarkets = new TrackedMarketsService({
       configured: config.markets,

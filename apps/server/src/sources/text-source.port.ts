@@ -17,6 +17,8 @@ export interface TextPage {
    * the channel has nothing newer yet.
    */
   cursor: string | null;
+  /** Items the source read but could not accept, with the reason; counted by the collector, never stored. */
+  rejected?: { id: string; reason: string }[];
 }
 
 export interface TextSourceCapabilities {
@@ -26,6 +28,12 @@ export interface TextSourceCapabilities {
   pageLimit: number;
   /** Minimum spacing between calls, from the source's published rate limit. */
   rateLimitMs: number;
+  /**
+   * True when the source holds only its latest items and may list a late one before newer ones
+   * (a news feed): the collector then reads every channel from its start each cycle instead of
+   * resuming after the newest stored item.
+   */
+  recentWindowOnly?: boolean;
 }
 
 /**

@@ -983,6 +983,95 @@ export function runStoreContract(engineName: string, openMigratedDatabase: Migra
         );
       });
 
+      test('stores the analysis with the item, keeps it when an item comes again unscored, and queries by it', async () => {
+        const source = uniqueExchange();
+        const scored = (
+          id: string,
+          publishedAtMs: number,
+          seenAtMs: number,
+          sentiment: number,
+          mentions: string[],
+        ) => ({
+          ...item(source, id, publishedAtMs, `body ${id}`),
+          seenAtMs,
+          sentiment,
+          scorer: 'lexicon-v1',
+          mentions,
+        });
+        assert.equal(
+          await store.textItems.upsertItems([
+            scored('a', START_MS, START_MS + HOUR_MS, 0.6, ['BTC']),
+            scored('b', START_MS + MINUTE_MS, START_MS + MINUTE_MS, -0.4, ['BTC', 'ETH']),
+            scored('c', START_MS + 2 * MINUTE_MS, START_MS + 2 * MINUTE_MS, 0, ['DOG•GO•TO•THE•MOON']),
+          ]),
+          3,
+        );
+        assert.equal(await store.textItems.upsertItems([item(source, 'a', START_MS, 'body a')]), 0);
+        const all = await store.textItems.queryItems({ source, limit: 10 });
+        assert.deepEqual(
+          all.map((row) => [row.id, row.sentiment, row.scorer, row.mentions]),
+          [
+            ['c', 0, 'lexicon-v1', ['DOG•GO•TO•THE•MOON']],
+            ['b', -0.4, 'lexicon-v1', ['BTC', 'ETH']],
+            ['a', 0.6, 'lexicon-v1', ['BTC']],
+          ],
+        );
+        const btcPositive = await store.textItems.queryItems({
+          source,
+          mention: 'BTC',
+          minSentiment: 0,
+          limit: 10,
+        });
+        assert.deepEqual(
+          btcPositive.map((row) => row.id),
+          ['a'],
+        );
+        const early = await store.textItems.queryItems({
+          source,
+          publishedRange: { startMs: START_MS, endMs: START_MS + MINUTE_MS },
+          maxSentiment: 1,
+          limit: 10,
+        });
+        assert.deepEqual(
+          early.map((row) => row.id),
+          ['a'],
+        );
+        assert.deepEqual(
+          (await store.textItems.queryItems({ source, limit: 1 })).map((row) => row.id),
+          ['c'],
+        );
+        // Known at the later of publication and first sight: `a` was seen an hour after it was published.
+        const known = await store.textItems.listKnown(source, {
+          startMs: START_MS,
+          endMs: START_MS + 2 * MINUTE_MS,
+        });
+        assert.deepEqual(
+          known.map((row) => row.knownAtMs),
+          [START_MS + MINUTE_MS, START_MS + 2 * MINUTE_MS],
+        );
+        const recent = await store.textItems.listRecentHeadings(source, START_MS + 30 * MINUTE_MS, 10);
+        assert.deepEqual(recent, [
+          { channel: 'general', id: 'a', title: null, url: null, knownAtMs: START_MS + HOUR_MS },
+        ]);
+        const cut = await store.textItems.queryItems({ source, limit: 1, bodyCharacters: 3 });
+        assert.deepEqual(
+          cut.map((row) => row.body),
+          ['bod'],
+        );
+        await assert.rejects(
+          store.textItems.upsertItems([{ ...scored('d', START_MS, START_MS, 1.5, []) }]),
+          /sentiment must be a number from -1 to 1/,
+        );
+        await assert.rejects(
+          store.textItems.upsertItems([{ ...scored('d', START_MS, START_MS, 0.1, ['btc']) }]),
+          /bad mention/,
+        );
+        await assert.rejects(
+          store.textItems.queryItems({ source, minSentiment: 2, limit: 5 }),
+          ValidationError,
+        );
+      });
+
       test('refuses a bad item before writing any', async () => {
         const source = uniqueExchange();
         for (const bad of [

@@ -5,7 +5,9 @@ import type {
   Market,
   MetricPoint,
   SeriesKey,
+  AnalysedTextItem,
   TextItem,
+  TextItemAnalysis,
   Timeframe,
   TimeRange,
   TopOfBook,
@@ -108,10 +110,45 @@ export interface MetricPointRepository {
 }
 
 /** Text items from text sources, idempotent by source, channel and item id. */
+/** One item as the text metrics of markets count it. */
+export interface KnownTextItem {
+  /** The later of its publication and first sight: when it could first be read. */
+  knownAtMs: number;
+  sentiment: number | null;
+  mentions: string[];
+}
+
+/** What identifies a stored item as an article: where it is, its title and address. */
+export interface TextItemHeading {
+  channel: string;
+  id: string;
+  title: string | null;
+  url: string | null;
+  knownAtMs: number;
+}
+
+/** Filters of `queryItems`; absent ones do not filter. */
+export interface TextItemQuery {
+  source: string;
+  /** Items naming this asset or rune. */
+  mention?: string;
+  /** Published inside the range (start inclusive, end exclusive). */
+  publishedRange?: TimeRange;
+  minSentiment?: number;
+  maxSentiment?: number;
+  limit: number;
+  /** Return only the start of each body, this many characters; the whole body when absent. */
+  bodyCharacters?: number;
+}
+
 export interface TextItemRepository {
-  upsertItems(items: readonly TextItem[]): Promise<number>;
+  /** Validates all, then stores; an item given with a scorer also stores its analysis. */
+  upsertItems(items: readonly (TextItem & Partial<TextItemAnalysis>)[]): Promise<number>;
   listItems(source: string, channel: string | null, range: TimeRange, limit?: number): Promise<TextItem[]>;
   latestItem(source: string, channel: string): Promise<TextItem | null>;
+  listRecentHeadings(source: string, sinceKnownMs: number, limit: number): Promise<TextItemHeading[]>;
+  listKnown(source: string, range: TimeRange): Promise<KnownTextItem[]>;
+  queryItems(query: TextItemQuery): Promise<AnalysedTextItem[]>;
 }
 
 /** The newest poll of one instrument of one snapshot source. */

@@ -1,7 +1,15 @@
-import { findTextItemProblem, type TextItem, type TimeRange, ValidationError } from '@runecast/market';
+import {
+  type AnalysedTextItem,
+  findTextItemAnalysisProblem,
+  findTextItemProblem,
+  type TextItem,
+  type TextItemAnalysis,
+  type TimeRange,
+  ValidationError,
+} from '@runecast/market';
 import { assertLimit, assertTimeRange } from './argument-checks.ts';
 import type { Database } from './database.port.ts';
-import type { TextItemRepository } from './store.port.ts';
+import type { KnownTextItem, TextItemHeading, TextItemQuery, TextItemRepository } from './store.port.ts';
 
 const COLUMNS = [
   'source',
@@ -15,6 +23,7 @@ const COLUMNS = [
   'author',
 ] as const;
 const COLUMN_LIST = COLUMNS.join(', ');
+const ANALYSED_COLUMN_LIST = `${COLUMN_LIST}, sentiment, scorer, mentions`;
 
 interface ItemRow {
   source: string;
@@ -26,6 +35,12 @@ interface ItemRow {
   body: string;
   url: string | null;
   author: string | null;
+}
+
+interface AnalysedRow extends ItemRow {
+  sentiment: number | null;
+  scorer: string | null;
+  mentions: string[];
 }
 
 const fromRow = (row: ItemRow): TextItem => ({
@@ -40,6 +55,13 @@ const fromRow = (row: ItemRow): TextItem => ({
   author: row.author,
 });
 
+const fromAnalysedRow = (row: AnalysedRow): AnalysedTextItem => ({
+  ...fromRow(row),
+  sentiment: row.sentiment === null ? null : Number(row.sentiment),
+  scorer: row.scorer,
+  mentions: row.mentions,
+});
+
 /** Text items on the `text_items` table, idempotent by source, channel and item id. */
 export class SqlTextItemRepository implements TextItemRepository {
   constructor(private readonly database: Database) {}
@@ -48,27 +70,39 @@ export class SqlTextItemRepository implements TextItemRepository {
    * Stores new items and applies edits to stored ones (title, body, url); the first
    * `seenAtMs` stays. Returns how many rows were written or changed.
    */
-  async upsertItems(items: readonly TextItem[]): Promise<number> {
+  async upsertItems(items: readonly (TextItem & Partial<TextItemAnalysis>)[]): Promise<number> {
     for (const item of items) {
-      const problem = findTextItemProblem(item);
+      const analysis = {
+        sentiment: item.sentiment ?? null,
+        scorer: item.scorer ?? null,
+        mentions: item.mentions ?? [],
+      };
+      const problem = findTextItemProblem(item) ?? findTextItemAnalysisProblem(analysis);
       if (problem)
         throw new ValidationError(`text item ${String(item.source)}#${String(item.id)}: ${problem}`);
     }
     if (items.length === 0) return 0;
     // Text items arrive in pages of at most a few hundred; one multi-row statement per page
-    // is enough, and a JSON parameter keeps the statement the same for every page size.
+    // is enough, and a JSON parameter keeps the statement the same for every page size. An item
+    // written without a scorer keeps the analysis stored before.
     const [row] = await this.database.query<{ written: number }>(
       `WITH incoming AS (
          SELECT DISTINCT ON (source, channel, item_id) * FROM jsonb_to_recordset($1::jsonb) AS item(
            source text, channel text, item_id text, published_at_ms bigint, seen_at_ms bigint,
-           title text, body text, url text, author text)
+           title text, body text, url text, author text, sentiment double precision, scorer text,
+           mentions text[])
        ), written AS (
-         INSERT INTO text_items (${COLUMN_LIST})
-         SELECT ${COLUMN_LIST} FROM incoming
+         INSERT INTO text_items (${ANALYSED_COLUMN_LIST})
+         SELECT ${COLUMN_LIST}, sentiment, scorer, coalesce(mentions, '{}') FROM incoming
          ON CONFLICT (source, channel, item_id) DO UPDATE
-           SET title = EXCLUDED.title, body = EXCLUDED.body, url = EXCLUDED.url
-           WHERE (text_items.title, text_items.body, text_items.url)
-             IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.body, EXCLUDED.url)
+           SET title = EXCLUDED.title, body = EXCLUDED.body, url = EXCLUDED.url,
+             sentiment = CASE WHEN EXCLUDED.scorer IS NULL THEN text_items.sentiment ELSE EXCLUDED.sentiment END,
+             scorer = coalesce(EXCLUDED.scorer, text_items.scorer),
+             mentions = CASE WHEN EXCLUDED.scorer IS NULL THEN text_items.mentions ELSE EXCLUDED.mentions END
+           WHERE (text_items.title, text_items.body, text_items.url) IS DISTINCT FROM
+                 (EXCLUDED.title, EXCLUDED.body, EXCLUDED.url)
+              OR (EXCLUDED.scorer IS NOT NULL AND (text_items.sentiment, text_items.scorer, text_items.mentions)
+                    IS DISTINCT FROM (EXCLUDED.sentiment, EXCLUDED.scorer, EXCLUDED.mentions))
          RETURNING 1
        )
        SELECT count(*)::int AS written FROM written`,
@@ -84,6 +118,9 @@ export class SqlTextItemRepository implements TextItemRepository {
             body: item.body,
             url: item.url,
             author: item.author,
+            sentiment: item.sentiment ?? null,
+            scorer: item.scorer ?? null,
+            mentions: item.mentions ?? [],
           })),
         ),
       ],
@@ -118,5 +155,94 @@ export class SqlTextItemRepository implements TextItemRepository {
       [source, channel],
     );
     return row ? fromRow(row) : null;
+  }
+
+  /**
+   * The headings (channel, id, title, address) of a source's items that became known at or after
+   * `sinceKnownMs`, newest first: what a new article is compared with to find copies, without
+   * reading every stored body.
+   */
+  async listRecentHeadings(source: string, sinceKnownMs: number, limit: number): Promise<TextItemHeading[]> {
+    assertTimeRange({ startMs: sinceKnownMs, endMs: sinceKnownMs }, 'known since');
+    assertLimit(limit);
+    const rows = await this.database.query<{
+      channel: string;
+      item_id: string;
+      title: string | null;
+      url: string | null;
+      known_at_ms: number;
+    }>(
+      `SELECT channel, item_id, title, url, known_at_ms FROM text_items
+       WHERE source = $1 AND known_at_ms >= $2
+       ORDER BY known_at_ms DESC, item_id LIMIT $3`,
+      [source, sinceKnownMs, limit],
+    );
+    return rows.map((row) => ({
+      channel: row.channel,
+      id: row.item_id,
+      title: row.title,
+      url: row.url,
+      knownAtMs: Number(row.known_at_ms),
+    }));
+  }
+
+  /**
+   * What the text metrics of markets need of each item of a source that became known inside
+   * `range` (start exclusive, end inclusive: a window ending at a time includes that time).
+   */
+  async listKnown(source: string, range: TimeRange): Promise<KnownTextItem[]> {
+    assertTimeRange(range);
+    const rows = await this.database.query<{
+      known_at_ms: number;
+      sentiment: number | null;
+      mentions: string[];
+    }>(
+      `SELECT known_at_ms, sentiment, mentions FROM text_items
+       WHERE source = $1 AND known_at_ms > $2 AND known_at_ms <= $3
+       ORDER BY known_at_ms`,
+      [source, range.startMs, range.endMs],
+    );
+    return rows.map((row) => ({
+      knownAtMs: Number(row.known_at_ms),
+      sentiment: row.sentiment === null ? null : Number(row.sentiment),
+      mentions: row.mentions,
+    }));
+  }
+
+  /** Items matching every filter given, newest published first. */
+  async queryItems(query: TextItemQuery): Promise<AnalysedTextItem[]> {
+    assertLimit(query.limit);
+    if (query.publishedRange) assertTimeRange(query.publishedRange, 'publication range');
+    for (const bound of [query.minSentiment, query.maxSentiment]) {
+      if (bound !== undefined && !(bound >= -1 && bound <= 1)) {
+        throw new ValidationError(`sentiment bounds must be from -1 to 1 (${String(bound)})`);
+      }
+    }
+    if (query.bodyCharacters !== undefined) assertLimit(query.bodyCharacters);
+    const columns = ANALYSED_COLUMN_LIST.replace(
+      'body',
+      query.bodyCharacters === undefined ? 'body' : `left(body, ${query.bodyCharacters}) AS body`,
+    );
+    const rows = await this.database.query<AnalysedRow>(
+      `SELECT ${columns} FROM text_items
+       WHERE source = $1
+         AND ($2::text IS NULL OR $2 = ANY (mentions))
+         AND ($3::bigint IS NULL OR published_at_ms >= $3)
+         AND ($4::bigint IS NULL OR published_at_ms < $4)
+         AND ($5::double precision IS NULL OR sentiment >= $5)
+         AND ($6::double precision IS NULL OR sentiment <= $6)
+       ORDER BY published_at_ms DESC, item_id DESC
+       LIMIT $7`,
+      [
+        query.source,
+        query.mention ?? null,
+        query.publishedRange?.startMs ?? null,
+        query.publishedRange?.endMs ?? null,
+        query.minSentiment ?? null,
+        query.maxSentiment ?? null,
+        query.limit,
+      ],
+    );
+    return rows.map(fromAnalysedRow);
   }
 }

@@ -9,3 +9,4 @@ export * from './health.schema.ts';
 export * from './runes.schema.ts';
 export * from './alerts.schema.ts';
 export * from './preferences.schema.ts';
+export * from './news.schema.ts';
