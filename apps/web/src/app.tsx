@@ -15,6 +15,7 @@ const ForecastPage = lazy(() => import('./features/forecasts/forecast.page.tsx')
 const ModelsPage = lazy(() => import('./features/models/models.page.tsx'));
 const TrainingPage = lazy(() => import('./features/training/training.page.tsx'));
 const JobsPage = lazy(() => import('./features/jobs/jobs.page.tsx'));
+const AlertsPage = lazy(() => import('./features/alerts/alerts.page.tsx'));
 const AccountPage = lazy(() => import('./features/account/account.page.tsx'));
 const LogsPage = lazy(() => import('./features/logs/logs.page.tsx'));
 const AdminPage = lazy(() => import('./features/admin/admin.page.tsx'));
@@ -27,6 +28,7 @@ const NAV: readonly NavItem[] = [
   { to: '/training', label: 'Training' },
   { to: '/analysis', label: 'Analysis' },
   { to: '/jobs', label: 'Jobs' },
+  { to: '/alerts', label: 'Alerts' },
   { to: '/logs', label: 'Logs', adminOnly: true },
   { to: '/admin', label: 'Admin', adminOnly: true },
 ];
@@ -66,6 +68,7 @@ export function App(props: { services: AppServices }) {
             <Route path="analysis" element={<AnalysisPage />} />
             <Route path="jobs" element={<JobsPage />} />
             <Route path="jobs/:jobId" element={<JobsPage />} />
+            <Route path="alerts" element={<AlertsPage />} />
             <Route path="account" element={<AccountPage />} />
             <Route
               path="logs"

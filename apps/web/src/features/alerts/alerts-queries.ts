@@ -1,0 +1,197 @@
+import {
+  alertChannelListResponseSchema,
+  alertDeliveryListResponseSchema,
+  alertDeliverySchema,
+  alertEventSchema,
+  alertHistoryResponseSchema,
+  alertRuleListResponseSchema,
+  alertRuleSchema,
+  alertTestResponseSchema,
+  createAlertChannelResponseSchema,
+  type AlertChannel,
+  type AlertRule,
+  type AlertRuleBody,
+  type CreateAlertChannelBody,
+} from '@runecast/contracts';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { z } from 'zod';
+import { useApi } from '../../lib/services.tsx';
+
+export type AlertEventStatus = 'open' | 'acknowledged' | 'snoozed' | 'resolved';
+export type AlertEventAction =
+  { action: 'acknowledge' } | { action: 'resolve' } | { action: 'snooze'; minutes: number };
+
+/** Every alerts query sits under this key, so one invalidation refreshes the page and the bell. */
+export const alertsKey = ['alerts'] as const;
+const channelsKey = [...alertsKey, 'channels'] as const;
+const rulesKey = [...alertsKey, 'rules'] as const;
+const historyKey = [...alertsKey, 'history'] as const;
+const deliveriesKey = [...alertsKey, 'deliveries'] as const;
+
+/** How often the bell asks for the number of open firings. */
+export const OPEN_COUNT_REFRESH_MS = 30_000;
+
+export function useAlertChannels() {
+  const api = useApi();
+  return useQuery({
+    queryKey: channelsKey,
+    queryFn: async ({ signal }): Promise<AlertChannel[]> =>
+      (await api.request('/api/v1/alerts/channels', { schema: alertChannelListResponseSchema, signal }))
+        .channels,
+  });
+}
+
+export function useAlertRules() {
+  const api = useApi();
+  return useQuery({
+    queryKey: rulesKey,
+    queryFn: async ({ signal }): Promise<AlertRule[]> =>
+      (await api.request('/api/v1/alerts/rules', { schema: alertRuleListResponseSchema, signal })).rules,
+  });
+}
+
+/** Firings newest first, optionally of one status; refreshed with the bell. */
+export function useAlertHistory(status: AlertEventStatus | null, limit = 100) {
+  const api = useApi();
+  return useQuery({
+    queryKey: [...historyKey, status, limit],
+    queryFn: ({ signal }) =>
+      api.request('/api/v1/alerts/history', {
+        query: { status, limit },
+        schema: alertHistoryResponseSchema,
+        signal,
+      }),
+    refetchInterval: OPEN_COUNT_REFRESH_MS,
+  });
+}
+
+/** The number of firings still open, for the bell in the top bar. */
+export function useOpenAlertCount() {
+  const api = useApi();
+  return useQuery({
+    queryKey: [...historyKey, 'open-count'],
+    queryFn: async ({ signal }): Promise<number> =>
+      (
+        await api.request('/api/v1/alerts/history', {
+          query: { limit: 1 },
+          schema: alertHistoryResponseSchema,
+          signal,
+        })
+      ).openCount,
+    refetchInterval: OPEN_COUNT_REFRESH_MS,
+  });
+}
+
+/** Deliveries that failed for a day and were given up on. */
+export function useDeadLetters() {
+  const api = useApi();
+  return useQuery({
+    queryKey: [...deliveriesKey, 'dead'],
+    queryFn: async ({ signal }) =>
+      (
+        await api.request('/api/v1/alerts/deliveries', {
+          query: { state: 'dead', limit: 100 },
+          schema: alertDeliveryListResponseSchema,
+          signal,
+        })
+      ).deliveries,
+    refetchInterval: 60_000,
+  });
+}
+
+function useInvalidateAlerts() {
+  const queryClient = useQueryClient();
+  return () => queryClient.invalidateQueries({ queryKey: alertsKey });
+}
+
+export function useCreateAlertChannel() {
+  const api = useApi();
+  const invalidate = useInvalidateAlerts();
+  return useMutation({
+    mutationFn: (body: CreateAlertChannelBody) =>
+      api.request('/api/v1/alerts/channels', {
+        method: 'POST',
+        body,
+        schema: createAlertChannelResponseSchema,
+      }),
+    onSuccess: invalidate,
+  });
+}
+
+export function useDeleteAlertChannel() {
+  const api = useApi();
+  const invalidate = useInvalidateAlerts();
+  return useMutation({
+    mutationFn: (id: string) =>
+      api.request(`/api/v1/alerts/channels/${encodeURIComponent(id)}`, {
+        method: 'DELETE',
+        schema: z.null(),
+      }),
+    onSuccess: invalidate,
+  });
+}
+
+export function useTestAlertChannel() {
+  const api = useApi();
+  return useMutation({
+    mutationFn: (id: string) =>
+      api.request(`/api/v1/alerts/channels/${encodeURIComponent(id)}/test`, {
+        method: 'POST',
+        schema: alertTestResponseSchema,
+      }),
+  });
+}
+
+/** Creates a rule, or replaces one when `id` is given (the server re-arms it). */
+export function useSaveAlertRule() {
+  const api = useApi();
+  const invalidate = useInvalidateAlerts();
+  return useMutation({
+    mutationFn: (input: { id: string | null; body: AlertRuleBody }) =>
+      input.id === null
+        ? api.request('/api/v1/alerts/rules', { method: 'POST', body: input.body, schema: alertRuleSchema })
+        : api.request(`/api/v1/alerts/rules/${encodeURIComponent(input.id)}`, {
+            method: 'PUT',
+            body: input.body,
+            schema: alertRuleSchema,
+          }),
+    onSuccess: invalidate,
+  });
+}
+
+export function useDeleteAlertRule() {
+  const api = useApi();
+  const invalidate = useInvalidateAlerts();
+  return useMutation({
+    mutationFn: (id: string) =>
+      api.request(`/api/v1/alerts/rules/${encodeURIComponent(id)}`, { method: 'DELETE', schema: z.null() }),
+    onSuccess: invalidate,
+  });
+}
+
+export function useActOnAlertEvent() {
+  const api = useApi();
+  const invalidate = useInvalidateAlerts();
+  return useMutation({
+    mutationFn: (input: { id: string; action: AlertEventAction }) =>
+      api.request(`/api/v1/alerts/history/${encodeURIComponent(input.id)}`, {
+        method: 'POST',
+        body: input.action,
+        schema: alertEventSchema,
+      }),
+    onSuccess: invalidate,
+  });
+}
+
+export function useReplayDelivery() {
+  const api = useApi();
+  const invalidate = useInvalidateAlerts();
+  return useMutation({
+    mutationFn: (id: string) =>
+      api.request(`/api/v1/alerts/deliveries/${encodeURIComponent(id)}/replay`, {
+        method: 'POST',
+        schema: alertDeliverySchema,
+      }),
+    onSuccess: invalidate,
+  });
+}
