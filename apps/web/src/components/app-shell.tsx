@@ -4,6 +4,7 @@ import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { z } from 'zod';
 import { useServices, useSession } from '../lib/services.tsx';
 import { setTheme, useTheme } from '../lib/theme.ts';
+import { AlertBell } from '../features/alerts/alert-bell.tsx';
 import { useReadiness } from '../features/health/use-health.ts';
 import { LoadingState } from './query-state.tsx';
 
@@ -114,6 +115,7 @@ export function AppShell(props: { nav: readonly NavItem[]; children?: ReactNode 
         </nav>
         <div className="top-bar-right">
           <DataModeBadge />
+          <AlertBell />
           <ThemeToggle />
           <UserMenu />
         </div>

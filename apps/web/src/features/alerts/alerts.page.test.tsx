@@ -27,9 +27,10 @@ import { createApiHarness, type ApiHarness } from '../../../../server/test/suppo
 import { ApiClient } from '../../lib/api-client.ts';
 import { ServicesProvider, type AppServices } from '../../lib/services.tsx';
 import { SessionStore } from '../../lib/session.store.ts';
+import { AlertBell } from './alert-bell.tsx';
 import AlertsPage from './alerts.page.tsx';
 
-// The Alerts page against the real API on a fresh store, with the alerts evaluator
+// The Alerts page and the bell against the real API on a fresh store, with the alerts evaluator
 // fed candles through the bus and a local webhook receiver checking signatures.
 
 // Answers come from a real server on their own schedule, as in a browser, not inside act().
@@ -69,6 +70,7 @@ const field = (container: HTMLElement, label: string) =>
   within(container).getByLabelText(label) as HTMLInputElement;
 const fieldError = (input: HTMLElement) =>
   document.getElementById(input.getAttribute('aria-describedby')?.split(' ')[0] ?? '')?.textContent;
+const bell = () => screen.getByTestId('alert-bell');
 
 describe('alerts page against the real API', { timeout: 120_000 }, () => {
   let harness: ApiHarness;
@@ -164,6 +166,7 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
     render(
       <ServicesProvider services={services}>
         <MemoryRouter initialEntries={['/alerts']}>
+          <AlertBell />
           <AlertsPage />
         </MemoryRouter>
       </ServicesProvider>,
@@ -178,11 +181,13 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
     await new Promise((resolve) => receiver?.close(resolve));
   });
 
-  test('starts with empty lists', async () => {
+  test('starts with empty lists and a bell with nothing open', async () => {
     await screen.findByText(/^No rules yet/);
     await screen.findByText(/^No channels yet\. Add a webhook/);
     await screen.findByText(/^No firings yet/);
     await screen.findByText(/^No dead letters/);
+    await waitFor(() => assert.equal(bell().getAttribute('aria-label'), 'Alerts: no open firings'));
+    assert.equal(bell().getAttribute('href'), '/alerts#history');
   });
 
   test('the channel form checks its fields, then creates a webhook whose secret is shown once', async () => {
@@ -315,7 +320,7 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
     assert.equal((await rules())[0]?.enabled, true);
   });
 
-  test('a firing shows in the history; snooze, acknowledge and resolve change it', async () => {
+  test('a firing shows in the history and the bell; snooze, acknowledge and resolve change it', async () => {
     await monitor.refreshRules();
     // Below the level first, then a crossing above it.
     await harness.bus.publish(candlesTopic(SERIES), candleBatch([99_000, 99_500, 100_200], START_MS));
@@ -325,6 +330,8 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
       assert.equal(history.openCount, 1);
     });
     await refreshPage();
+    await waitFor(() => assert.equal(bell().getAttribute('aria-label'), 'Alerts: 1 open firing'));
+    assert.equal(bell().textContent, '🔔1');
     const row = await screen.findByTestId('alert-event-row');
     assert.equal(row.getAttribute('data-status'), 'open');
     assert.match(row.textContent ?? '', /critical/);
@@ -335,6 +342,7 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
     await waitFor(() =>
       assert.equal(screen.getByTestId('alert-event-row').getAttribute('data-status'), 'snoozed'),
     );
+    await waitFor(() => assert.equal(bell().getAttribute('aria-label'), 'Alerts: no open firings'));
     assert.match(screen.getByTestId('alert-event-row').textContent ?? '', /opens again in (59 min|1 h)/);
 
     fireEvent.click(
