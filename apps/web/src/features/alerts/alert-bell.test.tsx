@@ -62,7 +62,7 @@ describe('alert bell', () => {
     const { asked, queryClient } = renderBell(() => ({ status: 200, body: { events: [], openCount: 140 } }));
     const bell = screen.getByTestId('alert-bell');
     await waitFor(() => assert.equal(bell.getAttribute('aria-label'), 'Alerts: 140 open firings'));
-    assert.equal(bell.textContent, '🔔99+');
+    assert.equal(bell.textContent, '99+');
     assert.equal(bell.getAttribute('href'), '/alerts#history');
     assert.deepEqual(asked, ['/api/v1/alerts/history?limit=1']);
     queryClient.clear();
@@ -73,7 +73,7 @@ describe('alert bell', () => {
     await waitFor(() =>
       assert.equal(screen.getByTestId('alert-bell').getAttribute('aria-label'), 'Alerts: no open firings'),
     );
-    assert.equal(screen.getByTestId('alert-bell').textContent, '🔔');
+    assert.equal(screen.queryByTestId('alert-bell-count'), null);
     first.queryClient.clear();
     cleanup();
     const second = renderBell(() => ({

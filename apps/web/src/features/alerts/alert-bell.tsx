@@ -23,9 +23,14 @@ export function AlertBell() {
       data-testid="alert-bell"
       data-open-count={count ?? ''}
     >
-      <span aria-hidden="true">🔔</span>
+      <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+        <path
+          d="M12 3a6 6 0 0 0-6 6v3.6L4.3 15.4A1 1 0 0 0 5.2 17h13.6a1 1 0 0 0 .9-1.6L18 12.6V9a6 6 0 0 0-6-6Zm-2.5 15a2.5 2.5 0 0 0 5 0h-5Z"
+          fill="currentColor"
+        />
+      </svg>
       {count !== undefined && count > 0 ? (
-        <span className="alert-bell-count" aria-hidden="true">
+        <span className="alert-bell-count" aria-hidden="true" data-testid="alert-bell-count">
           {count > 99 ? '99+' : count}
         </span>
       ) : null}

@@ -81,8 +81,14 @@ export function ChannelForm(props: {
 }) {
   const [form, setForm] = useState<ChannelFormState>(emptyChannelForm);
   const [errors, setErrors] = useState<FormErrors<ChannelFormField>>({});
-  const set = <Key extends keyof ChannelFormState>(key: Key, value: ChannelFormState[Key]) =>
+  const set = <Key extends keyof ChannelFormState>(key: Key, value: ChannelFormState[Key]) => {
     setForm((current) => ({ ...current, [key]: value }));
+    setErrors((current) => {
+      if (!(key in current)) return current;
+      const { [key as ChannelFormField]: _cleared, ...rest } = current;
+      return rest;
+    });
+  };
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const result = buildChannelBody(form);
@@ -127,7 +133,7 @@ export function ChannelForm(props: {
       aria-label="New channel"
       data-testid="alert-channel-form"
     >
-      <div className="form-grid">
+      <div className="form-grid fields-top">
         <FormField label="Kind" error={undefined}>
           {({ id }) => (
             <select
@@ -169,7 +175,7 @@ export function ChannelForm(props: {
                   : 'https://example.com/hook',
           })
         )}
-        <div>
+        <div className="field-action">
           <button type="submit" className="primary" disabled={props.pending}>
             {props.pending ? 'Adding…' : 'Add channel'}
           </button>

@@ -81,8 +81,15 @@ export function AlertRuleForm(props: {
   const [errors, setErrors] = useState<FormErrors<RuleFormField>>({});
   const timeZones = useMemo(knownTimeZones, []);
   const timeZoneListId = useId();
-  const set = <Key extends keyof RuleFormState>(key: Key, value: RuleFormState[Key]) =>
+  // A changed field loses its message; the rest keep theirs until the next send.
+  const set = <Key extends keyof RuleFormState>(key: Key, value: RuleFormState[Key]) => {
     setForm((current) => ({ ...current, [key]: value }));
+    setErrors((current) => {
+      if (!(key in current)) return current;
+      const { [key as RuleFormField]: _cleared, ...rest } = current;
+      return rest;
+    });
+  };
   // A rule's series may no longer be covered; it stays choosable while editing.
   const series = useMemo(() => {
     const options = [...props.seriesOptions].sort();
@@ -131,7 +138,7 @@ export function AlertRuleForm(props: {
       aria-label={props.editing ? 'Edit rule' : 'New rule'}
       data-testid="alert-rule-form"
     >
-      <div className="form-grid">
+      <div className="form-grid fields-top">
         {text('name', 'Name', { placeholder: 'BTC above 100k' })}
         <FormField
           label="Series"
@@ -175,7 +182,7 @@ export function AlertRuleForm(props: {
         </FormField>
       </div>
 
-      <fieldset className="form-grid" data-testid="condition-fields">
+      <fieldset className="form-grid fields-top" data-testid="condition-fields">
         <legend className="small muted">When</legend>
         {form.kind === 'price-cross' ? (
           <>
@@ -265,7 +272,7 @@ export function AlertRuleForm(props: {
         ) : null}
       </fieldset>
 
-      <div className="form-grid">
+      <div className="form-grid fields-top">
         <FormField label="Severity" error={errors.severity}>
           {({ id, describedBy, invalid }) => (
             <select
@@ -288,7 +295,7 @@ export function AlertRuleForm(props: {
           inputMode: 'numeric',
           hint: 'no second firing on a series within it',
         })}
-        <label className="check">
+        <label className="check field-action">
           <input
             type="checkbox"
             name="enabled"
@@ -376,7 +383,7 @@ export function AlertRuleForm(props: {
           Store firings inside a daily span without sending them
         </label>
         {form.quietHoursOn ? (
-          <div className="form-grid">
+          <div className="form-grid fields-top">
             <FormField label="From" error={errors.quietStart}>
               {({ id, describedBy, invalid }) => (
                 <input
