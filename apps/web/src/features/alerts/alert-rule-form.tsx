@@ -30,6 +30,19 @@ function knownTimeZones(): string[] {
   }
 }
 
+/** The fields typed as free text. */
+type TextField =
+  | 'name'
+  | 'level'
+  | 'percent'
+  | 'windowMinutes'
+  | 'zScore'
+  | 'lookbackCandles'
+  | 'horizonMinutes'
+  | 'afterMinutes'
+  | 'jobKinds'
+  | 'cooldownMinutes';
+
 /** A labelled input with its validation message tied to it for screen readers. */
 export function FormField(props: {
   label: string;
@@ -109,7 +122,7 @@ export function AlertRuleForm(props: {
   };
 
   const text = (
-    field: RuleFormField & keyof RuleFormState,
+    field: TextField,
     label: string,
     extra: { hint?: ReactNode; placeholder?: string; inputMode?: 'decimal' | 'numeric' } = {},
   ) => (
@@ -118,12 +131,12 @@ export function AlertRuleForm(props: {
         <input
           id={id}
           name={field}
-          value={form[field] as string}
+          value={form[field]}
           placeholder={extra.placeholder}
           inputMode={extra.inputMode}
           aria-invalid={invalid}
           aria-describedby={describedBy}
-          onChange={(event) => set(field, event.target.value as never)}
+          onChange={(event) => set(field, event.target.value)}
         />
       )}
     </FormField>

@@ -11,6 +11,7 @@ import {
   formatMinutes,
   ruleBodyFromRule,
   ruleFormFromRule,
+  withoutDeletedChannels,
   type RuleFormState,
 } from './alert-rule-model.ts';
 
@@ -252,6 +253,15 @@ describe('rule form', () => {
       'name',
       'severity',
     ]);
+  });
+});
+
+describe('deleted channels', () => {
+  test('are dropped from a rule sent back, unless the channel list is not known', () => {
+    const kept = { id: 'kept' };
+    assert.deepEqual(withoutDeletedChannels(['kept', 'gone'], [kept, { id: 'other' }]), ['kept']);
+    assert.deepEqual(withoutDeletedChannels(['kept', 'gone'], []), []);
+    assert.deepEqual(withoutDeletedChannels(['kept', 'gone'], null), ['kept', 'gone']);
   });
 });
 

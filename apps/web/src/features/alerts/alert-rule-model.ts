@@ -206,6 +206,19 @@ export function ruleBodyFromRule(rule: AlertRule, changes: Partial<AlertRuleBody
   };
 }
 
+/**
+ * A rule's channel ids without those of channels deleted since: the API refuses a rule naming a
+ * channel that no longer exists, so sending the rule back unchanged would fail. With the
+ * channel list not loaded (`null`) the ids are kept as they are.
+ */
+export function withoutDeletedChannels(
+  channelIds: readonly string[],
+  channels: readonly { id: string }[] | null,
+): string[] {
+  if (channels === null) return [...channelIds];
+  return channelIds.filter((id) => channels.some((channel) => channel.id === id));
+}
+
 interface NumberRule {
   integer?: boolean;
   min: number;

@@ -12,12 +12,15 @@ import {
   ruleBodyFromRule,
   ruleFormFromRule,
   watchesSeries,
+  withoutDeletedChannels,
 } from './alert-rule-model.ts';
 import { useAlertRules, useDeleteAlertRule, useSaveAlertRule } from './alerts-queries.ts';
 
-/** Names of a rule's channels; one deleted since reads as such. */
-export function channelNames(rule: AlertRule, channels: readonly AlertChannel[]): string {
+/** Names of a rule's channels; one deleted since reads as such. `null`: channels not loaded. */
+export function channelNames(rule: AlertRule, channels: readonly AlertChannel[] | null): string {
   if (rule.channelIds.length === 0) return 'none (stored, not sent)';
+  if (channels === null)
+    return `${rule.channelIds.length} ${rule.channelIds.length === 1 ? 'channel' : 'channels'}`;
   return rule.channelIds
     .map((id) => channels.find((channel) => channel.id === id)?.name ?? 'a deleted channel')
     .join(', ');
@@ -25,7 +28,7 @@ export function channelNames(rule: AlertRule, channels: readonly AlertChannel[])
 
 export function RulesTable(props: {
   rules: readonly AlertRule[];
-  channels: readonly AlertChannel[];
+  channels: readonly AlertChannel[] | null;
   busyRuleId: string | null;
   onEdit: (rule: AlertRule) => void;
   onToggle: (rule: AlertRule) => void;
@@ -124,9 +127,11 @@ type Editing = { mode: 'new' } | { mode: 'edit'; rule: AlertRule } | null;
 
 /** The rules list with create, edit, enable or disable, and delete. */
 export function AlertRulesPanel(props: {
-  channels: readonly AlertChannel[];
+  /** `null` while the channels are not loaded. */
+  channels: readonly AlertChannel[] | null;
   seriesOptions: readonly string[];
 }) {
+  const channels = props.channels ?? [];
   const rules = useAlertRules();
   const save = useSaveAlertRule();
   const toggle = useSaveAlertRule();
@@ -165,11 +170,14 @@ export function AlertRulesPanel(props: {
             initial={
               editing.mode === 'new'
                 ? emptyRuleForm(browserTimeZone())
-                : ruleFormFromRule(editing.rule, browserTimeZone())
+                : {
+                    ...ruleFormFromRule(editing.rule, browserTimeZone()),
+                    channelIds: withoutDeletedChannels(editing.rule.channelIds, props.channels),
+                  }
             }
             editing={editing.mode === 'edit'}
             seriesOptions={props.seriesOptions}
-            channels={props.channels}
+            channels={channels}
             pending={save.isPending}
             error={save.error}
             onCancel={() => startEditing(null)}
@@ -198,7 +206,13 @@ export function AlertRulesPanel(props: {
             onEdit={(rule) => startEditing({ mode: 'edit', rule })}
             onToggle={(rule) => {
               remove.reset();
-              toggle.mutate({ id: rule.id, body: ruleBodyFromRule(rule, { enabled: !rule.enabled }) });
+              toggle.mutate({
+                id: rule.id,
+                body: ruleBodyFromRule(rule, {
+                  enabled: !rule.enabled,
+                  channelIds: withoutDeletedChannels(rule.channelIds, props.channels),
+                }),
+              });
             }}
             onDelete={(rule) => {
               toggle.reset();

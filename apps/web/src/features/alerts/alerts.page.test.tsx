@@ -404,7 +404,7 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
     assert.equal(replayed?.state, 'pending');
   });
 
-  test('editing a rule fills the form with it; deleting a rule and a channel removes them', async () => {
+  test('editing a rule fills the form with it; a rule whose channel was deleted can still be disabled, and deleted', async () => {
     fireEvent.click(screen.getByRole('button', { name: 'Edit rule BTC above 100k' }));
     const ruleForm = form('Edit rule');
     assert.equal(field(ruleForm, 'Name').value, 'BTC above 100k');
@@ -422,10 +422,20 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
       level: 120_000,
     });
 
+    // The API keeps a deleted channel's id in the rule; sending it back would be refused.
+    fireEvent.click(screen.getByRole('button', { name: 'Delete channel desk' }));
+    await screen.findByText(/^No channels yet\. Add a webhook/);
+    await refreshPage();
+    await waitFor(() => assert.match(screen.getByTestId('rule-row').textContent ?? '', /a deleted channel/));
+    fireEvent.click(screen.getByRole('button', { name: 'Disable rule BTC above 100k' }));
+    await waitFor(() => assert.equal(screen.getByTestId('rule-row').getAttribute('data-enabled'), 'false'));
+    assert.equal(screen.queryByRole('alert'), null);
+    const [disabled] = await rules();
+    assert.deepEqual(disabled?.channelIds, [], 'the deleted channel is dropped');
+    assert.match(screen.getByTestId('rule-row').textContent ?? '', /none \(stored, not sent\)/);
+
     fireEvent.click(screen.getByRole('button', { name: 'Delete rule BTC above 100k' }));
     await screen.findByText(/^No rules yet/);
     assert.deepEqual(await rules(), []);
-    fireEvent.click(screen.getByRole('button', { name: 'Delete channel desk' }));
-    await screen.findByText(/^No channels yet\. Add a webhook/);
   });
 });

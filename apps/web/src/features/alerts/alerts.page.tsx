@@ -28,7 +28,7 @@ export default function AlertsPage() {
           </p>
         </div>
       </div>
-      <AlertRulesPanel channels={channels.data ?? []} seriesOptions={covered.data ?? []} />
+      <AlertRulesPanel channels={channels.data ?? null} seriesOptions={covered.data ?? []} />
       <AlertHistoryPanel />
       <AlertChannelsPanel />
       <DeadLettersPanel channels={channels.data ?? []} />
