@@ -420,6 +420,39 @@ describe(
       );
     });
 
+    test('deleting a channel takes it out of the rules that named it', async () => {
+      const made = await harness.request({
+        method: 'POST',
+        url: '/api/v1/alerts/channels',
+        token: owner.token,
+        body: { kind: 'slack', name: 'short-lived', url: 'https://hooks.slack.com/services/T000/B000/XXXX' },
+      });
+      const shortLived = (made.json() as { id: string }).id;
+      const rule = await harness.request({
+        method: 'POST',
+        url: '/api/v1/alerts/rules',
+        token: owner.token,
+        body: {
+          name: 'two channels',
+          condition: { kind: 'price-cross', direction: 'below', level: 1 },
+          channelIds: [channelId, shortLived],
+        },
+      });
+      const ruleBody = rule.json() as { id: string };
+      const deleted = await harness.request({
+        method: 'DELETE',
+        url: `/api/v1/alerts/channels/${shortLived}`,
+        token: owner.token,
+      });
+      assert.equal(deleted.statusCode, 204);
+      const read = await harness.request({
+        method: 'GET',
+        url: `/api/v1/alerts/rules/${ruleBody.id}`,
+        token: owner.token,
+      });
+      assert.deepEqual((read.json() as { channelIds: string[] }).channelIds, [channelId]);
+    });
+
     test("another user reaches none of the owner's channels, rules, firings or deliveries (404)", async () => {
       const events = (
         (

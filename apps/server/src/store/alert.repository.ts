@@ -220,13 +220,22 @@ export class SqlAlertRepository {
     return rows.map(channelFromRow);
   }
 
+  /** Deletes a channel and takes its id out of every rule that named it. */
   async deleteChannel(scope: OwnerScope, id: string): Promise<boolean> {
-    const params: unknown[] = [id];
-    const rows = await this.database.query<{ id: string }>(
-      `DELETE FROM alert_channels WHERE id = $1${ownerFilter(scope, params)} RETURNING id`,
-      params,
-    );
-    return rows.length > 0;
+    return this.database.transaction(async (transaction) => {
+      const params: unknown[] = [id];
+      const rows = await transaction.query<{ id: string; owner_user_id: string }>(
+        `DELETE FROM alert_channels WHERE id = $1${ownerFilter(scope, params)} RETURNING id, owner_user_id`,
+        params,
+      );
+      if (rows.length === 0) return false;
+      await transaction.query(
+        `UPDATE alert_rules SET channel_ids = channel_ids - $1::text
+         WHERE owner_user_id = $2 AND channel_ids ? $1::text`,
+        [id, rows[0]!.owner_user_id],
+      );
+      return true;
+    });
   }
 
   async createRule(rule: NewAlertRule, nowMs: number): Promise<AlertRule> {
