@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { type CandleBatchMessage, toCandleColumns } from '@runecast/contracts';
 import { AlertMonitor } from '../src/alerts/alert-monitor.ts';
 import { AlertService } from '../src/alerts/alert.service.ts';
 import { signBody } from '../src/alerts/alert-sender.ts';
@@ -11,72 +8,14 @@ import { SecretBox } from '../src/auth/secret-box.ts';
 import { SecretService } from '../src/auth/secret.service.ts';
 import { candlesTopic, jobProgressTopic } from '../src/bus/topics.ts';
 import { createLogger } from '../src/observability/logger.ts';
+import { closesBatch, startWebhookReceiver, type WebhookReceiver } from './support/alert-fixtures.ts';
 import { type ApiHarness, createApiHarness } from './support/http/api-harness.ts';
 
 const SERIES = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m' as const };
 const SERIES_KEY = 'binance:BTC/USDT:1m';
 const START_MS = Date.UTC(2026, 0, 5, 12, 0);
 
-interface Received {
-  headers: IncomingMessage['headers'];
-  body: string;
-  url: string;
-}
-
-/** A local HTTP receiver: records every request, answers with the next queued status (200 when none). */
-async function startReceiver(): Promise<{
-  url: string;
-  received: Received[];
-  failNext: (statuses: number[]) => void;
-  clearFailures: () => void;
-  close: () => Promise<void>;
-}> {
-  const received: Received[] = [];
-  const queued: number[] = [];
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      received.push({
-        headers: request.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-        url: request.url ?? '',
-      });
-      const status = queued.shift() ?? 200;
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(status === 200 ? '{"ok":true}' : '{"error":"try later"}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    failNext: (statuses) => queued.push(...statuses),
-    clearFailures: () => queued.splice(0),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-function candleBatch(closes: readonly number[], firstMs: number): CandleBatchMessage {
-  return {
-    ...SERIES,
-    source: { label: 'test', simulated: true },
-    candles: toCandleColumns(
-      closes.map((close, index) => ({
-        openTimeMs: firstMs + index * 60_000,
-        open: close,
-        high: close,
-        low: close,
-        close,
-        volume: 1,
-        quoteVolume: null,
-        tradeCount: null,
-        closed: true,
-      })),
-    ),
-  };
-}
+const candleBatch = (closes: readonly number[], firstMs: number) => closesBatch(SERIES, closes, firstMs);
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -91,7 +30,7 @@ describe(
   { timeout: 120_000 },
   () => {
     let harness: ApiHarness;
-    let receiver: Awaited<ReturnType<typeof startReceiver>>;
+    let receiver: WebhookReceiver;
     let owner: { id: string; token: string };
     let other: { id: string; token: string };
     let clockMs = START_MS;
@@ -112,7 +51,7 @@ describe(
       });
 
     before(async () => {
-      receiver = await startReceiver();
+      receiver = await startWebhookReceiver();
       harness = await createApiHarness({
         dependencies: { authKeys: { tokenKey: randomBytes(64), secretsKey } },
       });

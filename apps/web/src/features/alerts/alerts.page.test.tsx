@@ -3,15 +3,9 @@ import { nodeFetch } from '../../test-support/node-fetch.ts';
 import '../../test-support/dom-environment.ts';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import {
-  sessionResponseSchema,
-  toCandleColumns,
-  type AlertRule,
-  type CandleBatchMessage,
-} from '@runecast/contracts';
+import { sessionResponseSchema, type AlertRule } from '@runecast/contracts';
 import { parseSeriesKey } from '@runecast/market';
 import { QueryClient } from '@tanstack/react-query';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
@@ -23,6 +17,11 @@ import { SecretBox } from '../../../../server/src/auth/secret-box.ts';
 import { SecretService } from '../../../../server/src/auth/secret.service.ts';
 import { candlesTopic } from '../../../../server/src/bus/topics.ts';
 import { createLogger } from '../../../../server/src/observability/logger.ts';
+import {
+  closesBatch,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../../../../server/test/support/alert-fixtures.ts';
 import { createApiHarness, type ApiHarness } from '../../../../server/test/support/http/api-harness.ts';
 import { ApiClient } from '../../lib/api-client.ts';
 import { ServicesProvider, type AppServices } from '../../lib/services.tsx';
@@ -40,30 +39,7 @@ const SERIES = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m' as con
 const SERIES_KEY = 'binance:BTC/USDT:1m';
 const START_MS = Date.UTC(2026, 0, 5, 12, 0);
 
-interface Received {
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-function candleBatch(closes: readonly number[], firstMs: number): CandleBatchMessage {
-  return {
-    ...SERIES,
-    source: { label: 'test', simulated: true },
-    candles: toCandleColumns(
-      closes.map((close, index) => ({
-        openTimeMs: firstMs + index * 60_000,
-        open: close,
-        high: close,
-        low: close,
-        close,
-        volume: 1,
-        quoteVolume: null,
-        tradeCount: null,
-        closed: true,
-      })),
-    ),
-  };
-}
+const candleBatch = (closes: readonly number[], firstMs: number) => closesBatch(SERIES, closes, firstMs);
 
 const form = (name: string) => screen.getByRole('form', { name });
 const field = (container: HTMLElement, label: string) =>
@@ -74,10 +50,8 @@ const bell = () => screen.getByTestId('alert-bell');
 
 describe('alerts page against the real API', { timeout: 120_000 }, () => {
   let harness: ApiHarness;
-  let receiver: Server;
+  let receiver: WebhookReceiver;
   let receiverUrl = '';
-  const received: Received[] = [];
-  const failures: number[] = [];
   let monitor: AlertMonitor;
   let clockMs = START_MS;
   let services: AppServices;
@@ -96,16 +70,8 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
   const refreshPage = () => services.queryClient.invalidateQueries({ queryKey: ['alerts'] });
 
   before(async () => {
-    receiver = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-        response.writeHead(failures.shift() ?? 200).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    receiver = await startWebhookReceiver();
+    receiverUrl = `${receiver.url}/hook`;
 
     const secretsKey = randomBytes(32);
     // The API's own sender takes the global fetch when it is built: Node's, not the page's.
@@ -178,7 +144,7 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
     services?.queryClient.clear();
     await monitor?.stop();
     await harness?.close();
-    await new Promise((resolve) => receiver?.close(resolve));
+    await receiver?.close();
   });
 
   test('starts with empty lists and a bell with nothing open', async () => {
@@ -223,8 +189,11 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
     fireEvent.click(within(row).getByRole('button', { name: 'Send a test notification to desk' }));
     const result = await within(row).findByText('Delivered (status 200)');
     assert.equal(result.getAttribute('data-state'), 'ok');
-    assert.equal(received.length, 1);
-    assert.equal(received[0]!.headers['x-runecast-signature'], signBody(received[0]!.body, secret));
+    assert.equal(receiver.received.length, 1);
+    assert.equal(
+      receiver.received[0]!.headers['x-runecast-signature'],
+      signBody(receiver.received[0]!.body, secret),
+    );
 
     fireEvent.click(within(shown).getByRole('button', { name: 'Done' }));
     assert.equal(screen.queryByTestId('channel-secret'), null);
@@ -232,7 +201,7 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
   });
 
   test('a failed test notification says what the receiver answered', async () => {
-    failures.push(503);
+    receiver.failNext([503]);
     const row = screen.getByTestId('channel-row');
     fireEvent.click(within(row).getByRole('button', { name: 'Send a test notification to desk' }));
     const result = await within(row).findByText(/^Not delivered \(status 503\)/);
@@ -373,7 +342,7 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
   });
 
   test('a notification given up on shows as a dead letter with its error, and a replay queues it', async () => {
-    failures.push(...Array.from({ length: 40 }, () => 503));
+    receiver.failNext(Array.from({ length: 40 }, () => 503));
     await harness.bus.publish(candlesTopic(SERIES), candleBatch([99_000, 100_900], START_MS + 20 * 60_000));
     await harness.bus.flush();
     const undelivered = async () =>
@@ -389,7 +358,7 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
       delivery = await undelivered();
     }
     assert.equal(delivery?.state, 'dead');
-    failures.splice(0);
+    receiver.clearFailures();
 
     await refreshPage();
     const panel = screen.getByRole('region', { name: 'Dead letters' });
@@ -422,16 +391,20 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
       level: 120_000,
     });
 
-    // The API keeps a deleted channel's id in the rule; sending it back would be refused.
+    // Deleting a channel takes it out of the rules; the rule is shown without it and still toggles.
     fireEvent.click(screen.getByRole('button', { name: 'Delete channel desk' }));
     await screen.findByText(/^No channels yet\. Add a webhook/);
     await refreshPage();
-    await waitFor(() => assert.match(screen.getByTestId('rule-row').textContent ?? '', /a deleted channel/));
+    await waitFor(() =>
+      assert.match(screen.getByTestId('rule-row').textContent ?? '', /none \(stored, not sent\)/),
+    );
+    assert.deepEqual((await rules())[0]?.channelIds, []);
     fireEvent.click(screen.getByRole('button', { name: 'Disable rule BTC above 100k' }));
     await waitFor(() => assert.equal(screen.getByTestId('rule-row').getAttribute('data-enabled'), 'false'));
     assert.equal(screen.queryByRole('alert'), null);
     const [disabled] = await rules();
-    assert.deepEqual(disabled?.channelIds, [], 'the deleted channel is dropped');
+    assert.equal(disabled?.enabled, false);
+    assert.deepEqual(disabled?.channelIds, []);
     assert.match(screen.getByTestId('rule-row').textContent ?? '', /none \(stored, not sent\)/);
 
     fireEvent.click(screen.getByRole('button', { name: 'Delete rule BTC above 100k' }));
