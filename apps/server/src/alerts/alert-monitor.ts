@@ -144,12 +144,16 @@ export class AlertMonitor {
   }
 
   private async onJobProgress(progress: JobProgressMessage): Promise<void> {
-    if (progress.state !== 'failed') return;
+    if (progress.state !== 'failed' || this.evaluator.jobRuleOwners().length === 0) return;
     const access = this.options.jobAccess;
     const owner = access ? await access.jobOwner(progress.jobId) : null;
+    // Roles matter only for another user's job: every rule owner may read their own and the system's.
     const admins = new Map<string, boolean>();
-    const candidates = this.evaluator.jobRuleOwners();
-    for (const userId of candidates) admins.set(userId, access ? await access.isAdmin(userId) : false);
+    if (owner !== null && access) {
+      for (const userId of this.evaluator.jobRuleOwners()) {
+        if (userId !== owner) admins.set(userId, await access.isAdmin(userId));
+      }
+    }
     await this.record(
       this.evaluator.onJobFailed(
         { jobId: progress.jobId, kind: progress.kind, error: progress.error, atMs: progress.atMs },

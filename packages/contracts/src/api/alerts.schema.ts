@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { safeText, seriesKeySchema } from '../common.schema.ts';
 import { jobKindSchema } from '../jobs.schema.ts';
 import { emailSchema } from './auth.schema.ts';
-import { integerQuerySchema, uuidSchema } from './common.schema.ts';
+import { integerQuerySchema, timeZoneSchema, uuidSchema } from './common.schema.ts';
 
 /** Where a notification goes. Each kind has its own address shape and message format. */
 export const alertChannelKinds = ['webhook', 'discord', 'slack', 'telegram', 'email'] as const;
@@ -153,16 +153,7 @@ export const quietHoursSchema = z
   .strictObject({
     start: timeOfDaySchema,
     end: timeOfDaySchema,
-    timeZone: safeText()
-      .max(64)
-      .refine((zone) => {
-        try {
-          new Intl.DateTimeFormat('en-US', { timeZone: zone });
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'must be an IANA time zone such as Europe/Berlin'),
+    timeZone: timeZoneSchema,
   })
   .describe('notifications inside this daily span are stored, not sent');
 export type QuietHours = z.infer<typeof quietHoursSchema>;

@@ -97,6 +97,18 @@ export const timeBodySchema = z.union([z.int().min(0).max(8_640_000_000_000_000)
 
 export const uuidSchema = z.uuid({ error: 'must be a UUID' });
 
+/** An IANA time zone name this runtime knows, such as Europe/Berlin. */
+export const timeZoneSchema = safeText()
+  .max(64)
+  .refine((zone) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be an IANA time zone such as Europe/Berlin');
+
 /** A series key in a query, e.g. `binance:BTC/USDT:1m`. */
 export const seriesQuerySchema = seriesKeySchema.describe(
   'series as exchange:BASE/QUOTE:timeframe, e.g. binance:BTC/USDT:1m',

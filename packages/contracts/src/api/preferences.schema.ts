@@ -1,16 +1,6 @@
 import { z } from 'zod';
-import { safeText, seriesKeySchema } from '../common.schema.ts';
-
-const timeZoneSchema = safeText()
-  .max(64)
-  .refine((zone) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: zone });
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'must be an IANA time zone such as Europe/Berlin');
+import { seriesKeySchema } from '../common.schema.ts';
+import { timeZoneSchema } from './common.schema.ts';
 
 /** Panels the overview can show, in the order the user put them. */
 export const overviewPanels = [
