@@ -122,6 +122,11 @@ export interface HttpAppDependencies {
   accountPolicy?: Partial<AccountPolicy>;
   passwordHashing?: PasswordHashOptions;
   now?: () => number;
+  /**
+   * The process's alert service (its owner closes it); when absent the app builds its own,
+   * with a sender it closes on close.
+   */
+  alerts?: AlertService;
 }
 
 declare module 'fastify' {
@@ -267,11 +272,13 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
       (hit ? metrics.cache.hits : metrics.cache.misses).inc({ cache: 'candles' }),
     onError: onCacheError('candles'),
   });
-  const alertSender = new AlertSender({
-    smtpUrl: config.smtpUrl,
-    smtpFrom: config.smtpFrom,
-    telegramApiUrl: config.telegramApiUrl,
-  });
+  const ownAlertSender = dependencies.alerts
+    ? null
+    : new AlertSender({
+        smtpUrl: config.smtpUrl,
+        smtpFrom: config.smtpFrom,
+        telegramApiUrl: config.telegramApiUrl,
+      });
   const liveFeed = new LiveFeed(bus, (error) => logger.warn({ err: error }, 'live stream listener failed'));
   const context: ApiContext = {
     config,
@@ -320,12 +327,14 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
       now,
     }),
     liveFeed,
-    alerts: (alertService = new AlertService({
-      repository: store.alerts,
-      secrets: auth.secrets,
-      sender: alertSender,
-      now,
-    })),
+    alerts: (alertService =
+      dependencies.alerts ??
+      new AlertService({
+        repository: store.alerts,
+        secrets: auth.secrets,
+        sender: ownAlertSender!,
+        now,
+      })),
     now,
   };
 
@@ -475,7 +484,7 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
   app.addHook('onClose', async () => {
     await invalidation.close();
     await liveFeed.close();
-    await alertSender.close();
+    await ownAlertSender?.close();
     context.streamAccess.close();
   });
 

@@ -34,6 +34,7 @@ async function startHttp(context: RuntimeContext, serveApi: boolean): Promise<Ru
     snapshotSources: (id) => context.sources.snapshots(id),
     runesProviders: context.sources.ids('snapshots'),
     trackedMarkets: context.trackedMarkets,
+    alerts: context.alerts,
     routes: serveApi ? forecastingRouteModules(context.forecasting) : [],
     serveApi,
     bootstrapAdmin: serveApi,
