@@ -40,6 +40,11 @@ export interface Config {
   backfillDays: number;
   /** Snapshot sources: how many of each source's instruments, most important first, are polled besides those tracked. */
   snapshotTopInstruments: number;
+  /**
+   * Ingest processes share tracked markets and sources through leases of this length, renewed
+   * every third of it: a dead process's share moves on within about 4/3 of it.
+   */
+  ingestLeaseTtlMs: number;
   /** Runes providers collected (each a snapshot source); empty for none. */
   runesProviders: ('ordiscan' | 'unisat' | 'geniidata')[];
   /** GeniiData: id of the published query whose rows are read; null to use the emulator's in offline mode, or none live. */
@@ -109,6 +114,8 @@ export const ENVIRONMENT_VARIABLES = {
     'runes providers collected, comma-separated from ordiscan, unisat, geniidata, or none (default all three; geniidata needs RUNECAST_GENIIDATA_DATASOURCE live)',
   RUNECAST_GENIIDATA_DATASOURCE:
     "GeniiData: id of your published runes query whose results are read (offline: the emulator's)",
+  RUNECAST_INGEST_LEASE_SECONDS:
+    "ingest processes share markets and sources through leases this long, renewed every third of it; a dead process's share moves to another within about 4/3 of it (2 to 300, default 15)",
   RUNECAST_SNAPSHOT_TOP:
     'instruments of each snapshot source (runes providers) polled besides tracked ones, most important first (default 50)',
   RUNECAST_NEWS_FEEDS:
@@ -269,6 +276,7 @@ const environmentSchema = z.object({
   RUNECAST_TIMEFRAME: z.enum(TIMEFRAMES, { error: `must be one of ${TIMEFRAMES.join(', ')}` }).default('1m'),
   RUNECAST_BACKFILL_DAYS: integerText(0, 3650).default(14),
   RUNECAST_SNAPSHOT_TOP: integerText(0, 5000).default(50),
+  RUNECAST_INGEST_LEASE_SECONDS: integerText(2, 300).default(15),
   RUNECAST_RUNES_PROVIDERS: z
     .string()
     .regex(/^\s*(none|(ordiscan|unisat|geniidata)(\s*,\s*(ordiscan|unisat|geniidata))*)\s*$/, {
@@ -444,6 +452,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     timeframe: values.RUNECAST_TIMEFRAME,
     backfillDays: values.RUNECAST_BACKFILL_DAYS,
     snapshotTopInstruments: values.RUNECAST_SNAPSHOT_TOP,
+    ingestLeaseTtlMs: values.RUNECAST_INGEST_LEASE_SECONDS * 1000,
     runesProviders: values.RUNECAST_RUNES_PROVIDERS,
     geniiDataDatasource: values.RUNECAST_GENIIDATA_DATASOURCE ?? null,
     newsFeeds: values.RUNECAST_NEWS_FEEDS ?? null,

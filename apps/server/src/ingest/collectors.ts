@@ -33,14 +33,53 @@ const INSTRUMENT_LIST_REFRESH_MS = 60 * 60_000;
  * until stopped. Candle sources are not here: the ingestion supervisor runs those.
  */
 export class Collectors {
-  private readonly abort = new AbortController();
   private readonly snapshotCollectors: SnapshotCollector[] = [];
   private readonly textCollectors: TextCollector[] = [];
-  private runs: Promise<void>[] = [];
+  private readonly running = new Map<string, { controller: AbortController; run: Promise<void> }>();
+  private created = false;
 
   constructor(private readonly options: CollectorsOptions) {}
 
+  /** Starts every collector. */
   start(): void {
+    this.create();
+    this.runOnly(new Set(this.sourceIds()));
+  }
+
+  /**
+   * Runs the collectors of these source ids and stops the others (when several ingest processes
+   * share the sources, each runs those it holds the lease of).
+   */
+  async sync(sourceIds: ReadonlySet<string>): Promise<void> {
+    this.create();
+    const stopping = [...this.running.entries()].filter(([id]) => !sourceIds.has(id));
+    for (const [id, running] of stopping) {
+      running.controller.abort();
+      this.running.delete(id);
+    }
+    await Promise.all(stopping.map(([, running]) => running.run));
+    this.runOnly(sourceIds);
+  }
+
+  private runOnly(sourceIds: ReadonlySet<string>): void {
+    const { logger } = this.options;
+    const started: string[] = [];
+    for (const collector of [...this.snapshotCollectors, ...this.textCollectors]) {
+      const id = collector.sourceId;
+      if (!sourceIds.has(id) || this.running.has(id)) continue;
+      const controller = new AbortController();
+      const run = collector.run(controller.signal).catch((error: unknown) => {
+        logger.error({ err: error, source: id }, 'collector stopped');
+      });
+      this.running.set(id, { controller, run });
+      started.push(id);
+    }
+    if (started.length > 0) logger.info({ sources: started }, 'collectors started');
+  }
+
+  private create(): void {
+    if (this.created) return;
+    this.created = true;
     const { sources, store, bus, clock, logger } = this.options;
     for (const id of sources.ids('snapshots')) {
       const source = sources.snapshots(id);
@@ -102,36 +141,32 @@ export class Collectors {
         }),
       );
     }
-    const signal = this.abort.signal;
-    this.runs = [...this.snapshotCollectors, ...this.textCollectors].map((collector) =>
-      collector.run(signal).catch((error: unknown) => {
-        logger.error({ err: error, source: collector.sourceId }, 'collector stopped');
-      }),
-    );
-    if (this.runs.length > 0) {
-      logger.info(
-        {
-          snapshots: this.snapshotCollectors.map((collector) => collector.sourceId),
-          text: this.textCollectors.map((collector) => collector.sourceId),
-        },
-        'collectors started',
-      );
-    }
   }
 
   /** Ids of the sources these collectors serve; their tracked markets are not candle markets. */
   sourceIds(): Set<string> {
+    this.create();
     return new Set(
       [...this.snapshotCollectors, ...this.textCollectors].map((collector) => collector.sourceId),
     );
   }
 
+  /** One check per source; a source another ingest process collects is not this one's to judge. */
   healthChecks(): HealthCheck[] {
-    return [...this.snapshotCollectors, ...this.textCollectors].map((collector) => collector.healthCheck());
+    this.create();
+    return [...this.snapshotCollectors, ...this.textCollectors].map((collector) => {
+      const check = collector.healthCheck();
+      return {
+        ...check,
+        check: async () =>
+          this.running.has(collector.sourceId)
+            ? check.check()
+            : { state: 'ok', reason: null, details: { collectedHere: false } },
+      };
+    });
   }
 
   async stop(): Promise<void> {
-    this.abort.abort();
-    await Promise.all(this.runs);
+    await this.sync(new Set());
   }
 }

@@ -47,11 +47,17 @@ export class IngestionSupervisor {
   private readonly ingestions: RunningIngestion[] = [];
   private readonly abort = new AbortController();
   private readonly configuredSeries: SeriesKey[] = [];
+  /** Configured markets the exchange lists, as `exchange:symbol`; the others are never started. */
+  private readonly listedConfigured = new Set<string>();
+  private readonly configuredExchanges = new Set<string>();
 
   constructor(private readonly options: IngestionSupervisorOptions) {}
 
-  /** Starts ingestion of the configured markets; markets an exchange does not list are logged and left out. */
-  async startConfigured(markets: readonly TrackedMarket[]): Promise<void> {
+  /**
+   * Loads the configured markets' exchanges: markets an exchange does not list are logged and
+   * left out. Starts nothing; `sync` starts the markets this process is to ingest.
+   */
+  async prepareConfigured(markets: readonly TrackedMarket[]): Promise<void> {
     const exchanges = [...new Set(markets.map((market) => market.exchange))];
     for (const exchange of exchanges) {
       const wanted = markets.filter((market) => market.exchange === exchange).map((market) => market.symbol);
@@ -59,13 +65,36 @@ export class IngestionSupervisor {
       for (const symbol of wanted) {
         this.configuredSeries.push({ exchange, symbol, timeframe: this.options.timeframe });
       }
-      await this.start(exchange, listed, false);
+      for (const symbol of listed) this.listedConfigured.add(`${exchange}:${symbol}`);
+      this.configuredExchanges.add(exchange);
     }
   }
 
-  /** Starts markets added at run time and stops those removed since. */
+  /**
+   * Ingests exactly these markets: configured ones of an exchange share one live service
+   * (restarted when the set changes; the restart re-fetches its gap), markets added at run time
+   * have one each. Markets no longer given are stopped before this returns.
+   */
   async sync(markets: readonly TrackedMarket[]): Promise<void> {
     const { logger } = this.options;
+    const configured = new Map<string, string[]>();
+    for (const market of markets) {
+      if (market.added || !this.listedConfigured.has(`${market.exchange}:${market.symbol}`)) continue;
+      configured.set(market.exchange, [...(configured.get(market.exchange) ?? []), market.symbol]);
+    }
+    for (const ingestion of this.ingestions.filter((item) => !item.added)) {
+      const wanted = configured.get(ingestion.exchange) ?? [];
+      if (sameMembers(wanted, ingestion.symbols)) continue;
+      logger.info(
+        { exchange: ingestion.exchange, from: ingestion.symbols, to: wanted },
+        'changing the configured markets ingested here',
+      );
+      await this.stopIngestion(ingestion);
+    }
+    for (const [exchange, symbols] of configured) {
+      if (this.ingestions.some((ingestion) => !ingestion.added && ingestion.exchange === exchange)) continue;
+      await this.start(exchange, symbols, false);
+    }
     for (const market of markets) {
       if (!market.added) continue;
       const running = this.ingestions.some(
@@ -83,11 +112,15 @@ export class IngestionSupervisor {
       if (!ingestion.added || symbol === undefined) continue;
       if (markets.some((market) => market.exchange === ingestion.exchange && market.symbol === symbol))
         continue;
-      logger.info({ exchange: ingestion.exchange, symbol }, 'no longer tracking a removed market');
-      ingestion.controller.abort();
-      await ingestion.run;
-      this.ingestions.splice(this.ingestions.indexOf(ingestion), 1);
+      logger.info({ exchange: ingestion.exchange, symbol }, 'no longer ingesting a market added at run time');
+      await this.stopIngestion(ingestion);
     }
+  }
+
+  private async stopIngestion(ingestion: RunningIngestion): Promise<void> {
+    ingestion.controller.abort();
+    await ingestion.run;
+    this.ingestions.splice(this.ingestions.indexOf(ingestion), 1);
   }
 
   /** Counters of every running live service, by exchange. */
@@ -114,7 +147,7 @@ export class IngestionSupervisor {
    * run time, and the age of the newest candle of each configured series.
    */
   healthChecks(): HealthCheck[] {
-    const exchanges = [...new Set(this.ingestions.map((ingestion) => ingestion.exchange))];
+    const exchanges = [...this.configuredExchanges];
     return [
       {
         name: 'markets:added',
@@ -243,6 +276,10 @@ export class IngestionSupervisor {
     });
     this.ingestions.push(ingestion);
   }
+}
+
+function sameMembers(left: readonly string[], right: readonly string[]): boolean {
+  return left.length === right.length && left.every((item) => right.includes(item));
 }
 
 function describe(ingestion: RunningIngestion): string {

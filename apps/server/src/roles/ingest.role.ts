@@ -2,6 +2,7 @@ import { Collectors } from '../ingest/collectors.ts';
 import { IngestionSupervisor } from '../ingest/ingestion-supervisor.ts';
 import { recordIngestMetrics } from '../ingest/ingest-metrics.ts';
 import { IMPORTED_SOURCES, importReplayRuneHistory } from '../ingest/rune-daily-import.ts';
+import { WorkShare } from '../ingest/work-share.ts';
 import type { TrackedMarket } from '../markets/tracked-markets.service.ts';
 import type { Role } from './role.ts';
 
@@ -10,6 +11,10 @@ import type { Role } from './role.ts';
  * every tracked exchange market, repairs gaps, keeps the coverage ledger, starts or stops markets
  * added or removed through the API, and runs one collector per snapshot source (instrument
  * stats polled on an interval) and per text source.
+ *
+ * Any number of ingest processes share that work through leases in the store: each market and
+ * each collected source is done by exactly one of them, and a dead process's share is taken over
+ * once its leases expire (the new owner re-fetches the gap, so the ledger shows no hole).
  */
 export const ingestRole: Role = {
   name: 'ingest',
@@ -40,7 +45,6 @@ export const ingestRole: Role = {
       topInstruments: config.snapshotTopInstruments,
       onPublishError: () => metrics.runtime.backgroundErrors.inc({ task: 'bus-publish' }),
     });
-    collectors.start();
     // Offline on real data, the daily rune history in the replay folder is imported and tracked.
     if (dataMode.mode === 'replay' && config.replayDir !== null) {
       try {
@@ -59,12 +63,33 @@ export const ingestRole: Role = {
     const collected = collectors.sourceIds();
     const candleMarkets = (markets: readonly TrackedMarket[]) =>
       markets.filter((market) => !collected.has(market.exchange) && !IMPORTED_SOURCES.has(market.exchange));
-    await supervisor.startConfigured(candleMarkets(tracked.list()).filter((market) => !market.added));
-    const unregister = [...supervisor.healthChecks(), ...collectors.healthChecks()].map((check) =>
-      context.health.register(check),
+    await supervisor.prepareConfigured(candleMarkets(tracked.list()).filter((market) => !market.added));
+    // Work keys: `market:<exchange>:<symbol>` for candle markets, `source:<id>` for collectors.
+    const marketKey = (market: TrackedMarket) => `market:${market.exchange}:${market.symbol}`;
+    const share = new WorkShare({
+      leases: context.store.leases,
+      group: 'ingest',
+      ttlMs: config.ingestLeaseTtlMs,
+      intervalMs: Math.max(500, Math.floor(config.ingestLeaseTtlMs / 3)),
+      keys: () => [
+        ...candleMarkets(tracked.list()).map(marketKey),
+        ...[...collected].map((id) => `source:${id}`),
+      ],
+      apply: async (owned) => {
+        await supervisor.sync(candleMarkets(tracked.list()).filter((market) => owned.has(marketKey(market))));
+        await collectors.sync(new Set([...collected].filter((id) => owned.has(`source:${id}`))));
+      },
+      // The embedded store is one process's alone: leases left there are an earlier run's.
+      exclusive: context.store.engine === 'pglite',
+      clock: context.clock,
+      logger,
+      onError: () => metrics.runtime.backgroundErrors.inc({ task: 'ingest-leases' }),
+    });
+    const unregister = [...supervisor.healthChecks(), ...collectors.healthChecks(), share.healthCheck()].map(
+      (check) => context.health.register(check),
     );
-    await supervisor.sync(candleMarkets(tracked.list()));
-    const unsubscribe = tracked.subscribe((markets) => supervisor.sync(candleMarkets(markets)));
+    await share.start();
+    const unsubscribe = tracked.subscribe(() => share.sync());
     const stopMetrics = recordIngestMetrics({
       metrics,
       store: context.store,
@@ -81,6 +106,7 @@ export const ingestRole: Role = {
       stop: async () => {
         unsubscribe();
         stopMetrics();
+        await share.stop();
         await supervisor.stop();
         await collectors.stop();
         for (const remove of unregister) remove();

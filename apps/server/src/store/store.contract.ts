@@ -1087,5 +1087,56 @@ export function runStoreContract(engineName: string, openMigratedDatabase: Migra
         assert.equal(await store.textItems.latestItem(source, 'general'), null);
       });
     });
+
+    describe('leases', () => {
+      test('one owner at a time: taken only when free or expired, renewed only by its owner', async () => {
+        const group = `g${uniqueExchange()}`;
+        const names = ['c', 'a', 'b'].map((key) => `${group}:${key}`);
+        assert.deepEqual(await store.leases.acquire('one', names, 60_000, 2), [`${group}:a`, `${group}:b`]);
+        // Held leases are not taken, whatever the limit.
+        assert.deepEqual(await store.leases.acquire('two', names, 60_000, 5), [`${group}:c`]);
+        assert.deepEqual(await store.leases.renew('two', names, 60_000), [`${group}:c`]);
+        // An owner taking again gets back what it holds.
+        assert.deepEqual(await store.leases.acquire('one', names, 60_000, 5), [`${group}:a`, `${group}:b`]);
+        assert.deepEqual(
+          (await store.leases.list(`${group}:`)).map((lease) => [lease.name, lease.owner]),
+          [
+            [`${group}:a`, 'one'],
+            [`${group}:b`, 'one'],
+            [`${group}:c`, 'two'],
+          ],
+        );
+        await store.leases.release('two', [`${group}:a`, `${group}:c`]);
+        assert.deepEqual(
+          (await store.leases.list(`${group}:`)).map((lease) => lease.owner),
+          ['one', 'one'],
+        );
+        assert.deepEqual(await store.leases.acquire('two', names, 60_000, 5), [`${group}:c`]);
+      });
+
+      test('an expired lease is lost to its owner and taken by another', async () => {
+        const group = `g${uniqueExchange()}`;
+        const name = `${group}:x`;
+        assert.deepEqual(await store.leases.acquire('one', [name], 50, 1), [name]);
+        await new Promise((resolve) => setTimeout(resolve, 120));
+        assert.deepEqual(await store.leases.list(`${group}:`), []);
+        assert.deepEqual(await store.leases.renew('one', [name], 60_000), []);
+        assert.deepEqual(await store.leases.acquire('two', [name], 60_000, 1), [name]);
+        const [lease] = await store.leases.list(`${group}:`);
+        assert.equal(lease?.owner, 'two');
+        assert.ok(lease!.expiresAtMs > lease!.acquiredAtMs);
+      });
+
+      test('heartbeats count the live members of a group; a prefix with LIKE wildcards matches literally', async () => {
+        const group = `g_${uniqueExchange()}%`;
+        assert.equal(await store.leases.heartbeat(group, 'one', 60_000), 1);
+        assert.equal(await store.leases.heartbeat(group, 'two', 60_000), 2);
+        assert.equal(await store.leases.heartbeat(group, 'one', 60_000), 2);
+        assert.equal(await store.leases.heartbeat(`${group}x`, 'three', 60_000), 1);
+        await store.leases.clear(`member:${group}:`);
+        assert.equal(await store.leases.heartbeat(group, 'two', 60_000), 1);
+        await assert.rejects(store.leases.heartbeat(group, 'two', 0), RangeError);
+      });
+    });
   });
 }

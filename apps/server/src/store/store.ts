@@ -1,3 +1,4 @@
+import { type LeaseRepository, SqlLeaseRepository } from './lease.repository.ts';
 import { SqlUserPreferenceRepository, type UserPreferenceRepository } from './user-preference.repository.ts';
 import { type AlertRepository, SqlAlertRepository } from './alert.repository.ts';
 import type { ApiKeyRepository } from './api-key.repository.ts';
@@ -75,6 +76,8 @@ export interface Store {
   readonly alerts: AlertRepository;
   /** Each user's saved workspace. */
   readonly preferences: UserPreferenceRepository;
+  /** Who owns which piece of shared work (for example a market's ingestion), until when. */
+  readonly leases: LeaseRepository;
   /** Runs `work` in one transaction, on a store bound to that transaction's connection. */
   transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
   /**
@@ -117,6 +120,7 @@ export function createStore(db: Database): Store {
     marketTrackers: new SqlMarketTrackerRepository(db),
     alerts: new SqlAlertRepository(db),
     preferences: new SqlUserPreferenceRepository(db),
+    leases: new SqlLeaseRepository(db),
     transaction: (work) => db.transaction((transaction) => work(createStore(transaction))),
     leaderLock: (name) => takeLeaderLock(db, name),
     ping: async () => {
