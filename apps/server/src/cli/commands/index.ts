@@ -8,6 +8,7 @@ import { registerForecastCommands } from './forecast-commands.ts';
 import { registerImportCommand } from './import.command.ts';
 import { registerMarketsCommand } from './markets.command.ts';
 import { registerRunesCommand } from './runes.command.ts';
+import { registerStoreCommands } from './store.command.ts';
 import { registerUpCommand } from './up.command.ts';
 import { registerUserCommand } from './user.command.ts';
 
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerForecastCommands(program);
   registerUserCommand(program);
   registerAlertsCommand(program);
+  registerStoreCommands(program);
 }
