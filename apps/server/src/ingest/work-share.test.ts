@@ -21,7 +21,12 @@ describe('work shared through leases', () => {
   });
 
   /** A member whose `doing` is the work it runs now. */
-  const member = (name: string, leases: LeaseRepository = store.leases, ttlMs = 60_000) => {
+  const member = (
+    name: string,
+    leases: LeaseRepository = store.leases,
+    ttlMs = 60_000,
+    exclusive = false,
+  ) => {
     const doing = new Set<string>();
     const share = new WorkShare({
       leases,
@@ -34,7 +39,7 @@ describe('work shared through leases', () => {
         doing.clear();
         for (const key of owned) doing.add(key);
       },
-      exclusive: false,
+      exclusive,
       clock,
       logger,
     });
@@ -109,24 +114,9 @@ describe('work shared through leases', () => {
     await blocked.share.start();
     assert.deepEqual([...blocked.doing].sort(), ['c', 'd', 'e'], 'a live-looking ghost keeps its leases');
     await blocked.share.stop();
-    const doing = new Set<string>();
-    const exclusive = new WorkShare({
-      leases: store.leases,
-      group: 'test',
-      owner: 'fresh',
-      ttlMs: 60_000,
-      intervalMs: 60_000,
-      keys: () => KEYS,
-      apply: async (owned) => {
-        doing.clear();
-        for (const key of owned) doing.add(key);
-      },
-      exclusive: true,
-      clock,
-      logger,
-    });
-    await exclusive.start();
-    assert.deepEqual([...doing].sort(), KEYS);
-    await exclusive.stop();
+    const exclusive = member('fresh', store.leases, 60_000, true);
+    await exclusive.share.start();
+    assert.deepEqual([...exclusive.doing].sort(), KEYS);
+    await exclusive.share.stop();
   });
 });

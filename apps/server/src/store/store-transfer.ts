@@ -5,8 +5,8 @@ import { createInterface } from 'node:readline';
 import { createGunzip, createGzip } from 'node:zlib';
 import { RunecastError, ValidationError } from '@runecast/market';
 import type { Database } from './database.port.ts';
-import { openDatabase, type OpenDatabaseOptions } from './db.ts';
-import { runMigrations } from './migrate.ts';
+import type { OpenDatabaseOptions } from './db.ts';
+import { openMigratedDatabase } from './store.ts';
 
 export type { OpenDatabaseOptions };
 
@@ -194,17 +194,6 @@ export async function digestTables(db: Database, shapes?: readonly TableShape[])
   });
 }
 
-async function openMigrated(options: OpenDatabaseOptions): Promise<Database> {
-  const db = await openDatabase(options);
-  try {
-    await runMigrations(db);
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
-  return db;
-}
-
 /** Refuses a target that holds data: a copy or restore never merges into or overwrites a store. */
 async function assertEmpty(db: Database, shapes: readonly TableShape[], what: string): Promise<void> {
   const filled: string[] = [];
@@ -251,9 +240,9 @@ export async function copyStore(
   to: OpenDatabaseOptions,
   onProgress: (progress: TransferProgress) => void = () => {},
 ): Promise<TransferResult> {
-  const source = await openMigrated(from);
+  const source = await openMigratedDatabase(from);
   try {
-    const target = await openMigrated(to);
+    const target = await openMigratedDatabase(to);
     try {
       const shapes = await describeTables(source);
       await assertEmpty(target, shapes, 'the target store');
@@ -290,7 +279,7 @@ export async function backupStore(
   file: string,
   onProgress: (progress: TransferProgress) => void = () => {},
 ): Promise<TransferResult> {
-  const source = await openMigrated(from);
+  const source = await openMigratedDatabase(from);
   const partial = `${file}.partial`;
   try {
     const shapes = await describeTables(source);
@@ -352,7 +341,7 @@ export async function restoreStore(
   to: OpenDatabaseOptions,
   onProgress: (progress: TransferProgress) => void = () => {},
 ): Promise<TransferResult> {
-  const target = await openMigrated(to);
+  const target = await openMigratedDatabase(to);
   try {
     const shapes = new Map((await describeTables(target)).map((shape) => [shape.name, shape]));
     await assertEmpty(target, [...shapes.values()], 'the store to restore into');

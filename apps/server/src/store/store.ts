@@ -132,7 +132,7 @@ export function createStore(db: Database): Store {
 }
 
 /** Opens the database and applies pending migrations; closes it again when they fail. */
-async function openMigratedDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+export async function openMigratedDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const db = await openDatabase(options);
   try {
     await runMigrations(db);

@@ -1,7 +1,6 @@
 import type { Database } from '../database.port.ts';
-import { openDatabase, type OpenDatabaseOptions } from '../db.ts';
-import { runMigrations } from '../migrate.ts';
-import { createStore, type Store } from '../store.ts';
+import type { OpenDatabaseOptions } from '../db.ts';
+import { createStore, openMigratedDatabase, type Store } from '../store.ts';
 
 /**
  * For tests and benchmarks that check rows with their own SQL, hold a lock on a connection of
@@ -11,12 +10,6 @@ import { createStore, type Store } from '../store.ts';
 export async function openStoreWithDatabase(
   options: OpenDatabaseOptions = {},
 ): Promise<{ store: Store; db: Database }> {
-  const db = await openDatabase(options);
-  try {
-    await runMigrations(db);
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
+  const db = await openMigratedDatabase(options);
   return { store: createStore(db), db };
 }
