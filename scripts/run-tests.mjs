@@ -6,7 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const roots = ['apps', 'packages', 'bench', 'deploy'];
+const roots = ['apps', 'packages', 'bench', 'deploy', 'scripts'];
 const skip = new Set(['node_modules', 'dist', '.runecast', 'test-artifacts']);
 
 function collect(dir, out) {
