@@ -371,7 +371,10 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
         route: routeLabel(request),
         code: described.body.error.code,
       });
-      request.log.error({ err: error, route: routeLabel(request), method: request.method }, 'request failed');
+      const fields = { err: error, route: routeLabel(request), method: request.method };
+      // A part that is away for a while (503) is an outage reported by its health check, not a bug.
+      if (described.statusCode === 503) request.log.warn(fields, 'request failed: a part is unavailable');
+      else request.log.error(fields, 'request failed');
     }
     return sendError(reply, described);
   });
