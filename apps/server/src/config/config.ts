@@ -90,6 +90,12 @@ export interface Config {
   workerKinds: string[] | null;
   /** A job whose worker has been silent this long is taken again by another worker. */
   jobLeaseSeconds: number;
+  /** How long an open cache circuit skips Redis before probing it. */
+  cacheBreakerCoolDownSeconds: number;
+  /** Redis failures in a row that open the cache circuit. */
+  cacheBreakerFailures: number;
+  /** Longest wait for one Redis cache operation before it counts as a miss. */
+  cacheTimeoutMs: number;
 }
 
 /** Documentation of each variable: shown in `--help` output and kept in sync with the README. */
@@ -146,6 +152,12 @@ export const ENVIRONMENT_VARIABLES = {
   RUNECAST_WORKER_CONCURRENCY: 'jobs one worker process runs at once, 1 to 16 (default 1)',
   RUNECAST_WORKER_KINDS: 'job kinds the worker role runs, comma-separated (default every kind)',
   RUNECAST_JOB_LEASE_SECONDS: 'a job whose worker is silent this long is taken again, 5 to 3600 (default 60)',
+  RUNECAST_CACHE_BREAKER_COOLDOWN_SECONDS:
+    'seconds Redis is skipped (every read a miss) before one request probes it again, 1 to 3600 (default 30)',
+  RUNECAST_CACHE_BREAKER_FAILURES:
+    'Redis cache failures in a row after which Redis is skipped for the cool-down, 1 to 1000 (default 5)',
+  RUNECAST_CACHE_TIMEOUT_MS:
+    'longest wait for one Redis cache operation in ms before it is served as a miss, 10 to 10000 (default 250)',
 } as const;
 
 /** Variables whose values never appear in error messages. */
@@ -382,6 +394,9 @@ const environmentSchema = z.object({
     .transform((value) => [...new Set(value.split(',').map((item) => item.trim()))])
     .optional(),
   RUNECAST_JOB_LEASE_SECONDS: integerText(5, 3600).default(60),
+  RUNECAST_CACHE_BREAKER_COOLDOWN_SECONDS: integerText(1, 3600).default(30),
+  RUNECAST_CACHE_BREAKER_FAILURES: integerText(1, 1000).default(5),
+  RUNECAST_CACHE_TIMEOUT_MS: integerText(10, 10_000).default(250),
 });
 
 /** Command-line flags that override variables; `flagName` is used in error messages. */
@@ -472,5 +487,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     workerConcurrency: values.RUNECAST_WORKER_CONCURRENCY,
     workerKinds: values.RUNECAST_WORKER_KINDS ?? null,
     jobLeaseSeconds: values.RUNECAST_JOB_LEASE_SECONDS,
+    cacheBreakerCoolDownSeconds: values.RUNECAST_CACHE_BREAKER_COOLDOWN_SECONDS,
+    cacheBreakerFailures: values.RUNECAST_CACHE_BREAKER_FAILURES,
+    cacheTimeoutMs: values.RUNECAST_CACHE_TIMEOUT_MS,
   };
 }

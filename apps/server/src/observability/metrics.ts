@@ -18,6 +18,11 @@ export interface RunecastMetrics {
     hits: Counter<'cache'>;
     misses: Counter<'cache'>;
     errors: Counter<'cache'>;
+    /** Operations not sent to Redis because its circuit was open (served as misses). */
+    skipped: Counter<'cache'>;
+    /** 1 while the Redis circuit is open (Redis skipped), 0 otherwise. */
+    circuitOpen: Gauge;
+    circuitOpens: Counter;
   };
   auth: {
     loginFailures: Counter<'reason'>;
@@ -114,6 +119,22 @@ export function createMetrics(options: CreateMetricsOptions = {}): RunecastMetri
         name: 'runecast_cache_errors_total',
         help: 'Cache operations that failed (served as misses)',
         labelNames: ['cache'],
+        registers,
+      }),
+      skipped: new Counter({
+        name: 'runecast_cache_skipped_total',
+        help: 'Cache operations not sent to Redis while its circuit was open (served as misses)',
+        labelNames: ['cache'],
+        registers,
+      }),
+      circuitOpen: new Gauge({
+        name: 'runecast_cache_circuit_open',
+        help: '1 while the Redis cache is skipped after failures in a row, 0 otherwise',
+        registers,
+      }),
+      circuitOpens: new Counter({
+        name: 'runecast_cache_circuit_opens_total',
+        help: 'Times the Redis cache circuit opened',
         registers,
       }),
     },

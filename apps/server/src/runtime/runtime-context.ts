@@ -134,7 +134,27 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
     const bus = await createBus(config.busUrl ?? undefined);
     onClose('bus', () => bus.close());
 
-    const cache = await createCache(config.cacheUrl);
+    const cache = await createCache(config.cacheUrl, {
+      redis: {
+        operationTimeoutMs: config.cacheTimeoutMs,
+        breakerFailures: config.cacheBreakerFailures,
+        breakerCoolDownMs: config.cacheBreakerCoolDownSeconds * 1000,
+        onBreakerChange: ({ from, to, failures, lastError }) => {
+          // One line when Redis starts being skipped and one when it answers again.
+          if (to === 'open' && from === 'closed') {
+            metrics.cache.circuitOpen.set(1);
+            metrics.cache.circuitOpens.inc();
+            logger.warn(
+              { err: lastError, failures, coolDownSeconds: config.cacheBreakerCoolDownSeconds },
+              'the cache (redis) is failing; skipping it and serving every read as a miss',
+            );
+          } else if (to === 'closed') {
+            metrics.cache.circuitOpen.set(0);
+            logger.info('the cache (redis) answers again; using it');
+          }
+        },
+      },
+    });
     onClose('cache', () => cache.close());
     for (const check of coreHealthChecks({ store, bus, cache })) health.register(check);
 
