@@ -131,7 +131,26 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
     const metrics = createMetrics();
     const health = new HealthRegistry();
 
-    const bus = await createBus(config.busUrl ?? undefined);
+    const busLogger = logger.child({ component: 'bus' });
+    metrics.bus.connected.set(1);
+    const bus = await createBus(config.busUrl ?? undefined, {
+      nats: {
+        // Logged once when the connection is lost and once when it is back, whatever the role.
+        onConnectionChange: (change) => {
+          if (change.state === 'disconnected') {
+            metrics.bus.disconnects.inc();
+            metrics.bus.connected.set(0);
+            busLogger.warn({ server: change.server }, 'lost the connection to the bus (NATS); reconnecting');
+          } else {
+            metrics.bus.connected.set(1);
+            busLogger.info(
+              { server: change.server, downSeconds: Math.round(change.downForMs / 100) / 10 },
+              'reconnected to the bus (NATS)',
+            );
+          }
+        },
+      },
+    });
     onClose('bus', () => bus.close());
 
     const cache = await createCache(config.cacheUrl, {
