@@ -90,6 +90,8 @@ export interface Config {
   workerKinds: string[] | null;
   /** A job whose worker has been silent this long is taken again by another worker. */
   jobLeaseSeconds: number;
+  /** A stop that takes longer than this after SIGTERM is cut short. */
+  shutdownTimeoutSeconds: number;
   /** Seconds added to the stale threshold of every series. */
   staleGraceSeconds: number;
   /** A series stalls when its newest candle is older than this many timeframes plus the grace. */
@@ -156,6 +158,8 @@ export const ENVIRONMENT_VARIABLES = {
   RUNECAST_WORKER_CONCURRENCY: 'jobs one worker process runs at once, 1 to 16 (default 1)',
   RUNECAST_WORKER_KINDS: 'job kinds the worker role runs, comma-separated (default every kind)',
   RUNECAST_JOB_LEASE_SECONDS: 'a job whose worker is silent this long is taken again, 5 to 3600 (default 60)',
+  RUNECAST_SHUTDOWN_TIMEOUT_SECONDS:
+    'seconds a stopping process (SIGTERM, SIGINT) may take before it exits anyway; a second signal exits at once, 1 to 3600 (default 30)',
   RUNECAST_STALE_GRACE_SECONDS:
     'seconds added to RUNECAST_STALE_AFTER_TIMEFRAMES before a series counts as stalled, 0 to 86400 (default 60)',
   RUNECAST_STALE_AFTER_TIMEFRAMES:
@@ -402,6 +406,7 @@ const environmentSchema = z.object({
     .transform((value) => [...new Set(value.split(',').map((item) => item.trim()))])
     .optional(),
   RUNECAST_JOB_LEASE_SECONDS: integerText(5, 3600).default(60),
+  RUNECAST_SHUTDOWN_TIMEOUT_SECONDS: integerText(1, 3600).default(30),
   RUNECAST_STALE_GRACE_SECONDS: integerText(0, 86_400).default(60),
   RUNECAST_STALE_AFTER_TIMEFRAMES: integerText(1, 1000).default(3),
   RUNECAST_CACHE_BREAKER_COOLDOWN_SECONDS: integerText(1, 3600).default(30),
@@ -497,6 +502,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     workerConcurrency: values.RUNECAST_WORKER_CONCURRENCY,
     workerKinds: values.RUNECAST_WORKER_KINDS ?? null,
     jobLeaseSeconds: values.RUNECAST_JOB_LEASE_SECONDS,
+    shutdownTimeoutSeconds: values.RUNECAST_SHUTDOWN_TIMEOUT_SECONDS,
     staleGraceSeconds: values.RUNECAST_STALE_GRACE_SECONDS,
     staleAfterTimeframes: values.RUNECAST_STALE_AFTER_TIMEFRAMES,
     cacheBreakerCoolDownSeconds: values.RUNECAST_CACHE_BREAKER_COOLDOWN_SECONDS,
