@@ -257,7 +257,12 @@ describe('NATS JetStream bus across a server restart', () => {
         return server;
       };
       let server = await start();
-      const bus = await createNatsBus({ ...busOptions, url: `nats://127.0.0.1:${port}` });
+      const changes: string[] = [];
+      const bus = await createNatsBus({
+        ...busOptions,
+        url: `nats://127.0.0.1:${port}`,
+        onConnectionChange: (change) => changes.push(change.state),
+      });
       try {
         const exchange = `ex${randomBytes(5).toString('hex')}`;
         const topic = `source.state.${exchange}`;
@@ -273,8 +278,17 @@ describe('NATS JetStream bus across a server restart', () => {
         await waitUntil(() => bus.status().state === 'degraded', 10_000, 'status to turn degraded');
         assert.match(bus.status().reason ?? '', /disconnected|reconnecting/);
 
+        // Several reconnect attempts fail meanwhile; the outage is still told once.
+        await delay(2_500);
+        assert.deepEqual(changes, ['disconnected']);
         server = await start();
         await waitUntil(() => bus.status().state === 'ok', 15_000, 'status to turn ok again');
+        await waitUntil(() => changes.length === 2, 5_000, 'the reconnection to be told');
+        assert.deepEqual(
+          changes,
+          ['disconnected', 'reconnected'],
+          'one line for the outage, one for the recovery',
+        );
         await bus.publish(topic, state(exchange, 2));
         await waitUntil(() => handled.length === 2, 15_000, 'the message published after the restart');
         assert.deepEqual(handled, [1, 2]);

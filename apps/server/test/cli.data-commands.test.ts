@@ -160,6 +160,104 @@ describe('runecast import / export / coverage', () => {
     const skipped = await runRunecast([...args, '--skip-bad', '--json'], home);
     assert.equal(skipped.code, 0, skipped.stderr);
     assert.equal(JSON.parse(skipped.stdout).rowsImported, 2);
+    // The rejected rows' minutes were in the file but not proven: missing (fetched again), never empty.
+    const coverage = await runRunecast(['coverage', '--json'], home);
+    const [series] = JSON.parse(coverage.stdout);
+    assert.deepEqual(
+      series.ranges.map((range: { state: string; startMs: number; endMs: number }) => [
+        range.state,
+        range.startMs,
+        range.endMs,
+      ]),
+      [
+        ['complete', START_MS, START_MS + 60_000],
+        ['missing', START_MS + 60_000, START_MS + 300_000],
+        ['complete', START_MS + 300_000, START_MS + 360_000],
+      ],
+    );
+  });
+
+  test('--skip-bad keeps the empty minutes the file proves and leaves the slots around a bad row missing', async () => {
+    const home = { RUNECAST_HOME: join(folder, 'home-skip-gaps') };
+    const rows: unknown[] = minuteRows(10);
+    rows.splice(2, 1); // minute 2: no trades, the file proves it empty
+    rows[5] = [START_MS + 6 * 60_000, 'x', 1, 1, 1, 1]; // minute 6 is a bad row
+    const file = join(folder, 'SKIP_USDT-1m.json');
+    await writeFile(file, JSON.stringify(rows));
+    const args = [
+      'import',
+      '--file',
+      file,
+      '--exchange',
+      'binance',
+      '--symbol',
+      'SKIP/USDT',
+      '--timeframe',
+      '1m',
+    ];
+    const imported = await runRunecast([...args, '--skip-bad', '--json'], home);
+    assert.equal(imported.code, 0, imported.stderr);
+    const coverage = await runRunecast(['coverage', '--json'], home);
+    const [series] = JSON.parse(coverage.stdout);
+    assert.deepEqual(
+      series.ranges.map((range: { state: string; startMs: number; endMs: number }) => [
+        range.state,
+        (range.startMs - START_MS) / 60_000,
+        (range.endMs - START_MS) / 60_000,
+      ]),
+      [
+        ['complete', 0, 2],
+        ['empty', 2, 3],
+        ['complete', 3, 6],
+        ['missing', 6, 7],
+        ['complete', 7, 10],
+      ],
+    );
+  });
+
+  test('a file spaced wider than --timeframe is refused and nothing is stored', async () => {
+    const home = { RUNECAST_HOME: join(folder, 'home-spacing') };
+    // 5m candles with one gap, given as 1m.
+    const rows = minuteRows(40)
+      .filter((_, index) => index % 5 === 0 && index !== 20)
+      .map((row) => row);
+    const file = join(folder, 'WIDE_USDT-5m.json');
+    await writeFile(file, JSON.stringify(rows));
+    const args = ['import', '--file', file, '--exchange', 'binance', '--symbol', 'WIDE/USDT'];
+    const refused = await runRunecast([...args, '--timeframe', '1m'], home);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /at least 5 minutes apart, wider than --timeframe 1m; nothing was imported/);
+    assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
+    const none = await runRunecast(['coverage', '--json'], home);
+    assert.deepEqual(JSON.parse(none.stdout), []);
+
+    const accepted = await runRunecast([...args, '--timeframe', '5m', '--json'], home);
+    assert.equal(accepted.code, 0, accepted.stderr);
+    assert.equal(JSON.parse(accepted.stdout).rowsImported, 7);
+  });
+
+  test('an unreadable file (truncated gzip, empty) prints one clear line and exits non-zero', async () => {
+    const home = { RUNECAST_HOME: join(folder, 'home-unreadable') };
+    const whole = gzipSync(JSON.stringify(minuteRows(500)));
+    const truncated = join(folder, 'TRUNC_USDT-1m.json.gz');
+    await writeFile(truncated, whole.subarray(0, Math.floor(whole.length / 2)));
+    const empty = join(folder, 'EMPTY_USDT-1m.csv');
+    await writeFile(empty, '');
+    for (const [file, problem] of [
+      [truncated, /not a valid gzip file/],
+      [empty, /file is empty/],
+    ] as const) {
+      const result = await runRunecast(
+        ['import', '--file', file, '--exchange', 'binance', '--symbol', 'X/USDT', '--timeframe', '1m'],
+        home,
+      );
+      assert.notEqual(result.code, 0);
+      const lines = result.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, result.stderr);
+      assert.match(lines[0]!, problem);
+      assert.ok(lines[0]!.includes(file), 'the line names the file');
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    }
   });
 
   test('bad flags get a clear message and exit code 2', async () => {

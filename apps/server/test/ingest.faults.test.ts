@@ -7,7 +7,10 @@ import {
   type RunningEmulator,
 } from '@runecast/exchange-emulator';
 import type { SeriesKey } from '@runecast/market';
+import pino from 'pino';
 import { BackfillService, type BackfillResult } from '../src/ingest/backfill.service.ts';
+import { FaultReporter } from '../src/ingest/fault-reporter.ts';
+import { createMetrics } from '../src/observability/metrics.ts';
 import { LiveIngestionService, type LiveStats } from '../src/ingest/live.service.ts';
 import { CcxtSource, type CcxtSourceStats } from '../src/sources/ccxt/ccxt.source.ts';
 import { openStore, type Store } from '../src/store/store.ts';
@@ -97,6 +100,16 @@ describe('backfill survives every HTTP fault of the emulator', () => {
       });
       const untilMs = Math.floor(emulator.clock.nowMs() / MINUTE_MS) * MINUTE_MS - HOUR_MS;
       const sinceMs = untilMs - 36 * HOUR_MS;
+      const metrics = createMetrics();
+      const lines: { level: number; msg: string }[] = [];
+      const logger = pino(
+        { level: 'debug' },
+        { write: (line: string) => void lines.push(JSON.parse(line) as { level: number; msg: string }) },
+      );
+      const faults = new FaultReporter({
+        logger,
+        metrics: { faults: metrics.ingest.faults, retries: metrics.ingest.retries },
+      });
       try {
         const startedMs = Date.now();
         const result = await new BackfillService({
@@ -104,6 +117,7 @@ describe('backfill survives every HTTP fault of the emulator', () => {
           store,
           pageLimit: 500,
           backoff: quickRetries,
+          faults,
         }).backfill({
           series,
           sinceMs,
@@ -118,6 +132,23 @@ describe('backfill survives every HTTP fault of the emulator', () => {
         );
         assert.equal(await store.candles.countCandles(series), 36 * 60);
         check(result, elapsedMs, source.stats());
+        // Every fault and every retry is a labelled metric; each run of faults is a warning and
+        // its end one recovery line.
+        const counted = async (name: string) =>
+          (await metrics.registry.getSingleMetric(name)!.get()).values
+            .filter((value) => value.labels.exchange === 'binance' && value.labels.source === 'backfill')
+            .reduce((sum, value) => sum + value.value, 0);
+        const faultCount = Object.values(result.faults).reduce((sum, count) => sum + count, 0);
+        assert.equal(await counted('runecast_ingest_faults_total'), faultCount);
+        assert.equal(await counted('runecast_ingest_retries_total'), result.retries);
+        assert.ok(
+          lines.some((line) => line.level === 40 && /^exchange fault: binance backfill /.test(line.msg)),
+          'a warning names the fault',
+        );
+        assert.ok(
+          lines.some((line) => line.level === 30 && /^exchange recovered: binance backfill/.test(line.msg)),
+          'the recovery is logged',
+        );
         emulator.faults.clear();
         await assertMatchesExchange(emulator, 'binance', series, sinceMs, untilMs, store);
       } finally {

@@ -64,7 +64,16 @@ export interface NatsBusOptions {
   connectionName?: string;
   onHandlerError?: (error: unknown, message: BusMessage) => void;
   onInvalidMessage?: (reason: string, topic: string) => void;
+  /**
+   * Told once when the connection to NATS is lost and once when it is back (not for every
+   * reconnect attempt in between), so an outage is logged and counted once.
+   */
+  onConnectionChange?: (change: BusConnectionChange) => void;
 }
+
+/** The connection to NATS was lost, or came back after `downForMs`. */
+export type BusConnectionChange =
+  { state: 'disconnected'; server: string } | { state: 'reconnected'; server: string; downForMs: number };
 
 export const DEFAULT_STREAM_NAME = 'RUNECAST';
 export const DEFAULT_STREAM_SUBJECTS = ['data.>', 'ingest.>', 'source.>', 'jobs.>', 'forecasts.>'];
@@ -457,11 +466,23 @@ export class NatsBus implements Bus {
         reason: error ? `connection closed: ${error.message}` : 'the bus is closed',
       };
     });
+    let disconnectedAtMs: number | null = null;
+    const tell = (change: BusConnectionChange) => {
+      try {
+        this.settings.onConnectionChange?.(change);
+      } catch {
+        // A listener's bug must not stop the bus from tracking its connection.
+      }
+    };
     for await (const event of this.connection.status()) {
       if (this.closed) continue;
       switch (event.type) {
         case 'disconnect':
           this.connectionStatus = { state: 'degraded', reason: `disconnected from ${event.server}` };
+          if (disconnectedAtMs === null) {
+            disconnectedAtMs = Date.now();
+            tell({ state: 'disconnected', server: String(event.server) });
+          }
           break;
         case 'reconnecting':
           this.connectionStatus = { state: 'degraded', reason: 'reconnecting to NATS' };
@@ -471,6 +492,14 @@ export class NatsBus implements Bus {
           break;
         case 'reconnect':
           this.connectionStatus = { state: 'ok', reason: null };
+          if (disconnectedAtMs !== null) {
+            tell({
+              state: 'reconnected',
+              server: String(event.server),
+              downForMs: Date.now() - disconnectedAtMs,
+            });
+            disconnectedAtMs = null;
+          }
           break;
         default:
           break;
@@ -497,6 +526,7 @@ interface ResolvedSettings {
   connectionName: string;
   onHandlerError: NatsBusOptions['onHandlerError'];
   onInvalidMessage: NatsBusOptions['onInvalidMessage'];
+  onConnectionChange: NatsBusOptions['onConnectionChange'];
 }
 
 function resolveSettings(options: NatsBusOptions): ResolvedSettings {
@@ -530,6 +560,7 @@ function resolveSettings(options: NatsBusOptions): ResolvedSettings {
     connectionName: options.connectionName ?? 'runecast',
     onHandlerError: options.onHandlerError,
     onInvalidMessage: options.onInvalidMessage,
+    onConnectionChange: options.onConnectionChange,
   };
 }
 

@@ -1,12 +1,17 @@
 import { ValidationError } from '@runecast/market';
 import type { Cache } from './cache.port.ts';
 import { MemoryCache, type MemoryCacheOptions } from './memory.cache.ts';
-import { RedisCache } from './redis.cache.ts';
+import { RedisCache, type RedisCacheOptions } from './redis.cache.ts';
 
 export interface CreateCacheOptions {
   memory?: MemoryCacheOptions;
   /** Redis only: prefix of every key (default `runecast:`). */
   keyPrefix?: string;
+  /** Redis only: time limit of each operation and the circuit breaker's settings. */
+  redis?: Pick<
+    RedisCacheOptions,
+    'operationTimeoutMs' | 'breakerFailures' | 'breakerCoolDownMs' | 'onBreakerChange'
+  >;
 }
 
 /**
@@ -28,7 +33,7 @@ export async function createCache(url?: string | null, options: CreateCacheOptio
       `cache URL scheme "${parsed.protocol}" is not supported; use memory:// (in-process) or redis://host:port`,
     );
   }
-  const cache = new RedisCache({ url: trimmed, keyPrefix: options.keyPrefix });
+  const cache = new RedisCache({ ...options.redis, url: trimmed, keyPrefix: options.keyPrefix });
   try {
     await cache.connect();
   } catch (error) {

@@ -95,6 +95,18 @@ export interface Config {
   workerKinds: string[] | null;
   /** A job whose worker has been silent this long is taken again by another worker. */
   jobLeaseSeconds: number;
+  /** A stop that takes longer than this after SIGTERM is cut short. */
+  shutdownTimeoutSeconds: number;
+  /** Seconds added to the stale threshold of every series. */
+  staleGraceSeconds: number;
+  /** A series stalls when its newest candle is older than this many timeframes plus the grace. */
+  staleAfterTimeframes: number;
+  /** How long an open cache circuit skips Redis before probing it. */
+  cacheBreakerCoolDownSeconds: number;
+  /** Redis failures in a row that open the cache circuit. */
+  cacheBreakerFailures: number;
+  /** Longest wait for one Redis cache operation before it counts as a miss. */
+  cacheTimeoutMs: number;
 }
 
 /** Documentation of each variable: shown in `--help` output and kept in sync with the README. */
@@ -153,6 +165,18 @@ export const ENVIRONMENT_VARIABLES = {
   RUNECAST_WORKER_CONCURRENCY: 'jobs one worker process runs at once, 1 to 16 (default 1)',
   RUNECAST_WORKER_KINDS: 'job kinds the worker role runs, comma-separated (default every kind)',
   RUNECAST_JOB_LEASE_SECONDS: 'a job whose worker is silent this long is taken again, 5 to 3600 (default 60)',
+  RUNECAST_SHUTDOWN_TIMEOUT_SECONDS:
+    'seconds a stopping process (SIGTERM, SIGINT) may take before it exits anyway; a second signal exits at once, 1 to 3600 (default 30)',
+  RUNECAST_STALE_GRACE_SECONDS:
+    'seconds added to RUNECAST_STALE_AFTER_TIMEFRAMES before a series counts as stalled, 0 to 86400 (default 60)',
+  RUNECAST_STALE_AFTER_TIMEFRAMES:
+    'a tracked series whose newest candle is older than this many timeframes plus RUNECAST_STALE_GRACE_SECONDS makes /ready degraded, naming it, 1 to 1000 (default 3)',
+  RUNECAST_CACHE_BREAKER_COOLDOWN_SECONDS:
+    'seconds Redis is skipped (every read a miss) before one request probes it again, 1 to 3600 (default 30)',
+  RUNECAST_CACHE_BREAKER_FAILURES:
+    'Redis cache failures in a row after which Redis is skipped for the cool-down, 1 to 1000 (default 5)',
+  RUNECAST_CACHE_TIMEOUT_MS:
+    'longest wait for one Redis cache operation in ms before it is served as a miss, 10 to 10000 (default 250)',
 } as const;
 
 /** Variables whose values never appear in error messages. */
@@ -390,6 +414,12 @@ const environmentSchema = z.object({
     .transform((value) => [...new Set(value.split(',').map((item) => item.trim()))])
     .optional(),
   RUNECAST_JOB_LEASE_SECONDS: integerText(5, 3600).default(60),
+  RUNECAST_SHUTDOWN_TIMEOUT_SECONDS: integerText(1, 3600).default(30),
+  RUNECAST_STALE_GRACE_SECONDS: integerText(0, 86_400).default(60),
+  RUNECAST_STALE_AFTER_TIMEFRAMES: integerText(1, 1000).default(3),
+  RUNECAST_CACHE_BREAKER_COOLDOWN_SECONDS: integerText(1, 3600).default(30),
+  RUNECAST_CACHE_BREAKER_FAILURES: integerText(1, 1000).default(5),
+  RUNECAST_CACHE_TIMEOUT_MS: integerText(10, 10_000).default(250),
 });
 
 /** Command-line flags that override variables; `flagName` is used in error messages. */
@@ -481,5 +511,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     workerConcurrency: values.RUNECAST_WORKER_CONCURRENCY,
     workerKinds: values.RUNECAST_WORKER_KINDS ?? null,
     jobLeaseSeconds: values.RUNECAST_JOB_LEASE_SECONDS,
+    shutdownTimeoutSeconds: values.RUNECAST_SHUTDOWN_TIMEOUT_SECONDS,
+    staleGraceSeconds: values.RUNECAST_STALE_GRACE_SECONDS,
+    staleAfterTimeframes: values.RUNECAST_STALE_AFTER_TIMEFRAMES,
+    cacheBreakerCoolDownSeconds: values.RUNECAST_CACHE_BREAKER_COOLDOWN_SECONDS,
+    cacheBreakerFailures: values.RUNECAST_CACHE_BREAKER_FAILURES,
+    cacheTimeoutMs: values.RUNECAST_CACHE_TIMEOUT_MS,
   };
 }

@@ -5,6 +5,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { docsPageOptions } from './docs-page.ts';
 import { apiErrorSchema } from '@runecast/contracts';
+import { CacheUnavailableError } from '../cache/cache-errors.ts';
 import Fastify, { LogController, type FastifyInstance, type FastifySchema, type RouteOptions } from 'fastify';
 import {
   createJsonSchemaTransformObject,
@@ -263,8 +264,15 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
   });
 
   const onCacheError = (name: string) => (error: unknown) => {
+    if (error instanceof CacheUnavailableError && error.skipped) {
+      metrics.cache.skipped.inc({ cache: name });
+      return;
+    }
     metrics.cache.errors.inc({ cache: name });
-    logger.warn({ err: error, cache: name }, 'cache operation failed; serving as a miss');
+    // A slow or stopped Redis is logged once when its circuit opens and once when it closes.
+    if (error instanceof CacheUnavailableError)
+      logger.debug({ err: error, cache: name }, 'cache operation failed; serving as a miss');
+    else logger.warn({ err: error, cache: name }, 'cache operation failed; serving as a miss');
   };
   const candleCache = new GenerationalCache(cache, {
     namespace: 'candles',
@@ -380,7 +388,10 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
         route: routeLabel(request),
         code: described.body.error.code,
       });
-      request.log.error({ err: error, route: routeLabel(request), method: request.method }, 'request failed');
+      const fields = { err: error, route: routeLabel(request), method: request.method };
+      // A part that is away for a while (503) is an outage reported by its health check, not a bug.
+      if (described.statusCode === 503) request.log.warn(fields, 'request failed: a part is unavailable');
+      else request.log.error(fields, 'request failed');
     }
     return sendError(reply, described);
   });

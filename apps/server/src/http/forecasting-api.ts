@@ -1,4 +1,5 @@
 import type { ForecastMadeMessage } from '@runecast/contracts';
+import { CacheUnavailableError } from '../cache/cache-errors.ts';
 import type { FastifyReply } from 'fastify';
 import type { Subscription } from '../bus/bus.port.ts';
 import { topicPattern } from '../bus/topics.ts';
@@ -49,8 +50,16 @@ export async function createForecastingApi(
     onLookup: (_namespace, hit) =>
       (hit ? metrics.cache.hits : metrics.cache.misses).inc({ cache: 'forecasts' }),
     onError: (error) => {
+      if (error instanceof CacheUnavailableError && error.skipped) {
+        metrics.cache.skipped.inc({ cache: 'forecasts' });
+        return;
+      }
       metrics.cache.errors.inc({ cache: 'forecasts' });
-      logger.warn({ err: error, cache: 'forecasts' }, 'cache operation failed; serving as a miss');
+      // A slow or stopped Redis is logged once when its circuit opens and once when it closes.
+      logger[error instanceof CacheUnavailableError ? 'debug' : 'warn'](
+        { err: error, cache: 'forecasts' },
+        'cache operation failed; serving as a miss',
+      );
     },
   });
   const forecasts = new ForecastQueryService(runtime.forecasting.forecasts, runtime.registry, cache);

@@ -44,7 +44,15 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   // The exchange, not the caller, is rate limited or unreachable: try again later.
   rate_limited: 503,
   transient: 503,
+  // A part of Runecast is away for a while (the database, the shared cache) or takes no
+  // writes (disk nearly full): the request was fine, try it again after Retry-After.
+  store_unavailable: 503,
+  store_read_only: 503,
+  cache_unavailable: 503,
 };
+
+/** Seconds a 503 without a better estimate tells the caller to wait. */
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   400: 'validation_failed',
@@ -90,8 +98,22 @@ export interface DescribedError {
   serverFault: boolean;
 }
 
+/**
+ * The RunecastError that explains `error`: itself, or the first one down its `cause` chain
+ * (a service may wrap a store outage in its own message).
+ */
+function runecastErrorIn(error: unknown): RunecastError | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth += 1) {
+    if (current instanceof RunecastError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
 /** Decides status, code, message and details for anything a request can throw. */
-export function describeError(error: unknown): DescribedError {
+export function describeError(thrown: unknown): DescribedError {
+  const error = thrown instanceof HttpError ? thrown : (runecastErrorIn(thrown) ?? thrown);
   if (error instanceof HttpError) {
     return {
       statusCode: error.statusCode,
@@ -125,6 +147,10 @@ export function describeError(error: unknown): DescribedError {
     if (error instanceof RateLimitedError && error.retryAfterMs !== null) {
       headers['retry-after'] = String(Math.ceil(error.retryAfterMs / 1000));
     }
+    const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
+    if (headers['retry-after'] === undefined && typeof retryAfterMs === 'number' && retryAfterMs > 0)
+      headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+    if (statusCode === 503) headers['retry-after'] ??= String(DEFAULT_RETRY_AFTER_SECONDS);
     if (statusCode >= 500 && STATUS_BY_CODE[error.code] === undefined) {
       return { statusCode: 500, body: errorBody('internal', 'internal error'), headers, serverFault: true };
     }

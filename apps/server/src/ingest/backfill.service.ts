@@ -1,4 +1,5 @@
 import type { BackfillProgressMessage, IngestFaultMessage } from '@runecast/contracts';
+import type { IngestFaultListener } from './fault-reporter.ts';
 import type { Bus } from '../bus/bus.port.ts';
 import { backfillProgressTopic, ingestFaultsTopic } from '../bus/topics.ts';
 import {
@@ -44,6 +45,8 @@ export interface BackfillServiceOptions {
    * source's throttle still spaces every request.
    */
   concurrency?: number;
+  /** Told of every fault and retry of a page, and of the first page fetched after faults. */
+  faults?: IngestFaultListener;
 }
 
 export interface BackfillRequest {
@@ -187,8 +190,10 @@ export class BackfillService {
   private readonly progressIntervalMs: number;
   private readonly pageLimit: number;
   private readonly concurrency: number;
+  private readonly faults: IngestFaultListener | undefined;
 
   constructor(options: BackfillServiceOptions) {
+    this.faults = options.faults;
     this.source = options.source;
     this.store = options.store;
     this.bus = options.bus;
@@ -417,8 +422,10 @@ export class BackfillService {
         const kind = faultKind(error);
         if (error instanceof RateLimitedError) run.rateLimited += 1;
         run.countFault(kind);
+        const retrying = isRetryable(error) && attempt < this.maxAttemptsPerPage;
+        this.tellFault(run, kind, (error as Error).message, retrying);
         await this.publishFault(run, kind, (error as Error).message);
-        if (!isRetryable(error) || attempt >= this.maxAttemptsPerPage) throw error;
+        if (!retrying) throw error;
         run.retries += 1;
         await sleep(retryDelayMs(error, this.backoff, attempt), signal);
         continue;
@@ -433,6 +440,13 @@ export class BackfillService {
           `${page.rejected.length} bad row(s) from the exchange, e.g. ${first.reason}`,
           page.rejected.length,
         );
+        this.tellFault(
+          run,
+          'invalid_candle',
+          `${page.rejected.length} bad row(s) from the exchange, e.g. ${first.reason}`,
+          attempt < this.maxAttemptsPerPage,
+          page.rejected.length,
+        );
         if (attempt < this.maxAttemptsPerPage) {
           run.retries += 1;
           await sleep(retryDelayMs(null, this.backoff, attempt), signal);
@@ -440,6 +454,7 @@ export class BackfillService {
         }
         // Still bad: take what is good; the bad slots stay missing in the ledger.
       }
+      if (attempt > 1) this.faults?.recovered({ exchange: series.exchange, source: 'backfill' });
       return page;
     }
   }
@@ -493,6 +508,22 @@ export class BackfillService {
     };
     // Progress is advisory: a bus hiccup must not stop the data from being written.
     await this.bus.publish(backfillProgressTopic(progress.series), message).catch(() => undefined);
+  }
+
+  private tellFault(run: BackfillRun, kind: string, message: string, retrying: boolean, count = 1): void {
+    try {
+      this.faults?.fault({
+        exchange: run.request.series.exchange,
+        kind,
+        source: 'backfill',
+        message,
+        series: formatSeriesKey(run.request.series),
+        retrying,
+        count,
+      });
+    } catch {
+      // A listener's bug must not stop the backfill; the fault is still published and counted.
+    }
   }
 
   private async publishFault(run: BackfillRun, kind: string, text: string, count = 1): Promise<void> {

@@ -10,8 +10,11 @@ export interface IngestMetricsOptions {
   series: () => readonly SeriesKey[];
   /** How far back the ledger is checked for missing ranges. */
   windowMs: number;
-  /** True when candle age and lag can be measured against this machine's clock (live data). */
-  wallClock: boolean;
+  /**
+   * "Now" for an exchange's candles: the wall clock for live data, the exchange's own clock
+   * for the emulator; null when there is nothing to measure age and lag against.
+   */
+  nowFor: (exchange: string) => Promise<number | null>;
   intervalMs?: number;
   onError?: (error: unknown) => void;
 }
@@ -49,7 +52,6 @@ export function recordIngestMetrics(options: IngestMetricsOptions): () => void {
         metrics.ingest.reconnects.inc({ exchange }, delta),
       );
     }
-    const nowMs = Date.now();
     for (const series of options.series()) {
       const key = formatSeriesKey(series);
       const latest = await options.store.candles.latestCandle(series);
@@ -60,7 +62,8 @@ export function recordIngestMetrics(options: IngestMetricsOptions): () => void {
         endMs,
       });
       metrics.ingest.missingRanges.set({ series: key }, missing.length);
-      if (options.wallClock) {
+      const nowMs = await options.nowFor(series.exchange);
+      if (nowMs !== null) {
         const ageSeconds = Math.max(0, (nowMs - latest.openTimeMs) / 1000);
         metrics.ingest.lastCandleAgeSeconds.set({ series: key }, ageSeconds);
         // A candle can only be stored once it closed: lag is the age beyond one timeframe.

@@ -1,4 +1,6 @@
 import { type Clock, formatSeriesKey, type SeriesKey, type Timeframe, timeframeMs } from '@runecast/market';
+import { type CandleFreshness, candleFreshness, type StalenessPolicy } from './candle-freshness.ts';
+import type { IngestFaultListener } from './fault-reporter.ts';
 import type { Bus } from '../bus/bus.port.ts';
 import type { TrackedMarket } from '../markets/tracked-markets.service.ts';
 import type { HealthCheck } from '../observability/health.ts';
@@ -16,10 +18,17 @@ export interface IngestionSupervisorOptions {
   backfillDays: number;
   /** Names where stored candles came from (`emulator:replay`, `ccxt:binance`). */
   dataLabel(exchange: string): string;
-  /** True when candle age means something against the wall clock (live data, not a replay). */
+  /**
+   * True when candle age is measured against this machine's clock (live data); otherwise
+   * against the exchange's own clock where its source has one (the emulator's replay time).
+   */
   wallClock: boolean;
+  /** When a series counts as stalled in health (default 3 timeframes plus 60 s). */
+  staleness?: StalenessPolicy;
   clock: Clock;
   logger: Logger;
+  /** Told of every exchange fault, retry and recovery (logged and counted there). */
+  faults?: IngestFaultListener;
   /** Told when the bus refuses a message about stored data (for metrics; the supervisor logs it). */
   onPublishError?: (error: unknown, context: { exchange: string; family: string }) => void;
 }
@@ -131,6 +140,15 @@ export class IngestionSupervisor {
     }));
   }
 
+  /**
+   * "Now" for the candles of an exchange: the wall clock for live data, the exchange's own
+   * clock otherwise (null when it has none).
+   */
+  async nowFor(exchange: string): Promise<number | null> {
+    if (this.options.wallClock) return this.options.clock.now();
+    return exchangeNow(this.options.source(exchange));
+  }
+
   /** Every series being ingested. */
   series(): SeriesKey[] {
     return this.ingestions.flatMap((ingestion) =>
@@ -153,13 +171,22 @@ export class IngestionSupervisor {
         name: 'markets:added',
         check: async () => {
           const added = this.ingestions.filter((ingestion) => ingestion.added);
-          const failed = added.filter((ingestion) => ingestion.lastError !== null);
+          const problems = added
+            .filter((ingestion) => ingestion.lastError !== null)
+            .map((ingestion) => `${describe(ingestion)}: ${ingestion.lastError}`);
+          // Markets added at run time are held to the same freshness as configured ones.
+          for (const ingestion of added) {
+            if (ingestion.lastError !== null) continue;
+            for (const symbol of ingestion.symbols) {
+              const series = { exchange: ingestion.exchange, symbol, timeframe: this.options.timeframe };
+              const freshness = await this.candleAge(series);
+              if (freshness.state !== 'ok' && freshness.reason !== 'no candle stored yet')
+                problems.push(`${formatSeriesKey(series)}: ${freshness.reason}`);
+            }
+          }
           const details = { tracking: added.map(describe) };
-          if (failed.length === 0) return { state: 'ok', reason: null, details };
-          const reason = failed
-            .map((ingestion) => `${describe(ingestion)}: ${ingestion.lastError}`)
-            .join('; ');
-          return { state: 'degraded', reason, details };
+          if (problems.length === 0) return { state: 'ok', reason: null, details };
+          return { state: 'degraded', reason: problems.join('; '), details };
         },
       },
       ...exchanges.map((exchange): HealthCheck => ({
@@ -183,7 +210,13 @@ export class IngestionSupervisor {
       })),
       ...this.configuredSeries.map((series): HealthCheck => ({
         name: `candles:${formatSeriesKey(series)}`,
-        check: () => this.candleAge(series),
+        check: async () => {
+          // The reason names the series, so /ready says which one stalled.
+          const freshness = await this.candleAge(series);
+          return freshness.state === 'ok'
+            ? freshness
+            : { ...freshness, reason: `${formatSeriesKey(series)}: ${freshness.reason}` };
+        },
       })),
     ];
   }
@@ -194,23 +227,10 @@ export class IngestionSupervisor {
     await Promise.allSettled(this.ingestions.map((ingestion) => ingestion.run));
   }
 
-  private async candleAge(series: SeriesKey) {
+  private async candleAge(series: SeriesKey): Promise<CandleFreshness> {
     const latest = await this.options.store.candles.latestCandle(series);
-    if (!latest) return { state: 'degraded' as const, reason: 'no candle stored yet' };
-    const ageMs = this.options.wallClock ? this.options.clock.now() - latest.openTimeMs : null;
-    const staleAfterMs = 5 * timeframeMs(series.timeframe) + 120_000;
-    if (ageMs !== null && ageMs > staleAfterMs) {
-      return {
-        state: 'degraded' as const,
-        reason: `last candle is ${Math.round(ageMs / 1000)} s old`,
-        details: { ageMs },
-      };
-    }
-    return {
-      state: 'ok' as const,
-      reason: null,
-      details: { lastCandleOpenTimeMs: latest.openTimeMs, ageMs },
-    };
+    const nowMs = latest === null ? null : await this.nowFor(series.exchange);
+    return candleFreshness(series, latest?.openTimeMs ?? null, nowMs, this.options.staleness);
   }
 
   /** Loads the exchange's markets into the store and keeps the wanted symbols it really lists. */
@@ -244,7 +264,10 @@ export class IngestionSupervisor {
       dataLabel: options.dataLabel(exchange),
       onEvent: (event) =>
         options.logger[
-          event.type === 'candles-written'
+          // Faults and the disconnects they cause are logged by the fault reporter, once per
+          // run of faults rather than once per attempt.
+          event.type === 'candles-written' ||
+          (options.faults !== undefined && (event.type === 'fault' || event.type === 'disconnected'))
             ? 'debug'
             : event.type === 'connected' || event.type === 'trusted'
               ? 'info'
@@ -258,6 +281,7 @@ export class IngestionSupervisor {
         options.onPublishError?.(error, { exchange, family });
       },
       clock: options.clock,
+      ...(options.faults === undefined ? {} : { faults: options.faults }),
     });
     const controller = new AbortController();
     this.abort.signal.addEventListener('abort', () => controller.abort(), { once: true });

@@ -9,6 +9,7 @@ import {
   type TopOfBookMessage,
   type TradeBatchMessage,
 } from '@runecast/contracts';
+import type { IngestFaultListener } from './fault-reporter.ts';
 import type { Bus } from '../bus/bus.port.ts';
 import { bookTopic, candlesTopic, ingestFaultsTopic, sourceStateTopic, tradesTopic } from '../bus/topics.ts';
 import {
@@ -97,6 +98,8 @@ export interface LiveIngestionOptions {
   onPublishError?: (error: unknown, family: string) => void;
   /** Where time comes from (default the wall clock). */
   clock?: Clock;
+  /** Told of every exchange fault and retry (streams and REST repairs) and of each recovery. */
+  faults?: IngestFaultListener;
 }
 
 /** Counters of one live ingestion; they only grow. */
@@ -210,6 +213,7 @@ export class LiveIngestionService {
         source: options.source,
         store: options.store,
         ...(options.bus === undefined ? {} : { bus: options.bus }),
+        ...(options.faults === undefined ? {} : { faults: options.faults }),
       });
     this.dataSource = {
       label: options.dataLabel ?? `ccxt:${options.source.exchange}`,
@@ -296,9 +300,22 @@ export class LiveIngestionService {
     message: string,
     series: SeriesKey | null,
     source: string,
+    retrying = true,
   ): Promise<void> {
     this.counters.faults[kind] = (this.counters.faults[kind] ?? 0) + 1;
     this.emit({ type: 'fault', kind, message, series });
+    try {
+      this.options.faults?.fault({
+        exchange: this.source.exchange,
+        kind,
+        source,
+        message,
+        series: series === null ? null : formatSeriesKey(series),
+        retrying,
+      });
+    } catch {
+      // A listener's bug must not stop ingestion; the fault is counted above.
+    }
     if (!this.bus) return;
     const payload: IngestFaultMessage = {
       exchange: this.source.exchange,
@@ -354,6 +371,11 @@ export class LiveIngestionService {
         if (connectedAtMs !== null) return;
         connectedAtMs = this.now();
         this.emit({ type: 'connected', stream, symbol });
+        try {
+          this.options.faults?.recovered({ exchange: this.source.exchange, source: `live:${stream}` });
+        } catch {
+          // A listener's bug must not stop ingestion.
+        }
         void this.publishState('connected', 0, null);
       };
       let failure: Error | null = null;
@@ -368,7 +390,7 @@ export class LiveIngestionService {
       if (signal.aborted) return;
       failure ??= new TransientSourceError(`${this.source.exchange} ${stream} stream of ${symbol} ended`);
       if (isPermanent(failure)) {
-        await this.fault('stream_failed', failure.message, null, `live:${stream}`);
+        await this.fault('stream_failed', failure.message, null, `live:${stream}`, false);
         this.emit({ type: 'stopped', stream, symbol, error: failure });
         return;
       }

@@ -18,6 +18,11 @@ export interface RunecastMetrics {
     hits: Counter<'cache'>;
     misses: Counter<'cache'>;
     errors: Counter<'cache'>;
+    /** Operations not sent to Redis because its circuit was open (served as misses). */
+    skipped: Counter<'cache'>;
+    /** 1 while the Redis circuit is open (Redis skipped), 0 otherwise. */
+    circuitOpen: Gauge;
+    circuitOpens: Counter;
   };
   auth: {
     loginFailures: Counter<'reason'>;
@@ -34,11 +39,21 @@ export interface RunecastMetrics {
     reconnects: Counter<'exchange'>;
     missingRanges: Gauge<'series'>;
     lastCandleAgeSeconds: Gauge<'series'>;
+    /** Exchange faults (rate limits, bans, 5xx, timeouts, dropped streams, malformed answers). */
+    faults: Counter<'exchange' | 'kind' | 'source'>;
+    /** Retries after a fault. */
+    retries: Counter<'exchange' | 'kind' | 'source'>;
   };
   jobs: {
     finished: Counter<'type' | 'state'>;
     duration: Histogram<'type'>;
     active: Gauge<'type' | 'state'>;
+  };
+  bus: {
+    /** Times this process lost its connection to the bus (NATS). */
+    disconnects: Counter;
+    /** 1 while connected to the bus, 0 while the connection is lost. */
+    connected: Gauge;
   };
   runtime: {
     /** Failures of work no request waits for (timers, bus publishes, listeners); each is also logged. */
@@ -89,6 +104,18 @@ export function createMetrics(options: CreateMetricsOptions = {}): RunecastMetri
         registers,
       }),
     },
+    bus: {
+      disconnects: new Counter({
+        name: 'runecast_bus_disconnects_total',
+        help: 'Times this process lost its connection to the bus (NATS); reconnect attempts are not counted',
+        registers,
+      }),
+      connected: new Gauge({
+        name: 'runecast_bus_connected',
+        help: '1 while this process is connected to the bus, 0 while the connection is lost',
+        registers,
+      }),
+    },
     runtime: {
       backgroundErrors: new Counter({
         name: 'runecast_background_errors_total',
@@ -114,6 +141,22 @@ export function createMetrics(options: CreateMetricsOptions = {}): RunecastMetri
         name: 'runecast_cache_errors_total',
         help: 'Cache operations that failed (served as misses)',
         labelNames: ['cache'],
+        registers,
+      }),
+      skipped: new Counter({
+        name: 'runecast_cache_skipped_total',
+        help: 'Cache operations not sent to Redis while its circuit was open (served as misses)',
+        labelNames: ['cache'],
+        registers,
+      }),
+      circuitOpen: new Gauge({
+        name: 'runecast_cache_circuit_open',
+        help: '1 while the Redis cache is skipped after failures in a row, 0 otherwise',
+        registers,
+      }),
+      circuitOpens: new Counter({
+        name: 'runecast_cache_circuit_opens_total',
+        help: 'Times the Redis cache circuit opened',
         registers,
       }),
     },
@@ -169,6 +212,18 @@ export function createMetrics(options: CreateMetricsOptions = {}): RunecastMetri
         name: 'runecast_last_candle_age_seconds',
         help: 'Age of the newest stored candle, by series',
         labelNames: ['series'],
+        registers,
+      }),
+      faults: new Counter({
+        name: 'runecast_ingest_faults_total',
+        help: 'Exchange faults met while ingesting, by exchange, kind (rate_limited, banned, transient, timeout, malformed_response, disconnected, invalid_candle, …) and source (backfill, live:candles, …)',
+        labelNames: ['exchange', 'kind', 'source'],
+        registers,
+      }),
+      retries: new Counter({
+        name: 'runecast_ingest_retries_total',
+        help: 'Retries after an exchange fault, by exchange, the kind of fault and source',
+        labelNames: ['exchange', 'kind', 'source'],
         registers,
       }),
     },

@@ -1,5 +1,6 @@
 import { Collectors } from '../ingest/collectors.ts';
 import { IngestionSupervisor } from '../ingest/ingestion-supervisor.ts';
+import { FaultReporter } from '../ingest/fault-reporter.ts';
 import { recordIngestMetrics } from '../ingest/ingest-metrics.ts';
 import { IMPORTED_SOURCES, importReplayRuneHistory } from '../ingest/rune-daily-import.ts';
 import { WorkShare } from '../ingest/work-share.ts';
@@ -21,6 +22,10 @@ export const ingestRole: Role = {
   async start(context) {
     const { config, dataMode, metrics } = context;
     const logger = context.logger.child({ component: 'ingest' });
+    const faults = new FaultReporter({
+      logger,
+      metrics: { faults: metrics.ingest.faults, retries: metrics.ingest.retries },
+    });
     const supervisor = new IngestionSupervisor({
       store: context.store,
       bus: context.bus,
@@ -28,11 +33,16 @@ export const ingestRole: Role = {
       timeframe: config.timeframe,
       backfillDays: config.backfillDays,
       dataLabel: (exchange) => (dataMode.emulatorUrl ? `emulator:${dataMode.mode}` : `ccxt:${exchange}`),
-      // Candle age against the wall clock means nothing for replayed or simulated data.
+      // Replayed or simulated data is measured against the emulator's own clock instead.
       wallClock: dataMode.emulatorUrl === null,
       clock: context.clock,
       logger,
       onPublishError: () => metrics.runtime.backgroundErrors.inc({ task: 'bus-publish' }),
+      staleness: {
+        timeframes: config.staleAfterTimeframes,
+        graceMs: config.staleGraceSeconds * 1000,
+      },
+      faults,
     });
     const tracked = context.trackedMarkets;
     const collectors = new Collectors({
@@ -96,7 +106,7 @@ export const ingestRole: Role = {
       ingestions: () => supervisor.stats(),
       series: () => supervisor.series(),
       windowMs: config.backfillDays * 86_400_000,
-      wallClock: dataMode.emulatorUrl === null,
+      nowFor: (exchange) => supervisor.nowFor(exchange),
       onError: (error) => {
         metrics.runtime.backgroundErrors.inc({ task: 'ingest-metrics' });
         logger.warn({ err: error }, 'could not update ingest metrics');

@@ -131,10 +131,49 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
     const metrics = createMetrics();
     const health = new HealthRegistry();
 
-    const bus = await createBus(config.busUrl ?? undefined);
+    const busLogger = logger.child({ component: 'bus' });
+    metrics.bus.connected.set(1);
+    const bus = await createBus(config.busUrl ?? undefined, {
+      nats: {
+        // Logged once when the connection is lost and once when it is back, whatever the role.
+        onConnectionChange: (change) => {
+          if (change.state === 'disconnected') {
+            metrics.bus.disconnects.inc();
+            metrics.bus.connected.set(0);
+            busLogger.warn({ server: change.server }, 'lost the connection to the bus (NATS); reconnecting');
+          } else {
+            metrics.bus.connected.set(1);
+            busLogger.info(
+              { server: change.server, downSeconds: Math.round(change.downForMs / 100) / 10 },
+              'reconnected to the bus (NATS)',
+            );
+          }
+        },
+      },
+    });
     onClose('bus', () => bus.close());
 
-    const cache = await createCache(config.cacheUrl);
+    const cache = await createCache(config.cacheUrl, {
+      redis: {
+        operationTimeoutMs: config.cacheTimeoutMs,
+        breakerFailures: config.cacheBreakerFailures,
+        breakerCoolDownMs: config.cacheBreakerCoolDownSeconds * 1000,
+        onBreakerChange: ({ from, to, failures, lastError }) => {
+          // One line when Redis starts being skipped and one when it answers again.
+          if (to === 'open' && from === 'closed') {
+            metrics.cache.circuitOpen.set(1);
+            metrics.cache.circuitOpens.inc();
+            logger.warn(
+              { err: lastError, failures, coolDownSeconds: config.cacheBreakerCoolDownSeconds },
+              'the cache (redis) is failing; skipping it and serving every read as a miss',
+            );
+          } else if (to === 'closed') {
+            metrics.cache.circuitOpen.set(0);
+            logger.info('the cache (redis) answers again; using it');
+          }
+        },
+      },
+    });
     onClose('cache', () => cache.close());
     for (const check of coreHealthChecks({ store, bus, cache })) health.register(check);
 

@@ -22,6 +22,7 @@ import { makeTreePrivate, PRIVATE_DIRECTORY_MODE } from '../config/private-files
 import { ValidationError } from '@runecast/market';
 import { serverFile } from '../config/build-layout.ts';
 import type { Database, DatabaseEngine } from './database.port.ts';
+import { classifyStoreError } from './store-errors.ts';
 
 /** Where the store lives: PostgreSQL when `url` is `postgres://…`, otherwise PGlite. */
 export interface OpenDatabaseOptions {
@@ -34,6 +35,11 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** PostgreSQL only: most connections the pool opens (default 10). */
   maxConnections?: number;
+  /**
+   * PostgreSQL only: how long a query waits for a connection before it fails as unavailable
+   * (default 5 s), so a server that accepts and never answers cannot hold requests forever.
+   */
+  connectTimeoutMs?: number;
   /** PostgreSQL only: errors of idle pooled connections (the next query fails loudly anyway). */
   onIdleConnectionError?: (error: Error) => void;
 }
@@ -322,6 +328,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   const pool = new pg.Pool({
     connectionString: url,
     max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8_OID && format !== 'binary'
@@ -353,8 +360,16 @@ async function postgresQuery<Row>(
   sql: string,
   params: readonly unknown[] | undefined,
 ): Promise<Row[]> {
-  const result = hasParameters(params) ? await queryable.query(sql, [...params]) : await queryable.query(sql);
-  return rowsOf<Row>(result as pg.QueryResult | pg.QueryResult[]);
+  try {
+    const result = hasParameters(params)
+      ? await queryable.query(sql, [...params])
+      : await queryable.query(sql);
+    return rowsOf<Row>(result as pg.QueryResult | pg.QueryResult[]);
+  } catch (error) {
+    // A refused or dropped connection is an outage, not a fault of the query: typed, so the
+    // API answers 503 with a retry hint and callers can tell the two apart.
+    throw classifyStoreError(error);
+  }
 }
 
 async function postgresCopy(
@@ -387,7 +402,7 @@ class PostgresDatabase implements Database {
   }
 
   async transaction<T>(work: (transaction: Database) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     let brokenConnection: Error | undefined;
     const scope = new PostgresTransactionDatabase(client, 0);
     try {
@@ -402,7 +417,7 @@ class PostgresDatabase implements Database {
         // The connection is unusable; release(error) makes the pool discard it.
         brokenConnection = rollbackError as Error;
       }
-      throw error;
+      throw classifyStoreError(error);
     } finally {
       scope.finish();
       client.release(brokenConnection);
@@ -410,16 +425,24 @@ class PostgresDatabase implements Database {
   }
 
   async copyFrom(table: string, columns: readonly string[], data: CopyData): Promise<void> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     let brokenConnection: Error | undefined;
     try {
       await postgresCopy(client, table, columns, data);
     } catch (error) {
       // A COPY cut off half-way can leave the connection mid-protocol: never reuse it.
       brokenConnection = error as Error;
-      throw error;
+      throw classifyStoreError(error);
     } finally {
       client.release(brokenConnection);
+    }
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw classifyStoreError(error);
     }
   }
 

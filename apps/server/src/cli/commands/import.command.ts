@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import {
   DOG_DAILY_FILES,
   KLINE_FILE_FORMATS,
+  KlineFileError,
   readKlineFile,
   readRuneDailyFiles,
   type KlineFormatOption,
@@ -15,6 +16,8 @@ import {
   parseTimeframe,
   type Timeframe,
   timeframeMs,
+  type TimeRange,
+  ValidationError,
 } from '@runecast/market';
 import { storeRuneDaily } from '../../ingest/rune-daily-import.ts';
 import { parseChoice } from '../arguments.ts';
@@ -85,9 +88,18 @@ export function registerImportCommand(program: Command): void {
       const fileStat = await stat(file).catch(() => null);
       if (!fileStat?.isFile()) throw new UsageError(`--file "${file}" does not exist or is not a file`);
 
-      const parsed = await readKlineFile(file, { format });
+      let parsed;
+      try {
+        parsed = await readKlineFile(file, { format });
+      } catch (error) {
+        // A file that cannot be read as a whole (empty, truncated gzip, unknown format) is bad
+        // input: one line naming the file and what is wrong, no stack trace.
+        if (error instanceof KlineFileError) throw new ValidationError(error.message);
+        throw error;
+      }
       const errors = [...parsed.errors];
       const candles: Candle[] = [];
+      const candleLines: number[] = [];
       parsed.rows.forEach((row, index) => {
         const line = parsed.rowLines[index] ?? index + 1;
         if (!isOnGrid(row.openTimeMs, timeframe)) {
@@ -98,6 +110,7 @@ export function registerImportCommand(program: Command): void {
           return;
         }
         candles.push({ exchange, symbol, timeframe, ...row, closed: true });
+        candleLines.push(line);
       });
       errors.sort((left, right) => left.line - right.line);
 
@@ -112,21 +125,20 @@ export function registerImportCommand(program: Command): void {
         }
       }
       if (candles.length === 0) throw new UsageError(`${file} holds no valid candles; nothing was imported`);
+      refuseWiderSpacing(file, candles, candleLines, errors, timeframe);
 
       const series = { exchange, symbol, timeframe };
       const written = await withStore(config, async (store) => {
         // An imported file is the exchange's complete record for its span: slots without a
-        // candle in it are recorded as empty (no trades), not missing.
-        const openTimes = candles.map((candle) => candle.openTimeMs);
-        let startMs = Number.POSITIVE_INFINITY;
-        let lastOpenMs = Number.NEGATIVE_INFINITY;
-        for (const openTimeMs of openTimes) {
-          if (openTimeMs < startMs) startMs = openTimeMs;
-          if (openTimeMs > lastOpenMs) lastOpenMs = openTimeMs;
-        }
-        const endMs = lastOpenMs + timeframeMs(timeframe);
+        // candle in it are recorded as empty (no trades), not missing, except around rejected
+        // rows, whose slots the file did not prove and a later backfill must fetch.
         const count = await store.candles.upsertCandles(candles);
-        await store.coverage.markFetched(series, { startMs, endMs }, openTimes);
+        for (const range of provenRanges(candles, candleLines, errors, timeframe)) {
+          const openTimes = candles
+            .filter((candle) => candle.openTimeMs >= range.startMs && candle.openTimeMs < range.endMs)
+            .map((candle) => candle.openTimeMs);
+          await store.coverage.markFetched(series, range, openTimes);
+        }
         return count;
       });
       const result = {
@@ -145,6 +157,79 @@ export function registerImportCommand(program: Command): void {
           `imported ${result.rowsImported} candles into ${result.series} (${written} new or changed rows, ${errors.length} bad rows skipped)\n`,
         );
     });
+}
+
+/**
+ * Refuses a file whose candles are never as close together as the timeframe says (a 5m file
+ * imported as 1m): its span would be recorded as four empty minutes out of every five.
+ */
+function refuseWiderSpacing(
+  file: string,
+  candles: readonly Candle[],
+  candleLines: readonly number[],
+  rejected: readonly { line: number }[],
+  timeframe: Timeframe,
+): void {
+  const rejectedLines = new Set(rejected.map((error) => error.line));
+  // Only neighbours in the file with no rejected row between them say how far apart candles are.
+  let closestMs = Number.POSITIVE_INFINITY;
+  for (let index = 1; index < candles.length; index += 1) {
+    const gapMs = Math.abs(candles[index]!.openTimeMs - candles[index - 1]!.openTimeMs);
+    if (gapMs === 0) continue;
+    let between = false;
+    for (let line = candleLines[index - 1]! + 1; line < candleLines[index]! && !between; line += 1) {
+      between = rejectedLines.has(line);
+    }
+    if (!between) closestMs = Math.min(closestMs, gapMs);
+  }
+  const stepMs = timeframeMs(timeframe);
+  if (Number.isFinite(closestMs) && closestMs > stepMs) {
+    const minutes = closestMs / 60_000;
+    throw new ValidationError(
+      `${file}: its candles are at least ${Number.isInteger(minutes) ? `${minutes} minutes` : `${closestMs} ms`} apart, wider than --timeframe ${timeframe}; nothing was imported (is it a file of another timeframe?)`,
+    );
+  }
+}
+
+/**
+ * The ranges an import may record in the ledger: from the first to the end of the last good
+ * candle, less the stretch between the good candles on either side of each rejected row (the
+ * file had something there, so those slots are missing, not empty).
+ */
+function provenRanges(
+  candles: readonly Candle[],
+  candleLines: readonly number[],
+  rejected: readonly { line: number }[],
+  timeframe: Timeframe,
+): TimeRange[] {
+  const stepMs = timeframeMs(timeframe);
+  let startMs = Number.POSITIVE_INFINITY;
+  let endMs = Number.NEGATIVE_INFINITY;
+  for (const candle of candles) {
+    startMs = Math.min(startMs, candle.openTimeMs);
+    endMs = Math.max(endMs, candle.openTimeMs + stepMs);
+  }
+  const holes: TimeRange[] = [];
+  for (const { line } of rejected) {
+    let before = -1;
+    while (before + 1 < candleLines.length && candleLines[before + 1]! < line) before += 1;
+    const previous = candles[before];
+    const next = candles[before + 1];
+    const lowMs = previous === undefined ? startMs - stepMs : previous.openTimeMs;
+    const highMs = next === undefined ? endMs : next.openTimeMs;
+    const [fromMs, toMs] = lowMs <= highMs ? [lowMs, highMs] : [highMs, lowMs];
+    if (toMs > fromMs + stepMs) holes.push({ startMs: fromMs + stepMs, endMs: toMs });
+  }
+  holes.sort((left, right) => left.startMs - right.startMs);
+  const ranges: TimeRange[] = [];
+  let cursorMs = startMs;
+  for (const hole of holes) {
+    if (hole.endMs <= cursorMs) continue;
+    if (hole.startMs > cursorMs) ranges.push({ startMs: cursorMs, endMs: Math.min(hole.startMs, endMs) });
+    cursorMs = Math.max(cursorMs, hole.endMs);
+  }
+  if (cursorMs < endMs) ranges.push({ startMs: cursorMs, endMs });
+  return ranges.filter((range) => range.endMs > range.startMs);
 }
 
 /** Imports the daily DOG•GO•TO•THE•MOON files of a folder (see `importRuneDaily`). */

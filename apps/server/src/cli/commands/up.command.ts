@@ -6,6 +6,7 @@ import { createLogger } from '../../observability/logger.ts';
 import { applyServerHeapSettings } from '../../runtime/heap-settings.ts';
 import { tuneNativeMemory } from '../../runtime/native-memory.ts';
 import { configFor } from '../command-config.ts';
+import { stopOnSignals } from '../shutdown-signals.ts';
 import { UsageError } from '../usage-error.ts';
 
 interface UpOptions {
@@ -60,15 +61,10 @@ async function runRoles(
   const port = running.port ?? config.port;
   say(`runecast: listening on http://${config.host}:${port} (health at /health, API docs at /docs)`);
   if (roles.includes('api')) say(`runecast: dashboard: open http://${config.host}:${port}/ in your browser`);
-  await new Promise<void>((resolvePromise) => {
-    const stop = () => {
-      say('runecast: stopping');
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void running.stop().finally(resolvePromise);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+  await stopOnSignals({
+    stop: () => running.stop(),
+    timeoutMs: config.shutdownTimeoutSeconds * 1000,
+    say,
   });
   nativeMemory.stop();
   logger.flush();
