@@ -39,3 +39,28 @@ export function issuingCoverage(states: readonly AdaptiveConformalState[]): Band
     1 - (states.find((state) => state.nominalLevel === level)?.alpha ?? nominal);
   return { '80': coverageOf(80, 0.2), '95': coverageOf(95, 0.05) };
 }
+
+/** What the API shows of a version's adaptive bands: one entry per nominal level, nominal before any outcome. */
+export function describeAdaptiveBands(states: readonly AdaptiveConformalState[]): {
+  nominalCoverage: number;
+  alpha: number;
+  issuingCoverage: number;
+  gamma: number;
+  outcomes: number;
+  liveCoverage: number | null;
+  updatedAtMs: number | null;
+}[] {
+  return ACI_NOMINAL_LEVELS.map(({ level, alpha: targetAlpha }) => {
+    const state = states.find((entry) => entry.nominalLevel === level);
+    const alpha = state?.alpha ?? targetAlpha;
+    return {
+      nominalCoverage: 1 - targetAlpha,
+      alpha,
+      issuingCoverage: 1 - alpha,
+      gamma: state?.gamma ?? DEFAULT_ACI_GAMMA,
+      outcomes: state?.outcomes ?? 0,
+      liveCoverage: state && state.outcomes > 0 ? 1 - state.misses / state.outcomes : null,
+      updatedAtMs: state?.updatedAtMs ?? null,
+    };
+  });
+}

@@ -32,6 +32,7 @@ import { resolveSeriesHorizon } from '../../forecasting/handlers/handler-support
 import { getForecasterDefinition, parseForecasterParams } from '../../models/forecaster.registry.ts';
 import { NAIVE_POINT_MODEL_TYPES } from '../../models/naive.forecaster.ts';
 import { naiveFallbackNotice, naiveGateVerdict } from '../../models/registry/naive-gate.ts';
+import { describeAdaptiveBands } from '../../forecasting/adaptive-bands.ts';
 import { walkForwardLabel } from '../../models/evaluation/walk-forward.ts';
 import { parseVolatilitySpec } from '../../models/volatility/volatility.registry.ts';
 import { type ModelVersion, type StageChange } from '../../store/model.port.ts';
@@ -220,6 +221,7 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
           ? trainingJob
           : null;
       const [accuracy] = await runtime.forecasting.forecasts.accuracy({ modelVersionId: version.id });
+      const adaptiveStates = await runtime.forecasting.forecasts.adaptiveConformalStates(version.id);
       const promotions = (await registry.promotions(version.seriesKey, version.horizonMinutes)).filter(
         (entry) => entry.versionId === version.id || entry.previousVersionId === version.id,
       );
@@ -253,6 +255,7 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
           lossHistory: trainingJob?.lossHistory ?? [],
         },
         accuracy: accuracy ?? null,
+        adaptiveBands: describeAdaptiveBands(adaptiveStates),
         promotions,
       };
     },

@@ -213,6 +213,19 @@ export function describeForecastingRoutes(
       assert.equal(parsed.training.job?.id, trainJobId);
       assert.deepEqual(parsed.training.lossHistory, []);
       assert.equal(parsed.accuracy, null);
+      // Before any scored forecast the bands are issued at their nominal coverage.
+      assert.deepEqual(
+        parsed.adaptiveBands.map((band) => [
+          band.nominalCoverage,
+          band.issuingCoverage,
+          band.outcomes,
+          band.liveCoverage,
+        ]),
+        [
+          [0.8, 0.8, 0, null],
+          [0.95, 0.95, 0, null],
+        ],
+      );
       // Ridge on a random walk: it does not beat naive significantly, and the detail says so.
       assert.equal(parsed.naiveGate.beatsNaive, false);
       assert.match(parsed.naiveGate.reason, /\(ridge\) did not beat naive significantly on /);
