@@ -267,6 +267,27 @@ export const adaptiveBandLevelSchema = z
   .meta({ id: 'AdaptiveBandLevel' });
 export type AdaptiveBandLevel = z.infer<typeof adaptiveBandLevelSchema>;
 
+/**
+ * Permutation importance of a feature model on its validation window: per feature, the increase
+ * in validation MAE (in log return) when the feature's column is shuffled, mean and standard
+ * deviation over seeded repeats, most important first.
+ */
+export const featureImportanceSchema = z
+  .object({
+    unit: z.literal('log return'),
+    baselineMae: z.number(),
+    rows: z.int().min(0),
+    repeats: z.int().min(1),
+    seed: z.int(),
+    validationFromMs: z.int(),
+    validationToMs: z.int(),
+    features: z.array(
+      z.object({ feature: z.string(), meanIncrease: z.number(), standardDeviation: z.number() }),
+    ),
+  })
+  .meta({ id: 'FeatureImportance' });
+export type FeatureImportance = z.infer<typeof featureImportanceSchema>;
+
 /** One version with its whole evaluation, how it was trained, its live accuracy and its stage history. */
 export const modelDetailResponseSchema = z.object({
   model: modelVersionSchema.meta({ id: 'ModelVersion' }),
@@ -282,6 +303,8 @@ export const modelDetailResponseSchema = z.object({
   accuracy: forecastAccuracySchema.nullable(),
   /** The 80% and 95% bands' adaptive conformal state: issuing coverage against nominal and live coverage. */
   adaptiveBands: z.array(adaptiveBandLevelSchema),
+  /** Permutation importance on the validation window (feature models trained with it; null otherwise). */
+  featureImportance: featureImportanceSchema.nullable(),
   /** Promotions and rollbacks of its series and horizon that involved it, newest first. */
   promotions: z.array(promotionRecordSchema),
 });

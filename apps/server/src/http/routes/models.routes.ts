@@ -7,6 +7,7 @@ import {
   jobParamsSchema,
   leaderboardQuerySchema,
   leaderboardResponseSchema,
+  featureImportanceSchema,
   modelDetailResponseSchema,
   modelListQuerySchema,
   modelListResponseSchema,
@@ -256,6 +257,9 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
         },
         accuracy: accuracy ?? null,
         adaptiveBands: describeAdaptiveBands(adaptiveStates),
+        // Versions trained before importance was measured, and models without feature rows, have none.
+        featureImportance:
+          featureImportanceSchema.safeParse(version.evaluation.featureImportance).data ?? null,
         promotions,
       };
     },

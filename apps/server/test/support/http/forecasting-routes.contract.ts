@@ -226,6 +226,14 @@ export function describeForecastingRoutes(
           [0.95, 0.95, 0, null],
         ],
       );
+      // Permutation importance on the validation window: one entry per feature, most important first.
+      assert.ok(parsed.featureImportance !== null, 'ridge reads feature rows');
+      assert.deepEqual(
+        parsed.featureImportance.features.map((entry) => entry.feature).sort(),
+        [...parsed.model.featureNames].sort(),
+      );
+      assert.ok(parsed.featureImportance.rows > 0 && parsed.featureImportance.repeats === 5);
+      assert.ok(parsed.featureImportance.validationFromMs >= (parsed.model.evaluation.testFromMs as number));
       // Ridge on a random walk: it does not beat naive significantly, and the detail says so.
       assert.equal(parsed.naiveGate.beatsNaive, false);
       assert.match(parsed.naiveGate.reason, /\(ridge\) did not beat naive significantly on /);

@@ -22,6 +22,7 @@ import { formatHorizon, formatPercent, formatPrice, formatTimeUtc } from '../../
 import { useApi, useSession } from '../../lib/services.tsx';
 import { LossChart } from '../jobs/loss-chart.tsx';
 import { AdaptiveBandsTable } from './adaptive-bands.tsx';
+import { FeatureImportanceBars } from './feature-importance.tsx';
 import {
   forecastErrors,
   readEvaluationForecasts,
@@ -299,6 +300,12 @@ function ModelDetail(props: { versionId: number }) {
                   ) : null}
                 </div>
               </div>
+              {data.featureImportance === null ? null : (
+                <div className="stack">
+                  <h3>Feature importance (permutation, validation window)</h3>
+                  <FeatureImportanceBars importance={data.featureImportance} />
+                </div>
+              )}
               {forecasts === null ? (
                 <p className="muted small">This version kept no evaluation forecasts to chart.</p>
               ) : (
