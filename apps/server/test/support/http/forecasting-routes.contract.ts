@@ -575,6 +575,11 @@ export function describeForecastingRoutes(
           field: /^body\.horizonMinutes: .*try 1h or 2h/,
         },
         {
+          response: train({ ...valid, walkForward: { adaptiveConformalGamma: 1.5 } }),
+          status: 400,
+          field: /^body\.walkForward\.adaptiveConformalGamma: /,
+        },
+        {
           response: train({ ...valid, series: 'binance:ETH/USDT:1h' }),
           status: 422,
           field: /^body\.series: unknown series/,
