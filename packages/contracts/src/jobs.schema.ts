@@ -79,6 +79,8 @@ export const walkForwardOptionsSchema = z
     embargoSteps: z.int().min(1).max(1_000_000).optional(),
     /** Fee per position change of the long/flat strategy figure, e.g. 0.001. */
     feeRate: z.number().min(0).max(0.1).optional(),
+    /** Issue every model's bands but naive's with adaptive conformal inference at this step γ, e.g. 0.005. */
+    adaptiveConformalGamma: z.number().gt(0).lt(1).optional(),
   })
   .strict();
 export type WalkForwardOptions = z.infer<typeof walkForwardOptionsSchema>;

@@ -1,6 +1,7 @@
 import { formatSeriesKey, type SeriesKey, timeframeMs } from '@runecast/market';
 import type { ForecastRecord, ForecastRepository } from '../store/forecast.port.ts';
 import type { CandleRepository } from '../store/store.port.ts';
+import { adaptiveConformalStep } from './adaptive-bands.ts';
 import { loadSeriesCandles } from './forecasting-data.ts';
 
 export interface ScoringSweepResult {
@@ -14,7 +15,8 @@ export interface ScoringSweepResult {
  * Scores every forecast whose target time has passed and whose target candle is known: the
  * actual close, the model's error, naive's error on the same point (the last close the forecast
  * knew) and whether each band held the actual. Forecasts still waiting for their candle are
- * left for the next sweep.
+ * left for the next sweep. Each scored forecast also moves its version's adaptive conformal
+ * state (see adaptive-bands.ts), in the same transaction, so an outcome counts exactly once.
  */
 export async function scoreDueForecasts(
   dependencies: { candles: CandleRepository; forecasts: ForecastRepository },
@@ -45,6 +47,6 @@ export async function scoreDueForecasts(
       if (actualClose !== undefined) scores.push({ forecastId: forecast.id, actualClose });
     }
   }
-  const scored = await dependencies.forecasts.scoreForecasts(scores, options.nowMs);
+  const scored = await dependencies.forecasts.scoreForecasts(scores, options.nowMs, adaptiveConformalStep());
   return { scored, waiting: due.length - scores.length };
 }

@@ -12,6 +12,7 @@ import type {
   Forecast,
   ForecastContext,
   Forecaster,
+  PredictOptions,
   TrainingData,
 } from './forecaster.port.ts';
 import {
@@ -209,15 +210,18 @@ export abstract class BaseForecaster<Params extends Record<string, unknown>> imp
     return this.predictModel(context);
   }
 
-  predict(context: ForecastContext): Forecast {
+  predict(context: ForecastContext, options: PredictOptions = {}): Forecast {
+    const coverage = options.coverage ?? { '80': 0.8, '95': 0.95 };
     const logReturn = this.predictLogReturn(context);
     const { matrix, originIndex } = context;
     const lastClose = matrix.closes[originIndex]!;
     const originOpenTimeMs = matrix.openTimesMs[originIndex]!;
     const issuedAtMs = originOpenTimeMs + matrix.timeframeMs;
     const bandScale = this.bandScale(context);
-    const halfWidth80 = this.calibrator.halfWidth(0.8) * bandScale;
-    const halfWidth95 = this.calibrator.halfWidth(0.95) * bandScale;
+    const halfWidth80 = this.calibrator.halfWidth(coverage['80']) * bandScale;
+    // Adapted levels can cross (the 80% band's α driven low, the 95% band's high); the 95% band
+    // never ends up narrower than the 80% one.
+    const halfWidth95 = Math.max(halfWidth80, this.calibrator.halfWidth(coverage['95']) * bandScale);
     const price = (offset: number): number => lastClose * Math.exp(logReturn + offset);
     const point = price(0);
     return {

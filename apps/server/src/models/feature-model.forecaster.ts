@@ -72,6 +72,17 @@ export abstract class FeatureModelForecaster<
     return missing === null ? null : `feature ${missing} is not known at this origin (window still filling)`;
   }
 
+  /** Point forecast (log return) from a feature row in `featureNames` order: what permutation importance shuffles. */
+  predictFeatureRow(features: Float64Array): number {
+    if (!this.isFitted) throw new ValidationError(`${this.modelType} forecaster is not fitted`);
+    if (features.length !== this.#modelFeatureNames.length) {
+      throw new ValidationError(
+        `${this.modelType} reads ${this.#modelFeatureNames.length} features, the row has ${features.length}`,
+      );
+    }
+    return this.predictFeatures(features);
+  }
+
   protected predictModel(context: ForecastContext): number {
     return this.predictFeatures(this.#features(context));
   }

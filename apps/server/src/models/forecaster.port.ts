@@ -71,6 +71,20 @@ export interface FitSummary {
   durationMs: number;
 }
 
+/**
+ * Coverage each band is issued at, by nominal level: the calibrator's quantile at these levels
+ * (adaptive conformal inference moves them away from 0.8 and 0.95 as the ledger scores forecasts).
+ */
+export interface BandCoverage {
+  '80': number;
+  '95': number;
+}
+
+export interface PredictOptions {
+  /** Default: the nominal levels, 0.8 and 0.95. */
+  coverage?: BandCoverage;
+}
+
 /** Forecast made at the close of candle `originIndex` of `matrix`, from data up to it only. */
 export interface ForecastContext {
   matrix: FeatureMatrix;
@@ -98,7 +112,7 @@ export interface Forecaster {
   canPredict(context: ForecastContext): boolean;
   /** Point forecast of the log return only; cheaper than `predict`. */
   predictLogReturn(context: ForecastContext): number;
-  predict(context: ForecastContext): Forecast;
+  predict(context: ForecastContext, options?: PredictOptions): Forecast;
   /** Adds a matured out-of-sample error (divided by the forecast's `bandScale`) to the rolling conformal window. */
   recordOutcome(predictedLogReturn: number, actualLogReturn: number, bandScale?: number): void;
   /** Absolute log-return errors currently used for the intervals, oldest first. */

@@ -79,6 +79,34 @@ export interface AccuracyFilter {
   sinceTargetMs?: number;
 }
 
+/** A band level every forecast carries. */
+export type NominalBandLevel = 80 | 95;
+
+/**
+ * Adaptive conformal state of one model version's band at one nominal level: the miscoverage
+ * rate α_t its next band is issued at, and the scored forecasts that moved it.
+ */
+export interface AdaptiveConformalState {
+  modelVersionId: number;
+  nominalLevel: NominalBandLevel;
+  alpha: number;
+  gamma: number;
+  /** Scored forecasts that updated α, and how many of them fell outside the band. */
+  outcomes: number;
+  misses: number;
+  updatedAtMs: number;
+}
+
+/**
+ * Next states of one version from its current ones (empty before its first scored forecast) and
+ * its forecasts scored now, oldest target first. Called inside the scoring transaction.
+ */
+export type AdaptiveConformalStep = (input: {
+  modelVersionId: number;
+  states: readonly AdaptiveConformalState[];
+  scored: readonly ForecastRecord[];
+}) => Omit<AdaptiveConformalState, 'updatedAtMs'>[];
+
 /**
  * The forecast ledger. Writing the same forecast twice (same model version, same origin candle)
  * keeps the first; scoring fills in the actual close, the errors of the model and of naive, and
@@ -97,7 +125,11 @@ export interface ForecastRepository {
   scoreForecasts(
     scores: readonly { forecastId: number; actualClose: number }[],
     scoredAtMs: number,
+    /** When given, each version's adaptive conformal state moves with its outcomes in the same transaction. */
+    adapt?: AdaptiveConformalStep,
   ): Promise<ForecastRecord[]>;
+  /** The adaptive conformal states of a version (empty before its first scored forecast). */
+  adaptiveConformalStates(modelVersionId: number): Promise<AdaptiveConformalState[]>;
   /** Accuracy per model version over every scored forecast or a recent window. */
   accuracy(filter?: AccuracyFilter): Promise<ForecastAccuracy[]>;
   /** Accuracy over the `count` most recent scored forecasts of one model version. */

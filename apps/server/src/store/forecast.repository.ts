@@ -8,6 +8,8 @@ import {
 import { assertSeriesKey } from './argument-checks.ts';
 import type {
   AccuracyFilter,
+  AdaptiveConformalState,
+  AdaptiveConformalStep,
   ForecastAccuracy,
   ForecastRecord,
   ForecastRepository,
@@ -119,6 +121,12 @@ function assertTime(name: string, value: number): void {
   }
 }
 
+function assertId(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new ValidationError(`${name} must be a positive integer, got ${value}`, { field: name });
+  }
+}
+
 function assertPrice(name: string, value: number): void {
   if (!Number.isFinite(value) || value <= 0) {
     throw new ValidationError(`forecast ${name} must be a positive finite price, got ${value}`, {
@@ -186,6 +194,75 @@ const ACCURACY_SELECT = `
  * keeps the first; scoring fills in the actual close, the errors of the model and of naive, and
  * whether each band held it, once.
  */
+interface AdaptiveConformalRow {
+  model_version_id: number | string;
+  nominal_level: number;
+  alpha: number;
+  gamma: number;
+  outcomes: number;
+  misses: number;
+  updated_at_ms: number | string;
+}
+
+function toAdaptiveState(row: AdaptiveConformalRow): AdaptiveConformalState {
+  return {
+    modelVersionId: Number(row.model_version_id),
+    nominalLevel: row.nominal_level === 95 ? 95 : 80,
+    alpha: row.alpha,
+    gamma: row.gamma,
+    outcomes: row.outcomes,
+    misses: row.misses,
+    updatedAtMs: Number(row.updated_at_ms),
+  };
+}
+
+/** Moves each scored version's adaptive conformal state with its outcomes (oldest target first). */
+async function adaptStates(
+  transaction: Database,
+  scored: readonly ForecastRecord[],
+  adapt: AdaptiveConformalStep,
+  scoredAtMs: number,
+): Promise<void> {
+  const byVersion = new Map<number, ForecastRecord[]>();
+  for (const forecast of scored) {
+    const group = byVersion.get(forecast.modelVersionId) ?? [];
+    group.push(forecast);
+    byVersion.set(forecast.modelVersionId, group);
+  }
+  for (const [modelVersionId, forecasts] of [...byVersion].sort(([a], [b]) => a - b)) {
+    forecasts.sort((a, b) => a.targetTimeMs - b.targetTimeMs || a.id - b.id);
+    const current = await transaction.query<AdaptiveConformalRow>(
+      `SELECT * FROM adaptive_conformal_levels WHERE model_version_id = $1 ORDER BY nominal_level FOR UPDATE`,
+      [modelVersionId],
+    );
+    const next = adapt({ modelVersionId, states: current.map(toAdaptiveState), scored: forecasts });
+    for (const state of next) {
+      if (state.modelVersionId !== modelVersionId) {
+        throw new ValidationError(
+          `adaptive conformal step answered for version ${state.modelVersionId}, asked for ${modelVersionId}`,
+        );
+      }
+      await transaction.query(
+        `INSERT INTO adaptive_conformal_levels
+           (model_version_id, nominal_level, alpha, gamma, outcomes, misses, updated_at_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (model_version_id, nominal_level) DO UPDATE SET
+           alpha = excluded.alpha, gamma = excluded.gamma, outcomes = excluded.outcomes,
+           misses = excluded.misses, updated_at_ms = excluded.updated_at_ms`,
+        [
+          modelVersionId,
+          state.nominalLevel,
+          state.alpha,
+          state.gamma,
+          state.outcomes,
+          state.misses,
+          scoredAtMs,
+        ],
+      );
+    }
+  }
+}
+
 export class SqlForecastRepository implements ForecastRepository {
   constructor(private readonly database: Database) {}
 
@@ -305,24 +382,38 @@ export class SqlForecastRepository implements ForecastRepository {
   async scoreForecasts(
     scores: readonly { forecastId: number; actualClose: number }[],
     scoredAtMs: number,
+    adapt?: AdaptiveConformalStep,
   ): Promise<ForecastRecord[]> {
     assertTime('scoredAtMs', scoredAtMs);
     for (const score of scores) assertPrice('actualClose', score.actualClose);
     if (scores.length === 0) return [];
-    const rows = await this.database.query<ForecastRow>(
-      `UPDATE forecasts AS stored SET
-         actual_close = incoming.actual_close,
-         scored_at_ms = $3,
-         error = stored.point - incoming.actual_close,
-         naive_error = stored.last_close - incoming.actual_close,
-         hit80 = incoming.actual_close BETWEEN stored.lower80 AND stored.upper80,
-         hit95 = incoming.actual_close BETWEEN stored.lower95 AND stored.upper95
-       FROM unnest($1::bigint[], $2::double precision[]) AS incoming (id, actual_close)
-       WHERE stored.id = incoming.id AND stored.scored_at_ms IS NULL
-       RETURNING stored.*`,
-      [scores.map((score) => score.forecastId), scores.map((score) => score.actualClose), scoredAtMs],
+    return this.database.transaction(async (transaction) => {
+      const rows = await transaction.query<ForecastRow>(
+        `UPDATE forecasts AS stored SET
+           actual_close = incoming.actual_close,
+           scored_at_ms = $3,
+           error = stored.point - incoming.actual_close,
+           naive_error = stored.last_close - incoming.actual_close,
+           hit80 = incoming.actual_close BETWEEN stored.lower80 AND stored.upper80,
+           hit95 = incoming.actual_close BETWEEN stored.lower95 AND stored.upper95
+         FROM unnest($1::bigint[], $2::double precision[]) AS incoming (id, actual_close)
+         WHERE stored.id = incoming.id AND stored.scored_at_ms IS NULL
+         RETURNING stored.*`,
+        [scores.map((score) => score.forecastId), scores.map((score) => score.actualClose), scoredAtMs],
+      );
+      const scored = rows.map(toForecast);
+      if (adapt) await adaptStates(transaction, scored, adapt, scoredAtMs);
+      return scored;
+    });
+  }
+
+  async adaptiveConformalStates(modelVersionId: number): Promise<AdaptiveConformalState[]> {
+    assertId('modelVersionId', modelVersionId);
+    const rows = await this.database.query<AdaptiveConformalRow>(
+      `SELECT * FROM adaptive_conformal_levels WHERE model_version_id = $1 ORDER BY nominal_level`,
+      [modelVersionId],
     );
-    return rows.map(toForecast);
+    return rows.map(toAdaptiveState);
   }
 
   /** Accuracy per model version over every scored forecast (the `forecast_accuracy` view) or a recent window. */

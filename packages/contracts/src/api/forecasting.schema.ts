@@ -245,6 +245,49 @@ export const promotionRecordSchema = z.object({
  */
 export const naiveGateSchema = z.object({ beatsNaive: z.boolean(), reason: z.string() });
 
+/**
+ * Adaptive conformal inference on one band level of a version: the coverage its next band is
+ * issued at (1 − α_t) and the live coverage of the scored forecasts that moved it.
+ */
+export const adaptiveBandLevelSchema = z
+  .object({
+    /** Nominal coverage: 0.8 or 0.95. */
+    nominalCoverage: z.number(),
+    /** α_t: the miscoverage rate the next band is issued at. */
+    alpha: z.number(),
+    /** 1 − α_t: the calibrator's quantile the next band uses. */
+    issuingCoverage: z.number(),
+    /** Step size γ of the update α ← α + γ (nominal α − miss). */
+    gamma: z.number(),
+    /** Scored forecasts that moved α, and the share whose actual fell inside the band. */
+    outcomes: z.int().min(0),
+    liveCoverage: z.number().nullable(),
+    updatedAtMs: z.int().nullable(),
+  })
+  .meta({ id: 'AdaptiveBandLevel' });
+export type AdaptiveBandLevel = z.infer<typeof adaptiveBandLevelSchema>;
+
+/**
+ * Permutation importance of a feature model on its validation window: per feature, the increase
+ * in validation MAE (in log return) when the feature's column is shuffled, mean and standard
+ * deviation over seeded repeats, most important first.
+ */
+export const featureImportanceSchema = z
+  .object({
+    unit: z.literal('log return'),
+    baselineMae: z.number(),
+    rows: z.int().min(0),
+    repeats: z.int().min(1),
+    seed: z.int(),
+    validationFromMs: z.int(),
+    validationToMs: z.int(),
+    features: z.array(
+      z.object({ feature: z.string(), meanIncrease: z.number(), standardDeviation: z.number() }),
+    ),
+  })
+  .meta({ id: 'FeatureImportance' });
+export type FeatureImportance = z.infer<typeof featureImportanceSchema>;
+
 /** One version with its whole evaluation, how it was trained, its live accuracy and its stage history. */
 export const modelDetailResponseSchema = z.object({
   model: modelVersionSchema.meta({ id: 'ModelVersion' }),
@@ -258,6 +301,10 @@ export const modelDetailResponseSchema = z.object({
   }),
   /** Accuracy of its forecasts in the ledger (null before any is scored). */
   accuracy: forecastAccuracySchema.nullable(),
+  /** The 80% and 95% bands' adaptive conformal state: issuing coverage against nominal and live coverage. */
+  adaptiveBands: z.array(adaptiveBandLevelSchema),
+  /** Permutation importance on the validation window (feature models trained with it; null otherwise). */
+  featureImportance: featureImportanceSchema.nullable(),
   /** Promotions and rollbacks of its series and horizon that involved it, newest first. */
   promotions: z.array(promotionRecordSchema),
 });

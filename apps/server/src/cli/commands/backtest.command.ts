@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { BacktestJobResult } from '../../forecasting/handlers/backtest.handler.ts';
 import { formatSeriesKey } from '@runecast/market';
 import { NAIVE_POINT_MODEL_TYPES } from '../../models/naive.forecaster.ts';
+import { DEFAULT_ACI_GAMMA } from '../../models/evaluation/adaptive-conformal.ts';
 import { walkForwardLabel } from '../../models/evaluation/walk-forward.ts';
 import { listVolatilityModelTypes } from '../../models/volatility/volatility.registry.ts';
 import { configFor } from '../command-config.ts';
@@ -14,6 +15,7 @@ import {
   formatPercent,
   parseHorizonFlag,
   parseModelFlag,
+  parseAdaptiveBandsFlag,
   parsePositiveIntegerFlag,
   parseRangeFlags,
   parseCrossAssetsFlag,
@@ -35,6 +37,7 @@ interface BacktestOptions extends JobCommandOptions {
   retrainEvery?: string;
   trainWindow?: string;
   crossAssets?: string;
+  adaptiveBands?: string | boolean;
 }
 
 /** The metrics `--json` reports per model, in this order. */
@@ -115,6 +118,10 @@ export function registerBacktestCommand(program: Command): void {
       .option('--retrain-every <candles>', 'candles between refits (default 168)')
       .option('--train-window <candles>', "training origins per fit (default: each model's own)")
       .option(
+        '--adaptive-bands [gamma]',
+        'issue every model’s bands but naive’s with adaptive conformal inference at step gamma (default 0.005)',
+      )
+      .option(
         '--cross-assets <series>',
         'comma-separated series whose returns become features, or metric series (SERIES:metric) whose log growth does',
       ),
@@ -128,6 +135,7 @@ export function registerBacktestCommand(program: Command): void {
     const retrainEverySteps = parsePositiveIntegerFlag('--retrain-every', options.retrainEvery);
     const trainWindowSteps = parsePositiveIntegerFlag('--train-window', options.trainWindow);
     const crossAssets = parseCrossAssetsFlag(options.crossAssets);
+    const adaptiveConformalGamma = parseAdaptiveBandsFlag(options.adaptiveBands, DEFAULT_ACI_GAMMA);
     const payload = {
       series: formatSeriesKey(series),
       horizonMinutes,
@@ -138,6 +146,7 @@ export function registerBacktestCommand(program: Command): void {
         ...(stepSteps === undefined ? {} : { stepSteps }),
         ...(retrainEverySteps === undefined ? {} : { retrainEverySteps }),
         ...(trainWindowSteps === undefined ? {} : { trainWindowSteps }),
+        ...(adaptiveConformalGamma === undefined ? {} : { adaptiveConformalGamma }),
       },
       crossAssets,
     };

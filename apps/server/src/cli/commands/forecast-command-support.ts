@@ -129,6 +129,22 @@ export function parsePositiveIntegerFlag(flag: string, value: string | undefined
   return Number(value);
 }
 
+/** `--adaptive-bands [gamma]`: absent → undefined, bare → the default γ, else a number in (0, 1). */
+export function parseAdaptiveBandsFlag(
+  value: string | boolean | undefined,
+  defaultGamma: number,
+): number | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return defaultGamma;
+  const gamma = Number(value.trim());
+  if (value.trim() === '' || !(gamma > 0 && gamma < 1)) {
+    throw new UsageError(
+      `--adaptive-bands "${value}" must be a step γ between 0 and 1 (e.g. 0.005), or no value`,
+    );
+  }
+  return gamma;
+}
+
 export interface ForecastCommandContext {
   store: Store;
   runtime: ForecastingRuntime;

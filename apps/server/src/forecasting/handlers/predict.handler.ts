@@ -11,6 +11,7 @@ import {
   withDataContext,
 } from '../forecasting-data.ts';
 import type { JobContext, JobHandler } from '../../jobs/job-handler.ts';
+import { issuingCoverage } from '../adaptive-bands.ts';
 import {
   parseWithSchema,
   resolveSeriesHorizon,
@@ -88,7 +89,9 @@ export async function predictWithVersion(
             'the history before them is too short or a feature is still warming up',
         );
       }
-      const forecast = forecaster.predict(matrixContext);
+      // Bands at the coverage adaptive conformal inference has reached on this version's scored forecasts.
+      const states = await dependencies.forecasting.forecasts.adaptiveConformalStates(version.id);
+      const forecast = forecaster.predict(matrixContext, { coverage: issuingCoverage(states) });
       const now = dependencies.now ?? Date.now;
       const outcome = await dependencies.forecasting.forecasts.insertForecast({
         series,

@@ -3,6 +3,10 @@ import { formatHorizon, formatSeriesKey, ValidationError } from '@runecast/marke
 import { MIN_CALIBRATION_RESIDUALS } from '../../models/conformal-calibrator.ts';
 import type { EvaluatedForecasts } from '../../models/evaluation/forecast-metrics.ts';
 import type { WalkForwardResult } from '../../models/evaluation/walk-forward.ts';
+import {
+  readsFeatureRows,
+  type FeatureModelImportance,
+} from '../../models/evaluation/feature-model-importance.ts';
 import { parseForecasterParams } from '../../models/forecaster.registry.ts';
 import { parseVolatilitySpec } from '../../models/volatility/volatility.registry.ts';
 import { fingerprintCandles } from '../../models/registry/data-fingerprint.ts';
@@ -196,7 +200,39 @@ async function runTrain(
       );
       await context.checkpoint();
 
-      context.progress({ percent: 95, message: 'registering the version' });
+      // Permutation importance on the validation window, for models that read feature rows.
+      let featureImportance: FeatureModelImportance | null = null;
+      let featureImportanceProblem: string | null = null;
+      if (
+        residuals.length >= MIN_CALIBRATION_RESIDUALS &&
+        readsFeatureRows(payload.modelType, series.timeframe, horizonMinutes)
+      ) {
+        context.progress({ percent: 95, message: `permutation importance of ${label}` });
+        try {
+          featureImportance = await compute.run({
+            kind: 'feature-importance',
+            input: {
+              modelType: payload.modelType,
+              timeframe: series.timeframe,
+              horizonMinutes,
+              params,
+              matrix,
+              validationStartIndex: testStartIndex,
+              ...(payload.walkForward.trainWindowSteps === undefined
+                ? {}
+                : { windowSteps: payload.walkForward.trainWindowSteps }),
+              calibrationResiduals: residuals.slice(-CALIBRATION_WINDOW),
+            },
+          });
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          // Too little data before the window for a fit: the version is still worth registering.
+          featureImportanceProblem = error.message;
+        }
+        await context.checkpoint();
+      }
+
+      context.progress({ percent: 96, message: 'registering the version' });
       const keep = Math.max(0, forecasts.point.length - EVALUATION_POINTS_KEPT);
       const slice = (values: ArrayLike<number>): number[] => Array.from(values).slice(keep);
       const version = await dependencies.registry.register({
@@ -222,6 +258,9 @@ async function runTrain(
           failedFits: modelResult.failedFits,
           fitMs: Math.round(modelResult.fitMs),
           predictMs: Math.round(modelResult.predictMs),
+          // Permutation importance on the validation window (feature models), or why it is missing.
+          ...(featureImportance === null ? {} : { featureImportance }),
+          ...(featureImportanceProblem === null ? {} : { featureImportanceProblem }),
           // The last evaluation forecasts, for predicted-vs-actual charts.
           forecasts: {
             targetTimeMs: slice(evaluation.origins.targetTimeMs),

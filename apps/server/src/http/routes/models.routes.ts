@@ -7,6 +7,7 @@ import {
   jobParamsSchema,
   leaderboardQuerySchema,
   leaderboardResponseSchema,
+  featureImportanceSchema,
   modelDetailResponseSchema,
   modelListQuerySchema,
   modelListResponseSchema,
@@ -32,6 +33,7 @@ import { resolveSeriesHorizon } from '../../forecasting/handlers/handler-support
 import { getForecasterDefinition, parseForecasterParams } from '../../models/forecaster.registry.ts';
 import { NAIVE_POINT_MODEL_TYPES } from '../../models/naive.forecaster.ts';
 import { naiveFallbackNotice, naiveGateVerdict } from '../../models/registry/naive-gate.ts';
+import { describeAdaptiveBands } from '../../forecasting/adaptive-bands.ts';
 import { walkForwardLabel } from '../../models/evaluation/walk-forward.ts';
 import { parseVolatilitySpec } from '../../models/volatility/volatility.registry.ts';
 import { type ModelVersion, type StageChange } from '../../store/model.port.ts';
@@ -220,6 +222,7 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
           ? trainingJob
           : null;
       const [accuracy] = await runtime.forecasting.forecasts.accuracy({ modelVersionId: version.id });
+      const adaptiveStates = await runtime.forecasting.forecasts.adaptiveConformalStates(version.id);
       const promotions = (await registry.promotions(version.seriesKey, version.horizonMinutes)).filter(
         (entry) => entry.versionId === version.id || entry.previousVersionId === version.id,
       );
@@ -253,6 +256,10 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
           lossHistory: trainingJob?.lossHistory ?? [],
         },
         accuracy: accuracy ?? null,
+        adaptiveBands: describeAdaptiveBands(adaptiveStates),
+        // Versions trained before importance was measured, and models without feature rows, have none.
+        featureImportance:
+          featureImportanceSchema.safeParse(version.evaluation.featureImportance).data ?? null,
         promotions,
       };
     },

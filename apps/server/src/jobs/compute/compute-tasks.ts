@@ -10,6 +10,10 @@ import type {
   WalkForwardResult,
 } from '../../models/evaluation/walk-forward.ts';
 import type { Timeframe } from '@runecast/market';
+import type {
+  FeatureModelImportance,
+  FeatureModelImportanceInput,
+} from '../../models/evaluation/feature-model-importance.ts';
 import type { VolatilitySpec } from '../../models/volatility/volatility.registry.ts';
 
 /** Fit one model on a matrix and return its artifact. */
@@ -37,12 +41,14 @@ export interface FitTaskResult {
 export type ComputeTask =
   | { kind: 'walk-forward'; input: Omit<RunWalkForwardInput, 'onProgress' | 'signal'> }
   | { kind: 'tune'; input: Omit<TuneHyperparametersInput, 'onTrial' | 'signal'> }
-  | { kind: 'fit'; input: FitTaskInput };
+  | { kind: 'fit'; input: FitTaskInput }
+  | { kind: 'feature-importance'; input: FeatureModelImportanceInput };
 
 export interface ComputeResults {
   'walk-forward': WalkForwardResult;
   tune: TuningResult;
   fit: FitTaskResult;
+  'feature-importance': FeatureModelImportance | null;
 }
 
 /** What a task reports while it runs. */

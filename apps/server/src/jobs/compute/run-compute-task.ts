@@ -1,4 +1,5 @@
 import { RunecastError } from '@runecast/market';
+import { featureModelImportance } from '../../models/evaluation/feature-model-importance.ts';
 import { tuneHyperparameters } from '../../models/evaluation/hyperparameter-search.ts';
 import { runWalkForward } from '../../models/evaluation/walk-forward.ts';
 import { createForecaster } from '../../models/forecaster.registry.ts';
@@ -32,6 +33,8 @@ export async function runComputeTask<Task extends ComputeTask>(
       })) as ComputeResults[Task['kind']];
     case 'fit':
       return (await fitModel(task.input, onEvent, signal)) as ComputeResults[Task['kind']];
+    case 'feature-importance':
+      return (await featureModelImportance(task.input)) as ComputeResults[Task['kind']];
   }
 }
 

@@ -161,3 +161,38 @@ describe('walk-forward', () => {
     assert.equal(rowIndexAtOrAfter(matrix, matrix.openTimesMs.at(-1)! + 1), -1);
   });
 });
+
+describe('walk-forward with adaptive conformal bands', () => {
+  test('models but naive issue adapted bands: coverage near nominal, naive unchanged, bad γ refused', async () => {
+    const matrix = buildFeatureMatrix({ candles });
+    const models: WalkForwardModelSpec[] = [{ modelType: 'ridge', params: { trainingWindowSteps: 500 } }];
+    const plain = await runWalkForward({ matrix, models, settings: SETTINGS });
+    const adapted = await runWalkForward({
+      matrix,
+      models,
+      settings: { ...SETTINGS, adaptiveConformalGamma: 0.05 },
+    });
+    assert.equal(adapted.settings.adaptiveConformalGamma, 0.05);
+    assert.equal(plain.settings.adaptiveConformalGamma, null);
+    const naiveOf = (result: typeof plain) => result.models.find((model) => model.modelType === 'naive')!;
+    const ridgeOf = (result: typeof plain) => result.models.find((model) => model.modelType === 'ridge')!;
+    assert.deepEqual(naiveOf(adapted).metrics, naiveOf(plain).metrics, 'naive keeps its plain bands');
+    assert.deepEqual(
+      Array.from(ridgeOf(adapted).forecasts.point),
+      Array.from(ridgeOf(plain).forecasts.point),
+      'only the bands change',
+    );
+    assert.notDeepEqual(
+      Array.from(ridgeOf(adapted).forecasts.upper80),
+      Array.from(ridgeOf(plain).forecasts.upper80),
+    );
+    // With γ = 0.05 over ~450 origins, α_t keeps the miss rate close to nominal.
+    const metrics = ridgeOf(adapted).metrics;
+    assert.ok(Math.abs(metrics.coverage80! - 0.8) < 0.05, `80% coverage ${metrics.coverage80}`);
+    assert.ok(Math.abs(metrics.coverage95! - 0.95) < 0.05, `95% coverage ${metrics.coverage95}`);
+    await assert.rejects(
+      runWalkForward({ matrix, models, settings: { ...SETTINGS, adaptiveConformalGamma: 1 } }),
+      /adaptiveConformalGamma must be in \(0, 1\)/,
+    );
+  });
+});

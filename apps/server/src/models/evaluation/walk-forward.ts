@@ -6,6 +6,7 @@ import { GradientWorkerPool } from '../deep/gradient-worker.ts';
 import { createForecaster, parseForecasterParams } from '../forecaster.registry.ts';
 import { parseVolatilitySpec, type VolatilitySpec } from '../volatility/volatility.registry.ts';
 import { CRPS_QUANTILE_LEVELS } from './metrics.ts';
+import { updateAciAlpha } from './adaptive-conformal.ts';
 import { targetLogReturn } from '../training-window.ts';
 import { computeForecastMetrics, type EvaluatedForecasts, type ForecastMetrics } from './forecast-metrics.ts';
 
@@ -33,6 +34,12 @@ export interface WalkForwardSettings {
   calibrationWindowSize?: number;
   /** Fee per position change of the long/flat strategy (default 0.001 = 0.1%). */
   feeRate?: number;
+  /**
+   * When set, every model but naive issues its bands with adaptive conformal inference at this
+   * step γ (see adaptive-conformal.ts), α_t moving as each forecast matures; naive keeps its plain
+   * bands, the reference of the interval skill scores.
+   */
+  adaptiveConformalGamma?: number;
 }
 
 export interface WalkForwardModelSpec {
@@ -99,7 +106,10 @@ export interface WalkForwardModelResult {
 export interface WalkForwardResult {
   horizonMinutes: number;
   horizonSteps: number;
-  settings: Required<Omit<WalkForwardSettings, 'trainWindowSteps'>> & { trainWindowSteps: number | null };
+  settings: Required<Omit<WalkForwardSettings, 'trainWindowSteps' | 'adaptiveConformalGamma'>> & {
+    trainWindowSteps: number | null;
+    adaptiveConformalGamma: number | null;
+  };
   origins: WalkForwardOrigins;
   /** Candidate origins left out because some model could not forecast there (history still too short). */
   droppedOrigins: number;
@@ -177,7 +187,16 @@ function resolveSettings(
       MIN_CALIBRATION_RESIDUALS,
     ),
     feeRate: settings.feeRate ?? 0.001,
+    adaptiveConformalGamma: checkGamma(settings.adaptiveConformalGamma),
   };
+}
+
+function checkGamma(gamma: number | undefined): number | null {
+  if (gamma === undefined) return null;
+  if (!(gamma > 0 && gamma < 1)) {
+    throw new ValidationError(`walk-forward adaptiveConformalGamma must be in (0, 1), got ${gamma}`);
+  }
+  return gamma;
 }
 
 /**
@@ -338,8 +357,20 @@ async function runModel(
     fitMs: 0,
     predictMs: 0,
   };
-  const pending: { targetIndex: number; predicted: number; actual: number; bandScale: number }[] = [];
+  const pending: {
+    targetIndex: number;
+    predicted: number;
+    actual: number;
+    bandScale: number;
+    /** Half-widths in log return of the 80% and 95% bands issued. */
+    halfWidth80: number;
+    halfWidth95: number;
+  }[] = [];
   let pendingHead = 0;
+  // Adaptive conformal inference: α_t per band, moved as forecasts mature (naive stays plain).
+  const gamma = spec.modelType === 'naive' ? null : settings.adaptiveConformalGamma;
+  let alpha80 = 0.2;
+  let alpha95 = 0.05;
   const residuals: number[] = [];
   let model: BaseForecaster<Record<string, unknown>> | null = null;
   let lastFitOrigin = Number.NEGATIVE_INFINITY;
@@ -356,6 +387,11 @@ async function runModel(
         // holds normalized errors (1 for plain bands).
         residuals.push(Math.abs(matured.actual - matured.predicted) / matured.bandScale);
         model?.recordOutcome(matured.predicted, matured.actual, matured.bandScale);
+        if (gamma !== null) {
+          const error = Math.abs(matured.actual - matured.predicted);
+          alpha80 = updateAciAlpha(alpha80, error > matured.halfWidth80, { targetAlpha: 0.2, gamma });
+          alpha95 = updateAciAlpha(alpha95, error > matured.halfWidth95, { targetAlpha: 0.05, gamma });
+        }
       }
       if (model === null || origin - lastFitOrigin >= retrainEverySteps) {
         if (input.signal?.aborted) throw new WalkForwardCancelledError();
@@ -397,7 +433,10 @@ async function runModel(
       const context = { matrix, originIndex: origin };
       const startedMs = performance.now();
       if (model.canPredict(context)) {
-        const forecast = model.predict(context);
+        const forecast = model.predict(
+          context,
+          gamma === null ? {} : { coverage: { '80': 1 - alpha80, '95': 1 - alpha95 } },
+        );
         run.logReturn[position] = forecast.logReturn;
         run.point[position] = forecast.point;
         run.lower80[position] = forecast.intervals['80'].lower;
@@ -417,6 +456,8 @@ async function runModel(
           predicted: forecast.logReturn,
           actual: candidateActual[position]!,
           bandScale: forecast.bandScale,
+          halfWidth80: Math.log(forecast.intervals['80'].upper / forecast.point),
+          halfWidth95: Math.log(forecast.intervals['95'].upper / forecast.point),
         });
       }
       run.predictMs += performance.now() - startedMs;

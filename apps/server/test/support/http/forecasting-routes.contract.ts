@@ -213,6 +213,27 @@ export function describeForecastingRoutes(
       assert.equal(parsed.training.job?.id, trainJobId);
       assert.deepEqual(parsed.training.lossHistory, []);
       assert.equal(parsed.accuracy, null);
+      // Before any scored forecast the bands are issued at their nominal coverage.
+      assert.deepEqual(
+        parsed.adaptiveBands.map((band) => [
+          band.nominalCoverage,
+          band.issuingCoverage,
+          band.outcomes,
+          band.liveCoverage,
+        ]),
+        [
+          [0.8, 0.8, 0, null],
+          [0.95, 0.95, 0, null],
+        ],
+      );
+      // Permutation importance on the validation window: one entry per feature, most important first.
+      assert.ok(parsed.featureImportance !== null, 'ridge reads feature rows');
+      assert.deepEqual(
+        parsed.featureImportance.features.map((entry) => entry.feature).sort(),
+        [...parsed.model.featureNames].sort(),
+      );
+      assert.ok(parsed.featureImportance.rows > 0 && parsed.featureImportance.repeats === 5);
+      assert.ok(parsed.featureImportance.validationFromMs >= (parsed.model.evaluation.testFromMs as number));
       // Ridge on a random walk: it does not beat naive significantly, and the detail says so.
       assert.equal(parsed.naiveGate.beatsNaive, false);
       assert.match(parsed.naiveGate.reason, /\(ridge\) did not beat naive significantly on /);
@@ -552,6 +573,11 @@ export function describeForecastingRoutes(
           response: train({ ...valid, horizonMinutes: 90 }),
           status: 422,
           field: /^body\.horizonMinutes: .*try 1h or 2h/,
+        },
+        {
+          response: train({ ...valid, walkForward: { adaptiveConformalGamma: 1.5 } }),
+          status: 400,
+          field: /^body\.walkForward\.adaptiveConformalGamma: /,
         },
         {
           response: train({ ...valid, series: 'binance:ETH/USDT:1h' }),

@@ -21,6 +21,8 @@ import {
 import { formatHorizon, formatPercent, formatPrice, formatTimeUtc } from '../../lib/format.ts';
 import { useApi, useSession } from '../../lib/services.tsx';
 import { LossChart } from '../jobs/loss-chart.tsx';
+import { AdaptiveBandsTable } from './adaptive-bands.tsx';
+import { FeatureImportanceBars } from './feature-importance.tsx';
 import {
   forecastErrors,
   readEvaluationForecasts,
@@ -274,6 +276,12 @@ function ModelDetail(props: { versionId: number }) {
                       <dd className="num">{formatPercent(data.accuracy.directionalAccuracy)}</dd>
                     </dl>
                   )}
+                  <h3>Live coverage against nominal</h3>
+                  <p className="muted small">
+                    Bands are issued at the coverage adaptive conformal inference has reached on the scored
+                    forecasts, so that live coverage tracks the nominal level when the market changes.
+                  </p>
+                  <AdaptiveBandsTable bands={data.adaptiveBands} />
                   <h3>Training loss</h3>
                   <LossChart points={data.training.lossHistory} />
                   {data.promotions.length > 0 ? (
@@ -292,6 +300,12 @@ function ModelDetail(props: { versionId: number }) {
                   ) : null}
                 </div>
               </div>
+              {data.featureImportance === null ? null : (
+                <div className="stack">
+                  <h3>Feature importance (permutation, validation window)</h3>
+                  <FeatureImportanceBars importance={data.featureImportance} />
+                </div>
+              )}
               {forecasts === null ? (
                 <p className="muted small">This version kept no evaluation forecasts to chart.</p>
               ) : (

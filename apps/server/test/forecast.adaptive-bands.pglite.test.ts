@@ -1,0 +1,3 @@
+import { adaptiveBandsSuite } from './forecast.adaptive-bands-suite.ts';
+
+adaptiveBandsSuite('pglite', async () => ({}));
