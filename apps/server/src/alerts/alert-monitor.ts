@@ -167,7 +167,7 @@ export class AlertMonitor {
   private async record(firings: readonly Firing[]): Promise<void> {
     const { repository, now } = this.options;
     for (const firing of firings) {
-      const stored = await repository.recordEvent(
+      const stored = await this.options.service.recordFiring(
         {
           ruleId: firing.rule.id,
           ownerUserId: firing.rule.ownerUserId,

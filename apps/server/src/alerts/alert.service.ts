@@ -10,8 +10,10 @@ import type {
 } from '@runecast/contracts';
 import { NotFoundError, ValidationError } from '@runecast/market';
 import type { Principal } from '../auth/principal.ts';
+import type { Bus } from '../bus/bus.port.ts';
+import { alertsFiredTopic } from '../bus/topics.ts';
 import type { SecretService } from '../auth/secret.service.ts';
-import type { AlertRepository, DueDelivery, OwnerScope } from '../store/alert.repository.ts';
+import type { AlertRepository, DueDelivery, NewAlertEvent, OwnerScope } from '../store/alert.repository.ts';
 import { isInQuietHours, renderAlertMessage } from './alert-message.ts';
 import { AlertSender, type ChannelAddress, maskAddress, type SendResult } from './alert-sender.ts';
 
@@ -58,6 +60,10 @@ export interface AlertServiceOptions {
   secrets: SecretService;
   sender?: AlertSender;
   now?: () => number;
+  /** Where stored firings are announced (`alerts.fired.<owner>`), for the owner's live streams. */
+  bus?: Bus;
+  /** A firing stored but not announced: its owner sees it at the next poll instead. */
+  onPublishError?: (error: unknown) => void;
 }
 
 /**
@@ -69,6 +75,8 @@ export class AlertService {
   private readonly secrets: SecretService;
   readonly sender: AlertSender;
   private readonly now: () => number;
+  private readonly bus: Bus | null;
+  private readonly onPublishError: (error: unknown) => void;
   /** Security subjects told of lately, so a flood of one event is one alert. */
   private readonly securitySeen = new Map<string, number>();
 
@@ -77,6 +85,30 @@ export class AlertService {
     this.secrets = options.secrets;
     this.sender = options.sender ?? new AlertSender();
     this.now = options.now ?? Date.now;
+    this.bus = options.bus ?? null;
+    this.onPublishError =
+      options.onPublishError ??
+      ((error) => {
+        throw error;
+      });
+  }
+
+  /**
+   * Stores a firing and queues its deliveries once per idempotency key (null when the key fired
+   * before), then announces it on the bus so API processes push it to its owner's streams.
+   */
+  async recordFiring(event: NewAlertEvent, nowMs: number): Promise<AlertEvent | null> {
+    const stored = await this.repository.recordEvent(event, nowMs);
+    if (stored !== null && this.bus !== null) {
+      try {
+        await this.bus.publish(alertsFiredTopic(stored.ownerUserId), stored);
+      } catch (error) {
+        // Stored already: a redelivery would find the key taken, so retrying the whole message
+        // would not announce it either. Reported; the bell's poll shows it.
+        this.onPublishError(error);
+      }
+    }
+    return stored;
   }
 
   /** Creates a channel; a webhook's signing secret is in this answer only. */
@@ -250,7 +282,7 @@ export class AlertService {
         event: event.kind,
         error: event.detail,
       });
-      const stored = await this.repository.recordEvent(
+      const stored = await this.recordFiring(
         {
           ruleId: rule.id,
           ownerUserId: rule.ownerUserId,

@@ -334,6 +334,11 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
         secrets: auth.secrets,
         sender: ownAlertSender!,
         now,
+        bus,
+        onPublishError: (error) => {
+          metrics.runtime.backgroundErrors.inc({ task: 'alert-publish' });
+          logger.warn({ err: error }, 'a stored alert firing could not be announced on the bus');
+        },
       })),
     now,
   };

@@ -254,6 +254,11 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
       secrets,
       sender: alertSender,
       now: () => clock.now(),
+      bus,
+      onPublishError: (error) => {
+        metrics.runtime.backgroundErrors.inc({ task: 'alert-publish' });
+        logger.warn({ err: error }, 'a stored alert firing could not be announced on the bus');
+      },
     });
 
     return {
