@@ -170,6 +170,7 @@ export class AlertMonitor {
       const stored = await this.options.service.recordFiring(
         {
           ruleId: firing.rule.id,
+          kind: firing.rule.condition.kind,
           ownerUserId: firing.rule.ownerUserId,
           idempotencyKey: firing.idempotencyKey,
           ruleName: firing.rule.name,

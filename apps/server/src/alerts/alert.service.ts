@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type {
   AlertChannel,
+  AlertChannelEventModes,
   AlertDelivery,
   AlertEvent,
   AlertRule,
@@ -127,6 +128,7 @@ export class AlertService {
       kind: body.kind,
       name: body.name,
       target: maskAddress(address),
+      eventModes: body.eventModes ?? {},
       createdAtMs: this.now(),
     });
     try {
@@ -144,6 +146,17 @@ export class AlertService {
 
   async getChannel(principal: Principal, id: string): Promise<AlertChannel> {
     const channel = await this.repository.getChannel(scopeOf(principal), id);
+    if (channel === null) throw new NotFoundError(`no alert channel ${id}`);
+    return channel;
+  }
+
+  /** Replaces the channel's on / silent / off setting per rule kind (kinds left out are on). */
+  async setChannelModes(
+    principal: Principal,
+    id: string,
+    eventModes: AlertChannelEventModes,
+  ): Promise<AlertChannel> {
+    const channel = await this.repository.setChannelModes(scopeOf(principal), id, eventModes);
     if (channel === null) throw new NotFoundError(`no alert channel ${id}`);
     return channel;
   }
@@ -285,6 +298,7 @@ export class AlertService {
       const stored = await this.recordFiring(
         {
           ruleId: rule.id,
+          kind: 'security',
           ownerUserId: rule.ownerUserId,
           idempotencyKey: `${rule.id}|security:${event.kind}:${event.subject}:${Math.floor(event.atMs / SECURITY_REPEAT_MS)}`,
           ruleName: rule.name,

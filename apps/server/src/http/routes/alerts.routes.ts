@@ -1,5 +1,6 @@
 import {
   alertChannelListResponseSchema,
+  alertChannelModesBodySchema,
   alertChannelSchema,
   alertDeliveryListResponseSchema,
   alertDeliverySchema,
@@ -80,6 +81,23 @@ export const alertRoutes: RouteModule = {
         },
       },
       async (request) => alerts.getChannel(request.principal!, request.params.id),
+    );
+
+    app.put(
+      '/alerts/channels/:id/modes',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary:
+            'Set what the channel does per rule kind: on (sent), silent (stored and shown, not sent through it) or off (ignored by it); kinds left out are on',
+          params: alertIdParamsSchema,
+          body: alertChannelModesBodySchema,
+          response: { 200: alertChannelSchema },
+        },
+      },
+      async (request) =>
+        alerts.setChannelModes(request.principal!, request.params.id, request.body.eventModes),
     );
 
     app.delete(

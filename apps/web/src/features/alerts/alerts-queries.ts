@@ -1,5 +1,6 @@
 import {
   alertChannelListResponseSchema,
+  alertChannelSchema,
   alertDeliveryListResponseSchema,
   alertDeliverySchema,
   alertEventSchema,
@@ -9,6 +10,7 @@ import {
   alertTestResponseSchema,
   createAlertChannelResponseSchema,
   type AlertChannel,
+  type AlertChannelEventModes,
   type AlertEvent,
   type AlertRule,
   type AlertRuleBody,
@@ -167,6 +169,21 @@ export function useDeleteAlertChannel() {
       api.request(`/api/v1/alerts/channels/${encodeURIComponent(id)}`, {
         method: 'DELETE',
         schema: z.null(),
+      }),
+    onSuccess: invalidate,
+  });
+}
+
+/** Replaces a channel's on / silent / off setting per rule kind. */
+export function useSetChannelModes() {
+  const api = useApi();
+  const invalidate = useInvalidateAlerts();
+  return useMutation({
+    mutationFn: (input: { id: string; eventModes: AlertChannelEventModes }) =>
+      api.request(`/api/v1/alerts/channels/${encodeURIComponent(input.id)}/modes`, {
+        method: 'PUT',
+        body: { eventModes: input.eventModes },
+        schema: alertChannelSchema,
       }),
     onSuccess: invalidate,
   });
