@@ -340,3 +340,31 @@ export const alertTestResponseSchema = z.object({
 });
 
 export const alertIdParamsSchema = z.strictObject({ id: uuidSchema });
+
+/** How many firings a preview lists (the count covers them all). */
+export const alertPreviewListedFirings = 20;
+
+/** `POST /api/v1/alerts/rules/preview`: what a rule would have fired over the last 7 days of stored candles. */
+export const alertRulePreviewResponseSchema = z.discriminatedUnion('available', [
+  z.object({
+    available: z.literal(true),
+    series: z.string(),
+    /** The span looked at: the last 7 days up to now. */
+    fromMs: z.int(),
+    toMs: z.int(),
+    /** Stored candles of the series in that span. */
+    candles: z.int(),
+    /** How many times the rule would have fired (cooldown and re-arming included). */
+    firingCount: z.int(),
+    /** The first firings, oldest first, at most `alertPreviewListedFirings`. */
+    firings: z.array(z.object({ firedAtMs: z.int(), values: z.record(z.string(), z.number()) })),
+    /** The message of the most recent firing, as it would be sent; null when none. */
+    latestMessage: z.string().nullable(),
+  }),
+  z.object({
+    available: z.literal(false),
+    /** Why no preview: the kind depends on forecasts, jobs or events that are not replayed. */
+    reason: z.string(),
+  }),
+]);
+export type AlertRulePreview = z.infer<typeof alertRulePreviewResponseSchema>;

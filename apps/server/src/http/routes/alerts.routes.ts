@@ -12,6 +12,7 @@ import {
   alertIdParamsSchema,
   alertRuleBodySchema,
   alertRuleListResponseSchema,
+  alertRulePreviewResponseSchema,
   alertRuleSchema,
   alertTestResponseSchema,
   createAlertChannelBodySchema,
@@ -147,6 +148,21 @@ export const alertRoutes: RouteModule = {
       },
       async (request, reply) =>
         reply.code(201).send(await alerts.createRule(request.principal!, request.body)),
+    );
+
+    app.post(
+      '/alerts/rules/preview',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary:
+            'What a rule (the body of a new or changed one) would have fired over the last 7 days of its series’ stored candles: how often, when (the first 20) and the latest message; nothing is stored',
+          body: alertRuleBodySchema,
+          response: { 200: alertRulePreviewResponseSchema },
+        },
+      },
+      async (request) => alerts.previewRule(request.principal!, request.body),
     );
 
     app.get(

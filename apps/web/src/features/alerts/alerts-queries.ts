@@ -6,6 +6,7 @@ import {
   alertEventSchema,
   alertHistoryResponseSchema,
   alertRuleListResponseSchema,
+  alertRulePreviewResponseSchema,
   alertRuleSchema,
   alertTestResponseSchema,
   createAlertChannelResponseSchema,
@@ -214,6 +215,19 @@ export function useSaveAlertRule() {
             schema: alertRuleSchema,
           }),
     onSuccess: invalidate,
+  });
+}
+
+/** What a rule being written would have fired over the last 7 days; nothing is stored. */
+export function usePreviewAlertRule() {
+  const api = useApi();
+  return useMutation({
+    mutationFn: (body: AlertRuleBody) =>
+      api.request('/api/v1/alerts/rules/preview', {
+        method: 'POST',
+        body,
+        schema: alertRulePreviewResponseSchema,
+      }),
   });
 }
 

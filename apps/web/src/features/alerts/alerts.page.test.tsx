@@ -288,6 +288,37 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
     );
     fireEvent.change(field(ruleForm, 'Message template (optional)'), { target: { value: '' } });
 
+    // The preview replays the stored candles of the last 7 days: two crossings above 100000 an hour apart.
+    const recentMs = Math.floor((Date.now() - 3 * 3_600_000) / 60_000) * 60_000;
+    const closes = [
+      ...Array<number>(30).fill(99_000),
+      ...Array<number>(30).fill(101_000),
+      ...Array<number>(30).fill(99_000),
+      ...Array<number>(30).fill(101_000),
+    ];
+    await harness.store.candles.upsertCandles(
+      closes.map((close, index) => ({
+        ...SERIES,
+        openTimeMs: recentMs + index * 60_000,
+        open: close,
+        high: close,
+        low: close,
+        close,
+        volume: 1,
+        quoteVolume: null,
+        tradeCount: null,
+        closed: true,
+      })),
+    );
+    fireEvent.click(within(ruleForm).getByRole('button', { name: 'Preview last 7 days' }));
+    const summary = await within(ruleForm).findByTestId('rule-preview-summary', {}, { timeout: 5_000 });
+    assert.equal(summary.textContent, 'It would have fired 2 times in the last 7 days (120 candles).');
+    assert.match(
+      within(ruleForm).getByTestId('rule-preview-message').textContent ?? '',
+      /^BTC above 100k: binance:BTC\/USDT:1m crossed above 100000/,
+    );
+    assert.deepEqual(await rules(), [], 'a preview stores nothing');
+
     assert.equal((await api('DELETE', `/api/v1/alerts/channels/${spare.id}`)).status, 204);
     fireEvent.click(within(ruleForm).getByRole('button', { name: 'Create rule' }));
     const refusal = await within(ruleForm).findByRole('alert');
