@@ -218,6 +218,7 @@ describe('OpenAPI document and Prometheus metrics', () => {
     const streamQueries: Record<string, string> = {
       '/api/v1/stream': `?series=${encodeURIComponent('binance:BTC/USDT:1m')}`,
       '/api/v1/jobs/events': '',
+      '/api/v1/stream/alerts': '',
     };
     const { job } = await harness.forecasting.queue.repository.enqueue({ kind: 'train', payload: {} });
     const answers: ObservedAnswer[] = [];

@@ -85,7 +85,7 @@ function routeShapes(document: {
 
 /** Server-Sent Events routes stay open; they are fuzzed over a real connection below. */
 function isEventStream(url: string): boolean {
-  return url === '/api/v1/stream' || url.endsWith('/events');
+  return url === '/api/v1/stream' || url === '/api/v1/stream/alerts' || url.endsWith('/events');
 }
 
 /** fast-check failures quote the whole counterexample; oversized inputs would flood the report. */

@@ -64,6 +64,7 @@ describe('NATS JetStream bus, beyond the contract', () => {
       const info = await manager.streams.info(streamName);
       assert.equal(info.config.storage, 'file');
       assert.deepEqual(info.config.subjects.sort(), [
+        `${subjectPrefix}.alerts.>`,
         `${subjectPrefix}.data.>`,
         `${subjectPrefix}.forecasts.>`,
         `${subjectPrefix}.ingest.>`,

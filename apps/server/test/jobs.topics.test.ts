@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { createBus } from '../src/bus/create-bus.ts';
-import { forecastsTopic, jobProgressTopic, parseTopic, topicPattern } from '../src/bus/topics.ts';
+import {
+  alertsFiredTopic,
+  forecastsTopic,
+  jobProgressTopic,
+  parseTopic,
+  topicPattern,
+} from '../src/bus/topics.ts';
 
 test('job progress and forecast topics round-trip and their messages are checked against the topic', async () => {
   const jobId = randomUUID();
@@ -79,6 +85,54 @@ test('job progress and forecast topics round-trip and their messages are checked
     );
     await bus.flush();
     assert.deepEqual(received, [progress]);
+  } finally {
+    await bus.close();
+  }
+});
+
+test('a firing is announced on its owner’s topic, and a message naming another owner is refused', async () => {
+  const ownerUserId = randomUUID();
+  assert.equal(alertsFiredTopic(ownerUserId), `alerts.fired.${ownerUserId}`);
+  assert.deepEqual(parseTopic(`alerts.fired.${ownerUserId}`), {
+    family: 'alertsFired',
+    prefix: 'alerts.fired',
+    ownerUserId,
+  });
+  assert.throws(() => alertsFiredTopic('someone'), /bad user id "someone"/);
+  assert.throws(() => parseTopic('alerts.fired.a.b'), /must look like alerts\.fired\.<ownerUserId>/);
+  assert.equal(topicPattern('alertsFired'), 'alerts.fired.>');
+
+  const bus = await createBus();
+  try {
+    const received: unknown[] = [];
+    await bus.subscribe(alertsFiredTopic(ownerUserId), (message) => {
+      received.push(message.data);
+    });
+    const firing = {
+      id: randomUUID(),
+      ruleId: randomUUID(),
+      ownerUserId,
+      ruleName: 'BTC above 100k',
+      series: 'binance:BTC/USDT:1m',
+      severity: 'warning',
+      firedAtMs: 1_700_000_000_000,
+      message: 'BTC above 100k: binance:BTC/USDT:1m crossed above 100000 (now 100200)',
+      values: { price: 100_200, level: 100_000 },
+      status: 'open',
+      snoozedUntilMs: null,
+      silent: false,
+    };
+    await bus.publish(alertsFiredTopic(ownerUserId), firing);
+    await assert.rejects(
+      bus.publish(alertsFiredTopic(randomUUID()), firing),
+      /ownerUserId "[0-9a-f-]+" does not match/,
+    );
+    await assert.rejects(
+      bus.publish(alertsFiredTopic(ownerUserId), { ...firing, severity: 'loud' }),
+      /severity/,
+    );
+    await bus.flush();
+    assert.deepEqual(received, [firing]);
   } finally {
     await bus.close();
   }

@@ -229,12 +229,18 @@ describe('alerts page in Chromium against runecast up --offline', { skip, timeou
     assert.equal(alert.headers['x-runecast-event-id'], notification.id);
     assert.ok(notification.message.includes(chosenSeries), notification.message);
 
-    // No reload: the bell asks again every 30 seconds.
+    // No reload: the firing is pushed over the alerts stream (the 30-second poll is the fallback).
     const bell = page.locator('[data-testid=alert-bell]');
     await page.waitForSelector('[data-testid=alert-bell][aria-label="Alerts: 1 open firing"]', {
       timeout: 45_000,
     });
     assert.equal(await page.textContent('[data-testid=alert-bell-count]'), '1');
+    // Only a pushed firing names itself in the tooltip: the poll knows the count alone.
+    await page.waitForSelector('[data-testid=alert-bell][data-latest-firing]:not([data-latest-firing=""])', {
+      timeout: 10_000,
+    });
+    assert.equal(await bell.getAttribute('data-latest-firing'), notification.id);
+    assert.ok(((await bell.getAttribute('title')) ?? '').includes('Latest: '));
     await page.evaluate('window.scrollTo(0, 0)');
     await bell.click();
     await page.waitForURL((url) => url.pathname === '/alerts' && url.hash === '#history');

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { alertFiredMessageSchema, type AlertFiredMessage } from './alert-events.schema.ts';
 import { candleBatchMessageSchema, type CandleBatchMessage } from './candle.schema.ts';
 import {
   backfillProgressMessageSchema,
@@ -34,6 +35,7 @@ export const busTopicPrefixes = {
   sourceState: 'source.state',
   jobProgress: 'jobs.progress',
   forecasts: 'forecasts.made',
+  alertsFired: 'alerts.fired',
 } as const;
 export type BusTopicPrefix = (typeof busTopicPrefixes)[keyof typeof busTopicPrefixes];
 
@@ -47,6 +49,7 @@ export const topicSchemas = {
   'source.state': sourceStateMessageSchema,
   'jobs.progress': jobProgressMessageSchema,
   'forecasts.made': forecastMadeMessageSchema,
+  'alerts.fired': alertFiredMessageSchema,
 } as const satisfies Record<BusTopicPrefix, z.ZodType>;
 
 /** Payload type per topic prefix. */
@@ -59,6 +62,7 @@ export interface BusPayloads {
   'source.state': SourceStateMessage;
   'jobs.progress': JobProgressMessage;
   'forecasts.made': ForecastMadeMessage;
+  'alerts.fired': AlertFiredMessage;
 }
 export type BusPayload = BusPayloads[BusTopicPrefix];
 

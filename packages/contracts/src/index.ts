@@ -3,5 +3,6 @@ export * from './candle.schema.ts';
 export * from './market-data.schema.ts';
 export * from './ingest-events.schema.ts';
 export * from './jobs.schema.ts';
+export * from './alert-events.schema.ts';
 export * from './bus-messages.ts';
 export * from './api/index.ts';

@@ -167,9 +167,10 @@ export class AlertMonitor {
   private async record(firings: readonly Firing[]): Promise<void> {
     const { repository, now } = this.options;
     for (const firing of firings) {
-      const stored = await repository.recordEvent(
+      const stored = await this.options.service.recordFiring(
         {
           ruleId: firing.rule.id,
+          kind: firing.rule.condition.kind,
           ownerUserId: firing.rule.ownerUserId,
           idempotencyKey: firing.idempotencyKey,
           ruleName: firing.rule.name,

@@ -1,22 +1,45 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type {
-  AlertChannel,
-  AlertDelivery,
-  AlertEvent,
-  AlertRule,
-  AlertRuleBody,
-  CreateAlertChannelBody,
-  SecurityEventKind,
+import {
+  alertPreviewListedFirings,
+  type AlertChannel,
+  type AlertChannelEventModes,
+  type AlertDelivery,
+  type AlertEvent,
+  type AlertRule,
+  type AlertRulePreview,
+  type AlertRuleBody,
+  type CreateAlertChannelBody,
+  type SecurityEventKind,
 } from '@runecast/contracts';
-import { NotFoundError, ValidationError } from '@runecast/market';
+import {
+  type Candle,
+  NotFoundError,
+  parseSeriesKey,
+  type SeriesKey,
+  type TimeRange,
+  ValidationError,
+} from '@runecast/market';
 import type { Principal } from '../auth/principal.ts';
+import type { Bus } from '../bus/bus.port.ts';
+import { alertsFiredTopic } from '../bus/topics.ts';
 import type { SecretService } from '../auth/secret.service.ts';
-import type { AlertRepository, DueDelivery, OwnerScope } from '../store/alert.repository.ts';
+import type { AlertRepository, DueDelivery, NewAlertEvent, OwnerScope } from '../store/alert.repository.ts';
+import { AlertEvaluator } from './alert-evaluator.ts';
 import { isInQuietHours, renderAlertMessage } from './alert-message.ts';
 import { AlertSender, type ChannelAddress, maskAddress, type SendResult } from './alert-sender.ts';
 
 /** The same security event about the same subject is told at most once in this span. */
 const SECURITY_REPEAT_MS = 10 * 60_000;
+
+/** A preview replays this much of the stored past. */
+export const PREVIEW_SPAN_MS = 7 * 24 * 3_600_000;
+/** Kinds a preview can replay from stored candles alone. */
+const PREVIEWABLE_KINDS = new Set<AlertRule['condition']['kind']>(['price-cross', 'move', 'volume-spike']);
+
+/** Reads stored candles, for previews. */
+export interface CandleReader {
+  listCandles(series: SeriesKey, range: TimeRange): Promise<Candle[]>;
+}
 
 /** The secret-store name of a channel's sealed address. */
 export function channelSecretName(channelId: string): string {
@@ -58,6 +81,12 @@ export interface AlertServiceOptions {
   secrets: SecretService;
   sender?: AlertSender;
   now?: () => number;
+  /** Stored candles, for rule previews. */
+  candles?: CandleReader;
+  /** Where stored firings are announced (`alerts.fired.<owner>`), for the owner's live streams. */
+  bus?: Bus;
+  /** A firing stored but not announced: its owner sees it at the next poll instead. */
+  onPublishError?: (error: unknown) => void;
 }
 
 /**
@@ -69,6 +98,9 @@ export class AlertService {
   private readonly secrets: SecretService;
   readonly sender: AlertSender;
   private readonly now: () => number;
+  private readonly bus: Bus | null;
+  private readonly candles: CandleReader | null;
+  private readonly onPublishError: (error: unknown) => void;
   /** Security subjects told of lately, so a flood of one event is one alert. */
   private readonly securitySeen = new Map<string, number>();
 
@@ -77,6 +109,31 @@ export class AlertService {
     this.secrets = options.secrets;
     this.sender = options.sender ?? new AlertSender();
     this.now = options.now ?? Date.now;
+    this.bus = options.bus ?? null;
+    this.candles = options.candles ?? null;
+    this.onPublishError =
+      options.onPublishError ??
+      ((error) => {
+        throw error;
+      });
+  }
+
+  /**
+   * Stores a firing and queues its deliveries once per idempotency key (null when the key fired
+   * before), then announces it on the bus so API processes push it to its owner's streams.
+   */
+  async recordFiring(event: NewAlertEvent, nowMs: number): Promise<AlertEvent | null> {
+    const stored = await this.repository.recordEvent(event, nowMs);
+    if (stored !== null && this.bus !== null) {
+      try {
+        await this.bus.publish(alertsFiredTopic(stored.ownerUserId), stored);
+      } catch (error) {
+        // Stored already: a redelivery would find the key taken, so retrying the whole message
+        // would not announce it either. Reported; the bell's poll shows it.
+        this.onPublishError(error);
+      }
+    }
+    return stored;
   }
 
   /** Creates a channel; a webhook's signing secret is in this answer only. */
@@ -95,6 +152,7 @@ export class AlertService {
       kind: body.kind,
       name: body.name,
       target: maskAddress(address),
+      eventModes: body.eventModes ?? {},
       createdAtMs: this.now(),
     });
     try {
@@ -112,6 +170,17 @@ export class AlertService {
 
   async getChannel(principal: Principal, id: string): Promise<AlertChannel> {
     const channel = await this.repository.getChannel(scopeOf(principal), id);
+    if (channel === null) throw new NotFoundError(`no alert channel ${id}`);
+    return channel;
+  }
+
+  /** Replaces the channel's on / silent / off setting per rule kind (kinds left out are on). */
+  async setChannelModes(
+    principal: Principal,
+    id: string,
+    eventModes: AlertChannelEventModes,
+  ): Promise<AlertChannel> {
+    const channel = await this.repository.setChannelModes(scopeOf(principal), id, eventModes);
     if (channel === null) throw new NotFoundError(`no alert channel ${id}`);
     return channel;
   }
@@ -172,6 +241,59 @@ export class AlertService {
     const updated = await this.repository.updateRule(scopeOf(principal), id, ruleFields(body), this.now());
     if (updated === null) throw new NotFoundError(`no alert rule ${id}`);
     return updated;
+  }
+
+  /**
+   * What a rule would have fired over the last 7 days of its series' stored candles, evaluated in
+   * memory as the alerts role would have (cooldown and re-arming included); nothing is stored.
+   */
+  async previewRule(principal: Principal, body: AlertRuleBody): Promise<AlertRulePreview> {
+    this.checkKind(principal, body);
+    if (!PREVIEWABLE_KINDS.has(body.condition.kind)) {
+      return {
+        available: false,
+        reason: `preview not available for ${body.condition.kind} rules: they fire on forecasts, jobs or events that are not replayed; only price-cross, move and volume-spike rules can be previewed`,
+      };
+    }
+    if (body.series === undefined) {
+      throw new ValidationError('body.series: a preview needs one series to replay');
+    }
+    if (this.candles === null) throw new Error('rule previews need the candle store');
+    const toMs = this.now();
+    const fromMs = toMs - PREVIEW_SPAN_MS;
+    const key = parseSeriesKey(body.series);
+    const stored = await this.candles.listCandles(key, { startMs: fromMs, endMs: toMs });
+    const rule: AlertRule = {
+      id: randomUUID(),
+      ownerUserId: principal.userId,
+      ...ruleFields(body),
+      enabled: true,
+      createdAtMs: toMs,
+      updatedAtMs: toMs,
+    };
+    const evaluator = new AlertEvaluator([rule], [], fromMs);
+    const firings = evaluator.onCandles(
+      body.series,
+      key.timeframe,
+      stored.map((candle) => ({
+        openTimeMs: candle.openTimeMs,
+        close: candle.close,
+        volume: candle.volume,
+        closed: candle.closed,
+      })),
+    );
+    return {
+      available: true,
+      series: body.series,
+      fromMs,
+      toMs,
+      candles: stored.length,
+      firingCount: firings.length,
+      firings: firings
+        .slice(0, alertPreviewListedFirings)
+        .map((firing) => ({ firedAtMs: firing.firedAtMs, values: firing.values })),
+      latestMessage: firings.at(-1)?.message ?? null,
+    };
   }
 
   listRules(principal: Principal): Promise<AlertRule[]> {
@@ -250,9 +372,10 @@ export class AlertService {
         event: event.kind,
         error: event.detail,
       });
-      const stored = await this.repository.recordEvent(
+      const stored = await this.recordFiring(
         {
           ruleId: rule.id,
+          kind: 'security',
           ownerUserId: rule.ownerUserId,
           idempotencyKey: `${rule.id}|security:${event.kind}:${event.subject}:${Math.floor(event.atMs / SECURITY_REPEAT_MS)}`,
           ruleName: rule.name,

@@ -21,6 +21,7 @@ function topicMismatch(topic: ParsedTopic, payload: BusPayload): string | undefi
     timeframe?: unknown;
     series?: unknown;
     jobId?: unknown;
+    ownerUserId?: unknown;
   };
   const expected: [string, unknown, string][] = [];
   switch (topic.family) {
@@ -42,6 +43,10 @@ function topicMismatch(topic: ParsedTopic, payload: BusPayload): string | undefi
       break;
     case 'jobProgress':
       expected.push(['jobId', fields.jobId, topic.jobId]);
+      break;
+    case 'alertsFired':
+      // A firing announced on another user's topic would reach that user's streams.
+      expected.push(['ownerUserId', fields.ownerUserId, topic.ownerUserId]);
       break;
   }
   for (const [name, actual, wanted] of expected) {

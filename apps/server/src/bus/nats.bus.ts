@@ -76,7 +76,14 @@ export type BusConnectionChange =
   { state: 'disconnected'; server: string } | { state: 'reconnected'; server: string; downForMs: number };
 
 export const DEFAULT_STREAM_NAME = 'RUNECAST';
-export const DEFAULT_STREAM_SUBJECTS = ['data.>', 'ingest.>', 'source.>', 'jobs.>', 'forecasts.>'];
+export const DEFAULT_STREAM_SUBJECTS = [
+  'data.>',
+  'ingest.>',
+  'source.>',
+  'jobs.>',
+  'forecasts.>',
+  'alerts.>',
+];
 
 const STREAM_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const SUBJECT_PREFIX_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;

@@ -15,6 +15,7 @@ const KNOWN_TOPIC_SHAPES = [
   'source.state.*',
   'jobs.progress.*',
   'forecasts.made.*.*.*',
+  'alerts.fired.*',
 ];
 
 /**
@@ -26,7 +27,7 @@ export function resolveSubscription(pattern: string, options: SubscribeOptions =
   assertValidPattern(pattern);
   if (!KNOWN_TOPIC_SHAPES.some((shape) => topicPatternsOverlap(pattern, shape))) {
     throw new ValidationError(
-      `topic pattern "${pattern}" can match no known topic (families: data.candles, data.trades, data.book, ingest.progress, ingest.faults, source.state, jobs.progress, forecasts.made)`,
+      `topic pattern "${pattern}" can match no known topic (families: data.candles, data.trades, data.book, ingest.progress, ingest.faults, source.state, jobs.progress, forecasts.made, alerts.fired)`,
     );
   }
   for (const key of ['durableName', 'queueGroup'] as const) {

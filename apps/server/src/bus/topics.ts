@@ -31,6 +31,7 @@ export type ParsedTopic =
   | { family: 'ingestFaults'; prefix: 'ingest.faults'; exchange: string }
   | { family: 'sourceState'; prefix: 'source.state'; exchange: string }
   | { family: 'jobProgress'; prefix: 'jobs.progress'; jobId: string }
+  | { family: 'alertsFired'; prefix: 'alerts.fired'; ownerUserId: string }
   | { family: 'forecasts'; prefix: 'forecasts.made'; exchange: string; symbol: string; timeframe: Timeframe };
 
 export type TopicFamily = ParsedTopic['family'];
@@ -90,11 +91,21 @@ export function sourceStateTopic(exchange: string): string {
 }
 
 const JOB_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** User ids are lower-case UUIDs, as job ids are. */
+const USER_ID_PATTERN = JOB_ID_PATTERN;
 
 function jobIdSegment(jobId: string): string {
   if (!JOB_ID_PATTERN.test(jobId))
     throw new ValidationError(`bad job id "${jobId}" for a topic (want a lower-case UUID)`);
   return jobId;
+}
+
+/** `alerts.fired.<ownerUserId>`: one topic per user, so a stream follows only its owner's firings. */
+export function alertsFiredTopic(ownerUserId: string): string {
+  if (!USER_ID_PATTERN.test(ownerUserId)) {
+    throw new ValidationError(`bad user id "${ownerUserId}" for a topic (want a lower-case UUID)`);
+  }
+  return `${busTopicPrefixes.alertsFired}.${ownerUserId}`;
 }
 
 /** `jobs.progress.<jobId>` */
@@ -120,7 +131,7 @@ export function topicPattern(
   if (parts.exchange === undefined && parts.symbol === undefined && parts.timeframe === undefined) {
     return `${prefix}.>`;
   }
-  if (family === 'jobProgress') return `${prefix}.*`;
+  if (family === 'jobProgress' || family === 'alertsFired') return `${prefix}.*`;
   const exchange = parts.exchange === undefined ? '*' : exchangeSegment(parts.exchange);
   if (family === 'ingestFaults' || family === 'sourceState') return `${prefix}.${exchange}`;
   const symbol = parts.symbol === undefined ? '*' : symbolSegment(parts.symbol);
@@ -207,6 +218,7 @@ export function parseTopic(topic: string): ParsedTopic {
     ingestFaults: 1,
     sourceState: 1,
     jobProgress: 1,
+    alertsFired: 1,
     forecasts: 3,
   }[family];
   if (rest.length !== expectedLength) {
@@ -218,6 +230,7 @@ export function parseTopic(topic: string): ParsedTopic {
       ingestFaults: 'ingest.faults.<exchange>',
       sourceState: 'source.state.<exchange>',
       jobProgress: 'jobs.progress.<jobId>',
+      alertsFired: 'alerts.fired.<ownerUserId>',
       forecasts: 'forecasts.made.<exchange>.<BASE-QUOTE>.<timeframe>',
     }[family];
     throw new ValidationError(`topic "${topic}" must look like ${shape}`);
@@ -227,6 +240,12 @@ export function parseTopic(topic: string): ParsedTopic {
     if (!JOB_ID_PATTERN.test(jobId))
       throw new ValidationError(`topic "${topic}": bad job id "${jobId}" (want a lower-case UUID)`);
     return { family, prefix: 'jobs.progress', jobId };
+  }
+  if (family === 'alertsFired') {
+    const ownerUserId = rest[0] as string;
+    if (!USER_ID_PATTERN.test(ownerUserId))
+      throw new ValidationError(`topic "${topic}": bad user id "${ownerUserId}" (want a lower-case UUID)`);
+    return { family, prefix: 'alerts.fired', ownerUserId };
   }
   const exchange = rest[0] as string;
   if (!isValidExchangeId(exchange))

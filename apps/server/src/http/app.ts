@@ -342,6 +342,12 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
         secrets: auth.secrets,
         sender: ownAlertSender!,
         now,
+        bus,
+        candles: store.candles,
+        onPublishError: (error) => {
+          metrics.runtime.backgroundErrors.inc({ task: 'alert-publish' });
+          logger.warn({ err: error }, 'a stored alert firing could not be announced on the bus');
+        },
       })),
     now,
   };

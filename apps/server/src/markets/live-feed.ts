@@ -1,7 +1,7 @@
 import type { Bus, Subscription } from '../bus/bus.port.ts';
 import { topicPattern } from '../bus/topics.ts';
 
-export type LiveFamily = 'candles' | 'book' | 'forecasts' | 'jobProgress';
+export type LiveFamily = 'candles' | 'book' | 'forecasts' | 'jobProgress' | 'alertsFired';
 export type LiveListener = (topic: string, data: unknown) => void;
 
 /**

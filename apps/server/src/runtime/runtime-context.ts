@@ -293,6 +293,12 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
       secrets,
       sender: alertSender,
       now: () => clock.now(),
+      bus,
+      candles: store.candles,
+      onPublishError: (error) => {
+        metrics.runtime.backgroundErrors.inc({ task: 'alert-publish' });
+        logger.warn({ err: error }, 'a stored alert firing could not be announced on the bus');
+      },
     });
 
     return {

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  AlertChannel,
-  AlertChannelKind,
-  AlertCondition,
-  AlertDelivery,
-  AlertEvent,
-  AlertRule,
-  AlertSeverity,
-  QuietHours,
+import {
+  alertConditionKinds,
+  type AlertChannel,
+  type AlertChannelEventModes,
+  type AlertChannelKind,
+  type AlertCondition,
+  type AlertConditionKind,
+  type AlertDelivery,
+  type AlertEvent,
+  type AlertRule,
+  type AlertSeverity,
+  type QuietHours,
 } from '@runecast/contracts';
 import type { Database } from './database.port.ts';
 import { toJsonText } from './job.repository.ts';
@@ -17,6 +20,8 @@ export interface NewAlertChannel {
   kind: AlertChannelKind;
   name: string;
   target: string;
+  /** Kinds left out are `on`. */
+  eventModes: AlertChannelEventModes;
   createdAtMs: number;
 }
 
@@ -43,6 +48,8 @@ export interface AlertRuleState {
 
 export interface NewAlertEvent {
   ruleId: string;
+  /** The rule's kind: each channel sends it, or not, by its mode for this kind. */
+  kind: AlertConditionKind;
   ownerUserId: string;
   idempotencyKey: string;
   ruleName: string;
@@ -52,7 +59,7 @@ export interface NewAlertEvent {
   message: string;
   values: Record<string, number>;
   silent: boolean;
-  /** Channels to deliver to (ignored when silent). */
+  /** Channels to deliver to (ignored when silent; a channel whose mode for `kind` is not `on` is skipped). */
   channelIds: readonly string[];
 }
 
@@ -72,6 +79,7 @@ interface ChannelRow {
   kind: AlertChannelKind;
   name: string;
   target: string;
+  event_modes: AlertChannelEventModes;
   created_at_ms: string | number;
 }
 
@@ -118,7 +126,7 @@ interface DeliveryRow {
   delivered_at_ms: string | number | null;
 }
 
-const CHANNEL_COLUMNS = 'id, owner_user_id, kind, name, target, created_at_ms';
+const CHANNEL_COLUMNS = 'id, owner_user_id, kind, name, target, event_modes, created_at_ms';
 const RULE_COLUMNS = `id, owner_user_id, name, series, condition, severity, cooldown_minutes, channel_ids, template,
   quiet_hours, enabled, created_at_ms, updated_at_ms`;
 const EVENT_COLUMNS = `id, rule_id, owner_user_id, rule_name, series, severity, fired_at_ms, message, "values", status,
@@ -135,6 +143,9 @@ const channelFromRow = (row: ChannelRow): AlertChannel => ({
   kind: row.kind,
   name: row.name,
   target: row.target,
+  eventModes: Object.fromEntries(
+    alertConditionKinds.map((kind) => [kind, row.event_modes[kind] ?? 'on']),
+  ) as AlertChannel['eventModes'],
   createdAtMs: Number(row.created_at_ms),
 });
 
@@ -196,10 +207,33 @@ export class SqlAlertRepository {
 
   async createChannel(channel: NewAlertChannel): Promise<AlertChannel> {
     const [row] = await this.database.query<ChannelRow>(
-      `INSERT INTO alert_channels (${CHANNEL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${CHANNEL_COLUMNS}`,
-      [randomUUID(), channel.ownerUserId, channel.kind, channel.name, channel.target, channel.createdAtMs],
+      `INSERT INTO alert_channels (${CHANNEL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) RETURNING ${CHANNEL_COLUMNS}`,
+      [
+        randomUUID(),
+        channel.ownerUserId,
+        channel.kind,
+        channel.name,
+        channel.target,
+        toJsonText(channel.eventModes),
+        channel.createdAtMs,
+      ],
     );
     return channelFromRow(row!);
+  }
+
+  /** Replaces a channel's modes per rule kind; null when the channel is not in scope. */
+  async setChannelModes(
+    scope: OwnerScope,
+    id: string,
+    eventModes: AlertChannelEventModes,
+  ): Promise<AlertChannel | null> {
+    const params: unknown[] = [id, toJsonText(eventModes)];
+    const [row] = await this.database.query<ChannelRow>(
+      `UPDATE alert_channels SET event_modes = $2::jsonb WHERE id = $1${ownerFilter(scope, params)}
+       RETURNING ${CHANNEL_COLUMNS}`,
+      params,
+    );
+    return row ? channelFromRow(row) : null;
   }
 
   async getChannel(scope: OwnerScope, id: string): Promise<AlertChannel | null> {
@@ -392,12 +426,14 @@ export class SqlAlertRepository {
       if (!row) return null;
       if (!event.silent && event.channelIds.length > 0) {
         // Only the owner's own channels: a rule naming another user's channel sends nothing there.
+        // A channel silent or off for this kind of rule gets no delivery.
         await transaction.query(
           `INSERT INTO alert_deliveries (id, event_id, channel_id, owner_user_id, next_attempt_at_ms, created_at_ms)
            SELECT gen_random_uuid(), $1, c.id, c.owner_user_id, $3, $3
            FROM alert_channels c WHERE c.id = ANY($2::uuid[]) AND c.owner_user_id = $4
+             AND coalesce(c.event_modes ->> $5::text, 'on') = 'on'
            ON CONFLICT (event_id, channel_id) DO NOTHING`,
-          [row.id, [...event.channelIds], nowMs, event.ownerUserId],
+          [row.id, [...event.channelIds], nowMs, event.ownerUserId, event.kind],
         );
       }
       return eventFromRow(row);

@@ -1,7 +1,9 @@
 import {
+  streamAlertEventSchema,
   streamBookEventSchema,
   streamCandlesEventSchema,
   streamForecastEventSchema,
+  type StreamAlertEvent,
   type StreamBookEvent,
   type StreamCandlesEvent,
   type StreamForecastEvent,
@@ -134,6 +136,27 @@ export function openMarketStream(
       forecasts: handlers.onForecast !== undefined,
     },
     events,
+    ...(handlers.onStatus ? { onStatus: handlers.onStatus } : {}),
+  });
+}
+
+/** The caller's own alert firings as they are stored (`GET /api/v1/stream/alerts`). */
+export function openAlertStream(
+  client: Pick<ApiClient, 'streamTicket'>,
+  handlers: {
+    onAlert(event: StreamAlertEvent): void;
+    onStatus?(status: LiveStreamStatus, reason?: string): void;
+  },
+): () => void {
+  return openEventStream(client, {
+    path: '/api/v1/stream/alerts',
+    query: {},
+    events: {
+      alert: {
+        schema: streamAlertEventSchema,
+        handle: (data) => handlers.onAlert(data as StreamAlertEvent),
+      },
+    },
     ...(handlers.onStatus ? { onStatus: handlers.onStatus } : {}),
   });
 }

@@ -18,23 +18,66 @@ const endpointUrlSchema = safeText()
 
 const channelNameSchema = safeText().trim().min(1, 'must not be empty').max(100);
 
+/** Every kind of rule, in the order the API and the dashboard list them. */
+export const alertConditionKinds = [
+  'price-cross',
+  'move',
+  'volume-spike',
+  'forecast-move',
+  'forecast-band',
+  'stale',
+  'job-failed',
+  'security',
+] as const satisfies readonly AlertConditionKind[];
+
+/**
+ * What a channel does with firings of one rule kind: `on` sends them, `silent` stores and shows
+ * them in the app without sending through this channel, `off` ignores them on this channel.
+ */
+export const alertChannelModes = ['on', 'silent', 'off'] as const;
+export const alertChannelModeSchema = z.enum(alertChannelModes, {
+  error: `must be one of ${alertChannelModes.join(', ')}`,
+});
+export type AlertChannelMode = z.infer<typeof alertChannelModeSchema>;
+
+/** Modes by rule kind; a kind left out is `on`. */
+export const alertChannelEventModesSchema = z
+  .strictObject(
+    Object.fromEntries(
+      alertConditionKinds.map((kind) => [kind, alertChannelModeSchema.optional()]),
+    ) as Record<AlertConditionKind, z.ZodOptional<typeof alertChannelModeSchema>>,
+  )
+  .describe('on, silent or off per rule kind (a kind left out is on)');
+export type AlertChannelEventModes = z.infer<typeof alertChannelEventModesSchema>;
+
+/** `PUT /api/v1/alerts/channels/{id}/modes`: the channel's modes, replaced as a whole. */
+export const alertChannelModesBodySchema = z.strictObject({ eventModes: alertChannelEventModesSchema });
+
 export const createAlertChannelBodySchema = z.discriminatedUnion(
   'kind',
   [
-    z.strictObject({ kind: z.literal('webhook'), name: channelNameSchema, url: endpointUrlSchema }),
+    z.strictObject({
+      kind: z.literal('webhook'),
+      name: channelNameSchema,
+      url: endpointUrlSchema,
+      eventModes: alertChannelEventModesSchema.optional(),
+    }),
     z.strictObject({
       kind: z.literal('discord'),
       name: channelNameSchema,
+      eventModes: alertChannelEventModesSchema.optional(),
       url: endpointUrlSchema.describe('the Discord channel webhook URL'),
     }),
     z.strictObject({
       kind: z.literal('slack'),
       name: channelNameSchema,
+      eventModes: alertChannelEventModesSchema.optional(),
       url: endpointUrlSchema.describe('the Slack incoming webhook URL'),
     }),
     z.strictObject({
       kind: z.literal('telegram'),
       name: channelNameSchema,
+      eventModes: alertChannelEventModesSchema.optional(),
       botToken: safeText()
         .regex(/^\d{3,20}:[A-Za-z0-9_-]{20,100}$/, 'must be a bot token as BotFather gives it (123456:ABC…)')
         .describe('the bot token from BotFather'),
@@ -45,6 +88,7 @@ export const createAlertChannelBodySchema = z.discriminatedUnion(
     z.strictObject({
       kind: z.literal('email'),
       name: channelNameSchema,
+      eventModes: alertChannelEventModesSchema.optional(),
       to: emailSchema.describe('the address alert emails go to'),
     }),
   ],
@@ -60,6 +104,8 @@ export const alertChannelSchema = z
     name: z.string(),
     /** The address with any token in it masked; the full address is never shown again. */
     target: z.string(),
+    /** On, silent or off for every rule kind. */
+    eventModes: z.record(z.enum(alertConditionKinds), alertChannelModeSchema),
     createdAtMs: z.int(),
   })
   .meta({ id: 'AlertChannel' });
@@ -294,3 +340,31 @@ export const alertTestResponseSchema = z.object({
 });
 
 export const alertIdParamsSchema = z.strictObject({ id: uuidSchema });
+
+/** How many firings a preview lists (the count covers them all). */
+export const alertPreviewListedFirings = 20;
+
+/** `POST /api/v1/alerts/rules/preview`: what a rule would have fired over the last 7 days of stored candles. */
+export const alertRulePreviewResponseSchema = z.discriminatedUnion('available', [
+  z.object({
+    available: z.literal(true),
+    series: z.string(),
+    /** The span looked at: the last 7 days up to now. */
+    fromMs: z.int(),
+    toMs: z.int(),
+    /** Stored candles of the series in that span. */
+    candles: z.int(),
+    /** How many times the rule would have fired (cooldown and re-arming included). */
+    firingCount: z.int(),
+    /** The first firings, oldest first, at most `alertPreviewListedFirings`. */
+    firings: z.array(z.object({ firedAtMs: z.int(), values: z.record(z.string(), z.number()) })),
+    /** The message of the most recent firing, as it would be sent; null when none. */
+    latestMessage: z.string().nullable(),
+  }),
+  z.object({
+    available: z.literal(false),
+    /** Why no preview: the kind depends on forecasts, jobs or events that are not replayed. */
+    reason: z.string(),
+  }),
+]);
+export type AlertRulePreview = z.infer<typeof alertRulePreviewResponseSchema>;

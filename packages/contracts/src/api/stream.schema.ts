@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { safeText, seriesKeySchema } from '../common.schema.ts';
 import { booleanQuerySchema } from './common.schema.ts';
 import { apiCandleSchema } from './candles.schema.ts';
+import { alertEventSchema } from './alerts.schema.ts';
 
 export const maxStreamSeries = 20;
 
@@ -72,3 +73,13 @@ export const streamReadyEventSchema = z.object({
   candles: z.boolean(),
   forecasts: z.boolean(),
 });
+
+/** `GET /api/v1/stream/alerts`: the caller's own firings as they are stored. */
+export const alertStreamQuerySchema = z.strictObject({
+  /** Single-use stream ticket (POST /api/v1/stream/tickets) for clients that cannot set headers (EventSource). */
+  ticket: streamTicketQuerySchema.optional(),
+});
+
+/** `event: alert` on the alerts stream: a firing of one of the caller's rules, as the history shows it. */
+export const streamAlertEventSchema = alertEventSchema;
+export type StreamAlertEvent = z.infer<typeof streamAlertEventSchema>;

@@ -1,5 +1,6 @@
 import {
   alertChannelListResponseSchema,
+  alertChannelModesBodySchema,
   alertChannelSchema,
   alertDeliveryListResponseSchema,
   alertDeliverySchema,
@@ -11,6 +12,7 @@ import {
   alertIdParamsSchema,
   alertRuleBodySchema,
   alertRuleListResponseSchema,
+  alertRulePreviewResponseSchema,
   alertRuleSchema,
   alertTestResponseSchema,
   createAlertChannelBodySchema,
@@ -82,6 +84,23 @@ export const alertRoutes: RouteModule = {
       async (request) => alerts.getChannel(request.principal!, request.params.id),
     );
 
+    app.put(
+      '/alerts/channels/:id/modes',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary:
+            'Set what the channel does per rule kind: on (sent), silent (stored and shown, not sent through it) or off (ignored by it); kinds left out are on',
+          params: alertIdParamsSchema,
+          body: alertChannelModesBodySchema,
+          response: { 200: alertChannelSchema },
+        },
+      },
+      async (request) =>
+        alerts.setChannelModes(request.principal!, request.params.id, request.body.eventModes),
+    );
+
     app.delete(
       '/alerts/channels/:id',
       {
@@ -129,6 +148,21 @@ export const alertRoutes: RouteModule = {
       },
       async (request, reply) =>
         reply.code(201).send(await alerts.createRule(request.principal!, request.body)),
+    );
+
+    app.post(
+      '/alerts/rules/preview',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary:
+            'What a rule (the body of a new or changed one) would have fired over the last 7 days of its series’ stored candles: how often, when (the first 20) and the latest message; nothing is stored',
+          body: alertRuleBodySchema,
+          response: { 200: alertRulePreviewResponseSchema },
+        },
+      },
+      async (request) => alerts.previewRule(request.principal!, request.body),
     );
 
     app.get(

@@ -1,7 +1,9 @@
 import {
+  alertStreamQuerySchema,
   streamQuerySchema,
   streamTicketResponseSchema,
   fromCandleColumns,
+  type AlertFiredMessage,
   type CandleBatchMessage,
   type ForecastMadeMessage,
   type StreamBookEvent,
@@ -9,7 +11,7 @@ import {
   type TopOfBookMessage,
 } from '@runecast/contracts';
 import { z } from 'zod';
-import { bookTopic, candlesTopic, forecastsTopic } from '../../bus/topics.ts';
+import { alertsFiredTopic, bookTopic, candlesTopic, forecastsTopic } from '../../bus/topics.ts';
 import { formatSeriesKey, parseSeriesKey } from '@runecast/market';
 import type { RouteModule } from '../api-context.ts';
 import type { LiveFamily } from '../../markets/live-feed.ts';
@@ -38,6 +40,56 @@ export const streamRoutes: RouteModule = {
         },
       },
       async (request, reply) => reply.code(201).send(await context.streamTickets.issue(request.principal!)),
+    );
+
+    app.get(
+      '/stream/alerts',
+      {
+        config: { access: 'user', allowStreamTicket: true, produces: { 200: 'text/event-stream' } },
+        schema: {
+          tags: ['stream', 'alerts'],
+          summary:
+            "Server-Sent Events: `ready`, then `alert` for each firing of the caller's own rules as it is stored (never another user's, an admin's included)",
+          querystring: alertStreamQuerySchema,
+          response: { 200: z.string().describe('text/event-stream') },
+        },
+      },
+      async (request, reply) => {
+        const principal = request.principal!;
+        enforceQuota(
+          principal,
+          context.quotas,
+          'openStreamsPerUser',
+          context.streamAccess.countFor(principal.userId),
+        );
+        const stream = openEventStream(request, reply);
+        context.streamAccess.watch(principal, stream);
+        streams.add(stream);
+        context.metrics.stream.clients.inc();
+        stream.onClose(() => {
+          streams.delete(stream);
+          context.metrics.stream.clients.dec();
+        });
+        try {
+          // The topic names the owner, so this stream hears only the caller's firings.
+          const topic = alertsFiredTopic(principal.userId);
+          const stop = await context.liveFeed.listen(['alertsFired'], [topic], (_topic, data) => {
+            const firing = data as AlertFiredMessage;
+            if (firing.ownerUserId !== principal.userId) return;
+            stream.send('alert', firing);
+            context.metrics.stream.events.inc({ event: 'alert' });
+          });
+          stream.onClose(stop);
+          stream.send('ready', { alerts: true });
+        } catch (error) {
+          stream.send('error', {
+            code: 'unavailable',
+            message: `alert events are unavailable: ${(error as Error).message}`,
+          });
+          stream.close();
+        }
+        return reply;
+      },
     );
 
     app.get(

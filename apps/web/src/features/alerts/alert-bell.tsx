@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic */
 import { NavLink } from 'react-router';
-import { useOpenAlertCount } from './alerts-queries.ts';
+import { useAlertPush, useOpenAlertCount } from './alerts-queries.ts';
 
 /** The bell's label: what a screen reader says and the tooltip shows. */
 export function bellLabel(openCount: number | undefined): string {
@@ -9,19 +9,31 @@ export function bellLabel(openCount: number | undefined): string {
   return `Alerts: ${openCount} open ${openCount === 1 ? 'firing' : 'firings'}`;
 }
 
-/** The top bar's bell: the number of open firings, refreshed every 30 s and after each action. */
+/**
+ * The top bar's bell: the number of open firings, raised the moment a firing is pushed over the
+ * alerts stream, and asked again every 30 s and after each action.
+ */
 export function AlertBell() {
   const openCount = useOpenAlertCount();
+  const pushed = useAlertPush();
   const count = openCount.data;
+  const latest = pushed[0];
   const label = bellLabel(count);
   return (
     <NavLink
       to="/alerts#history"
       className="alert-bell"
       aria-label={label}
-      title={openCount.isError ? 'Alerts: the open count could not be loaded' : label}
+      title={
+        openCount.isError
+          ? 'Alerts: the open count could not be loaded'
+          : latest === undefined
+            ? label
+            : `${label}. Latest: ${latest.message}`
+      }
       data-testid="alert-bell"
       data-open-count={count ?? ''}
+      data-latest-firing={latest?.id ?? ''}
     >
       <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
         <path

@@ -1,8 +1,10 @@
 /** @jsxRuntime automatic */
 import {
   alertChannelKinds,
+  alertChannelModes,
   type AlertChannel,
   type AlertChannelKind,
+  type AlertChannelMode,
   type CreateAlertChannelBody,
 } from '@runecast/contracts';
 import { useState, type FormEvent } from 'react';
@@ -12,6 +14,7 @@ import { FormField } from './alert-rule-form.tsx';
 import {
   buildChannelBody,
   channelKindLabels,
+  conditionKinds,
   emptyChannelForm,
   type ChannelFormField,
   type ChannelFormState,
@@ -21,8 +24,78 @@ import {
   useAlertChannels,
   useCreateAlertChannel,
   useDeleteAlertChannel,
+  useSetChannelModes,
   useTestAlertChannel,
 } from './alerts-queries.ts';
+
+export const channelModeLabels: Record<AlertChannelMode, string> = {
+  on: 'On: send',
+  silent: 'Silent: show here, do not send',
+  off: 'Off: ignore',
+};
+
+/** The kinds a channel does not simply send, in words: `all on`, or `Price crosses a level: silent, …`. */
+export function describeChannelModes(channel: AlertChannel): string {
+  const changed = conditionKinds.filter(({ kind }) => channel.eventModes[kind] !== 'on');
+  if (changed.length === 0) return 'all on';
+  return changed.map(({ kind, label }) => `${label}: ${channel.eventModes[kind]}`).join('; ');
+}
+
+/** On, silent or off per rule kind for one channel; saved as a whole. */
+export function ChannelModesEditor(props: { channel: AlertChannel; onDone: () => void }) {
+  const save = useSetChannelModes();
+  const [modes, setModes] = useState<AlertChannel['eventModes']>(props.channel.eventModes);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate({ id: props.channel.id, eventModes: modes }, { onSuccess: props.onDone });
+  };
+  return (
+    <form
+      className="stack"
+      onSubmit={submit}
+      aria-label={`Notifications of ${props.channel.name}`}
+      data-testid="channel-modes-form"
+      style={{ marginTop: 12 }}
+    >
+      <h3>What “{props.channel.name}” does with each kind of alert</h3>
+      <p className="muted small">
+        Silent and off both keep this channel from sending; every firing is still stored and shown in the
+        history and the bell.
+      </p>
+      <div className="form-grid fields-top">
+        {conditionKinds.map(({ kind, label }) => (
+          <FormField key={kind} label={label} error={undefined}>
+            {({ id }) => (
+              <select
+                id={id}
+                name={`mode-${kind}`}
+                value={modes[kind]}
+                onChange={(event) =>
+                  setModes((current) => ({ ...current, [kind]: event.target.value as AlertChannelMode }))
+                }
+              >
+                {alertChannelModes.map((mode) => (
+                  <option key={mode} value={mode}>
+                    {channelModeLabels[mode]}
+                  </option>
+                ))}
+              </select>
+            )}
+          </FormField>
+        ))}
+      </div>
+      <div className="row">
+        <button type="submit" className="primary" disabled={save.isPending}>
+          {save.isPending ? 'Saving…' : 'Save notifications'}
+        </button>
+        <button type="button" className="ghost" onClick={props.onDone}>
+          Cancel
+        </button>
+      </div>
+      <InlineError error={save.error} />
+    </form>
+  );
+}
 
 type TestOutcome =
   | { state: 'sending' }
@@ -194,6 +267,7 @@ export function AlertChannelsPanel() {
   const test = useTestAlertChannel();
   const [outcomes, setOutcomes] = useState<Record<string, TestOutcome>>({});
   const [secret, setSecret] = useState<{ channelName: string; secret: string } | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
 
   const sendTest = (channel: AlertChannel) => {
     setOutcomes((current) => ({ ...current, [channel.id]: { state: 'sending' } }));
@@ -252,6 +326,7 @@ export function AlertChannelsPanel() {
                     <th>Kind</th>
                     <th>Address</th>
                     <th>Created</th>
+                    <th>Notifications</th>
                     <th>Test</th>
                     <th />
                   </tr>
@@ -273,6 +348,21 @@ export function AlertChannelsPanel() {
                           <code className="small">{channel.target}</code>
                         </td>
                         <td className="small">{formatTimeUtc(channel.createdAtMs)}</td>
+                        <td>
+                          <div className="row">
+                            <span className="small" data-testid="channel-modes">
+                              {describeChannelModes(channel)}
+                            </span>
+                            <button
+                              type="button"
+                              className="small"
+                              aria-label={`Notifications of ${channel.name}`}
+                              onClick={() => setEditing(channel.id)}
+                            >
+                              Notifications
+                            </button>
+                          </div>
+                        </td>
                         <td>
                           <div className="row">
                             <button
@@ -320,6 +410,11 @@ export function AlertChannelsPanel() {
                   })}
                 </tbody>
               </table>
+              {list
+                .filter((channel) => channel.id === editing)
+                .map((channel) => (
+                  <ChannelModesEditor key={channel.id} channel={channel} onDone={() => setEditing(null)} />
+                ))}
             </div>
           )}
         </QueryView>

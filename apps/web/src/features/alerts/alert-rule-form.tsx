@@ -6,10 +6,12 @@ import {
   type AlertChannel,
   type AlertConditionKind,
   type AlertRuleBody,
+  type AlertRulePreview,
   type AlertSeverity,
 } from '@runecast/contracts';
 import { useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { InlineError } from '../../components/query-state.tsx';
+import { formatTimeUtc } from '../../lib/format.ts';
 import {
   buildRuleBody,
   conditionKinds,
@@ -19,6 +21,41 @@ import {
   securityEventLabels,
   watchesSeries,
 } from './alert-rule-model.ts';
+import { usePreviewAlertRule } from './alerts-queries.ts';
+
+/** A preview's answer in words. */
+export function describePreview(preview: AlertRulePreview): string {
+  if (!preview.available) return preview.reason;
+  if (preview.candles === 0) return 'No stored candles of this series in the last 7 days: nothing to replay.';
+  if (preview.firingCount === 0)
+    return `It would not have fired in the last 7 days (${preview.candles} candles).`;
+  const times = preview.firingCount === 1 ? 'once' : `${preview.firingCount} times`;
+  return `It would have fired ${times} in the last 7 days (${preview.candles} candles).`;
+}
+
+function PreviewResult(props: { preview: AlertRulePreview }) {
+  const { preview } = props;
+  return (
+    <div className="notice stack" role="status" data-testid="rule-preview">
+      <span data-testid="rule-preview-summary">{describePreview(preview)}</span>
+      {preview.available && preview.firings.length > 0 ? (
+        <>
+          <span className="small">
+            {preview.firingCount > preview.firings.length
+              ? `The first ${preview.firings.length}: `
+              : 'When: '}
+            {preview.firings.map((firing) => formatTimeUtc(firing.firedAtMs)).join(', ')}
+          </span>
+          {preview.latestMessage !== null ? (
+            <span className="small">
+              Latest message: <q data-testid="rule-preview-message">{preview.latestMessage}</q>
+            </span>
+          ) : null}
+        </>
+      ) : null}
+    </div>
+  );
+}
 
 /** Every IANA zone the browser knows, offered as suggestions for quiet hours. */
 function knownTimeZones(): string[] {
@@ -92,6 +129,7 @@ export function AlertRuleForm(props: {
 }) {
   const [form, setForm] = useState<RuleFormState>(props.initial);
   const [errors, setErrors] = useState<FormErrors<RuleFormField>>({});
+  const preview = usePreviewAlertRule();
   const timeZones = useMemo(knownTimeZones, []);
   const timeZoneListId = useId();
   // A changed field loses its message; the rest keep theirs until the next send.
@@ -119,6 +157,16 @@ export function AlertRuleForm(props: {
     }
     setErrors({});
     props.onSubmit(result.body);
+  };
+
+  const runPreview = () => {
+    const result = buildRuleBody(form);
+    if (!result.ok) {
+      setErrors(result.errors);
+      return;
+    }
+    setErrors({});
+    preview.mutate(result.body);
   };
 
   const text = (
@@ -451,7 +499,12 @@ export function AlertRuleForm(props: {
         </div>
       ) : null}
       <InlineError error={props.error} />
+      {preview.data !== undefined && !preview.isPending ? <PreviewResult preview={preview.data} /> : null}
+      <InlineError error={preview.error} />
       <div className="row">
+        <button type="button" onClick={runPreview} disabled={preview.isPending}>
+          {preview.isPending ? 'Replaying…' : 'Preview last 7 days'}
+        </button>
         <button type="submit" className="primary" disabled={props.pending}>
           {props.pending ? 'Saving…' : props.editing ? 'Save rule' : 'Create rule'}
         </button>

@@ -1,21 +1,27 @@
 import {
   alertChannelListResponseSchema,
+  alertChannelSchema,
   alertDeliveryListResponseSchema,
   alertDeliverySchema,
   alertEventSchema,
   alertHistoryResponseSchema,
   alertRuleListResponseSchema,
+  alertRulePreviewResponseSchema,
   alertRuleSchema,
   alertTestResponseSchema,
   createAlertChannelResponseSchema,
   type AlertChannel,
+  type AlertChannelEventModes,
+  type AlertEvent,
   type AlertRule,
   type AlertRuleBody,
   type CreateAlertChannelBody,
 } from '@runecast/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { z } from 'zod';
-import { useApi } from '../../lib/services.tsx';
+import { openAlertStream } from '../../lib/live-stream.ts';
+import { useApi, useSession } from '../../lib/services.tsx';
 
 export type AlertEventStatus = 'open' | 'acknowledged' | 'snoozed' | 'resolved';
 export type AlertEventAction =
@@ -26,6 +32,7 @@ export const alertsKey = ['alerts'] as const;
 const channelsKey = [...alertsKey, 'channels'] as const;
 const rulesKey = [...alertsKey, 'rules'] as const;
 const historyKey = [...alertsKey, 'history'] as const;
+const openCountKey = [...historyKey, 'open-count'] as const;
 const deliveriesKey = [...alertsKey, 'deliveries'] as const;
 
 /** How often the bell asks for the number of open firings. */
@@ -69,7 +76,7 @@ export function useAlertHistory(status: AlertEventStatus | null, limit = 100) {
 export function useOpenAlertCount() {
   const api = useApi();
   return useQuery({
-    queryKey: [...historyKey, 'open-count'],
+    queryKey: openCountKey,
     queryFn: async ({ signal }): Promise<number> =>
       (
         await api.request('/api/v1/alerts/history', {
@@ -80,6 +87,43 @@ export function useOpenAlertCount() {
       ).openCount,
     refetchInterval: OPEN_COUNT_REFRESH_MS,
   });
+}
+
+/** How many pushed firings the bell remembers for its tooltip. */
+const PUSHED_KEPT = 5;
+
+/**
+ * Follows the caller's firings pushed over `GET /api/v1/stream/alerts` while logged in: each one
+ * counts at once in the bell and refreshes the history, without waiting for the 30 s poll (which
+ * stays, for when the stream is down). Returns the latest pushed firings, newest first.
+ */
+export function useAlertPush(): AlertEvent[] {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const userId = useSession()?.user.id ?? null;
+  const [pushed, setPushed] = useState<AlertEvent[]>([]);
+  useEffect(() => {
+    setPushed([]);
+    // Without EventSource (or logged out) the 30 s poll alone keeps the bell current.
+    if (userId === null || typeof EventSource === 'undefined') return;
+    // A firing pushed twice (a reconnect) counts once.
+    const seen = new Set<string>();
+    return openAlertStream(api, {
+      onAlert: (event) => {
+        if (seen.has(event.id)) return;
+        seen.add(event.id);
+        setPushed((previous) => [event, ...previous].slice(0, PUSHED_KEPT));
+        if (event.status === 'open') {
+          queryClient.setQueryData<number>(openCountKey, (count) =>
+            count === undefined ? count : count + 1,
+          );
+        }
+        // The history lists, and the count after them, are asked again: the store has the truth.
+        void queryClient.invalidateQueries({ queryKey: historyKey });
+      },
+    });
+  }, [api, queryClient, userId]);
+  return pushed;
 }
 
 /** Deliveries that failed for a day and were given up on. */
@@ -131,6 +175,21 @@ export function useDeleteAlertChannel() {
   });
 }
 
+/** Replaces a channel's on / silent / off setting per rule kind. */
+export function useSetChannelModes() {
+  const api = useApi();
+  const invalidate = useInvalidateAlerts();
+  return useMutation({
+    mutationFn: (input: { id: string; eventModes: AlertChannelEventModes }) =>
+      api.request(`/api/v1/alerts/channels/${encodeURIComponent(input.id)}/modes`, {
+        method: 'PUT',
+        body: { eventModes: input.eventModes },
+        schema: alertChannelSchema,
+      }),
+    onSuccess: invalidate,
+  });
+}
+
 export function useTestAlertChannel() {
   const api = useApi();
   return useMutation({
@@ -156,6 +215,19 @@ export function useSaveAlertRule() {
             schema: alertRuleSchema,
           }),
     onSuccess: invalidate,
+  });
+}
+
+/** What a rule being written would have fired over the last 7 days; nothing is stored. */
+export function usePreviewAlertRule() {
+  const api = useApi();
+  return useMutation({
+    mutationFn: (body: AlertRuleBody) =>
+      api.request('/api/v1/alerts/rules/preview', {
+        method: 'POST',
+        body,
+        schema: alertRulePreviewResponseSchema,
+      }),
   });
 }
 

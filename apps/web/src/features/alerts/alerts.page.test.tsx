@@ -208,6 +208,42 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
     assert.equal(result.getAttribute('data-state'), 'down');
   });
 
+  test('a channel is on for every kind until its notifications are set to silent or off per kind', async () => {
+    const row = screen.getByTestId('channel-row');
+    assert.equal(within(row).getByTestId('channel-modes').textContent, 'all on');
+    fireEvent.click(within(row).getByRole('button', { name: 'Notifications of desk' }));
+    const editor = form('Notifications of desk');
+    const mode = (label: string) => within(editor).getByLabelText(label) as HTMLSelectElement;
+    assert.equal(mode('Price crosses a level').value, 'on');
+    fireEvent.change(mode('No candle arrives for a while'), { target: { value: 'silent' } });
+    fireEvent.change(mode('A job fails'), { target: { value: 'off' } });
+    fireEvent.click(within(editor).getByRole('button', { name: 'Save notifications' }));
+    await waitFor(() => assert.ok(screen.queryByTestId('channel-modes-form') === null, 'the editor closes'), {
+      timeout: 5_000,
+    });
+    const stored = (await api('GET', '/api/v1/alerts/channels')).body as {
+      channels: { name: string; eventModes: Record<string, string> }[];
+    };
+    assert.deepEqual(stored.channels[0]?.eventModes, {
+      'price-cross': 'on',
+      move: 'on',
+      'volume-spike': 'on',
+      'forecast-move': 'on',
+      'forecast-band': 'on',
+      stale: 'silent',
+      'job-failed': 'off',
+      security: 'on',
+    });
+    await waitFor(
+      () =>
+        assert.equal(
+          within(screen.getByTestId('channel-row')).getByTestId('channel-modes').textContent,
+          'No candle arrives for a while: silent; A job fails: off',
+        ),
+      { timeout: 5_000 },
+    );
+  });
+
   test("the rule form checks its fields, shows the API's refusal, then creates the rule", async () => {
     // A channel the page lists, deleted behind its back: only the API can tell.
     const spare = (
@@ -251,6 +287,37 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
       /^may use only the fields/,
     );
     fireEvent.change(field(ruleForm, 'Message template (optional)'), { target: { value: '' } });
+
+    // The preview replays the stored candles of the last 7 days: two crossings above 100000 an hour apart.
+    const recentMs = Math.floor((Date.now() - 3 * 3_600_000) / 60_000) * 60_000;
+    const closes = [
+      ...Array<number>(30).fill(99_000),
+      ...Array<number>(30).fill(101_000),
+      ...Array<number>(30).fill(99_000),
+      ...Array<number>(30).fill(101_000),
+    ];
+    await harness.store.candles.upsertCandles(
+      closes.map((close, index) => ({
+        ...SERIES,
+        openTimeMs: recentMs + index * 60_000,
+        open: close,
+        high: close,
+        low: close,
+        close,
+        volume: 1,
+        quoteVolume: null,
+        tradeCount: null,
+        closed: true,
+      })),
+    );
+    fireEvent.click(within(ruleForm).getByRole('button', { name: 'Preview last 7 days' }));
+    const summary = await within(ruleForm).findByTestId('rule-preview-summary', {}, { timeout: 5_000 });
+    assert.equal(summary.textContent, 'It would have fired 2 times in the last 7 days (120 candles).');
+    assert.match(
+      within(ruleForm).getByTestId('rule-preview-message').textContent ?? '',
+      /^BTC above 100k: binance:BTC\/USDT:1m crossed above 100000/,
+    );
+    assert.deepEqual(await rules(), [], 'a preview stores nothing');
 
     assert.equal((await api('DELETE', `/api/v1/alerts/channels/${spare.id}`)).status, 204);
     fireEvent.click(within(ruleForm).getByRole('button', { name: 'Create rule' }));
