@@ -199,6 +199,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
     };
     if ((await waitUntil(probe, 180_000)) === null) throw new Error('no candle served through the proxy');
+    // The first forecast too, so duplicates of forecasts are looked for in a run that makes them.
+    const forecastSeen = await waitUntil(async () => {
+      try {
+        const answer = await fetch(`${base}/api/v1/forecasts/latest?series=binance:BTC/USDT:1m`, {
+          headers: { authorization: `Bearer ${token}` },
+          signal: AbortSignal.timeout(5_000),
+        });
+        if (answer.status === 401) await login();
+        if (answer.status !== 200) return false;
+        return ((await answer.json()) as { forecasts: unknown[] }).forecasts.length > 0;
+      } catch {
+        return false;
+      }
+    }, 240_000);
+    if (forecastSeen === null) throw new Error('no forecast was made within 4 minutes of the start');
+    say(`first forecast after ${Math.round(forecastSeen / 1000)} s more`);
 
     let requests = 0;
     let failed = 0;
