@@ -174,6 +174,31 @@ describe('snapshot collector', () => {
     assert.equal(health.state, 'degraded');
     assert.match(health.reason ?? '', /503/);
   });
+
+  test('a first poll still under way is healthy until it has taken three periods', async () => {
+    const clock = new ManualClock(START_MS);
+    const source = new StaticSnapshotSource('runesd', [], clock);
+    let release: (symbols: string[]) => void = () => undefined;
+    const symbols = new Promise<string[]>((resolve) => (release = resolve));
+    const collector = new SnapshotCollector({
+      source,
+      store,
+      bus: null,
+      clock,
+      logger,
+      symbols: () => symbols,
+    });
+    const cycle = collector.pollOnce();
+    clock.nowMs += 2 * MINUTE_MS;
+    assert.equal((await collector.healthCheck().check()).state, 'ok');
+    clock.nowMs += 14 * MINUTE_MS;
+    const stalled = await collector.healthCheck().check();
+    assert.equal(stalled.state, 'degraded');
+    assert.equal(stalled.reason, 'no successful poll in three periods');
+    release([DOG]);
+    await cycle;
+    assert.equal((await collector.healthCheck().check()).state, 'ok');
+  });
 });
 
 describe('text collector', () => {

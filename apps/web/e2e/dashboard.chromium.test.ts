@@ -228,11 +228,11 @@ describe('dashboard in Chromium against runecast up --offline', { skip, timeout:
     await page.fill(
       'textarea[name=params]',
       JSON.stringify({
-        maxEpochs: 40,
-        patience: 40,
+        maxEpochs: 15,
+        patience: 15,
         units: 16,
         sequenceLength: 30,
-        trainingWindowSteps: 2000,
+        trainingWindowSteps: 1000,
       }),
     );
     await page.click('[data-testid=training-form] button[type=submit]');
@@ -254,9 +254,9 @@ describe('dashboard in Chromium against runecast up --offline', { skip, timeout:
       'succeeded',
       await page.innerText('[data-testid=job-view]'),
     );
-    const live = epochCounts.filter((count) => count > 0 && count < 40);
+    const live = epochCounts.filter((count) => count > 0 && count < 15);
     assert.ok(live.length >= 2, `epoch points appeared one after another: ${epochCounts.join(' → ')}`);
-    assert.equal(epochCounts.at(-1), 40);
+    assert.equal(epochCounts.at(-1), 15);
     await page.waitForSelector('[data-testid=training-result]');
     await screenshot(page, '14-training');
 

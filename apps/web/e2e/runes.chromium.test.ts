@@ -36,11 +36,28 @@ describe('runes pages in Chromium against runecast up --offline', { skip, timeou
   before(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     ensureDashboardBuilt();
-    server = await startServer({ RUNECAST_BACKFILL_DAYS: '1' });
+    // Each provider's top twelve runes (DOG•GO•TO•THE•MOON leads them): a rate-limited provider's
+    // first poll of its default top fifty takes a minute.
+    server = await startServer({ RUNECAST_BACKFILL_DAYS: '1', RUNECAST_SNAPSHOT_TOP: '12' });
     const baseUrl = server.baseUrl;
     await waitFor(
       'the server to be ready',
       async () => ((await (await fetch(`${baseUrl}/ready`)).json()) as { status: string }).status === 'ok',
+      START_TIMEOUT_MS,
+    );
+    // Ready means no provider has failed, not that each has finished its first poll (a provider's
+    // rate limit spreads that over a minute): the pages below need every provider's first poll.
+    await waitFor(
+      "every runes provider's first poll",
+      async () => {
+        const ready = (await (await fetch(`${baseUrl}/ready`)).json()) as {
+          components: { name: string; details?: { kind?: string; lastSuccessAtMs?: number | null } }[];
+        };
+        const providers = ready.components.filter(
+          (component) => component.name.startsWith('source:') && component.details?.kind === 'snapshots',
+        );
+        return providers.length > 0 && providers.every((component) => component.details?.lastSuccessAtMs);
+      },
       START_TIMEOUT_MS,
     );
     profileDir = await mkdtemp(join(tmpdir(), 'runecast-chromium-'));

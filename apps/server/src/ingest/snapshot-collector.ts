@@ -57,6 +57,8 @@ interface OpenSlot {
  */
 export class SnapshotCollector {
   private readonly slots = new Map<string, OpenSlot>();
+  /** When the first cycle started: until it ends, the source has not yet had its chance. */
+  private firstCycleAtMs: number | null = null;
   private readonly counters: SnapshotCollectorStats = {
     cycles: 0,
     snapshotsStored: 0,
@@ -113,6 +115,7 @@ export class SnapshotCollector {
       AbortSignal.timeout(this.options.cycleTimeoutMs ?? timeframeMs(source.capabilities.pollTimeframe)),
     ]);
     this.counters.cycles += 1;
+    this.firstCycleAtMs ??= this.options.clock.now();
     const symbols = [...(await this.options.symbols())];
     let stored = 0;
     try {
@@ -315,8 +318,9 @@ export class SnapshotCollector {
   }
 
   /**
-   * Health of this source: degraded after a failed cycle or three periods without success. An
-   * outside provider failing degrades this process; it does not bring it down.
+   * Health of this source: degraded after a failed cycle or three periods without success. A
+   * first cycle still under way is not a failure (a provider's rate limit can make it take a
+   * minute). An outside provider failing degrades this process; it does not bring it down.
    */
   healthCheck(): HealthCheck {
     return {
@@ -327,6 +331,10 @@ export class SnapshotCollector {
         const ageMs = lastSuccessAtMs === null ? null : this.options.clock.now() - lastSuccessAtMs;
         const details = { kind: 'snapshots', lastSuccessAtMs, lastError, cycles };
         if (cycles === 0) return { state: 'ok', reason: null, details };
+        if (ageMs === null && lastError === null && this.firstCycleAtMs !== null) {
+          const waitedMs = this.options.clock.now() - this.firstCycleAtMs;
+          if (waitedMs <= 3 * periodMs) return { state: 'ok', reason: null, details };
+        }
         if (ageMs === null || ageMs > 3 * periodMs) {
           return { state: 'degraded', reason: lastError ?? 'no successful poll in three periods', details };
         }
