@@ -21,6 +21,8 @@ const ALL_ON = {
   stale: 'on',
   'job-failed': 'on',
   security: 'on',
+  'component-unhealthy': 'on',
+  'model-behind-naive': 'on',
 };
 
 describe('channel modes per rule kind: on, silent, off', { timeout: 120_000 }, () => {

@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Candle } from '@runecast/market';
+import { closesCandles } from './support/alert-fixtures.ts';
 import { type ApiHarness, createApiHarness } from './support/http/api-harness.ts';
 
 const MINUTE_MS = 60_000;
 
+const SERIES = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m' } as const;
 /** Closed 1m candles of binance BTC/USDT, one per close, from `startMs`. */
-function candles(startMs: number, closes: readonly number[]): Candle[] {
-  return closes.map((close, index) => ({
-    exchange: 'binance',
-    symbol: 'BTC/USDT',
-    timeframe: '1m',
-    openTimeMs: startMs + index * MINUTE_MS,
-    open: close,
-    high: close,
-    low: close,
-    close,
-    volume: 1,
-    quoteVolume: null,
-    tradeCount: null,
-    closed: true,
-  }));
-}
+const candles = (startMs: number, closes: readonly number[]) =>
+  closesCandles(SERIES, closes, startMs, MINUTE_MS);
 
 const cycle = [...Array<number>(30).fill(100), ...Array<number>(30).fill(110)];
 

@@ -5,6 +5,7 @@ import {
   forecastJobKinds,
   forecastRecordSchema,
   type ForecastMadeMessage,
+  type ForecastScoredMessage,
   type ScoreJobResult,
 } from '@runecast/contracts';
 import { createBus } from '../src/bus/create-bus.ts';
@@ -197,6 +198,13 @@ describe('forecast ledger and scheduler', () => {
       [],
       'a worker runs every kind the contracts list, score included',
     );
+    const announced: ForecastScoredMessage[] = [];
+    const announcements = await bus.subscribe<ForecastScoredMessage>(
+      topicPattern('forecastsScored'),
+      (message) => {
+        announced.push(message.data);
+      },
+    );
     const worker = runtime.createWorker({ kinds: ['score'] });
     const ran = await worker.runNext();
     assert.equal(ran?.id, first.scoreJobId);
@@ -207,6 +215,13 @@ describe('forecast ledger and scheduler', () => {
     assert.equal(scored.error, 103 - 105);
     assert.equal(scored.naiveError, 100 - 105);
     assert.equal((await ledger.getForecast(waiting.forecast.id))?.actualClose, null);
+    await bus.flush();
+    await announcements.unsubscribe();
+    // The sweep announces the version's recent accuracy, for rules on models behind naive.
+    assert.deepEqual(
+      announced.map((message) => [message.modelVersionId, message.scored, message.relativeMae]),
+      [[due.forecast.modelVersionId, 1, 2 / 5]],
+    );
 
     const third = await scheduler.tick();
     assert.ok(

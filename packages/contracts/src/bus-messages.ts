@@ -3,6 +3,8 @@ import { alertFiredMessageSchema, type AlertFiredMessage } from './alert-events.
 import { candleBatchMessageSchema, type CandleBatchMessage } from './candle.schema.ts';
 import {
   backfillProgressMessageSchema,
+  componentHealthMessageSchema,
+  type ComponentHealthMessage,
   ingestFaultMessageSchema,
   sourceStateMessageSchema,
   type BackfillProgressMessage,
@@ -11,8 +13,10 @@ import {
 } from './ingest-events.schema.ts';
 import {
   forecastMadeMessageSchema,
+  forecastScoredMessageSchema,
   jobProgressMessageSchema,
   type ForecastMadeMessage,
+  type ForecastScoredMessage,
   type JobProgressMessage,
 } from './jobs.schema.ts';
 import {
@@ -35,7 +39,9 @@ export const busTopicPrefixes = {
   sourceState: 'source.state',
   jobProgress: 'jobs.progress',
   forecasts: 'forecasts.made',
+  forecastsScored: 'forecasts.scored',
   alertsFired: 'alerts.fired',
+  healthChanged: 'health.changed',
 } as const;
 export type BusTopicPrefix = (typeof busTopicPrefixes)[keyof typeof busTopicPrefixes];
 
@@ -49,7 +55,9 @@ export const topicSchemas = {
   'source.state': sourceStateMessageSchema,
   'jobs.progress': jobProgressMessageSchema,
   'forecasts.made': forecastMadeMessageSchema,
+  'forecasts.scored': forecastScoredMessageSchema,
   'alerts.fired': alertFiredMessageSchema,
+  'health.changed': componentHealthMessageSchema,
 } as const satisfies Record<BusTopicPrefix, z.ZodType>;
 
 /** Payload type per topic prefix. */
@@ -62,7 +70,9 @@ export interface BusPayloads {
   'source.state': SourceStateMessage;
   'jobs.progress': JobProgressMessage;
   'forecasts.made': ForecastMadeMessage;
+  'forecasts.scored': ForecastScoredMessage;
   'alerts.fired': AlertFiredMessage;
+  'health.changed': ComponentHealthMessage;
 }
 export type BusPayload = BusPayloads[BusTopicPrefix];
 

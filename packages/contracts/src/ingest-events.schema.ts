@@ -60,3 +60,22 @@ export const sourceStateMessageSchema = z.object({
   atMs: epochMsSchema,
 });
 export type SourceStateMessage = z.infer<typeof sourceStateMessageSchema>;
+
+export const componentHealthStates = ['ok', 'degraded', 'down'] as const;
+
+/**
+ * A component of a process whose health changed (its state, or first seen), on topic
+ * `health.changed.<process>`. Component names are the health registry's (`store`, `bus`,
+ * `source:binance`, …).
+ */
+export const componentHealthMessageSchema = z.object({
+  /** The process that checked it (letters, digits, "-" and "_"). */
+  process: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'process must be 1-64 letters, digits, "-" or "_"'),
+  component: z.string().min(1).max(200),
+  state: z.enum(componentHealthStates),
+  /** The state before this change; null the first time the process reports the component. */
+  previousState: z.enum(componentHealthStates).nullable(),
+  reason: z.string().max(2000).nullable(),
+  atMs: epochMsSchema,
+});
+export type ComponentHealthMessage = z.infer<typeof componentHealthMessageSchema>;

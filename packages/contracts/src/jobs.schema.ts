@@ -416,6 +416,28 @@ export const forecastAccuracySchema = z.object({
 });
 export type ForecastAccuracyRecord = z.infer<typeof forecastAccuracySchema>;
 
+/**
+ * How one model version fares over its most recent scored forecasts, announced after each scoring
+ * sweep that scored any of them, on topic `forecasts.scored.<exchange>.<BASE-QUOTE>.<timeframe>`.
+ */
+export const forecastScoredMessageSchema = forecastAccuracySchema
+  .pick({
+    modelVersionId: true,
+    modelType: true,
+    series: true,
+    horizonMinutes: true,
+    scored: true,
+    mae: true,
+    naiveMae: true,
+    relativeMae: true,
+  })
+  .extend({
+    /** The newest target time in the window: a later sweep announces a later one. */
+    lastTargetMs: epochMsSchema,
+    atMs: epochMsSchema,
+  });
+export type ForecastScoredMessage = z.infer<typeof forecastScoredMessageSchema>;
+
 /** Kind of the on-demand forecast job: backfill the market when the store lacks history, train, forecast. */
 export const onDemandForecastJobKind = 'forecast-on-demand';
 

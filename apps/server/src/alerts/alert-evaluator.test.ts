@@ -212,3 +212,78 @@ describe('alert evaluator', () => {
     );
   });
 });
+
+describe('operational rules', () => {
+  const health = (state: 'ok' | 'degraded' | 'down', atMs: number, component = 'source:binance') => ({
+    process: 'host-1',
+    component,
+    state,
+    reason: state === 'ok' ? null : 'connection refused',
+    atMs,
+  });
+
+  test('a component going down fires once, re-arms when it is ok again, and degraded only when asked', () => {
+    const down = rule({ kind: 'component-unhealthy', components: ['source:*'] }, { series: null });
+    const degraded = rule({ kind: 'component-unhealthy', includeDegraded: true }, { series: null });
+    const evaluator = new AlertEvaluator([down, degraded]);
+    const all = () => true;
+    assert.deepEqual(
+      evaluator.onComponentHealth(health('degraded', START_MS), all).map((f) => f.rule.id),
+      [degraded.id],
+    );
+    const fired = evaluator.onComponentHealth(health('down', START_MS + 1), all);
+    assert.deepEqual(
+      fired.map((f) => f.rule.id),
+      [down.id],
+      'the degraded rule is still disarmed',
+    );
+    assert.equal(fired[0]!.series, 'health:host-1/source:binance');
+    assert.equal(fired[0]!.message, 'test rule: source:binance is down: connection refused');
+    assert.equal(evaluator.onComponentHealth(health('down', START_MS + 2), all).length, 0);
+    assert.equal(evaluator.onComponentHealth(health('ok', START_MS + 3), all).length, 0);
+    assert.equal(evaluator.onComponentHealth(health('down', START_MS + 4), all).length, 2);
+    // Not a source: only the rule on every component hears of it; a rule its owner may not read, none.
+    assert.deepEqual(
+      evaluator.onComponentHealth(health('down', START_MS + 5, 'store'), all).map((f) => f.rule.id),
+      [degraded.id],
+    );
+    assert.equal(evaluator.onComponentHealth(health('down', START_MS + 6, 'cache'), () => false).length, 0);
+  });
+
+  test('a model behind naive fires once it has enough scored forecasts, per model version, and re-arms when it recovers', () => {
+    const behind = rule({ kind: 'model-behind-naive', relativeMae: 1.1, minScored: 20, horizonMinutes: 60 });
+    const evaluator = new AlertEvaluator([behind]);
+    const accuracy = (relativeMae: number, scored: number, lastTargetMs: number, modelVersionId = 7) => ({
+      series: SERIES,
+      modelVersionId,
+      modelType: 'ridge',
+      horizonMinutes: 60,
+      scored,
+      mae: relativeMae * 10,
+      naiveMae: 10,
+      relativeMae,
+      lastTargetMs,
+    });
+    assert.equal(evaluator.onModelAccuracy(accuracy(1.5, 19, START_MS)).length, 0, 'too few scored');
+    assert.equal(evaluator.onModelAccuracy(accuracy(1.05, 30, START_MS + 1)).length, 0, 'within the margin');
+    const fired = evaluator.onModelAccuracy(accuracy(1.5, 30, START_MS + 2));
+    assert.equal(fired.length, 1);
+    assert.equal(fired[0]!.values.relativeMae, 1.5);
+    assert.equal(
+      fired[0]!.message,
+      "test rule: ridge v7 on binance:BTC/USDT:1m (60 min) is behind naive: MAE 1.5× naive's over 30 scored forecasts",
+    );
+    assert.equal(
+      evaluator.onModelAccuracy(accuracy(1.6, 31, START_MS + 3)).length,
+      0,
+      'once until it recovers',
+    );
+    assert.equal(evaluator.onModelAccuracy(accuracy(1.6, 31, START_MS + 3, 8)).length, 1, 'another version');
+    assert.equal(
+      evaluator.onModelAccuracy({ ...accuracy(2, 30, START_MS + 4), horizonMinutes: 240 }).length,
+      0,
+    );
+    assert.equal(evaluator.onModelAccuracy(accuracy(0.9, 32, START_MS + 5)).length, 0);
+    assert.equal(evaluator.onModelAccuracy(accuracy(1.2, 33, START_MS + 6)).length, 1);
+  });
+});

@@ -67,6 +67,8 @@ export class AlertEvaluator {
   private rulesForAll: AlertRule[] = [];
   private staleRules: AlertRule[] = [];
   private jobRules: AlertRule[] = [];
+  private healthRules: AlertRule[] = [];
+  private accuracyRules: AlertRule[] = [];
   /** When this evaluator started watching: a series never heard from is stale from here. */
   private readonly watchingSinceMs: number;
   private readonly windows = new Map<string, SeriesWindow>();
@@ -86,6 +88,8 @@ export class AlertEvaluator {
     this.rulesForAll = [];
     this.staleRules = rules.filter((rule) => rule.enabled && rule.condition.kind === 'stale');
     this.jobRules = rules.filter((rule) => rule.enabled && rule.condition.kind === 'job-failed');
+    this.healthRules = rules.filter((rule) => rule.enabled && rule.condition.kind === 'component-unhealthy');
+    this.accuracyRules = rules.filter((rule) => rule.enabled && rule.condition.kind === 'model-behind-naive');
     this.needs = new Map();
     this.needForAll = { minutes: 0, candles: 2 };
     for (const rule of rules) {
@@ -110,7 +114,12 @@ export class AlertEvaluator {
   }
 
   ruleCount(): number {
-    let count = this.rulesForAll.length + this.staleRules.length + this.jobRules.length;
+    let count =
+      this.rulesForAll.length +
+      this.staleRules.length +
+      this.jobRules.length +
+      this.healthRules.length +
+      this.accuracyRules.length;
     for (const list of this.rulesBySeries.values()) count += list.length;
     return count;
   }
@@ -239,6 +248,97 @@ export class AlertEvaluator {
     return firings;
   }
 
+  /** Owners of the rules on component health. */
+  healthRuleOwners(): string[] {
+    return [...new Set(this.healthRules.map((rule) => rule.ownerUserId))];
+  }
+
+  /**
+   * A component's health changed in some process: a rule fires when it goes down (or degraded,
+   * if asked) and re-arms once the component reports ok again. Each process's view of a
+   * component is its own subject (`health:<process>/<component>`), so one process recovering
+   * does not re-arm a rule on another's outage.
+   */
+  onComponentHealth(
+    event: {
+      process: string;
+      component: string;
+      state: 'ok' | 'degraded' | 'down';
+      reason: string | null;
+      atMs: number;
+    },
+    mayRead: (rule: AlertRule) => boolean,
+  ): Firing[] {
+    const firings: Firing[] = [];
+    const subject = `health:${event.process}/${event.component}`;
+    for (const rule of this.healthRules) {
+      const condition = rule.condition;
+      if (condition.kind !== 'component-unhealthy') continue;
+      if (
+        condition.components !== undefined &&
+        !condition.components.some((name) => componentMatches(name, event.component))
+      )
+        continue;
+      if (!mayRead(rule)) continue;
+      const active =
+        event.state === 'down' || (event.state === 'degraded' && condition.includeDegraded === true);
+      const firing = this.decide(rule, subject, { active, values: {} }, event.atMs, `health:${event.atMs}`, {
+        component: event.component,
+        state: event.state,
+        reason: event.reason ?? 'no reason given',
+      });
+      if (firing) firings.push(firing);
+    }
+    return firings;
+  }
+
+  /**
+   * A model version's accuracy over its recent scored forecasts: a rule fires when its MAE is
+   * above `relativeMae` times naive's with at least `minScored` scored, and re-arms once the
+   * model is back within it. Each model version of a series is its own subject.
+   */
+  onModelAccuracy(accuracy: {
+    series: string;
+    modelVersionId: number;
+    modelType: string;
+    horizonMinutes: number;
+    scored: number;
+    mae: number | null;
+    naiveMae: number | null;
+    relativeMae: number | null;
+    lastTargetMs: number;
+  }): Firing[] {
+    const firings: Firing[] = [];
+    for (const rule of this.accuracyRules) {
+      const condition = rule.condition;
+      if (condition.kind !== 'model-behind-naive') continue;
+      if (rule.series !== null && rule.series !== accuracy.series) continue;
+      if (condition.horizonMinutes !== undefined && condition.horizonMinutes !== accuracy.horizonMinutes)
+        continue;
+      // Too few scored forecasts, or no naive error to compare with: no judgement either way.
+      if (accuracy.scored < condition.minScored || accuracy.relativeMae === null) continue;
+      const values: Record<string, number> = {
+        relativeMae: accuracy.relativeMae,
+        scored: accuracy.scored,
+        horizonMinutes: accuracy.horizonMinutes,
+        modelVersionId: accuracy.modelVersionId,
+      };
+      if (accuracy.mae !== null) values.mae = accuracy.mae;
+      if (accuracy.naiveMae !== null) values.naiveMae = accuracy.naiveMae;
+      const firing = this.decide(
+        rule,
+        accuracy.series,
+        { active: accuracy.relativeMae > condition.relativeMae, values },
+        accuracy.lastTargetMs,
+        `model:${accuracy.modelVersionId}:${accuracy.lastTargetMs}`,
+        { model: `${accuracy.modelType} v${accuracy.modelVersionId}` },
+        `${accuracy.series}#${accuracy.modelVersionId}`,
+      );
+      if (firing) firings.push(firing);
+    }
+    return firings;
+  }
+
   private rulesFor(series: string): AlertRule[] {
     const own = this.rulesBySeries.get(series);
     if (own === undefined) return this.rulesForAll;
@@ -270,14 +370,17 @@ export class AlertEvaluator {
     observed: Observation,
     eventTimeMs: number,
     eventId: string,
+    texts: Record<string, string> = {},
+    /** What hysteresis and cooldown are kept for, when finer than the series. */
+    subject = series,
   ): Firing | null {
-    const key = stateKey(rule.id, series);
+    const key = stateKey(rule.id, subject);
     let state = this.states.get(key);
     if (state === undefined) {
       // A crossing rule fires on a crossing, not because the price already stands beyond the
       // level when the rule first sees it; every other rule starts armed.
       const armed = rule.condition.kind === 'price-cross' ? null : true;
-      state = { ruleId: rule.id, series, armed, lastFiredAtMs: null };
+      state = { ruleId: rule.id, series: subject, armed, lastFiredAtMs: null };
       this.states.set(key, state);
     }
     if (state.armed === null) {
@@ -301,10 +404,10 @@ export class AlertEvaluator {
     return {
       rule,
       series,
-      idempotencyKey: `${rule.id}|${series}|${eventId}`,
+      idempotencyKey: `${rule.id}|${subject}|${eventId}`,
       firedAtMs: eventTimeMs,
       values: observed.values,
-      message: renderAlertMessage(rule, series, observed.values, eventTimeMs),
+      message: renderAlertMessage(rule, series, observed.values, eventTimeMs, texts),
       silent: rule.quietHours !== null && isInQuietHours(rule.quietHours, eventTimeMs),
     };
   }
@@ -317,6 +420,11 @@ interface Observation {
 
 function stateKey(ruleId: string, series: string): string {
   return `${ruleId}|${series}`;
+}
+
+/** A component name, or a prefix ending in `*`. */
+function componentMatches(pattern: string, component: string): boolean {
+  return pattern.endsWith('*') ? component.startsWith(pattern.slice(0, -1)) : pattern === component;
 }
 
 function percentChange(from: number, to: number): number {

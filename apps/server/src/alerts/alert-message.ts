@@ -30,6 +30,10 @@ function defaultTemplate(rule: AlertRule): string {
       return `{rule}: {job} failed: {error}`;
     case 'security':
       return `{rule}: {event}: {error}`;
+    case 'component-unhealthy':
+      return `{rule}: {component} is {state}: {reason}`;
+    case 'model-behind-naive':
+      return `{rule}: {model} on {series} ({horizonMinutes} min) is behind naive: MAE {relativeMae}× naive's over {scored} scored forecasts`;
     default:
       return '{rule}: {series}';
   }

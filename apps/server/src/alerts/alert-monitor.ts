@@ -1,5 +1,7 @@
 import {
   type CandleBatchMessage,
+  type ComponentHealthMessage,
+  type ForecastScoredMessage,
   type ForecastMadeMessage,
   fromCandleColumns,
   type JobProgressMessage,
@@ -82,6 +84,16 @@ export class AlertMonitor {
           durableName: `${prefix}-jobs`,
         },
       ),
+      await bus.subscribe<ForecastScoredMessage>(
+        'forecasts.scored.>',
+        (message) => this.record(this.evaluator.onModelAccuracy(message.data)),
+        { durableName: `${prefix}-accuracy` },
+      ),
+      await bus.subscribe<ComponentHealthMessage>(
+        'health.changed.>',
+        (message) => this.onComponentHealth(message.data),
+        { durableName: `${prefix}-health` },
+      ),
     );
     this.every(this.options.staleCheckMs ?? 30_000, 'alert-stale', () => this.checkStale());
     this.every(this.options.ruleRefreshMs ?? 5_000, 'alert-rules', () => this.refreshRules(false));
@@ -160,6 +172,18 @@ export class AlertMonitor {
         // A user hears of their own jobs and of the system's; admins of every job.
         (rule) => owner === null || owner === rule.ownerUserId || admins.get(rule.ownerUserId) === true,
       ),
+    );
+  }
+
+  private async onComponentHealth(event: ComponentHealthMessage): Promise<void> {
+    const owners = this.evaluator.healthRuleOwners();
+    if (owners.length === 0) return;
+    // Component health is the installation's: only admins hear of it, as they may create such rules.
+    const access = this.options.jobAccess;
+    const admins = new Map<string, boolean>();
+    for (const userId of owners) admins.set(userId, access ? await access.isAdmin(userId) : false);
+    await this.record(
+      this.evaluator.onComponentHealth(event, (rule) => admins.get(rule.ownerUserId) === true),
     );
   }
 

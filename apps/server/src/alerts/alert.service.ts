@@ -226,6 +226,9 @@ export class AlertService {
     if (body.condition.kind === 'security' && principal.role !== 'admin') {
       throw new ValidationError('body.condition.kind: security rules are for admins');
     }
+    if (body.condition.kind === 'component-unhealthy' && principal.role !== 'admin') {
+      throw new ValidationError('body.condition.kind: component-unhealthy rules are for admins');
+    }
   }
 
   async createRule(principal: Principal, body: AlertRuleBody): Promise<AlertRule> {

@@ -22,6 +22,7 @@ function topicMismatch(topic: ParsedTopic, payload: BusPayload): string | undefi
     series?: unknown;
     jobId?: unknown;
     ownerUserId?: unknown;
+    process?: unknown;
   };
   const expected: [string, unknown, string][] = [];
   switch (topic.family) {
@@ -35,6 +36,7 @@ function topicMismatch(topic: ParsedTopic, payload: BusPayload): string | undefi
       break;
     case 'backfillProgress':
     case 'forecasts':
+    case 'forecastsScored':
       expected.push(['series', fields.series, `${topic.exchange}:${topic.symbol}:${topic.timeframe}`]);
       break;
     case 'ingestFaults':
@@ -47,6 +49,9 @@ function topicMismatch(topic: ParsedTopic, payload: BusPayload): string | undefi
     case 'alertsFired':
       // A firing announced on another user's topic would reach that user's streams.
       expected.push(['ownerUserId', fields.ownerUserId, topic.ownerUserId]);
+      break;
+    case 'healthChanged':
+      expected.push(['process', fields.process, topic.process]);
       break;
   }
   for (const [name, actual, wanted] of expected) {

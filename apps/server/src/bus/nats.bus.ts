@@ -83,6 +83,7 @@ export const DEFAULT_STREAM_SUBJECTS = [
   'jobs.>',
   'forecasts.>',
   'alerts.>',
+  'health.>',
 ];
 
 const STREAM_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -16,6 +16,8 @@ const KNOWN_TOPIC_SHAPES = [
   'jobs.progress.*',
   'forecasts.made.*.*.*',
   'alerts.fired.*',
+  'forecasts.scored.*.*.*',
+  'health.changed.*',
 ];
 
 /**
@@ -27,7 +29,7 @@ export function resolveSubscription(pattern: string, options: SubscribeOptions =
   assertValidPattern(pattern);
   if (!KNOWN_TOPIC_SHAPES.some((shape) => topicPatternsOverlap(pattern, shape))) {
     throw new ValidationError(
-      `topic pattern "${pattern}" can match no known topic (families: data.candles, data.trades, data.book, ingest.progress, ingest.faults, source.state, jobs.progress, forecasts.made, alerts.fired)`,
+      `topic pattern "${pattern}" can match no known topic (families: data.candles, data.trades, data.book, ingest.progress, ingest.faults, source.state, jobs.progress, forecasts.made, forecasts.scored, alerts.fired, health.changed)`,
     );
   }
   for (const key of ['durableName', 'queueGroup'] as const) {

@@ -32,7 +32,15 @@ export type ParsedTopic =
   | { family: 'sourceState'; prefix: 'source.state'; exchange: string }
   | { family: 'jobProgress'; prefix: 'jobs.progress'; jobId: string }
   | { family: 'alertsFired'; prefix: 'alerts.fired'; ownerUserId: string }
-  | { family: 'forecasts'; prefix: 'forecasts.made'; exchange: string; symbol: string; timeframe: Timeframe };
+  | { family: 'forecasts'; prefix: 'forecasts.made'; exchange: string; symbol: string; timeframe: Timeframe }
+  | {
+      family: 'forecastsScored';
+      prefix: 'forecasts.scored';
+      exchange: string;
+      symbol: string;
+      timeframe: Timeframe;
+    }
+  | { family: 'healthChanged'; prefix: 'health.changed'; process: string };
 
 export type TopicFamily = ParsedTopic['family'];
 
@@ -118,6 +126,19 @@ export function forecastsTopic(series: SeriesKey): string {
   return `${busTopicPrefixes.forecasts}.${exchangeSegment(series.exchange)}.${symbolSegment(series.symbol)}.${timeframeSegment(series.timeframe)}`;
 }
 
+/** `forecasts.scored.binance.BTC-USDT.1h` */
+export function forecastsScoredTopic(series: SeriesKey): string {
+  return `${busTopicPrefixes.forecastsScored}.${exchangeSegment(series.exchange)}.${symbolSegment(series.symbol)}.${timeframeSegment(series.timeframe)}`;
+}
+
+/** `health.changed.<process>`: a process names itself with letters, digits, "-" and "_". */
+export function healthChangedTopic(process: string): string {
+  if (!SEGMENT_PATTERN.test(process) || process.length > 64) {
+    throw new ValidationError(`bad process name "${process}" for a topic (letters, digits, "-" and "_")`);
+  }
+  return `${busTopicPrefixes.healthChanged}.${process}`;
+}
+
 /**
  * Subscription pattern for a topic family, with `*` for every part left out:
  * `topicPattern('candles', { symbol: 'BTC/USDT' })` → `data.candles.*.BTC-USDT.*`.
@@ -131,7 +152,8 @@ export function topicPattern(
   if (parts.exchange === undefined && parts.symbol === undefined && parts.timeframe === undefined) {
     return `${prefix}.>`;
   }
-  if (family === 'jobProgress' || family === 'alertsFired') return `${prefix}.*`;
+  if (family === 'jobProgress' || family === 'alertsFired' || family === 'healthChanged')
+    return `${prefix}.*`;
   const exchange = parts.exchange === undefined ? '*' : exchangeSegment(parts.exchange);
   if (family === 'ingestFaults' || family === 'sourceState') return `${prefix}.${exchange}`;
   const symbol = parts.symbol === undefined ? '*' : symbolSegment(parts.symbol);
@@ -220,6 +242,8 @@ export function parseTopic(topic: string): ParsedTopic {
     jobProgress: 1,
     alertsFired: 1,
     forecasts: 3,
+    forecastsScored: 3,
+    healthChanged: 1,
   }[family];
   if (rest.length !== expectedLength) {
     const shape = {
@@ -232,6 +256,8 @@ export function parseTopic(topic: string): ParsedTopic {
       jobProgress: 'jobs.progress.<jobId>',
       alertsFired: 'alerts.fired.<ownerUserId>',
       forecasts: 'forecasts.made.<exchange>.<BASE-QUOTE>.<timeframe>',
+      forecastsScored: 'forecasts.scored.<exchange>.<BASE-QUOTE>.<timeframe>',
+      healthChanged: 'health.changed.<process>',
     }[family];
     throw new ValidationError(`topic "${topic}" must look like ${shape}`);
   }
@@ -246,6 +272,11 @@ export function parseTopic(topic: string): ParsedTopic {
     if (!USER_ID_PATTERN.test(ownerUserId))
       throw new ValidationError(`topic "${topic}": bad user id "${ownerUserId}" (want a lower-case UUID)`);
     return { family, prefix: 'alerts.fired', ownerUserId };
+  }
+  if (family === 'healthChanged') {
+    const process = rest[0] as string;
+    if (process.length > 64) throw new ValidationError(`topic "${topic}": process name longer than 64`);
+    return { family, prefix: 'health.changed', process };
   }
   const exchange = rest[0] as string;
   if (!isValidExchangeId(exchange))
@@ -266,6 +297,8 @@ export function parseTopic(topic: string): ParsedTopic {
   const timeframe = rest[2] as string;
   if (!isTimeframe(timeframe)) throw new ValidationError(`topic "${topic}": bad timeframe "${timeframe}"`);
   if (family === 'forecasts') return { family, prefix: 'forecasts.made', exchange, symbol, timeframe };
+  if (family === 'forecastsScored')
+    return { family, prefix: 'forecasts.scored', exchange, symbol, timeframe };
   return family === 'candles'
     ? { family, prefix: 'data.candles', exchange, symbol, timeframe }
     : { family, prefix: 'ingest.progress', exchange, symbol, timeframe };

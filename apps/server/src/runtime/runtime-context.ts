@@ -12,6 +12,9 @@ import type { JobWorker } from '../jobs/job-worker.ts';
 import { TrackedMarketsService } from '../markets/tracked-markets.service.ts';
 import { coreHealthChecks } from '../observability/health.ts';
 import { HealthRegistry } from '../observability/health-registry.ts';
+import { HealthAnnouncer, processName } from '../observability/health-announcer.ts';
+import { hostname } from 'node:os';
+import { healthChangedTopic } from '../bus/topics.ts';
 import { createLogTableDestination } from '../observability/log-table.destination.ts';
 import { addLogDestination, type Logger } from '../observability/logger.ts';
 import { createMetrics, type RunecastMetrics } from '../observability/metrics.ts';
@@ -84,6 +87,9 @@ export interface RuntimeContextOptions {
 }
 
 /** Opens store, bus, cache, sources and the rest in order; on failure closes what was opened. */
+/** How often each process checks its components for a change of health to announce. */
+const HEALTH_ANNOUNCE_INTERVAL_MS = 15_000;
+
 export async function createRuntimeContext(options: RuntimeContextOptions): Promise<RuntimeContext> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
@@ -300,6 +306,20 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
         logger.warn({ err: error }, 'a stored alert firing could not be announced on the bus');
       },
     });
+
+    // Each process announces its components' health changes; the alerts role turns them into firings.
+    const healthAnnouncer = new HealthAnnouncer({
+      process: processName(hostname(), process.pid),
+      registry: health,
+      announce: (change) => bus.publish(healthChangedTopic(change.process), change),
+      now: () => clock.now(),
+      onError: (error) => {
+        metrics.runtime.backgroundErrors.inc({ task: 'health-announce' });
+        logger.warn({ err: error }, 'could not announce a health change');
+      },
+    });
+    healthAnnouncer.start(HEALTH_ANNOUNCE_INTERVAL_MS);
+    onClose('health announcer', () => healthAnnouncer.stop());
 
     return {
       config,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CandleBatchMessage, toCandleColumns } from '@runecast/contracts';
-import type { Timeframe } from '@runecast/market';
+import type { Candle, Timeframe } from '@runecast/market';
 
 export interface ReceivedRequest {
   headers: IncomingMessage['headers'];
@@ -49,6 +49,29 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   };
 }
 
+/** Closed candles of one series with the given closes (open, high and low the same), one step apart from `firstMs`. */
+export function closesCandles(
+  series: { exchange: string; symbol: string; timeframe: Timeframe },
+  closes: readonly number[],
+  firstMs: number,
+  stepMs = 60_000,
+): Candle[] {
+  return closes.map((close, index) => ({
+    exchange: series.exchange,
+    symbol: series.symbol,
+    timeframe: series.timeframe,
+    openTimeMs: firstMs + index * stepMs,
+    open: close,
+    high: close,
+    low: close,
+    close,
+    volume: 1,
+    quoteVolume: null,
+    tradeCount: null,
+    closed: true,
+  }));
+}
+
 /** A closed candle batch of one series with the given closes, one step apart from `firstMs`. */
 export function closesBatch(
   series: { exchange: string; symbol: string; timeframe: Timeframe },
@@ -60,17 +83,9 @@ export function closesBatch(
     ...series,
     source: { label: 'test', simulated: true },
     candles: toCandleColumns(
-      closes.map((close, index) => ({
-        openTimeMs: firstMs + index * stepMs,
-        open: close,
-        high: close,
-        low: close,
-        close,
-        volume: 1,
-        quoteVolume: null,
-        tradeCount: null,
-        closed: true,
-      })),
+      closesCandles(series, closes, firstMs, stepMs).map(
+        ({ exchange: _exchange, symbol: _symbol, timeframe: _timeframe, ...candle }) => candle,
+      ),
     ),
   };
 }

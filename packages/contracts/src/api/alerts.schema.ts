@@ -28,6 +28,8 @@ export const alertConditionKinds = [
   'stale',
   'job-failed',
   'security',
+  'component-unhealthy',
+  'model-behind-naive',
 ] as const satisfies readonly AlertConditionKind[];
 
 /**
@@ -177,6 +179,42 @@ export const alertConditionSchema = z.discriminatedUnion(
         .describe('which security events (default all); admins only'),
     }),
     z.strictObject({
+      kind: z.literal('component-unhealthy'),
+      components: z
+        .array(
+          safeText()
+            .min(1)
+            .max(200)
+            .regex(/^[^*]+\*?$/, 'must be a component name, or a prefix ending in * (source:*)'),
+        )
+        .min(1)
+        .max(50)
+        .optional()
+        .describe('only these components (a name, or a prefix ending in *); default every component'),
+      includeDegraded: z
+        .boolean()
+        .optional()
+        .describe('fire on degraded as well as down (default down only); admins only'),
+    }),
+    z.strictObject({
+      kind: z.literal('model-behind-naive'),
+      relativeMae: z
+        .number()
+        .min(0.5)
+        .max(10)
+        .default(1)
+        .describe(
+          "fires when the model's MAE over its last 100 scored forecasts is above this multiple of naive's",
+        ),
+      minScored: z
+        .int()
+        .min(5)
+        .max(100)
+        .default(20)
+        .describe('only once the model has at least this many scored forecasts in the window'),
+      horizonMinutes: z.int().min(1).max(525_600).optional(),
+    }),
+    z.strictObject({
       kind: z.literal('job-failed'),
       jobKinds: z
         .array(jobKindSchema)
@@ -187,7 +225,7 @@ export const alertConditionSchema = z.discriminatedUnion(
   ],
   {
     error:
-      'kind must be price-cross, move, volume-spike, forecast-move, forecast-band, stale, job-failed or security',
+      'kind must be price-cross, move, volume-spike, forecast-move, forecast-band, stale, job-failed, security, component-unhealthy or model-behind-naive',
   },
 );
 export type AlertCondition = z.infer<typeof alertConditionSchema>;
@@ -224,6 +262,14 @@ export const alertTemplateFields = [
   'job',
   'error',
   'event',
+  'component',
+  'state',
+  'reason',
+  'model',
+  'relativeMae',
+  'mae',
+  'naiveMae',
+  'scored',
 ] as const;
 
 const templateSchema = safeText({ multiline: true })

@@ -78,6 +78,9 @@ type TextField =
   | 'horizonMinutes'
   | 'afterMinutes'
   | 'jobKinds'
+  | 'components'
+  | 'relativeMae'
+  | 'minScored'
   | 'cooldownMinutes';
 
 /** A labelled input with its validation message tied to it for screen readers. */
@@ -295,6 +298,36 @@ export function AlertRuleForm(props: {
               hint: 'empty: the newest forecast of any horizon',
             })
           : null}
+        {form.kind === 'component-unhealthy' ? (
+          <>
+            {text('components', 'Components (optional)', {
+              placeholder: 'source:*, store',
+              hint: 'names, or prefixes ending in *; empty: every component',
+            })}
+            <label className="check">
+              <input
+                type="checkbox"
+                name="includeDegraded"
+                checked={form.includeDegraded}
+                onChange={(event) => set('includeDegraded', event.target.checked)}
+              />
+              Degraded as well as down
+            </label>
+          </>
+        ) : null}
+        {form.kind === 'model-behind-naive' ? (
+          <>
+            {text('relativeMae', "MAE above naive's by (×)", {
+              inputMode: 'decimal',
+              hint: '0.5 to 10; 1 means worse than naive',
+            })}
+            {text('minScored', 'At least scored forecasts', { inputMode: 'numeric', hint: '5 to 100' })}
+            {text('horizonMinutes', 'Horizon (minutes, optional)', {
+              inputMode: 'numeric',
+              hint: 'empty: any horizon',
+            })}
+          </>
+        ) : null}
         {form.kind === 'stale'
           ? text('afterMinutes', 'No candle for (minutes)', { inputMode: 'numeric', hint: '1 to 10080' })
           : null}

@@ -21,6 +21,8 @@ export const conditionKinds: readonly { kind: AlertConditionKind; label: string 
   { kind: 'stale', label: 'No candle arrives for a while' },
   { kind: 'job-failed', label: 'A job fails' },
   { kind: 'security', label: 'A security event (admins)' },
+  { kind: 'component-unhealthy', label: 'A component is unhealthy (admins)' },
+  { kind: 'model-behind-naive', label: "A model's live accuracy falls behind naive" },
 ];
 
 export const securityEventLabels: Record<SecurityEventKind, string> = {
@@ -31,7 +33,7 @@ export const securityEventLabels: Record<SecurityEventKind, string> = {
 
 /** Conditions about jobs and security events, not series: a rule of these kinds has no series. */
 export function watchesSeries(kind: AlertConditionKind): boolean {
-  return kind !== 'job-failed' && kind !== 'security';
+  return kind !== 'job-failed' && kind !== 'security' && kind !== 'component-unhealthy';
 }
 
 /** `45 min`, `4 h`, `2 d`: the largest whole unit. */
@@ -64,6 +66,10 @@ export function describeCondition(condition: AlertCondition): string {
       return condition.events === undefined
         ? 'any security event'
         : condition.events.map((event) => securityEventLabels[event]).join(', or ');
+    case 'component-unhealthy':
+      return `${condition.components === undefined ? 'any component' : condition.components.join(', ')} goes down${condition.includeDegraded === true ? ' or degraded' : ''}`;
+    case 'model-behind-naive':
+      return `a ${condition.horizonMinutes === undefined ? '' : `${formatMinutes(condition.horizonMinutes)} `}model's MAE over its last 100 scored forecasts exceeds ${formatNumber(condition.relativeMae)}× naive's (at least ${condition.minScored} scored)`;
   }
 }
 
@@ -99,6 +105,11 @@ export interface RuleFormState {
   jobKinds: string;
   /** Security events watched; none ticked means every one. */
   securityEvents: SecurityEventKind[];
+  /** Component names or prefixes ending in `*`, separated by commas; `''` for every component. */
+  components: string;
+  includeDegraded: boolean;
+  relativeMae: string;
+  minScored: string;
   severity: AlertSeverity;
   cooldownMinutes: string;
   channelIds: string[];
@@ -110,7 +121,7 @@ export interface RuleFormState {
   enabled: boolean;
 }
 
-export type RuleFormField = Exclude<keyof RuleFormState, 'quietHoursOn' | 'enabled'>;
+export type RuleFormField = Exclude<keyof RuleFormState, 'quietHoursOn' | 'enabled' | 'includeDegraded'>;
 export type FormErrors<Field extends string> = Partial<Record<Field, string>>;
 
 export function emptyRuleForm(timeZone: string): RuleFormState {
@@ -128,6 +139,10 @@ export function emptyRuleForm(timeZone: string): RuleFormState {
     afterMinutes: '15',
     jobKinds: '',
     securityEvents: [],
+    components: '',
+    includeDegraded: false,
+    relativeMae: '1',
+    minScored: '20',
     severity: 'warning',
     cooldownMinutes: '60',
     channelIds: [],
@@ -174,6 +189,15 @@ export function ruleFormFromRule(rule: AlertRule, timeZone: string): RuleFormSta
       break;
     case 'security':
       form.securityEvents = [...(condition.events ?? [])];
+      break;
+    case 'component-unhealthy':
+      form.components = condition.components?.join(', ') ?? '';
+      form.includeDegraded = condition.includeDegraded === true;
+      break;
+    case 'model-behind-naive':
+      form.relativeMae = String(condition.relativeMae);
+      form.minScored = String(condition.minScored);
+      form.horizonMinutes = condition.horizonMinutes === undefined ? '' : String(condition.horizonMinutes);
       break;
   }
   form.severity = rule.severity;
@@ -370,6 +394,26 @@ export function buildRuleBody(form: RuleFormState): BuildResult<AlertRuleBody, R
       condition = {
         kind: 'security',
         ...(form.securityEvents.length === 0 ? {} : { events: [...form.securityEvents] }),
+      };
+      break;
+    case 'component-unhealthy': {
+      const components = form.components
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== '');
+      condition = {
+        kind: 'component-unhealthy',
+        ...(components.length === 0 ? {} : { components }),
+        ...(form.includeDegraded ? { includeDegraded: true } : {}),
+      };
+      break;
+    }
+    case 'model-behind-naive':
+      condition = {
+        kind: 'model-behind-naive',
+        relativeMae: readNumber(form.relativeMae, 'relativeMae', { min: 0.5, max: 10 }, errors),
+        minScored: readNumber(form.minScored, 'minScored', { integer: true, min: 5, max: 100 }, errors),
+        ...horizon(),
       };
       break;
   }

@@ -233,6 +233,8 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
       stale: 'silent',
       'job-failed': 'off',
       security: 'on',
+      'component-unhealthy': 'on',
+      'model-behind-naive': 'on',
     });
     await waitFor(
       () =>
