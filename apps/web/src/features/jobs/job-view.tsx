@@ -6,7 +6,8 @@ import { ProgressBar } from '../../components/progress-bar.tsx';
 import { InlineError } from '../../components/query-state.tsx';
 import { formatDuration, formatTimeUtc } from '../../lib/format.ts';
 import { useApi } from '../../lib/services.tsx';
-import { describeRemaining, estimateRemaining, isFinished } from './job-progress.ts';
+import { isFinished } from './job-progress.ts';
+import { JobRemaining } from './job-remaining.tsx';
 import { LossChart } from './loss-chart.tsx';
 import type { FollowedJob } from './use-job.ts';
 
@@ -54,8 +55,6 @@ export function JobView(props: { followed: FollowedJob; showLoss?: boolean; chil
   const startedAtMs = job.startedAtMs;
   const endMs = job.finishedAtMs ?? now;
   const elapsedMs = startedAtMs === null ? null : Math.max(0, endMs - startedAtMs);
-  const remaining =
-    job.state === 'running' ? describeRemaining(estimateRemaining(samples, now), formatDuration) : null;
   const percent = job.state === 'succeeded' ? 100 : job.progress.percent;
   return (
     <div className="stack" data-testid="job-view" data-job-id={job.id} data-state={job.state}>
@@ -86,7 +85,7 @@ export function JobView(props: { followed: FollowedJob; showLoss?: boolean; chil
             ? `epoch ${job.progress.epoch}/${job.progress.totalEpochs} · `
             : ''}
           elapsed {formatDuration(elapsedMs)}
-          {remaining !== null ? <span data-testid="job-remaining"> · {remaining}</span> : null}
+          {job.state === 'running' ? <JobRemaining samples={samples} nowMs={now} prefix=" · " /> : null}
         </span>
       </div>
       <InlineError error={cancel.error} />

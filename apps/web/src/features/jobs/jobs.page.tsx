@@ -16,7 +16,7 @@ import { openEventStream } from '../../lib/live-stream.ts';
 import { useApi } from '../../lib/services.tsx';
 import { describePayload } from './job-payload.ts';
 import { JobStateBadge, JobView } from './job-view.tsx';
-import { describeRemaining, estimateRemaining } from './job-progress.ts';
+import { JobRemaining } from './job-remaining.tsx';
 import { useFollowJob, useProgressSamples } from './use-job.ts';
 
 const PAGE_SIZE = 50;
@@ -175,11 +175,8 @@ function JobsList() {
                         {job.error ?? job.progress.message ?? ''}
                       </div>
                       {job.state === 'running' ? (
-                        <div className="small muted" data-testid="job-remaining">
-                          {describeRemaining(
-                            estimateRemaining(progressSamples.samplesOf(job.id), now),
-                            formatDuration,
-                          )}
+                        <div className="small muted">
+                          <JobRemaining samples={progressSamples.samplesOf(job.id)} nowMs={now} />
                         </div>
                       ) : null}
                     </td>
