@@ -176,24 +176,6 @@ export default function MarketPage() {
     placeholderData: (previous) => (previous?.series === displaySeries ? previous : undefined),
   });
 
-  const indicatorQuery = useQuery({
-    queryKey: ['candle-indicators', displaySeries, anchorMs, candleCount, servedIndicators.join(',')],
-    queryFn: ({ signal }) =>
-      fetchIndicators(
-        api,
-        {
-          series: displaySeries,
-          indicators: servedIndicators,
-          toMs: anchorMs!,
-          fromMs: anchorMs! - candleCount * timeframeMs,
-          limit: Math.min(candleCount, MAX_CHART_CANDLES),
-        },
-        signal,
-      ),
-    enabled: anchorMs !== null && servedIndicators.length > 0,
-    staleTime: 60_000,
-  });
-
   const [controller, setController] = useState<CandleChartController | null>(null);
   const [chartReady, setChartReady] = useState(false);
   const [lastBar, setLastBar] = useState<(ChartBar & { volume: number }) | null>(null);
@@ -201,6 +183,30 @@ export default function MarketPage() {
   const [book, setBook] = useState<StreamBookEvent | null>(null);
   const [streamStatus, setStreamStatus] = useState<LiveStreamStatus>('connecting');
   const liveState = useRef<LiveBarState | null>(null);
+
+  // Indicators end with the newest candle shown, so they follow the live candles one closed candle
+  // at a time (the key changes when a candle opens, not on every tick).
+  const indicatorEndMs = lastBar !== null ? lastBar.time * 1000 + timeframeMs : anchorMs;
+  const indicatorQuery = useQuery({
+    queryKey: ['candle-indicators', displaySeries, indicatorEndMs, candleCount, servedIndicators.join(',')],
+    queryFn: ({ signal }) =>
+      fetchIndicators(
+        api,
+        {
+          series: displaySeries,
+          indicators: servedIndicators,
+          toMs: indicatorEndMs!,
+          fromMs: indicatorEndMs! - candleCount * timeframeMs,
+          limit: Math.min(candleCount, MAX_CHART_CANDLES),
+        },
+        signal,
+      ),
+    enabled: indicatorEndMs !== null && servedIndicators.length > 0,
+    staleTime: 60_000,
+    // The lines stay while the next candle's are fetched, instead of blinking off.
+    placeholderData: (previous) => (previous?.series === displaySeries ? previous : undefined),
+  });
+
   const barsRef = useRef<ChartBar[]>([]);
 
   const chartData = useMemo(() => {
