@@ -38,6 +38,10 @@ import {
 import { TopOfBook } from './top-of-book.tsx';
 import { fetchIndicators, indicatorView, parseIndicatorList, SERVED_INDICATORS } from './indicator-series.ts';
 
+/** Height of the chart without indicator panes (as `.chart-box`), and what each pane adds. */
+const CHART_HEIGHT = 520;
+const INDICATOR_PANE_HEIGHT = 140;
+
 const INDICATOR_LABELS: Record<ChartIndicatorName, string> = {
   rsi: 'RSI',
   macd: 'MACD',
@@ -138,6 +142,7 @@ export default function MarketPage() {
     setSearchParams(updated, { replace: true });
   };
   const servedIndicators = SERVED_INDICATORS.filter((name) => indicators.includes(name));
+  const indicatorPanes = servedIndicators.filter((name) => name === 'rsi' || name === 'macd').length;
 
   // The span loaded: the timeframe's usual history, or more when a longer range is chosen
   // ("All": back to the first stored candle), drawn coarser when it would be too many candles.
@@ -392,7 +397,12 @@ export default function MarketPage() {
             data-timeframe={timeframe}
             data-shown-timeframe={shownTimeframe}
           >
-            <CandleChart onReady={onReady} onHover={setHovered}>
+            <CandleChart
+              onReady={onReady}
+              onHover={setHovered}
+              // Each indicator pane adds room under the candles rather than squeezing them.
+              height={indicatorPanes > 0 ? CHART_HEIGHT + INDICATOR_PANE_HEIGHT * indicatorPanes : undefined}
+            >
               <div className="chart-legend">
                 <span className="muted">
                   {displaySeries}
