@@ -170,7 +170,8 @@ export class CandleQueryService {
       const index = list.findIndex((candle) => candle.openTimeMs >= fromMs);
       return index < 0 ? list.length : index;
     };
-    if (candles.length === 0 && series.timeframe !== '1m') {
+    // As for the history: a timeframe with no stored candles in the window is derived from 1m.
+    if (firstInWindow(candles) === candles.length && series.timeframe !== '1m') {
       derived = true;
       const firstBucketMs = Math.ceil(fromMs / stepMs) * stepMs;
       const endMs = Math.min(toMs, firstBucketMs + limit * stepMs);
