@@ -271,6 +271,30 @@ describe('dashboard usability in Chromium against runecast up --offline', { skip
     await screenshot(page, 'usability-05-market-hover');
   });
 
+  test('toggling RSI draws it in a pane under the candles, served by the indicator API', async () => {
+    const baseUrl = server!.baseUrl;
+    if (!page.url().includes('/markets/binance/BTC-USDT')) {
+      await page.goto(`${baseUrl}/markets/binance/BTC-USDT?tf=1m`);
+      await page.waitForSelector('[data-testid=market-chart][data-state=ready]', { timeout: 60_000 });
+    }
+    const chart = page.locator('[data-testid=candle-chart]');
+    await page.waitForSelector('[data-testid=candle-chart][data-panes="1"]');
+    const canvasesBefore = await chart.locator('canvas').count();
+    const served = page.waitForResponse(
+      (response) => response.url().includes('/api/v1/candles/indicators?') && response.status() === 200,
+    );
+    const rsiButton = page.locator('[aria-label=Indicators] button:has-text("RSI")');
+    await rsiButton.click();
+    await served;
+    await page.waitForSelector('[data-testid=candle-chart][data-panes="2"][data-indicators=rsi]');
+    assert.equal(await rsiButton.getAttribute('aria-pressed'), 'true');
+    assert.ok((await chart.locator('canvas').count()) > canvasesBefore, 'the pane has canvases of its own');
+    assert.match(page.url(), /ind=[^&]*rsi/, 'the choice is in the address');
+    await screenshot(page, 'usability-05b-market-rsi');
+    await rsiButton.click();
+    await page.waitForSelector('[data-testid=candle-chart][data-panes="1"]');
+  });
+
   test('the chart says whether its candles are stored or derived from 1m', async () => {
     const baseUrl = server!.baseUrl;
     await page.goto(`${baseUrl}/markets/binance/BTC-USDT?tf=15m`);

@@ -1,6 +1,7 @@
-import { ATR, EMA, MACD, PercentB, RSI, getStandardDeviation, getZScore } from 'trading-signals';
+import { getStandardDeviation, getZScore } from 'trading-signals';
 import { type Candle, type Timeframe, ValidationError } from '@runecast/market';
 import { alignCandlesToGrid, alignClosesAsOf, type CandleGrid } from './candle-grid.ts';
+import { computePriceIndicators } from './price-indicators.ts';
 
 /** Window lengths of the features, in candles of the series (not minutes). */
 export interface FeatureSettings {
@@ -157,49 +158,16 @@ function rollingColumn(
 }
 
 function priceIndicatorColumns(grid: CandleGrid, settings: FeatureSettings): Map<string, Float64Array> {
-  const length = grid.close.length;
-  const rsi = new RSI(settings.rsiPeriod);
-  const macd = new MACD(
-    new EMA(settings.macdFastPeriod),
-    new EMA(settings.macdSlowPeriod),
-    new EMA(settings.macdSignalPeriod),
-  );
-  const percentB = new PercentB({
-    interval: settings.bollingerPeriod,
-    deviationMultiplier: settings.bollingerDeviations,
-  });
-  const atr = new ATR(settings.atrPeriod);
-  const columns = {
-    rsi: nanColumn(length),
-    macdLine: nanColumn(length),
-    macdSignal: nanColumn(length),
-    macdHistogram: nanColumn(length),
-    percentB: nanColumn(length),
-    atr: nanColumn(length),
-  };
-  for (let index = 0; index < length; index += 1) {
-    const close = grid.close[index]!;
-    // Each indicator sees candles in order and is read right after candle `index`: no look-ahead.
-    const rsiValue = rsi.add(close);
-    if (rsiValue !== null) columns.rsi[index] = rsiValue / 100;
-    const macdValue = macd.add(close);
-    if (macdValue !== null) {
-      columns.macdLine[index] = macdValue.macd / close;
-      columns.macdSignal[index] = macdValue.signal / close;
-      columns.macdHistogram[index] = macdValue.histogram / close;
-    }
-    const percentBValue = percentB.add(close);
-    if (percentBValue !== null) columns.percentB[index] = percentBValue;
-    const atrValue = atr.add({ high: grid.high[index]!, low: grid.low[index]!, close });
-    if (atrValue !== null) columns.atr[index] = atrValue / close;
-  }
+  const indicators = computePriceIndicators(grid, settings);
+  // Models see scale-free values: RSI as a fraction, MACD and ATR relative to the close.
+  const overClose = (column: Float64Array) => column.map((value, index) => value / grid.close[index]!);
   return new Map([
-    [`rsi${settings.rsiPeriod}`, columns.rsi],
-    ['macdLine', columns.macdLine],
-    ['macdSignal', columns.macdSignal],
-    ['macdHistogram', columns.macdHistogram],
-    [`bollingerPercentB${settings.bollingerPeriod}`, columns.percentB],
-    [`atr${settings.atrPeriod}OverClose`, columns.atr],
+    [`rsi${settings.rsiPeriod}`, indicators.rsi.map((value) => value / 100)],
+    ['macdLine', overClose(indicators.macdLine)],
+    ['macdSignal', overClose(indicators.macdSignal)],
+    ['macdHistogram', overClose(indicators.macdHistogram)],
+    [`bollingerPercentB${settings.bollingerPeriod}`, indicators.bollingerPercentB],
+    [`atr${settings.atrPeriod}OverClose`, overClose(indicators.atr)],
   ]);
 }
 

@@ -10,6 +10,9 @@ import {
   ValidationError,
 } from '@runecast/market';
 import type { Store } from '../store/store.ts';
+import { alignCandlesToGrid } from '../features/candle-grid.ts';
+import { DEFAULT_FEATURE_SETTINGS } from '../features/feature-matrix.ts';
+import { computePriceIndicators } from '../features/price-indicators.ts';
 
 export interface CandleHistoryQuery {
   series: SeriesKey;
@@ -19,6 +22,15 @@ export interface CandleHistoryQuery {
 }
 
 export const DEFAULT_HISTORY_LIMIT = 1_000;
+
+/** Indicators the chart can ask for (see `candleIndicatorsQuerySchema`). */
+export type ChartIndicator = 'rsi' | 'macd' | 'bollinger' | 'volume';
+
+export interface CandleIndicatorsQuery extends CandleHistoryQuery {
+  indicators: readonly ChartIndicator[];
+  /** Candles read before `fromMs` so each indicator's window is full at the first candle answered. */
+  warmupCandles: number;
+}
 const HISTORY_TTL_MS = 5 * 60_000;
 const LATEST_TTL_MS = 60_000;
 
@@ -110,6 +122,143 @@ export class CandleQueryService {
       close,
       volume,
       closed,
+      nextFromMs,
+    };
+  }
+
+  /**
+   * Indicator series of the closed candles in the window, as UTF-8 JSON (see
+   * `candleIndicatorsResponseSchema`), computed by the feature code the models use, over the
+   * window and `warmupCandles` before it.
+   */
+  async indicators(query: CandleIndicatorsQuery): Promise<Buffer> {
+    const { series } = query;
+    const stepMs = timeframeMs(series.timeframe);
+    const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
+    const toMs = query.toMs ?? floorToGrid(this.now(), series.timeframe) + stepMs;
+    const fromMs = query.fromMs ?? Math.max(0, toMs - limit * stepMs);
+    if (fromMs > toMs) {
+      throw new ValidationError(`query.from (${fromMs}) is after query.to (${toMs})`, {
+        field: 'query.from',
+      });
+    }
+    const names = [...query.indicators].sort();
+    const group = marketCacheGroup(series.exchange, series.symbol);
+    const key = `indicators:${series.timeframe}:${fromMs}:${toMs}:${limit}:${query.warmupCandles}:${names.join(',')}`;
+    return this.cache.getOrCompute(group, key, HISTORY_TTL_MS, async () =>
+      JSON.stringify(await this.readIndicators(series, fromMs, toMs, limit, query)),
+    );
+  }
+
+  private async readIndicators(
+    series: SeriesKey,
+    fromMs: number,
+    toMs: number,
+    limit: number,
+    query: CandleIndicatorsQuery,
+  ) {
+    const stepMs = timeframeMs(series.timeframe);
+    const warmupStartMs = Math.max(0, fromMs - query.warmupCandles * stepMs);
+    let candles: Candle[] = await this.store.candles.listCandles(
+      series,
+      { startMs: warmupStartMs, endMs: toMs },
+      limit + query.warmupCandles + 1,
+    );
+    let derived = false;
+    let nextFromMs: number | null = null;
+    const firstInWindow = (list: readonly Candle[]) => {
+      const index = list.findIndex((candle) => candle.openTimeMs >= fromMs);
+      return index < 0 ? list.length : index;
+    };
+    // As for the history: a timeframe with no stored candles in the window is derived from 1m.
+    if (firstInWindow(candles) === candles.length && series.timeframe !== '1m') {
+      derived = true;
+      const firstBucketMs = Math.ceil(fromMs / stepMs) * stepMs;
+      const endMs = Math.min(toMs, firstBucketMs + limit * stepMs);
+      if (endMs > warmupStartMs) {
+        candles = await this.store.candles.deriveCandles(series, { startMs: warmupStartMs, endMs });
+      }
+      nextFromMs = endMs < toMs ? endMs : null;
+    } else {
+      const start = firstInWindow(candles);
+      if (candles.length - start > limit) {
+        nextFromMs = candles[start + limit]!.openTimeMs;
+        candles = candles.slice(0, start + limit);
+      }
+    }
+    // Candles still open at the end are not known yet (as for the models); a derived bucket with
+    // minutes missing earlier on is the best known value of its time and is kept.
+    let end = candles.length;
+    while (end > 0 && !candles[end - 1]!.closed) end -= 1;
+    const known = candles.slice(0, end).map((candle) => ({ ...candle, closed: true }));
+    const settings = DEFAULT_FEATURE_SETTINGS;
+    const times: number[] = [];
+    const columns: Record<string, (number | null)[]> = {};
+    const wanted = new Set(query.indicators);
+    if (known.length > 0) {
+      const grid = alignCandlesToGrid(known, `${formatSeriesKey(series)} candles`);
+      const computed = computePriceIndicators(grid, settings);
+      const picks: Record<string, Float64Array> = {};
+      if (wanted.has('rsi')) picks.rsi = computed.rsi;
+      if (wanted.has('macd')) {
+        picks.macdLine = computed.macdLine;
+        picks.macdSignal = computed.macdSignal;
+        picks.macdHistogram = computed.macdHistogram;
+      }
+      if (wanted.has('bollinger')) {
+        picks.bollingerUpper = computed.bollingerUpper;
+        picks.bollingerMiddle = computed.bollingerMiddle;
+        picks.bollingerLower = computed.bollingerLower;
+      }
+      if (wanted.has('volume')) picks.volume = grid.volume;
+      for (const name of Object.keys(picks)) columns[name] = [];
+      for (let index = 0; index < grid.openTimesMs.length; index += 1) {
+        const openTimeMs = grid.openTimesMs[index]!;
+        // Filled gaps are for the indicators' arithmetic only: the chart has no candle there.
+        if (openTimeMs < fromMs || grid.observed[index] !== 1) continue;
+        times.push(openTimeMs);
+        for (const [name, column] of Object.entries(picks)) {
+          const value = column[index]!;
+          columns[name]!.push(Number.isFinite(value) ? value : null);
+        }
+      }
+    }
+    const column = (name: string) => columns[name] ?? [];
+    return {
+      series: formatSeriesKey(series),
+      timeframe: series.timeframe,
+      fromMs,
+      toMs,
+      derived,
+      settings: {
+        rsiPeriod: settings.rsiPeriod,
+        macdFastPeriod: settings.macdFastPeriod,
+        macdSlowPeriod: settings.macdSlowPeriod,
+        macdSignalPeriod: settings.macdSignalPeriod,
+        bollingerPeriod: settings.bollingerPeriod,
+        bollingerDeviations: settings.bollingerDeviations,
+      },
+      times,
+      ...(wanted.has('rsi') ? { rsi: column('rsi') } : {}),
+      ...(wanted.has('macd')
+        ? {
+            macd: {
+              line: column('macdLine'),
+              signal: column('macdSignal'),
+              histogram: column('macdHistogram'),
+            },
+          }
+        : {}),
+      ...(wanted.has('bollinger')
+        ? {
+            bollinger: {
+              upper: column('bollingerUpper'),
+              middle: column('bollingerMiddle'),
+              lower: column('bollingerLower'),
+            },
+          }
+        : {}),
+      ...(wanted.has('volume') ? { volume: column('volume') } : {}),
       nextFromMs,
     };
   }

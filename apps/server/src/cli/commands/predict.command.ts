@@ -41,16 +41,22 @@ export function registerPredictCommand(program: Command): void {
     await withForecasting(config, async ({ store, runtime }) => {
       await requireSeries(store, series);
       // Checked before queueing, so a series without a model is told how to get one.
+      let version: { id: number; modelType: string };
       try {
-        if (versionId === undefined) await runtime.registry.requireProduction(series, horizonMinutes);
-        else await runtime.registry.require(versionId);
+        version =
+          versionId === undefined
+            ? await runtime.registry.requireProduction(series, horizonMinutes)
+            : await runtime.registry.require(versionId);
       } catch (error) {
         throw new ValidationError((error as Error).message);
       }
-      const payload =
-        versionId === undefined
-          ? { series: formatSeriesKey(series), horizonMinutes }
-          : { modelVersionId: versionId, series: formatSeriesKey(series), horizonMinutes };
+      // The job names its version and model type, so the jobs page says what it forecasts.
+      const payload = {
+        modelVersionId: version.id,
+        series: formatSeriesKey(series),
+        horizonMinutes,
+        modelType: version.modelType,
+      };
       const job = await runJobFromCommand(
         runtime,
         'predict',

@@ -1,5 +1,8 @@
 import {
   candleHistoryQuerySchema,
+  candleIndicatorsQuerySchema,
+  candleIndicatorsResponseSchema,
+  indicatorWarmupCandles,
   candleHistoryResponseSchema,
   coverageQuerySchema,
   coverageResponseSchema,
@@ -34,6 +37,32 @@ export const candleRoutes: RouteModule = {
       async (request, reply) => {
         const { series, from, to, limit } = request.query;
         const text = await candles.history({ series: parseSeriesKey(series), fromMs: from, toMs: to, limit });
+        return reply.type(JSON_TYPE).send(jsonText(text));
+      },
+    );
+
+    app.get(
+      '/candles/indicators',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary:
+            'Indicator series of a series’ closed candles (RSI, MACD, Bollinger bands, volume), computed by the same code as the models’ features, with the windows the models use; pages like /candles',
+          querystring: candleIndicatorsQuerySchema,
+          response: { 200: candleIndicatorsResponseSchema },
+        },
+      },
+      async (request, reply) => {
+        const { series, indicators, from, to, limit } = request.query;
+        const text = await candles.indicators({
+          series: parseSeriesKey(series),
+          indicators,
+          fromMs: from,
+          toMs: to,
+          limit,
+          warmupCandles: indicatorWarmupCandles,
+        });
         return reply.type(JSON_TYPE).send(jsonText(text));
       },
     );

@@ -427,8 +427,9 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
     },
     async (request, reply) => {
       const body = request.body;
+      let version: ModelVersion;
       if (body.modelVersionId !== undefined) {
-        const version = await findVersion('body.modelVersionId', body.modelVersionId);
+        version = await findVersion('body.modelVersionId', body.modelVersionId);
         if (body.series !== undefined && body.series !== version.series) {
           throw unprocessable(
             'body.series',
@@ -444,7 +445,8 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
       } else {
         const horizonMinutes = body.horizonMinutes!;
         const series = await checkSeriesHorizon(body.series!, horizonMinutes);
-        if ((await registry.production(series, horizonMinutes)) === null) {
+        const production = await registry.production(series, horizonMinutes);
+        if (production === null) {
           const candidates = await registry.list({ series, horizonMinutes, limit: 5 });
           const hint =
             candidates.length > 0
@@ -457,8 +459,23 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
             { field: 'body.series' },
           );
         }
+        version = production;
       }
-      return startJob(api, reply, 'predict', body, { priority: PREDICT_PRIORITY });
+      if (body.modelType !== undefined && body.modelType !== version.modelType) {
+        throw unprocessable(
+          'body.modelType',
+          `version ${version.id} is ${version.modelType}, not ${body.modelType}`,
+        );
+      }
+      // The job names its version, market, horizon and model, so its row says what it forecasts
+      // (the production version is the one when asked).
+      const payload = {
+        modelVersionId: version.id,
+        series: version.series,
+        horizonMinutes: version.horizonMinutes,
+        modelType: version.modelType,
+      };
+      return startJob(api, reply, 'predict', payload, { priority: PREDICT_PRIORITY });
     },
   );
 

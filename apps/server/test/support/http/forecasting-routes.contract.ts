@@ -363,6 +363,11 @@ export function describeForecastingRoutes(
       assert.deepEqual(empty.forecasts, []);
 
       const predict = await startJob('/api/v1/models/predict', { series: SERIES, horizonMinutes: 240 });
+      // The job row can say which market and model: the production version is named in the job.
+      const predictPayload = predict.payload as Record<string, unknown>;
+      assert.equal(predictPayload.modelVersionId, volatilityVersionId);
+      assert.equal(predictPayload.series, SERIES);
+      assert.equal(typeof predictPayload.modelType, 'string');
       const done = await waitForJob(predict.id);
       assert.equal(done.state, 'succeeded', done.error ?? '');
       const madeId = (done.result as { forecast: { id: number } }).forecast.id;
@@ -399,6 +404,13 @@ export function describeForecastingRoutes(
 
       // A forecast by another version replaces the cached answer at once.
       const byNaive = await startJob('/api/v1/models/predict', { modelVersionId: naiveVersionId });
+      assert.deepEqual(
+        [
+          (byNaive.payload as { series: string }).series,
+          (byNaive.payload as { horizonMinutes: number }).horizonMinutes,
+        ],
+        [SERIES, 240],
+      );
       const naiveDone = await waitForJob(byNaive.id);
       assert.equal(naiveDone.state, 'succeeded', naiveDone.error ?? '');
       const naiveForecastId = (naiveDone.result as { forecast: { id: number } }).forecast.id;

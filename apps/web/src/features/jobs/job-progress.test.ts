@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { JobProgressMessage } from '@runecast/contracts';
-import { applyProgress, estimateRemainingMs, mergeLossPoints, type JobRecord } from './job-progress.ts';
+import {
+  applyProgress,
+  describeRemaining,
+  estimateRemaining,
+  mergeLossPoints,
+  recordProgress,
+  type JobRecord,
+  type ProgressSample,
+} from './job-progress.ts';
 
 const JOB_ID = '7c0b8a8e-6a3f-4a56-9d1c-0b7f2b0e1a11';
 
@@ -50,11 +58,48 @@ function message(overrides: Partial<JobProgressMessage>): JobProgressMessage {
 }
 
 describe('job progress', () => {
-  test('remaining time from the time taken so far', () => {
-    assert.equal(estimateRemainingMs(0, 30_000, 25), 90_000);
-    assert.equal(estimateRemainingMs(0, 30_000, 0), null);
-    assert.equal(estimateRemainingMs(null, 30_000, 50), null);
-    assert.equal(estimateRemainingMs(0, 30_000, 100), null);
+  test('time left from the measured progress rate, not from the time since the start', () => {
+    // Two minutes of loading data at 0%, then 10% every 10 s: 90% left is 90 s, not 18 min.
+    let samples: ProgressSample[] = [];
+    samples = recordProgress(samples, 0, 0);
+    for (let step = 1; step <= 1; step += 1)
+      samples = recordProgress(samples, 120_000 + step * 10_000, step * 10);
+    assert.deepEqual(
+      estimateRemaining(samples, 130_000),
+      { state: 'estimating' },
+      'one step after a long wait',
+    );
+    samples = recordProgress(samples, 140_000, 20);
+    samples = recordProgress(samples, 150_000, 30);
+    // The wait at 0% is not part of the pace: 10% → 30% over 20 s.
+    assert.deepEqual(estimateRemaining(samples, 150_000), { state: 'known', remainingMs: 70_000 });
+    for (let step = 4; step <= 9; step += 1)
+      samples = recordProgress(samples, 120_000 + step * 10_000, step * 10);
+    // 1% per second, 10% left.
+    assert.deepEqual(estimateRemaining(samples, 210_000), { state: 'known', remainingMs: 10_000 });
+    // Time passing without a report counts down, then says it does not know.
+    assert.deepEqual(estimateRemaining(samples, 214_000), { state: 'known', remainingMs: 6_000 });
+    assert.deepEqual(estimateRemaining(samples, 230_000), { state: 'estimating' });
+  });
+
+  test('"estimating…" until enough progress is measured; a restart starts the measurement again', () => {
+    assert.deepEqual(estimateRemaining([], 0), { state: 'estimating' });
+    let samples = recordProgress([], 0, 10);
+    samples = recordProgress(samples, 1_000, 11);
+    assert.deepEqual(estimateRemaining(samples, 1_000), { state: 'estimating' }, 'two reports');
+    samples = recordProgress(samples, 1_500, 20);
+    assert.deepEqual(estimateRemaining(samples, 1_500), { state: 'estimating' }, 'under 3 s');
+    samples = recordProgress(samples, 5_000, 30);
+    assert.equal(estimateRemaining(samples, 5_000).state, 'known');
+    // The same percent again adds nothing; a lower one is a new attempt.
+    assert.equal(recordProgress(samples, 6_000, 30).length, samples.length);
+    assert.deepEqual(recordProgress(samples, 7_000, 5), [{ atMs: 7_000, percent: 5 }]);
+    assert.deepEqual(recordProgress(samples, 8_000, null), samples);
+    assert.equal(describeRemaining({ state: 'estimating' }, String), 'estimating…');
+    assert.equal(
+      describeRemaining({ state: 'known', remainingMs: 42 }, (ms) => `${ms} ms`),
+      'about 42 ms left',
+    );
   });
 
   test('loss points by epoch, later reports replacing earlier ones', () => {

@@ -6,7 +6,8 @@ import { ProgressBar } from '../../components/progress-bar.tsx';
 import { InlineError } from '../../components/query-state.tsx';
 import { formatDuration, formatTimeUtc } from '../../lib/format.ts';
 import { useApi } from '../../lib/services.tsx';
-import { estimateRemainingMs, isFinished } from './job-progress.ts';
+import { isFinished } from './job-progress.ts';
+import { JobRemaining } from './job-remaining.tsx';
 import { LossChart } from './loss-chart.tsx';
 import type { FollowedJob } from './use-job.ts';
 
@@ -34,7 +35,7 @@ export function JobStateBadge(props: { state: ApiJob['state'] }) {
  */
 export function JobView(props: { followed: FollowedJob; showLoss?: boolean; children?: ReactNode }) {
   const api = useApi();
-  const { job, steps, status, error } = props.followed;
+  const { job, steps, samples, status, error } = props.followed;
   const running = job !== null && !isFinished(job);
   const now = useNow(running);
   const cancel = useMutation({
@@ -54,7 +55,6 @@ export function JobView(props: { followed: FollowedJob; showLoss?: boolean; chil
   const startedAtMs = job.startedAtMs;
   const endMs = job.finishedAtMs ?? now;
   const elapsedMs = startedAtMs === null ? null : Math.max(0, endMs - startedAtMs);
-  const remainingMs = running ? estimateRemainingMs(startedAtMs, now, job.progress.percent) : null;
   const percent = job.state === 'succeeded' ? 100 : job.progress.percent;
   return (
     <div className="stack" data-testid="job-view" data-job-id={job.id} data-state={job.state}>
@@ -85,7 +85,7 @@ export function JobView(props: { followed: FollowedJob; showLoss?: boolean; chil
             ? `epoch ${job.progress.epoch}/${job.progress.totalEpochs} · `
             : ''}
           elapsed {formatDuration(elapsedMs)}
-          {remainingMs !== null ? ` · about ${formatDuration(remainingMs)} left` : ''}
+          {job.state === 'running' ? <JobRemaining samples={samples} nowMs={now} prefix=" · " /> : null}
         </span>
       </div>
       <InlineError error={cancel.error} />

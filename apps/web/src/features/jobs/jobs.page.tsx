@@ -16,7 +16,8 @@ import { openEventStream } from '../../lib/live-stream.ts';
 import { useApi } from '../../lib/services.tsx';
 import { describePayload } from './job-payload.ts';
 import { JobStateBadge, JobView } from './job-view.tsx';
-import { useFollowJob } from './use-job.ts';
+import { JobRemaining } from './job-remaining.tsx';
+import { useFollowJob, useProgressSamples } from './use-job.ts';
 
 const PAGE_SIZE = 50;
 type JobPage = { jobs: ApiJobSummary[]; nextBeforeMs: number | null };
@@ -27,6 +28,12 @@ function JobsList() {
   const [state, setState] = useState('');
   const [kind, setKind] = useState('');
   const queryKey = ['jobs', state, kind];
+  const progressSamples = useProgressSamples();
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
   const jobs = useInfiniteQuery({
     queryKey,
     queryFn: ({ pageParam, signal }) =>
@@ -53,6 +60,8 @@ function JobsList() {
           progress: {
             schema: jobProgressMessageSchema,
             handle: (message: JobProgressMessage) => {
+              if (message.state === 'running')
+                progressSamples.record(message.jobId, message.atMs, message.percent);
               let known = false;
               queryClient.setQueriesData<InfiniteData<JobPage>>({ queryKey: ['jobs'] }, (data) => {
                 if (data === undefined) return data;
@@ -87,6 +96,9 @@ function JobsList() {
   );
 
   const list = jobs.data?.pages.flatMap((page) => page.jobs) ?? [];
+  for (const job of list) {
+    if (job.state === 'running') progressSamples.record(job.id, job.updatedAtMs, job.progress.percent);
+  }
   return (
     <section className="panel" aria-label="Jobs">
       <div className="panel-header">
@@ -162,6 +174,11 @@ function JobsList() {
                       >
                         {job.error ?? job.progress.message ?? ''}
                       </div>
+                      {job.state === 'running' ? (
+                        <div className="small muted">
+                          <JobRemaining samples={progressSamples.samplesOf(job.id)} nowMs={now} />
+                        </div>
+                      ) : null}
                     </td>
                     <td className="small" title={formatTimeUtc(job.createdAtMs, true)}>
                       {formatRelative(job.createdAtMs)}

@@ -4,11 +4,11 @@ import {
   type ApiJob,
   type JobProgressMessage,
 } from '@runecast/contracts';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { z } from 'zod';
 import { openEventStream, type LiveStreamStatus } from '../../lib/live-stream.ts';
 import { useApi } from '../../lib/services.tsx';
-import { applyProgress, isFinished } from './job-progress.ts';
+import { applyProgress, isFinished, recordProgress, type ProgressSample } from './job-progress.ts';
 
 export interface StepMessage {
   atMs: number;
@@ -19,6 +19,8 @@ export interface FollowedJob {
   job: ApiJob | null;
   /** Distinct step messages in the order they came, for a log under the progress bar. */
   steps: StepMessage[];
+  /** Percent reports as they came, for the time left. */
+  samples: ProgressSample[];
   status: LiveStreamStatus;
   error: string | null;
 }
@@ -37,12 +39,13 @@ export function useFollowJob(jobId: string | null): FollowedJob {
   const [state, setState] = useState<FollowedJob>({
     job: null,
     steps: [],
+    samples: [],
     status: 'connecting',
     error: null,
   });
 
   useEffect(() => {
-    setState({ job: null, steps: [], status: 'connecting', error: null });
+    setState({ job: null, steps: [], samples: [], status: 'connecting', error: null });
     if (jobId === null) return;
     const addStep = (steps: StepMessage[], message: string | null, atMs: number) =>
       message === null || steps.at(-1)?.message === message
@@ -61,6 +64,10 @@ export function useFollowJob(jobId: string | null): FollowedJob {
               ...previous,
               job,
               steps: addStep(previous.steps, job.progress.message, job.updatedAtMs),
+              samples:
+                job.state === 'running'
+                  ? recordProgress(previous.samples, job.updatedAtMs, job.progress.percent)
+                  : previous.samples,
             })),
         },
         progress: {
@@ -70,6 +77,10 @@ export function useFollowJob(jobId: string | null): FollowedJob {
               ...previous,
               job: previous.job === null ? null : applyProgress(previous.job, message),
               steps: addStep(previous.steps, message.message, message.atMs),
+              samples:
+                message.state === 'running'
+                  ? recordProgress(previous.samples, message.atMs, message.percent)
+                  : previous.samples,
             })),
         },
         end: {
@@ -100,4 +111,20 @@ export function useFollowJob(jobId: string | null): FollowedJob {
 
 export function jobIsFinished(job: ApiJob | null): boolean {
   return job !== null && isFinished(job);
+}
+
+/**
+ * Percent reports of many jobs (a list's rows), kept across renders: `record` adds what a poll or
+ * a progress message says, `samplesOf` gives a job's measurements for its time left.
+ */
+export function useProgressSamples() {
+  const samples = useRef(new Map<string, ProgressSample[]>());
+  return {
+    record(jobId: string, atMs: number, percent: number | null) {
+      samples.current.set(jobId, recordProgress(samples.current.get(jobId) ?? [], atMs, percent));
+    },
+    samplesOf(jobId: string): ProgressSample[] {
+      return samples.current.get(jobId) ?? [];
+    },
+  };
 }

@@ -18,6 +18,7 @@ import { useEffect, useRef, type ReactNode } from 'react';
 import { chartPalette, useTheme, type ChartPalette } from '../../lib/theme.ts';
 import { BandSeriesView, type BandData } from './band-series.ts';
 import type { ChartBar, ChartTime, VolumeBar } from './candle-chart-data.ts';
+import type { IndicatorPoint, IndicatorView } from './indicator-series.ts';
 
 /** Forecast drawn on the chart: the point path and its interval bands, ahead of the candles. */
 export interface ForecastOverlay {
@@ -38,6 +39,9 @@ export interface CandleChartController {
    * (forecast points ahead of it, when drawn, beside it). Bars get as thin as the range needs.
    */
   showLast(seconds: number | null): void;
+  /** Draws indicators: Bollinger bands over the candles, RSI and MACD in panes below (null: none). */
+  setIndicators(view: IndicatorView | null): void;
+  setVolumeVisible(visible: boolean): void;
   palette(): ChartPalette;
 }
 
@@ -169,6 +173,13 @@ export function CandleChart(props: {
     });
     // Times of the forecast points ahead of the candles, to keep them in view.
     let forecastTimes: number[] = [];
+    // Indicator series are rebuilt on each change: panes come and go with their series.
+    let indicatorSeries: ISeriesApi<'Line' | 'Histogram'>[] = [];
+    const asLine = (values: readonly IndicatorPoint[]): LineData[] =>
+      values.map((point) => ({ time: asTime(point.time), value: point.value }));
+    const markPanes = () => {
+      container.dataset.panes = String(chart.panes().length);
+    };
 
     const controller: CandleChartController = {
       setData(bars, volumes) {
@@ -223,8 +234,95 @@ export function CandleChart(props: {
         chart.timeScale().applyOptions({ minBarSpacing: spacing });
         chart.timeScale().setVisibleLogicalRange({ from: fromIndex, to: bars.length - 1 + ahead + padding });
       },
+      setIndicators(view) {
+        for (const series of indicatorSeries) chart.removeSeries(series);
+        indicatorSeries = [];
+        // Panes left without series stay as empty space: remove them, the lowest first.
+        for (let index = chart.panes().length - 1; index >= 1; index -= 1) chart.removePane(index);
+        container.dataset.indicators = '';
+        if (view === null) {
+          markPanes();
+          return;
+        }
+        const current = chartPalette();
+        const line = (color: string, paneIndex: number, title: string, lineWidth: 1 | 2 = 1) =>
+          chart.addSeries(
+            LineSeries,
+            { color, lineWidth, priceLineVisible: false, lastValueVisible: true, title },
+            paneIndex,
+          );
+        const drawn: string[] = [];
+        if (view.bollinger !== null) {
+          const color = current.series[4] ?? current.accent;
+          const label = view.labels.bollinger ?? 'BB';
+          const upper = line(color, 0, `${label} upper`);
+          const middle = line(color, 0, label);
+          const lower = line(color, 0, `${label} lower`);
+          middle.applyOptions({ lineStyle: LineStyle.Dotted, lastValueVisible: false });
+          upper.setData(asLine(view.bollinger.upper));
+          middle.setData(asLine(view.bollinger.middle));
+          lower.setData(asLine(view.bollinger.lower));
+          indicatorSeries.push(upper, middle, lower);
+          drawn.push('bollinger');
+        }
+        if (view.rsi !== null) {
+          const rsi = line(current.series[5] ?? current.accent, view.rsi.pane, view.labels.rsi ?? 'RSI', 2);
+          rsi.setData(asLine(view.rsi.values));
+          // The usual overbought and oversold lines.
+          rsi.createPriceLine({
+            price: 70,
+            color: current.muted,
+            lineWidth: 1,
+            lineStyle: LineStyle.Dashed,
+            axisLabelVisible: false,
+            title: '',
+          });
+          rsi.createPriceLine({
+            price: 30,
+            color: current.muted,
+            lineWidth: 1,
+            lineStyle: LineStyle.Dashed,
+            axisLabelVisible: false,
+            title: '',
+          });
+          indicatorSeries.push(rsi);
+          drawn.push('rsi');
+        }
+        if (view.macd !== null) {
+          const histogram = chart.addSeries(
+            HistogramSeries,
+            { priceLineVisible: false, lastValueVisible: false },
+            view.macd.pane,
+          );
+          histogram.setData(
+            view.macd.histogram.map((point) => ({
+              time: asTime(point.time),
+              value: point.value,
+              color: point.value >= 0 ? current.up : current.down,
+            })),
+          );
+          const macdLine = line(current.accent, view.macd.pane, view.labels.macd ?? 'MACD', 2);
+          macdLine.setData(asLine(view.macd.line));
+          const signal = line(current.forecast, view.macd.pane, 'signal');
+          signal.setData(asLine(view.macd.signal));
+          indicatorSeries.push(histogram, macdLine, signal);
+          drawn.push('macd');
+        }
+        // The candles keep most of the height; each indicator pane takes a slice under them.
+        const panes = chart.panes();
+        panes[0]?.setStretchFactor(3);
+        for (const pane of panes.slice(1)) pane.setStretchFactor(1);
+        container.dataset.indicators = drawn.join(',');
+        markPanes();
+      },
+      setVolumeVisible(visible) {
+        volume.applyOptions({ visible });
+        candles.priceScale().applyOptions({ scaleMargins: { top: 0.08, bottom: visible ? 0.22 : 0.08 } });
+        container.dataset.volume = String(visible);
+      },
       palette: chartPalette,
     };
+    markPanes();
     onReady(controller);
     return () => {
       onReady(null);

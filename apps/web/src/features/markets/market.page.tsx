@@ -1,10 +1,11 @@
 /** @jsxRuntime automatic */
 import { isTimeframe, type Timeframe, TIMEFRAME_MS } from '@runecast/market';
-import { type StreamBookEvent } from '@runecast/contracts';
+import { chartIndicatorNames, type ChartIndicatorName, type StreamBookEvent } from '@runecast/contracts';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorState, LoadingState, QueryView } from '../../components/query-state.tsx';
+import { MARKET_RANGES, RangePicker, type TimeRange } from '../../components/range-picker.tsx';
 import { formatChange, formatCompact, formatPrice, formatTimeUtc } from '../../lib/format.ts';
 import { openMarketStream, type LiveStreamStatus } from '../../lib/live-stream.ts';
 import { useApi } from '../../lib/services.tsx';
@@ -35,6 +36,18 @@ import {
   useLatestCandle,
 } from './market-queries.ts';
 import { TopOfBook } from './top-of-book.tsx';
+import { fetchIndicators, indicatorView, parseIndicatorList, SERVED_INDICATORS } from './indicator-series.ts';
+
+/** Height of the chart without indicator panes (as `.chart-box`), and what each pane adds. */
+const CHART_HEIGHT = 520;
+const INDICATOR_PANE_HEIGHT = 140;
+
+const INDICATOR_LABELS: Record<ChartIndicatorName, string> = {
+  rsi: 'RSI',
+  macd: 'MACD',
+  bollinger: 'Bollinger',
+  volume: 'Volume',
+};
 import { MarketForecastPanel, useMarketForecasts } from '../forecasts/market-forecasts.tsx';
 
 /** Candles loaded per timeframe: a week of 1m, a month of 5m, a quarter of 15m, a year of 1h… */
@@ -47,19 +60,8 @@ export const HISTORY_LIMITS: Record<Timeframe, number> = {
   '1d': 2_000,
 };
 
-interface RangeChoice {
-  label: string;
-  seconds: number | null;
-}
-
-const RANGES: RangeChoice[] = [
-  { label: '6H', seconds: 6 * 3600 },
-  { label: '1D', seconds: 86_400 },
-  { label: '1W', seconds: 7 * 86_400 },
-  { label: '1M', seconds: 30 * 86_400 },
-  { label: '1Y', seconds: 365 * 86_400 },
-  { label: 'All', seconds: null },
-];
+type RangeChoice = TimeRange;
+const RANGES = MARKET_RANGES;
 
 /** The range shown first: about 300–700 bars, readable without zooming. */
 function defaultRangeSeconds(timeframe: Timeframe): number | null {
@@ -127,6 +129,20 @@ export default function MarketPage() {
   const theme = useTheme();
   const coverage = useCoverage(baseSeries);
   const [range, setRange] = useState<RangeChoice | null>(null);
+  // Chosen indicators live in the address (`ind=rsi,macd`), so a shared link shows the same chart.
+  const indicatorParam = searchParams.get('ind');
+  const indicators =
+    indicatorParam === null ? (['volume'] as ChartIndicatorName[]) : parseIndicatorList(indicatorParam);
+  const toggleIndicator = (name: ChartIndicatorName) => {
+    const next = indicators.includes(name)
+      ? indicators.filter((item) => item !== name)
+      : chartIndicatorNames.filter((item) => item === name || indicators.includes(item));
+    const updated = new URLSearchParams(searchParams);
+    updated.set('ind', next.join(','));
+    setSearchParams(updated, { replace: true });
+  };
+  const servedIndicators = SERVED_INDICATORS.filter((name) => indicators.includes(name));
+  const indicatorPanes = servedIndicators.filter((name) => name === 'rsi' || name === 'macd').length;
 
   // The span loaded: the timeframe's usual history, or more when a longer range is chosen
   // ("All": back to the first stored candle), drawn coarser when it would be too many candles.
@@ -172,6 +188,30 @@ export default function MarketPage() {
   const [book, setBook] = useState<StreamBookEvent | null>(null);
   const [streamStatus, setStreamStatus] = useState<LiveStreamStatus>('connecting');
   const liveState = useRef<LiveBarState | null>(null);
+
+  // Indicators end with the newest candle shown, so they follow the live candles one closed candle
+  // at a time (the key changes when a candle opens, not on every tick).
+  const indicatorEndMs = lastBar !== null ? lastBar.time * 1000 + timeframeMs : anchorMs;
+  const indicatorQuery = useQuery({
+    queryKey: ['candle-indicators', displaySeries, indicatorEndMs, candleCount, servedIndicators.join(',')],
+    queryFn: ({ signal }) =>
+      fetchIndicators(
+        api,
+        {
+          series: displaySeries,
+          indicators: servedIndicators,
+          toMs: indicatorEndMs!,
+          fromMs: indicatorEndMs! - candleCount * timeframeMs,
+          limit: Math.min(candleCount, MAX_CHART_CANDLES),
+        },
+        signal,
+      ),
+    enabled: indicatorEndMs !== null && servedIndicators.length > 0,
+    staleTime: 60_000,
+    // The lines stay while the next candle's are fetched, instead of blinking off.
+    placeholderData: (previous) => (previous?.series === displaySeries ? previous : undefined),
+  });
+
   const barsRef = useRef<ChartBar[]>([]);
 
   const chartData = useMemo(() => {
@@ -210,6 +250,19 @@ export default function MarketPage() {
     });
     return () => cancelAnimationFrame(frame);
   }, [controller, chartData, history.data, rangeSeconds, timeframeMs, latest.data]);
+
+  const showVolume = indicators.includes('volume');
+  const indicatorData = servedIndicators.length > 0 ? (indicatorQuery.data ?? null) : null;
+  const servedKey = servedIndicators.join(',');
+  useEffect(() => {
+    if (controller === null) return;
+    controller.setVolumeVisible(showVolume);
+    controller.setIndicators(
+      indicatorData === null
+        ? null
+        : indicatorView(indicatorData, servedKey.split(',') as ChartIndicatorName[]),
+    );
+  }, [controller, indicatorData, servedKey, showVolume, theme]);
 
   useEffect(() => {
     if (baseSeries === null) return;
@@ -311,19 +364,29 @@ export default function MarketPage() {
                 </button>
               ))}
             </div>
-            <div className="segmented" role="group" aria-label="Range">
-              {RANGES.map((choice) => (
+            <RangePicker
+              ranges={RANGES}
+              selected={range?.label ?? null}
+              disabled={controller === null}
+              onChoose={(choice) => {
+                setRange(choice);
+                controller?.showLast(choice.seconds);
+              }}
+            />
+            <div className="segmented" role="group" aria-label="Indicators" data-testid="indicator-toggles">
+              {chartIndicatorNames.map((name) => (
                 <button
-                  key={choice.label}
+                  key={name}
                   type="button"
-                  aria-pressed={range?.label === choice.label}
-                  disabled={controller === null}
-                  onClick={() => {
-                    setRange(choice);
-                    controller?.showLast(choice.seconds);
-                  }}
+                  aria-pressed={indicators.includes(name)}
+                  title={
+                    name === 'volume'
+                      ? 'Volume under the candles'
+                      : `${INDICATOR_LABELS[name]}, computed by the models’ feature code`
+                  }
+                  onClick={() => toggleIndicator(name)}
                 >
-                  {choice.label}
+                  {INDICATOR_LABELS[name]}
                 </button>
               ))}
             </div>
@@ -334,7 +397,12 @@ export default function MarketPage() {
             data-timeframe={timeframe}
             data-shown-timeframe={shownTimeframe}
           >
-            <CandleChart onReady={onReady} onHover={setHovered}>
+            <CandleChart
+              onReady={onReady}
+              onHover={setHovered}
+              // Each indicator pane adds room under the candles rather than squeezing them.
+              height={indicatorPanes > 0 ? CHART_HEIGHT + INDICATOR_PANE_HEIGHT * indicatorPanes : undefined}
+            >
               <div className="chart-legend">
                 <span className="muted">
                   {displaySeries}
@@ -354,6 +422,11 @@ export default function MarketPage() {
                   </span>
                 ) : null}
                 <CandleValues bar={hovered ?? lastBar} hovered={hovered !== null} />
+                {indicatorQuery.isError && servedIndicators.length > 0 ? (
+                  <span className="down" role="alert" data-testid="indicator-error">
+                    Indicators could not be loaded: {indicatorQuery.error.message}
+                  </span>
+                ) : null}
                 {forecasts.drawnSeries !== null ? (
                   <span className="muted" data-testid="forecast-legend">
                     <span className="legend-swatch" style={{ background: 'var(--band-80)' }} />

@@ -26,6 +26,7 @@ import {
 import { AddMarketForm } from './add-market-form.tsx';
 import { describeCandleTime, summarizeCandles } from './market-summary.ts';
 import { trainingLines } from './training-now.ts';
+import { useProgressSamples } from '../jobs/use-job.ts';
 import { OverviewForecastCell } from '../forecasts/overview-forecasts.tsx';
 
 function HealthPanel() {
@@ -225,7 +226,11 @@ function TrainingNowPanel() {
       }),
     refetchInterval: 5_000,
   });
-  const lines = jobs.data ? trainingLines(jobs.data.jobs, Date.now()) : [];
+  const progressSamples = useProgressSamples();
+  for (const job of jobs.data?.jobs ?? []) {
+    if (job.state === 'running') progressSamples.record(job.id, job.updatedAtMs, job.progress.percent);
+  }
+  const lines = jobs.data ? trainingLines(jobs.data.jobs, Date.now(), progressSamples.samplesOf) : [];
   if (lines.length === 0) return null;
   return (
     <section className="panel" aria-label="Training now" data-testid="training-now">

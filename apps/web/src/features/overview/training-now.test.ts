@@ -46,11 +46,16 @@ test('running trainings first with their percent and time left, then the waiting
       job({ kind: 'predict', state: 'running' }),
     ],
     NOW,
+    () => [
+      { atMs: NOW - 20_000, percent: 5 },
+      { atMs: NOW - 10_000, percent: 15 },
+      { atMs: NOW, percent: 25 },
+    ],
   );
   assert.deepEqual(
     lines.map((line) => [line.what, line.status]),
     [
-      ['binance:ETH/USDT:1m · 15m ahead · ridge', '25%, about 1 min 30 s left'],
+      ['binance:ETH/USDT:1m · 15m ahead · ridge', '25%, about 1 min 15 s left'],
       ['binance:BTC/USDT:1m · 1h ahead · ridge', 'waiting'],
     ],
   );

@@ -3,6 +3,7 @@ import type { RuneDetail } from '@runecast/contracts';
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import { QueryView } from '../../components/query-state.tsx';
+import { withinRange } from '../../components/range-picker.tsx';
 import {
   themedAxis,
   UplotChart,
@@ -35,19 +36,26 @@ function metricOptions(label: string): UplotOptionsBuilder {
 }
 
 /** One metric series of a rune (last 7 days) from the provider that reports it. */
-export function RuneMetricChart(props: { detail: RuneDetail; metric: string; title: string }) {
+export function RuneMetricChart(props: {
+  detail: RuneDetail;
+  metric: string;
+  title: string;
+  /** The page's range: the last this many seconds of the series (null: all 7 days). */
+  rangeSeconds?: number | null;
+}) {
   const { detail, metric } = props;
+  const rangeSeconds = props.rangeSeconds ?? null;
   const source = metricSource(detail, metric);
   const series = useRuneMetric(detail.name, metric, source);
   const label = metricLabel(metric);
   const options = useMemo(() => metricOptions(label), [label]);
+  const shown = useMemo(
+    () => withinRange(series.data?.points ?? [], (point) => point.timeMs / 1000, rangeSeconds),
+    [series.data, rangeSeconds],
+  );
   const data = useMemo(
-    () =>
-      [
-        (series.data?.points ?? []).map((point) => point.timeMs / 1000),
-        (series.data?.points ?? []).map((point) => point.value),
-      ] as uPlot.AlignedData,
-    [series.data],
+    () => [shown.map((point) => point.timeMs / 1000), shown.map((point) => point.value)] as uPlot.AlignedData,
+    [shown],
   );
   return (
     <section className="panel" aria-label={props.title}>
@@ -79,7 +87,7 @@ export function RuneMetricChart(props: { detail: RuneDetail; metric: string; tit
                 {formatTimeUtc(answer.points[0]!.timeMs)}. The chart starts with the next poll.
               </p>
             ) : (
-              <div data-testid="metric-chart" data-metric={metric} data-points={answer.points.length}>
+              <div data-testid="metric-chart" data-metric={metric} data-points={shown.length}>
                 <UplotChart
                   options={options}
                   data={data}

@@ -23,8 +23,9 @@ function withAlpha(color: string, alpha: string): string {
  * The rune's price in sats from its poll candles (the last week up to the newest), with the
  * newest forecasts' point and 80% / 95% bands ahead of it when the rune has any.
  */
-export function RunePriceChart(props: { seriesKey: string }) {
+export function RunePriceChart(props: { seriesKey: string; rangeSeconds?: number | null }) {
   const { seriesKey } = props;
+  const rangeSeconds = props.rangeSeconds ?? null;
   const api = useApi();
   const theme = useTheme();
   const timeframeMs = TIMEFRAME_MS[parseSeriesKey(seriesKey).timeframe];
@@ -65,13 +66,13 @@ export function RunePriceChart(props: { seriesKey: string }) {
   useEffect(() => {
     if (controller === null || chartData === null) return;
     controller.setData(chartData.bars, chartData.volumes);
-    controller.showLast(null);
+    controller.showLast(rangeSeconds);
     const frame = requestAnimationFrame(() => setReady(chartData.bars.length > 0));
     return () => cancelAnimationFrame(frame);
-  }, [controller, chartData]);
+  }, [controller, chartData, rangeSeconds]);
   useEffect(() => {
-    if (controller !== null && ready && hasForecasts) controller.showLast(null);
-  }, [controller, ready, hasForecasts]);
+    if (controller !== null && ready && hasForecasts) controller.showLast(rangeSeconds);
+  }, [controller, ready, hasForecasts, rangeSeconds]);
 
   const last = history.data?.close.at(-1) ?? null;
   if (latest.isPending) return <LoadingState label="Loading the price…" />;

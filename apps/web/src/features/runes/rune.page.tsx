@@ -18,6 +18,15 @@ import { healthLightModels } from '../health/health-model.ts';
 import { useLastSeenOk, useReadiness } from '../health/use-health.ts';
 import { CoverageStrip } from '../markets/coverage-strip.tsx';
 import { useCoverage } from '../markets/market-queries.ts';
+import { RangePicker, type TimeRange } from '../../components/range-picker.tsx';
+
+/** Ranges of the rune page: within the week of prices and metrics it loads. */
+const RUNE_RANGES: readonly TimeRange[] = [
+  { label: '6H', seconds: 6 * 3600 },
+  { label: '1D', seconds: 86_400 },
+  { label: '3D', seconds: 3 * 86_400 },
+  { label: '1W', seconds: null },
+];
 import { metricLabel, sourceHealth, statColumns } from './rune-page-model.ts';
 import { RuneMetricChart } from './rune-metric-chart.tsx';
 import { RunePriceChart } from './rune-price-chart.tsx';
@@ -226,6 +235,8 @@ function ForecastNow(props: { detail: RuneDetail }) {
 function RuneView(props: { detail: RuneDetail }) {
   const { detail } = props;
   const change = detail.change1dPct === null ? null : detail.change1dPct / 100;
+  // One range for the page: the price chart and the metric charts show the same stretch of time.
+  const [range, setRange] = useState<TimeRange>(RUNE_RANGES.at(-1)!);
   return (
     <>
       <div className="page-header">
@@ -278,15 +289,21 @@ function RuneView(props: { detail: RuneDetail }) {
                 : 'Not tracked: polled while it is among the providers\u2019 top runes, never forecast.'}
             </p>
           </div>
+          <RangePicker ranges={RUNE_RANGES} selected={range.label} onChoose={setRange} />
         </div>
-        <RunePriceChart seriesKey={detail.seriesKey} />
+        <RunePriceChart seriesKey={detail.seriesKey} rangeSeconds={range.seconds} />
       </section>
 
       <ForecastNow detail={detail} />
 
       <div className="grid-2">
-        <RuneMetricChart detail={detail} metric="holders" title="Holders" />
-        <RuneMetricChart detail={detail} metric="volume_1d_btc" title="1d volume (BTC)" />
+        <RuneMetricChart detail={detail} metric="holders" title="Holders" rangeSeconds={range.seconds} />
+        <RuneMetricChart
+          detail={detail}
+          metric="volume_1d_btc"
+          title="1d volume (BTC)"
+          rangeSeconds={range.seconds}
+        />
       </div>
 
       <section className="panel" aria-label="Provider stats">
