@@ -213,7 +213,7 @@ export class EnsembleForecaster extends BaseForecaster<EnsembleParams> {
     this.#validationOrigins = parsed.validationOrigins;
   }
 
-  protected releaseModel(): void {
+  protected override releaseModel(): void {
     for (const member of this.#members) member.dispose();
     this.#members = [];
   }
