@@ -51,7 +51,10 @@ describe('evidence', () => {
     });
     // Central band of coverage 1 − 2τ is [50 + 100τ, 150 − 100τ]. 100 is inside every band, 52 in
     // none; 139 in those with τ <= 0.11 (95%, 85%), 75 in those with τ <= 0.25 (95% … 55%).
-    assertAllClose(evidence.calibration.nominal, [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95]);
+    assertAllClose(
+      evidence.calibration.nominal,
+      [0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95],
+    );
     assertAllClose(evidence.calibration.observed, [0.25, 0.25, 0.25, 0.25, 0.25, 0.5, 0.5, 0.5, 0.75, 0.75]);
     // PIT: 100 → 0.5; 52 (below q0.025 = 52.5) → 0.0125; 139 → 0.875 + 0.3·0.05 = 0.89; 75 → 0.25.
     assert.deepEqual(evidence.pitHistogram, [1, 0, 1, 0, 0, 1, 0, 0, 1, 0]);

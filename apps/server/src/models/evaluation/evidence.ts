@@ -127,7 +127,8 @@ export function computeForecastEvidence(
   const row = new Array<number>(levels.length);
   for (let index = 0; index < count; index += 1) {
     const actual = actualClose[index]!;
-    for (let level = 0; level < levels.length; level += 1) row[level] = forecasts.crpsQuantiles[level]![index]!;
+    for (let level = 0; level < levels.length; level += 1)
+      row[level] = forecasts.crpsQuantiles[level]![index]!;
     for (let pair = 0; pair < pairs; pair += 1) {
       if (actual >= row[pair]! && actual <= row[levels.length - 1 - pair]!) inside[pair]! += 1;
     }

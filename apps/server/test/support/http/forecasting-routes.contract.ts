@@ -215,7 +215,9 @@ export function describeForecastingRoutes(
       assert.equal(parsed.evidence.origins, parsed.model.evaluation.origins);
       assert.ok(
         Math.abs(
-          parsed.evidence.series.strategyEquity.at(-1)! - 1 - (parsed.model.metrics.strategyTotalReturn as number),
+          parsed.evidence.series.strategyEquity.at(-1)! -
+            1 -
+            (parsed.model.metrics.strategyTotalReturn as number),
         ) < 1e-9,
       );
       assert.equal(
