@@ -8,6 +8,8 @@ import { targetLogReturn, type TrainingWindow } from './training-window.ts';
 /** How the ensemble builds its members; the registry supplies it, so this file does not import the registry. */
 export interface EnsembleMemberFactory {
   isKnownModelType(modelType: string): boolean;
+  /** Why these parameters are invalid for the model type, or null when they are valid. */
+  paramsProblem(modelType: string, params: Record<string, unknown>): string | null;
   create(modelType: string, settings: ForecasterSettings, params: Record<string, unknown>): Forecaster;
   restore(bytes: Uint8Array): Promise<Forecaster>;
 }
@@ -54,7 +56,11 @@ function ensembleParamsSchema(factory: EnsembleMemberFactory) {
           message: `top ${params.top} exceeds the ${params.members.length} members`,
         });
       }
-      for (const key of Object.keys(params.memberParams)) {
+      for (const [key, memberParams] of Object.entries(params.memberParams)) {
+        const problem = params.members.includes(key) ? factory.paramsProblem(key, memberParams) : null;
+        if (problem !== null) {
+          context.addIssue({ code: 'custom', path: ['memberParams', key], message: problem });
+        }
         if (!params.members.includes(key)) {
           context.addIssue({
             code: 'custom',

@@ -38,6 +38,14 @@ const definitions: ReadonlyMap<string, AnyDefinition> = new Map(
     // Members are built through this registry, looked up when an ensemble is fitted.
     createEnsembleDefinition({
       isKnownModelType: (modelType) => definitions.has(modelType),
+      paramsProblem: (modelType, params) => {
+        try {
+          parseForecasterParams(modelType, params);
+          return null;
+        } catch (error) {
+          return (error as Error).message;
+        }
+      },
       create: (modelType, settings, params) =>
         createForecaster(modelType, {
           timeframe: settings.timeframe,

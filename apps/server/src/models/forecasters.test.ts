@@ -251,6 +251,7 @@ describe('ensemble', () => {
       { members: ['naive', 'naive'] },
       { members: ['naive', 'drift'], top: 3 },
       { members: ['naive', 'drift'], memberParams: { ses: {} } },
+      { members: ['naive', 'drift'], memberParams: { drift: { trainingWindowSteps: 1 } } },
     ];
     for (const params of bad) {
       assert.throws(
