@@ -3,7 +3,9 @@
 // (2023-03-20 → 2023-04-22) at horizon 5m: prints the time taken, the point metrics and the
 // probabilistic metrics (interval scores, CRPS, skill and DM test against naive's plain bands).
 // Run: RUNECAST_REPLAY_DIR=../shared/data node --import tsx bench/backtest.bench.ts
-// BENCH_BACKTEST=hourly or BENCH_BACKTEST=minute runs one of the two.
+// BENCH_BACKTEST=hourly or BENCH_BACKTEST=minute runs one of the two; BENCH_MODELS=naive,theta,…
+// keeps only the models with those labels (naive is always there; the origins every kept model can
+// forecast may then differ slightly from a full run's).
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
@@ -41,6 +43,10 @@ export const BENCH_MODELS: readonly WalkForwardModelSpec[] = [
   { modelType: 'naive', volatility: { modelType: 'ewma' } },
   { modelType: 'naive', volatility: { modelType: 'garch' } },
   { modelType: 'ridge', retrainEverySteps: 168, volatility: { modelType: 'har' } },
+  { modelType: 'ses', retrainEverySteps: 168 },
+  { modelType: 'theta', retrainEverySteps: 168 },
+  // Refits rank all five members on a fresh validation window, so weekly is the most it affords.
+  { modelType: 'ensemble', retrainEverySteps: 168 },
 ];
 
 /** Minute data: every origin of a month; the point models that refit fast enough at that count. */
@@ -57,6 +63,9 @@ export const MINUTE_BENCH_MODELS: readonly WalkForwardModelSpec[] = [
   { modelType: 'naive', volatility: { modelType: 'ewma' } },
   { modelType: 'naive', volatility: { modelType: 'garch' } },
   { modelType: 'ridge', retrainEverySteps: 1440, volatility: { modelType: 'har' } },
+  { modelType: 'ses', retrainEverySteps: 1440 },
+  { modelType: 'theta', retrainEverySteps: 1440 },
+  { modelType: 'ensemble', retrainEverySteps: 1440 },
 ];
 
 /** Reads a freqtrade `[[openTimeMs, open, high, low, close, volume], …]` file. */
@@ -213,7 +222,19 @@ interface BenchSet {
   priceDigits: number;
 }
 
-async function runBenchSet(set: BenchSet): Promise<void> {
+/** The models named in BENCH_MODELS (labels, comma-separated), or all of them. */
+function selectedModels(models: readonly WalkForwardModelSpec[]): readonly WalkForwardModelSpec[] {
+  const wanted = process.env.BENCH_MODELS?.split(',').map((label) => label.trim());
+  if (!wanted) return models;
+  const known = models.map(walkForwardLabel);
+  const unknown = wanted.filter((label) => !known.includes(label));
+  if (unknown.length > 0)
+    throw new Error(`BENCH_MODELS: unknown ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  return models.filter((model) => wanted.includes(walkForwardLabel(model)));
+}
+
+async function runBenchSet(benchSet: BenchSet): Promise<void> {
+  const set = { ...benchSet, models: selectedModels(benchSet.models) };
   const startedMs = performance.now();
   const { candles, crossAssets } = set;
   const matrix = buildFeatureMatrix({ candles, ...(crossAssets ? { crossAssets } : {}) });

@@ -12,6 +12,9 @@ export const MODEL_TYPES = [
   'rf',
   'svr',
   'naive-volatility',
+  'ses',
+  'theta',
+  'ensemble',
   'lstm',
   'gru',
 ] as const;

@@ -3,6 +3,8 @@ import { arimaForecasterDefinition } from './arima.forecaster.ts';
 import type { BaseForecaster } from './base.forecaster.ts';
 import { DEEP_FORECASTER_DEFINITIONS } from './deep/index.ts';
 import { driftForecasterDefinition } from './drift.forecaster.ts';
+import { createEnsembleDefinition } from './ensemble.forecaster.ts';
+import { sesForecasterDefinition, thetaForecasterDefinition } from './exponential-smoothing.forecaster.ts';
 import { decodeArtifact } from './forecaster-artifact.ts';
 import type { ForecasterDefinition } from './forecaster-definition.ts';
 import type { Forecaster } from './forecaster.port.ts';
@@ -31,6 +33,27 @@ const definitions: ReadonlyMap<string, AnyDefinition> = new Map(
     randomForestForecasterDefinition,
     svrForecasterDefinition,
     naiveVolatilityForecasterDefinition,
+    sesForecasterDefinition,
+    thetaForecasterDefinition,
+    // Members are built through this registry, looked up when an ensemble is fitted.
+    createEnsembleDefinition({
+      isKnownModelType: (modelType) => definitions.has(modelType),
+      paramsProblem: (modelType, params) => {
+        try {
+          parseForecasterParams(modelType, params);
+          return null;
+        } catch (error) {
+          return (error as Error).message;
+        }
+      },
+      create: (modelType, settings, params) =>
+        createForecaster(modelType, {
+          timeframe: settings.timeframe,
+          horizonMinutes: settings.horizonMinutes,
+          params,
+        }),
+      restore: (bytes) => deserializeForecaster(bytes),
+    }),
     ...DEEP_FORECASTER_DEFINITIONS,
   ].map((definition) => [definition.modelType, definition]),
 );

@@ -4,6 +4,7 @@ import { MODEL_TYPES, ValidationError } from '@runecast/market';
 import { buildFeatureMatrix } from '../features/feature-matrix.ts';
 import { generateSyntheticCandles } from '../features/synthetic-candles.ts';
 import { forecastArma, parseArimaSummary } from './arima.forecaster.ts';
+import type { EnsembleForecaster } from './ensemble.forecaster.ts';
 import type { Forecast, Forecaster } from './forecaster.port.ts';
 import {
   createForecaster,
@@ -27,6 +28,7 @@ const FAST_PARAMS: Record<string, Record<string, unknown>> = {
   rf: { nEstimators: 8, maxDepth: 4, samplesPerFit: 200 },
   svr: { trainingWindowSteps: 600 },
   arima: { trainingWindowSteps: 400, maxP: 2, maxQ: 2 },
+  ensemble: { memberParams: { arima: { trainingWindowSteps: 400, maxP: 2, maxQ: 2 } } },
 };
 
 const created: Forecaster[] = [];
@@ -209,5 +211,54 @@ describe('ARMA read from the auto-ARIMA summary', () => {
     const forecast = forecastArma({ mean: 0.1, ar: [0.5], ma: [0.4] }, [0.3, 0.1, 0.2], 2);
     assert.ok(Math.abs(forecast[0]! - 0.1132) < 1e-12);
     assert.ok(Math.abs(forecast[1]! - 0.1066) < 1e-12);
+  });
+});
+
+describe('ensemble', () => {
+  test('averages the members that forecast best on the validation window, and says which', async () => {
+    const ensemble = createForecaster('ensemble', {
+      timeframe: '1h',
+      horizonMinutes: 240,
+      params: { members: ['naive', 'drift', 'ses'], top: 2 },
+    }) as EnsembleForecaster;
+    created.push(ensemble);
+    await ensemble.fit({ matrix, endIndex: END_INDEX });
+    const ranking = ensemble.ranking;
+    assert.deepEqual(
+      ranking.map((entry) => entry.validationMse),
+      [...ranking.map((entry) => entry.validationMse)].sort((left, right) => left - right),
+    );
+    assert.deepEqual(
+      ranking.map((entry) => entry.chosen),
+      [true, true, false],
+    );
+    // The chosen members, fitted on their own on the same data, average to the ensemble's forecast.
+    const members = await Promise.all(
+      ranking.filter((entry) => entry.chosen).map((entry) => fitted(entry.modelType)),
+    );
+    for (const originIndex of ORIGINS.slice(0, 5)) {
+      const mean =
+        members.reduce((sum, member) => sum + member.predictLogReturn({ matrix, originIndex }), 0) /
+        members.length;
+      assert.ok(Math.abs(ensemble.predictLogReturn({ matrix, originIndex }) - mean) < 1e-12);
+    }
+  });
+
+  test('refuses members it cannot build', () => {
+    const bad: Record<string, unknown>[] = [
+      { members: ['naive', 'prophet'] },
+      { members: ['naive', 'ensemble'] },
+      { members: ['naive', 'naive'] },
+      { members: ['naive', 'drift'], top: 3 },
+      { members: ['naive', 'drift'], memberParams: { ses: {} } },
+      { members: ['naive', 'drift'], memberParams: { drift: { trainingWindowSteps: 1 } } },
+    ];
+    for (const params of bad) {
+      assert.throws(
+        () => createForecaster('ensemble', { timeframe: '1h', horizonMinutes: 240, params }),
+        ValidationError,
+        JSON.stringify(params),
+      );
+    }
   });
 });

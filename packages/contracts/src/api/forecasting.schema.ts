@@ -288,6 +288,47 @@ export const featureImportanceSchema = z
   .meta({ id: 'FeatureImportance' });
 export type FeatureImportance = z.infer<typeof featureImportanceSchema>;
 
+/**
+ * What the evidence charts draw, computed from the same walk-forward forecasts as the metrics:
+ * series thinned to at most 600 points (every `stride`-th origin, ending with the last).
+ */
+export const forecastEvidenceSchema = z
+  .object({
+    /** Origins the walk-forward scored, before thinning. */
+    origins: z.int().min(1),
+    stride: z.int().min(1),
+    /** Origins in the trailing mean of the interval scores (an expanding mean until it fills). */
+    rollingWindow: z.int().min(1),
+    series: z
+      .object({
+        targetTimeMs: z.array(z.number()),
+        actualClose: z.array(z.number()),
+        point: z.array(z.number()),
+        lower80: z.array(z.number()),
+        upper80: z.array(z.number()),
+        lower95: z.array(z.number()),
+        upper95: z.array(z.number()),
+        /** Trailing mean of the 80% interval score. */
+        intervalScore80: z.array(z.number()),
+        /** The same of naive with plain conformal bands on the same origins, the skill reference. */
+        naiveIntervalScore80: z.array(z.number()),
+        /** Long/flat strategy after fees from 1; the last value is 1 + the strategy return of the metrics. */
+        strategyEquity: z.array(z.number()),
+        /** Buy and hold from 1; the last value is 1 + buyAndHoldReturn. */
+        buyAndHoldEquity: z.array(z.number()),
+      })
+      .refine(
+        (series) => Object.values(series).every((values) => values.length === series.targetTimeMs.length),
+        'every series has one value per charted origin',
+      ),
+    /** Observed share of actuals inside the central band at each nominal coverage (5% … 95%). */
+    calibration: z.object({ nominal: z.array(z.number()), observed: z.array(z.number()) }),
+    /** Probability integral transform counts in 10 equal bins of [0, 1]; flat when calibrated. */
+    pitHistogram: z.array(z.int().min(0)),
+  })
+  .meta({ id: 'ForecastEvidence' });
+export type ForecastEvidence = z.infer<typeof forecastEvidenceSchema>;
+
 /** One version with its whole evaluation, how it was trained, its live accuracy and its stage history. */
 export const modelDetailResponseSchema = z.object({
   model: modelVersionSchema.meta({ id: 'ModelVersion' }),
@@ -305,6 +346,8 @@ export const modelDetailResponseSchema = z.object({
   adaptiveBands: z.array(adaptiveBandLevelSchema),
   /** Permutation importance on the validation window (feature models trained with it; null otherwise). */
   featureImportance: featureImportanceSchema.nullable(),
+  /** Charts of the walk-forward evaluation (null for versions trained before it was kept). */
+  evidence: forecastEvidenceSchema.nullable(),
   /** Promotions and rollbacks of its series and horizon that involved it, newest first. */
   promotions: z.array(promotionRecordSchema),
 });
@@ -396,6 +439,8 @@ export const backtestResultSchema = z
         failedFits: z.int(),
         fitMs: z.number(),
         predictMs: z.number(),
+        /** Charts of this model's walk-forward (absent from backtests run before it was kept). */
+        evidence: forecastEvidenceSchema.optional(),
       }),
     ),
   })

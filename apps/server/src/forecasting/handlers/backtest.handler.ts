@@ -191,6 +191,7 @@ async function runBacktest(
         failedFits: entry.failedFits,
         fitMs: Math.round(entry.fitMs),
         predictMs: Math.round(entry.predictMs),
+        evidence: entry.evidence,
       })),
     };
   });

@@ -272,6 +272,8 @@ async function runTrain(
             lower95: slice(forecasts.lower95),
             upper95: slice(forecasts.upper95),
           },
+          // The evidence charts of the whole evaluation, from the same forecasts as the metrics.
+          evidence: modelResult.evidence,
         },
         artifact,
         jobId: context.job.id,
@@ -351,6 +353,7 @@ async function runTrain(
                 failedFits: fallbackResult.failedFits,
                 fitMs: Math.round(fallbackResult.fitMs),
                 predictMs: Math.round(fallbackResult.predictMs),
+                evidence: fallbackResult.evidence,
               },
               artifact: fallback.artifact,
               jobId: context.job.id,

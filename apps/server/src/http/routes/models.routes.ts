@@ -8,6 +8,7 @@ import {
   leaderboardQuerySchema,
   leaderboardResponseSchema,
   featureImportanceSchema,
+  forecastEvidenceSchema,
   modelDetailResponseSchema,
   modelListQuerySchema,
   modelListResponseSchema,
@@ -47,6 +48,11 @@ import { HttpError } from '../http-errors.ts';
 const tags = ['models'];
 const DEFAULT_METRIC: RegistryMetric = 'mase';
 const PREDICT_PRIORITY = 5;
+
+function withoutEvidence(evaluation: Record<string, unknown>): Record<string, unknown> {
+  const { evidence: _evidence, ...rest } = evaluation;
+  return rest;
+}
 
 function stageChangeAnswer(change: StageChange) {
   return {
@@ -241,7 +247,8 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
           trainingCandles: version.trainingCandles,
           dataFingerprint: version.dataFingerprint,
           metrics: version.metrics,
-          evaluation: version.evaluation,
+          // The evidence is served parsed below, once.
+          evaluation: withoutEvidence(version.evaluation),
           artifactBytes: version.artifactBytes,
           artifactSha256: version.artifactSha256,
           stage: version.stage,
@@ -260,6 +267,7 @@ export function registerModelRoutes(app: ApiApp, context: ApiContext, api: Forec
         // Versions trained before importance was measured, and models without feature rows, have none.
         featureImportance:
           featureImportanceSchema.safeParse(version.evaluation.featureImportance).data ?? null,
+        evidence: forecastEvidenceSchema.safeParse(version.evaluation.evidence).data ?? null,
         promotions,
       };
     },

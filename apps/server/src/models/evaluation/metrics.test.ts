@@ -139,6 +139,9 @@ describe('long/flat strategy', () => {
     assert.equal(result.trades, 4);
     assertClose(result.exposure, 0.5);
     assertClose(result.buyAndHoldReturn, 0.089, 1e-12);
+    const expectedEquity = [1, 1.089, 1.07811, 1.0673289, 1.056655611];
+    assert.equal(result.equity.length, expectedEquity.length);
+    expectedEquity.forEach((value, index) => assertClose(result.equity[index]!, value, 1e-12));
   });
 
   test('never long: no return and no Sharpe', () => {

@@ -176,6 +176,8 @@ export interface StrategyResult {
   /** Share of periods held long. */
   exposure: number;
   buyAndHoldReturn: number;
+  /** Equity at each decision time, starting at 1 (the last is 1 + totalReturn). */
+  equity: Float64Array;
 }
 
 /**
@@ -189,6 +191,8 @@ export function longFlatStrategy(input: StrategyInput): StrategyResult {
   let trades = 0;
   let longPeriods = 0;
   const periodReturns: number[] = [];
+  const path = new Float64Array(length);
+  path[0] = 1;
   for (let index = 0; index + 1 < length; index += 1) {
     const target = input.predictedLogReturns[index]! > 0 ? 1 : 0;
     const before = equity;
@@ -202,6 +206,7 @@ export function longFlatStrategy(input: StrategyInput): StrategyResult {
       longPeriods += 1;
     }
     periodReturns.push(equity / before - 1);
+    path[index + 1] = equity;
   }
   const periods = periodReturns.length;
   let sharpe: number | null = null;
@@ -216,6 +221,7 @@ export function longFlatStrategy(input: StrategyInput): StrategyResult {
     trades,
     exposure: periods === 0 ? 0 : longPeriods / periods,
     buyAndHoldReturn: input.closes[length - 1]! / input.closes[0]! - 1,
+    equity: path,
   };
 }
 

@@ -9,6 +9,7 @@ import { CRPS_QUANTILE_LEVELS } from './metrics.ts';
 import { updateAciAlpha } from './adaptive-conformal.ts';
 import { targetLogReturn } from '../training-window.ts';
 import { computeForecastMetrics, type EvaluatedForecasts, type ForecastMetrics } from './forecast-metrics.ts';
+import { computeForecastEvidence, type ForecastEvidence } from './evidence.ts';
 
 const YEAR_MS = 365.25 * 86_400_000;
 
@@ -96,6 +97,8 @@ export interface WalkForwardModelResult {
   /** Forecasts at `origins`, in order. */
   forecasts: EvaluatedForecasts;
   metrics: ForecastMetrics;
+  /** The figures the evidence charts draw, from the same forecasts as `metrics`. */
+  evidence: ForecastEvidence;
   fits: number;
   /** Refits that failed; the previous model kept forecasting. */
   failedFits: number;
@@ -304,6 +307,11 @@ export async function runWalkForward(input: RunWalkForwardInput): Promise<WalkFo
         ...metricOptions,
         isBenchmark: isPlainNaive(run),
         benchmark,
+      }),
+      evidence: computeForecastEvidence(forecasts, benchmark, {
+        targetTimeMs: origins.targetTimeMs,
+        feeRate: settings.feeRate,
+        periodsPerYear: metricOptions.periodsPerYear,
       }),
       fits: run.fits,
       failedFits: run.failedFits,

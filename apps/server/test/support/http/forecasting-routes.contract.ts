@@ -209,6 +209,21 @@ export function describeForecastingRoutes(
         assert.ok(metric in parsed.model.metrics, `metric ${metric}`);
       }
       assert.ok('forecasts' in parsed.model.evaluation, 'evaluation forecasts for charts');
+      // The evidence charts read the same figures as the table: the strategy's last equity is its return.
+      assert.ok(parsed.evidence !== null, 'evidence of the walk-forward');
+      assert.ok(!('evidence' in parsed.model.evaluation), 'served once, parsed');
+      assert.equal(parsed.evidence.origins, parsed.model.evaluation.origins);
+      assert.ok(
+        Math.abs(
+          parsed.evidence.series.strategyEquity.at(-1)! -
+            1 -
+            (parsed.model.metrics.strategyTotalReturn as number),
+        ) < 1e-9,
+      );
+      assert.equal(
+        parsed.evidence.pitHistogram.reduce((sum, count) => sum + count, 0),
+        parsed.evidence.origins,
+      );
       assert.equal(parsed.naiveMetrics?.mase, 1);
       assert.equal(parsed.training.job?.id, trainJobId);
       assert.deepEqual(parsed.training.lossHistory, []);
@@ -499,6 +514,10 @@ export function describeForecastingRoutes(
       });
       for (const row of parsed.result?.results ?? []) {
         assert.ok((row.metrics.intervalScore80 ?? 0) > 0 && (row.metrics.crps ?? 0) > 0, row.model);
+        assert.equal(row.evidence?.origins, parsed.result?.origins, `${row.model} evidence`);
+        assert.ok(
+          Math.abs(row.evidence!.series.buyAndHoldEquity.at(-1)! - 1 - row.metrics.buyAndHoldReturn!) < 1e-9,
+        );
       }
       const scaled = parsed.result?.results[2]!.metrics;
       assert.ok(scaled?.dmIntervalPValue80 !== null && scaled!.dmIntervalPValue80! >= 0);

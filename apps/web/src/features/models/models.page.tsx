@@ -21,6 +21,7 @@ import {
 import { formatHorizon, formatPercent, formatPrice, formatTimeUtc } from '../../lib/format.ts';
 import { useApi, useSession } from '../../lib/services.tsx';
 import { LossChart } from '../jobs/loss-chart.tsx';
+import { EvidenceCharts } from './evidence-charts.tsx';
 import { AdaptiveBandsTable } from './adaptive-bands.tsx';
 import { FeatureImportanceBars } from './feature-importance.tsx';
 import {
@@ -310,6 +311,16 @@ function ModelDetail(props: { versionId: number }) {
                 <p className="muted small">This version kept no evaluation forecasts to chart.</p>
               ) : (
                 <EvaluationCharts forecasts={forecasts} />
+              )}
+              {data.evidence === null ? null : (
+                <div className="stack">
+                  <h3>Evidence over the whole walk-forward</h3>
+                  <EvidenceCharts
+                    evidence={data.evidence}
+                    metrics={data.model.metrics}
+                    modelLabel={data.model.modelType}
+                  />
+                </div>
               )}
             </div>
           );

@@ -8,6 +8,7 @@ import {
 } from '@runecast/market';
 /** @jsxRuntime automatic */
 import { apiJobSchema, backtestResultResponseSchema } from '@runecast/contracts';
+import { BacktestEvidence } from '../models/evidence-charts.tsx';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
@@ -88,6 +89,7 @@ function BacktestResults(props: { jobId: string }) {
               sortBy={sortBy}
               onSortBy={setSortBy}
             />
+            <BacktestEvidence results={data.result.results} />
           </div>
         )
       }
