@@ -181,7 +181,8 @@ export class TextCollector {
       written += await store.textItems.upsertItems(
         analyse ? items.map((item) => ({ ...item, ...analyse(item, channel) })) : items,
       );
-      if (result.cursor === null || result.items.length === 0) break;
+      // A page whose every item was rejected still moves the cursor on past them.
+      if (result.cursor === null || (result.items.length === 0 && !result.rejected?.length)) break;
       after = result.cursor;
     }
     return written;
