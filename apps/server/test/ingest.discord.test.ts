@@ -210,6 +210,38 @@ describe('discord collection from the emulator (replayed Reddit threads)', { ski
     }
   });
 
+  test('text is removed once it is older than the retention period; the messages stay', async () => {
+    const store: Store = await openStore();
+    try {
+      let nowMs = Date.UTC(2026, 11, 7, 12);
+      const collector = new TextCollector({
+        source: makeSource({ channels: [DOGECOIN] }),
+        store,
+        clock: { now: () => nowMs },
+        logger: createLogger('silent'),
+        retentionMs: 90 * 86_400_000,
+      });
+      const count = expected.get(DOGECOIN.id)?.length ?? 0;
+      // The replayed messages are from 2025 but first seen now: their text is kept from now on.
+      assert.equal(await collector.pollOnce(), count);
+      const range = { startMs: 0, endMs: Date.UTC(2030, 0, 1) };
+      const kept = await store.textItems.listItems('discord', DOGECOIN.id, range);
+      assert.ok(kept.every((item) => item.body !== ''));
+      assert.equal(collector.stats().textsRemoved, 0);
+      nowMs += 91 * 86_400_000;
+      await collector.pollOnce();
+      assert.equal(collector.stats().textsRemoved, count);
+      const removed = await store.textItems.listItems('discord', DOGECOIN.id, range);
+      assert.deepEqual(
+        removed.map((item) => item.id),
+        expected.get(DOGECOIN.id),
+      );
+      assert.ok(removed.every((item) => item.body === ''));
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a token Discord refuses fails as an auth error; none stored says how to store one', async () => {
     await assert.rejects(
       makeSource({ botToken: async () => 'wrong' }).fetchItems({ channel: DOGECOIN.id }),
