@@ -58,10 +58,11 @@ export interface DiscordSourceOptions {
 /**
  * Discord channels read through the REST API (`GET /channels/{id}/messages`, pages of up to 100,
  * forward with `after`) by the bot whose token the admin stored. Rate limits are left to
- * @discordjs/rest, Discord's own client: it queues requests per route bucket and top-level
- * resource from the `X-RateLimit-*` headers, keeps to the global limit of 50 requests a second,
- * and waits out every 429 before trying again. Live Discord and the emulator differ only in
- * `apiUrl` and the token.
+ * @discordjs/rest, the discord.js project's REST client (it runs on Node 20 and takes the API base
+ * as an option, so the emulator needs no other code path): it queues requests per route bucket
+ * and top-level resource from the `X-RateLimit-*` headers, keeps to the global limit of 50
+ * requests a second, and waits out every 429 before trying again. Live Discord and the emulator
+ * differ only in `apiUrl` and the token.
  */
 export class DiscordSource implements TextSource {
   readonly id = 'discord';
