@@ -6,6 +6,7 @@ import { runAlertsBench } from './alerts.bench.ts';
 import { runApiBench } from './api.bench.ts';
 import { runBackfillBench } from './backfill.bench.ts';
 import { runBacktestBench } from './backtest.bench.ts';
+import { runDiscordBench } from './discord.bench.ts';
 import { runIngestBench } from './ingest.bench.ts';
 import { runMemoryBench } from './memory.bench.ts';
 import { runSentimentBench } from './sentiment.bench.ts';
@@ -22,6 +23,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   backtest: runBacktestBench,
   alerts: runAlertsBench,
   sentiment: runSentimentBench,
+  discord: runDiscordBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -45,6 +45,21 @@ export const emulatorOptionsSchema = z
     simulatedRuneCount: z.number().int().min(10).max(5_000).default(120),
     /** API keys the runes providers accept; any non-empty key when absent. */
     runesApiKeys: z.array(z.string().min(1)).min(1).optional(),
+    /** Bot tokens Discord accepts (`Authorization: Bot <token>`); any non-empty token when absent. */
+    discordBotTokens: z.array(z.string().min(1)).min(1).optional(),
+    /**
+     * Discord's emulated rate limits: requests per window of one route and channel, and per token
+     * overall (Discord's global limit is 50 a second; its per-route numbers are unpublished).
+     */
+    discordRateLimit: z
+      .object({
+        routeLimit: z.number().int().min(1).max(10_000).default(10),
+        routeWindowMs: z.number().int().min(10).max(600_000).default(1_000),
+        globalLimit: z.number().int().min(1).max(10_000).default(50),
+        globalWindowMs: z.number().int().min(10).max(600_000).default(1_000),
+      })
+      .strict()
+      .prefault({}),
     /** Fault rules active from the start. */
     faults: z.array(faultRuleInputSchema).default([]),
   })

@@ -13,6 +13,12 @@ import {
   type EmulatorOptions,
   type ResolvedEmulatorOptions,
 } from './emulator-options.ts';
+import { DiscordRateLimiter } from './discord/discord-rate-limits.ts';
+import {
+  discordEndpoint,
+  discordSharedRateLimitBody,
+  registerDiscordRoutes,
+} from './discord/discord.routes.ts';
 import { FaultInjector, type EmulatedExchangeId } from './faults/fault-injector.ts';
 import { loadRuneReplay } from './runes/rune-replay.ts';
 import { RuneUniverse } from './runes/rune-universe.ts';
@@ -45,6 +51,8 @@ export interface RunningEmulator {
   universe: MarketUniverse;
   /** The Bitcoin Runes served under RUNES_PROVIDER_PATHS. */
   runes: RuneUniverse;
+  /** Discord's rate limits, and every Discord request with its answer (for tests). */
+  discord: DiscordRateLimiter;
   options: ResolvedEmulatorOptions;
   status(): EmulatorStatus;
   /** Stops streaming, drops every websocket client and closes the port. */
@@ -184,6 +192,7 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
   });
   const context = createEmulatorContext(universe, clock, faults, runes);
   const newsArticles = options.replayDir ? await loadNewsReplay(options.replayDir) : null;
+  const discord = new DiscordRateLimiter(options.discordRateLimit);
 
   const app = Fastify({ logger: false });
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -212,6 +221,34 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
       if (fault.kind !== 'http-5xx') void reply.header('Retry-After', String(fault.retryAfterSeconds));
       return reply.code(statusCode).type('text/plain').send(`emulated fault ${statusCode}`);
     }
+    const discordTarget = discordEndpoint(path);
+    if (discordTarget) {
+      const fault = faults.forRequest('discord', discordTarget.endpoint);
+      if (!fault) return;
+      if (fault.kind === 'http-slow') {
+        await holdUnlessClosed(reply, fault.delayMs);
+        return;
+      }
+      const resource = /\/channels\/([^/]+)/.exec(path)?.[1] ?? '';
+      const route = discordTarget.route;
+      const query = request.url.split('?')[1] ?? '';
+      if (fault.kind === 'http-5xx') {
+        discord.record({ route, resource, query, status: fault.statusCode, scope: null });
+        return reply.code(fault.statusCode).send({ message: '500: Internal Server Error', code: 0 });
+      }
+      discord.record({
+        route,
+        resource,
+        query,
+        status: 429,
+        scope: 'shared',
+        retryAfterSeconds: fault.retryAfterSeconds,
+      });
+      return reply
+        .code(429)
+        .headers({ 'retry-after': String(fault.retryAfterSeconds), 'x-ratelimit-scope': 'shared' })
+        .send(discordSharedRateLimitBody(fault.retryAfterSeconds));
+    }
     const target = exchangeEndpoint(path);
     if (!target) return;
     const fault = faults.forRequest(target.exchange, target.endpoint);
@@ -230,11 +267,20 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
   registerKrakenRoutes(app, context);
   registerRunesRoutes(app, { universe: runes, clock, faults, apiKeys: options.runesApiKeys ?? null });
   registerNewsRoutes(app, { articles: newsArticles, faults });
+  registerDiscordRoutes(app, {
+    replayDir: options.replayDir ?? null,
+    faults,
+    limiter: discord,
+    botTokens: options.discordBotTokens ?? null,
+  });
   registerControlRoutes(app, context);
   app.setNotFoundHandler(async (request, reply) => {
     const runesTarget = runesEndpoint(request.url.split('?')[0] ?? '');
     if (runesTarget) {
       return reply.code(404).send(runesNotFoundBody(runesTarget.provider, request.url.split('?')[0] ?? ''));
+    }
+    if (discordEndpoint(request.url.split('?')[0] ?? '')) {
+      return reply.code(404).send({ message: '404: Not Found', code: 0 });
     }
     const target = exchangeEndpoint(request.url.split('?')[0] ?? '');
     if (target?.exchange === 'binance') {
@@ -277,6 +323,7 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
     faults,
     universe,
     runes,
+    discord,
     options,
     status: () => emulatorStatus(context),
     close() {

@@ -54,3 +54,24 @@ export {
 export { parseRuneName, spacedRuneName } from './runes/rune-names.ts';
 export { NEWS_PATH_PREFIX, REPLAYED_NEWS_FEED, renderNewsFeed } from './news/news.routes.ts';
 export { loadNewsReplay, NEWS_ARTICLES_FILE, type ReplayedArticle } from './news/news-replay.ts';
+export { DISCORD_REPLAYED_HEADER, compareSnowflakes } from './discord/discord.routes.ts';
+export {
+  DISCORD_API_PATH,
+  DISCORD_EMULATOR_BOT_TOKEN,
+  DISCORD_EPOCH_MS,
+  DISCORD_REPLAY_CHANNELS,
+  DISCORD_REPLAY_GUILD_ID,
+  snowflakeOf,
+  snowflakeTimeMs,
+  type DiscordReplayChannel,
+} from './discord/discord-channels.ts';
+export {
+  loadDiscordReplay,
+  type DiscordReplay,
+  type ReplayedDiscordMessage,
+} from './discord/discord-replay.ts';
+export {
+  DiscordRateLimiter,
+  type DiscordRateLimitSettings,
+  type DiscordRequestRecord,
+} from './discord/discord-rate-limits.ts';

@@ -7,6 +7,8 @@ import { OrdiscanSource } from '../src/sources/ordiscan/ordiscan.source.ts';
 import { EMULATED_GENIIDATA_DATASOURCE, EMULATED_RUNES_PATHS } from '../src/sources/runes/runes-sources.ts';
 import { runSnapshotSourceContract } from '../src/sources/snapshot-source.contract.ts';
 import { UnisatSource } from '../src/sources/unisat/unisat.source.ts';
+import { discordChannelsFor } from '../src/sources/discord/discord-sources.ts';
+import { DiscordSource } from '../src/sources/discord/discord.source.ts';
 import { NewsFeedSource } from '../src/sources/news/news-feed.source.ts';
 import { newsFeedsFor } from '../src/sources/news/news-sources.ts';
 import { REPLAY_DIR, replayDataSkip } from './support/replay-data.ts';
@@ -78,6 +80,27 @@ if (replayDataSkip === false && REPLAY_DIR !== null) {
     return {
       source: new NewsFeedSource({ feeds: [feed], pageLimit: 10 }),
       channel: feed.id,
+      close: () => emulator.close(),
+    };
+  });
+}
+
+// The Discord source reads the emulator's REST API (the replayed Reddit threads as channels) with
+// the same client as discord.com, under the emulator's default rate limits.
+if (replayDataSkip === false && REPLAY_DIR !== null) {
+  const replayDir = REPLAY_DIR;
+  runTextSourceContract('discord against the emulator (replayed Reddit threads)', async () => {
+    const emulator = await startEmulator({ paused: true, replayDir });
+    const channels = discordChannelsFor({ configured: null, emulatorUrl: emulator.url, replay: true });
+    const dogecoin = channels.find((channel) => channel.name.startsWith('reddit-dogecoin'));
+    if (!dogecoin) throw new Error('no emulated Discord channel');
+    return {
+      source: new DiscordSource({
+        channels,
+        apiUrl: `${emulator.url}/discord/api`,
+        botToken: async () => 'contract-token',
+      }),
+      channel: dogecoin.id,
       close: () => emulator.close(),
     };
   });

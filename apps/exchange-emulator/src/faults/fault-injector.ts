@@ -8,8 +8,15 @@ export const RUNES_PROVIDER_IDS = ['ordiscan', 'unisat', 'geniidata'] as const;
 export type RunesProviderId = (typeof RUNES_PROVIDER_IDS)[number];
 /** The news feeds the emulator serves (HTTP only), all under one target. */
 export const NEWS_TARGET_ID = 'news';
+/** Discord's REST API (HTTP only; the endpoint name of channel history is `messages`). */
+export const DISCORD_TARGET_ID = 'discord';
 /** Everything a fault rule can target through its `exchange` field. */
-export const FAULT_TARGET_IDS = [...EXCHANGE_IDS, ...RUNES_PROVIDER_IDS, NEWS_TARGET_ID] as const;
+export const FAULT_TARGET_IDS = [
+  ...EXCHANGE_IDS,
+  ...RUNES_PROVIDER_IDS,
+  NEWS_TARGET_ID,
+  DISCORD_TARGET_ID,
+] as const;
 export type FaultTargetId = (typeof FAULT_TARGET_IDS)[number];
 
 export const HTTP_FAULT_KINDS = ['http-429', 'http-418', 'http-5xx', 'http-slow'] as const;
@@ -28,7 +35,16 @@ export const RUNES_DATA_FAULT_KINDS = [
   'rune-delisted',
 ] as const;
 export const NEWS_DATA_FAULT_KINDS = ['feed-malformed'] as const;
-export const DATA_FAULT_KINDS = [...RUNES_DATA_FAULT_KINDS, ...NEWS_DATA_FAULT_KINDS] as const;
+/**
+ * Discord: one message of each answered page breaks (no timestamp, an id that is no snowflake,
+ * content that is not text), so a client's validation can be seen rejecting it.
+ */
+export const DISCORD_DATA_FAULT_KINDS = ['message-malformed'] as const;
+export const DATA_FAULT_KINDS = [
+  ...RUNES_DATA_FAULT_KINDS,
+  ...NEWS_DATA_FAULT_KINDS,
+  ...DISCORD_DATA_FAULT_KINDS,
+] as const;
 export const FAULT_KINDS = [...HTTP_FAULT_KINDS, ...WEBSOCKET_FAULT_KINDS, ...DATA_FAULT_KINDS] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 export type HttpFaultKind = (typeof HTTP_FAULT_KINDS)[number];
@@ -46,7 +62,8 @@ export const faultRuleInputSchema = z
     /**
      * HTTP and data faults: endpoint name, case-insensitive (`klines`, `exchangeInfo`, `ticker/24hr`,
      * `OHLC`, `AssetPairs`; runes: `runes`, `rune`, `rune/market`, `info-list`, `info`, `holders`,
-     * `runes_types`, `runes_types_specified`, `results`; news: the feed id, `cryptonews`).
+     * `runes_types`, `runes_types_specified`, `results`; news: the feed id, `cryptonews`; discord:
+     * `messages`, `channel`).
      */
     endpoint: z.string().min(1).optional(),
     /** WebSocket faults: stream kind (`kline`, `trade`, `aggTrade`, `bookTicker`, `depth`, `ticker`, `ohlc`, `book`). */
@@ -81,7 +98,15 @@ export const faultRuleInputSchema = z
     const isRunesTarget =
       rule.exchange !== undefined && (RUNES_PROVIDER_IDS as readonly string[]).includes(rule.exchange);
     const isNewsData = (NEWS_DATA_FAULT_KINDS as readonly string[]).includes(rule.kind);
+    const isDiscordData = (DISCORD_DATA_FAULT_KINDS as readonly string[]).includes(rule.kind);
     if (isData) {
+      if (isDiscordData && rule.exchange !== undefined && rule.exchange !== DISCORD_TARGET_ID) {
+        context.addIssue({
+          code: 'custom',
+          path: ['exchange'],
+          message: `${rule.kind} applies to Discord (${DISCORD_TARGET_ID})`,
+        });
+      }
       if (isNewsData && rule.exchange !== undefined && rule.exchange !== NEWS_TARGET_ID) {
         context.addIssue({
           code: 'custom',
@@ -89,7 +114,7 @@ export const faultRuleInputSchema = z
           message: `${rule.kind} applies to the news feeds (${NEWS_TARGET_ID})`,
         });
       }
-      if (!isNewsData && rule.exchange !== undefined && !isRunesTarget) {
+      if (!isNewsData && !isDiscordData && rule.exchange !== undefined && !isRunesTarget) {
         context.addIssue({
           code: 'custom',
           path: ['exchange'],
@@ -111,7 +136,10 @@ export const faultRuleInputSchema = z
       }
       return;
     }
-    if (!isHttp && (isRunesTarget || rule.exchange === NEWS_TARGET_ID)) {
+    if (
+      !isHttp &&
+      (isRunesTarget || rule.exchange === NEWS_TARGET_ID || rule.exchange === DISCORD_TARGET_ID)
+    ) {
       context.addIssue({
         code: 'custom',
         path: ['exchange'],
@@ -303,6 +331,11 @@ export class FaultInjector {
       if (this.tryFire(rule, provider)) fired.push(rule as FaultRule & { kind: DataFaultKind });
     }
     return fired;
+  }
+
+  /** Every data fault that fires on this Discord request (`endpoint`: `messages`). */
+  discordFaultsFor(endpoint: string): (FaultRule & { kind: DataFaultKind })[] {
+    return this.fireDataFaults(DISCORD_DATA_FAULT_KINDS, DISCORD_TARGET_ID, endpoint);
   }
 
   /** The websocket fault to apply to this outgoing message, if any (already counted). */

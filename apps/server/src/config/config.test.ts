@@ -86,3 +86,53 @@ test('news feeds: the defaults, none, or a validated list', () => {
     [{ id: 'my-feed', name: 'My feed', url: 'https://feeds.test/rss', about: ['BTC'] }],
   );
 });
+
+test('discord: channels validated with their markets, author ids hashed unless opted in', () => {
+  const config = loadConfig({});
+  assert.equal(config.discordChannels, null);
+  assert.equal(config.discordStoreAuthorIds, false);
+  assert.equal(config.discordBackfillDays, 0);
+  assert.equal(config.discordRetentionDays, 90);
+  assert.equal(loadConfig({ RUNECAST_DISCORD_RETENTION_DAYS: '0' }).discordRetentionDays, 0);
+  assert.deepEqual(loadConfig({ RUNECAST_DISCORD_CHANNELS: 'none' }).discordChannels, []);
+  const configured = loadConfig({
+    RUNECAST_DISCORD_CHANNELS:
+      '[{"id":"1100000000000000000","name":"dog-chat","about":["DOG•GO•TO•THE•MOON"],"guildId":"1000000000000000000"}]',
+    RUNECAST_DISCORD_STORE_AUTHOR_IDS: 'true',
+    RUNECAST_DISCORD_BACKFILL_DAYS: '30',
+  });
+  assert.deepEqual(configured.discordChannels, [
+    {
+      id: '1100000000000000000',
+      name: 'dog-chat',
+      about: ['DOG•GO•TO•THE•MOON'],
+      guildId: '1000000000000000000',
+    },
+  ]);
+  assert.equal(configured.discordStoreAuthorIds, true);
+  assert.equal(configured.discordBackfillDays, 30);
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ RUNECAST_DISCORD_CHANNELS: 'general' }, /RUNECAST_DISCORD_CHANNELS=.*JSON array/],
+    [{ RUNECAST_DISCORD_CHANNELS: '[{"id":"general","name":"x"}]' }, /RUNECAST_DISCORD_CHANNELS=.*0\.id/],
+    [
+      { RUNECAST_DISCORD_CHANNELS: '[{"id":"1100000000000000000","name":"x","about":["dog"]}]' },
+      /RUNECAST_DISCORD_CHANNELS=.*0\.about/,
+    ],
+    [
+      {
+        RUNECAST_DISCORD_CHANNELS:
+          '[{"id":"1100000000000000000","name":"x"},{"id":"1100000000000000000","name":"y"}]',
+      },
+      /RUNECAST_DISCORD_CHANNELS=.*listed twice/,
+    ],
+    [{ RUNECAST_DISCORD_STORE_AUTHOR_IDS: 'sure' }, /RUNECAST_DISCORD_STORE_AUTHOR_IDS=.*true or false/],
+    [{ RUNECAST_DISCORD_BACKFILL_DAYS: '-1' }, /RUNECAST_DISCORD_BACKFILL_DAYS/],
+    [{ RUNECAST_DISCORD_RETENTION_DAYS: 'forever' }, /RUNECAST_DISCORD_RETENTION_DAYS/],
+  ];
+  for (const [environment, message] of cases) {
+    assert.throws(
+      () => loadConfig(environment),
+      (error: unknown) => error instanceof ConfigError && message.test(error.message),
+    );
+  }
+});

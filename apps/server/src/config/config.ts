@@ -25,6 +25,17 @@ export interface NewsFeedSetting {
   about: string[];
 }
 
+/** A Discord channel the bot reads, as an admin lists it in RUNECAST_DISCORD_CHANNELS. */
+export interface DiscordChannelSetting {
+  /** The channel's snowflake. */
+  id: string;
+  name: string;
+  /** Assets or runes every message of the channel is about besides those it names; may be empty. */
+  about: string[];
+  /** The guild (server) of the channel, for links back to each message. */
+  guildId?: string;
+}
+
 /** Every setting Runecast reads, parsed once. */
 export interface Config {
   home: string;
@@ -51,6 +62,14 @@ export interface Config {
   geniiDataDatasource: string | null;
   /** News feeds read by the news source; null for the defaults (the emulator's replayed feed offline). */
   newsFeeds: NewsFeedSetting[] | null;
+  /** Discord channels read; null for the default (none live, the emulator's replayed channels offline). */
+  discordChannels: DiscordChannelSetting[] | null;
+  /** Discord: store author ids as they are instead of a one-way hash. */
+  discordStoreAuthorIds: boolean;
+  /** Discord: days of history read from a channel without stored messages; 0 for all of it. */
+  discordBackfillDays: number;
+  /** Discord: days message text is kept (the message, its time and sentiment stay); 0 for ever. */
+  discordRetentionDays: number;
   offline: boolean;
   emulatorSpeed: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -132,6 +151,14 @@ export const ENVIRONMENT_VARIABLES = {
     'instruments of each snapshot source (runes providers) polled besides tracked ones, most important first (default 50)',
   RUNECAST_NEWS_FEEDS:
     'news feeds read: `none`, or a JSON array of {"id","name","url","about"?} (default CoinDesk, Cointelegraph, Decrypt and The Block live; the replayed feed offline)',
+  RUNECAST_DISCORD_CHANNELS:
+    'Discord channels the bot reads: `none`, or a JSON array of {"id","name","about"?,"guildId"?} (default none live; the replayed channels offline); the bot token is the admin secret discord.bot-token',
+  RUNECAST_DISCORD_STORE_AUTHOR_IDS:
+    'true to store Discord author ids as they are instead of a one-way hash (default false)',
+  RUNECAST_DISCORD_BACKFILL_DAYS:
+    'days of history read from a Discord channel with no stored messages, 0 for all of it (default 0)',
+  RUNECAST_DISCORD_RETENTION_DAYS:
+    'days Discord message text is kept after Runecast first stored it, then removed (the message, its time and sentiment stay); 0 for ever (default 90)',
   RUNECAST_OFFLINE: 'true to never contact real exchanges (default false)',
   RUNECAST_EMULATOR_SPEED: 'replay speed of the built-in emulator in offline mode, 1 to 10000 (default 1)',
   RUNECAST_LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent (default info)',
@@ -278,6 +305,50 @@ const newsFeedsText = z.string().transform((value, context): NewsFeedSetting[] =
   return result.data;
 });
 
+const snowflakeText = z.string().regex(/^\d{15,20}$/, { error: 'must be a Discord id (snowflake)' });
+
+const discordChannelSchema = z
+  .object({
+    id: snowflakeText,
+    name: z.string().trim().min(1).max(200),
+    about: z
+      .array(
+        z.string().regex(/^[A-Z0-9](?:[A-Z0-9]|•(?=[A-Z0-9])){0,59}$/, { error: 'must be an asset or rune' }),
+      )
+      .max(50)
+      .default([]),
+    guildId: snowflakeText.optional(),
+  })
+  .strict();
+
+const discordChannelsText = z.string().transform((value, context): DiscordChannelSetting[] => {
+  if (value.trim() === 'none') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    context.addIssue({ code: 'custom', message: 'must be none or a JSON array of channels' });
+    return z.NEVER;
+  }
+  const result = z.array(discordChannelSchema).max(500).safeParse(parsed);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      context.addIssue({
+        code: 'custom',
+        message: `${issue.path.join('.') || 'channels'}: ${issue.message}`,
+      });
+    }
+    return z.NEVER;
+  }
+  const ids = result.data.map((channel) => channel.id);
+  const repeated = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (repeated !== undefined) {
+    context.addIssue({ code: 'custom', message: `channel id "${repeated}" is listed twice` });
+    return z.NEVER;
+  }
+  return result.data;
+});
+
 const integerText = (min: number, max: number) =>
   z
     .string()
@@ -317,6 +388,10 @@ const environmentSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be a datasource id: letters, digits, - or _' })
     .optional(),
   RUNECAST_NEWS_FEEDS: newsFeedsText.optional(),
+  RUNECAST_DISCORD_CHANNELS: discordChannelsText.optional(),
+  RUNECAST_DISCORD_STORE_AUTHOR_IDS: booleanText.default(false),
+  RUNECAST_DISCORD_BACKFILL_DAYS: integerText(0, 3650).default(0),
+  RUNECAST_DISCORD_RETENTION_DAYS: integerText(0, 36500).default(90),
   RUNECAST_OFFLINE: booleanText.default(false),
   RUNECAST_EMULATOR_SPEED: integerText(1, 10000).default(1),
   RUNECAST_LOG_LEVEL: z
@@ -486,6 +561,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     runesProviders: values.RUNECAST_RUNES_PROVIDERS,
     geniiDataDatasource: values.RUNECAST_GENIIDATA_DATASOURCE ?? null,
     newsFeeds: values.RUNECAST_NEWS_FEEDS ?? null,
+    discordChannels: values.RUNECAST_DISCORD_CHANNELS ?? null,
+    discordStoreAuthorIds: values.RUNECAST_DISCORD_STORE_AUTHOR_IDS,
+    discordBackfillDays: values.RUNECAST_DISCORD_BACKFILL_DAYS,
+    discordRetentionDays: values.RUNECAST_DISCORD_RETENTION_DAYS,
     offline: values.RUNECAST_OFFLINE,
     emulatorSpeed: values.RUNECAST_EMULATOR_SPEED,
     logLevel: values.RUNECAST_LOG_LEVEL,

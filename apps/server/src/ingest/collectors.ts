@@ -22,6 +22,8 @@ export interface CollectorsOptions {
   trackedMarkets(): readonly TrackedMarket[];
   /** Instruments of each snapshot source polled besides the tracked ones, most important first. */
   topInstruments: number;
+  /** How long each text source's texts are kept, by source id; for ever for a source not named. */
+  textRetentionMs?: Readonly<Record<string, number>>;
   onPublishError?: (error: unknown) => void;
 }
 
@@ -125,6 +127,7 @@ export class Collectors {
     const analyser = new TextAnalyser(new LexiconSentimentScorer(), trackedSubjects);
     for (const id of sources.ids('text')) {
       const source = sources.text(id);
+      const retentionMs = this.options.textRetentionMs?.[id];
       this.textCollectors.push(
         new TextCollector({
           source,
@@ -132,6 +135,7 @@ export class Collectors {
           clock,
           logger,
           analyse: (item, channel) => analyser.analyse(item, channel.about),
+          ...(retentionMs === undefined ? {} : { retentionMs }),
           metrics: new TextMetricsWriter({
             sourceId: id,
             store,

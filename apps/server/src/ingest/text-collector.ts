@@ -24,6 +24,12 @@ export interface TextCollectorOptions {
   analyse?: (item: TextItem, channel: TextChannel) => TextItemAnalysis;
   /** Writes the text metrics of markets after each successful cycle. */
   metrics?: TextMetricsWriter;
+  /**
+   * How long an item's text is kept after it became known (the later of published and first
+   * seen): older texts are removed after each cycle, the items with their times, sentiment and
+   * mentions stay. Kept for ever when absent.
+   */
+  retentionMs?: number;
 }
 
 export interface TextCollectorStats {
@@ -34,6 +40,8 @@ export interface TextCollectorStats {
   /** Titled items left out as copies of a stored one (same canonical address or near-identical title). */
   duplicatesSkipped: number;
   metricPointsWritten: number;
+  /** Texts removed for being older than the retention period. */
+  textsRemoved: number;
   failures: number;
   lastSuccessAtMs: number | null;
   lastError: string | null;
@@ -51,6 +59,7 @@ export class TextCollector {
     itemsRejected: 0,
     duplicatesSkipped: 0,
     metricPointsWritten: 0,
+    textsRemoved: 0,
     failures: 0,
     lastSuccessAtMs: null,
     lastError: null,
@@ -120,6 +129,12 @@ export class TextCollector {
       if (this.options.metrics) {
         this.counters.metricPointsWritten += await this.options.metrics.afterCycle(clock.now());
       }
+      if (this.options.retentionMs !== undefined) {
+        this.counters.textsRemoved += await this.options.store.textItems.removeTextKnownBefore(
+          source.id,
+          clock.now() - this.options.retentionMs,
+        );
+      }
     } catch (error) {
       this.counters.failures += 1;
       this.counters.lastError = error instanceof Error ? error.message : String(error);
@@ -181,7 +196,8 @@ export class TextCollector {
       written += await store.textItems.upsertItems(
         analyse ? items.map((item) => ({ ...item, ...analyse(item, channel) })) : items,
       );
-      if (result.cursor === null || result.items.length === 0) break;
+      // A page whose every item was rejected still moves the cursor on past them.
+      if (result.cursor === null || (result.items.length === 0 && !result.rejected?.length)) break;
       after = result.cursor;
     }
     return written;
@@ -214,6 +230,7 @@ export class TextCollector {
           itemsRejected,
           duplicatesSkipped,
           metricPointsWritten: this.counters.metricPointsWritten,
+          textsRemoved: this.counters.textsRemoved,
         };
         if (cycles === 0) return { state: 'ok', reason: null, details };
         const ageMs = lastSuccessAtMs === null ? null : this.options.clock.now() - lastSuccessAtMs;

@@ -5,6 +5,7 @@ import { recordIngestMetrics } from '../ingest/ingest-metrics.ts';
 import { IMPORTED_SOURCES, importReplayRuneHistory } from '../ingest/rune-daily-import.ts';
 import { WorkShare } from '../ingest/work-share.ts';
 import type { TrackedMarket } from '../markets/tracked-markets.service.ts';
+import { DISCORD_SOURCE_ID } from '../sources/discord/discord-sources.ts';
 import type { Role } from './role.ts';
 
 /**
@@ -53,6 +54,9 @@ export const ingestRole: Role = {
       logger,
       trackedMarkets: () => tracked.list(),
       topInstruments: config.snapshotTopInstruments,
+      ...(config.discordRetentionDays > 0
+        ? { textRetentionMs: { [DISCORD_SOURCE_ID]: config.discordRetentionDays * 86_400_000 } }
+        : {}),
       onPublishError: () => metrics.runtime.backgroundErrors.inc({ task: 'bus-publish' }),
     });
     // Offline on real data, the daily rune history in the replay folder is imported and tracked.

@@ -27,6 +27,7 @@ import {
   type RunesProvider,
   runesKeySecretName,
 } from '../sources/runes/runes-sources.ts';
+import { DISCORD_BOT_TOKEN_SECRET, registerDiscordSource } from '../sources/discord/discord-sources.ts';
 import { registerNewsSource } from '../sources/news/news-sources.ts';
 import { SourceRegistry } from '../sources/source-registry.ts';
 import { resolveAuthKeys } from '../auth/auth-services.ts';
@@ -212,6 +213,16 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
       replay: dataMode.mode === 'replay',
     });
     if (newsFeeds.length > 0) logger.info({ feeds: newsFeeds }, 'news feeds registered');
+    const discordChannels = registerDiscordSource(sources, {
+      configured: config.discordChannels,
+      emulatorUrl: dataMode.emulatorUrl,
+      replay: dataMode.mode === 'replay',
+      storeAuthorIds: config.discordStoreAuthorIds,
+      backfillDays: config.discordBackfillDays,
+      botToken: () => secrets.reveal(DISCORD_BOT_TOKEN_SECRET),
+      now: () => clock.now(),
+    });
+    if (discordChannels.length > 0) logger.info({ channels: discordChannels }, 'discord channels registered');
 
     const trackedMarkets = new TrackedMarketsService({
       configured: config.markets,

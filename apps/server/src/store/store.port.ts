@@ -163,6 +163,12 @@ export interface TextItemRepository {
   listRecentHeadings(source: string, sinceKnownMs: number, limit: number): Promise<TextItemHeading[]>;
   listKnown(source: string, range: TimeRange): Promise<KnownTextItem[]>;
   queryItems(query: TextItemQuery): Promise<AnalysedTextItem[]>;
+  /**
+   * Removes the text (body) of a source's items known (the later of published and first seen)
+   * before `beforeMs`; the items, their times, sentiment and mentions stay. Returns how many
+   * texts were removed.
+   */
+  removeTextKnownBefore(source: string, beforeMs: number): Promise<number>;
 }
 
 /** The newest poll of one instrument of one snapshot source. */

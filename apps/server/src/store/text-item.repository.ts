@@ -147,6 +147,20 @@ export class SqlTextItemRepository implements TextItemRepository {
     return rows.map(fromRow);
   }
 
+  async removeTextKnownBefore(source: string, beforeMs: number): Promise<number> {
+    if (!Number.isSafeInteger(beforeMs)) throw new ValidationError('beforeMs must be epoch milliseconds');
+    const [row] = await this.database.query<{ removed: number }>(
+      `WITH removed AS (
+         UPDATE text_items SET body = ''
+         WHERE source = $1 AND greatest(published_at_ms, seen_at_ms) < $2 AND body <> ''
+         RETURNING 1
+       )
+       SELECT count(*)::int AS removed FROM removed`,
+      [source, beforeMs],
+    );
+    return row?.removed ?? 0;
+  }
+
   /** The newest stored item of a channel (by publication time), where a collector resumes. */
   async latestItem(source: string, channel: string): Promise<TextItem | null> {
     const [row] = await this.database.query<ItemRow>(
