@@ -25,6 +25,8 @@ export interface AlertMonitorOptions {
   deliveryIntervalMs?: number;
   /** Named durable consumers: alerts processes share them, so each message is evaluated once. */
   consumerPrefix?: string;
+  /** How often channels' daily digests are checked for being due. */
+  digestCheckMs?: number;
   /** How often series are checked for staleness. */
   staleCheckMs?: number;
   /** Who may read a job: its owner (null for jobs the system started) and whether a user is an admin. */
@@ -98,6 +100,18 @@ export class AlertMonitor {
     this.every(this.options.staleCheckMs ?? 30_000, 'alert-stale', () => this.checkStale());
     this.every(this.options.ruleRefreshMs ?? 5_000, 'alert-rules', () => this.refreshRules(false));
     this.every(this.options.deliveryIntervalMs ?? 2_000, 'alert-delivery', () => this.deliverNow());
+    this.every(this.options.digestCheckMs ?? 60_000, 'alert-digest', () => this.digestNow());
+  }
+
+  /** Composes the daily digests that are due (each once per channel and day) and sends them. */
+  async digestNow(): Promise<number> {
+    const composed = await this.options.service.composeDueDigests();
+    if (composed.some((digest) => digest.state === 'pending')) {
+      // A run already under way may have claimed its deliveries before these digests existed.
+      await this.delivering;
+      await this.deliverNow();
+    }
+    return composed.length;
   }
 
   stats(): AlertMonitorStats {
