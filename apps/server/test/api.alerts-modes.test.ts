@@ -23,6 +23,7 @@ const ALL_ON = {
   security: 'on',
   'component-unhealthy': 'on',
   'model-behind-naive': 'on',
+  'rune-stat': 'on',
 };
 
 describe('channel modes per rule kind: on, silent, off', { timeout: 120_000 }, () => {

@@ -34,6 +34,14 @@ function defaultTemplate(rule: AlertRule): string {
       return `{rule}: {component} is {state}: {reason}`;
     case 'model-behind-naive':
       return `{rule}: {model} on {series} ({horizonMinutes} min) is behind naive: MAE {relativeMae}× naive's over {scored} scored forecasts`;
+    case 'rune-stat': {
+      const window = condition.windowMinutes ?? 60;
+      if (condition.percent !== undefined)
+        return `{rule}: {series} {metric} changed {change}% within ${window} min (now {value})`;
+      return condition.windowMinutes === undefined
+        ? `{rule}: {series} {metric} at {value}, at or above {level}`
+        : `{rule}: {series} {metric} grew from {reference} to {value} within ${condition.windowMinutes} min (at least {level})`;
+    }
     default:
       return '{rule}: {series}';
   }

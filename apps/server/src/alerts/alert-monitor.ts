@@ -5,6 +5,7 @@ import {
   type ForecastMadeMessage,
   fromCandleColumns,
   type JobProgressMessage,
+  type MetricSnapshotMessage,
 } from '@runecast/contracts';
 import { formatSeriesKey, parseSeriesKey } from '@runecast/market';
 import type { Bus, Subscription } from '../bus/bus.port.ts';
@@ -90,6 +91,14 @@ export class AlertMonitor {
         'forecasts.scored.>',
         (message) => this.record(this.evaluator.onModelAccuracy(message.data)),
         { durableName: `${prefix}-accuracy` },
+      ),
+      await bus.subscribe<MetricSnapshotMessage>(
+        'data.metrics.>',
+        (message) =>
+          this.record(
+            this.evaluator.onStats(formatSeriesKey(message.data), message.data.observedAtMs, message.data.metrics),
+          ),
+        { durableName: `${prefix}-stats` },
       ),
       await bus.subscribe<ComponentHealthMessage>(
         'health.changed.>',

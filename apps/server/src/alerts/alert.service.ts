@@ -333,7 +333,7 @@ export class AlertService {
     if (!PREVIEWABLE_KINDS.has(body.condition.kind)) {
       return {
         available: false,
-        reason: `preview not available for ${body.condition.kind} rules: they fire on forecasts, jobs or events that are not replayed; only price-cross, move and volume-spike rules can be previewed`,
+        reason: `preview not available for ${body.condition.kind} rules: they fire on forecasts, jobs, events or rune stats that are not replayed; only price-cross, move and volume-spike rules can be previewed`,
       };
     }
     if (body.series === undefined) {

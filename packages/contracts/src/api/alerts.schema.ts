@@ -1,3 +1,4 @@
+import { isValidMetricName } from '@runecast/market';
 import { z } from 'zod';
 import { safeText, seriesKeySchema } from '../common.schema.ts';
 import { jobKindSchema } from '../jobs.schema.ts';
@@ -30,6 +31,7 @@ export const alertConditionKinds = [
   'security',
   'component-unhealthy',
   'model-behind-naive',
+  'rune-stat',
 ] as const satisfies readonly AlertConditionKind[];
 
 /**
@@ -246,6 +248,35 @@ export const alertConditionSchema = z.discriminatedUnion(
         .describe('only once the model has at least this many scored forecasts in the window'),
       horizonMinutes: z.int().min(1).max(525_600).optional(),
     }),
+    z
+      .strictObject({
+        kind: z.literal('rune-stat'),
+        metric: safeText()
+          .max(40)
+          .refine(isValidMetricName, 'must be a metric name such as holders or volume_1d_btc')
+          .describe("the stat watched, as the rune's provider names it (holders, volume_1d_btc, …)"),
+        percent: percentSchema
+          .optional()
+          .describe('fires when the stat changed this many percent, up or down, within windowMinutes'),
+        above: z
+          .number()
+          .min(0, 'must be at least 0')
+          .max(1e18)
+          .optional()
+          .describe(
+            'fires when the stat is at or above this level; with windowMinutes, when it grew by this much within the window (the volume traded in it, for a running total)',
+          ),
+        windowMinutes: z
+          .int()
+          .min(1)
+          .max(10_080)
+          .optional()
+          .describe('the span of a change (default 60 with percent)'),
+      })
+      .refine((condition) => (condition.percent === undefined) !== (condition.above === undefined), {
+        message: 'give either percent or above',
+        path: ['percent'],
+      }),
     z.strictObject({
       kind: z.literal('job-failed'),
       jobKinds: z
@@ -257,7 +288,7 @@ export const alertConditionSchema = z.discriminatedUnion(
   ],
   {
     error:
-      'kind must be price-cross, move, volume-spike, forecast-move, forecast-band, stale, job-failed, security, component-unhealthy or model-behind-naive',
+      'kind must be price-cross, move, volume-spike, forecast-move, forecast-band, stale, job-failed, security, component-unhealthy, model-behind-naive or rune-stat',
   },
 );
 export type AlertCondition = z.infer<typeof alertConditionSchema>;
@@ -300,6 +331,8 @@ export const alertTemplateFields = [
   'mae',
   'naiveMae',
   'scored',
+  'metric',
+  'value',
 ] as const;
 
 const templateSchema = safeText({ multiline: true })

@@ -23,7 +23,11 @@ export const conditionKinds: readonly { kind: AlertConditionKind; label: string 
   { kind: 'security', label: 'A security event (admins)' },
   { kind: 'component-unhealthy', label: 'A component is unhealthy (admins)' },
   { kind: 'model-behind-naive', label: "A model's live accuracy falls behind naive" },
+  { kind: 'rune-stat', label: 'A rune stat changes (holders, volume)' },
 ];
+
+/** How a rune-stat rule judges its stat. */
+export type StatMode = 'change' | 'level' | 'growth';
 
 export const securityEventLabels: Record<SecurityEventKind, string> = {
   'login-burst': 'a burst of failed log-ins',
@@ -68,6 +72,12 @@ export function describeCondition(condition: AlertCondition): string {
         : condition.events.map((event) => securityEventLabels[event]).join(', or ');
     case 'component-unhealthy':
       return `${condition.components === undefined ? 'any component' : condition.components.join(', ')} goes down${condition.includeDegraded === true ? ' or degraded' : ''}`;
+    case 'rune-stat':
+      if (condition.percent !== undefined)
+        return `${condition.metric} changes ${formatNumber(condition.percent)}% or more, up or down, within ${formatMinutes(condition.windowMinutes ?? 60)}`;
+      return condition.windowMinutes === undefined
+        ? `${condition.metric} reaches ${formatNumber(condition.above ?? 0, 10)}`
+        : `${condition.metric} grows by ${formatNumber(condition.above ?? 0, 10)} or more within ${formatMinutes(condition.windowMinutes)}`;
     case 'model-behind-naive':
       return `a ${condition.horizonMinutes === undefined ? '' : `${formatMinutes(condition.horizonMinutes)} `}model's MAE over its last 100 scored forecasts exceeds ${formatNumber(condition.relativeMae)}× naive's (at least ${condition.minScored} scored)`;
   }
@@ -110,6 +120,9 @@ export interface RuleFormState {
   includeDegraded: boolean;
   relativeMae: string;
   minScored: string;
+  /** The stat of a rune-stat rule (holders, volume_1d_btc, …). */
+  metric: string;
+  statMode: StatMode;
   severity: AlertSeverity;
   cooldownMinutes: string;
   channelIds: string[];
@@ -143,6 +156,8 @@ export function emptyRuleForm(timeZone: string): RuleFormState {
     includeDegraded: false,
     relativeMae: '1',
     minScored: '20',
+    metric: 'holders',
+    statMode: 'change',
     severity: 'warning',
     cooldownMinutes: '60',
     channelIds: [],
@@ -193,6 +208,14 @@ export function ruleFormFromRule(rule: AlertRule, timeZone: string): RuleFormSta
     case 'component-unhealthy':
       form.components = condition.components?.join(', ') ?? '';
       form.includeDegraded = condition.includeDegraded === true;
+      break;
+    case 'rune-stat':
+      form.metric = condition.metric;
+      form.statMode =
+        condition.percent !== undefined ? 'change' : condition.windowMinutes === undefined ? 'level' : 'growth';
+      if (condition.percent !== undefined) form.percent = String(condition.percent);
+      if (condition.above !== undefined) form.level = String(condition.above);
+      form.windowMinutes = String(condition.windowMinutes ?? 60);
       break;
     case 'model-behind-naive':
       form.relativeMae = String(condition.relativeMae);
@@ -286,6 +309,8 @@ const conditionFieldOf: Record<string, RuleFormField> = {
   afterMinutes: 'afterMinutes',
   jobKinds: 'jobKinds',
   events: 'securityEvents',
+  metric: 'metric',
+  above: 'level',
 };
 const quietFieldOf: Record<string, RuleFormField> = {
   start: 'quietStart',
@@ -406,6 +431,20 @@ export function buildRuleBody(form: RuleFormState): BuildResult<AlertRuleBody, R
         ...(components.length === 0 ? {} : { components }),
         ...(form.includeDegraded ? { includeDegraded: true } : {}),
       };
+      break;
+    }
+    case 'rune-stat': {
+      const windowMinutes = () =>
+        readNumber(form.windowMinutes, 'windowMinutes', { integer: true, min: 1, max: 10_080 }, errors);
+      const above = () => readNumber(form.level, 'level', { min: 0, max: 1e18 }, errors);
+      const metric = form.metric.trim();
+      if (metric === '') errors.metric = 'required';
+      condition =
+        form.statMode === 'change'
+          ? { kind: 'rune-stat', metric, percent: percent(), windowMinutes: windowMinutes() }
+          : form.statMode === 'level'
+            ? { kind: 'rune-stat', metric, above: above() }
+            : { kind: 'rune-stat', metric, above: above(), windowMinutes: windowMinutes() };
       break;
     }
     case 'model-behind-naive':

@@ -235,6 +235,7 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
       security: 'on',
       'component-unhealthy': 'on',
       'model-behind-naive': 'on',
+      'rune-stat': 'on',
     });
     await waitFor(
       () =>
