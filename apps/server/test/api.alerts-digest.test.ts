@@ -181,10 +181,10 @@ describe('daily digest per channel', { timeout: 120_000 }, () => {
     assert.equal(notification.digest.firingCount, 2);
     const lines = notification.message.split('\n');
     assert.match(lines[0]!, /daily digest for 2026-01-05 \(Europe\/Berlin\).*2 firings/);
-    // The firings happened at 12:02 UTC, 13:02 in Berlin.
+    // The firings happened when the third candle closed, at 12:03 UTC: 13:03 in Berlin.
     assert.deepEqual(
       lines.slice(1).map((line) => line.slice(0, 16)),
-      ['13:02 [warning] ', '13:02 [warning] '],
+      ['13:03 [warning] ', '13:03 [warning] '],
     );
     assert.ok(lines.some((line) => line.includes('BTC above 105')));
     assert.ok(lines.some((line) => line.includes('BTC fast move')));
@@ -196,7 +196,12 @@ describe('daily digest per channel', { timeout: 120_000 }, () => {
 
     const listed = await call('GET', '/api/v1/alerts/digests', owner.token);
     assert.equal(listed.status, 200, JSON.stringify(listed.body));
-    const digests = listed.body.digests as { day: string; state: string; firingCount: number; attempts: number }[];
+    const digests = listed.body.digests as {
+      day: string;
+      state: string;
+      firingCount: number;
+      attempts: number;
+    }[];
     assert.deepEqual(
       digests.map((digest) => [digest.day, digest.state, digest.firingCount, digest.attempts]),
       [
