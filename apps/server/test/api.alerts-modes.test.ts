@@ -24,6 +24,7 @@ const ALL_ON = {
   'component-unhealthy': 'on',
   'model-behind-naive': 'on',
   'rune-stat': 'on',
+  'sentiment-shift': 'on',
 };
 
 describe('channel modes per rule kind: on, silent, off', { timeout: 120_000 }, () => {

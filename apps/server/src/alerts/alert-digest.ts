@@ -62,7 +62,9 @@ export function zonedTimeMs(day: string, time: string, timeZone: string): number
   // The offset at the guess can differ from the offset at the answer near a clock change: try both.
   const first = wall - offsetMs(wall, timeZone);
   const second = wall - offsetMs(first, timeZone);
-  const candidates = [first, second].filter((candidate) => candidate + offsetMs(candidate, timeZone) === wall);
+  const candidates = [first, second].filter(
+    (candidate) => candidate + offsetMs(candidate, timeZone) === wall,
+  );
   return candidates.length > 0 ? Math.min(...candidates) : Math.max(first, second);
 }
 

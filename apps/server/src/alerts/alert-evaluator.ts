@@ -94,7 +94,7 @@ export class AlertEvaluator {
     this.jobRules = rules.filter((rule) => rule.enabled && rule.condition.kind === 'job-failed');
     this.healthRules = rules.filter((rule) => rule.enabled && rule.condition.kind === 'component-unhealthy');
     this.accuracyRules = rules.filter((rule) => rule.enabled && rule.condition.kind === 'model-behind-naive');
-    this.statRules = rules.filter((rule) => rule.enabled && rule.condition.kind === 'rune-stat');
+    this.statRules = rules.filter((rule) => rule.enabled && statMetricOf(rule.condition) !== null);
     this.statWindowMs = Math.max(
       0,
       ...this.statRules.map((rule) => statWindowMinutes(rule.condition) * 60_000),
@@ -359,10 +359,7 @@ export class AlertEvaluator {
     const firings: Firing[] = [];
     for (const [metric, value] of Object.entries(metrics)) {
       const rules = this.statRules.filter(
-        (rule) =>
-          rule.condition.kind === 'rune-stat' &&
-          rule.condition.metric === metric &&
-          (rule.series === null || rule.series === series),
+        (rule) => statMetricOf(rule.condition) === metric && (rule.series === null || rule.series === series),
       );
       if (rules.length === 0) continue;
       const subject = `${series}#${metric}`;
@@ -370,16 +367,26 @@ export class AlertEvaluator {
       const last = history.at(-1);
       // A poll older than one already seen (a late redelivery) changes nothing.
       if (last !== undefined && observedAtMs < last.timeMs) continue;
-      if (last !== undefined && observedAtMs === last.timeMs) history[history.length - 1] = { timeMs: observedAtMs, value };
+      if (last !== undefined && observedAtMs === last.timeMs)
+        history[history.length - 1] = { timeMs: observedAtMs, value };
       else history.push({ timeMs: observedAtMs, value });
       // Keep one point at or before the longest window's start, so the window always has its reference.
       while (history.length > 1 && history[1]!.timeMs <= observedAtMs - this.statWindowMs) history.shift();
       this.statHistories.set(subject, history);
       for (const rule of rules) {
-        if (rule.condition.kind !== 'rune-stat') continue;
-        const observed = observeStat(rule.condition, history, observedAtMs);
+        const condition = rule.condition;
+        if (condition.kind !== 'rune-stat' && condition.kind !== 'sentiment-shift') continue;
+        const observed = observeStat(condition, history, observedAtMs);
         if (observed === null) continue;
-        const firing = this.decide(rule, series, observed, observedAtMs, `stat:${metric}:${observedAtMs}`, { metric }, subject);
+        const firing = this.decide(
+          rule,
+          series,
+          observed,
+          observedAtMs,
+          `stat:${metric}:${observedAtMs}`,
+          { metric },
+          subject,
+        );
         if (firing) firings.push(firing);
       }
     }
@@ -470,28 +477,57 @@ interface StatPoint {
   value: number;
 }
 
-type StatCondition = Extract<AlertCondition, { kind: 'rune-stat' }>;
+type StatCondition = Extract<AlertCondition, { kind: 'rune-stat' | 'sentiment-shift' }>;
+
+/** The metric a rule on announced stats watches; null for the other kinds. */
+function statMetricOf(condition: AlertCondition): string | null {
+  if (condition.kind === 'rune-stat') return condition.metric;
+  // Mean sentiment of the news about a market over the last hour or day (the text metrics).
+  if (condition.kind === 'sentiment-shift') return `sentiment_mean_${condition.over}`;
+  return null;
+}
 
 /** The span a stat rule looks back over (none for a plain level). */
 function statWindowMinutes(condition: AlertCondition): number {
+  if (condition.kind === 'sentiment-shift') return condition.windowMinutes;
   if (condition.kind !== 'rune-stat') return 0;
   return condition.windowMinutes ?? (condition.percent !== undefined ? 60 : 0);
 }
 
-function observeStat(condition: StatCondition, history: readonly StatPoint[], nowMs: number): Observation | null {
+/** The value at a time: the newest point at or before it (none yet: no judgement). */
+function valueAtOrBefore(history: readonly StatPoint[], timeMs: number): StatPoint | undefined {
+  let reference: StatPoint | undefined;
+  for (const point of history) {
+    if (point.timeMs > timeMs) break;
+    reference = point;
+  }
+  return reference;
+}
+
+function observeStat(
+  condition: StatCondition,
+  history: readonly StatPoint[],
+  nowMs: number,
+): Observation | null {
   const latest = history.at(-1);
   if (latest === undefined) return null;
   const windowMinutes = statWindowMinutes(condition);
+  if (condition.kind === 'sentiment-shift') {
+    const reference = valueAtOrBefore(history, nowMs - windowMinutes * 60_000);
+    if (reference === undefined) return null;
+    const shift = latest.value - reference.value;
+    return {
+      active: Math.abs(shift) >= condition.shift,
+      values: { sentiment: latest.value, reference: reference.value, shift },
+    };
+  }
   if (condition.above !== undefined && windowMinutes === 0) {
-    return { active: latest.value >= condition.above, values: { value: latest.value, level: condition.above } };
+    return {
+      active: latest.value >= condition.above,
+      values: { value: latest.value, level: condition.above },
+    };
   }
-  // The value `windowMinutes` ago: the newest point at or before then (none yet: no judgement).
-  const fromMs = nowMs - windowMinutes * 60_000;
-  let reference: StatPoint | undefined;
-  for (const point of history) {
-    if (point.timeMs > fromMs) break;
-    reference = point;
-  }
+  const reference = valueAtOrBefore(history, nowMs - windowMinutes * 60_000);
   if (reference === undefined) return null;
   if (condition.above !== undefined) {
     return {

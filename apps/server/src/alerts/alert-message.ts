@@ -42,6 +42,8 @@ function defaultTemplate(rule: AlertRule): string {
         ? `{rule}: {series} {metric} at {value}, at or above {level}`
         : `{rule}: {series} {metric} grew from {reference} to {value} within ${condition.windowMinutes} min (at least {level})`;
     }
+    case 'sentiment-shift':
+      return `{rule}: news sentiment on {series} moved {shift} within ${condition.windowMinutes} min (now {sentiment}, was {reference})`;
     default:
       return '{rule}: {series}';
   }
@@ -66,7 +68,7 @@ export function renderAlertMessage(
     ...texts,
   };
   for (const [name, value] of Object.entries(values)) {
-    fields[name] = name === 'change' ? formatChange(value) : formatNumber(value);
+    fields[name] = name === 'change' || name === 'shift' ? formatChange(value) : formatNumber(value);
   }
   return (rule.template ?? defaultTemplate(rule)).replace(
     /\{([A-Za-z0-9]+)\}/g,

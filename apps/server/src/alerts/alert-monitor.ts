@@ -96,7 +96,11 @@ export class AlertMonitor {
         'data.metrics.>',
         (message) =>
           this.record(
-            this.evaluator.onStats(formatSeriesKey(message.data), message.data.observedAtMs, message.data.metrics),
+            this.evaluator.onStats(
+              formatSeriesKey(message.data),
+              message.data.observedAtMs,
+              message.data.metrics,
+            ),
           ),
         { durableName: `${prefix}-stats` },
       ),

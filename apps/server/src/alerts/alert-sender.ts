@@ -28,7 +28,14 @@ export interface Notification {
     fromMs: number;
     toMs: number;
     firingCount: number;
-    events: { id: string; ruleName: string; series: string; severity: string; firedAtMs: number; message: string }[];
+    events: {
+      id: string;
+      ruleName: string;
+      series: string;
+      severity: string;
+      firedAtMs: number;
+      message: string;
+    }[];
   };
 }
 

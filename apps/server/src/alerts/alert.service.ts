@@ -216,7 +216,10 @@ export class AlertService {
   }
 
   /** A digest's time zone: as given, else the owner's saved one, else UTC. */
-  private async resolveDigest(ownerUserId: string, digest: DigestSetting): Promise<AlertChannelDigest | null> {
+  private async resolveDigest(
+    ownerUserId: string,
+    digest: DigestSetting,
+  ): Promise<AlertChannelDigest | null> {
     if (digest === null) return null;
     if (digest.timeZone !== undefined) return { at: digest.at, timeZone: digest.timeZone };
     const saved = await this.preferences?.get(ownerUserId);
@@ -224,7 +227,10 @@ export class AlertService {
     return { at: digest.at, timeZone: zone.success ? zone.data : 'UTC' };
   }
 
-  listDigests(principal: Principal, filter: { channelId?: string; limit: number }): Promise<AlertDigest[]> {
+  listDigests(
+    principal: Principal,
+    filter: { channelId?: string | undefined; limit: number },
+  ): Promise<AlertDigest[]> {
     return this.repository.listDigests(scopeOf(principal), filter);
   }
 

@@ -814,7 +814,7 @@ export class SqlAlertRepository {
 
   async listDigests(
     scope: OwnerScope,
-    filter: { channelId?: string; limit: number },
+    filter: { channelId?: string | undefined; limit: number },
   ): Promise<AlertDigest[]> {
     const params: unknown[] = [];
     let where = `true${ownerFilter(scope, params)}`;

@@ -32,6 +32,7 @@ export const alertConditionKinds = [
   'component-unhealthy',
   'model-behind-naive',
   'rune-stat',
+  'sentiment-shift',
 ] as const satisfies readonly AlertConditionKind[];
 
 /**
@@ -278,6 +279,21 @@ export const alertConditionSchema = z.discriminatedUnion(
         path: ['percent'],
       }),
     z.strictObject({
+      kind: z.literal('sentiment-shift'),
+      shift: z
+        .number()
+        .min(0.05, 'must be at least 0.05')
+        .max(2, 'must be at most 2')
+        .describe(
+          'fires when the mean sentiment of the news (−1 to 1) moved this much, up or down, within windowMinutes',
+        ),
+      windowMinutes: z.int().min(60).max(10_080).default(1_440).describe('the span of the shift'),
+      over: z
+        .enum(['1h', '24h'], { error: 'must be 1h or 24h' })
+        .default('24h')
+        .describe('the mean over the news of the last hour or of the last day'),
+    }),
+    z.strictObject({
       kind: z.literal('job-failed'),
       jobKinds: z
         .array(jobKindSchema)
@@ -288,7 +304,7 @@ export const alertConditionSchema = z.discriminatedUnion(
   ],
   {
     error:
-      'kind must be price-cross, move, volume-spike, forecast-move, forecast-band, stale, job-failed, security, component-unhealthy, model-behind-naive or rune-stat',
+      'kind must be price-cross, move, volume-spike, forecast-move, forecast-band, stale, job-failed, security, component-unhealthy, model-behind-naive, rune-stat or sentiment-shift',
   },
 );
 export type AlertCondition = z.infer<typeof alertConditionSchema>;
@@ -333,6 +349,8 @@ export const alertTemplateFields = [
   'scored',
   'metric',
   'value',
+  'sentiment',
+  'shift',
 ] as const;
 
 const templateSchema = safeText({ multiline: true })

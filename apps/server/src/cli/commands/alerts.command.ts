@@ -345,7 +345,13 @@ export function registerAlertsCommand(program: Command): void {
     .action(
       async (
         options: UserOption &
-          ConditionOptions & { rule?: string; cooldown?: string; template?: string; until?: string; json?: boolean },
+          ConditionOptions & {
+            rule?: string;
+            cooldown?: string;
+            template?: string;
+            until?: string;
+            json?: boolean;
+          },
         command: Command,
       ) => {
         let untilMs: number | undefined;
@@ -421,7 +427,7 @@ export function registerAlertsCommand(program: Command): void {
   alerts
     .command('modes')
     .description(
-      "Show or change what a channel does per rule kind: on (sent), silent (stored, not sent through it) or off",
+      'Show or change what a channel does per rule kind: on (sent), silent (stored, not sent through it) or off',
     )
     .argument('<channel-id>', 'the channel')
     .requiredOption('--user <email>', 'the account that owns the channel')
@@ -433,7 +439,11 @@ export function registerAlertsCommand(program: Command): void {
     )
     .option('--json', 'print the channel as JSON')
     .action(
-      async (channelId: string, options: UserOption & { set: string[]; json?: boolean }, command: Command) => {
+      async (
+        channelId: string,
+        options: UserOption & { set: string[]; json?: boolean },
+        command: Command,
+      ) => {
         const id = channelIdOf(channelId);
         // Checked before the store is opened: a bad flag changes nothing.
         modesOf({}, options.set);

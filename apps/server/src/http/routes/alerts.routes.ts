@@ -117,8 +117,7 @@ export const alertRoutes: RouteModule = {
           response: { 200: alertChannelSchema },
         },
       },
-      async (request) =>
-        alerts.setChannelDigest(request.principal!, request.params.id, request.body.digest),
+      async (request) => alerts.setChannelDigest(request.principal!, request.params.id, request.body.digest),
     );
 
     app.get(

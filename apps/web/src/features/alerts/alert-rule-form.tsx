@@ -83,6 +83,7 @@ type TextField =
   | 'relativeMae'
   | 'minScored'
   | 'metric'
+  | 'shift'
   | 'cooldownMinutes';
 
 /** A labelled input with its validation message tied to it for screen readers. */
@@ -336,13 +337,39 @@ export function AlertRuleForm(props: {
                 </select>
               )}
             </FormField>
-            {form.statMode === 'change' ? text('percent', 'Change (%)', { inputMode: 'decimal', hint: 'up or down' }) : null}
+            {form.statMode === 'change'
+              ? text('percent', 'Change (%)', { inputMode: 'decimal', hint: 'up or down' })
+              : null}
             {form.statMode === 'change'
               ? null
               : text('level', form.statMode === 'level' ? 'Level' : 'Growth', { inputMode: 'decimal' })}
             {form.statMode === 'level'
               ? null
               : text('windowMinutes', 'Within (minutes)', { inputMode: 'numeric', hint: '1 to 10080' })}
+          </>
+        ) : null}
+        {form.kind === 'sentiment-shift' ? (
+          <>
+            {text('shift', 'Shift of mean sentiment', {
+              inputMode: 'decimal',
+              hint: 'sentiment runs from −1 to 1; 0.05 to 2',
+            })}
+            <FormField label="Mean over" error={errors.sentimentOver}>
+              {({ id, describedBy, invalid }) => (
+                <select
+                  id={id}
+                  name="sentimentOver"
+                  value={form.sentimentOver}
+                  aria-invalid={invalid}
+                  aria-describedby={describedBy}
+                  onChange={(event) => set('sentimentOver', event.target.value as '1h' | '24h')}
+                >
+                  <option value="24h">the news of the last day</option>
+                  <option value="1h">the news of the last hour</option>
+                </select>
+              )}
+            </FormField>
+            {text('windowMinutes', 'Within (minutes)', { inputMode: 'numeric', hint: '60 to 10080' })}
           </>
         ) : null}
         {form.kind === 'model-behind-naive' ? (

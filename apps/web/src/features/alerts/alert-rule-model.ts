@@ -24,6 +24,7 @@ export const conditionKinds: readonly { kind: AlertConditionKind; label: string 
   { kind: 'component-unhealthy', label: 'A component is unhealthy (admins)' },
   { kind: 'model-behind-naive', label: "A model's live accuracy falls behind naive" },
   { kind: 'rune-stat', label: 'A rune stat changes (holders, volume)' },
+  { kind: 'sentiment-shift', label: 'News sentiment shifts' },
 ];
 
 /** How a rune-stat rule judges its stat. */
@@ -78,6 +79,8 @@ export function describeCondition(condition: AlertCondition): string {
       return condition.windowMinutes === undefined
         ? `${condition.metric} reaches ${formatNumber(condition.above ?? 0, 10)}`
         : `${condition.metric} grows by ${formatNumber(condition.above ?? 0, 10)} or more within ${formatMinutes(condition.windowMinutes)}`;
+    case 'sentiment-shift':
+      return `mean news sentiment over the last ${condition.over === '1h' ? 'hour' : 'day'} moves ${formatNumber(condition.shift)} or more, up or down, within ${formatMinutes(condition.windowMinutes)}`;
     case 'model-behind-naive':
       return `a ${condition.horizonMinutes === undefined ? '' : `${formatMinutes(condition.horizonMinutes)} `}model's MAE over its last 100 scored forecasts exceeds ${formatNumber(condition.relativeMae)}× naive's (at least ${condition.minScored} scored)`;
   }
@@ -123,6 +126,9 @@ export interface RuleFormState {
   /** The stat of a rune-stat rule (holders, volume_1d_btc, …). */
   metric: string;
   statMode: StatMode;
+  /** How far mean sentiment (−1 to 1) moves for a sentiment-shift rule. */
+  shift: string;
+  sentimentOver: '1h' | '24h';
   severity: AlertSeverity;
   cooldownMinutes: string;
   channelIds: string[];
@@ -158,6 +164,8 @@ export function emptyRuleForm(timeZone: string): RuleFormState {
     minScored: '20',
     metric: 'holders',
     statMode: 'change',
+    shift: '0.3',
+    sentimentOver: '24h',
     severity: 'warning',
     cooldownMinutes: '60',
     channelIds: [],
@@ -212,10 +220,19 @@ export function ruleFormFromRule(rule: AlertRule, timeZone: string): RuleFormSta
     case 'rune-stat':
       form.metric = condition.metric;
       form.statMode =
-        condition.percent !== undefined ? 'change' : condition.windowMinutes === undefined ? 'level' : 'growth';
+        condition.percent !== undefined
+          ? 'change'
+          : condition.windowMinutes === undefined
+            ? 'level'
+            : 'growth';
       if (condition.percent !== undefined) form.percent = String(condition.percent);
       if (condition.above !== undefined) form.level = String(condition.above);
       form.windowMinutes = String(condition.windowMinutes ?? 60);
+      break;
+    case 'sentiment-shift':
+      form.shift = String(condition.shift);
+      form.sentimentOver = condition.over;
+      form.windowMinutes = String(condition.windowMinutes);
       break;
     case 'model-behind-naive':
       form.relativeMae = String(condition.relativeMae);
@@ -311,6 +328,8 @@ const conditionFieldOf: Record<string, RuleFormField> = {
   events: 'securityEvents',
   metric: 'metric',
   above: 'level',
+  shift: 'shift',
+  over: 'sentimentOver',
 };
 const quietFieldOf: Record<string, RuleFormField> = {
   start: 'quietStart',
@@ -447,6 +466,19 @@ export function buildRuleBody(form: RuleFormState): BuildResult<AlertRuleBody, R
             : { kind: 'rune-stat', metric, above: above(), windowMinutes: windowMinutes() };
       break;
     }
+    case 'sentiment-shift':
+      condition = {
+        kind: 'sentiment-shift',
+        shift: readNumber(form.shift, 'shift', { min: 0.05, max: 2 }, errors),
+        windowMinutes: readNumber(
+          form.windowMinutes,
+          'windowMinutes',
+          { integer: true, min: 60, max: 10_080 },
+          errors,
+        ),
+        over: form.sentimentOver,
+      };
+      break;
     case 'model-behind-naive':
       condition = {
         kind: 'model-behind-naive',

@@ -236,6 +236,7 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
       'component-unhealthy': 'on',
       'model-behind-naive': 'on',
       'rune-stat': 'on',
+      'sentiment-shift': 'on',
     });
     await waitFor(
       () =>
