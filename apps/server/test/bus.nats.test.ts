@@ -67,6 +67,7 @@ describe('NATS JetStream bus, beyond the contract', () => {
         `${subjectPrefix}.alerts.>`,
         `${subjectPrefix}.data.>`,
         `${subjectPrefix}.forecasts.>`,
+        `${subjectPrefix}.health.>`,
         `${subjectPrefix}.ingest.>`,
         `${subjectPrefix}.jobs.>`,
         `${subjectPrefix}.source.>`,
