@@ -228,6 +228,27 @@ function digestSuite(
       assert.deepEqual(foreign.body.digests, []);
       const badQuery = await call('GET', '/api/v1/alerts/digests?limit=0', owner.token);
       assert.equal(badQuery.status, 400);
+
+      // Turning the digest off drops the firings waiting for it; they stay in the history.
+      const waiting = async () =>
+        Number(
+          (
+            await harness.db.query<{ count: string | number }>(
+              'SELECT count(*) AS count FROM alert_digest_entries WHERE digest_id IS NULL',
+            )
+          )[0]?.count,
+        );
+      await harness.bus.publish(
+        candlesTopic(SERIES),
+        closesBatch(SERIES, [100, 100, 110], Date.UTC(2026, 0, 7, 10, 0)),
+      );
+      await harness.bus.flush();
+      assert.ok((await waiting()) > 0, 'a new firing waits for the next digest');
+      const off = await call('PUT', `/api/v1/alerts/channels/${digestChannel}/digest`, owner.token, {
+        digest: null,
+      });
+      assert.equal(off.status, 200);
+      assert.equal(await waiting(), 0);
     });
   });
 }

@@ -205,7 +205,7 @@ export class AlertService {
 
   /**
    * Sets a channel's daily digest (firings it would send one by one are kept for it instead) or,
-   * with null, goes back to one message per firing. Firings already kept stay for the next digest.
+   * with null, goes back to one message per firing (firings waiting for a digest are then not sent).
    */
   async setChannelDigest(principal: Principal, id: string, digest: DigestSetting): Promise<AlertChannel> {
     const existing = await this.getChannel(principal, id);

@@ -322,19 +322,32 @@ export class SqlAlertRepository {
     return row ? channelFromRow(row) : null;
   }
 
-  /** Sets or clears a channel's daily digest; null when the channel is not in scope. */
+  /**
+   * Sets or clears a channel's daily digest; null when the channel is not in scope. Clearing it
+   * drops the firings waiting for its next digest (they stay in the history), so a digest turned
+   * on again later does not list old ones.
+   */
   async setChannelDigest(
     scope: OwnerScope,
     id: string,
     digest: AlertChannelDigest | null,
   ): Promise<AlertChannel | null> {
-    const params: unknown[] = [id, digest === null ? null : toJsonText(digest)];
-    const [row] = await this.database.query<ChannelRow>(
-      `UPDATE alert_channels SET digest = $2::jsonb WHERE id = $1${ownerFilter(scope, params)}
-       RETURNING ${CHANNEL_COLUMNS}`,
-      params,
-    );
-    return row ? channelFromRow(row) : null;
+    return this.database.transaction(async (transaction) => {
+      const params: unknown[] = [id, digest === null ? null : toJsonText(digest)];
+      const [row] = await transaction.query<ChannelRow>(
+        `UPDATE alert_channels SET digest = $2::jsonb WHERE id = $1${ownerFilter(scope, params)}
+         RETURNING ${CHANNEL_COLUMNS}`,
+        params,
+      );
+      if (!row) return null;
+      if (digest === null) {
+        await transaction.query(
+          'DELETE FROM alert_digest_entries WHERE channel_id = $1 AND digest_id IS NULL',
+          [id],
+        );
+      }
+      return channelFromRow(row);
+    });
   }
 
   /** Every channel with a daily digest, for the digest clock. */
