@@ -23,6 +23,8 @@ const ALL_ON = {
   security: 'on',
   'component-unhealthy': 'on',
   'model-behind-naive': 'on',
+  'rune-stat': 'on',
+  'sentiment-shift': 'on',
 };
 
 describe('channel modes per rule kind: on, silent, off', { timeout: 120_000 }, () => {

@@ -6,6 +6,8 @@ import {
   componentHealthMessageSchema,
   type ComponentHealthMessage,
   ingestFaultMessageSchema,
+  metricSnapshotMessageSchema,
+  type MetricSnapshotMessage,
   sourceStateMessageSchema,
   type BackfillProgressMessage,
   type IngestFaultMessage,
@@ -32,6 +34,7 @@ import {
  */
 export const busTopicPrefixes = {
   candles: 'data.candles',
+  metrics: 'data.metrics',
   trades: 'data.trades',
   book: 'data.book',
   backfillProgress: 'ingest.progress',
@@ -48,6 +51,7 @@ export type BusTopicPrefix = (typeof busTopicPrefixes)[keyof typeof busTopicPref
 /** The payload schema of every topic family, keyed by topic prefix. */
 export const topicSchemas = {
   'data.candles': candleBatchMessageSchema,
+  'data.metrics': metricSnapshotMessageSchema,
   'data.trades': tradeBatchMessageSchema,
   'data.book': topOfBookMessageSchema,
   'ingest.progress': backfillProgressMessageSchema,
@@ -63,6 +67,7 @@ export const topicSchemas = {
 /** Payload type per topic prefix. */
 export interface BusPayloads {
   'data.candles': CandleBatchMessage;
+  'data.metrics': MetricSnapshotMessage;
   'data.trades': TradeBatchMessage;
   'data.book': TopOfBookMessage;
   'ingest.progress': BackfillProgressMessage;

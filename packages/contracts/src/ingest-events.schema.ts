@@ -1,5 +1,12 @@
+import { isValidMetricName } from '@runecast/market';
 import { z } from 'zod';
-import { epochMsSchema, exchangeIdSchema, seriesKeySchema } from './common.schema.ts';
+import {
+  epochMsSchema,
+  exchangeIdSchema,
+  seriesKeySchema,
+  symbolSchema,
+  timeframeSchema,
+} from './common.schema.ts';
 
 /** Progress of one backfill, on topic `ingest.progress.<exchange>.<BASE-QUOTE>.<timeframe>`. */
 export const backfillProgressMessageSchema = z
@@ -79,3 +86,22 @@ export const componentHealthMessageSchema = z.object({
   atMs: epochMsSchema,
 });
 export type ComponentHealthMessage = z.infer<typeof componentHealthMessageSchema>;
+
+/**
+ * The stats of one instrument from one poll of a snapshot source (a rune's `holders`, its volume,
+ * …), announced once stored as metric points, on
+ * `data.metrics.<source>.<BASE-QUOTE>.<timeframe>` (the source's poll timeframe).
+ */
+export const metricSnapshotMessageSchema = z.strictObject({
+  exchange: exchangeIdSchema,
+  symbol: symbolSchema,
+  timeframe: timeframeSchema,
+  observedAtMs: epochMsSchema,
+  metrics: z
+    .record(
+      z.string().max(40).refine(isValidMetricName, 'must be a metric name such as holders or volume_1d_btc'),
+      z.number(),
+    )
+    .refine((metrics) => Object.keys(metrics).length > 0, 'must hold at least one metric'),
+});
+export type MetricSnapshotMessage = z.infer<typeof metricSnapshotMessageSchema>;

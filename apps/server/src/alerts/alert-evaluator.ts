@@ -69,6 +69,10 @@ export class AlertEvaluator {
   private jobRules: AlertRule[] = [];
   private healthRules: AlertRule[] = [];
   private accuracyRules: AlertRule[] = [];
+  private statRules: AlertRule[] = [];
+  /** Recent values of each watched stat (`<series>#<metric>`), oldest first, as long as the rules need. */
+  private readonly statHistories = new Map<string, StatPoint[]>();
+  private statWindowMs = 0;
   /** When this evaluator started watching: a series never heard from is stale from here. */
   private readonly watchingSinceMs: number;
   private readonly windows = new Map<string, SeriesWindow>();
@@ -90,6 +94,11 @@ export class AlertEvaluator {
     this.jobRules = rules.filter((rule) => rule.enabled && rule.condition.kind === 'job-failed');
     this.healthRules = rules.filter((rule) => rule.enabled && rule.condition.kind === 'component-unhealthy');
     this.accuracyRules = rules.filter((rule) => rule.enabled && rule.condition.kind === 'model-behind-naive');
+    this.statRules = rules.filter((rule) => rule.enabled && statMetricOf(rule.condition) !== null);
+    this.statWindowMs = Math.max(
+      0,
+      ...this.statRules.map((rule) => statWindowMinutes(rule.condition) * 60_000),
+    );
     this.needs = new Map();
     this.needForAll = { minutes: 0, candles: 2 };
     for (const rule of rules) {
@@ -119,7 +128,8 @@ export class AlertEvaluator {
       this.staleRules.length +
       this.jobRules.length +
       this.healthRules.length +
-      this.accuracyRules.length;
+      this.accuracyRules.length +
+      this.statRules.length;
     for (const list of this.rulesBySeries.values()) count += list.length;
     return count;
   }
@@ -339,6 +349,50 @@ export class AlertEvaluator {
     return firings;
   }
 
+  /**
+   * An instrument's stats from one poll (a rune's holders, volume, …). A rule fires when its stat
+   * changed `percent` within its window, or stands at or above `above` (with a window: grew by
+   * `above` within it), and re-arms once that has cleared. Each stat of a series is its own subject.
+   */
+  onStats(series: string, observedAtMs: number, metrics: Readonly<Record<string, number>>): Firing[] {
+    if (this.statRules.length === 0) return [];
+    const firings: Firing[] = [];
+    for (const [metric, value] of Object.entries(metrics)) {
+      const rules = this.statRules.filter(
+        (rule) => statMetricOf(rule.condition) === metric && (rule.series === null || rule.series === series),
+      );
+      if (rules.length === 0) continue;
+      const subject = `${series}#${metric}`;
+      const history = this.statHistories.get(subject) ?? [];
+      const last = history.at(-1);
+      // A poll older than one already seen (a late redelivery) changes nothing.
+      if (last !== undefined && observedAtMs < last.timeMs) continue;
+      if (last !== undefined && observedAtMs === last.timeMs)
+        history[history.length - 1] = { timeMs: observedAtMs, value };
+      else history.push({ timeMs: observedAtMs, value });
+      // Keep one point at or before the longest window's start, so the window always has its reference.
+      while (history.length > 1 && history[1]!.timeMs <= observedAtMs - this.statWindowMs) history.shift();
+      this.statHistories.set(subject, history);
+      for (const rule of rules) {
+        const condition = rule.condition;
+        if (condition.kind !== 'rune-stat' && condition.kind !== 'sentiment-shift') continue;
+        const observed = observeStat(condition, history, observedAtMs);
+        if (observed === null) continue;
+        const firing = this.decide(
+          rule,
+          series,
+          observed,
+          observedAtMs,
+          `stat:${metric}:${observedAtMs}`,
+          { metric },
+          subject,
+        );
+        if (firing) firings.push(firing);
+      }
+    }
+    return firings;
+  }
+
   private rulesFor(series: string): AlertRule[] {
     const own = this.rulesBySeries.get(series);
     if (own === undefined) return this.rulesForAll;
@@ -416,6 +470,76 @@ export class AlertEvaluator {
 interface Observation {
   active: boolean;
   values: Record<string, number>;
+}
+
+interface StatPoint {
+  timeMs: number;
+  value: number;
+}
+
+type StatCondition = Extract<AlertCondition, { kind: 'rune-stat' | 'sentiment-shift' }>;
+
+/** The metric a rule on announced stats watches; null for the other kinds. */
+function statMetricOf(condition: AlertCondition): string | null {
+  if (condition.kind === 'rune-stat') return condition.metric;
+  // Mean sentiment of the news about a market over the last hour or day (the text metrics).
+  if (condition.kind === 'sentiment-shift') return `sentiment_mean_${condition.over}`;
+  return null;
+}
+
+/** The span a stat rule looks back over (none for a plain level). */
+function statWindowMinutes(condition: AlertCondition): number {
+  if (condition.kind === 'sentiment-shift') return condition.windowMinutes;
+  if (condition.kind !== 'rune-stat') return 0;
+  return condition.windowMinutes ?? (condition.percent !== undefined ? 60 : 0);
+}
+
+/** The value at a time: the newest point at or before it (none yet: no judgement). */
+function valueAtOrBefore(history: readonly StatPoint[], timeMs: number): StatPoint | undefined {
+  let reference: StatPoint | undefined;
+  for (const point of history) {
+    if (point.timeMs > timeMs) break;
+    reference = point;
+  }
+  return reference;
+}
+
+function observeStat(
+  condition: StatCondition,
+  history: readonly StatPoint[],
+  nowMs: number,
+): Observation | null {
+  const latest = history.at(-1);
+  if (latest === undefined) return null;
+  const windowMinutes = statWindowMinutes(condition);
+  if (condition.kind === 'sentiment-shift') {
+    const reference = valueAtOrBefore(history, nowMs - windowMinutes * 60_000);
+    if (reference === undefined) return null;
+    const shift = latest.value - reference.value;
+    return {
+      active: Math.abs(shift) >= condition.shift,
+      values: { sentiment: latest.value, reference: reference.value, shift },
+    };
+  }
+  if (condition.above !== undefined && windowMinutes === 0) {
+    return {
+      active: latest.value >= condition.above,
+      values: { value: latest.value, level: condition.above },
+    };
+  }
+  const reference = valueAtOrBefore(history, nowMs - windowMinutes * 60_000);
+  if (reference === undefined) return null;
+  if (condition.above !== undefined) {
+    return {
+      active: latest.value - reference.value >= condition.above,
+      values: { value: latest.value, reference: reference.value, level: condition.above },
+    };
+  }
+  const change = percentChange(reference.value, latest.value);
+  return {
+    active: Math.abs(change) >= (condition.percent ?? Number.POSITIVE_INFINITY),
+    values: { value: latest.value, reference: reference.value, change },
+  };
 }
 
 function stateKey(ruleId: string, series: string): string {

@@ -34,6 +34,16 @@ function defaultTemplate(rule: AlertRule): string {
       return `{rule}: {component} is {state}: {reason}`;
     case 'model-behind-naive':
       return `{rule}: {model} on {series} ({horizonMinutes} min) is behind naive: MAE {relativeMae}× naive's over {scored} scored forecasts`;
+    case 'rune-stat': {
+      const window = condition.windowMinutes ?? 60;
+      if (condition.percent !== undefined)
+        return `{rule}: {series} {metric} changed {change}% within ${window} min (now {value})`;
+      return condition.windowMinutes === undefined
+        ? `{rule}: {series} {metric} at {value}, at or above {level}`
+        : `{rule}: {series} {metric} grew from {reference} to {value} within ${condition.windowMinutes} min (at least {level})`;
+    }
+    case 'sentiment-shift':
+      return `{rule}: news sentiment on {series} moved {shift} within ${condition.windowMinutes} min (now {sentiment}, was {reference})`;
     default:
       return '{rule}: {series}';
   }
@@ -58,7 +68,7 @@ export function renderAlertMessage(
     ...texts,
   };
   for (const [name, value] of Object.entries(values)) {
-    fields[name] = name === 'change' ? formatChange(value) : formatNumber(value);
+    fields[name] = name === 'change' || name === 'shift' ? formatChange(value) : formatNumber(value);
   }
   return (rule.template ?? defaultTemplate(rule)).replace(
     /\{([A-Za-z0-9]+)\}/g,

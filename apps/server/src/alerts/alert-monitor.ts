@@ -5,6 +5,7 @@ import {
   type ForecastMadeMessage,
   fromCandleColumns,
   type JobProgressMessage,
+  type MetricSnapshotMessage,
 } from '@runecast/contracts';
 import { formatSeriesKey, parseSeriesKey } from '@runecast/market';
 import type { Bus, Subscription } from '../bus/bus.port.ts';
@@ -25,6 +26,8 @@ export interface AlertMonitorOptions {
   deliveryIntervalMs?: number;
   /** Named durable consumers: alerts processes share them, so each message is evaluated once. */
   consumerPrefix?: string;
+  /** How often channels' daily digests are checked for being due. */
+  digestCheckMs?: number;
   /** How often series are checked for staleness. */
   staleCheckMs?: number;
   /** Who may read a job: its owner (null for jobs the system started) and whether a user is an admin. */
@@ -89,6 +92,18 @@ export class AlertMonitor {
         (message) => this.record(this.evaluator.onModelAccuracy(message.data)),
         { durableName: `${prefix}-accuracy` },
       ),
+      await bus.subscribe<MetricSnapshotMessage>(
+        'data.metrics.>',
+        (message) =>
+          this.record(
+            this.evaluator.onStats(
+              formatSeriesKey(message.data),
+              message.data.observedAtMs,
+              message.data.metrics,
+            ),
+          ),
+        { durableName: `${prefix}-stats` },
+      ),
       await bus.subscribe<ComponentHealthMessage>(
         'health.changed.>',
         (message) => this.onComponentHealth(message.data),
@@ -98,6 +113,18 @@ export class AlertMonitor {
     this.every(this.options.staleCheckMs ?? 30_000, 'alert-stale', () => this.checkStale());
     this.every(this.options.ruleRefreshMs ?? 5_000, 'alert-rules', () => this.refreshRules(false));
     this.every(this.options.deliveryIntervalMs ?? 2_000, 'alert-delivery', () => this.deliverNow());
+    this.every(this.options.digestCheckMs ?? 60_000, 'alert-digest', () => this.digestNow());
+  }
+
+  /** Composes the daily digests that are due (each once per channel and day) and sends them. */
+  async digestNow(): Promise<number> {
+    const composed = await this.options.service.composeDueDigests();
+    if (composed.some((digest) => digest.state === 'pending')) {
+      // A run already under way may have claimed its deliveries before these digests existed.
+      await this.delivering;
+      await this.deliverNow();
+    }
+    return composed.length;
   }
 
   stats(): AlertMonitorStats {

@@ -14,12 +14,29 @@ export type ChannelAddress =
 export interface Notification {
   /** The event id, or a fresh id for a test notification; receivers de-duplicate on it. */
   id: string;
-  type: 'alert' | 'test';
+  type: 'alert' | 'test' | 'digest';
   event: Pick<
     AlertEvent,
     'ruleId' | 'ruleName' | 'series' | 'severity' | 'firedAtMs' | 'message' | 'values'
   > | null;
   message: string;
+  /** A daily digest's day and firings (webhooks carry them as `digest`). */
+  digest?: {
+    channelId: string;
+    day: string;
+    timeZone: string;
+    fromMs: number;
+    toMs: number;
+    firingCount: number;
+    events: {
+      id: string;
+      ruleName: string;
+      series: string;
+      severity: string;
+      firedAtMs: number;
+      message: string;
+    }[];
+  };
 }
 
 export interface SendResult {
@@ -170,7 +187,8 @@ export class AlertSender {
       const info = await this.mailer.sendMail({
         from: this.smtpFrom,
         to,
-        subject: `${severity ? `[${severity}] ` : ''}${notification.message}`.slice(0, 200),
+        // A digest's message has a line per firing: its heading is the subject.
+        subject: `${severity ? `[${severity}] ` : ''}${notification.message.split('\n')[0]}`.slice(0, 200),
         text: `${notification.message}\n${
           notification.event
             ? `\n${Object.entries(notification.event.values)
@@ -213,6 +231,7 @@ export class AlertSender {
           type: notification.type,
           message: notification.message,
           ...(notification.event ? { event: notification.event } : {}),
+          ...(notification.digest ? { digest: notification.digest } : {}),
         });
         return {
           url: address.url,

@@ -2,7 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import {
   alertPreviewListedFirings,
   type AlertChannel,
+  type AlertChannelDigest,
   type AlertChannelEventModes,
+  type AlertDigest,
   type AlertDelivery,
   type AlertEvent,
   type AlertRule,
@@ -10,6 +12,7 @@ import {
   type AlertRuleBody,
   type CreateAlertChannelBody,
   type SecurityEventKind,
+  timeZoneSchema,
 } from '@runecast/contracts';
 import {
   type Candle,
@@ -23,7 +26,14 @@ import type { Principal } from '../auth/principal.ts';
 import type { Bus } from '../bus/bus.port.ts';
 import { alertsFiredTopic } from '../bus/topics.ts';
 import type { SecretService } from '../auth/secret.service.ts';
-import type { AlertRepository, DueDelivery, NewAlertEvent, OwnerScope } from '../store/alert.repository.ts';
+import type {
+  AlertRepository,
+  DueDelivery,
+  DueDigest,
+  NewAlertEvent,
+  OwnerScope,
+} from '../store/alert.repository.ts';
+import { composeDigest, dueDigestDay } from './alert-digest.ts';
 import { AlertEvaluator } from './alert-evaluator.ts';
 import { isInQuietHours, renderAlertMessage } from './alert-message.ts';
 import { AlertSender, type ChannelAddress, maskAddress, type SendResult } from './alert-sender.ts';
@@ -87,7 +97,12 @@ export interface AlertServiceOptions {
   bus?: Bus;
   /** A firing stored but not announced: its owner sees it at the next poll instead. */
   onPublishError?: (error: unknown) => void;
+  /** Saved preferences, for the owner's time zone (a digest's default). */
+  preferences?: { get(userId: string): Promise<{ preferences: Record<string, unknown> } | null> };
 }
+
+/** The body of a digest setting, before its time zone is resolved. */
+type DigestSetting = { at: string; timeZone?: string | undefined } | null;
 
 /**
  * Alert channels, rules and history for their owners (admins see all), and the delivery of
@@ -101,6 +116,7 @@ export class AlertService {
   private readonly bus: Bus | null;
   private readonly candles: CandleReader | null;
   private readonly onPublishError: (error: unknown) => void;
+  private readonly preferences: AlertServiceOptions['preferences'] | null;
   /** Security subjects told of lately, so a flood of one event is one alert. */
   private readonly securitySeen = new Map<string, number>();
 
@@ -111,6 +127,7 @@ export class AlertService {
     this.now = options.now ?? Date.now;
     this.bus = options.bus ?? null;
     this.candles = options.candles ?? null;
+    this.preferences = options.preferences ?? null;
     this.onPublishError =
       options.onPublishError ??
       ((error) => {
@@ -153,6 +170,7 @@ export class AlertService {
       name: body.name,
       target: maskAddress(address),
       eventModes: body.eventModes ?? {},
+      digest: await this.resolveDigest(principal.userId, body.digest ?? null),
       createdAtMs: this.now(),
     });
     try {
@@ -183,6 +201,67 @@ export class AlertService {
     const channel = await this.repository.setChannelModes(scopeOf(principal), id, eventModes);
     if (channel === null) throw new NotFoundError(`no alert channel ${id}`);
     return channel;
+  }
+
+  /**
+   * Sets a channel's daily digest (firings it would send one by one are kept for it instead) or,
+   * with null, goes back to one message per firing (firings waiting for a digest are then not sent).
+   */
+  async setChannelDigest(principal: Principal, id: string, digest: DigestSetting): Promise<AlertChannel> {
+    const existing = await this.getChannel(principal, id);
+    const resolved = await this.resolveDigest(existing.ownerUserId, digest);
+    const channel = await this.repository.setChannelDigest(scopeOf(principal), id, resolved);
+    if (channel === null) throw new NotFoundError(`no alert channel ${id}`);
+    return channel;
+  }
+
+  /** A digest's time zone: as given, else the owner's saved one, else UTC. */
+  private async resolveDigest(
+    ownerUserId: string,
+    digest: DigestSetting,
+  ): Promise<AlertChannelDigest | null> {
+    if (digest === null) return null;
+    if (digest.timeZone !== undefined) return { at: digest.at, timeZone: digest.timeZone };
+    const saved = await this.preferences?.get(ownerUserId);
+    const zone = timeZoneSchema.safeParse(saved?.preferences.timeZone);
+    return { at: digest.at, timeZone: zone.success ? zone.data : 'UTC' };
+  }
+
+  listDigests(
+    principal: Principal,
+    filter: { channelId?: string | undefined; limit: number },
+  ): Promise<AlertDigest[]> {
+    return this.repository.listDigests(scopeOf(principal), filter);
+  }
+
+  /**
+   * Composes every digest that is due (each channel's previous local day, once its time of day has
+   * passed) and not composed yet. The channel and day are the digest's key, so a second run, a
+   * restart or a second process composes nothing twice. Returns the digests composed.
+   */
+  async composeDueDigests(): Promise<AlertDigest[]> {
+    const nowMs = this.now();
+    const composed: AlertDigest[] = [];
+    for (const channel of await this.repository.digestChannels()) {
+      if (channel.digest === null) continue;
+      const due = dueDigestDay(channel.digest, nowMs);
+      if (await this.repository.hasDigest(channel.id, due.day)) continue;
+      const { timeZone } = channel.digest;
+      const digest = await this.repository.composeDigest(
+        {
+          channelId: channel.id,
+          ownerUserId: channel.ownerUserId,
+          day: due.day,
+          timeZone,
+          fromMs: due.fromMs,
+          toMs: due.toMs,
+        },
+        nowMs,
+        (firingCount, events) => composeDigest(channel.name, due.day, timeZone, firingCount, events),
+      );
+      if (digest !== null) composed.push(digest);
+    }
+    return composed;
   }
 
   async deleteChannel(principal: Principal, id: string): Promise<void> {
@@ -250,19 +329,24 @@ export class AlertService {
    * What a rule would have fired over the last 7 days of its series' stored candles, evaluated in
    * memory as the alerts role would have (cooldown and re-arming included); nothing is stored.
    */
-  async previewRule(principal: Principal, body: AlertRuleBody): Promise<AlertRulePreview> {
+  async previewRule(
+    principal: Principal,
+    body: AlertRuleBody,
+    /** The end of the 7 days replayed (default now). */
+    untilMs?: number,
+  ): Promise<AlertRulePreview> {
     this.checkKind(principal, body);
     if (!PREVIEWABLE_KINDS.has(body.condition.kind)) {
       return {
         available: false,
-        reason: `preview not available for ${body.condition.kind} rules: they fire on forecasts, jobs or events that are not replayed; only price-cross, move and volume-spike rules can be previewed`,
+        reason: `preview not available for ${body.condition.kind} rules: they fire on forecasts, jobs, events or rune stats that are not replayed; only price-cross, move and volume-spike rules can be previewed`,
       };
     }
     if (body.series === undefined) {
       throw new ValidationError('body.series: a preview needs one series to replay');
     }
     if (this.candles === null) throw new Error('rule previews need the candle store');
-    const toMs = this.now();
+    const toMs = untilMs ?? this.now();
     const fromMs = toMs - PREVIEW_SPAN_MS;
     const key = parseSeriesKey(body.series);
     const stored = await this.candles.listCandles(key, { startMs: fromMs, endMs: toMs });
@@ -409,13 +493,55 @@ export class AlertService {
       options.holdMs ?? 60_000,
       options.limit ?? 50,
     );
+    const digests = await this.repository.claimDueDigests(
+      this.now(),
+      options.holdMs ?? 60_000,
+      options.limit ?? 50,
+    );
     let sent = 0;
-    await Promise.all(
-      due.map(async (delivery) => {
+    await Promise.all([
+      ...due.map(async (delivery) => {
         if (await this.deliverOne(delivery)) sent += 1;
       }),
-    );
-    return { tried: due.length, sent };
+      ...digests.map(async (digest) => {
+        if (await this.deliverDigest(digest)) sent += 1;
+      }),
+    ]);
+    return { tried: due.length + digests.length, sent };
+  }
+
+  private async deliverDigest(digest: DueDigest): Promise<boolean> {
+    let result: SendResult;
+    try {
+      const address = await this.addressOf(digest.channelId);
+      result = await this.sender.send(address, {
+        // The same id on every try: receivers de-duplicate on it.
+        id: digest.id,
+        type: 'digest',
+        event: null,
+        message: digest.message,
+        digest: {
+          channelId: digest.channelId,
+          day: digest.day,
+          timeZone: digest.timeZone,
+          fromMs: digest.fromMs,
+          toMs: digest.toMs,
+          firingCount: digest.firingCount,
+          events: digest.events,
+        },
+      });
+    } catch (error) {
+      result = { delivered: false, status: null, error: (error as Error).message, retryAfterMs: null };
+    }
+    const nowMs = this.now();
+    if (result.delivered) {
+      await this.repository.markDigestDelivered(digest.id, nowMs);
+      return true;
+    }
+    const next = nowMs + retryDelayMs(digest.attempts + 1, result.retryAfterMs);
+    const dead = next > digest.createdAtMs + DELIVERY_RETRY_WINDOW_MS;
+    await this.repository.markDigestFailed(digest.id, result.error ?? 'not delivered', dead ? null : next);
+    return false;
   }
 
   private async deliverOne(delivery: DueDelivery): Promise<boolean> {

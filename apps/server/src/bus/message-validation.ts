@@ -27,6 +27,7 @@ function topicMismatch(topic: ParsedTopic, payload: BusPayload): string | undefi
   const expected: [string, unknown, string][] = [];
   switch (topic.family) {
     case 'candles':
+    case 'metrics':
       expected.push(['exchange', fields.exchange, topic.exchange], ['symbol', fields.symbol, topic.symbol]);
       expected.push(['timeframe', fields.timeframe, topic.timeframe]);
       break;

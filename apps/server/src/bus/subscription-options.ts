@@ -8,6 +8,7 @@ const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Topic shapes of every known family; a pattern that can match none of them is a mistake. */
 const KNOWN_TOPIC_SHAPES = [
   'data.candles.*.*.*',
+  'data.metrics.*.*.*',
   'data.trades.*.*',
   'data.book.*.*',
   'ingest.progress.*.*.*',
@@ -29,7 +30,7 @@ export function resolveSubscription(pattern: string, options: SubscribeOptions =
   assertValidPattern(pattern);
   if (!KNOWN_TOPIC_SHAPES.some((shape) => topicPatternsOverlap(pattern, shape))) {
     throw new ValidationError(
-      `topic pattern "${pattern}" can match no known topic (families: data.candles, data.trades, data.book, ingest.progress, ingest.faults, source.state, jobs.progress, forecasts.made, forecasts.scored, alerts.fired, health.changed)`,
+      `topic pattern "${pattern}" can match no known topic (families: data.candles, data.metrics, data.trades, data.book, ingest.progress, ingest.faults, source.state, jobs.progress, forecasts.made, forecasts.scored, alerts.fired, health.changed)`,
     );
   }
   for (const key of ['durableName', 'queueGroup'] as const) {

@@ -19,6 +19,7 @@ export interface MarketRef {
 /** A concrete topic taken apart. `symbol` is the unified `BASE/QUOTE` form. */
 export type ParsedTopic =
   | { family: 'candles'; prefix: 'data.candles'; exchange: string; symbol: string; timeframe: Timeframe }
+  | { family: 'metrics'; prefix: 'data.metrics'; exchange: string; symbol: string; timeframe: Timeframe }
   | { family: 'trades'; prefix: 'data.trades'; exchange: string; symbol: string }
   | { family: 'book'; prefix: 'data.book'; exchange: string; symbol: string }
   | {
@@ -71,6 +72,11 @@ function timeframeSegment(timeframe: string): Timeframe {
 /** `data.candles.binance.BTC-USDT.1m` */
 export function candlesTopic(series: SeriesKey): string {
   return `${busTopicPrefixes.candles}.${exchangeSegment(series.exchange)}.${symbolSegment(series.symbol)}.${timeframeSegment(series.timeframe)}`;
+}
+
+/** `data.metrics.unisat.DOG~GO~TO~THE~MOON-SATS.5m`: an instrument's stats from one poll. */
+export function metricsTopic(series: SeriesKey): string {
+  return `${busTopicPrefixes.metrics}.${exchangeSegment(series.exchange)}.${symbolSegment(series.symbol)}.${timeframeSegment(series.timeframe)}`;
 }
 
 /** `data.trades.binance.BTC-USDT` */
@@ -234,6 +240,7 @@ export function parseTopic(topic: string): ParsedTopic {
   const rest = segments.slice(2);
   const expectedLength = {
     candles: 3,
+    metrics: 3,
     backfillProgress: 3,
     trades: 2,
     book: 2,
@@ -248,6 +255,7 @@ export function parseTopic(topic: string): ParsedTopic {
   if (rest.length !== expectedLength) {
     const shape = {
       candles: 'data.candles.<exchange>.<BASE-QUOTE>.<timeframe>',
+      metrics: 'data.metrics.<exchange>.<BASE-QUOTE>.<timeframe>',
       backfillProgress: 'ingest.progress.<exchange>.<BASE-QUOTE>.<timeframe>',
       trades: 'data.trades.<exchange>.<BASE-QUOTE>',
       book: 'data.book.<exchange>.<BASE-QUOTE>',
@@ -299,6 +307,7 @@ export function parseTopic(topic: string): ParsedTopic {
   if (family === 'forecasts') return { family, prefix: 'forecasts.made', exchange, symbol, timeframe };
   if (family === 'forecastsScored')
     return { family, prefix: 'forecasts.scored', exchange, symbol, timeframe };
+  if (family === 'metrics') return { family, prefix: 'data.metrics', exchange, symbol, timeframe };
   return family === 'candles'
     ? { family, prefix: 'data.candles', exchange, symbol, timeframe }
     : { family, prefix: 'ingest.progress', exchange, symbol, timeframe };

@@ -344,6 +344,7 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
         now,
         bus,
         candles: store.candles,
+        preferences: store.preferences,
         onPublishError: (error) => {
           metrics.runtime.backgroundErrors.inc({ task: 'alert-publish' });
           logger.warn({ err: error }, 'a stored alert firing could not be announced on the bus');

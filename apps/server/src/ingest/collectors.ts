@@ -141,6 +141,8 @@ export class Collectors {
             store,
             markets: () => this.options.trackedMarkets().map((market) => textMetricMarketOf(market.symbol)),
             maxGapMs: 2 * source.capabilities.pollIntervalMs,
+            bus,
+            ...(this.options.onPublishError ? { onPublishError: this.options.onPublishError } : {}),
           }),
         }),
       );

@@ -1,4 +1,9 @@
-import { maxCandlesPerBatch, toCandleColumns, type CandleBatchMessage } from '@runecast/contracts';
+import {
+  maxCandlesPerBatch,
+  type MetricSnapshotMessage,
+  toCandleColumns,
+  type CandleBatchMessage,
+} from '@runecast/contracts';
 import {
   type Candle,
   type Clock,
@@ -8,7 +13,7 @@ import {
   timeframeMs,
 } from '@runecast/market';
 import type { Bus } from '../bus/bus.port.ts';
-import { candlesTopic } from '../bus/topics.ts';
+import { candlesTopic, metricsTopic } from '../bus/topics.ts';
 import type { HealthCheck } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { InstrumentSnapshot, SnapshotSource } from '../sources/snapshot-source.port.ts';
@@ -203,7 +208,36 @@ export class SnapshotCollector {
     this.counters.pointsStored += pointsStored;
     this.counters.snapshotsStored += slotsPolled.length;
     await this.publish(candles);
+    await this.publishMetrics(own);
     return slotsPolled.length;
+  }
+
+  /** Announces each instrument's stored stats (the alerts role watches rune holders and volume). */
+  private async publishMetrics(snapshots: readonly InstrumentSnapshot[]): Promise<void> {
+    const { bus, source } = this.options;
+    if (!bus) return;
+    for (const snapshot of snapshots) {
+      if (Object.keys(snapshot.metrics).length === 0) continue;
+      const series: SeriesKey = {
+        exchange: source.id,
+        symbol: snapshot.symbol,
+        timeframe: source.capabilities.pollTimeframe,
+      };
+      const payload: MetricSnapshotMessage = {
+        exchange: series.exchange,
+        symbol: series.symbol,
+        timeframe: series.timeframe,
+        observedAtMs: snapshot.observedAtMs,
+        metrics: { ...snapshot.metrics },
+      };
+      await bus.publish(metricsTopic(series), payload).catch((error: unknown) => {
+        this.options.onPublishError?.(error);
+        this.options.logger.warn(
+          { err: error, source: source.id, symbol: snapshot.symbol },
+          'could not announce stored stats',
+        );
+      });
+    }
   }
 
   /**

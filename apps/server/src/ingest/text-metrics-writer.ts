@@ -1,4 +1,7 @@
+import type { MetricSnapshotMessage } from '@runecast/contracts';
 import type { MetricPoint } from '@runecast/market';
+import type { Bus } from '../bus/bus.port.ts';
+import { metricsTopic } from '../bus/topics.ts';
 import { LONGEST_TEXT_WINDOW_MS, TEXT_METRIC_STEP_MS, textMetricsAt } from '../signals/text-metrics.ts';
 import type { Store } from '../store/store.ts';
 
@@ -20,7 +23,14 @@ export interface TextMetricsWriterOptions {
    * point is left out (a gap), never counted from a store that was not being filled.
    */
   maxGapMs: number;
+  /** Where each market's metrics of each hour are announced once stored (sentiment-shift rules hear them). */
+  bus?: Bus | null;
+  /** Told when the bus refuses an announcement; the points are stored regardless. */
+  onPublishError?: (error: unknown) => void;
 }
+
+/** Text metrics are series of the hour grid: `news:BTC/USDT:1h`. */
+const TEXT_METRIC_TIMEFRAME = '1h';
 
 /** The instrument and subject of a tracked market: `binance` + `BTC/USDT` → `BTC/USDT` about `BTC`. */
 export function textMetricMarketOf(symbol: string): TextMetricMarket {
@@ -59,18 +69,46 @@ export class TextMetricsWriter {
         endMs: times.at(-1) ?? nowMs,
       });
       const points: MetricPoint[] = [];
+      const announcements: MetricSnapshotMessage[] = [];
       const bySymbol = new Map(markets.map((market) => [market.symbol, market]));
       for (const market of bySymbol.values()) {
         const about = items.filter((item) => item.mentions.includes(market.subject));
         for (const timeMs of times) {
-          for (const [metric, value] of Object.entries(textMetricsAt(about, timeMs))) {
+          const metrics = textMetricsAt(about, timeMs);
+          for (const [metric, value] of Object.entries(metrics)) {
             points.push({ source: sourceId, symbol: market.symbol, metric, timeMs, value });
           }
+          announcements.push({
+            exchange: sourceId,
+            symbol: market.symbol,
+            timeframe: TEXT_METRIC_TIMEFRAME,
+            observedAtMs: timeMs,
+            metrics,
+          });
         }
       }
       written = await store.metricPoints.upsertPoints(points);
+      await this.announce(announcements);
     }
     this.lastCycleAtMs = nowMs;
     return written;
+  }
+
+  /** Announces stored metrics; a refusal is reported, never a reason to store them again. */
+  private async announce(announcements: readonly MetricSnapshotMessage[]): Promise<void> {
+    const { bus } = this.options;
+    if (!bus) return;
+    for (const announcement of announcements) {
+      await bus
+        .publish(
+          metricsTopic({
+            exchange: announcement.exchange,
+            symbol: announcement.symbol,
+            timeframe: announcement.timeframe,
+          }),
+          announcement,
+        )
+        .catch((error: unknown) => this.options.onPublishError?.(error));
+    }
   }
 }

@@ -312,6 +312,7 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
       now: () => clock.now(),
       bus,
       candles: store.candles,
+      preferences: store.preferences,
       onPublishError: (error) => {
         metrics.runtime.backgroundErrors.inc({ task: 'alert-publish' });
         logger.warn({ err: error }, 'a stored alert firing could not be announced on the bus');

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import {
   alertConditionKinds,
   type AlertChannel,
+  type AlertChannelDigest,
   type AlertChannelEventModes,
   type AlertChannelKind,
   type AlertCondition,
   type AlertConditionKind,
   type AlertDelivery,
+  type AlertDigest,
   type AlertEvent,
   type AlertRule,
   type AlertSeverity,
@@ -22,6 +24,8 @@ export interface NewAlertChannel {
   target: string;
   /** Kinds left out are `on`. */
   eventModes: AlertChannelEventModes;
+  /** A daily digest instead of each firing, or null. */
+  digest: AlertChannelDigest | null;
   createdAtMs: number;
 }
 
@@ -59,8 +63,46 @@ export interface NewAlertEvent {
   message: string;
   values: Record<string, number>;
   silent: boolean;
-  /** Channels to deliver to (ignored when silent; a channel whose mode for `kind` is not `on` is skipped). */
+  /**
+   * Channels to deliver to (a channel whose mode for `kind` is not `on` is skipped). A channel with
+   * a daily digest takes the firing into its next digest instead, quiet hours or not; a channel
+   * without one gets no delivery of a silent firing.
+   */
   channelIds: readonly string[];
+}
+
+/** A firing as a digest lists it. */
+export interface DigestEntry {
+  id: string;
+  ruleName: string;
+  series: string;
+  severity: AlertSeverity;
+  firedAtMs: number;
+  message: string;
+}
+
+/** What a digest says, composed from the firings it takes. */
+export interface DigestContent {
+  message: string;
+  /** The firings listed (the first ones, when there are many). */
+  events: DigestEntry[];
+}
+
+export interface NewAlertDigest {
+  channelId: string;
+  ownerUserId: string;
+  /** The local day, YYYY-MM-DD: with the channel, the digest's idempotency key. */
+  day: string;
+  timeZone: string;
+  /** Firings before this time (the end of the day) that no digest has taken yet are taken. */
+  toMs: number;
+  /** The start of the day, for the answer (earlier firings stored late are taken too). */
+  fromMs: number;
+}
+
+export interface DueDigest extends AlertDigest {
+  ownerUserId: string;
+  events: DigestEntry[];
 }
 
 export interface DueDelivery extends AlertDelivery {
@@ -80,6 +122,26 @@ interface ChannelRow {
   name: string;
   target: string;
   event_modes: AlertChannelEventModes;
+  digest: AlertChannelDigest | null;
+  created_at_ms: string | number;
+}
+
+interface DigestRow {
+  id: string;
+  channel_id: string;
+  owner_user_id: string;
+  day: string;
+  time_zone: string;
+  from_ms: string | number;
+  to_ms: string | number;
+  firing_count: number;
+  message: string;
+  events: DigestEntry[];
+  state: AlertDigest['state'];
+  attempts: number;
+  next_attempt_at_ms: string | number | null;
+  last_error: string | null;
+  delivered_at_ms: string | number | null;
   created_at_ms: string | number;
 }
 
@@ -126,7 +188,11 @@ interface DeliveryRow {
   delivered_at_ms: string | number | null;
 }
 
-const CHANNEL_COLUMNS = 'id, owner_user_id, kind, name, target, event_modes, created_at_ms';
+const CHANNEL_COLUMNS = 'id, owner_user_id, kind, name, target, event_modes, digest, created_at_ms';
+const DIGEST_COLUMNS = `id, channel_id, owner_user_id, day, time_zone, from_ms, to_ms, firing_count, message, events,
+  state, attempts, next_attempt_at_ms, last_error, delivered_at_ms, created_at_ms`;
+/** A digest lists at most this many firings (its count covers them all). */
+export const DIGEST_LISTED_FIRINGS = 200;
 const RULE_COLUMNS = `id, owner_user_id, name, series, condition, severity, cooldown_minutes, channel_ids, template,
   quiet_hours, enabled, created_at_ms, updated_at_ms`;
 const EVENT_COLUMNS = `id, rule_id, owner_user_id, rule_name, series, severity, fired_at_ms, message, "values", status,
@@ -146,6 +212,24 @@ const channelFromRow = (row: ChannelRow): AlertChannel => ({
   eventModes: Object.fromEntries(
     alertConditionKinds.map((kind) => [kind, row.event_modes[kind] ?? 'on']),
   ) as AlertChannel['eventModes'],
+  digest: row.digest,
+  createdAtMs: Number(row.created_at_ms),
+});
+
+const digestFromRow = (row: DigestRow): AlertDigest => ({
+  id: row.id,
+  channelId: row.channel_id,
+  day: row.day,
+  timeZone: row.time_zone,
+  fromMs: Number(row.from_ms),
+  toMs: Number(row.to_ms),
+  firingCount: row.firing_count,
+  message: row.message,
+  state: row.state,
+  attempts: row.attempts,
+  nextAttemptAtMs: nullableNumber(row.next_attempt_at_ms),
+  lastError: row.last_error,
+  deliveredAtMs: nullableNumber(row.delivered_at_ms),
   createdAtMs: Number(row.created_at_ms),
 });
 
@@ -207,7 +291,8 @@ export class SqlAlertRepository {
 
   async createChannel(channel: NewAlertChannel): Promise<AlertChannel> {
     const [row] = await this.database.query<ChannelRow>(
-      `INSERT INTO alert_channels (${CHANNEL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) RETURNING ${CHANNEL_COLUMNS}`,
+      `INSERT INTO alert_channels (${CHANNEL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8)
+       RETURNING ${CHANNEL_COLUMNS}`,
       [
         randomUUID(),
         channel.ownerUserId,
@@ -215,6 +300,7 @@ export class SqlAlertRepository {
         channel.name,
         channel.target,
         toJsonText(channel.eventModes),
+        channel.digest === null ? null : toJsonText(channel.digest),
         channel.createdAtMs,
       ],
     );
@@ -234,6 +320,42 @@ export class SqlAlertRepository {
       params,
     );
     return row ? channelFromRow(row) : null;
+  }
+
+  /**
+   * Sets or clears a channel's daily digest; null when the channel is not in scope. Clearing it
+   * drops the firings waiting for its next digest (they stay in the history), so a digest turned
+   * on again later does not list old ones.
+   */
+  async setChannelDigest(
+    scope: OwnerScope,
+    id: string,
+    digest: AlertChannelDigest | null,
+  ): Promise<AlertChannel | null> {
+    return this.database.transaction(async (transaction) => {
+      const params: unknown[] = [id, digest === null ? null : toJsonText(digest)];
+      const [row] = await transaction.query<ChannelRow>(
+        `UPDATE alert_channels SET digest = $2::jsonb WHERE id = $1${ownerFilter(scope, params)}
+         RETURNING ${CHANNEL_COLUMNS}`,
+        params,
+      );
+      if (!row) return null;
+      if (digest === null) {
+        await transaction.query(
+          'DELETE FROM alert_digest_entries WHERE channel_id = $1 AND digest_id IS NULL',
+          [id],
+        );
+      }
+      return channelFromRow(row);
+    });
+  }
+
+  /** Every channel with a daily digest, for the digest clock. */
+  async digestChannels(): Promise<AlertChannel[]> {
+    const rows = await this.database.query<ChannelRow>(
+      `SELECT ${CHANNEL_COLUMNS} FROM alert_channels WHERE digest IS NOT NULL ORDER BY created_at_ms, id`,
+    );
+    return rows.map(channelFromRow);
   }
 
   async getChannel(scope: OwnerScope, id: string): Promise<AlertChannel | null> {
@@ -424,16 +546,27 @@ export class SqlAlertRepository {
         ],
       );
       if (!row) return null;
-      if (!event.silent && event.channelIds.length > 0) {
+      if (event.channelIds.length > 0) {
         // Only the owner's own channels: a rule naming another user's channel sends nothing there.
-        // A channel silent or off for this kind of rule gets no delivery.
+        // A channel silent or off for this kind of rule gets no delivery; one with a daily digest
+        // keeps the firing for its digest instead.
+        if (!event.silent) {
+          await transaction.query(
+            `INSERT INTO alert_deliveries (id, event_id, channel_id, owner_user_id, next_attempt_at_ms, created_at_ms)
+             SELECT gen_random_uuid(), $1, c.id, c.owner_user_id, $3, $3
+             FROM alert_channels c WHERE c.id = ANY($2::uuid[]) AND c.owner_user_id = $4
+               AND coalesce(c.event_modes ->> $5::text, 'on') = 'on' AND c.digest IS NULL
+             ON CONFLICT (event_id, channel_id) DO NOTHING`,
+            [row.id, [...event.channelIds], nowMs, event.ownerUserId, event.kind],
+          );
+        }
         await transaction.query(
-          `INSERT INTO alert_deliveries (id, event_id, channel_id, owner_user_id, next_attempt_at_ms, created_at_ms)
-           SELECT gen_random_uuid(), $1, c.id, c.owner_user_id, $3, $3
+          `INSERT INTO alert_digest_entries (event_id, channel_id, fired_at_ms)
+           SELECT $1, c.id, $3
            FROM alert_channels c WHERE c.id = ANY($2::uuid[]) AND c.owner_user_id = $4
-             AND coalesce(c.event_modes ->> $5::text, 'on') = 'on'
+             AND coalesce(c.event_modes ->> $5::text, 'on') = 'on' AND c.digest IS NOT NULL
            ON CONFLICT (event_id, channel_id) DO NOTHING`,
-          [row.id, [...event.channelIds], nowMs, event.ownerUserId, event.kind],
+          [row.id, [...event.channelIds], event.firedAtMs, event.ownerUserId, event.kind],
         );
       }
       return eventFromRow(row);
@@ -570,6 +703,145 @@ export class SqlAlertRepository {
       params,
     );
     return row ? deliveryFromRow(row) : null;
+  }
+
+  /** Whether the channel's digest of `day` is composed already. */
+  async hasDigest(channelId: string, day: string): Promise<boolean> {
+    const rows = await this.database.query<{ id: string }>(
+      'SELECT id FROM alert_digests WHERE channel_id = $1 AND day = $2',
+      [channelId, day],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Composes a channel's digest of one day, once: it takes every firing waiting for the channel
+   * from before `toMs` (late ones of earlier days too) and stores the digest under its channel
+   * and day. Null when that day's digest exists already (composed before, or by another process).
+   */
+  async composeDigest(
+    digest: NewAlertDigest,
+    nowMs: number,
+    compose: (firingCount: number, events: DigestEntry[]) => DigestContent,
+  ): Promise<AlertDigest | null> {
+    return this.database.transaction(async (transaction) => {
+      const taken = await transaction.query<{ id: string }>(
+        'SELECT id FROM alert_digests WHERE channel_id = $1 AND day = $2',
+        [digest.channelId, digest.day],
+      );
+      if (taken.length > 0) return null;
+      const [count] = await transaction.query<{ firings: string | number }>(
+        `SELECT count(*) AS firings FROM alert_digest_entries
+         WHERE channel_id = $1 AND digest_id IS NULL AND fired_at_ms < $2`,
+        [digest.channelId, digest.toMs],
+      );
+      const firingCount = Number(count?.firings ?? 0);
+      const rows = await transaction.query<EventRow>(
+        `SELECT ${EVENT_COLUMNS.split(',')
+          .map((column) => `e.${column.trim()}`)
+          .join(', ')}
+         FROM alert_digest_entries d JOIN alert_events e ON e.id = d.event_id
+         WHERE d.channel_id = $1 AND d.digest_id IS NULL AND d.fired_at_ms < $2
+         ORDER BY d.fired_at_ms, e.id LIMIT $3`,
+        [digest.channelId, digest.toMs, DIGEST_LISTED_FIRINGS],
+      );
+      const events = rows.map(eventFromRow).map((event) => ({
+        id: event.id,
+        ruleName: event.ruleName,
+        series: event.series,
+        severity: event.severity,
+        firedAtMs: event.firedAtMs,
+        message: event.message,
+      }));
+      const content = compose(firingCount, events);
+      const fromMs = Math.min(digest.fromMs, events[0]?.firedAtMs ?? digest.fromMs);
+      const [row] = await transaction.query<DigestRow>(
+        `INSERT INTO alert_digests (id, channel_id, owner_user_id, day, time_zone, from_ms, to_ms, firing_count,
+           message, events, state, next_attempt_at_ms, created_at_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13)
+         ON CONFLICT (channel_id, day) DO NOTHING
+         RETURNING ${DIGEST_COLUMNS}`,
+        [
+          randomUUID(),
+          digest.channelId,
+          digest.ownerUserId,
+          digest.day,
+          digest.timeZone,
+          fromMs,
+          digest.toMs,
+          firingCount,
+          content.message,
+          toJsonText(content.events),
+          firingCount === 0 ? 'empty' : 'pending',
+          firingCount === 0 ? null : nowMs,
+          nowMs,
+        ],
+      );
+      if (!row) return null;
+      await transaction.query(
+        `UPDATE alert_digest_entries SET digest_id = $3
+         WHERE channel_id = $1 AND digest_id IS NULL AND fired_at_ms < $2`,
+        [digest.channelId, digest.toMs, row.id],
+      );
+      return digestFromRow(row);
+    });
+  }
+
+  /** Takes up to `limit` due digests not held by another sender, holding them until `nowMs + holdMs`. */
+  async claimDueDigests(nowMs: number, holdMs: number, limit: number): Promise<DueDigest[]> {
+    const rows = await this.database.query<DigestRow>(
+      `WITH due AS (
+         SELECT id FROM alert_digests
+         WHERE state = 'pending' AND next_attempt_at_ms <= $1 AND (claimed_until_ms IS NULL OR claimed_until_ms <= $1)
+         ORDER BY next_attempt_at_ms, id LIMIT $3
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE alert_digests d SET claimed_until_ms = $1 + $2
+       FROM due WHERE d.id = due.id
+       RETURNING ${DIGEST_COLUMNS.split(',')
+         .map((column) => `d.${column.trim()}`)
+         .join(', ')}`,
+      [nowMs, holdMs, limit],
+    );
+    return rows.map((row) => ({ ...digestFromRow(row), ownerUserId: row.owner_user_id, events: row.events }));
+  }
+
+  async markDigestDelivered(id: string, nowMs: number): Promise<void> {
+    await this.database.query(
+      `UPDATE alert_digests SET state = 'sent', attempts = attempts + 1, delivered_at_ms = $2,
+         next_attempt_at_ms = NULL, claimed_until_ms = NULL, last_error = NULL
+       WHERE id = $1`,
+      [id, nowMs],
+    );
+  }
+
+  /** Records a failed attempt: retried at `nextAttemptAtMs`, or dead when that is null. */
+  async markDigestFailed(id: string, error: string, nextAttemptAtMs: number | null): Promise<void> {
+    await this.database.query(
+      `UPDATE alert_digests SET attempts = attempts + 1, last_error = $2, claimed_until_ms = NULL,
+         next_attempt_at_ms = $3, state = CASE WHEN $3::bigint IS NULL THEN 'dead' ELSE 'pending' END
+       WHERE id = $1`,
+      [id, error.slice(0, 500), nextAttemptAtMs],
+    );
+  }
+
+  async listDigests(
+    scope: OwnerScope,
+    filter: { channelId?: string | undefined; limit: number },
+  ): Promise<AlertDigest[]> {
+    const params: unknown[] = [];
+    let where = `true${ownerFilter(scope, params)}`;
+    if (filter.channelId) {
+      params.push(filter.channelId);
+      where += ` AND channel_id = $${params.length}`;
+    }
+    params.push(filter.limit);
+    const rows = await this.database.query<DigestRow>(
+      `SELECT ${DIGEST_COLUMNS} FROM alert_digests WHERE ${where}
+       ORDER BY created_at_ms DESC, id LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(digestFromRow);
   }
 }
 

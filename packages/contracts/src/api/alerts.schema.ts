@@ -1,3 +1,4 @@
+import { isValidMetricName } from '@runecast/market';
 import { z } from 'zod';
 import { safeText, seriesKeySchema } from '../common.schema.ts';
 import { jobKindSchema } from '../jobs.schema.ts';
@@ -30,6 +31,8 @@ export const alertConditionKinds = [
   'security',
   'component-unhealthy',
   'model-behind-naive',
+  'rune-stat',
+  'sentiment-shift',
 ] as const satisfies readonly AlertConditionKind[];
 
 /**
@@ -52,6 +55,31 @@ export const alertChannelEventModesSchema = z
   .describe('on, silent or off per rule kind (a kind left out is on)');
 export type AlertChannelEventModes = z.infer<typeof alertChannelEventModesSchema>;
 
+const timeOfDaySchema = safeText().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
+
+/**
+ * A channel's daily digest: one message a day at `at` in `timeZone`, listing the previous day's
+ * firings, instead of one message per firing.
+ */
+export const alertChannelDigestBodySchema = z
+  .strictObject({
+    at: timeOfDaySchema.describe('the time of day the digest is sent (HH:MM, 24-hour)'),
+    timeZone: timeZoneSchema
+      .optional()
+      .describe("the time zone of `at` and of the day; default the owner's saved time zone, else UTC"),
+  })
+  .describe('send one digest a day instead of each firing');
+
+/** A channel's digest as stored: the time zone is resolved. */
+export const alertChannelDigestSchema = z.object({ at: z.string(), timeZone: z.string() });
+export type AlertChannelDigest = z.infer<typeof alertChannelDigestSchema>;
+
+/** `PUT /api/v1/alerts/channels/{id}/digest`: a digest time, or null for one message per firing. */
+export const alertChannelDigestSettingBodySchema = z.strictObject({
+  digest: alertChannelDigestBodySchema.nullable(),
+});
+export type AlertChannelDigestSettingBody = z.infer<typeof alertChannelDigestSettingBodySchema>;
+
 /** `PUT /api/v1/alerts/channels/{id}/modes`: the channel's modes, replaced as a whole. */
 export const alertChannelModesBodySchema = z.strictObject({ eventModes: alertChannelEventModesSchema });
 
@@ -63,23 +91,27 @@ export const createAlertChannelBodySchema = z.discriminatedUnion(
       name: channelNameSchema,
       url: endpointUrlSchema,
       eventModes: alertChannelEventModesSchema.optional(),
+      digest: alertChannelDigestBodySchema.optional(),
     }),
     z.strictObject({
       kind: z.literal('discord'),
       name: channelNameSchema,
       eventModes: alertChannelEventModesSchema.optional(),
+      digest: alertChannelDigestBodySchema.optional(),
       url: endpointUrlSchema.describe('the Discord channel webhook URL'),
     }),
     z.strictObject({
       kind: z.literal('slack'),
       name: channelNameSchema,
       eventModes: alertChannelEventModesSchema.optional(),
+      digest: alertChannelDigestBodySchema.optional(),
       url: endpointUrlSchema.describe('the Slack incoming webhook URL'),
     }),
     z.strictObject({
       kind: z.literal('telegram'),
       name: channelNameSchema,
       eventModes: alertChannelEventModesSchema.optional(),
+      digest: alertChannelDigestBodySchema.optional(),
       botToken: safeText()
         .regex(/^\d{3,20}:[A-Za-z0-9_-]{20,100}$/, 'must be a bot token as BotFather gives it (123456:ABC…)')
         .describe('the bot token from BotFather'),
@@ -91,6 +123,7 @@ export const createAlertChannelBodySchema = z.discriminatedUnion(
       kind: z.literal('email'),
       name: channelNameSchema,
       eventModes: alertChannelEventModesSchema.optional(),
+      digest: alertChannelDigestBodySchema.optional(),
       to: emailSchema.describe('the address alert emails go to'),
     }),
   ],
@@ -108,6 +141,8 @@ export const alertChannelSchema = z
     target: z.string(),
     /** On, silent or off for every rule kind. */
     eventModes: z.record(z.enum(alertConditionKinds), alertChannelModeSchema),
+    /** Its daily digest, or null: every firing is sent on its own. */
+    digest: alertChannelDigestSchema.nullable(),
     createdAtMs: z.int(),
   })
   .meta({ id: 'AlertChannel' });
@@ -214,6 +249,50 @@ export const alertConditionSchema = z.discriminatedUnion(
         .describe('only once the model has at least this many scored forecasts in the window'),
       horizonMinutes: z.int().min(1).max(525_600).optional(),
     }),
+    z
+      .strictObject({
+        kind: z.literal('rune-stat'),
+        metric: safeText()
+          .max(40)
+          .refine(isValidMetricName, 'must be a metric name such as holders or volume_1d_btc')
+          .describe("the stat watched, as the rune's provider names it (holders, volume_1d_btc, …)"),
+        percent: percentSchema
+          .optional()
+          .describe('fires when the stat changed this many percent, up or down, within windowMinutes'),
+        above: z
+          .number()
+          .min(0, 'must be at least 0')
+          .max(1e18)
+          .optional()
+          .describe(
+            'fires when the stat is at or above this level; with windowMinutes, when it grew by this much within the window (the volume traded in it, for a running total)',
+          ),
+        windowMinutes: z
+          .int()
+          .min(1)
+          .max(10_080)
+          .optional()
+          .describe('the span of a change (default 60 with percent)'),
+      })
+      .refine((condition) => (condition.percent === undefined) !== (condition.above === undefined), {
+        message: 'give either percent or above',
+        path: ['percent'],
+      }),
+    z.strictObject({
+      kind: z.literal('sentiment-shift'),
+      shift: z
+        .number()
+        .min(0.05, 'must be at least 0.05')
+        .max(2, 'must be at most 2')
+        .describe(
+          'fires when the mean sentiment of the news (−1 to 1) moved this much, up or down, within windowMinutes',
+        ),
+      windowMinutes: z.int().min(60).max(10_080).default(1_440).describe('the span of the shift'),
+      over: z
+        .enum(['1h', '24h'], { error: 'must be 1h or 24h' })
+        .default('24h')
+        .describe('the mean over the news of the last hour or of the last day'),
+    }),
     z.strictObject({
       kind: z.literal('job-failed'),
       jobKinds: z
@@ -225,13 +304,11 @@ export const alertConditionSchema = z.discriminatedUnion(
   ],
   {
     error:
-      'kind must be price-cross, move, volume-spike, forecast-move, forecast-band, stale, job-failed, security, component-unhealthy or model-behind-naive',
+      'kind must be price-cross, move, volume-spike, forecast-move, forecast-band, stale, job-failed, security, component-unhealthy, model-behind-naive, rune-stat or sentiment-shift',
   },
 );
 export type AlertCondition = z.infer<typeof alertConditionSchema>;
 export type AlertConditionKind = AlertCondition['kind'];
-
-const timeOfDaySchema = safeText().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
 
 export const quietHoursSchema = z
   .strictObject({
@@ -270,6 +347,10 @@ export const alertTemplateFields = [
   'mae',
   'naiveMae',
   'scored',
+  'metric',
+  'value',
+  'sentiment',
+  'shift',
 ] as const;
 
 const templateSchema = safeText({ multiline: true })
@@ -414,3 +495,36 @@ export const alertRulePreviewResponseSchema = z.discriminatedUnion('available', 
   }),
 ]);
 export type AlertRulePreview = z.infer<typeof alertRulePreviewResponseSchema>;
+
+export const alertDigestStates = ['pending', 'sent', 'dead', 'empty'] as const;
+
+/** One channel's digest of one local day. */
+export const alertDigestSchema = z
+  .object({
+    id: uuidSchema,
+    channelId: uuidSchema,
+    /** The local day summarised (YYYY-MM-DD in `timeZone`). */
+    day: z.string(),
+    timeZone: z.string(),
+    /** The span of that day, and of any firing stored late for an earlier day. */
+    fromMs: z.int(),
+    toMs: z.int(),
+    firingCount: z.int(),
+    message: z.string(),
+    /** `empty`: no firing that day, nothing sent. */
+    state: z.enum(alertDigestStates),
+    attempts: z.int(),
+    nextAttemptAtMs: z.int().nullable(),
+    lastError: z.string().nullable(),
+    deliveredAtMs: z.int().nullable(),
+    createdAtMs: z.int(),
+  })
+  .meta({ id: 'AlertDigest' });
+export type AlertDigest = z.infer<typeof alertDigestSchema>;
+
+export const alertDigestListQuerySchema = z.strictObject({
+  channelId: uuidSchema.optional(),
+  limit: integerQuerySchema({ min: 1, max: 500 }).default(50),
+});
+
+export const alertDigestListResponseSchema = z.object({ digests: z.array(alertDigestSchema) });

@@ -1,10 +1,13 @@
 import {
+  alertChannelDigestSettingBodySchema,
   alertChannelListResponseSchema,
   alertChannelModesBodySchema,
   alertChannelSchema,
   alertDeliveryListResponseSchema,
   alertDeliverySchema,
   alertDeliveryStates,
+  alertDigestListQuerySchema,
+  alertDigestListResponseSchema,
   alertEventActionBodySchema,
   alertEventSchema,
   alertHistoryQuerySchema,
@@ -99,6 +102,36 @@ export const alertRoutes: RouteModule = {
       },
       async (request) =>
         alerts.setChannelModes(request.principal!, request.params.id, request.body.eventModes),
+    );
+
+    app.put(
+      '/alerts/channels/:id/digest',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary:
+            "Send the channel one digest a day (at a time of day in a time zone, default the owner's saved one) listing the previous day's firings instead of each firing; null sends each firing again",
+          params: alertIdParamsSchema,
+          body: alertChannelDigestSettingBodySchema,
+          response: { 200: alertChannelSchema },
+        },
+      },
+      async (request) => alerts.setChannelDigest(request.principal!, request.params.id, request.body.digest),
+    );
+
+    app.get(
+      '/alerts/digests',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary: 'Daily digests of your channels, newest first, with their delivery state',
+          querystring: alertDigestListQuerySchema,
+          response: { 200: alertDigestListResponseSchema },
+        },
+      },
+      async (request) => ({ digests: await alerts.listDigests(request.principal!, request.query) }),
     );
 
     app.delete(

@@ -1,5 +1,6 @@
 /** @jsxRuntime automatic */
 import {
+  alertChannelDigestBodySchema,
   alertChannelKinds,
   alertChannelModes,
   type AlertChannel,
@@ -12,6 +13,7 @@ import { errorMessage, InlineError, QueryView } from '../../components/query-sta
 import { formatTimeUtc } from '../../lib/format.ts';
 import { FormField } from './alert-rule-form.tsx';
 import {
+  browserTimeZone,
   buildChannelBody,
   channelKindLabels,
   conditionKinds,
@@ -24,6 +26,7 @@ import {
   useAlertChannels,
   useCreateAlertChannel,
   useDeleteAlertChannel,
+  useSetChannelDigest,
   useSetChannelModes,
   useTestAlertChannel,
 } from './alerts-queries.ts';
@@ -37,17 +40,49 @@ export const channelModeLabels: Record<AlertChannelMode, string> = {
 /** The kinds a channel does not simply send, in words: `all on`, or `Price crosses a level: silent, …`. */
 export function describeChannelModes(channel: AlertChannel): string {
   const changed = conditionKinds.filter(({ kind }) => channel.eventModes[kind] !== 'on');
-  if (changed.length === 0) return 'all on';
-  return changed.map(({ kind, label }) => `${label}: ${channel.eventModes[kind]}`).join('; ');
+  const modes =
+    changed.length === 0
+      ? 'all on'
+      : changed.map(({ kind, label }) => `${label}: ${channel.eventModes[kind]}`).join('; ');
+  return channel.digest === null
+    ? modes
+    : `${modes}; one daily digest at ${channel.digest.at} (${channel.digest.timeZone})`;
 }
 
 /** On, silent or off per rule kind for one channel; saved as a whole. */
 export function ChannelModesEditor(props: { channel: AlertChannel; onDone: () => void }) {
   const save = useSetChannelModes();
+  const saveDigest = useSetChannelDigest();
   const [modes, setModes] = useState<AlertChannel['eventModes']>(props.channel.eventModes);
+  const [digestOn, setDigestOn] = useState(props.channel.digest !== null);
+  const [digestAt, setDigestAt] = useState(props.channel.digest?.at ?? '08:00');
+  const [digestZone, setDigestZone] = useState(props.channel.digest?.timeZone ?? browserTimeZone());
+  const [digestError, setDigestError] = useState<string | undefined>(undefined);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    save.mutate({ id: props.channel.id, eventModes: modes }, { onSuccess: props.onDone });
+    let digest = null;
+    if (digestOn) {
+      const parsed = alertChannelDigestBodySchema.safeParse({ at: digestAt, timeZone: digestZone.trim() });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        setDigestError(`${issue.path[0] === 'timeZone' ? 'Time zone' : 'Time'}: ${issue.message}`);
+        return;
+      }
+      digest = parsed.data;
+    }
+    setDigestError(undefined);
+    const current = props.channel.digest;
+    const digestChanged =
+      digest === null ? current !== null : current?.at !== digest.at || current.timeZone !== digest.timeZone;
+    save.mutate(
+      { id: props.channel.id, eventModes: modes },
+      {
+        onSuccess: () => {
+          if (digestChanged) saveDigest.mutate({ id: props.channel.id, digest }, { onSuccess: props.onDone });
+          else props.onDone();
+        },
+      },
+    );
   };
   return (
     <form
@@ -84,15 +119,54 @@ export function ChannelModesEditor(props: { channel: AlertChannel; onDone: () =>
           </FormField>
         ))}
       </div>
+      <label className="check">
+        <input
+          type="checkbox"
+          name="digestOn"
+          checked={digestOn}
+          onChange={(event) => setDigestOn(event.target.checked)}
+        />
+        Send one daily digest of the previous day instead of each alert
+      </label>
+      {digestOn ? (
+        <div className="form-grid fields-top">
+          <FormField label="Digest time" error={undefined}>
+            {({ id }) => (
+              <input
+                id={id}
+                name="digestAt"
+                type="time"
+                value={digestAt}
+                onChange={(event) => setDigestAt(event.target.value)}
+              />
+            )}
+          </FormField>
+          <FormField label="Digest time zone" error={undefined}>
+            {({ id }) => (
+              <input
+                id={id}
+                name="digestTimeZone"
+                value={digestZone}
+                onChange={(event) => setDigestZone(event.target.value)}
+              />
+            )}
+          </FormField>
+        </div>
+      ) : null}
+      {digestError ? (
+        <div className="notice error" role="alert">
+          {digestError}
+        </div>
+      ) : null}
       <div className="row">
-        <button type="submit" className="primary" disabled={save.isPending}>
-          {save.isPending ? 'Saving…' : 'Save notifications'}
+        <button type="submit" className="primary" disabled={save.isPending || saveDigest.isPending}>
+          {save.isPending || saveDigest.isPending ? 'Saving…' : 'Save notifications'}
         </button>
         <button type="button" className="ghost" onClick={props.onDone}>
           Cancel
         </button>
       </div>
-      <InlineError error={save.error} />
+      <InlineError error={save.error ?? saveDigest.error} />
     </form>
   );
 }

@@ -19,6 +19,7 @@ import {
   type RuleFormField,
   type RuleFormState,
   securityEventLabels,
+  type StatMode,
   watchesSeries,
 } from './alert-rule-model.ts';
 import { usePreviewAlertRule } from './alerts-queries.ts';
@@ -81,6 +82,8 @@ type TextField =
   | 'components'
   | 'relativeMae'
   | 'minScored'
+  | 'metric'
+  | 'shift'
   | 'cooldownMinutes';
 
 /** A labelled input with its validation message tied to it for screen readers. */
@@ -313,6 +316,60 @@ export function AlertRuleForm(props: {
               />
               Degraded as well as down
             </label>
+          </>
+        ) : null}
+        {form.kind === 'rune-stat' ? (
+          <>
+            {text('metric', 'Stat', { placeholder: 'holders', hint: "as the rune's provider names it" })}
+            <FormField label="Fires when the stat" error={errors.statMode}>
+              {({ id, describedBy, invalid }) => (
+                <select
+                  id={id}
+                  name="statMode"
+                  value={form.statMode}
+                  aria-invalid={invalid}
+                  aria-describedby={describedBy}
+                  onChange={(event) => set('statMode', event.target.value as StatMode)}
+                >
+                  <option value="change">changes by a percentage within a window</option>
+                  <option value="level">reaches a level</option>
+                  <option value="growth">grows by an amount within a window</option>
+                </select>
+              )}
+            </FormField>
+            {form.statMode === 'change'
+              ? text('percent', 'Change (%)', { inputMode: 'decimal', hint: 'up or down' })
+              : null}
+            {form.statMode === 'change'
+              ? null
+              : text('level', form.statMode === 'level' ? 'Level' : 'Growth', { inputMode: 'decimal' })}
+            {form.statMode === 'level'
+              ? null
+              : text('windowMinutes', 'Within (minutes)', { inputMode: 'numeric', hint: '1 to 10080' })}
+          </>
+        ) : null}
+        {form.kind === 'sentiment-shift' ? (
+          <>
+            {text('shift', 'Shift of mean sentiment', {
+              inputMode: 'decimal',
+              hint: 'sentiment runs from −1 to 1; 0.05 to 2',
+            })}
+            <FormField label="Mean over" error={errors.sentimentOver}>
+              {({ id, describedBy, invalid }) => (
+                <select
+                  id={id}
+                  name="sentimentOver"
+                  value={form.sentimentOver}
+                  aria-invalid={invalid}
+                  aria-describedby={describedBy}
+                  onChange={(event) => set('sentimentOver', event.target.value as '1h' | '24h')}
+                >
+                  <option value="24h">the news of the last day</option>
+                  <option value="1h">the news of the last hour</option>
+                </select>
+              )}
+            </FormField>
+            {text('windowMinutes', 'Within (minutes)', { inputMode: 'numeric', hint: '60 to 10080' })}
           </>
         ) : null}
         {form.kind === 'model-behind-naive' ? (

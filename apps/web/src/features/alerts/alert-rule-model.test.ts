@@ -232,6 +232,28 @@ describe('rule form', () => {
     assert.equal(everySeries.quietTimeZone, 'UTC');
   });
 
+  test('rune-stat and sentiment-shift rules go through the form and back unchanged', () => {
+    const conditions: AlertRule['condition'][] = [
+      { kind: 'rune-stat', metric: 'holders', percent: 10, windowMinutes: 30 },
+      { kind: 'rune-stat', metric: 'holders', above: 5000 },
+      { kind: 'rune-stat', metric: 'volume_total_btc', above: 2, windowMinutes: 60 },
+      { kind: 'sentiment-shift', shift: 0.4, windowMinutes: 1440, over: '24h' },
+    ];
+    for (const condition of conditions) {
+      const result = buildRuleBody(ruleFormFromRule({ ...rule, condition }, 'UTC'));
+      assert.ok(result.ok, JSON.stringify(result));
+      assert.deepEqual(result.body.condition, condition);
+    }
+    const empty = ruleFormFromRule({ ...rule, condition: conditions[0]! }, 'UTC');
+    const missing = buildRuleBody({ ...empty, metric: ' ', percent: '' });
+    assert.ok(!missing.ok);
+    assert.equal(missing.errors.metric, 'required');
+    assert.equal(missing.errors.percent, 'required');
+    const badShift = buildRuleBody({ ...empty, kind: 'sentiment-shift', shift: '5' });
+    assert.ok(!badShift.ok);
+    assert.equal(badShift.errors.shift, 'must be at most 2');
+  });
+
   test('disabling a rule sends the same body with enabled false', () => {
     assert.deepEqual(ruleBodyFromRule(rule, { enabled: false }), {
       name: 'fast move',

@@ -23,7 +23,12 @@ export const conditionKinds: readonly { kind: AlertConditionKind; label: string 
   { kind: 'security', label: 'A security event (admins)' },
   { kind: 'component-unhealthy', label: 'A component is unhealthy (admins)' },
   { kind: 'model-behind-naive', label: "A model's live accuracy falls behind naive" },
+  { kind: 'rune-stat', label: 'A rune stat changes (holders, volume)' },
+  { kind: 'sentiment-shift', label: 'News sentiment shifts' },
 ];
+
+/** How a rune-stat rule judges its stat. */
+export type StatMode = 'change' | 'level' | 'growth';
 
 export const securityEventLabels: Record<SecurityEventKind, string> = {
   'login-burst': 'a burst of failed log-ins',
@@ -68,6 +73,14 @@ export function describeCondition(condition: AlertCondition): string {
         : condition.events.map((event) => securityEventLabels[event]).join(', or ');
     case 'component-unhealthy':
       return `${condition.components === undefined ? 'any component' : condition.components.join(', ')} goes down${condition.includeDegraded === true ? ' or degraded' : ''}`;
+    case 'rune-stat':
+      if (condition.percent !== undefined)
+        return `${condition.metric} changes ${formatNumber(condition.percent)}% or more, up or down, within ${formatMinutes(condition.windowMinutes ?? 60)}`;
+      return condition.windowMinutes === undefined
+        ? `${condition.metric} reaches ${formatNumber(condition.above ?? 0, 10)}`
+        : `${condition.metric} grows by ${formatNumber(condition.above ?? 0, 10)} or more within ${formatMinutes(condition.windowMinutes)}`;
+    case 'sentiment-shift':
+      return `mean news sentiment over the last ${condition.over === '1h' ? 'hour' : 'day'} moves ${formatNumber(condition.shift)} or more, up or down, within ${formatMinutes(condition.windowMinutes)}`;
     case 'model-behind-naive':
       return `a ${condition.horizonMinutes === undefined ? '' : `${formatMinutes(condition.horizonMinutes)} `}model's MAE over its last 100 scored forecasts exceeds ${formatNumber(condition.relativeMae)}× naive's (at least ${condition.minScored} scored)`;
   }
@@ -110,6 +123,12 @@ export interface RuleFormState {
   includeDegraded: boolean;
   relativeMae: string;
   minScored: string;
+  /** The stat of a rune-stat rule (holders, volume_1d_btc, …). */
+  metric: string;
+  statMode: StatMode;
+  /** How far mean sentiment (−1 to 1) moves for a sentiment-shift rule. */
+  shift: string;
+  sentimentOver: '1h' | '24h';
   severity: AlertSeverity;
   cooldownMinutes: string;
   channelIds: string[];
@@ -143,6 +162,10 @@ export function emptyRuleForm(timeZone: string): RuleFormState {
     includeDegraded: false,
     relativeMae: '1',
     minScored: '20',
+    metric: 'holders',
+    statMode: 'change',
+    shift: '0.3',
+    sentimentOver: '24h',
     severity: 'warning',
     cooldownMinutes: '60',
     channelIds: [],
@@ -193,6 +216,23 @@ export function ruleFormFromRule(rule: AlertRule, timeZone: string): RuleFormSta
     case 'component-unhealthy':
       form.components = condition.components?.join(', ') ?? '';
       form.includeDegraded = condition.includeDegraded === true;
+      break;
+    case 'rune-stat':
+      form.metric = condition.metric;
+      form.statMode =
+        condition.percent !== undefined
+          ? 'change'
+          : condition.windowMinutes === undefined
+            ? 'level'
+            : 'growth';
+      if (condition.percent !== undefined) form.percent = String(condition.percent);
+      if (condition.above !== undefined) form.level = String(condition.above);
+      form.windowMinutes = String(condition.windowMinutes ?? 60);
+      break;
+    case 'sentiment-shift':
+      form.shift = String(condition.shift);
+      form.sentimentOver = condition.over;
+      form.windowMinutes = String(condition.windowMinutes);
       break;
     case 'model-behind-naive':
       form.relativeMae = String(condition.relativeMae);
@@ -286,6 +326,10 @@ const conditionFieldOf: Record<string, RuleFormField> = {
   afterMinutes: 'afterMinutes',
   jobKinds: 'jobKinds',
   events: 'securityEvents',
+  metric: 'metric',
+  above: 'level',
+  shift: 'shift',
+  over: 'sentimentOver',
 };
 const quietFieldOf: Record<string, RuleFormField> = {
   start: 'quietStart',
@@ -408,6 +452,33 @@ export function buildRuleBody(form: RuleFormState): BuildResult<AlertRuleBody, R
       };
       break;
     }
+    case 'rune-stat': {
+      const windowMinutes = () =>
+        readNumber(form.windowMinutes, 'windowMinutes', { integer: true, min: 1, max: 10_080 }, errors);
+      const above = () => readNumber(form.level, 'level', { min: 0, max: 1e18 }, errors);
+      const metric = form.metric.trim();
+      if (metric === '') errors.metric = 'required';
+      condition =
+        form.statMode === 'change'
+          ? { kind: 'rune-stat', metric, percent: percent(), windowMinutes: windowMinutes() }
+          : form.statMode === 'level'
+            ? { kind: 'rune-stat', metric, above: above() }
+            : { kind: 'rune-stat', metric, above: above(), windowMinutes: windowMinutes() };
+      break;
+    }
+    case 'sentiment-shift':
+      condition = {
+        kind: 'sentiment-shift',
+        shift: readNumber(form.shift, 'shift', { min: 0.05, max: 2 }, errors),
+        windowMinutes: readNumber(
+          form.windowMinutes,
+          'windowMinutes',
+          { integer: true, min: 60, max: 10_080 },
+          errors,
+        ),
+        over: form.sentimentOver,
+      };
+      break;
     case 'model-behind-naive':
       condition = {
         kind: 'model-behind-naive',

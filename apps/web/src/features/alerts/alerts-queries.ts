@@ -11,6 +11,7 @@ import {
   alertTestResponseSchema,
   createAlertChannelResponseSchema,
   type AlertChannel,
+  type AlertChannelDigestSettingBody,
   type AlertChannelEventModes,
   type AlertEvent,
   type AlertRule,
@@ -184,6 +185,21 @@ export function useSetChannelModes() {
       api.request(`/api/v1/alerts/channels/${encodeURIComponent(input.id)}/modes`, {
         method: 'PUT',
         body: { eventModes: input.eventModes },
+        schema: alertChannelSchema,
+      }),
+    onSuccess: invalidate,
+  });
+}
+
+/** Sets a channel's daily digest (a time of day and a time zone), or clears it with null. */
+export function useSetChannelDigest() {
+  const api = useApi();
+  const invalidate = useInvalidateAlerts();
+  return useMutation({
+    mutationFn: (input: { id: string } & AlertChannelDigestSettingBody) =>
+      api.request(`/api/v1/alerts/channels/${encodeURIComponent(input.id)}/digest`, {
+        method: 'PUT',
+        body: { digest: input.digest },
         schema: alertChannelSchema,
       }),
     onSuccess: invalidate,

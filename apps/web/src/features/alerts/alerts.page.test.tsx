@@ -235,6 +235,8 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
       security: 'on',
       'component-unhealthy': 'on',
       'model-behind-naive': 'on',
+      'rune-stat': 'on',
+      'sentiment-shift': 'on',
     });
     await waitFor(
       () =>
@@ -244,6 +246,43 @@ describe('alerts page against the real API', { timeout: 120_000 }, () => {
         ),
       { timeout: 5_000 },
     );
+  });
+
+  test('a channel can take one daily digest instead of each alert; a bad time zone is refused', async () => {
+    fireEvent.click(
+      within(screen.getByTestId('channel-row')).getByRole('button', { name: 'Notifications of desk' }),
+    );
+    const editor = form('Notifications of desk');
+    fireEvent.click(within(editor).getByLabelText(/Send one daily digest/));
+    fireEvent.change(within(editor).getByLabelText('Digest time'), { target: { value: '07:30' } });
+    fireEvent.change(within(editor).getByLabelText('Digest time zone'), {
+      target: { value: 'Mars/Olympus' },
+    });
+    fireEvent.click(within(editor).getByRole('button', { name: 'Save notifications' }));
+    await within(editor).findByText(/^Time zone: /);
+    fireEvent.change(within(editor).getByLabelText('Digest time zone'), {
+      target: { value: 'Europe/Berlin' },
+    });
+    fireEvent.click(within(editor).getByRole('button', { name: 'Save notifications' }));
+    await waitFor(() => assert.ok(screen.queryByTestId('channel-modes-form') === null, 'the editor closes'), {
+      timeout: 5_000,
+    });
+    const stored = (await api('GET', '/api/v1/alerts/channels')).body as {
+      channels: { id: string; digest: unknown; eventModes: Record<string, string> }[];
+    };
+    assert.deepEqual(stored.channels[0]?.digest, { at: '07:30', timeZone: 'Europe/Berlin' });
+    assert.equal(stored.channels[0]?.eventModes.stale, 'silent', 'the modes are kept');
+    await waitFor(
+      () =>
+        assert.match(
+          within(screen.getByTestId('channel-row')).getByTestId('channel-modes').textContent ?? '',
+          /; one daily digest at 07:30 \(Europe\/Berlin\)$/,
+        ),
+      { timeout: 5_000 },
+    );
+    // Back to each alert on its own, so the rules below send at once.
+    await api('PUT', `/api/v1/alerts/channels/${stored.channels[0]!.id}/digest`, { digest: null });
+    await refreshPage();
   });
 
   test("the rule form checks its fields, shows the API's refusal, then creates the rule", async () => {
