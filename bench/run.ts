@@ -8,6 +8,7 @@ import { runBackfillBench } from './backfill.bench.ts';
 import { runBacktestBench } from './backtest.bench.ts';
 import { runIngestBench } from './ingest.bench.ts';
 import { runMemoryBench } from './memory.bench.ts';
+import { runScaleBench } from './scale.bench.ts';
 import { runSentimentBench } from './sentiment.bench.ts';
 import { runSequenceModelsBench } from './sequence-models.bench.ts';
 import { runSnapshotsBench } from './snapshots.bench.ts';
@@ -22,6 +23,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   backtest: runBacktestBench,
   alerts: runAlertsBench,
   sentiment: runSentimentBench,
+  scale: runScaleBench,
 };
 
 const wanted = process.argv.slice(2);
