@@ -9,6 +9,7 @@ import { runBacktestBench } from './backtest.bench.ts';
 import { runDiscordBench } from './discord.bench.ts';
 import { runIngestBench } from './ingest.bench.ts';
 import { runMemoryBench } from './memory.bench.ts';
+import { runScaleBench } from './scale.bench.ts';
 import { runSentimentBench } from './sentiment.bench.ts';
 import { runSequenceModelsBench } from './sequence-models.bench.ts';
 import { runSnapshotsBench } from './snapshots.bench.ts';
@@ -24,6 +25,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   alerts: runAlertsBench,
   sentiment: runSentimentBench,
   discord: runDiscordBench,
+  scale: runScaleBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -126,6 +126,10 @@ export interface Config {
   cacheBreakerFailures: number;
   /** Longest wait for one Redis cache operation before it counts as a miss. */
   cacheTimeoutMs: number;
+  /** Below this many free bytes where data is kept, the process turns read-only (0: never). */
+  diskMinFreeBytes: number;
+  /** How often free disk space is read. */
+  diskCheckIntervalMs: number;
 }
 
 /** Documentation of each variable: shown in `--help` output and kept in sync with the README. */
@@ -204,6 +208,9 @@ export const ENVIRONMENT_VARIABLES = {
     'Redis cache failures in a row after which Redis is skipped for the cool-down, 1 to 1000 (default 5)',
   RUNECAST_CACHE_TIMEOUT_MS:
     'longest wait for one Redis cache operation in ms before it is served as a miss, 10 to 10000 (default 250)',
+  RUNECAST_DISK_MIN_FREE_MB:
+    "below this many MB free on the file system of $RUNECAST_HOME, the embedded store or a local PostgreSQL's data directory, the process turns read-only (ingestion and jobs pause, API writes answer 503 with Retry-After) and /ready reports disk degraded with the reason, until 10% more is free; 0 to 10000000, 0 never pauses (default 512)",
+  RUNECAST_DISK_CHECK_SECONDS: 'seconds between readings of free disk space, 1 to 3600 (default 10)',
 } as const;
 
 /** Variables whose values never appear in error messages. */
@@ -495,6 +502,8 @@ const environmentSchema = z.object({
   RUNECAST_CACHE_BREAKER_COOLDOWN_SECONDS: integerText(1, 3600).default(30),
   RUNECAST_CACHE_BREAKER_FAILURES: integerText(1, 1000).default(5),
   RUNECAST_CACHE_TIMEOUT_MS: integerText(10, 10_000).default(250),
+  RUNECAST_DISK_MIN_FREE_MB: integerText(0, 10_000_000).default(512),
+  RUNECAST_DISK_CHECK_SECONDS: integerText(1, 3600).default(10),
 });
 
 /** Command-line flags that override variables; `flagName` is used in error messages. */
@@ -596,5 +605,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     cacheBreakerCoolDownSeconds: values.RUNECAST_CACHE_BREAKER_COOLDOWN_SECONDS,
     cacheBreakerFailures: values.RUNECAST_CACHE_BREAKER_FAILURES,
     cacheTimeoutMs: values.RUNECAST_CACHE_TIMEOUT_MS,
+    diskMinFreeBytes: values.RUNECAST_DISK_MIN_FREE_MB * 1024 * 1024,
+    diskCheckIntervalMs: values.RUNECAST_DISK_CHECK_SECONDS * 1000,
   };
 }

@@ -35,7 +35,7 @@ import { HealthRegistry } from '../observability/health-registry.ts';
 import type { AuthStore, Store } from '../store/store.ts';
 import type { ApiApp, ApiContext, RouteModule } from './api-context.ts';
 import { CandleQueryService } from '../markets/candle-query.service.ts';
-import { describeError, routeLabel, sendError } from './http-errors.ts';
+import { describeError, errorBody, routeLabel, sendError } from './http-errors.ts';
 import { LiveFeed } from '../markets/live-feed.ts';
 import { MarketService, type SourceLookup } from '../markets/market.service.ts';
 import { createMetrics, type RunecastMetrics } from '../observability/metrics.ts';
@@ -124,6 +124,11 @@ export interface HttpAppDependencies {
   passwordHashing?: PasswordHashOptions;
   now?: () => number;
   /**
+   * The process's write mode: while `readOnly()` (the disk is nearly full), writes under /api/
+   * answer 503 with `Retry-After` and the reason, and reads keep answering. Default: writable.
+   */
+  writeMode?: { readOnly(): boolean; status(): { reason: string | null } };
+  /**
    * The process's alert service (its owner closes it); when absent the app builds its own,
    * with a sender it closes on close.
    */
@@ -154,6 +159,7 @@ const BUILT_IN_ROUTES: readonly RouteModule[] = [
 ];
 
 const DOCS_PREFIX = '/docs';
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function defaultLimits(config: Config): HttpLimits {
   return {
@@ -444,6 +450,30 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
     limits,
     metrics,
   });
+  const writeMode = dependencies.writeMode;
+  // Writes refused while read-only are expected answers, logged at debug, not as server errors.
+  const refusedWhileReadOnly = new WeakSet<object>();
+  if (writeMode !== undefined) {
+    // The mode cannot change before the next reading of free space.
+    const retryAfterSeconds = Math.max(1, Math.ceil(config.diskCheckIntervalMs / 1000));
+    app.addHook('onRequest', async (request, reply) => {
+      if (!writeMode.readOnly() || READ_METHODS.has(request.method)) return;
+      if (!(request.routeOptions.url ?? '').startsWith(`${API_PREFIX}/`)) return;
+      if (request.routeOptions.config?.allowedWhileDiskReadOnly) return;
+      const reason = writeMode.status().reason ?? 'the disk is nearly full';
+      refusedWhileReadOnly.add(request);
+      return sendError(reply, {
+        statusCode: 503,
+        body: errorBody(
+          'read_only',
+          `Runecast is read-only for now and takes no writes: ${reason}. Reads still work; try again once space is freed.`,
+          { reason, retryAfterSeconds },
+        ),
+        headers: { 'retry-after': String(retryAfterSeconds) },
+        serverFault: false,
+      });
+    });
+  }
   app.addHook('onResponse', async (request, reply) => {
     const labels = {
       method: request.method,
@@ -452,7 +482,8 @@ export async function createHttpApp(dependencies: HttpAppDependencies): Promise<
     };
     metrics.http.requests.inc(labels);
     metrics.http.duration.observe(labels, reply.elapsedTime / 1000);
-    if (reply.statusCode >= 500) request.log.warn({ labels }, 'request answered with a server error');
+    if (reply.statusCode >= 500 && !refusedWhileReadOnly.has(request))
+      request.log.warn({ labels }, 'request answered with a server error');
     else request.log.debug({ ...labels, durationMs: reply.elapsedTime }, 'request');
   });
 

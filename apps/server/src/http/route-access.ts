@@ -21,6 +21,11 @@ declare module 'fastify' {
     /** A write that a read-only API key may still make (none so far); reads are GET and HEAD. */
     readOnlyAllowed?: boolean;
     /**
+     * A write still served while the disk is nearly full and the process read-only: a few bytes
+     * that keep users reading (log-in, refresh, log-out, stream tickets). Other writes answer 503.
+     */
+    allowedWhileDiskReadOnly?: boolean;
+    /**
      * Media type of answers that are not JSON, by status (e.g. `{ 200: 'text/event-stream' }`),
      * so the OpenAPI document describes them as served. Errors are always JSON.
      */

@@ -30,6 +30,8 @@ export interface LogTableDestinationOptions {
    * feed the failure back into this destination); the default writes one line to stderr.
    */
   onError?: (error: unknown) => void;
+  /** True while nothing may be written (the disk is nearly full): lines wait, up to `maxBuffered`. */
+  paused?: () => boolean;
   now?: () => number;
 }
 
@@ -97,6 +99,7 @@ export function createLogTableDestination(
   let lastRetentionMs = 0;
 
   const writeBatches = async () => {
+    if (options.paused?.()) return;
     while (buffer.length > 0) {
       const batch = buffer.slice(0, maxBatch);
       try {

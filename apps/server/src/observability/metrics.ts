@@ -59,6 +59,12 @@ export interface RunecastMetrics {
     /** Failures of work no request waits for (timers, bus publishes, listeners); each is also logged. */
     backgroundErrors: Counter<'task'>;
   };
+  disk: {
+    /** Free bytes on the file system of each watched folder (`home`, `store`). */
+    freeBytes: Gauge<'folder' | 'path'>;
+    /** 1 while writes are paused because a watched file system is nearly full, 0 otherwise. */
+    readOnly: Gauge;
+  };
   forecasts: {
     made: Counter<'series' | 'horizon' | 'model'>;
     modelScore: Gauge<'series' | 'horizon' | 'model' | 'metric'>;
@@ -121,6 +127,19 @@ export function createMetrics(options: CreateMetricsOptions = {}): RunecastMetri
         name: 'runecast_background_errors_total',
         help: 'Failures of background work (timers, bus publishes, listeners), by task',
         labelNames: ['task'],
+        registers,
+      }),
+    },
+    disk: {
+      freeBytes: new Gauge({
+        name: 'runecast_disk_free_bytes',
+        help: 'Free bytes on the file system of each watched folder',
+        labelNames: ['folder', 'path'],
+        registers,
+      }),
+      readOnly: new Gauge({
+        name: 'runecast_disk_read_only',
+        help: '1 while writes are paused because the disk is nearly full, 0 otherwise',
         registers,
       }),
     },

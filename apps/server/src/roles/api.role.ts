@@ -29,6 +29,7 @@ async function startHttp(context: RuntimeContext, serveApi: boolean): Promise<Ru
     logger: context.logger,
     dataMode: context.dataMode,
     health: context.health,
+    writeMode: context.disk,
     metrics: context.metrics,
     sources: (exchange) => context.sources.get(exchange),
     snapshotSources: (id) => context.sources.snapshots(id),

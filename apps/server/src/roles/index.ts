@@ -3,6 +3,7 @@ import { alertsRole } from './alerts.role.ts';
 import { ingestRole } from './ingest.role.ts';
 import type { RuntimeContext } from '../runtime/runtime-context.ts';
 import type { Role, RoleName, RunningRole } from './role.ts';
+import { startPausingWhileReadOnly } from './read-only-pause.ts';
 import { schedulerRole } from './scheduler.role.ts';
 import { workerRole } from './worker.role.ts';
 
@@ -33,7 +34,9 @@ export async function startRoles(
   };
   try {
     for (const role of chosen) {
-      running.push(await role.start(context));
+      running.push(
+        role.pausesWhileReadOnly ? await startPausingWhileReadOnly(role, context) : await role.start(context),
+      );
       context.logger.debug({ role: role.name }, 'role started');
     }
   } catch (error) {

@@ -20,6 +20,7 @@ import type { Role } from './role.ts';
  */
 export const ingestRole: Role = {
   name: 'ingest',
+  pausesWhileReadOnly: true,
   async start(context) {
     const { config, dataMode, metrics } = context;
     const logger = context.logger.child({ component: 'ingest' });

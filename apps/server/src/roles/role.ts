@@ -17,6 +17,11 @@ export interface RunningRole {
  */
 export interface Role {
   readonly name: RoleName | 'status';
+  /**
+   * True for a role that writes on its own (ingestion, jobs): it is stopped while the disk is
+   * nearly full (the process is read-only) and started again once space is back.
+   */
+  readonly pausesWhileReadOnly?: boolean;
   start(context: RuntimeContext): Promise<RunningRole>;
 }
 

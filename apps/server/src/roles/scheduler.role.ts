@@ -18,6 +18,7 @@ const BOOTSTRAP_CHECK_MS = 10_000;
  */
 export const schedulerRole: Role = {
   name: 'scheduler',
+  pausesWhileReadOnly: true,
   async start(context) {
     const { config, metrics } = context;
     const logger = context.logger.child({ component: 'scheduler' });

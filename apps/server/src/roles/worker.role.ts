@@ -3,6 +3,7 @@ import type { Role } from './role.ts';
 /** Runs queued jobs (train, backtest, tune, predict, score, on-demand forecasts). */
 export const workerRole: Role = {
   name: 'worker',
+  pausesWhileReadOnly: true,
   async start(context) {
     const { config, metrics } = context;
     const logger = context.logger.child({ component: 'jobs' });

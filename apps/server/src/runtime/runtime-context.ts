@@ -18,6 +18,7 @@ import { healthChangedTopic } from '../bus/topics.ts';
 import { createLogTableDestination } from '../observability/log-table.destination.ts';
 import { addLogDestination, type Logger } from '../observability/logger.ts';
 import { createMetrics, type RunecastMetrics } from '../observability/metrics.ts';
+import { DiskSpaceWatcher, type WatchedFolder } from '../observability/disk-space.ts';
 import {
   EMULATED_GENIIDATA_DATASOURCE,
   EMULATOR_PROVIDER_KEY,
@@ -55,6 +56,11 @@ export interface RuntimeContext {
   readonly metrics: RunecastMetrics;
   /** Each component registers the check of its own health here; /health and /ready read it. */
   readonly health: HealthRegistry;
+  /**
+   * Free space where data is kept: read-only while it is nearly full, when ingestion and jobs
+   * pause and the API refuses writes.
+   */
+  readonly disk: DiskSpaceWatcher;
   /** Where market data comes from (live, replay, simulated). */
   readonly dataMode: DataMode;
   readonly store: Store;
@@ -130,13 +136,16 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
       ? await openStore({ url: config.databaseUrl })
       : await openStore({ dataDir: config.pgliteDir });
     onClose('store', () => store.close());
-    // Structured logs also go to the store, where the API's log viewer queries them.
-    const logTable = createLogTableDestination(store.logs);
-    addLogDestination(logger, logTable);
-    onClose('log table', () => logTable.close());
-
     const metrics = createMetrics();
     const health = new HealthRegistry();
+    const disk = await watchDiskSpace({ config, store, metrics, logger });
+    onClose('disk watcher', async () => disk.stop());
+    health.register(disk.healthCheck());
+    // Structured logs also go to the store, where the API's log viewer queries them (not while
+    // the disk is nearly full: then they wait in memory, and stderr has them).
+    const logTable = createLogTableDestination(store.logs, { paused: () => disk.readOnly() });
+    addLogDestination(logger, logTable);
+    onClose('log table', () => logTable.close());
 
     const busLogger = logger.child({ component: 'bus' });
     metrics.bus.connected.set(1);
@@ -339,6 +348,7 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
       clock,
       metrics,
       health,
+      disk,
       dataMode,
       store,
       bus,
@@ -356,4 +366,67 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
     await close();
     throw error;
   }
+}
+
+/** True when the database URL names this machine, so its data directory is a folder here. */
+export function isLocalDatabaseUrl(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  const socketHost = parsed.searchParams.get('host');
+  if (parsed.hostname === '') return socketHost === null || socketHost.startsWith('/');
+  return ['localhost', '127.0.0.1', '[::1]', '::1'].includes(parsed.hostname.toLowerCase());
+}
+
+/**
+ * Starts watching the free space of the home folder, the embedded store's folder, and a local
+ * PostgreSQL's data directory when the server names it; logs each change of mode once.
+ */
+async function watchDiskSpace(parts: {
+  config: Config;
+  store: Store;
+  metrics: RunecastMetrics;
+  logger: Logger;
+}): Promise<DiskSpaceWatcher> {
+  const { config, store, metrics } = parts;
+  const logger = parts.logger.child({ component: 'disk' });
+  const folders: WatchedFolder[] = [{ label: 'home', path: config.home }];
+  if (config.databaseUrl === null) folders.push({ label: 'store', path: config.pgliteDir });
+  else if (isLocalDatabaseUrl(config.databaseUrl)) {
+    const directory = await store.dataDirectory();
+    if (directory !== null) folders.push({ label: 'store', path: directory, optional: true });
+  }
+  const watcher = new DiskSpaceWatcher({
+    folders,
+    minFreeBytes: config.diskMinFreeBytes,
+    intervalMs: config.diskCheckIntervalMs,
+    onChange: (status) => {
+      metrics.disk.readOnly.set(status.readOnly ? 1 : 0);
+      if (status.readOnly)
+        logger.error(
+          { volumes: status.volumes },
+          `disk nearly full; read-only until space is freed: ${status.reason ?? ''}`,
+        );
+      else logger.info({ volumes: status.volumes }, 'disk space is back; writes resume');
+    },
+    onCheck: (status) => {
+      for (const volume of status.volumes)
+        metrics.disk.freeBytes.set({ folder: volume.label, path: volume.path }, volume.freeBytes);
+    },
+    onUnreadable: (folder, error) =>
+      logger.warn(
+        { err: error, folder: folder.label, path: folder.path },
+        'cannot read the free space of a folder',
+      ),
+    onError: (error) => {
+      metrics.runtime.backgroundErrors.inc({ task: 'disk-watch' });
+      logger.warn({ err: error }, 'a listener of disk space changes failed');
+    },
+  });
+  metrics.disk.readOnly.set(0);
+  await watcher.start();
+  return watcher;
 }

@@ -87,6 +87,11 @@ export interface Store {
   leaderLock(name: LeaderLockName): Promise<boolean>;
   /** Answers when the database does; throws with the reason when it does not. */
   ping(): Promise<{ state: 'ok'; reason: null }>;
+  /**
+   * PostgreSQL: the server's data directory as the server names it, when this user may read
+   * the setting; null otherwise and on the embedded store (whose folder the caller knows).
+   */
+  dataDirectory(): Promise<string | null>;
   /** Closes the database (rejects on a store bound to a transaction). */
   close(): Promise<void>;
 }
@@ -126,6 +131,19 @@ export function createStore(db: Database): Store {
     ping: async () => {
       await db.query('SELECT 1');
       return { state: 'ok', reason: null };
+    },
+    dataDirectory: async () => {
+      if (db.engine !== 'postgres') return null;
+      try {
+        const rows = await db.query<{ directory: string | null }>(
+          "SELECT current_setting('data_directory', true) AS directory",
+        );
+        return rows[0]?.directory ?? null;
+      } catch (error) {
+        // Reading it needs pg_read_all_settings (42501 without it): then the folder stays unknown.
+        if ((error as { code?: unknown }).code === '42501') return null;
+        throw error;
+      }
     },
     close: () => db.close(),
   };

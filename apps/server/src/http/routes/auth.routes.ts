@@ -40,7 +40,7 @@ export const authRoutes: RouteModule = {
     app.post(
       '/auth/login',
       {
-        config: { access: 'public', credentialLimit: true },
+        config: { access: 'public', credentialLimit: true, allowedWhileDiskReadOnly: true },
         schema: {
           tags,
           summary: 'Log in with email and password; answers an access token and a refresh token',
@@ -62,7 +62,7 @@ export const authRoutes: RouteModule = {
     app.post(
       '/auth/refresh',
       {
-        config: { access: 'public', credentialLimit: true },
+        config: { access: 'public', credentialLimit: true, allowedWhileDiskReadOnly: true },
         schema: {
           tags,
           summary: 'Trade a refresh token for a new pair (each refresh token works once)',
@@ -76,7 +76,7 @@ export const authRoutes: RouteModule = {
     app.post(
       '/auth/logout',
       {
-        config: { access: 'user' },
+        config: { access: 'user', allowedWhileDiskReadOnly: true },
         schema: {
           tags,
           summary: 'End this session (or every session with allSessions)',

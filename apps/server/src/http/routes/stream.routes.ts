@@ -31,7 +31,7 @@ export const streamRoutes: RouteModule = {
       '/stream/tickets',
       {
         // Reading: a read-only key may open streams too.
-        config: { access: 'user', readOnlyAllowed: true },
+        config: { access: 'user', readOnlyAllowed: true, allowedWhileDiskReadOnly: true },
         schema: {
           tags: ['stream'],
           summary:
