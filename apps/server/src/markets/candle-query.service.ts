@@ -50,19 +50,25 @@ export class CandleQueryService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Columnar history as UTF-8 JSON (see `candleHistoryResponseSchema`). */
-  async history(query: CandleHistoryQuery): Promise<Buffer> {
-    const { series } = query;
-    const stepMs = timeframeMs(series.timeframe);
+  /** The window a history or indicators query asks for, with its defaults filled in. */
+  private window(query: CandleHistoryQuery): { limit: number; fromMs: number; toMs: number } {
+    const stepMs = timeframeMs(query.series.timeframe);
     const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
     // The default end includes the candle open now; it moves on the grid, so cache keys repeat.
-    const toMs = query.toMs ?? floorToGrid(this.now(), series.timeframe) + stepMs;
+    const toMs = query.toMs ?? floorToGrid(this.now(), query.series.timeframe) + stepMs;
     const fromMs = query.fromMs ?? Math.max(0, toMs - limit * stepMs);
     if (fromMs > toMs) {
       throw new ValidationError(`query.from (${fromMs}) is after query.to (${toMs})`, {
         field: 'query.from',
       });
     }
+    return { limit, fromMs, toMs };
+  }
+
+  /** Columnar history as UTF-8 JSON (see `candleHistoryResponseSchema`). */
+  async history(query: CandleHistoryQuery): Promise<Buffer> {
+    const { series } = query;
+    const { limit, fromMs, toMs } = this.window(query);
     const group = marketCacheGroup(series.exchange, series.symbol);
     const key = `history:${series.timeframe}:${fromMs}:${toMs}:${limit}`;
     return this.cache.getOrCompute(group, key, HISTORY_TTL_MS, () =>
@@ -93,7 +99,6 @@ export class CandleQueryService {
   /** Not stored: derive at most `limit` buckets from 1m (or 5m poll) candles, and page on from there. */
   private async deriveHistory(series: SeriesKey, fromMs: number, toMs: number, limit: number) {
     const stepMs = timeframeMs(series.timeframe);
-    const derived = true;
     const firstBucketMs = Math.ceil(fromMs / stepMs) * stepMs;
     const endMs = Math.min(toMs, firstBucketMs + limit * stepMs);
     const candles: Candle[] =
@@ -122,7 +127,7 @@ export class CandleQueryService {
       timeframe: series.timeframe,
       fromMs,
       toMs,
-      derived,
+      derived: true,
       times,
       open,
       high,
@@ -141,15 +146,7 @@ export class CandleQueryService {
    */
   async indicators(query: CandleIndicatorsQuery): Promise<Buffer> {
     const { series } = query;
-    const stepMs = timeframeMs(series.timeframe);
-    const limit = query.limit ?? DEFAULT_HISTORY_LIMIT;
-    const toMs = query.toMs ?? floorToGrid(this.now(), series.timeframe) + stepMs;
-    const fromMs = query.fromMs ?? Math.max(0, toMs - limit * stepMs);
-    if (fromMs > toMs) {
-      throw new ValidationError(`query.from (${fromMs}) is after query.to (${toMs})`, {
-        field: 'query.from',
-      });
-    }
+    const { limit, fromMs, toMs } = this.window(query);
     const names = [...query.indicators].sort();
     const group = marketCacheGroup(series.exchange, series.symbol);
     const key = `indicators:${series.timeframe}:${fromMs}:${toMs}:${limit}:${query.warmupCandles}:${names.join(',')}`;
