@@ -17,6 +17,9 @@ import {
 import type { Database } from './database.port.ts';
 import { toJsonText } from './job.repository.ts';
 
+/** The tables whose rows are sent with retries. */
+type RetriedTable = 'alert_deliveries' | 'alert_digests';
+
 export interface NewAlertChannel {
   ownerUserId: string;
   kind: AlertChannelKind;
@@ -654,19 +657,33 @@ export class SqlAlertRepository {
     }));
   }
 
-  async markDelivered(id: string, nowMs: number): Promise<void> {
+  markDelivered(id: string, nowMs: number): Promise<void> {
+    return this.markSent('alert_deliveries', id, nowMs);
+  }
+
+  /** Records a failed attempt: retried at `nextAttemptAtMs`, or dead when that is null. */
+  markFailed(id: string, error: string, nextAttemptAtMs: number | null): Promise<void> {
+    return this.markAttemptFailed('alert_deliveries', id, error, nextAttemptAtMs);
+  }
+
+  /** Single deliveries and digests share one retry state: pending, sent or dead. */
+  private async markSent(table: RetriedTable, id: string, nowMs: number): Promise<void> {
     await this.database.query(
-      `UPDATE alert_deliveries SET state = 'sent', attempts = attempts + 1, delivered_at_ms = $2,
+      `UPDATE ${table} SET state = 'sent', attempts = attempts + 1, delivered_at_ms = $2,
          next_attempt_at_ms = NULL, claimed_until_ms = NULL, last_error = NULL
        WHERE id = $1`,
       [id, nowMs],
     );
   }
 
-  /** Records a failed attempt: retried at `nextAttemptAtMs`, or dead when that is null. */
-  async markFailed(id: string, error: string, nextAttemptAtMs: number | null): Promise<void> {
+  private async markAttemptFailed(
+    table: RetriedTable,
+    id: string,
+    error: string,
+    nextAttemptAtMs: number | null,
+  ): Promise<void> {
     await this.database.query(
-      `UPDATE alert_deliveries SET attempts = attempts + 1, last_error = $2, claimed_until_ms = NULL,
+      `UPDATE ${table} SET attempts = attempts + 1, last_error = $2, claimed_until_ms = NULL,
          next_attempt_at_ms = $3, state = CASE WHEN $3::bigint IS NULL THEN 'dead' ELSE 'pending' END
        WHERE id = $1`,
       [id, error.slice(0, 500), nextAttemptAtMs],
@@ -806,23 +823,13 @@ export class SqlAlertRepository {
     return rows.map((row) => ({ ...digestFromRow(row), ownerUserId: row.owner_user_id, events: row.events }));
   }
 
-  async markDigestDelivered(id: string, nowMs: number): Promise<void> {
-    await this.database.query(
-      `UPDATE alert_digests SET state = 'sent', attempts = attempts + 1, delivered_at_ms = $2,
-         next_attempt_at_ms = NULL, claimed_until_ms = NULL, last_error = NULL
-       WHERE id = $1`,
-      [id, nowMs],
-    );
+  markDigestDelivered(id: string, nowMs: number): Promise<void> {
+    return this.markSent('alert_digests', id, nowMs);
   }
 
   /** Records a failed attempt: retried at `nextAttemptAtMs`, or dead when that is null. */
-  async markDigestFailed(id: string, error: string, nextAttemptAtMs: number | null): Promise<void> {
-    await this.database.query(
-      `UPDATE alert_digests SET attempts = attempts + 1, last_error = $2, claimed_until_ms = NULL,
-         next_attempt_at_ms = $3, state = CASE WHEN $3::bigint IS NULL THEN 'dead' ELSE 'pending' END
-       WHERE id = $1`,
-      [id, error.slice(0, 500), nextAttemptAtMs],
-    );
+  markDigestFailed(id: string, error: string, nextAttemptAtMs: number | null): Promise<void> {
+    return this.markAttemptFailed('alert_digests', id, error, nextAttemptAtMs);
   }
 
   async listDigests(
