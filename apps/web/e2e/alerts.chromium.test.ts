@@ -176,6 +176,11 @@ describe('alerts page in Chromium against runecast up --offline', { skip, timeou
 
     const row = page.locator('[data-testid=rule-row][data-rule="BTC breakout"]');
     await row.waitFor();
+    // The new row can render a moment before the form closes: wait for it, then check.
+    await page
+      .locator('form[aria-label="New rule"]')
+      .waitFor({ state: 'detached', timeout: 5_000 })
+      .catch(() => undefined);
     assert.equal(await page.locator('form[aria-label="New rule"]').count(), 0, 'the form closes');
     assert.equal(await row.getAttribute('data-enabled'), 'true');
     assert.match(
