@@ -6,6 +6,7 @@ import { runAlertsBench } from './alerts.bench.ts';
 import { runApiBench } from './api.bench.ts';
 import { runBackfillBench } from './backfill.bench.ts';
 import { runBacktestBench } from './backtest.bench.ts';
+import { runDashboardBench } from './dashboard.bench.ts';
 import { runDiscordBench } from './discord.bench.ts';
 import { runIngestBench } from './ingest.bench.ts';
 import { runMemoryBench } from './memory.bench.ts';
@@ -26,6 +27,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   sentiment: runSentimentBench,
   discord: runDiscordBench,
   scale: runScaleBench,
+  dashboard: runDashboardBench,
 };
 
 const wanted = process.argv.slice(2);
