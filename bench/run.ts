@@ -12,6 +12,7 @@ import { runMemoryBench } from './memory.bench.ts';
 import { runScaleBench } from './scale.bench.ts';
 import { runSentimentBench } from './sentiment.bench.ts';
 import { runSequenceModelsBench } from './sequence-models.bench.ts';
+import { runSignalsBench } from './signals.bench.ts';
 import { runSnapshotsBench } from './snapshots.bench.ts';
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
@@ -26,6 +27,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   sentiment: runSentimentBench,
   discord: runDiscordBench,
   scale: runScaleBench,
+  signals: runSignalsBench,
 };
 
 const wanted = process.argv.slice(2);
