@@ -62,7 +62,7 @@ const MODELS: readonly WalkForwardModelSpec[] = [
   { modelType: 'svr', retrainEverySteps: 336 },
 ];
 
-interface ArchivedText {
+export interface ArchivedText {
   id: string;
   channel: string;
   publishedAtMs: number;
@@ -71,7 +71,7 @@ interface ArchivedText {
 }
 
 /** What a tolerant reader made of one file: rows kept, rows rejected by reason (with examples). */
-interface ReadReport {
+export interface ReadReport {
   file: string;
   rows: number;
   accepted: number;
@@ -107,7 +107,7 @@ function parseNaiveTime(value: unknown): number | null {
  * The tweets' text is a Python bytes literal (`b'…'` or `b"…"`, non-ASCII as `\xNN` UTF-8 escapes).
  * Hand-written because no npm package reads Python literals; returns null for anything else.
  */
-function decodePythonBytesLiteral(literal: string): string | null {
+export function decodePythonBytesLiteral(literal: string): string | null {
   const match = /^b(['"])([\s\S]*)\1$/.exec(literal);
   if (!match) return null;
   const inner = match[2]!;
@@ -135,7 +135,7 @@ function decodePythonBytesLiteral(literal: string): string | null {
 }
 
 /** Reads an outlet's timeline (`id, created_at, text`; created_at naive UTC); bad rows are counted and skipped. */
-function readTweets(path: string, seen: Set<string>): { items: ArchivedText[]; report: ReadReport } {
+export function readTweets(path: string, seen: Set<string>): { items: ArchivedText[]; report: ReadReport } {
   const report = newReport(basename(path));
   const records = parse(readFileSync(path), {
     columns: true,
@@ -167,7 +167,7 @@ function readTweets(path: string, seen: Set<string>): { items: ArchivedText[]; r
 }
 
 /** Reads the Reddit comment and post files (scraper runs overlap: an id read before is a duplicate). */
-function readReddit(folder: string): { items: ArchivedText[]; reports: ReadReport[] } {
+export function readReddit(folder: string): { items: ArchivedText[]; reports: ReadReport[] } {
   const items: ArchivedText[] = [];
   const reports: ReadReport[] = [];
   const seen = new Set<string>();
