@@ -13,6 +13,7 @@ import { runMemoryBench } from './memory.bench.ts';
 import { runScaleBench } from './scale.bench.ts';
 import { runSentimentBench } from './sentiment.bench.ts';
 import { runSequenceModelsBench } from './sequence-models.bench.ts';
+import { runSignalsBench } from './signals.bench.ts';
 import { runSnapshotsBench } from './snapshots.bench.ts';
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
@@ -28,6 +29,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   discord: runDiscordBench,
   scale: runScaleBench,
   dashboard: runDashboardBench,
+  signals: runSignalsBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -2,6 +2,13 @@ import { getStandardDeviation, getZScore } from 'trading-signals';
 import { type Candle, type Timeframe, ValidationError } from '@runecast/market';
 import { alignCandlesToGrid, alignClosesAsOf, type CandleGrid } from './candle-grid.ts';
 import { computePriceIndicators } from './price-indicators.ts';
+import {
+  TEXT_METRIC_FEATURES,
+  textMetricColumns,
+  type TextMetricFeatureOptions,
+  textMetricFeatureName,
+  type TextMetricSeriesInput,
+} from './text-metric-features.ts';
 
 /** Window lengths of the features, in candles of the series (not minutes). */
 export interface FeatureSettings {
@@ -40,6 +47,13 @@ export interface BuildFeatureMatrixInput {
   candles: readonly Candle[];
   /** Other tracked markets by a key of the caller's choice (e.g. a series key); joined as of each close. */
   crossAssets?: Readonly<Record<string, readonly Candle[]>>;
+  /**
+   * Optional text metric series (news, community) about this market by a key of the caller's
+   * choice (e.g. the text source); joined by the time each sample became known, see
+   * text-metric-features.ts. Off unless given.
+   */
+  textMetrics?: Readonly<Record<string, TextMetricSeriesInput>>;
+  textMetricOptions?: TextMetricFeatureOptions;
   /** Columns to keep, in this order; defaults to every available feature. */
   featureNames?: readonly string[];
   settings?: Partial<FeatureSettings>;
@@ -253,10 +267,14 @@ export function crossAssetFeatureName(key: string, feature: string): string {
   return `cross.${key}.${feature}`;
 }
 
-/** Every feature name `buildFeatureMatrix` can produce for these settings and cross assets, in order. */
+/**
+ * Every feature name `buildFeatureMatrix` can produce for these settings, cross assets and text
+ * metric sources, in order.
+ */
 export function listFeatureNames(
   crossAssetKeys: readonly string[] = [],
   settingsOverrides?: Partial<FeatureSettings>,
+  textMetricKeys: readonly string[] = [],
 ): string[] {
   const settings = resolveSettings(settingsOverrides);
   const names = [
@@ -282,6 +300,9 @@ export function listFeatureNames(
     for (const window of settings.momentumWindows)
       names.push(crossAssetFeatureName(key, `logReturn${window}`));
   }
+  for (const key of textMetricKeys) {
+    for (const metric of TEXT_METRIC_FEATURES) names.push(textMetricFeatureName(key, metric));
+  }
   return names;
 }
 
@@ -290,9 +311,19 @@ export function buildFeatureMatrix(input: BuildFeatureMatrixInput): FeatureMatri
   const settings = resolveSettings(input.settings);
   const grid = alignCandlesToGrid(input.candles, 'series candles');
   const crossAssets = Object.entries(input.crossAssets ?? {});
+  const textMetrics = Object.entries(input.textMetrics ?? {});
+  for (const [key] of textMetrics) {
+    // A dot would make `text.<key>.<metric>` ambiguous between two keys.
+    if (!/^[A-Za-z0-9:/_•-]{1,80}$/.test(key)) {
+      throw new ValidationError(
+        `text metrics key "${key}" must be 1-80 letters, digits or : / _ • - (no dots or spaces)`,
+      );
+    }
+  }
   const available = listFeatureNames(
     crossAssets.map(([key]) => key),
     settings,
+    textMetrics.map(([key]) => key),
   );
   const selected = input.featureNames ? [...input.featureNames] : available;
   const unknown = selected.filter((name) => !available.includes(name));
@@ -307,6 +338,12 @@ export function buildFeatureMatrix(input: BuildFeatureMatrixInput): FeatureMatri
     if (candles.length === 0) throw new ValidationError(`cross asset ${key}: no candles`);
     const other = alignCandlesToGrid(candles, `cross asset ${key}`);
     for (const [name, column] of crossAssetColumns(grid, key, other, settings)) columns.set(name, column);
+  }
+  for (const [key, series] of textMetrics) {
+    if (!selected.some((name) => name.startsWith(`text.${key}.`))) continue;
+    for (const [name, column] of textMetricColumns(grid, key, series, input.textMetricOptions)) {
+      columns.set(name, column);
+    }
   }
 
   const selectedColumns = selected.map((name) => columns.get(name)!);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type Candle, timeframeMs } from '@runecast/market';
+import { textMetricSeries } from '../signals/text-metrics.ts';
 import { buildFeatureMatrix, type FeatureMatrix } from './feature-matrix.ts';
 import { createSeededRandom, type RandomSource } from './seeded-random.ts';
 import { generateSyntheticCandles } from './synthetic-candles.ts';
@@ -138,4 +139,97 @@ describe('feature rows are point in time', () => {
     assert.equal(matrix.rows.length, closedOnly.rows.length);
     assertRowsEqualUpTo(closedOnly, matrix, matrix.rows.length - 1, 'open last candle');
   });
+});
+
+describe('text metric features are point in time', () => {
+  interface ArchivedItem {
+    publishedAtMs: number;
+    seenAtMs: number;
+    sentiment: number | null;
+  }
+  const knownAt = (item: ArchivedItem): number => Math.max(item.publishedAtMs, item.seenAtMs);
+  const random = createSeededRandom(77);
+  const items: ArchivedItem[] = [];
+  for (let index = 0; index < 2_000; index += 1) {
+    const publishedAtMs = START_MS + Math.floor(random() * 520 * HOUR_MS);
+    // Most items are seen within minutes; some only hours later (a feed that lists them late).
+    const delayMs = random() < 0.9 ? Math.floor(random() * 10 * 60_000) : Math.floor(random() * 6 * HOUR_MS);
+    items.push({
+      publishedAtMs,
+      seenAtMs: publishedAtMs + delayMs,
+      sentiment: random() < 0.1 ? null : 2 * random() - 1,
+    });
+  }
+  const endMs = START_MS + 521 * HOUR_MS;
+  const metricsOf = (archived: readonly ArchivedItem[]) =>
+    textMetricSeries(
+      archived.map((item) => ({ knownAtMs: knownAt(item), sentiment: item.sentiment })),
+      START_MS,
+      endMs,
+    );
+  const baseline = buildFeatureMatrix({ candles: series, textMetrics: { news: metricsOf(items) } });
+  const textColumns = baseline.featureNames.flatMap((name, position) =>
+    name.startsWith('text.') ? [position] : [],
+  );
+
+  test('every text feature is there and known once its series has started', () => {
+    assert.equal(textColumns.length, 10);
+    for (const position of textColumns) assert.ok(Number.isFinite(baseline.rows.at(-1)![position]));
+  });
+
+  for (const cutIndex of [30, 175, 299, 400]) {
+    const cutCloseMs = series[cutIndex]!.openTimeMs + HOUR_MS;
+
+    test(`changing every text item and metric sample after candle ${cutIndex} leaves rows up to it unchanged`, () => {
+      const change = createSeededRandom(2000 + cutIndex);
+      const perturbedItems: ArchivedItem[] = items.map((item) =>
+        knownAt(item) > cutCloseMs ? { ...item, sentiment: change() < 0.5 ? -1 : 1 } : item,
+      );
+      for (let extra = 0; extra < 300; extra += 1) {
+        const publishedAtMs = cutCloseMs - 5 * HOUR_MS + Math.floor(change() * 40 * HOUR_MS);
+        // Published before the cut but first seen after it: still in the future at the cut.
+        perturbedItems.push({
+          publishedAtMs,
+          seenAtMs: Math.max(publishedAtMs, cutCloseMs + 1),
+          sentiment: change() < 0.5 ? 0.99 : -0.99,
+        });
+      }
+      const perturbedSeries = Object.fromEntries(
+        Object.entries(metricsOf(perturbedItems)).map(([metric, samples]) => [
+          metric,
+          samples.map((sample) =>
+            sample.timeMs > cutCloseMs ? { ...sample, value: sample.value + 10 * change() } : sample,
+          ),
+        ]),
+      );
+      const perturbed = buildFeatureMatrix({ candles: series, textMetrics: { news: perturbedSeries } });
+      const lastRow = rowIndexOfCloseTime(baseline, cutCloseMs);
+      assertRowsEqualUpTo(baseline, perturbed, lastRow, `text cut at candle ${cutIndex}`);
+      // The change must show in every text feature later on, or the check above proves nothing.
+      for (const position of textColumns) {
+        const changed = baseline.rows
+          .slice(lastRow + 1)
+          .some((row, offset) => !Object.is(row[position], perturbed.rows[lastRow + 1 + offset]![position]));
+        assert.ok(
+          changed,
+          `changing the text after candle ${cutIndex} never changed ${baseline.featureNames[position]}`,
+        );
+      }
+    });
+
+    test(`dropping every text item and metric sample after candle ${cutIndex} leaves rows up to it unchanged`, () => {
+      const truncatedSeries = Object.fromEntries(
+        Object.entries(metricsOf(items.filter((item) => knownAt(item) <= cutCloseMs))).map(
+          ([metric, samples]) => [metric, samples.filter((sample) => sample.timeMs <= cutCloseMs)],
+        ),
+      );
+      const truncated = buildFeatureMatrix({ candles: series, textMetrics: { news: truncatedSeries } });
+      assertRowsEqualUpTo(
+        baseline,
+        truncated,
+        rowIndexOfCloseTime(baseline, cutCloseMs),
+        `text dropped at ${cutIndex}`,
+      );
+    });
+  }
 });

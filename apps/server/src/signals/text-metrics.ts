@@ -52,3 +52,37 @@ export function textMetricsAt(items: readonly CountedTextItem[], atMs: number): 
 
 /** The longest window: how far back items are read to compute the metrics at one time. */
 export const LONGEST_TEXT_WINDOW_MS = Math.max(...TEXT_METRIC_WINDOWS.map((window) => window.lengthMs));
+
+/**
+ * The hourly text metric series of one subject, as the collector writes them: the metrics at every
+ * full hour `t` with `fromMs <= t <= toMs`, each a sample `{ timeMs: t, value }` by metric name
+ * (a statistic of an empty window has no sample, as in the store). Used to replay archived text
+ * into series for backtests.
+ */
+export function textMetricSeries(
+  items: readonly CountedTextItem[],
+  fromMs: number,
+  toMs: number,
+): Record<string, { timeMs: number; value: number }[]> {
+  const sorted = [...items].sort((left, right) => left.knownAtMs - right.knownAtMs);
+  const firstAfter = (timeMs: number): number => {
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (sorted[middle]!.knownAtMs <= timeMs) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+  const series: Record<string, { timeMs: number; value: number }[]> = {};
+  const firstHourMs = Math.ceil(fromMs / TEXT_METRIC_STEP_MS) * TEXT_METRIC_STEP_MS;
+  for (let atMs = firstHourMs; atMs <= toMs; atMs += TEXT_METRIC_STEP_MS) {
+    // Only the items of the longest window can count at `atMs`.
+    const inWindow = sorted.slice(firstAfter(atMs - LONGEST_TEXT_WINDOW_MS), firstAfter(atMs));
+    for (const [metric, value] of Object.entries(textMetricsAt(inWindow, atMs))) {
+      (series[metric] ??= []).push({ timeMs: atMs, value });
+    }
+  }
+  return series;
+}
