@@ -52,7 +52,8 @@ export function textMetricFeatureName(key: string, metric: TextMetricFeature): s
   return `text.${key}.${metric}`;
 }
 
-const WINDOW_OF = (metric: TextMetricFeature): string => metric.slice(metric.lastIndexOf('_') + 1);
+/** The window a metric is counted over: `24h` of `sentiment_mean_24h`. */
+const windowOf = (metric: TextMetricFeature): string => metric.slice(metric.lastIndexOf('_') + 1);
 
 function checkSamples(key: string, metric: string, samples: readonly TextMetricSample[]): void {
   for (let index = 0; index < samples.length; index += 1) {
@@ -130,7 +131,7 @@ export function textMetricColumns(
     if (!metric.startsWith('count_')) continue;
     const samples = series[metric] ?? [];
     const positions = latestKnownPositions(grid, samples, maxAgeMs);
-    countPositions.set(WINDOW_OF(metric), positions);
+    countPositions.set(windowOf(metric), positions);
     const column = new Float64Array(length).fill(Number.NaN);
     for (let row = 0; row < length; row += 1) {
       if (positions[row]! >= 0) column[row] = samples[positions[row]!]!.value;
@@ -139,8 +140,8 @@ export function textMetricColumns(
   }
   for (const metric of TEXT_METRIC_FEATURES) {
     if (metric.startsWith('count_')) continue;
-    const counts = series[`count_${WINDOW_OF(metric)}` as TextMetricFeature] ?? [];
-    const positions = countPositions.get(WINDOW_OF(metric))!;
+    const counts = series[`count_${windowOf(metric)}` as TextMetricFeature] ?? [];
+    const positions = countPositions.get(windowOf(metric))!;
     const byTime = new Map((series[metric] ?? []).map((sample) => [sample.timeMs, sample.value]));
     const column = new Float64Array(length).fill(Number.NaN);
     for (let row = 0; row < length; row += 1) {
