@@ -77,3 +77,4 @@ export type UserPreferences = z.infer<typeof userPreferencesSchema>;
 export const userPreferencesResponseSchema = userPreferencesSchema.extend({
   updatedAtMs: z.int().nullable().describe('null: never saved, these are the defaults'),
 });
+export type UserPreferencesResponse = z.infer<typeof userPreferencesResponseSchema>;

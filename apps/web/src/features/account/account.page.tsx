@@ -8,6 +8,7 @@ import {
 } from '@runecast/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
 import { z } from 'zod';
 import { InlineError, QueryView } from '../../components/query-state.tsx';
 import { formatRelative, formatTimeUtc } from '../../lib/format.ts';
@@ -316,6 +317,9 @@ export default function AccountPage() {
           <h1>Account</h1>
           <p>Your profile, password and API keys.</p>
         </div>
+        <Link to="/account/workspace" className="button" data-testid="workspace-link">
+          Workspace settings
+        </Link>
       </div>
       <div className="grid-2">
         <ProfilePanel />

@@ -2,7 +2,8 @@
 import type { ApiForecast } from '@runecast/contracts';
 import { useEffect, useMemo } from 'react';
 import { ErrorState, LoadingState } from '../../components/query-state.tsx';
-import { formatChange, formatHorizon, formatPrice, formatTimeUtc } from '../../lib/format.ts';
+import { formatChange, formatHorizon, formatPrice } from '../../lib/format.ts';
+import { useTimeFormat } from '../../lib/preferences.ts';
 import type { CandleChartController } from '../markets/candle-chart.tsx';
 import { buildForecastOverlay, pastForecastPoints } from './forecast-overlay.ts';
 import { useLatestForecasts, useScoredForecasts } from './forecast-queries.ts';
@@ -28,8 +29,11 @@ export function useMarketForecasts(options: {
   controller: CandleChartController | null;
   /** Changes when the chart got new candles (the overlay is drawn after them). */
   dataVersion: unknown;
+  /** Draw the 80% and 95% bands (the workspace may turn them off); the point path always. */
+  showBands?: boolean;
 }): MarketForecasts {
   const { baseSeries, displaySeries, timeframeMs, controller, dataVersion } = options;
+  const showBands = options.showBands ?? true;
   const seriesKeys = baseSeries === null ? [displaySeries] : [displaySeries, baseSeries];
   const latest = useLatestForecasts(seriesKeys);
   const drawnSeries = latest.forecasts.some((item) => item.series === displaySeries)
@@ -52,8 +56,8 @@ export function useMarketForecasts(options: {
       })),
       timeframeMs,
     );
-    return { band: cone.band, line: cone.line, past };
-  }, [drawnSeries, latest.forecasts, scored.data, timeframeMs]);
+    return { band: showBands ? cone.band : [], line: cone.line, past };
+  }, [drawnSeries, latest.forecasts, scored.data, timeframeMs, showBands]);
 
   useEffect(() => {
     if (controller === null || dataVersion === null) return;
@@ -66,6 +70,7 @@ export function useMarketForecasts(options: {
 /** The market's newest forecasts: point, change from the last close, and both bands. */
 export function MarketForecastPanel(props: { forecasts: MarketForecasts }) {
   const { forecasts } = props.forecasts;
+  const { formatTime } = useTimeFormat();
   return (
     <section className="panel" aria-label="Forecasts">
       <div className="panel-header">
@@ -117,7 +122,7 @@ export function MarketForecastPanel(props: { forecasts: MarketForecasts }) {
                   </span>
                 </div>
                 <div className="small muted">
-                  {forecast.modelType} v{forecast.modelVersionId} · for {formatTimeUtc(forecast.targetTimeMs)}
+                  {forecast.modelType} v{forecast.modelVersionId} · for {formatTime(forecast.targetTimeMs)}
                 </div>
               </div>
             );
