@@ -58,13 +58,26 @@ export function browserTimeZone(): string {
 
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
 
+/** Whether this browser can show times in the zone. */
+export function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Date and time fields of an instant in a time zone, by name (`year`, `hour`, `timeZoneName`…). */
 function partsIn(timeMs: number, timeZone: string, withSeconds: boolean): Record<string, string> {
   const cacheKey = `${timeZone}|${withSeconds}`;
   let format = timeFormats.get(cacheKey);
   if (format === undefined) {
+    // A zone this browser does not know (an older time zone database than the server's) is shown
+    // as UTC, named as such, rather than breaking the page.
+    const known = isKnownTimeZone(timeZone) ? timeZone : 'UTC';
     format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
+      timeZone: known,
       year: 'numeric',
       month: '2-digit',
       day: '2-digit',

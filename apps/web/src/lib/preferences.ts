@@ -6,7 +6,7 @@ import {
 } from '@runecast/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { browserTimeZone, formatDate, formatTime } from './format.ts';
+import { browserTimeZone, formatDate, formatTime, isKnownTimeZone } from './format.ts';
 import { useApi } from './services.tsx';
 
 export const preferencesKey = ['preferences'] as const;
@@ -73,8 +73,9 @@ export function useWatchlistToggle() {
 
 /** The time zone times are shown in: the workspace's, else the browser's. */
 export function useDisplayTimeZone(): string {
-  const preferences = usePreferences();
-  return preferences.data?.timeZone ?? browserTimeZone();
+  const saved = usePreferences().data?.timeZone ?? null;
+  // A zone the server knows but this browser's older time zone database does not: the browser's.
+  return saved !== null && isKnownTimeZone(saved) ? saved : browserTimeZone();
 }
 
 export interface TimeFormat {

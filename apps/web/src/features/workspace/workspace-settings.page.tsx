@@ -9,8 +9,8 @@ import { horizonChoicesMinutes, isTimeframe, parseSeriesKey, type Timeframe } fr
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { QueryView } from '../../components/query-state.tsx';
-import { browserTimeZone, formatHorizon, formatTime } from '../../lib/format.ts';
-import { preferencesOf, usePreferences, useSavePreferences } from '../../lib/preferences.ts';
+import { browserTimeZone, formatHorizon } from '../../lib/format.ts';
+import { preferencesOf, usePreferences, useSavePreferences, useTimeFormat } from '../../lib/preferences.ts';
 import { FormField } from '../alerts/alert-rule-form.tsx';
 import { allTimeframes, seriesKey, useTrackedMarkets } from '../markets/market-queries.ts';
 import { useRunes } from '../runes/runes-queries.ts';
@@ -101,6 +101,7 @@ function WorkspaceForm(props: { answer: UserPreferencesResponse }) {
   const timeZones = useMemo(knownTimeZones, []);
   const timeZoneListId = useId();
   const browserZone = browserTimeZone();
+  const { formatTime } = useTimeFormat();
   // Saved elsewhere meanwhile (another tab, a star on a market page): start again from that.
   useEffect(() => setDraft(draftOf(saved)), [saved]);
 
@@ -475,7 +476,7 @@ function WorkspaceForm(props: { answer: UserPreferencesResponse }) {
         <span className="muted small">
           {updatedAtMs === null
             ? 'Never saved: these are the defaults.'
-            : `Last saved ${formatTime(updatedAtMs, draft.timeZone.trim() || browserZone)}.`}
+            : `Last saved ${formatTime(updatedAtMs)}.`}
         </span>
       </div>
       {errors[''] ? (
