@@ -3,7 +3,7 @@ import type { ApiForecast } from '@runecast/contracts';
 import { useEffect, useMemo } from 'react';
 import { ErrorState, LoadingState } from '../../components/query-state.tsx';
 import { formatChange, formatHorizon, formatPrice } from '../../lib/format.ts';
-import { useTimeFormat } from '../../lib/preferences.ts';
+import { usePreferences, useTimeFormat } from '../../lib/preferences.ts';
 import type { CandleChartController } from '../markets/candle-chart.tsx';
 import { buildForecastOverlay, pastForecastPoints } from './forecast-overlay.ts';
 import { useLatestForecasts, useScoredForecasts } from './forecast-queries.ts';
@@ -69,8 +69,13 @@ export function useMarketForecasts(options: {
 
 /** The market's newest forecasts: point, change from the last close, and both bands. */
 export function MarketForecastPanel(props: { forecasts: MarketForecasts }) {
-  const { forecasts } = props.forecasts;
   const { formatTime } = useTimeFormat();
+  // The workspace's default horizon leads, marked; the rest follow shortest first.
+  const defaultHorizon = usePreferences().data?.defaultHorizonMinutes ?? null;
+  const forecasts = [...props.forecasts.forecasts].sort(
+    (left, right) =>
+      Number(right.horizonMinutes === defaultHorizon) - Number(left.horizonMinutes === defaultHorizon),
+  );
   return (
     <section className="panel" aria-label="Forecasts">
       <div className="panel-header">
@@ -98,10 +103,16 @@ export function MarketForecastPanel(props: { forecasts: MarketForecasts }) {
                 className="stack"
                 style={{ gap: 2 }}
                 data-testid="forecast-row"
+                data-default-horizon={forecast.horizonMinutes === defaultHorizon || undefined}
               >
                 <div className="row" style={{ justifyContent: 'space-between' }}>
                   <strong>
                     {formatHorizon(forecast.horizonMinutes)}{' '}
+                    {forecast.horizonMinutes === defaultHorizon ? (
+                      <span className="badge" title="The default horizon of your workspace">
+                        default
+                      </span>
+                    ) : null}{' '}
                     <span className="muted small">{forecast.series.split(':').at(-1)} series</span>
                   </strong>
                   <span className="num">
