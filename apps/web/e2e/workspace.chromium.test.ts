@@ -97,6 +97,8 @@ describe('a workspace that follows its user from browser to browser', { skip, ti
     await markets.selectOption(defaultMarket);
     await form.getByLabel('Timeframe', { exact: true }).selectOption('5m');
     await form.getByLabel('Default range').selectOption('1W');
+    await form.getByLabel('Chart type').selectOption('line');
+    await form.getByLabel('RSI 14').check();
     await form.getByLabel('Time zone', { exact: true }).fill('Moon/Base');
     await form.getByRole('button', { name: 'Save workspace' }).click();
     assert.equal(
@@ -154,10 +156,19 @@ describe('a workspace that follows its user from browser to browser', { skip, ti
       'true',
     );
     assert.equal(await secondPage.getAttribute('[data-testid=candle-chart]', 'data-time-zone'), 'Asia/Tokyo');
+    assert.equal(await secondPage.getAttribute('[data-testid=candle-chart]', 'data-chart-style'), 'line');
+    await secondPage.waitForSelector('[data-testid=candle-chart][data-indicators=rsi]');
+    assert.equal(
+      await secondPage
+        .locator('[data-testid=indicator-toggles] button:has-text("RSI")')
+        .getAttribute('aria-pressed'),
+      'true',
+    );
     assert.match((await secondPage.textContent('[data-testid=chart-footer]')) ?? '', /GMT\+9/);
-    // A range in the address wins over the saved one.
-    await secondPage.goto(`${baseUrl}/markets/binance/BTC-USDT?range=1D`);
+    // A range and indicators in the address win over the saved ones.
+    await secondPage.goto(`${baseUrl}/markets/binance/BTC-USDT?range=1D&ind=macd`);
     await secondPage.waitForSelector('[data-testid=market-chart][data-state=ready]', { timeout: 60_000 });
+    await secondPage.waitForSelector('[data-testid=candle-chart][data-indicators=macd]');
     assert.equal(
       await secondPage
         .locator('[data-testid=range-picker] button:has-text("1D")')
