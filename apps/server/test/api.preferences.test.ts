@@ -40,7 +40,7 @@ describe('a workspace of one’s own: preferences saved per user on the server',
         defaultSeries: 'binance:BTC/USDT:1m',
         defaultHorizonMinutes: 240,
         timeZone: 'Asia/Tokyo',
-        chart: { style: 'line', indicators: ['sma20', 'rsi14'] },
+        chart: { style: 'line', indicators: ['sma20', 'rsi14'], range: '1W' },
         overviewPanels: ['watchlist', 'forecasts'],
       },
     });
@@ -64,6 +64,7 @@ describe('a workspace of one’s own: preferences saved per user on the server',
       showVolume: true,
       showIntervals: true,
       indicators: ['sma20', 'rsi14'],
+      range: '1W',
     });
     assert.deepEqual(read.overviewPanels, ['watchlist', 'forecasts']);
     assert.ok(read.updatedAtMs > 0);
@@ -89,6 +90,7 @@ describe('a workspace of one’s own: preferences saved per user on the server',
       [{ watchlist: ['kraken:BTC/USD:1m', 'kraken:BTC/USD:1m'] }, /twice/],
       [{ timeZone: 'Moon/Base' }, /IANA time zone/],
       [{ chart: { style: 'renko' } }, /candles or line/],
+      [{ chart: { range: '2W' } }, /chart\.range/],
       [{ overviewPanels: ['stocks'] }, /overviewPanels/],
       [{ theme: 'dark' }, /theme/],
     ];
@@ -108,5 +110,26 @@ describe('a workspace of one’s own: preferences saved per user on the server',
       watchlist: string[];
     };
     assert.deepEqual(kept.watchlist, ['kraken:BTC/USD:1m']);
+  });
+
+  test('a workspace saved by an older version is read with the newer fields at their defaults', async () => {
+    const user = await harness.createUser();
+    // As an older version saved it: no chart range, and the panels of its day.
+    await harness.store.preferences.put(
+      user.id,
+      { watchlist: ['binance:ETH/USDT:1m'], chart: { style: 'line' }, overviewPanels: ['markets'] },
+      Date.UTC(2026, 0, 1),
+    );
+    const read = (
+      await harness.request({ method: 'GET', url: '/api/v1/me/preferences', token: user.token })
+    ).json() as {
+      watchlist: string[];
+      chart: { style: string; range: string | null };
+      overviewPanels: string[];
+    };
+    assert.deepEqual(read.watchlist, ['binance:ETH/USDT:1m']);
+    assert.equal(read.chart.style, 'line');
+    assert.equal(read.chart.range, null);
+    assert.deepEqual(read.overviewPanels, ['markets']);
   });
 });

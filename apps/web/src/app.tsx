@@ -17,11 +17,14 @@ const TrainingPage = lazy(() => import('./features/training/training.page.tsx'))
 const JobsPage = lazy(() => import('./features/jobs/jobs.page.tsx'));
 const AlertsPage = lazy(() => import('./features/alerts/alerts.page.tsx'));
 const AccountPage = lazy(() => import('./features/account/account.page.tsx'));
+const WorkspaceSettingsPage = lazy(() => import('./features/workspace/workspace-settings.page.tsx'));
+const DefaultMarketPage = lazy(() => import('./features/workspace/default-market.page.tsx'));
 const LogsPage = lazy(() => import('./features/logs/logs.page.tsx'));
 const AdminPage = lazy(() => import('./features/admin/admin.page.tsx'));
 
 const NAV: readonly NavItem[] = [
   { to: '/', label: 'Overview' },
+  { to: '/markets', label: 'Markets' },
   { to: '/runes', label: 'Runes' },
   { to: '/forecast', label: 'Forecast' },
   { to: '/models', label: 'Models' },
@@ -59,6 +62,7 @@ export function App(props: { services: AppServices }) {
             }
           >
             <Route index element={<OverviewPage />} />
+            <Route path="markets" element={<DefaultMarketPage />} />
             <Route path="markets/:exchange/:symbol" element={<MarketPage />} />
             <Route path="runes" element={<RunesPage />} />
             <Route path="runes/:name" element={<RunePage />} />
@@ -70,6 +74,7 @@ export function App(props: { services: AppServices }) {
             <Route path="jobs/:jobId" element={<JobsPage />} />
             <Route path="alerts" element={<AlertsPage />} />
             <Route path="account" element={<AccountPage />} />
+            <Route path="account/workspace" element={<WorkspaceSettingsPage />} />
             <Route
               path="logs"
               element={

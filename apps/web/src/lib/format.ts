@@ -47,7 +47,73 @@ function pad(value: number): string {
   return String(value).padStart(2, '0');
 }
 
-/** `2025-06-16 17:26 UTC`: market data is on UTC, whatever the viewer's time zone. */
+/** The time zone this browser runs in (UTC when it cannot tell). */
+export function browserTimeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** Whether this browser can show times in the zone. */
+export function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Date and time fields of an instant in a time zone, by name (`year`, `hour`, `timeZoneName`…). */
+function partsIn(timeMs: number, timeZone: string, withSeconds: boolean): Record<string, string> {
+  const cacheKey = `${timeZone}|${withSeconds}`;
+  let format = timeFormats.get(cacheKey);
+  if (format === undefined) {
+    // A zone this browser does not know (an older time zone database than the server's) is shown
+    // as UTC, named as such, rather than breaking the page.
+    const known = isKnownTimeZone(timeZone) ? timeZone : 'UTC';
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: known,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      ...(withSeconds ? { second: '2-digit' } : {}),
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    });
+    timeFormats.set(cacheKey, format);
+  }
+  const parts: Record<string, string> = {};
+  for (const part of format.formatToParts(timeMs)) parts[part.type] = part.value;
+  return parts;
+}
+
+/**
+ * `2025-06-16 19:26 GMT+2`: an instant in the viewer's time zone (the workspace's, else the
+ * browser's), with the zone named so a time copied elsewhere stays unambiguous.
+ */
+export function formatTime(timeMs: number | null | undefined, timeZone: string, withSeconds = false): string {
+  if (timeMs === null || timeMs === undefined || !Number.isFinite(timeMs)) return '—';
+  if (timeZone === 'UTC') return formatTimeUtc(timeMs, withSeconds);
+  const parts = partsIn(timeMs, timeZone, withSeconds);
+  const time = `${parts.hour}:${parts.minute}${withSeconds ? `:${parts.second}` : ''}`;
+  return `${parts.year}-${parts.month}-${parts.day} ${time} ${parts.timeZoneName}`;
+}
+
+/** `2025-06-16`: the day an instant falls on in a time zone. */
+export function formatDate(timeMs: number, timeZone: string): string {
+  if (timeZone === 'UTC') return formatDateUtc(timeMs);
+  const parts = partsIn(timeMs, timeZone, false);
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
+/** `2025-06-16 17:26 UTC`: for times that are about UTC itself (candle grids, schedules). */
 export function formatTimeUtc(timeMs: number | null | undefined, withSeconds = false): string {
   if (timeMs === null || timeMs === undefined || !Number.isFinite(timeMs)) return '—';
   const date = new Date(timeMs);

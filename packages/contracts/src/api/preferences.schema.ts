@@ -12,6 +12,26 @@ export const overviewPanels = [
   'alerts',
   'watchlist',
 ] as const;
+export type OverviewPanel = (typeof overviewPanels)[number];
+
+/** The overview of a workspace never arranged: the watchlist first, then the rest. */
+export const defaultOverviewPanels: readonly OverviewPanel[] = [
+  'watchlist',
+  'health',
+  'markets',
+  'forecasts',
+  'runes',
+  'training',
+  'alerts',
+];
+
+/** Chart indicators a workspace can turn on by default. */
+export const preferredChartIndicators = ['sma20', 'sma50', 'ema20', 'bollinger', 'rsi14', 'macd'] as const;
+export type PreferredChartIndicator = (typeof preferredChartIndicators)[number];
+
+/** Spans a price chart can open on, ending at the newest candle (`All`: everything stored). */
+export const chartRanges = ['6H', '1D', '1W', '1M', '1Y', 'All'] as const;
+export type ChartRange = (typeof chartRanges)[number];
 
 /**
  * A user's workspace, saved on the server: what they watch, what the dashboard opens with, how
@@ -34,16 +54,22 @@ export const userPreferencesSchema = z
         showVolume: z.boolean().default(true),
         showIntervals: z.boolean().default(true).describe('forecast 80% and 95% bands'),
         indicators: z
-          .array(z.enum(['sma20', 'sma50', 'ema20', 'bollinger', 'rsi14', 'macd']))
-          .max(6)
+          .array(z.enum(preferredChartIndicators))
+          .max(preferredChartIndicators.length)
           .default([]),
+        range: z
+          .enum(chartRanges, { error: `must be one of ${chartRanges.join(', ')}` })
+          .nullable()
+          .default(null)
+          .describe('null: a span that suits the timeframe'),
       })
       .prefault({}),
     overviewPanels: z
       .array(z.enum(overviewPanels))
       .max(overviewPanels.length)
       .refine((list) => new Set(list).size === list.length, 'must not name a panel twice')
-      .default([...overviewPanels]),
+      .default([...defaultOverviewPanels])
+      .describe('the panels shown, in order; a panel left out is hidden'),
   })
   .meta({ id: 'UserPreferences' });
 export type UserPreferences = z.infer<typeof userPreferencesSchema>;
@@ -51,3 +77,4 @@ export type UserPreferences = z.infer<typeof userPreferencesSchema>;
 export const userPreferencesResponseSchema = userPreferencesSchema.extend({
   updatedAtMs: z.int().nullable().describe('null: never saved, these are the defaults'),
 });
+export type UserPreferencesResponse = z.infer<typeof userPreferencesResponseSchema>;

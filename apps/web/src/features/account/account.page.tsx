@@ -8,12 +8,15 @@ import {
 } from '@runecast/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
 import { z } from 'zod';
 import { InlineError, QueryView } from '../../components/query-state.tsx';
-import { formatRelative, formatTimeUtc } from '../../lib/format.ts';
+import { formatRelative } from '../../lib/format.ts';
+import { useTimeFormat } from '../../lib/preferences.ts';
 import { useServices, useSession } from '../../lib/services.tsx';
 
 function ProfilePanel() {
+  const { formatTime } = useTimeFormat();
   const { api, sessions } = useServices();
   const session = useSession();
   const [displayName, setDisplayName] = useState(session?.user.displayName ?? '');
@@ -41,7 +44,7 @@ function ProfilePanel() {
           <h2>Profile</h2>
           <p className="muted small">
             Role <span className={`badge ${session?.user.role}`}>{session?.user.role}</span> · member since{' '}
-            {session ? formatTimeUtc(session.user.createdAtMs) : '—'}
+            {session ? formatTime(session.user.createdAtMs) : '—'}
           </p>
         </div>
       </div>
@@ -142,6 +145,7 @@ function keyStatus(key: ApiKey, nowMs: number): { label: string; className: stri
 }
 
 function ApiKeysPanel() {
+  const { formatTime } = useTimeFormat();
   const { api } = useServices();
   const queryClient = useQueryClient();
   const keys = useQuery({
@@ -266,13 +270,13 @@ function ApiKeysPanel() {
                         <td>
                           <span className={`badge ${status.className}`}>{status.label}</span>
                         </td>
-                        <td className="small">{formatTimeUtc(key.createdAtMs)}</td>
+                        <td className="small">{formatTime(key.createdAtMs)}</td>
                         <td className="small">
                           {key.lastUsedAtMs === null ? 'never' : formatRelative(key.lastUsedAtMs)}
                           {key.lastUsedIp === null ? null : ` from ${key.lastUsedIp}`}
                         </td>
                         <td className="small">
-                          {key.expiresAtMs === null ? 'never' : formatTimeUtc(key.expiresAtMs)}
+                          {key.expiresAtMs === null ? 'never' : formatTime(key.expiresAtMs)}
                         </td>
                         <td className="num">
                           {key.revokedAtMs === null ? (
@@ -316,6 +320,9 @@ export default function AccountPage() {
           <h1>Account</h1>
           <p>Your profile, password and API keys.</p>
         </div>
+        <Link to="/account/workspace" className="button" data-testid="workspace-link">
+          Workspace settings
+        </Link>
       </div>
       <div className="grid-2">
         <ProfilePanel />

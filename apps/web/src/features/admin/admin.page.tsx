@@ -12,7 +12,8 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { useState, type FormEvent } from 'react';
 import { z } from 'zod';
 import { InlineError, QueryView } from '../../components/query-state.tsx';
-import { formatRelative, formatTimeUtc } from '../../lib/format.ts';
+import { formatRelative } from '../../lib/format.ts';
+import { useTimeFormat } from '../../lib/preferences.ts';
 import { useApi, useSession } from '../../lib/services.tsx';
 
 const PAGE_SIZE = 50;
@@ -147,6 +148,7 @@ function CreateUserForm() {
 }
 
 function UserRow(props: { user: User; isSelf: boolean }) {
+  const { formatTime } = useTimeFormat();
   const api = useApi();
   const queryClient = useQueryClient();
   const { user } = props;
@@ -183,7 +185,7 @@ function UserRow(props: { user: User; isSelf: boolean }) {
           {user.disabled ? 'disabled' : 'active'}
         </span>
       </td>
-      <td className="small">{formatTimeUtc(user.createdAtMs)}</td>
+      <td className="small">{formatTime(user.createdAtMs)}</td>
       <td className="small">{user.lastLoginAtMs === null ? 'never' : formatRelative(user.lastLoginAtMs)}</td>
       <td className="num">
         <div className="row" style={{ justifyContent: 'flex-end' }}>
@@ -293,6 +295,7 @@ function UsersPanel() {
 }
 
 function AuditPanel() {
+  const { formatTime } = useTimeFormat();
   const api = useApi();
   const audit = useQuery({
     queryKey: ['admin-audit'],
@@ -334,7 +337,7 @@ function AuditPanel() {
               <tbody>
                 {data.entries.map((entry) => (
                   <tr key={entry.id}>
-                    <td className="small">{formatTimeUtc(entry.timeMs, true)}</td>
+                    <td className="small">{formatTime(entry.timeMs, true)}</td>
                     <td className="small">{entry.actorEmail ?? '—'}</td>
                     <td>
                       <code>{entry.action}</code>

@@ -10,7 +10,7 @@ import {
 } from '@runecast/contracts';
 import { useState, type FormEvent } from 'react';
 import { errorMessage, InlineError, QueryView } from '../../components/query-state.tsx';
-import { formatTimeUtc } from '../../lib/format.ts';
+import { useTimeFormat } from '../../lib/preferences.ts';
 import { FormField } from './alert-rule-form.tsx';
 import {
   browserTimeZone,
@@ -335,6 +335,7 @@ export function ChannelForm(props: {
 
 /** Your notification channels: add, send a test, delete. */
 export function AlertChannelsPanel() {
+  const { formatTime } = useTimeFormat();
   const channels = useAlertChannels();
   const create = useCreateAlertChannel();
   const remove = useDeleteAlertChannel();
@@ -421,7 +422,7 @@ export function AlertChannelsPanel() {
                         <td>
                           <code className="small">{channel.target}</code>
                         </td>
-                        <td className="small">{formatTimeUtc(channel.createdAtMs)}</td>
+                        <td className="small">{formatTime(channel.createdAtMs)}</td>
                         <td>
                           <div className="row">
                             <span className="small" data-testid="channel-modes">

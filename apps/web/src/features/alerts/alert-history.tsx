@@ -2,7 +2,8 @@
 import { alertEventStatuses, type AlertChannel, type AlertEvent } from '@runecast/contracts';
 import { useState } from 'react';
 import { InlineError, QueryView } from '../../components/query-state.tsx';
-import { formatRelative, formatTimeUtc } from '../../lib/format.ts';
+import { formatRelative } from '../../lib/format.ts';
+import { useTimeFormat } from '../../lib/preferences.ts';
 import {
   useActOnAlertEvent,
   useAlertHistory,
@@ -24,6 +25,7 @@ export function HistoryTable(props: {
   onAct: (event: AlertEvent, action: AlertEventAction) => void;
   nowMs?: number;
 }) {
+  const { formatTime } = useTimeFormat();
   const nowMs = props.nowMs ?? Date.now();
   return (
     <div className="table-wrap">
@@ -52,13 +54,13 @@ export function HistoryTable(props: {
                   <code>{event.series}</code>
                 </td>
                 <td className="small">{event.message}</td>
-                <td className="small" title={formatTimeUtc(event.firedAtMs, true)}>
-                  {formatTimeUtc(event.firedAtMs)}
+                <td className="small" title={formatTime(event.firedAtMs, true)}>
+                  {formatTime(event.firedAtMs)}
                 </td>
                 <td className="small">
                   <span className={`badge ${event.status}`}>{event.status}</span>
                   {event.status === 'snoozed' && event.snoozedUntilMs !== null ? (
-                    <div className="muted" title={formatTimeUtc(event.snoozedUntilMs)}>
+                    <div className="muted" title={formatTime(event.snoozedUntilMs)}>
                       opens again {formatRelative(event.snoozedUntilMs, nowMs)}
                     </div>
                   ) : null}

@@ -11,7 +11,7 @@ import {
 } from '@runecast/contracts';
 import { useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { InlineError } from '../../components/query-state.tsx';
-import { formatTimeUtc } from '../../lib/format.ts';
+import { useTimeFormat } from '../../lib/preferences.ts';
 import {
   buildRuleBody,
   conditionKinds,
@@ -35,6 +35,7 @@ export function describePreview(preview: AlertRulePreview): string {
 }
 
 function PreviewResult(props: { preview: AlertRulePreview }) {
+  const { formatTime } = useTimeFormat();
   const { preview } = props;
   return (
     <div className="notice stack" role="status" data-testid="rule-preview">
@@ -45,7 +46,7 @@ function PreviewResult(props: { preview: AlertRulePreview }) {
             {preview.firingCount > preview.firings.length
               ? `The first ${preview.firings.length}: `
               : 'When: '}
-            {preview.firings.map((firing) => formatTimeUtc(firing.firedAtMs)).join(', ')}
+            {preview.firings.map((firing) => formatTime(firing.firedAtMs)).join(', ')}
           </span>
           {preview.latestMessage !== null ? (
             <span className="small">

@@ -17,7 +17,8 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ErrorState, InlineError, LoadingState } from '../../components/query-state.tsx';
-import { formatChange, formatHorizon, formatPrice, formatTimeUtc } from '../../lib/format.ts';
+import { formatChange, formatHorizon, formatPrice } from '../../lib/format.ts';
+import { usePreferences, useTimeFormat } from '../../lib/preferences.ts';
 import { useApi } from '../../lib/services.tsx';
 import { CandleChart, type CandleChartController } from '../markets/candle-chart.tsx';
 import { historyToChartData } from '../markets/candle-chart-data.ts';
@@ -81,13 +82,14 @@ function ForecastResultChart(props: { forecast: ApiForecast }) {
 function ForecastResult(props: { result: OnDemandForecastResult }) {
   const { result } = props;
   const { forecast } = result;
+  const { formatTime } = useTimeFormat();
   const change = forecast.point / forecast.lastClose - 1;
   const [exchange, symbol] = forecast.series.split(':');
   return (
     <div className="stack" data-testid="forecast-result">
       <div className="grid-2">
         <dl className="kv">
-          <dt>Forecast for {formatTimeUtc(forecast.targetTimeMs)}</dt>
+          <dt>Forecast for {formatTime(forecast.targetTimeMs)}</dt>
           <dd className="num">
             <strong>{formatPrice(forecast.point)}</strong>{' '}
             <span className={change >= 0 ? 'up' : 'down'}>{formatChange(change)}</span>
@@ -114,7 +116,7 @@ function ForecastResult(props: { result: OnDemandForecastResult }) {
           <dt>Candles fetched</dt>
           <dd className="num">{result.candlesBackfilled.toLocaleString('en-US')}</dd>
           <dt>Data up to</dt>
-          <dd>{formatTimeUtc(forecast.inputEndMs)}</dd>
+          <dd>{formatTime(forecast.inputEndMs)}</dd>
         </dl>
       </div>
       {result.backfillWarning ? <div className="notice warning">{result.backfillWarning}</div> : null}
@@ -154,6 +156,27 @@ export default function ForecastPage() {
   const [market, setMarket] = useState<ApiMarket | null>(null);
   const [timeframe, setTimeframe] = useState<Timeframe>('1h');
   const [horizonMinutes, setHorizonMinutes] = useState(240);
+  // The workspace's default timeframe and horizon, once, unless the user has chosen already.
+  const preferences = usePreferences();
+  const [defaultsApplied, setDefaultsApplied] = useState(false);
+  useEffect(() => {
+    if (defaultsApplied || preferences.data === undefined) return;
+    setDefaultsApplied(true);
+    const saved = preferences.data;
+    const savedTimeframe = saved.defaultSeries?.split(':').at(-1);
+    const nextTimeframe =
+      savedTimeframe !== undefined && (TIMEFRAMES as readonly string[]).includes(savedTimeframe)
+        ? (savedTimeframe as Timeframe)
+        : timeframe;
+    const minutes = saved.defaultHorizonMinutes;
+    if (minutes === null) return;
+    if (horizonChoicesMinutes(nextTimeframe).includes(minutes)) {
+      setTimeframe(nextTimeframe);
+      setHorizonMinutes(minutes);
+    } else if (horizonChoicesMinutes(timeframe).includes(minutes)) {
+      setHorizonMinutes(minutes);
+    }
+  }, [defaultsApplied, preferences.data, timeframe]);
   const [modelType, setModelType] = useState('');
   const start = useMutation({
     mutationFn: () =>

@@ -2,7 +2,8 @@
 import type { ApiForecast } from '@runecast/contracts';
 import { useEffect, useMemo } from 'react';
 import { ErrorState, LoadingState } from '../../components/query-state.tsx';
-import { formatChange, formatHorizon, formatPrice, formatTimeUtc } from '../../lib/format.ts';
+import { formatChange, formatHorizon, formatPrice } from '../../lib/format.ts';
+import { usePreferences, useTimeFormat } from '../../lib/preferences.ts';
 import type { CandleChartController } from '../markets/candle-chart.tsx';
 import { buildForecastOverlay, pastForecastPoints } from './forecast-overlay.ts';
 import { useLatestForecasts, useScoredForecasts } from './forecast-queries.ts';
@@ -28,8 +29,11 @@ export function useMarketForecasts(options: {
   controller: CandleChartController | null;
   /** Changes when the chart got new candles (the overlay is drawn after them). */
   dataVersion: unknown;
+  /** Draw the 80% and 95% bands (the workspace may turn them off); the point path always. */
+  showBands?: boolean;
 }): MarketForecasts {
   const { baseSeries, displaySeries, timeframeMs, controller, dataVersion } = options;
+  const showBands = options.showBands ?? true;
   const seriesKeys = baseSeries === null ? [displaySeries] : [displaySeries, baseSeries];
   const latest = useLatestForecasts(seriesKeys);
   const drawnSeries = latest.forecasts.some((item) => item.series === displaySeries)
@@ -52,8 +56,8 @@ export function useMarketForecasts(options: {
       })),
       timeframeMs,
     );
-    return { band: cone.band, line: cone.line, past };
-  }, [drawnSeries, latest.forecasts, scored.data, timeframeMs]);
+    return { band: showBands ? cone.band : [], line: cone.line, past };
+  }, [drawnSeries, latest.forecasts, scored.data, timeframeMs, showBands]);
 
   useEffect(() => {
     if (controller === null || dataVersion === null) return;
@@ -65,7 +69,13 @@ export function useMarketForecasts(options: {
 
 /** The market's newest forecasts: point, change from the last close, and both bands. */
 export function MarketForecastPanel(props: { forecasts: MarketForecasts }) {
-  const { forecasts } = props.forecasts;
+  const { formatTime } = useTimeFormat();
+  // The workspace's default horizon leads, marked; the rest follow shortest first.
+  const defaultHorizon = usePreferences().data?.defaultHorizonMinutes ?? null;
+  const forecasts = [...props.forecasts.forecasts].sort(
+    (left, right) =>
+      Number(right.horizonMinutes === defaultHorizon) - Number(left.horizonMinutes === defaultHorizon),
+  );
   return (
     <section className="panel" aria-label="Forecasts">
       <div className="panel-header">
@@ -93,10 +103,16 @@ export function MarketForecastPanel(props: { forecasts: MarketForecasts }) {
                 className="stack"
                 style={{ gap: 2 }}
                 data-testid="forecast-row"
+                data-default-horizon={forecast.horizonMinutes === defaultHorizon || undefined}
               >
                 <div className="row" style={{ justifyContent: 'space-between' }}>
                   <strong>
                     {formatHorizon(forecast.horizonMinutes)}{' '}
+                    {forecast.horizonMinutes === defaultHorizon ? (
+                      <span className="badge" title="The default horizon of your workspace">
+                        default
+                      </span>
+                    ) : null}{' '}
                     <span className="muted small">{forecast.series.split(':').at(-1)} series</span>
                   </strong>
                   <span className="num">
@@ -117,7 +133,7 @@ export function MarketForecastPanel(props: { forecasts: MarketForecasts }) {
                   </span>
                 </div>
                 <div className="small muted">
-                  {forecast.modelType} v{forecast.modelVersionId} · for {formatTimeUtc(forecast.targetTimeMs)}
+                  {forecast.modelType} v{forecast.modelVersionId} · for {formatTime(forecast.targetTimeMs)}
                 </div>
               </div>
             );

@@ -4,7 +4,8 @@ import { useMutation } from '@tanstack/react-query';
 import { useEffect, useState, type ReactNode } from 'react';
 import { ProgressBar } from '../../components/progress-bar.tsx';
 import { InlineError } from '../../components/query-state.tsx';
-import { formatDuration, formatTimeUtc } from '../../lib/format.ts';
+import { formatDuration } from '../../lib/format.ts';
+import { useTimeFormat } from '../../lib/preferences.ts';
 import { useApi } from '../../lib/services.tsx';
 import { isFinished } from './job-progress.ts';
 import { JobRemaining } from './job-remaining.tsx';
@@ -34,6 +35,7 @@ export function JobStateBadge(props: { state: ApiJob['state'] }) {
  * per epoch when the model trains in epochs, and cancel; `children` shows the result.
  */
 export function JobView(props: { followed: FollowedJob; showLoss?: boolean; children?: ReactNode }) {
+  const { formatTime } = useTimeFormat();
   const api = useApi();
   const { job, steps, samples, status, error } = props.followed;
   const running = job !== null && !isFinished(job);
@@ -107,7 +109,7 @@ export function JobView(props: { followed: FollowedJob; showLoss?: boolean; chil
           >
             {steps.map((step, index) => (
               <li key={index}>
-                <span className="muted">{formatTimeUtc(step.atMs, true).slice(11, 19)}</span> {step.message}
+                <span className="muted">{formatTime(step.atMs, true).slice(11, 19)}</span> {step.message}
               </li>
             ))}
           </ol>

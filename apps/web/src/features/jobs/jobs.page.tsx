@@ -11,7 +11,8 @@ import { useEffect, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ProgressBar } from '../../components/progress-bar.tsx';
 import { ErrorState, LoadingState } from '../../components/query-state.tsx';
-import { formatDuration, formatRelative, formatTimeUtc } from '../../lib/format.ts';
+import { formatDuration, formatRelative } from '../../lib/format.ts';
+import { useTimeFormat } from '../../lib/preferences.ts';
 import { openEventStream } from '../../lib/live-stream.ts';
 import { useApi } from '../../lib/services.tsx';
 import { describePayload } from './job-payload.ts';
@@ -23,6 +24,7 @@ const PAGE_SIZE = 50;
 type JobPage = { jobs: ApiJobSummary[]; nextBeforeMs: number | null };
 
 function JobsList() {
+  const { formatTime } = useTimeFormat();
   const api = useApi();
   const queryClient = useQueryClient();
   const [state, setState] = useState('');
@@ -180,7 +182,7 @@ function JobsList() {
                         </div>
                       ) : null}
                     </td>
-                    <td className="small" title={formatTimeUtc(job.createdAtMs, true)}>
+                    <td className="small" title={formatTime(job.createdAtMs, true)}>
                       {formatRelative(job.createdAtMs)}
                     </td>
                     <td className="num small">

@@ -6,6 +6,7 @@ import {
   HistogramSeries,
   LineSeries,
   LineStyle,
+  TickMarkType,
   createChart,
   type IChartApi,
   type ISeriesApi,
@@ -15,6 +16,7 @@ import {
   type WhitespaceData,
 } from 'lightweight-charts';
 import { useEffect, useRef, type ReactNode } from 'react';
+import { formatTime } from '../../lib/format.ts';
 import { chartPalette, useTheme, type ChartPalette } from '../../lib/theme.ts';
 import { BandSeriesView, type BandData } from './band-series.ts';
 import type { ChartBar, ChartTime, VolumeBar } from './candle-chart-data.ts';
@@ -55,6 +57,29 @@ function asTime(time: ChartTime): UTCTimestamp {
   return time as UTCTimestamp;
 }
 
+const tickFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A time-axis label in a time zone: the year, month, day or clock time the tick marks. */
+function tickLabel(timeSeconds: number, type: TickMarkType, timeZone: string): string {
+  const cacheKey = `${timeZone}|${type}`;
+  let format = tickFormats.get(cacheKey);
+  if (format === undefined) {
+    const options: Intl.DateTimeFormatOptions =
+      type === TickMarkType.Year
+        ? { year: 'numeric' }
+        : type === TickMarkType.Month
+          ? { month: 'short' }
+          : type === TickMarkType.DayOfMonth
+            ? { day: 'numeric' }
+            : type === TickMarkType.TimeWithSeconds
+              ? { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }
+              : { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+    format = new Intl.DateTimeFormat('en-US', { ...options, timeZone });
+    tickFormats.set(cacheKey, format);
+  }
+  return format.format(timeSeconds * 1000);
+}
+
 function chartOptions(palette: ChartPalette) {
   return {
     layout: {
@@ -80,12 +105,17 @@ export function CandleChart(props: {
   /** The candle under the cursor, or null when the cursor leaves the candles. */
   onHover?: (bar: HoveredBar | null) => void;
   height?: number;
+  /** Candles, or a line through the closes. */
+  chartStyle?: 'candles' | 'line';
+  /** IANA zone of the time axis and crosshair labels (default UTC). */
+  timeZone?: string;
   children?: ReactNode;
 }) {
   const containerRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<{
     chart: IChartApi;
     candles: ISeriesApi<'Candlestick'>;
+    closeLine: ISeriesApi<'Line'>;
     volume: ISeriesApi<'Histogram'>;
     forecastLine: ISeriesApi<'Line'>;
     pastForecasts: ISeriesApi<'Line'>;
@@ -116,6 +146,13 @@ export function CandleChart(props: {
       wickUpColor: palette.up,
       wickDownColor: palette.down,
     });
+    // The line style draws the closes; the candles stay (hidden) for the hover values and ranges.
+    const closeLine = chart.addSeries(LineSeries, {
+      color: palette.accent,
+      lineWidth: 2,
+      priceLineVisible: false,
+      visible: false,
+    });
     const volume = chart.addSeries(HistogramSeries, {
       priceScaleId: 'volume',
       priceFormat: { type: 'volume' },
@@ -142,7 +179,7 @@ export function CandleChart(props: {
       lastValueVisible: false,
       crosshairMarkerVisible: false,
     });
-    chartRef.current = { chart, candles, volume, forecastLine, pastForecasts, band };
+    chartRef.current = { chart, candles, closeLine, volume, forecastLine, pastForecasts, band };
     chart.subscribeCrosshairMove((event) => {
       const bar = event.seriesData.get(candles) as (ChartBar & { time: Time }) | undefined;
       if (bar === undefined || !('open' in bar)) {
@@ -184,14 +221,18 @@ export function CandleChart(props: {
     const controller: CandleChartController = {
       setData(bars, volumes) {
         candles.setData(bars.map((bar) => ({ ...bar, time: asTime(bar.time) })));
+        closeLine.setData(bars.map((bar) => ({ time: asTime(bar.time), value: bar.close })));
         volume.setData(volumes.map((item) => ({ ...item, time: asTime(item.time) })));
       },
       update(bar, volumeBar) {
         candles.update({ ...bar, time: asTime(bar.time) });
+        closeLine.update({ time: asTime(bar.time), value: bar.close });
         volume.update({ ...volumeBar, time: asTime(volumeBar.time) });
       },
       setForecast(overlay) {
-        forecastTimes = overlay?.band.map((point) => point.time) ?? [];
+        forecastTimes = (overlay === null ? [] : overlay.band.length > 0 ? overlay.band : overlay.line).map(
+          (point) => point.time,
+        );
         if (overlay === null) {
           band.setData([]);
           forecastLine.setData([]);
@@ -344,10 +385,33 @@ export function CandleChart(props: {
       wickUpColor: palette.up,
       wickDownColor: palette.down,
     });
+    current.closeLine.applyOptions({ color: palette.accent });
     current.forecastLine.applyOptions({ color: palette.forecast });
     current.pastForecasts.applyOptions({ color: palette.forecast });
     current.band.applyOptions({ band80Color: palette.band80, band95Color: palette.band95 } as never);
   }, [theme]);
+
+  const chartStyle = props.chartStyle ?? 'candles';
+  useEffect(() => {
+    const current = chartRef.current;
+    if (current === null) return;
+    current.candles.applyOptions({ visible: chartStyle === 'candles' });
+    current.closeLine.applyOptions({ visible: chartStyle === 'line' });
+    if (containerRef.current !== null) containerRef.current.dataset.chartStyle = chartStyle;
+  }, [chartStyle, onReady]);
+
+  const timeZone = props.timeZone ?? 'UTC';
+  useEffect(() => {
+    const current = chartRef.current;
+    if (current === null) return;
+    current.chart.applyOptions({
+      localization: { timeFormatter: (time: Time) => formatTime((time as number) * 1000, timeZone) },
+      timeScale: {
+        tickMarkFormatter: (time: Time, type: TickMarkType) => tickLabel(time as number, type, timeZone),
+      },
+    });
+    if (containerRef.current !== null) containerRef.current.dataset.timeZone = timeZone;
+  }, [timeZone, onReady]);
 
   return (
     <div className="chart-box" style={props.height ? { height: props.height } : undefined}>

@@ -1,5 +1,6 @@
 /** @jsxRuntime automatic */
-import { formatPercent, formatTimeUtc } from '../../lib/format.ts';
+import { formatPercent } from '../../lib/format.ts';
+import { useTimeFormat } from '../../lib/preferences.ts';
 import { coverageSegments, type CoverageRange, type CoverageState } from './coverage-model.ts';
 
 const LABELS: Record<CoverageState, string> = {
@@ -11,6 +12,7 @@ const DRAW_ORDER: Record<CoverageState, number> = { complete: 0, empty: 1, missi
 
 /** The series' complete, empty and missing ranges on one strip, hover for each range. */
 export function CoverageStrip(props: { ranges: readonly CoverageRange[] }) {
+  const { formatTime } = useTimeFormat();
   const { segments, summary } = coverageSegments(props.ranges);
   if (summary === null)
     return <p className="muted">The coverage ledger has no ranges for this series yet.</p>;
@@ -30,12 +32,12 @@ export function CoverageStrip(props: { ranges: readonly CoverageRange[] }) {
               className="segment"
               data-state={segment.state}
               style={{ left: `${segment.leftPercent}%`, width: `${segment.widthPercent}%` }}
-              title={`${LABELS[segment.state]}: ${formatTimeUtc(segment.startMs)} → ${formatTimeUtc(segment.endMs)}`}
+              title={`${LABELS[segment.state]}: ${formatTime(segment.startMs)} → ${formatTime(segment.endMs)}`}
             />
           ))}
       </div>
       <div className="row small muted" style={{ justifyContent: 'space-between' }}>
-        <span>{formatTimeUtc(summary.fromMs)}</span>
+        <span>{formatTime(summary.fromMs)}</span>
         <span className="row" style={{ gap: 12 }}>
           {(['complete', 'empty', 'missing'] as const).map((state) => (
             <span key={state}>
@@ -45,7 +47,7 @@ export function CoverageStrip(props: { ranges: readonly CoverageRange[] }) {
           ))}
           {summary.missingRanges > 0 ? <span className="down">{summary.missingRanges} gap(s)</span> : null}
         </span>
-        <span>{formatTimeUtc(summary.toMs)}</span>
+        <span>{formatTime(summary.toMs)}</span>
       </div>
     </div>
   );

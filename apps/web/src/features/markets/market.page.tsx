@@ -6,7 +6,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { ErrorState, LoadingState, QueryView } from '../../components/query-state.tsx';
 import { MARKET_RANGES, RangePicker, type TimeRange } from '../../components/range-picker.tsx';
-import { formatChange, formatCompact, formatPrice, formatTimeUtc } from '../../lib/format.ts';
+import { formatChange, formatCompact, formatPrice } from '../../lib/format.ts';
+import { usePreferences, useTimeFormat } from '../../lib/preferences.ts';
 import { openMarketStream, type LiveStreamStatus } from '../../lib/live-stream.ts';
 import { useApi } from '../../lib/services.tsx';
 import { useTheme } from '../../lib/theme.ts';
@@ -29,6 +30,7 @@ import {
   allTimeframes,
   baseTimeframe,
   fetchCandleHistory,
+  parseSeriesKey,
   symbolFromPath,
   seriesKey,
   useCoverage,
@@ -49,6 +51,8 @@ const INDICATOR_LABELS: Record<ChartIndicatorName, string> = {
   volume: 'Volume',
 };
 import { MarketForecastPanel, useMarketForecasts } from '../forecasts/market-forecasts.tsx';
+import { WatchToggle } from '../workspace/watch-toggle.tsx';
+import { chartIndicatorsOf } from '../workspace/workspace-model.ts';
 
 /** Candles loaded per timeframe: a week of 1m, a month of 5m, a quarter of 15m, a year of 1h… */
 export const HISTORY_LIMITS: Record<Timeframe, number> = {
@@ -83,6 +87,7 @@ function withAlpha(color: string, alpha: string): string {
 /** Open, high, low, close and volume of one candle: the one under the cursor, else the newest. */
 function CandleValues(props: { bar: (ChartBar & { volume: number | null }) | null; hovered: boolean }) {
   const { bar } = props;
+  const { formatTime } = useTimeFormat();
   if (bar === null) return null;
   const direction = bar.close >= bar.open ? 'up' : 'down';
   return (
@@ -93,7 +98,7 @@ function CandleValues(props: { bar: (ChartBar & { volume: number | null }) | nul
       data-hovered={props.hovered}
       style={{ display: 'flex', gap: 8 }}
     >
-      <span className="muted">{formatTimeUtc(bar.time * 1000)}</span>
+      <span className="muted">{formatTime(bar.time * 1000)}</span>
       <span>
         <span className="muted">O</span> {formatPrice(bar.open)}
       </span>
@@ -121,18 +126,40 @@ export default function MarketPage() {
   const requested = searchParams.get('tf');
   const covered = useCoveredSeries();
   const base = covered.data ? baseTimeframe(covered.data, exchange, symbol) : null;
-  const timeframe: Timeframe = requested !== null && isTimeframe(requested) ? requested : (base ?? '1m');
+  // The workspace's defaults apply where the address says nothing (a shared link wins).
+  const preferences = usePreferences();
+  const { formatTime, timeZone } = useTimeFormat();
+  const savedChart = preferences.data?.chart;
+  const savedDefault = preferences.data?.defaultSeries
+    ? parseSeriesKey(preferences.data.defaultSeries)
+    : null;
+  const savedTimeframe =
+    savedDefault !== null && savedDefault.exchange === exchange && savedDefault.symbol === symbol
+      ? savedDefault.timeframe
+      : null;
+  const timeframe: Timeframe =
+    requested !== null && isTimeframe(requested) ? requested : (savedTimeframe ?? base ?? '1m');
   const baseSeries = base === null ? null : seriesKey(exchange, symbol, base);
   const latest = useLatestCandle(baseSeries);
   const api = useApi();
   const queryClient = useQueryClient();
   const theme = useTheme();
   const coverage = useCoverage(baseSeries);
-  const [range, setRange] = useState<RangeChoice | null>(null);
+  const [chosenRange, setRange] = useState<RangeChoice | null>(null);
+  // The range picked here, else one in the address (`range=1W`), else the workspace's.
+  const range =
+    chosenRange ??
+    RANGES.find((choice) => choice.label === searchParams.get('range')) ??
+    RANGES.find((choice) => choice.label === savedChart?.range) ??
+    null;
   // Chosen indicators live in the address (`ind=rsi,macd`), so a shared link shows the same chart.
   const indicatorParam = searchParams.get('ind');
   const indicators =
-    indicatorParam === null ? (['volume'] as ChartIndicatorName[]) : parseIndicatorList(indicatorParam);
+    indicatorParam !== null
+      ? parseIndicatorList(indicatorParam)
+      : savedChart !== undefined
+        ? chartIndicatorsOf(savedChart)
+        : (['volume'] as ChartIndicatorName[]);
   const toggleIndicator = (name: ChartIndicatorName) => {
     const next = indicators.includes(name)
       ? indicators.filter((item) => item !== name)
@@ -307,6 +334,7 @@ export default function MarketPage() {
     timeframeMs,
     controller,
     dataVersion: chartData,
+    showBands: savedChart?.showIntervals ?? true,
   });
   // Forecasts arrive after the candles: the first view then makes room for them ahead.
   const hasForecasts = forecasts.drawnSeries !== null;
@@ -330,7 +358,10 @@ export default function MarketPage() {
           <div className="row muted small">
             <Link to="/">Overview</Link> <span>/</span> <span>{exchange}</span>
           </div>
-          <h1>{symbol}</h1>
+          <div className="row" style={{ gap: 10 }}>
+            <h1>{symbol}</h1>
+            <WatchToggle series={baseSeries} label={`${exchange}:${symbol}`} />
+          </div>
         </div>
         <div className="row" style={{ gap: 20 }}>
           <div>
@@ -399,6 +430,8 @@ export default function MarketPage() {
           >
             <CandleChart
               onReady={onReady}
+              chartStyle={savedChart?.style ?? 'candles'}
+              timeZone={timeZone}
               onHover={setHovered}
               // Each indicator pane adds room under the candles rather than squeezing them.
               height={indicatorPanes > 0 ? CHART_HEIGHT + INDICATOR_PANE_HEIGHT * indicatorPanes : undefined}
@@ -462,14 +495,14 @@ export default function MarketPage() {
             </CandleChart>
           </div>
           <div className="row small muted" style={{ marginTop: 8 }}>
-            <span>Scroll to zoom, drag to pan. Times are UTC.</span>
+            <span>Scroll to zoom, drag to pan. Times are in {timeZone}.</span>
             <span className="spacer" />
             {history.data && lastBar !== null ? (
               // Read at each render: live candles re-render the page through `lastBar`.
               <span data-testid="chart-footer">
                 {barsRef.current.length.toLocaleString('en-US')} {shownTimeframe} candles ·{' '}
-                {formatTimeUtc((barsRef.current[0]?.time ?? lastBar.time) * 1000)} →{' '}
-                {formatTimeUtc(lastBar.time * 1000)} · last {formatPrice(lastBar.close)}
+                {formatTime((barsRef.current[0]?.time ?? lastBar.time) * 1000)} →{' '}
+                {formatTime(lastBar.time * 1000)} · last {formatPrice(lastBar.close)}
               </span>
             ) : null}
           </div>

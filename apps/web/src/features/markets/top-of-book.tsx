@@ -1,6 +1,7 @@
 /** @jsxRuntime automatic */
 import type { StreamBookEvent } from '@runecast/contracts';
-import { formatNumber, formatPrice, formatTimeUtc, priceDecimals } from '../../lib/format.ts';
+import { formatNumber, formatPrice, priceDecimals } from '../../lib/format.ts';
+import { useTimeFormat } from '../../lib/preferences.ts';
 
 /** Spread in basis points of the mid price. */
 export function spreadBasisPoints(book: Pick<StreamBookEvent, 'bidPrice' | 'askPrice'>): number {
@@ -16,6 +17,7 @@ export function formatBasisPoints(basisPoints: number): string {
 
 /** Best bid and ask as the live stream last reported them. */
 export function TopOfBook(props: { book: StreamBookEvent | null; streaming: boolean }) {
+  const { formatTime } = useTimeFormat();
   const { book } = props;
   if (book === null) {
     return (
@@ -48,7 +50,7 @@ export function TopOfBook(props: { book: StreamBookEvent | null; streaming: bool
         <dt>Mid</dt>
         <dd className="num">{formatPrice((book.askPrice + book.bidPrice) / 2)}</dd>
         <dt>Quoted</dt>
-        <dd className="num">{formatTimeUtc(book.timestampMs, true)}</dd>
+        <dd className="num">{formatTime(book.timestampMs, true)}</dd>
       </dl>
       {book.simulated ? <span className="badge simulated">simulated quote</span> : null}
     </div>

@@ -19,6 +19,7 @@ import {
   type UplotOptionsBuilder,
 } from '../../components/uplot-chart.tsx';
 import { formatHorizon, formatPercent, formatPrice, formatTimeUtc } from '../../lib/format.ts';
+import { useTimeFormat } from '../../lib/preferences.ts';
 import { useApi, useSession } from '../../lib/services.tsx';
 import { LossChart } from '../jobs/loss-chart.tsx';
 import { EvidenceCharts } from './evidence-charts.tsx';
@@ -217,6 +218,7 @@ function MetricsBesideNaive(props: { detail: ModelDetailResponse }) {
 }
 
 function ModelDetail(props: { versionId: number }) {
+  const { formatTime } = useTimeFormat();
   const api = useApi();
   const detail = useQuery({
     queryKey: ['model', props.versionId],
@@ -239,7 +241,7 @@ function ModelDetail(props: { versionId: number }) {
                   <p className="muted small">
                     {data.model.series} · {formatHorizon(data.model.horizonMinutes)} ahead · trained on{' '}
                     {data.model.trainingCandles.toLocaleString('en-US')} candles{' '}
-                    {formatTimeUtc(data.model.trainingStartMs)} → {formatTimeUtc(data.model.trainingEndMs)} ·{' '}
+                    {formatTime(data.model.trainingStartMs)} → {formatTime(data.model.trainingEndMs)} ·{' '}
                     {data.model.featureNames.length} features
                   </p>
                   <p className="small" data-testid="naive-gate">
@@ -291,7 +293,7 @@ function ModelDetail(props: { versionId: number }) {
                       <ul className="small">
                         {data.promotions.map((entry) => (
                           <li key={entry.id}>
-                            {formatTimeUtc(entry.atMs)}: {entry.action} to v{entry.versionId}
+                            {formatTime(entry.atMs)}: {entry.action} to v{entry.versionId}
                             {entry.previousVersionId ? ` (replacing v${entry.previousVersionId})` : ''}
                             {entry.reason ? ` — ${entry.reason}` : ''}
                           </li>

@@ -1,13 +1,14 @@
 /** @jsxRuntime automatic */
 import { TIMEFRAME_MS } from '@runecast/market';
-import { jobListResponseSchema, type TrackedMarket } from '@runecast/contracts';
+import { jobListResponseSchema, type OverviewPanel, type TrackedMarket } from '@runecast/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { z } from 'zod';
 import { InlineError, QueryView } from '../../components/query-state.tsx';
 import { Sparkline } from '../../components/sparkline.tsx';
-import { formatChange, formatCompact, formatPrice, formatTimeUtc } from '../../lib/format.ts';
+import { formatChange, formatCompact, formatPrice } from '../../lib/format.ts';
+import { usePreferences, useTimeFormat } from '../../lib/preferences.ts';
 import { useApi, useSession } from '../../lib/services.tsx';
 import { HealthLights } from '../health/health-lights.tsx';
 import { healthLightModels, healthSummary } from '../health/health-model.ts';
@@ -27,7 +28,8 @@ import { AddMarketForm } from './add-market-form.tsx';
 import { describeCandleTime, summarizeCandles } from './market-summary.ts';
 import { trainingLines } from './training-now.ts';
 import { useProgressSamples } from '../jobs/use-job.ts';
-import { OverviewForecastCell } from '../forecasts/overview-forecasts.tsx';
+import { ForecastsPanel, OpenAlertsPanel, RunesPanel } from '../workspace/overview-panels.tsx';
+import { WatchlistPanel } from '../workspace/watchlist-panel.tsx';
 
 function HealthPanel() {
   const readiness = useReadiness();
@@ -63,6 +65,7 @@ function HealthPanel() {
 function MarketRow(props: { market: TrackedMarket; covered: readonly string[]; isAdmin: boolean }) {
   const { market } = props;
   const api = useApi();
+  const { formatTime } = useTimeFormat();
   const queryClient = useQueryClient();
   const base = baseTimeframe(props.covered, market.exchange, market.symbol);
   const summary = useQuery({
@@ -131,15 +134,12 @@ function MarketRow(props: { market: TrackedMarket; covered: readonly string[]; i
             <Sparkline values={data.closes} label={`${market.symbol} over 24 hours`} />
           </td>
           <td className="num">{formatCompact(data.volume)}</td>
-          <td className="small muted" title={formatTimeUtc(data.lastOpenTimeMs)}>
-            {formatTimeUtc(data.lastOpenTimeMs)}
+          <td className="small muted" title={formatTime(data.lastOpenTimeMs)}>
+            {formatTime(data.lastOpenTimeMs)}
             <div data-testid="candle-age">{describeCandleTime(data.lastOpenTimeMs, dataMode)}</div>
           </td>
         </>
       )}
-      <td>
-        <OverviewForecastCell exchange={market.exchange} symbol={market.symbol} baseTimeframe={base} />
-      </td>
       {props.isAdmin ? (
         <td>
           <button
@@ -191,7 +191,6 @@ function MarketsPanel() {
                   <th>24h chart</th>
                   <th className="num">24h volume</th>
                   <th>Newest candle</th>
-                  <th>Latest forecasts (point, change, 80% / 95% bands)</th>
                   {isAdmin ? <th /> : null}
                 </tr>
               </thead>
@@ -254,23 +253,66 @@ function TrainingNowPanel() {
   );
 }
 
+/** Each panel the workspace layout can place on the overview. */
+const PANELS: Record<OverviewPanel, () => ReactNode> = {
+  watchlist: () => <WatchlistPanel />,
+  health: () => <HealthPanel />,
+  markets: () => <MarketsPanel />,
+  forecasts: () => <ForecastsPanel />,
+  runes: () => <RunesPanel />,
+  training: () => <TrainingNowPanel />,
+  alerts: () => <OpenAlertsPanel />,
+};
+
 export default function OverviewPage() {
   const [showAdd, setShowAdd] = useState(false);
+  const preferences = usePreferences();
+  // The saved layout: panels in the user's order, the ones left out hidden. Nothing is drawn
+  // until it is known, so panels do not jump about when it arrives.
+  const layout = preferences.data?.overviewPanels;
   return (
     <div className="page">
       <div className="page-header">
         <div>
           <h1>Overview</h1>
-          <p>Every component's health and the markets Runecast tracks.</p>
+          <p>
+            Your watchlist, every component's health and the markets Runecast tracks.{' '}
+            <Link to="/account/workspace" className="small">
+              Arrange this page
+            </Link>
+          </p>
         </div>
         <button type="button" onClick={() => setShowAdd((value) => !value)} aria-expanded={showAdd}>
           {showAdd ? 'Close' : 'Track a market'}
         </button>
       </div>
-      <HealthPanel />
       {showAdd ? <AddMarketForm onDone={() => setShowAdd(false)} /> : null}
-      <MarketsPanel />
-      <TrainingNowPanel />
+      {layout === undefined ? (
+        preferences.isError ? (
+          <>
+            <InlineError error={preferences.error} />
+            {/* Without the saved layout, the default one. */}
+            <HealthPanel />
+            <MarketsPanel />
+            <TrainingNowPanel />
+          </>
+        ) : (
+          <div className="skeleton" style={{ height: 120 }} />
+        )
+      ) : (
+        <div className="stack" data-testid="overview-panels" data-layout={layout.join(',')}>
+          {layout.map((panel) => (
+            <div key={panel} data-panel={panel} className="stack">
+              {PANELS[panel]()}
+            </div>
+          ))}
+          {layout.length === 0 ? (
+            <p className="muted">
+              Every panel is hidden. <Link to="/account/workspace">Choose panels</Link>
+            </p>
+          ) : null}
+        </div>
+      )}
     </div>
   );
 }

@@ -32,6 +32,7 @@ import { RuneMetricChart } from './rune-metric-chart.tsx';
 import { RunePriceChart } from './rune-price-chart.tsx';
 import { useForecastRune, useRune, useTrackRune, useUntrackRune } from './runes-queries.ts';
 import { formatSats } from './runes-table-model.ts';
+import { WatchToggle } from '../workspace/watch-toggle.tsx';
 
 /** Which provider said what, when: every provider's newest stats side by side. */
 function SourceStatsTable(props: { detail: RuneDetail }) {
@@ -276,6 +277,7 @@ function RuneView(props: { detail: RuneDetail }) {
             </div>
           </div>
           <TrackingControl detail={detail} />
+          <WatchToggle series={detail.seriesKey} label={detail.name} />
         </div>
       </div>
 
