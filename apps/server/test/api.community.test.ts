@@ -215,6 +215,37 @@ describe('GET /api/v1/community', () => {
     );
   });
 
+  test('serves the hourly sentiment series of a market from either source', async () => {
+    const points = [1, 2, 3].map((hours) => ({
+      source: 'discord',
+      symbol: 'BTC/USDT',
+      metric: 'sentiment_mean_24h',
+      timeMs: BASE_MS + hours * HOUR_MS,
+      value: hours / 10,
+    }));
+    await harness.store.metricPoints.upsertPoints([
+      ...points,
+      { ...points[0]!, source: 'news', value: -0.5 },
+      { ...points[0]!, metric: 'count_24h', value: 4 },
+    ]);
+    const range = `from=${BASE_MS}&to=${BASE_MS + 3 * HOUR_MS}`;
+    const discord = await get(`sentiment?symbol=btc/usdt&${range}`);
+    assert.equal(discord.statusCode, 200, discord.body);
+    assert.deepEqual(discord.json(), {
+      source: 'discord',
+      symbol: 'BTC/USDT',
+      metric: 'sentiment_mean_24h',
+      points: [
+        { timeMs: BASE_MS + HOUR_MS, value: 0.1 },
+        { timeMs: BASE_MS + 2 * HOUR_MS, value: 0.2 },
+      ],
+    });
+    const news = await get(`sentiment?symbol=BTC/USDT&source=news&${range}`);
+    assert.deepEqual(news.json<{ points: unknown[] }>().points, [{ timeMs: BASE_MS + HOUR_MS, value: -0.5 }]);
+    const counts = await get(`sentiment?symbol=BTC/USDT&metric=count_24h&${range}`);
+    assert.deepEqual(counts.json<{ points: unknown[] }>().points, [{ timeMs: BASE_MS + HOUR_MS, value: 4 }]);
+  });
+
   test('bad input answers 400 naming the field; no token answers 401', async () => {
     for (const [url, field] of [
       ['messages?limit=0', 'limit'],
@@ -232,6 +263,10 @@ describe('GET /api/v1/community', () => {
       ['summaries?source=reddit', 'source'],
       ['summaries?at=yesterday', 'at'],
       [`summaries?about=BTC&channel=${MINERS}`, 'channel'],
+      ['sentiment', 'symbol'],
+      ['sentiment?symbol=BTC', 'symbol'],
+      ['sentiment?symbol=BTC/USDT&metric=price', 'metric'],
+      ['sentiment?symbol=BTC/USDT&from=2025-01-01&to=2025-06-01', 'from'],
     ] as const) {
       const response = await get(url);
       assert.equal(response.statusCode, 400, `${url}: ${response.body}`);
@@ -239,5 +274,6 @@ describe('GET /api/v1/community', () => {
     }
     assert.equal((await get('messages', false)).statusCode, 401);
     assert.equal((await get('summaries', false)).statusCode, 401);
+    assert.equal((await get('sentiment?symbol=BTC/USDT', false)).statusCode, 401);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { safeText } from '../common.schema.ts';
+import { safeText, symbolSchema } from '../common.schema.ts';
 import { integerQuerySchema, timeQuerySchema } from './common.schema.ts';
 import { newsAboutSchema, sentimentQuerySchema } from './news.schema.ts';
 
@@ -140,3 +140,39 @@ export type CommunitySummary = z.infer<typeof communitySummarySchema>;
 
 export const communitySummariesResponseSchema = z.object({ summaries: z.array(communitySummarySchema) });
 export type CommunitySummariesResponse = z.infer<typeof communitySummariesResponseSchema>;
+
+/** The text metrics written per market each hour (see docs/signals.md). */
+export const TEXT_METRIC_NAMES = [
+  'count_1h',
+  'count_24h',
+  'sentiment_mean_1h',
+  'sentiment_mean_24h',
+  'sentiment_dispersion_1h',
+  'sentiment_dispersion_24h',
+  'share_positive_1h',
+  'share_positive_24h',
+  'share_negative_1h',
+  'share_negative_24h',
+] as const;
+
+export const communitySentimentQuerySchema = z.strictObject({
+  symbol: safeText()
+    .trim()
+    .max(80)
+    .transform((text) => text.toUpperCase())
+    .pipe(symbolSchema)
+    .describe('the market instrument, e.g. BTC/USDT or DOG•GO•TO•THE•MOON/SATS'),
+  source: z.enum(SUMMARY_SOURCES).optional().describe('the text source counted (default discord)'),
+  metric: z.enum(TEXT_METRIC_NAMES).optional().describe('the metric (default sentiment_mean_24h)'),
+  from: timeQuerySchema.optional().describe('from this time (default 7 days before to)'),
+  to: timeQuerySchema.optional().describe('up to this time (default now); at most 90 days after from'),
+});
+export type CommunitySentimentQuery = z.infer<typeof communitySentimentQuerySchema>;
+
+export const communitySentimentResponseSchema = z.object({
+  source: z.string(),
+  symbol: z.string(),
+  metric: z.string(),
+  points: z.array(z.object({ timeMs: z.int(), value: z.number() })).describe('hourly points, oldest first'),
+});
+export type CommunitySentimentResponse = z.infer<typeof communitySentimentResponseSchema>;

@@ -5,6 +5,8 @@ import {
   communityMessagesResponseSchema,
   communitySummariesQuerySchema,
   communitySummariesResponseSchema,
+  communitySentimentQuerySchema,
+  communitySentimentResponseSchema,
   encodeCommunityCursor,
 } from '@runecast/contracts';
 import { ValidationError } from '@runecast/market';
@@ -19,6 +21,9 @@ const EXCERPT_CHARACTERS = 280;
 const HOUR_MS = 3_600_000;
 const DEFAULT_WINDOW_HOURS = 24;
 const DEFAULT_SENTENCES = 5;
+const DAY_MS = 86_400_000;
+const DEFAULT_SERIES_DAYS = 7;
+const MAX_SERIES_DAYS = 90;
 
 /** The channels Runecast is set up to read, by source, with their names. */
 function configuredChannels(context: ApiContext): Map<string, Map<string, string>> {
@@ -199,6 +204,41 @@ export const communityRoutes: RouteModule = {
           );
         }
         return { summaries: answers };
+      },
+    );
+
+    app.get(
+      '/community/sentiment',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags,
+          summary:
+            "A market's hourly text metric series from Discord or news (sentiment_mean_24h by default, counts, dispersion, shares positive and negative): the points the collectors wrote, 7 days by default, at most 90",
+          querystring: communitySentimentQuerySchema,
+          response: { 200: communitySentimentResponseSchema },
+        },
+      },
+      async (request) => {
+        const { symbol } = request.query;
+        const source = request.query.source ?? DISCORD_SOURCE_ID;
+        const metric = request.query.metric ?? 'sentiment_mean_24h';
+        const toMs = request.query.to ?? context.now();
+        const fromMs = request.query.from ?? Math.max(0, toMs - DEFAULT_SERIES_DAYS * DAY_MS);
+        if (fromMs > toMs) throw new ValidationError('from must not be after to', { field: 'from' });
+        if (toMs - fromMs > MAX_SERIES_DAYS * DAY_MS) {
+          throw new ValidationError('ask for at most 90 days of points at once', { field: 'from' });
+        }
+        const points = await context.store.metricPoints.listPoints(source, symbol, metric, {
+          startMs: fromMs,
+          endMs: toMs,
+        });
+        return {
+          source,
+          symbol,
+          metric,
+          points: points.map((point) => ({ timeMs: point.timeMs, value: point.value })),
+        };
       },
     );
   },

@@ -49,6 +49,7 @@ const INDICATOR_LABELS: Record<ChartIndicatorName, string> = {
   volume: 'Volume',
 };
 import { MarketForecastPanel, useMarketForecasts } from '../forecasts/market-forecasts.tsx';
+import { NewsPanel } from '../community/community-panels.tsx';
 
 /** Candles loaded per timeframe: a week of 1m, a month of 5m, a quarter of 15m, a year of 1h… */
 export const HISTORY_LIMITS: Record<Timeframe, number> = {
@@ -483,6 +484,7 @@ export default function MarketPage() {
             <TopOfBook book={book} streaming={streamStatus === 'open'} />
           </section>
           <MarketForecastPanel forecasts={forecasts} />
+          <NewsPanel about={`${exchange}:${symbol}`} label={symbol} />
         </aside>
       </div>
 
