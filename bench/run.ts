@@ -13,6 +13,7 @@ import { runScaleBench } from './scale.bench.ts';
 import { runSentimentBench } from './sentiment.bench.ts';
 import { runSequenceModelsBench } from './sequence-models.bench.ts';
 import { runSnapshotsBench } from './snapshots.bench.ts';
+import { runSummariesBench } from './summaries.bench.ts';
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   ingest: runIngestBench,
@@ -25,6 +26,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   alerts: runAlertsBench,
   sentiment: runSentimentBench,
   discord: runDiscordBench,
+  summaries: runSummariesBench,
   scale: runScaleBench,
 };
 

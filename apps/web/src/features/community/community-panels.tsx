@@ -32,7 +32,7 @@ export function SummaryCard(props: { summary: CommunitySummary; title: string })
   const { summary } = props;
   return (
     <article
-      className="panel-inset"
+      className="panel-inset summary-card"
       data-testid="community-summary"
       data-channel={summary.channel ?? ''}
       data-sentences={summary.sentences.length}

@@ -65,7 +65,7 @@ export function ChannelSummariesSection(props: { windowHours: number }) {
         empty={source === 'discord' ? 'No Discord channels are read.' : 'No news feeds are read.'}
       >
         {(data) => (
-          <div className="grid-2">
+          <div className="summary-grid">
             {data.map((summary) => (
               <SummaryCard key={summary.channel} summary={summary} title={summaryTitle(summary)} />
             ))}
@@ -88,7 +88,7 @@ export function LatestMessagesSection(props: { windowHours: number }) {
           <h2>Latest messages</h2>
           <p className="muted small">Discord messages, newest first, with their sentiment (−1 to 1).</p>
         </div>
-        <label className="field small">
+        <label className="field small community-controls">
           Channel
           <select
             value={channel ?? ''}

@@ -37,7 +37,7 @@ function MarketPanel(props: { windowHours: number }) {
             The hourly 24 h mean sentiment of what names the market's asset, beside its price.
           </p>
         </div>
-        <div className="row" style={{ gap: 8, flexWrap: 'wrap' }}>
+        <div className="row community-controls" style={{ gap: 8, flexWrap: 'wrap' }}>
           <label className="field small">
             Market
             <select
