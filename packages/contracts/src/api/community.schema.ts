@@ -106,6 +106,12 @@ export const communitySummariesQuerySchema = z.strictObject({
     max: 10,
     description: 'sentences per summary, 1 to 10 (default 5)',
   }).optional(),
+  method: z
+    .enum(['auto', 'extractive'])
+    .optional()
+    .describe(
+      'auto (default): written by the configured chat model when there is one, else extractive; extractive: never the model',
+    ),
 });
 export type CommunitySummariesQuery = z.infer<typeof communitySummariesQuerySchema>;
 
@@ -132,9 +138,19 @@ export const communitySummarySchema = z.object({
   windowEndMs: z.int().describe('inclusive: items known at or before this'),
   itemsInWindow: z.int().describe('items known inside the window'),
   itemsRead: z.int().describe('the newest of them read (at most 2,000), copies read once'),
-  method: z.literal('extractive').describe('how the summary was made'),
+  method: z
+    .enum(['extractive', 'abstractive'])
+    .describe('extractive: the top sentences; abstractive: `text` written by a chat model from them'),
   ranker: z.string().describe('the sentence ranking, e.g. sumbasic-v1'),
-  sentences: z.array(summarySentenceSchema),
+  text: z.string().nullable().describe('the abstractive summary; null for an extractive one'),
+  model: z.string().nullable().describe('the chat model that wrote `text`'),
+  fallbackReason: z
+    .string()
+    .nullable()
+    .describe('why a chat model was configured but the summary is extractive (an error, a timeout…)'),
+  sentences: z
+    .array(summarySentenceSchema)
+    .describe('the top sentences, each linking back; an abstractive summary is written from them'),
 });
 export type CommunitySummary = z.infer<typeof communitySummarySchema>;
 

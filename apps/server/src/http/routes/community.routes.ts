@@ -10,6 +10,7 @@ import {
   encodeCommunityCursor,
 } from '@runecast/contracts';
 import { ValidationError } from '@runecast/market';
+import { AbstractiveSummaryError, ChatSummariser } from '../../signals/abstractive-summary.ts';
 import { CommunitySummaryService, type WindowSummary } from '../../signals/community-summary.service.ts';
 import { DISCORD_SOURCE_ID, discordChannelsFor } from '../../sources/discord/discord-sources.ts';
 import { NEWS_SOURCE_ID, newsFeedsFor } from '../../sources/news/news-sources.ts';
@@ -56,9 +57,12 @@ function hashedAuthor(author: string | null): string | null {
   return `sha256:${createHash('sha256').update(`discord:${author}`).digest('hex').slice(0, 16)}`;
 }
 
-function summaryAnswer(
+type SummaryScope = Pick<CommunitySummary, 'kind' | 'source' | 'channel' | 'channelName' | 'about'>;
+
+function extractiveAnswer(
   summary: WindowSummary,
-  scope: Pick<CommunitySummary, 'kind' | 'source' | 'channel' | 'channelName' | 'about'>,
+  scope: SummaryScope,
+  fallbackReason: string | null,
 ): CommunitySummary {
   return {
     ...scope,
@@ -68,6 +72,9 @@ function summaryAnswer(
     itemsRead: summary.itemsRead,
     method: 'extractive',
     ranker: summary.ranker,
+    text: null,
+    model: null,
+    fallbackReason,
     sentences: summary.sentences,
   };
 }
@@ -77,6 +84,41 @@ export const communityRoutes: RouteModule = {
   name: 'community',
   register(app, context) {
     const summaries = new CommunitySummaryService(context.store.textItems);
+    const chat = context.config.llm === null ? null : new ChatSummariser(context.config.llm);
+
+    /**
+     * The extractive summary, or with a chat model configured (and not declined) the model's
+     * summary of its sentences; a failing model leaves the extractive one with the reason.
+     */
+    const answer = async (
+      summary: WindowSummary,
+      scope: SummaryScope,
+      useChat: boolean,
+    ): Promise<CommunitySummary> => {
+      if (chat === null || !useChat) return extractiveAnswer(summary, scope, null);
+      if (summary.sentences.length === 0)
+        return extractiveAnswer(summary, scope, 'no sentences to summarise');
+      const subject =
+        scope.kind === 'market'
+          ? `Discord and news naming ${scope.about ?? ''}`
+          : `the ${scope.source ?? ''} channel ${scope.channelName ?? scope.channel ?? ''}`;
+      try {
+        const written = await chat.summarise(subject, summary.sentences);
+        return {
+          ...extractiveAnswer(summary, scope, null),
+          method: 'abstractive',
+          text: written.text,
+          model: written.model,
+        };
+      } catch (error) {
+        if (!(error instanceof AbstractiveSummaryError)) throw error;
+        context.logger.warn(
+          { reason: error.message, model: chat.model },
+          'abstractive summary failed; serving the extractive one',
+        );
+        return extractiveAnswer(summary, scope, error.message);
+      }
+    };
 
     app.get(
       '/community/messages',
@@ -156,7 +198,8 @@ export const communityRoutes: RouteModule = {
         },
       },
       async (request) => {
-        const { source, channel, about, windowHours, at, sentences } = request.query;
+        const { source, channel, about, windowHours, at, sentences, method } = request.query;
+        const useChat = method !== 'extractive';
         const endMs = at ?? context.now();
         const window = {
           startMs: Math.max(0, endMs - (windowHours ?? DEFAULT_WINDOW_HOURS) * HOUR_MS),
@@ -174,13 +217,11 @@ export const communityRoutes: RouteModule = {
           );
           return {
             summaries: [
-              summaryAnswer(summary, {
-                kind: 'market',
-                source: null,
-                channel: null,
-                channelName: null,
-                about,
-              }),
+              await answer(
+                summary,
+                { kind: 'market', source: null, channel: null, channelName: null, about },
+                useChat,
+              ),
             ],
           };
         }
@@ -194,13 +235,17 @@ export const communityRoutes: RouteModule = {
         for (const id of channels) {
           const summary = await summaries.summarise({ sources: [chosenSource], channel: id }, window, count);
           answers.push(
-            summaryAnswer(summary, {
-              kind: 'channel',
-              source: chosenSource,
-              channel: id,
-              channelName: names.get(id) ?? null,
-              about: null,
-            }),
+            await answer(
+              summary,
+              {
+                kind: 'channel',
+                source: chosenSource,
+                channel: id,
+                channelName: names.get(id) ?? null,
+                about: null,
+              },
+              useChat,
+            ),
           );
         }
         return { summaries: answers };

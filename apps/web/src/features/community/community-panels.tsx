@@ -44,6 +44,17 @@ export function SummaryCard(props: { summary: CommunitySummary; title: string })
         {summary.itemsRead < summary.itemsInWindow ? ` (the newest ${summary.itemsRead} read)` : ''} ·{' '}
         {summary.method} ({summary.ranker})
       </p>
+      {summary.text !== null ? (
+        <p data-testid="abstractive-summary">
+          {summary.text}{' '}
+          <span className="muted small">(written by {summary.model} from the sentences below)</span>
+        </p>
+      ) : null}
+      {summary.fallbackReason !== null && summary.sentences.length > 0 ? (
+        <p className="muted small" data-testid="summary-fallback">
+          The chat model wrote no summary ({summary.fallbackReason}); these are the top sentences.
+        </p>
+      ) : null}
       {summary.sentences.length === 0 ? (
         <p className="muted">Nothing to summarise in this window.</p>
       ) : (
