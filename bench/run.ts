@@ -15,6 +15,7 @@ import { runSentimentBench } from './sentiment.bench.ts';
 import { runSequenceModelsBench } from './sequence-models.bench.ts';
 import { runSignalsBench } from './signals.bench.ts';
 import { runSnapshotsBench } from './snapshots.bench.ts';
+import { runSummariesBench } from './summaries.bench.ts';
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   ingest: runIngestBench,
@@ -27,6 +28,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   alerts: runAlertsBench,
   sentiment: runSentimentBench,
   discord: runDiscordBench,
+  summaries: runSummariesBench,
   scale: runScaleBench,
   dashboard: runDashboardBench,
   signals: runSignalsBench,

@@ -10,6 +10,7 @@ const OverviewPage = lazy(() => import('./features/overview/overview.page.tsx'))
 const MarketPage = lazy(() => import('./features/markets/market.page.tsx'));
 const RunesPage = lazy(() => import('./features/runes/runes.page.tsx'));
 const RunePage = lazy(() => import('./features/runes/rune.page.tsx'));
+const CommunityPage = lazy(() => import('./features/community/community.page.tsx'));
 const AnalysisPage = lazy(() => import('./features/analysis/analysis.page.tsx'));
 const ForecastPage = lazy(() => import('./features/forecasts/forecast.page.tsx'));
 const ModelsPage = lazy(() => import('./features/models/models.page.tsx'));
@@ -30,6 +31,7 @@ const NAV: readonly NavItem[] = [
   { to: '/models', label: 'Models' },
   { to: '/training', label: 'Training' },
   { to: '/analysis', label: 'Analysis' },
+  { to: '/community', label: 'Community' },
   { to: '/jobs', label: 'Jobs' },
   { to: '/alerts', label: 'Alerts' },
   { to: '/logs', label: 'Logs', adminOnly: true },
@@ -70,6 +72,7 @@ export function App(props: { services: AppServices }) {
             <Route path="models" element={<ModelsPage />} />
             <Route path="training" element={<TrainingPage />} />
             <Route path="analysis" element={<AnalysisPage />} />
+            <Route path="community" element={<CommunityPage />} />
             <Route path="jobs" element={<JobsPage />} />
             <Route path="jobs/:jobId" element={<JobsPage />} />
             <Route path="alerts" element={<AlertsPage />} />

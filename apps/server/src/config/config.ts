@@ -130,6 +130,8 @@ export interface Config {
   diskMinFreeBytes: number;
   /** How often free disk space is read. */
   diskCheckIntervalMs: number;
+  /** An OpenAI-compatible chat endpoint that writes abstractive summaries; null: extractive only. */
+  llm: { url: string; apiKey: string | null; model: string } | null;
 }
 
 /** Documentation of each variable: shown in `--help` output and kept in sync with the README. */
@@ -186,6 +188,10 @@ export const ENVIRONMENT_VARIABLES = {
     'SMTP server for alert emails, smtp://user:password@host:587 or smtps://…:465 (default none: no email channel)',
   RUNECAST_SMTP_FROM: 'sender address of alert emails (default alerts@runecast.local)',
   RUNECAST_TELEGRAM_API_URL: "Telegram's Bot API address (default https://api.telegram.org)",
+  RUNECAST_LLM_URL:
+    'base address of an OpenAI-compatible chat API (…/v1, e.g. a local Ollama at http://127.0.0.1:11434/v1) that writes abstractive community summaries (default none: extractive only)',
+  RUNECAST_LLM_API_KEY: 'bearer key for RUNECAST_LLM_URL, when it needs one',
+  RUNECAST_LLM_MODEL: 'the model RUNECAST_LLM_URL runs the summaries with (needed with RUNECAST_LLM_URL)',
   RUNECAST_HORIZONS:
     'forecast horizons in minutes, comma-separated multiples of the timeframe (default by timeframe: 5,15,60 for 1m; 240,1440 for 1h)',
   RUNECAST_FORECAST_INTERVAL_MINUTES: 'minutes between scheduled forecasts, 1 to 1440 (default 5)',
@@ -216,6 +222,7 @@ export const ENVIRONMENT_VARIABLES = {
 /** Variables whose values never appear in error messages. */
 const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'RUNECAST_JWT_SECRET',
+  'RUNECAST_LLM_API_KEY',
   'RUNECAST_SECRETS_KEY',
   'RUNECAST_ADMIN_PASSWORD',
 ]);
@@ -461,6 +468,12 @@ const environmentSchema = z.object({
   RUNECAST_SMTP_URL: urlWithScheme(['smtp:', 'smtps:']).optional(),
   RUNECAST_SMTP_FROM: z.email({ error: 'must be an email address' }).default('alerts@runecast.local'),
   RUNECAST_TELEGRAM_API_URL: urlWithScheme(['http:', 'https:']).default('https://api.telegram.org'),
+  RUNECAST_LLM_URL: urlWithScheme(['http:', 'https:']).optional(),
+  RUNECAST_LLM_API_KEY: z.string().min(1).max(500).optional(),
+  RUNECAST_LLM_MODEL: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,200}$/, { error: 'must be a model name without spaces' })
+    .optional(),
   RUNECAST_HORIZONS: z
     .string()
     .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, { error: 'must be minutes separated by commas, e.g. 240,1440' })
@@ -551,6 +564,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
       `RUNECAST_HORIZONS=${JSON.stringify(raw.RUNECAST_HORIZONS)}: ${offGrid.join(', ')} is not a multiple of the ${values.RUNECAST_TIMEFRAME} timeframe (${stepMinutes} minutes)`,
     ]);
   }
+  if (values.RUNECAST_LLM_URL !== undefined && values.RUNECAST_LLM_MODEL === undefined) {
+    throw new ConfigError(['RUNECAST_LLM_MODEL: needed with RUNECAST_LLM_URL (the model to summarise with)']);
+  }
   const home = resolve(values.RUNECAST_HOME);
   const busUrl = values.RUNECAST_BUS_URL?.startsWith('memory:') ? null : (values.RUNECAST_BUS_URL ?? null);
   return {
@@ -607,5 +623,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     cacheTimeoutMs: values.RUNECAST_CACHE_TIMEOUT_MS,
     diskMinFreeBytes: values.RUNECAST_DISK_MIN_FREE_MB * 1024 * 1024,
     diskCheckIntervalMs: values.RUNECAST_DISK_CHECK_SECONDS * 1000,
+    llm:
+      values.RUNECAST_LLM_URL === undefined || values.RUNECAST_LLM_MODEL === undefined
+        ? null
+        : {
+            url: values.RUNECAST_LLM_URL,
+            apiKey: values.RUNECAST_LLM_API_KEY ?? null,
+            model: values.RUNECAST_LLM_MODEL,
+          },
   };
 }

@@ -54,6 +54,7 @@ import { RUNES_POLL_TIMEFRAME } from '../sources/runes/runes-timing.ts';
 import type { SnapshotSource } from '../sources/snapshot-source.port.ts';
 import { marketRoutes } from './routes/markets.routes.ts';
 import { newsRoutes } from './routes/news.routes.ts';
+import { communityRoutes } from './routes/community.routes.ts';
 import { runeRoutes } from './routes/runes.routes.ts';
 import { alertRoutes } from './routes/alerts.routes.ts';
 import { preferenceRoutes } from './routes/preferences.routes.ts';
@@ -151,6 +152,7 @@ const BUILT_IN_ROUTES: readonly RouteModule[] = [
   marketRoutes,
   runeRoutes,
   newsRoutes,
+  communityRoutes,
   candleRoutes,
   streamRoutes,
   logRoutes,

@@ -1094,6 +1094,57 @@ export function runStoreContract(engineName: string, openMigratedDatabase: Migra
           cut.map((row) => row.body),
           ['bod'],
         );
+        // Pages continue after the last item of the previous page.
+        const firstPage = await store.textItems.queryItems({ source, limit: 2 });
+        const lastOfFirst = firstPage.at(-1)!;
+        assert.deepEqual(
+          (
+            await store.textItems.queryItems({
+              source,
+              channel: 'general',
+              limit: 2,
+              after: {
+                publishedAtMs: lastOfFirst.publishedAtMs,
+                id: lastOfFirst.id,
+                channel: lastOfFirst.channel,
+              },
+            })
+          ).map((row) => row.id),
+          ['a'],
+        );
+        assert.deepEqual(await store.textItems.queryItems({ source, channel: 'elsewhere', limit: 5 }), []);
+        // Known inside (start, end]: `a` became known only an hour after its publication.
+        const window = await store.textItems.listKnownItems({
+          sources: [source],
+          knownRange: { startMs: START_MS + MINUTE_MS, endMs: START_MS + HOUR_MS },
+          limit: 1,
+        });
+        assert.deepEqual(
+          { ids: window.items.map((row) => row.id), matched: window.matched },
+          { ids: ['a'], matched: 2 },
+        );
+        const btcWindow = await store.textItems.listKnownItems({
+          sources: [source, uniqueExchange()],
+          mention: 'BTC',
+          channel: 'general',
+          knownRange: { startMs: START_MS, endMs: START_MS + HOUR_MS },
+          limit: 10,
+        });
+        assert.deepEqual(
+          btcWindow.items.map((row) => row.id),
+          ['a', 'b'],
+        );
+        assert.deepEqual(
+          await store.textItems.listKnownChannels(source, { startMs: START_MS, endMs: START_MS + HOUR_MS }),
+          ['general'],
+        );
+        assert.deepEqual(
+          await store.textItems.listKnownChannels(source, {
+            startMs: START_MS + HOUR_MS,
+            endMs: START_MS + HOUR_MS,
+          }),
+          [],
+        );
         await assert.rejects(
           store.textItems.upsertItems([{ ...scored('d', START_MS, START_MS, 1.5, []) }]),
           /sentiment must be a number from -1 to 1/,

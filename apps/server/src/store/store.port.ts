@@ -144,15 +144,41 @@ export interface TextItemHeading {
 /** Filters of `queryItems`; absent ones do not filter. */
 export interface TextItemQuery {
   source: string;
+  /** Items of this channel of the source. */
+  channel?: string;
   /** Items naming this asset or rune. */
   mention?: string;
   /** Published inside the range (start inclusive, end exclusive). */
   publishedRange?: TimeRange;
+  /**
+   * Items after this one in the order of the answer (newest published first, then item id and
+   * channel descending): where the previous page ended.
+   */
+  after?: TextItemPosition;
   minSentiment?: number;
   maxSentiment?: number;
   limit: number;
   /** Return only the start of each body, this many characters; the whole body when absent. */
   bodyCharacters?: number;
+}
+
+/** Where an item stands in the order of `queryItems`: a page ends at one. */
+export interface TextItemPosition {
+  publishedAtMs: number;
+  id: string;
+  channel: string;
+}
+
+/** Filters of `listKnownItems`: items that became known inside a window. */
+export interface KnownTextItemQuery {
+  /** Items of any of these sources. */
+  sources: readonly string[];
+  channel?: string;
+  mention?: string;
+  /** Known (the later of published and first seen) inside the range: start exclusive, end inclusive. */
+  knownRange: TimeRange;
+  /** The newest known items, at most this many. */
+  limit: number;
 }
 
 export interface TextItemRepository {
@@ -163,6 +189,13 @@ export interface TextItemRepository {
   listRecentHeadings(source: string, sinceKnownMs: number, limit: number): Promise<TextItemHeading[]>;
   listKnown(source: string, range: TimeRange): Promise<KnownTextItem[]>;
   queryItems(query: TextItemQuery): Promise<AnalysedTextItem[]>;
+  /**
+   * Items known inside a window, newest known first, with how many matched in all (the list
+   * stops at the limit, the count does not): what a summary of that window may read.
+   */
+  listKnownItems(query: KnownTextItemQuery): Promise<{ items: AnalysedTextItem[]; matched: number }>;
+  /** The channels of a source with items known inside the range (start exclusive, end inclusive). */
+  listKnownChannels(source: string, range: TimeRange): Promise<string[]>;
   /**
    * Removes the text (body) of a source's items known (the later of published and first seen)
    * before `beforeMs`; the items, their times, sentiment and mentions stay. Returns how many

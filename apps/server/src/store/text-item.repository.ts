@@ -9,7 +9,13 @@ import {
 } from '@runecast/market';
 import { assertLimit, assertTimeRange } from './argument-checks.ts';
 import type { Database } from './database.port.ts';
-import type { KnownTextItem, TextItemHeading, TextItemQuery, TextItemRepository } from './store.port.ts';
+import type {
+  KnownTextItem,
+  KnownTextItemQuery,
+  TextItemHeading,
+  TextItemQuery,
+  TextItemRepository,
+} from './store.port.ts';
 
 const COLUMNS = [
   'source',
@@ -223,7 +229,7 @@ export class SqlTextItemRepository implements TextItemRepository {
     }));
   }
 
-  /** Items matching every filter given, newest published first. */
+  /** Items matching every filter given, newest published first (then item id and channel, descending). */
   async queryItems(query: TextItemQuery): Promise<AnalysedTextItem[]> {
     assertLimit(query.limit);
     if (query.publishedRange) assertTimeRange(query.publishedRange, 'publication range');
@@ -231,6 +237,11 @@ export class SqlTextItemRepository implements TextItemRepository {
       if (bound !== undefined && !(bound >= -1 && bound <= 1)) {
         throw new ValidationError(`sentiment bounds must be from -1 to 1 (${String(bound)})`);
       }
+    }
+    if (query.after !== undefined && !Number.isSafeInteger(query.after.publishedAtMs)) {
+      throw new ValidationError(
+        'the position to continue after needs a publication time in epoch milliseconds',
+      );
     }
     if (query.bodyCharacters !== undefined) assertLimit(query.bodyCharacters);
     const columns = ANALYSED_COLUMN_LIST.replace(
@@ -245,7 +256,9 @@ export class SqlTextItemRepository implements TextItemRepository {
          AND ($4::bigint IS NULL OR published_at_ms < $4)
          AND ($5::double precision IS NULL OR sentiment >= $5)
          AND ($6::double precision IS NULL OR sentiment <= $6)
-       ORDER BY published_at_ms DESC, item_id DESC
+         AND ($8::text IS NULL OR channel = $8)
+         AND ($9::bigint IS NULL OR (published_at_ms, item_id, channel) < ($9, $10::text, $11::text))
+       ORDER BY published_at_ms DESC, item_id DESC, channel DESC
        LIMIT $7`,
       [
         query.source,
@@ -255,8 +268,47 @@ export class SqlTextItemRepository implements TextItemRepository {
         query.minSentiment ?? null,
         query.maxSentiment ?? null,
         query.limit,
+        query.channel ?? null,
+        query.after?.publishedAtMs ?? null,
+        query.after?.id ?? null,
+        query.after?.channel ?? null,
       ],
     );
     return rows.map(fromAnalysedRow);
+  }
+
+  async listKnownItems(query: KnownTextItemQuery): Promise<{ items: AnalysedTextItem[]; matched: number }> {
+    assertLimit(query.limit);
+    assertTimeRange(query.knownRange, 'known range');
+    if (query.sources.length === 0) return { items: [], matched: 0 };
+    const rows = await this.database.query<AnalysedRow & { matched: number }>(
+      `SELECT ${ANALYSED_COLUMN_LIST}, count(*) OVER ()::int AS matched FROM text_items
+       WHERE source = ANY ($1::text[])
+         AND ($2::text IS NULL OR channel = $2)
+         AND ($3::text IS NULL OR $3 = ANY (mentions))
+         AND known_at_ms > $4 AND known_at_ms <= $5
+       ORDER BY known_at_ms DESC, published_at_ms DESC, source, channel, item_id
+       LIMIT $6`,
+      [
+        [...query.sources],
+        query.channel ?? null,
+        query.mention ?? null,
+        query.knownRange.startMs,
+        query.knownRange.endMs,
+        query.limit,
+      ],
+    );
+    return { items: rows.map(fromAnalysedRow), matched: Number(rows[0]?.matched ?? 0) };
+  }
+
+  async listKnownChannels(source: string, range: TimeRange): Promise<string[]> {
+    assertTimeRange(range);
+    const rows = await this.database.query<{ channel: string }>(
+      `SELECT DISTINCT channel FROM text_items
+       WHERE source = $1 AND known_at_ms > $2 AND known_at_ms <= $3
+       ORDER BY channel`,
+      [source, range.startMs, range.endMs],
+    );
+    return rows.map((row) => row.channel);
   }
 }

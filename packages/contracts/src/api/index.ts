@@ -10,3 +10,4 @@ export * from './runes.schema.ts';
 export * from './alerts.schema.ts';
 export * from './preferences.schema.ts';
 export * from './news.schema.ts';
+export * from './community.schema.ts';

@@ -51,6 +51,7 @@ const INDICATOR_LABELS: Record<ChartIndicatorName, string> = {
   volume: 'Volume',
 };
 import { MarketForecastPanel, useMarketForecasts } from '../forecasts/market-forecasts.tsx';
+import { NewsPanel } from '../community/community-panels.tsx';
 import { WatchToggle } from '../workspace/watch-toggle.tsx';
 import { chartIndicatorsOf } from '../workspace/workspace-model.ts';
 
@@ -516,6 +517,7 @@ export default function MarketPage() {
             <TopOfBook book={book} streaming={streamStatus === 'open'} />
           </section>
           <MarketForecastPanel forecasts={forecasts} />
+          <NewsPanel about={`${exchange}:${symbol}`} label={symbol} />
         </aside>
       </div>
 

@@ -28,6 +28,7 @@ const RUNE_RANGES: readonly TimeRange[] = [
   { label: '1W', seconds: null },
 ];
 import { metricLabel, sourceHealth, statColumns } from './rune-page-model.ts';
+import { NewsPanel } from '../community/community-panels.tsx';
 import { RuneMetricChart } from './rune-metric-chart.tsx';
 import { RunePriceChart } from './rune-price-chart.tsx';
 import { useForecastRune, useRune, useTrackRune, useUntrackRune } from './runes-queries.ts';
@@ -320,6 +321,8 @@ function RuneView(props: { detail: RuneDetail }) {
         </div>
         <SourceStatsTable detail={detail} />
       </section>
+
+      <NewsPanel about={detail.name} label={detail.name} />
 
       <SourceHealthPanel sources={detail.sources.map((entry) => entry.source)} />
       <PriceCoveragePanel seriesKey={detail.seriesKey} />
