@@ -4,7 +4,7 @@ import '../../test-support/dom-environment.ts';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { sessionResponseSchema } from '@runecast/contracts';
+import { sessionResponseSchema, type CommunitySummary } from '@runecast/contracts';
 import type { AnalysedTextItem } from '@runecast/market';
 import { QueryClient } from '@tanstack/react-query';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
@@ -19,7 +19,7 @@ import {
   sentimentTone,
   textSourceHealth,
 } from './community-model.ts';
-import { NewsPanel } from './community-panels.tsx';
+import { NewsPanel, SummaryCard } from './community-panels.tsx';
 import { ChannelSummariesSection, LatestMessagesSection } from './community-sections.tsx';
 
 // The page's sections (all but the uPlot chart, which needs a browser's canvas and is covered by
@@ -216,5 +216,65 @@ describe('community model', () => {
       [0.2, -0.1],
       [null, null],
     ]);
+  });
+});
+
+describe('summary card', () => {
+  const base: CommunitySummary = {
+    kind: 'channel',
+    source: 'discord',
+    channel: MINERS,
+    channelName: 'miners-chat',
+    about: null,
+    windowStartMs: Date.UTC(2025, 9, 10),
+    windowEndMs: Date.UTC(2025, 9, 11),
+    itemsInWindow: 2,
+    itemsRead: 2,
+    method: 'extractive',
+    ranker: 'sumbasic-v1',
+    text: null,
+    model: null,
+    fallbackReason: null,
+    sentences: [
+      {
+        text: 'Bitcoin miners sold coins after the halving.',
+        score: 0.1,
+        source: 'discord',
+        channel: MINERS,
+        itemId: '9001',
+        url: 'https://discord.com/channels/1/2/9001',
+        publishedAtMs: Date.UTC(2025, 9, 10, 12),
+        seenAtMs: Date.UTC(2025, 9, 10, 12),
+        knownAtMs: Date.UTC(2025, 9, 10, 12),
+      },
+    ],
+  };
+
+  test('an abstractive summary shows the model’s text above its sources; a failed one says why', () => {
+    render(
+      <SummaryCard
+        summary={{ ...base, method: 'abstractive', text: 'Miners sold after the halving.', model: 'tiny:1b' }}
+        title="miners-chat"
+      />,
+    );
+    assert.match(
+      screen.getByTestId('abstractive-summary').textContent ?? '',
+      /Miners sold after the halving\. .*tiny:1b/,
+    );
+    assert.equal(screen.queryByTestId('summary-fallback'), null);
+    assert.equal(
+      (screen.getByRole('link') as HTMLAnchorElement).href,
+      'https://discord.com/channels/1/2/9001',
+    );
+    cleanup();
+    render(
+      <SummaryCard
+        summary={{ ...base, fallbackReason: 'the chat endpoint answered 503' }}
+        title="miners-chat"
+      />,
+    );
+    assert.equal(screen.queryByTestId('abstractive-summary'), null);
+    assert.match(screen.getByTestId('summary-fallback').textContent ?? '', /answered 503/);
+    cleanup();
   });
 });
