@@ -310,6 +310,19 @@ describe('emulator Discord gateway', { skip }, () => {
     assert.equal(await client.closed(), 4005);
   });
 
+  test('a withheld ACK (gateway-no-ack) leaves one heartbeat unanswered; the next is answered', async () => {
+    const { client } = await identify(INTENTS, false);
+    emulator.faults.add({ kind: 'gateway-no-ack', exchange: 'discord', stream: 'gateway' });
+    const acks = () => client.received.filter((payload) => payload.op === 11).length;
+    client.send({ op: 1, d: 1 });
+    await new Promise((wait) => setTimeout(wait, 300));
+    assert.equal(acks(), 0);
+    client.send({ op: 1, d: 1 });
+    await client.until(() => acks() === 1, 'the next ACK');
+    assert.equal(emulator.faults.injected('gateway-no-ack'), 1);
+    client.terminate();
+  });
+
   test('no heartbeats: closed 4009 and the session cannot be resumed', async () => {
     const { client, ready } = await identify(INTENTS, false);
     assert.equal(await client.closed(), 4009);

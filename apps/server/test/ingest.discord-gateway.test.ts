@@ -170,6 +170,35 @@ describe('discord gateway collection from the emulator', { skip: replayDataSkip 
     );
   });
 
+  test('an unanswered heartbeat is taken for a zombie connection: closed and resumed', async () => {
+    const collector = startCollector();
+    await caughtUp(collector);
+    emulator.faults.add({ kind: 'gateway-no-ack', exchange: 'discord', stream: 'gateway' });
+    await until(() => (collector.liveStats()?.resumes ?? 0) === 1, 'the resume', 30_000);
+    const posted = channels.post(DOGECOIN.id, 'after the zombie connection');
+    await until(async () => (await stored(posted.id)) !== null, 'a message on the resumed session');
+    assert.equal(collector.liveStats()?.newSessions, 1);
+    assert.equal(emulator.faults.injected('gateway-no-ack'), 1);
+  });
+
+  test('a bot without the Message Content intent: the gateway refuses it (4014), health says why', async () => {
+    emulator.discordGateway.configure({ allowMessageContent: false });
+    try {
+      const collector = startCollector();
+      await until(() => collector.liveStats()?.state === 'failed', 'the refusal');
+      const health = await collector.healthCheck().check();
+      assert.equal(health.state, 'degraded');
+      assert.match(health.reason ?? '', /4014.*Message Content intent/);
+      emulator.discordGateway.configure({ allowMessageContent: true });
+      // Tried again after the restart delay (on the collector's clock), live once the intent is allowed.
+      nowMs += MINUTE_MS;
+      await caughtUp(collector);
+      assert.equal((await collector.healthCheck().check()).state, 'ok');
+    } finally {
+      emulator.discordGateway.configure({ allowMessageContent: true });
+    }
+  });
+
   test('an invalidated session identifies anew and reads what it missed from history', async () => {
     const collector = startCollector();
     await caughtUp(collector);

@@ -113,7 +113,8 @@ const MAX_RECORDS = 10_000;
  * dispatches with increasing `s`, RESUME replaying what a session missed (INVALID_SESSION when it
  * cannot), RECONNECT, and the close codes of a bad token (4004), bad or disallowed intents
  * (4013, 4014) and protocol errors. Faults of the `discord` target with `stream: "gateway"` fire
- * on dispatches: `ws-drop` (no close frame), `gateway-invalid-session`, `gateway-reconnect`.
+ * on dispatches: `ws-drop` (no close frame), `gateway-invalid-session`, `gateway-reconnect`; and
+ * on heartbeats: `gateway-no-ack` (the ACK withheld, a zombie connection to the client).
  */
 export class DiscordGateway {
   private readonly sessions = new Map<string, Session>();
@@ -229,7 +230,7 @@ export class DiscordGateway {
           connection.close(GatewayCloseCode.DecodeError, 'Error while decoding payload.');
           return;
         }
-        connection.heartbeat(this.now);
+        connection.heartbeat(this.now, !this.options.faults.withholdsGatewayAck());
         return;
       }
       case GatewayOpcode.Identify:
@@ -514,9 +515,9 @@ class GatewayConnection {
     });
   }
 
-  heartbeat(nowMs: number): void {
+  heartbeat(nowMs: number, acknowledge: boolean): void {
     this.lastHeartbeatAtMs = nowMs;
-    this.send({ op: GatewayOpcode.HeartbeatAck, d: null, s: null, t: null });
+    if (acknowledge) this.send({ op: GatewayOpcode.HeartbeatAck, d: null, s: null, t: null });
   }
 
   send(payload: unknown): void {

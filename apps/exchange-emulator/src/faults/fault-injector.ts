@@ -25,8 +25,14 @@ export const WEBSOCKET_FAULT_KINDS = ['ws-drop', 'ws-malformed', 'ws-out-of-orde
  * Discord's gateway, on a dispatch: the session is invalidated (op 9, `d: false`; the client must
  * identify anew and has lost what was dispatched meanwhile), or the client is told to reconnect
  * (op 7) and resume. `ws-drop` drops the gateway connection too (no close frame; resumable).
+ * `gateway-no-ack` fires on a heartbeat instead: its ACK (op 11) is not sent, so the client
+ * should take the connection for a zombie, close it and resume.
  */
-export const DISCORD_GATEWAY_FAULT_KINDS = ['gateway-invalid-session', 'gateway-reconnect'] as const;
+export const DISCORD_GATEWAY_FAULT_KINDS = [
+  'gateway-invalid-session',
+  'gateway-reconnect',
+  'gateway-no-ack',
+] as const;
 /** The stream name of Discord's gateway in fault rules. */
 export const DISCORD_GATEWAY_STREAM = 'gateway';
 /**
@@ -62,7 +68,8 @@ export const FAULT_KINDS = [
 export type FaultKind = (typeof FAULT_KINDS)[number];
 export type HttpFaultKind = (typeof HTTP_FAULT_KINDS)[number];
 export type WebSocketFaultKind = (typeof WEBSOCKET_FAULT_KINDS)[number];
-export type DiscordGatewayFaultKind = (typeof DISCORD_GATEWAY_FAULT_KINDS)[number] | 'ws-drop';
+export type DiscordGatewayFaultKind =
+  Exclude<(typeof DISCORD_GATEWAY_FAULT_KINDS)[number], 'gateway-no-ack'> | 'ws-drop';
 export type DataFaultKind = (typeof DATA_FAULT_KINDS)[number];
 
 const SPACED_RUNE_NAME = /^[A-Z](?:[•.]?[A-Z])*$/;
@@ -367,10 +374,17 @@ export class FaultInjector {
   /** The fault to apply to this dispatch of Discord's gateway, if any (already counted). */
   forGatewayDispatch(): (FaultRule & { kind: DiscordGatewayFaultKind }) | null {
     return this.decide(
-      ['ws-drop', ...DISCORD_GATEWAY_FAULT_KINDS] as const,
+      ['ws-drop', 'gateway-invalid-session', 'gateway-reconnect'] as const,
       DISCORD_TARGET_ID,
       'stream',
       DISCORD_GATEWAY_STREAM,
+    );
+  }
+
+  /** True when this heartbeat of Discord's gateway goes unacknowledged (already counted). */
+  withholdsGatewayAck(): boolean {
+    return (
+      this.decide(['gateway-no-ack'] as const, DISCORD_TARGET_ID, 'stream', DISCORD_GATEWAY_STREAM) !== null
     );
   }
 

@@ -10,6 +10,8 @@ import type { TextMetricsWriter } from './text-metrics-writer.ts';
 /** How far back stored articles are compared with new ones for copies under another address or title. */
 const DUPLICATE_LOOKBACK_MS = 7 * 86_400_000;
 const DUPLICATE_LOOKBACK_ITEMS = 5_000;
+/** A live feed down this long turns the source's health degraded. */
+const LIVE_DOWN_DEGRADED_MS = 5 * 60_000;
 
 /** What a new item is compared with to find copies. */
 type Heading = Pick<TextItem, 'channel' | 'id' | 'title' | 'url'>;
@@ -274,6 +276,20 @@ export class TextCollector {
         };
         if (live?.state === 'failed') {
           return { state: 'degraded', reason: `live feed: ${live.lastError ?? 'gave up'}`, details };
+        }
+        // The client reconnects by itself; a feed still down after five minutes is worth a look.
+        if (
+          live?.downSinceMs != null &&
+          this.options.clock.now() - live.downSinceMs > LIVE_DOWN_DEGRADED_MS
+        ) {
+          return {
+            state: 'degraded',
+            reason: `live feed down since ${new Date(live.downSinceMs).toISOString()}`,
+            details,
+          };
+        }
+        if (live?.catchUpPending && live.lastError !== null) {
+          return { state: 'degraded', reason: `live feed: ${live.lastError}`, details };
         }
         if (cycles === 0) return { state: 'ok', reason: null, details };
         const ageMs = lastSuccessAtMs === null ? null : this.options.clock.now() - lastSuccessAtMs;

@@ -68,6 +68,8 @@ export interface DiscordGatewayFeedOptions {
 export class DiscordGatewayFeed implements TextLiveFeed {
   private manager: WebSocketManager | null = null;
   private listener: ((event: TextLiveEvent) => void) | null = null;
+  /** Set once the feed gave up; the client's own error events after that say less. */
+  private gaveUp = false;
 
   constructor(private readonly options: DiscordGatewayFeedOptions) {}
 
@@ -75,6 +77,7 @@ export class DiscordGatewayFeed implements TextLiveFeed {
     if (this.manager !== null) throw new Error('the Discord gateway feed is running already');
     const token = await this.options.token();
     this.listener = listener;
+    this.gaveUp = false;
     const manager = new WebSocketManager({
       token,
       intents: GUILD_MESSAGES_INTENT | MESSAGE_CONTENT_INTENT,
@@ -121,6 +124,10 @@ export class DiscordGatewayFeed implements TextLiveFeed {
   }
 
   private emit(event: TextLiveEvent): void {
+    if (event.kind === 'failed') {
+      if (this.gaveUp) return;
+      this.gaveUp = true;
+    }
     this.listener?.(event);
   }
 
