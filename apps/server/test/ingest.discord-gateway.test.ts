@@ -9,6 +9,7 @@ import {
 import type { Clock } from '@runecast/market';
 import { TextCollector } from '../src/ingest/text-collector.ts';
 import { liveFeedSeries } from '../src/ingest/text-live-collector.ts';
+import { TextMetricsWriter, textMetricMarketOf } from '../src/ingest/text-metrics-writer.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { LexiconSentimentScorer } from '../src/signals/lexicon.scorer.ts';
 import { TextAnalyser } from '../src/signals/text-analysis.ts';
@@ -241,5 +242,60 @@ describe('discord gateway collection from the emulator', { skip: replayDataSkip 
       coverage.map((range) => range.state),
       ['complete'],
     );
+  });
+});
+
+describe('text metrics and deleted messages', () => {
+  test('a deleted message counts in points before its deletion, not in those after', async () => {
+    const store = await openStore();
+    try {
+      const startMs = Date.UTC(2026, 0, 1);
+      const message = (id: string, publishedAtMs: number) => ({
+        source: 'discord',
+        channel: DOGECOIN.id,
+        id,
+        publishedAtMs,
+        seenAtMs: publishedAtMs,
+        title: null,
+        body: 'DOGE up',
+        url: null,
+        author: null,
+        sentiment: 0.5,
+        scorer: 'lexicon-v1',
+        mentions: ['DOGE'],
+      });
+      await store.textItems.upsertItems([
+        message('1', startMs + 10 * MINUTE_MS),
+        message('2', startMs + 20 * MINUTE_MS),
+      ]);
+      const deletedAtMs = startMs + 90 * MINUTE_MS;
+      await store.textItems.markDeleted(
+        { source: 'discord', channel: DOGECOIN.id, id: '2', publishedAtMs: startMs + 20 * MINUTE_MS },
+        deletedAtMs,
+        deletedAtMs,
+      );
+      const writer = new TextMetricsWriter({
+        sourceId: 'discord',
+        store,
+        markets: () => [textMetricMarketOf('DOGE/USDT')],
+        maxGapMs: 24 * 60 * MINUTE_MS,
+      });
+      await writer.afterCycle(startMs);
+      await writer.afterCycle(startMs + 3 * 60 * MINUTE_MS);
+      const counts = await store.metricPoints.listPoints('discord', 'DOGE/USDT', 'count_24h', {
+        startMs,
+        endMs: startMs + 4 * 60 * MINUTE_MS,
+      });
+      assert.deepEqual(
+        counts.map((point) => [(point.timeMs - startMs) / MINUTE_MS, point.value]),
+        [
+          [60, 2],
+          [120, 1],
+          [180, 1],
+        ],
+      );
+    } finally {
+      await store.close();
+    }
   });
 });
