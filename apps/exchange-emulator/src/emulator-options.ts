@@ -60,6 +60,25 @@ export const emulatorOptionsSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Discord's gateway and the simulated live chat it carries: heartbeat interval sent in HELLO,
+     * whether the bot may use the privileged Message Content intent, how long a dropped session
+     * can be resumed and how many dispatches it keeps for that; a new simulated message every
+     * `messageIntervalMs` (0: none) once a client has identified, each with these chances of also
+     * editing or deleting an earlier simulated one.
+     */
+    discordGateway: z
+      .object({
+        heartbeatIntervalMs: z.number().int().min(100).max(120_000).default(41_250),
+        allowMessageContent: z.boolean().default(true),
+        resumeWindowMs: z.number().int().min(0).max(86_400_000).default(300_000),
+        replayBufferSize: z.number().int().min(1).max(1_000_000).default(10_000),
+        messageIntervalMs: z.number().int().min(0).max(86_400_000).default(15_000),
+        editShare: z.number().min(0).max(1).default(0.2),
+        deleteShare: z.number().min(0).max(1).default(0.1),
+      })
+      .strict()
+      .prefault({}),
     /** Fault rules active from the start. */
     faults: z.array(faultRuleInputSchema).default([]),
   })

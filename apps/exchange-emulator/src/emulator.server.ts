@@ -14,6 +14,9 @@ import {
   type ResolvedEmulatorOptions,
 } from './emulator-options.ts';
 import { DiscordRateLimiter } from './discord/discord-rate-limits.ts';
+import { DISCORD_GATEWAY_PATH, DiscordGateway } from './discord/discord-gateway.ts';
+import { DiscordLiveChannels } from './discord/discord-live.ts';
+import { loadDiscordReplay } from './discord/discord-replay.ts';
 import {
   discordEndpoint,
   discordSharedRateLimitBody,
@@ -53,6 +56,13 @@ export interface RunningEmulator {
   runes: RuneUniverse;
   /** Discord's rate limits, and every Discord request with its answer (for tests). */
   discord: DiscordRateLimiter;
+  /** Discord's gateway: settings, sessions and what it did (for tests). */
+  discordGateway: DiscordGateway;
+  /**
+   * The emulated Discord channels (replayed Reddit plus simulated live chat), loaded on first
+   * use; null without the replay folder. Tests post, edit and delete messages through it.
+   */
+  discordChannels(): Promise<DiscordLiveChannels | null>;
   options: ResolvedEmulatorOptions;
   status(): EmulatorStatus;
   /** Stops streaming, drops every websocket client and closes the port. */
@@ -145,9 +155,16 @@ function handleUpgrade(
   socket: Duplex,
   head: Buffer,
   nextConnectionId: () => number,
+  gateway: DiscordGateway,
 ): void {
   const url = new URL(request.url ?? '/', 'http://emulator');
   const path = url.pathname.replace(/\/+$/, '');
+  if (path === DISCORD_GATEWAY_PATH) {
+    webSockets.handleUpgrade(request, socket, head, (webSocket: WebSocket) =>
+      gateway.accept(webSocket, url.searchParams, request.headers.host ?? '127.0.0.1'),
+    );
+    return;
+  }
   const isBinance = path.startsWith('/binance/');
   const isKraken = path === '/kraken/ws/v2';
   if (!isBinance && !isKraken) {
@@ -193,6 +210,25 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
   const context = createEmulatorContext(universe, clock, faults, runes);
   const newsArticles = options.replayDir ? await loadNewsReplay(options.replayDir) : null;
   const discord = new DiscordRateLimiter(options.discordRateLimit);
+  let discordLoading: Promise<DiscordLiveChannels | null> | null = null;
+  const { messageIntervalMs, editShare, deleteShare, ...gatewaySettings } = options.discordGateway;
+  const discordChannels = (): Promise<DiscordLiveChannels | null> => {
+    discordLoading ??=
+      options.replayDir === undefined
+        ? Promise.resolve(null)
+        : loadDiscordReplay(options.replayDir).then((replay) =>
+            replay === null
+              ? null
+              : new DiscordLiveChannels(replay, { messageIntervalMs, editShare, deleteShare }, options.seed),
+          );
+    return discordLoading;
+  };
+  const discordGateway = new DiscordGateway({
+    channels: discordChannels,
+    faults,
+    botTokens: options.discordBotTokens ?? null,
+    settings: { ...gatewaySettings },
+  });
 
   const app = Fastify({ logger: false });
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -268,7 +304,8 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
   registerRunesRoutes(app, { universe: runes, clock, faults, apiKeys: options.runesApiKeys ?? null });
   registerNewsRoutes(app, { articles: newsArticles, faults });
   registerDiscordRoutes(app, {
-    replayDir: options.replayDir ?? null,
+    channels: discordChannels,
+    gatewayBot: (host) => discordGateway.botInformation(host),
     faults,
     limiter: discord,
     botTokens: options.discordBotTokens ?? null,
@@ -296,10 +333,19 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
   const webSockets = new WebSocketServer({ noServer: true });
   let connectionCount = 0;
   app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
-    handleUpgrade(webSockets, context, sessions, request, socket, head, () => {
-      connectionCount += 1;
-      return connectionCount;
-    }),
+    handleUpgrade(
+      webSockets,
+      context,
+      sessions,
+      request,
+      socket,
+      head,
+      () => {
+        connectionCount += 1;
+        return connectionCount;
+      },
+      discordGateway,
+    ),
   );
 
   await app.listen({ port: options.port, host: options.host });
@@ -324,11 +370,15 @@ export async function startEmulator(input: EmulatorOptions = {}): Promise<Runnin
     universe,
     runes,
     discord,
+    discordGateway,
+    discordChannels,
     options,
     status: () => emulatorStatus(context),
     close() {
       closing ??= (async () => {
         clearInterval(ticker);
+        discordGateway.close();
+        void discordLoading?.then((channels) => channels?.stop());
         for (const client of webSockets.clients) client.terminate();
         await new Promise<void>((resolve) => webSockets.close(() => resolve()));
         await app.close();

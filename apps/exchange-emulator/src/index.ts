@@ -75,3 +75,20 @@ export {
   type DiscordRateLimitSettings,
   type DiscordRequestRecord,
 } from './discord/discord-rate-limits.ts';
+export { DISCORD_SIMULATED_HEADER } from './discord/discord.routes.ts';
+export {
+  DISCORD_GATEWAY_PATH,
+  DiscordGateway,
+  GatewayCloseCode,
+  GatewayIntent,
+  GatewayOpcode,
+  type DiscordGatewaySettings,
+  type GatewayRecord,
+} from './discord/discord-gateway.ts';
+export {
+  DiscordLiveChannels,
+  type DiscordChannelEvent,
+  type DiscordLiveSettings,
+  type HeldDiscordMessage,
+} from './discord/discord-live.ts';
+export { DISCORD_GATEWAY_FAULT_KINDS, DISCORD_GATEWAY_STREAM } from './faults/fault-injector.ts';

@@ -75,6 +75,8 @@ const KEEP_EXTERNAL = [
   '@fastify/swagger', // reads its own package.json
   'commander', // finds executable subcommands beside itself
   'ioredis', // refers to its own folder
+  '@discordjs/ws', // starts its worker sharding strategy from a script beside itself
+  'zlib-sync', // optional native inflate of @discordjs/ws
   'pg-native', // optional native driver of pg
   'bufferutil', // optional native helpers of ws
   'utf-8-validate',

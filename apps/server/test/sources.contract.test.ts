@@ -86,7 +86,7 @@ if (replayDataSkip === false && REPLAY_DIR !== null) {
 }
 
 // The Discord source reads the emulator's REST API (the replayed Reddit threads as channels) with
-// the same client as discord.com, under the emulator's default rate limits.
+// the same client as discord.com, under the emulator's default rate limits, and follows its gateway.
 if (replayDataSkip === false && REPLAY_DIR !== null) {
   const replayDir = REPLAY_DIR;
   runTextSourceContract('discord against the emulator (replayed Reddit threads)', async () => {
@@ -94,13 +94,22 @@ if (replayDataSkip === false && REPLAY_DIR !== null) {
     const channels = discordChannelsFor({ configured: null, emulatorUrl: emulator.url, replay: true });
     const dogecoin = channels.find((channel) => channel.name.startsWith('reddit-dogecoin'));
     if (!dogecoin) throw new Error('no emulated Discord channel');
+    const chat = await emulator.discordChannels();
+    if (!chat) throw new Error('no emulated Discord chat');
     return {
       source: new DiscordSource({
         channels,
         apiUrl: `${emulator.url}/discord/api`,
         botToken: async () => 'contract-token',
+        gateway: true,
       }),
       channel: dogecoin.id,
+      // The gateway's simulated chat, driven by hand: a message, its edit, its deletion.
+      live: {
+        create: async () => chat.post(dogecoin.id, 'DOGE holding support nicely').id,
+        edit: async (id) => void chat.edit(id, 'DOGE holding support nicely (edit: still holding)'),
+        remove: async (id) => void chat.delete(id),
+      },
       close: () => emulator.close(),
     };
   });

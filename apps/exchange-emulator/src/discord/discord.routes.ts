@@ -2,13 +2,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FaultInjector } from '../faults/fault-injector.ts';
 import type { DiscordRateLimiter } from './discord-rate-limits.ts';
 import { DISCORD_API_PATH, DISCORD_REPLAY_GUILD_ID } from './discord-channels.ts';
-import { loadDiscordReplay, type DiscordReplay, type ReplayedDiscordMessage } from './discord-replay.ts';
+import { discordMessageObject, type DiscordLiveChannels, type HeldDiscordMessage } from './discord-live.ts';
 
 /** Response header saying the messages are replayed Reddit text, not Discord's. */
 export const DISCORD_REPLAYED_HEADER = 'x-runecast-replayed';
+/** Response header saying some messages of the answer are simulated live chat (`partial`). */
+export const DISCORD_SIMULATED_HEADER = 'x-runecast-simulated';
 
 const MESSAGES_ROUTE = 'GET /channels/{channel.id}/messages';
 const CHANNEL_ROUTE = 'GET /channels/{channel.id}';
+const GATEWAY_BOT_ROUTE = 'GET /gateway/bot';
 
 /**
  * The fault-rule endpoint (`messages`, `channel`) and the route of a request path, or null when
@@ -18,6 +21,7 @@ export function discordEndpoint(path: string): { endpoint: string; route: string
   if (!path.startsWith(`${DISCORD_API_PATH}/`)) return null;
   if (/\/channels\/[^/]+\/messages\/?$/.test(path)) return { endpoint: 'messages', route: MESSAGES_ROUTE };
   if (/\/channels\/[^/]+\/?$/.test(path)) return { endpoint: 'channel', route: CHANNEL_ROUTE };
+  if (/\/v\d+\/gateway\/bot\/?$/.test(path)) return { endpoint: 'gateway/bot', route: GATEWAY_BOT_ROUTE };
   const rest = path.slice(DISCORD_API_PATH.length + 1);
   return { endpoint: rest, route: `GET /${rest}` };
 }
@@ -35,7 +39,7 @@ export function compareSnowflakes(left: string, right: string): number {
 }
 
 /** Index of the first message whose id is greater than `id` (messages ordered by id). */
-function firstAfter(messages: readonly ReplayedDiscordMessage[], id: string): number {
+function firstAfter(messages: readonly HeldDiscordMessage[], id: string): number {
   let low = 0;
   let high = messages.length;
   while (low < high) {
@@ -47,7 +51,7 @@ function firstAfter(messages: readonly ReplayedDiscordMessage[], id: string): nu
 }
 
 /** Index of the first message whose id is `id` or greater. */
-function firstAtOrAfter(messages: readonly ReplayedDiscordMessage[], id: string): number {
+function firstAtOrAfter(messages: readonly HeldDiscordMessage[], id: string): number {
   let low = 0;
   let high = messages.length;
   while (low < high) {
@@ -56,58 +60,6 @@ function firstAtOrAfter(messages: readonly ReplayedDiscordMessage[], id: string)
     else high = middle;
   }
   return low;
-}
-
-const isoTimestamp = (timeMs: number): string => new Date(timeMs).toISOString().replace('Z', '000+00:00');
-
-function messageObject(
-  message: ReplayedDiscordMessage,
-  replay: DiscordReplay,
-  withReference: boolean,
-): Record<string, unknown> {
-  const shaped: Record<string, unknown> = {
-    type: message.replyTo === null ? 0 : 19,
-    content: message.content,
-    mentions: [],
-    mention_roles: [],
-    attachments: [],
-    embeds: [],
-    timestamp: isoTimestamp(message.timeMs),
-    edited_timestamp: null,
-    flags: 0,
-    components: [],
-    id: message.id,
-    channel_id: message.channelId,
-    author: {
-      id: message.authorId,
-      username: message.authorName,
-      avatar: null,
-      discriminator: '0',
-      public_flags: 0,
-      flags: 0,
-      banner: null,
-      accent_color: null,
-      global_name: null,
-      avatar_decoration_data: null,
-      banner_color: null,
-    },
-    pinned: false,
-    mention_everyone: false,
-    tts: false,
-  };
-  if (message.replyTo !== null) {
-    shaped.message_reference = {
-      type: 0,
-      channel_id: message.channelId,
-      message_id: message.replyTo,
-      guild_id: DISCORD_REPLAY_GUILD_ID,
-    };
-    if (withReference) {
-      const referenced = replay.byId.get(message.replyTo);
-      shaped.referenced_message = referenced ? messageObject(referenced, replay, false) : null;
-    }
-  }
-  return shaped;
 }
 
 function invalidFormBody(field: string, code: string, message: string): unknown {
@@ -120,9 +72,9 @@ function invalidFormBody(field: string, code: string, message: string): unknown 
 
 /** The messages of a history query, oldest first, or the form error to answer. */
 function selectMessages(
-  messages: readonly ReplayedDiscordMessage[],
+  messages: readonly HeldDiscordMessage[],
   query: Record<string, unknown>,
-): { page: readonly ReplayedDiscordMessage[] } | { error: unknown } {
+): { page: readonly HeldDiscordMessage[] } | { error: unknown } {
   let limit = 50;
   if (query.limit !== undefined) {
     const text = String(query.limit);
@@ -177,8 +129,10 @@ function selectMessages(
 }
 
 export interface DiscordRoutesOptions {
-  /** The replay folder; without it no channel exists (the emulator simulates no chat). */
-  replayDir: string | null;
+  /** The channels and their messages (loaded on first use); null without the replay folder: no channel exists. */
+  channels: () => Promise<DiscordLiveChannels | null>;
+  /** The gateway's information for `GET /gateway/bot` at the address the client used. */
+  gatewayBot: (host: string) => unknown;
   faults: FaultInjector;
   limiter: DiscordRateLimiter;
   /** Accepted bot tokens; any non-empty token when null. */
@@ -192,11 +146,7 @@ export interface DiscordRoutesOptions {
  * headers, and 429s with `retry_after` for a route bucket or the global limit.
  */
 export function registerDiscordRoutes(app: FastifyInstance, options: DiscordRoutesOptions): void {
-  let loading: Promise<DiscordReplay | null> | null = null;
-  const replay = (): Promise<DiscordReplay | null> => {
-    loading ??= options.replayDir === null ? Promise.resolve(null) : loadDiscordReplay(options.replayDir);
-    return loading;
-  };
+  const replay = options.channels;
 
   /** Checks auth and the rate limits; answers and returns false when the request may not go on. */
   const admit = (
@@ -258,7 +208,7 @@ export function registerDiscordRoutes(app: FastifyInstance, options: DiscordRout
         status: 200,
         scope: null,
       });
-      const newest = loaded!.messages.get(channel.id)?.at(-1);
+      const newest = loaded!.messagesOf(channel.id)?.at(-1);
       return reply.header(DISCORD_REPLAYED_HEADER, 'reddit').send({
         id: channel.id,
         type: 0,
@@ -282,7 +232,7 @@ export function registerDiscordRoutes(app: FastifyInstance, options: DiscordRout
       const channelId = request.params.channel;
       if (!admit(request, reply, MESSAGES_ROUTE, channelId)) return reply;
       const loaded = await replay();
-      const messages = loaded?.messages.get(channelId);
+      const messages = loaded?.messagesOf(channelId);
       const query = request.url.split('?')[1] ?? '';
       const record = (status: number) =>
         options.limiter.record({ route: MESSAGES_ROUTE, resource: channelId, query, status, scope: null });
@@ -295,7 +245,13 @@ export function registerDiscordRoutes(app: FastifyInstance, options: DiscordRout
         record(400);
         return reply.code(400).send(selected.error);
       }
-      const body = [...selected.page].reverse().map((message) => messageObject(message, loaded, true));
+      const lookup = (id: string) => loaded.message(id);
+      const body = [...selected.page]
+        .reverse()
+        .map((message) => discordMessageObject(message, lookup, DISCORD_REPLAY_GUILD_ID, true));
+      if (selected.page.some((message) => message.simulated)) {
+        void reply.header(DISCORD_SIMULATED_HEADER, 'partial');
+      }
       if (body.length > 0 && options.faults.discordFaultsFor('messages').length > 0) {
         const broken = body[Math.floor(body.length / 2)]!;
         broken.timestamp = 'yesterday';
@@ -305,4 +261,22 @@ export function registerDiscordRoutes(app: FastifyInstance, options: DiscordRout
       return reply.header(DISCORD_REPLAYED_HEADER, 'reddit').send(body);
     },
   );
+
+  // The gateway's address as the client reached the emulator, so a ws:// client finds it there.
+  app.get(`${DISCORD_API_PATH}/v10/gateway/bot`, async (request, reply) => {
+    if (!admit(request, reply, GATEWAY_BOT_ROUTE, 'gateway')) return reply;
+    options.limiter.record({
+      route: GATEWAY_BOT_ROUTE,
+      resource: 'gateway',
+      query: '',
+      status: 200,
+      scope: null,
+    });
+    return reply.send(options.gatewayBot(request.headers.host ?? request.hostname));
+  });
+
+  app.get(`${DISCORD_API_PATH}/v10/gateway`, async (request, reply) => {
+    const { url } = options.gatewayBot(request.headers.host ?? request.hostname) as { url: string };
+    return reply.send({ url });
+  });
 }

@@ -8,7 +8,7 @@ export const RUNES_PROVIDER_IDS = ['ordiscan', 'unisat', 'geniidata'] as const;
 export type RunesProviderId = (typeof RUNES_PROVIDER_IDS)[number];
 /** The news feeds the emulator serves (HTTP only), all under one target. */
 export const NEWS_TARGET_ID = 'news';
-/** Discord's REST API (HTTP only; the endpoint name of channel history is `messages`). */
+/** Discord's REST API (endpoint `messages` for channel history) and its gateway (stream `gateway`). */
 export const DISCORD_TARGET_ID = 'discord';
 /** Everything a fault rule can target through its `exchange` field. */
 export const FAULT_TARGET_IDS = [
@@ -21,6 +21,20 @@ export type FaultTargetId = (typeof FAULT_TARGET_IDS)[number];
 
 export const HTTP_FAULT_KINDS = ['http-429', 'http-418', 'http-5xx', 'http-slow'] as const;
 export const WEBSOCKET_FAULT_KINDS = ['ws-drop', 'ws-malformed', 'ws-out-of-order', 'ws-duplicate'] as const;
+/**
+ * Discord's gateway, on a dispatch: the session is invalidated (op 9, `d: false`; the client must
+ * identify anew and has lost what was dispatched meanwhile), or the client is told to reconnect
+ * (op 7) and resume. `ws-drop` drops the gateway connection too (no close frame; resumable).
+ * `gateway-no-ack` fires on a heartbeat instead: its ACK (op 11) is not sent, so the client
+ * should take the connection for a zombie, close it and resume.
+ */
+export const DISCORD_GATEWAY_FAULT_KINDS = [
+  'gateway-invalid-session',
+  'gateway-reconnect',
+  'gateway-no-ack',
+] as const;
+/** The stream name of Discord's gateway in fault rules. */
+export const DISCORD_GATEWAY_STREAM = 'gateway';
 /**
  * Faults in the data the runes providers answer with (not in the transport): malformed values,
  * missing fields, one provider's price off by `percent`, a rune shown under another name or not
@@ -45,10 +59,17 @@ export const DATA_FAULT_KINDS = [
   ...NEWS_DATA_FAULT_KINDS,
   ...DISCORD_DATA_FAULT_KINDS,
 ] as const;
-export const FAULT_KINDS = [...HTTP_FAULT_KINDS, ...WEBSOCKET_FAULT_KINDS, ...DATA_FAULT_KINDS] as const;
+export const FAULT_KINDS = [
+  ...HTTP_FAULT_KINDS,
+  ...WEBSOCKET_FAULT_KINDS,
+  ...DISCORD_GATEWAY_FAULT_KINDS,
+  ...DATA_FAULT_KINDS,
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 export type HttpFaultKind = (typeof HTTP_FAULT_KINDS)[number];
 export type WebSocketFaultKind = (typeof WEBSOCKET_FAULT_KINDS)[number];
+export type DiscordGatewayFaultKind =
+  Exclude<(typeof DISCORD_GATEWAY_FAULT_KINDS)[number], 'gateway-no-ack'> | 'ws-drop';
 export type DataFaultKind = (typeof DATA_FAULT_KINDS)[number];
 
 const SPACED_RUNE_NAME = /^[A-Z](?:[•.]?[A-Z])*$/;
@@ -66,7 +87,7 @@ export const faultRuleInputSchema = z
      * `messages`, `channel`).
      */
     endpoint: z.string().min(1).optional(),
-    /** WebSocket faults: stream kind (`kline`, `trade`, `aggTrade`, `bookTicker`, `depth`, `ticker`, `ohlc`, `book`). */
+    /** WebSocket faults: stream kind (`kline`, `trade`, `aggTrade`, `bookTicker`, `depth`, `ticker`, `ohlc`, `book`; Discord: `gateway`). */
     stream: z.string().min(1).optional(),
     /** Stop after firing this many times; unlimited when absent and `probability` is given or for data faults, else 1. */
     count: z.number().int().positive().optional(),
@@ -136,10 +157,22 @@ export const faultRuleInputSchema = z
       }
       return;
     }
-    if (
-      !isHttp &&
-      (isRunesTarget || rule.exchange === NEWS_TARGET_ID || rule.exchange === DISCORD_TARGET_ID)
-    ) {
+    const isGateway = (DISCORD_GATEWAY_FAULT_KINDS as readonly string[]).includes(rule.kind);
+    if (isGateway && rule.exchange !== undefined && rule.exchange !== DISCORD_TARGET_ID) {
+      context.addIssue({
+        code: 'custom',
+        path: ['exchange'],
+        message: `${rule.kind} applies to Discord's gateway (${DISCORD_TARGET_ID})`,
+      });
+    }
+    if (rule.exchange === DISCORD_TARGET_ID && !isHttp && !isGateway && rule.kind !== 'ws-drop') {
+      context.addIssue({
+        code: 'custom',
+        path: ['kind'],
+        message: `Discord's gateway takes ws-drop, ${DISCORD_GATEWAY_FAULT_KINDS.join(', ')}; not ${rule.kind}`,
+      });
+    }
+    if (!isHttp && (isRunesTarget || rule.exchange === NEWS_TARGET_ID)) {
       context.addIssue({
         code: 'custom',
         path: ['exchange'],
@@ -336,6 +369,23 @@ export class FaultInjector {
   /** Every data fault that fires on this Discord request (`endpoint`: `messages`). */
   discordFaultsFor(endpoint: string): (FaultRule & { kind: DataFaultKind })[] {
     return this.fireDataFaults(DISCORD_DATA_FAULT_KINDS, DISCORD_TARGET_ID, endpoint);
+  }
+
+  /** The fault to apply to this dispatch of Discord's gateway, if any (already counted). */
+  forGatewayDispatch(): (FaultRule & { kind: DiscordGatewayFaultKind }) | null {
+    return this.decide(
+      ['ws-drop', 'gateway-invalid-session', 'gateway-reconnect'] as const,
+      DISCORD_TARGET_ID,
+      'stream',
+      DISCORD_GATEWAY_STREAM,
+    );
+  }
+
+  /** True when this heartbeat of Discord's gateway goes unacknowledged (already counted). */
+  withholdsGatewayAck(): boolean {
+    return (
+      this.decide(['gateway-no-ack'] as const, DISCORD_TARGET_ID, 'stream', DISCORD_GATEWAY_STREAM) !== null
+    );
   }
 
   /** The websocket fault to apply to this outgoing message, if any (already counted). */

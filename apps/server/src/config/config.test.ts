@@ -94,6 +94,8 @@ test('discord: channels validated with their markets, author ids hashed unless o
   assert.equal(config.discordBackfillDays, 0);
   assert.equal(config.discordRetentionDays, 90);
   assert.equal(loadConfig({ RUNECAST_DISCORD_RETENTION_DAYS: '0' }).discordRetentionDays, 0);
+  assert.equal(config.discordGateway, false);
+  assert.equal(loadConfig({ RUNECAST_DISCORD_GATEWAY: 'true' }).discordGateway, true);
   assert.deepEqual(loadConfig({ RUNECAST_DISCORD_CHANNELS: 'none' }).discordChannels, []);
   const configured = loadConfig({
     RUNECAST_DISCORD_CHANNELS:
@@ -128,6 +130,7 @@ test('discord: channels validated with their markets, author ids hashed unless o
     [{ RUNECAST_DISCORD_STORE_AUTHOR_IDS: 'sure' }, /RUNECAST_DISCORD_STORE_AUTHOR_IDS=.*true or false/],
     [{ RUNECAST_DISCORD_BACKFILL_DAYS: '-1' }, /RUNECAST_DISCORD_BACKFILL_DAYS/],
     [{ RUNECAST_DISCORD_RETENTION_DAYS: 'forever' }, /RUNECAST_DISCORD_RETENTION_DAYS/],
+    [{ RUNECAST_DISCORD_GATEWAY: 'live' }, /RUNECAST_DISCORD_GATEWAY=.*true or false/],
   ];
   for (const [environment, message] of cases) {
     assert.throws(

@@ -70,6 +70,8 @@ export interface Config {
   discordBackfillDays: number;
   /** Discord: days message text is kept (the message, its time and sentiment stay); 0 for ever. */
   discordRetentionDays: number;
+  /** Discord: also follow the channels live through the gateway (new messages, edits, deletions). */
+  discordGateway: boolean;
   offline: boolean;
   emulatorSpeed: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -165,6 +167,8 @@ export const ENVIRONMENT_VARIABLES = {
     'days of history read from a Discord channel with no stored messages, 0 for all of it (default 0)',
   RUNECAST_DISCORD_RETENTION_DAYS:
     'days Discord message text is kept after Runecast first stored it, then removed (the message, its time and sentiment stay); 0 for ever (default 90)',
+  RUNECAST_DISCORD_GATEWAY:
+    'true to also follow the Discord channels live through the gateway: new messages, edits and deletions (needs the Message Content intent; default false)',
   RUNECAST_OFFLINE: 'true to never contact real exchanges (default false)',
   RUNECAST_EMULATOR_SPEED: 'replay speed of the built-in emulator in offline mode, 1 to 10000 (default 1)',
   RUNECAST_LOG_LEVEL: 'fatal, error, warn, info, debug, trace or silent (default info)',
@@ -406,6 +410,7 @@ const environmentSchema = z.object({
   RUNECAST_DISCORD_STORE_AUTHOR_IDS: booleanText.default(false),
   RUNECAST_DISCORD_BACKFILL_DAYS: integerText(0, 3650).default(0),
   RUNECAST_DISCORD_RETENTION_DAYS: integerText(0, 36500).default(90),
+  RUNECAST_DISCORD_GATEWAY: booleanText.default(false),
   RUNECAST_OFFLINE: booleanText.default(false),
   RUNECAST_EMULATOR_SPEED: integerText(1, 10000).default(1),
   RUNECAST_LOG_LEVEL: z
@@ -590,6 +595,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     discordStoreAuthorIds: values.RUNECAST_DISCORD_STORE_AUTHOR_IDS,
     discordBackfillDays: values.RUNECAST_DISCORD_BACKFILL_DAYS,
     discordRetentionDays: values.RUNECAST_DISCORD_RETENTION_DAYS,
+    discordGateway: values.RUNECAST_DISCORD_GATEWAY,
     offline: values.RUNECAST_OFFLINE,
     emulatorSpeed: values.RUNECAST_EMULATOR_SPEED,
     logLevel: values.RUNECAST_LOG_LEVEL,

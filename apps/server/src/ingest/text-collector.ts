@@ -4,11 +4,14 @@ import type { Logger } from '../observability/logger.ts';
 import type { TextChannel, TextSource } from '../sources/text-source.port.ts';
 import type { Store } from '../store/store.ts';
 import { DEFAULT_BACKOFF, retryDelayMs, sleep } from './backoff.ts';
+import { TextLiveCollector, type TextLiveStats } from './text-live-collector.ts';
 import type { TextMetricsWriter } from './text-metrics-writer.ts';
 
 /** How far back stored articles are compared with new ones for copies under another address or title. */
 const DUPLICATE_LOOKBACK_MS = 7 * 86_400_000;
 const DUPLICATE_LOOKBACK_ITEMS = 5_000;
+/** A live feed down this long turns the source's health degraded. */
+const LIVE_DOWN_DEGRADED_MS = 5 * 60_000;
 
 /** What a new item is compared with to find copies. */
 type Heading = Pick<TextItem, 'channel' | 'id' | 'title' | 'url'>;
@@ -30,6 +33,8 @@ export interface TextCollectorOptions {
    * mentions stay. Kept for ever when absent.
    */
   retentionMs?: number;
+  /** Live feed timing (tests shorten it): ledger and catch-up tick, restart delay after it gave up. */
+  live?: { tickMs?: number; restartDelayMs?: number };
 }
 
 export interface TextCollectorStats {
@@ -65,6 +70,8 @@ export class TextCollector {
     lastError: null,
   };
 
+  private live: TextLiveCollector | null = null;
+
   constructor(private readonly options: TextCollectorOptions) {}
 
   get sourceId(): string {
@@ -75,7 +82,39 @@ export class TextCollector {
     return { ...this.counters };
   }
 
+  /** The live feed's counters while the source has one running; null otherwise. */
+  liveStats(): TextLiveStats | null {
+    return this.live?.stats() ?? null;
+  }
+
+  /**
+   * Polls history every interval and, when the source has a live feed, follows it too; the feed's
+   * catch-ups are cycles of this collector.
+   */
   async run(signal: AbortSignal): Promise<void> {
+    const { source, store, clock, logger } = this.options;
+    const feed = source.liveFeed?.() ?? null;
+    if (feed === null) return this.pollLoop(signal);
+    const live = new TextLiveCollector({
+      source,
+      feed,
+      store,
+      clock,
+      logger,
+      ...(this.options.analyse ? { analyse: this.options.analyse } : {}),
+      catchUp: (catchUpSignal) => this.pollOnce(catchUpSignal),
+      ...this.options.live,
+    });
+    this.live = live;
+    await Promise.all([
+      this.pollLoop(signal),
+      live.run(signal).catch((error: unknown) => {
+        if (!signal.aborted) logger.error({ err: error, source: source.id }, 'live feed stopped');
+      }),
+    ]);
+  }
+
+  private async pollLoop(signal: AbortSignal): Promise<void> {
     const { source, logger } = this.options;
     let failuresInRow = 0;
     while (!signal.aborted) {
@@ -221,17 +260,37 @@ export class TextCollector {
       check: async () => {
         const { lastSuccessAtMs, lastError, cycles, itemsStored, itemsRejected, duplicatesSkipped } =
           this.counters;
+        const live = this.live?.stats() ?? null;
         const details = {
           kind: 'text',
           lastSuccessAtMs,
           lastError,
           cycles,
           itemsStored,
-          itemsRejected,
+          // Rejections of history pages and of the live feed alike; `live.rejected` is the feed's share.
+          itemsRejected: itemsRejected + (live?.rejected ?? 0),
           duplicatesSkipped,
           metricPointsWritten: this.counters.metricPointsWritten,
           textsRemoved: this.counters.textsRemoved,
+          ...(live === null ? {} : { live }),
         };
+        if (live?.state === 'failed') {
+          return { state: 'degraded', reason: `live feed: ${live.lastError ?? 'gave up'}`, details };
+        }
+        // The client reconnects by itself; a feed still down after five minutes is worth a look.
+        if (
+          live?.downSinceMs != null &&
+          this.options.clock.now() - live.downSinceMs > LIVE_DOWN_DEGRADED_MS
+        ) {
+          return {
+            state: 'degraded',
+            reason: `live feed down since ${new Date(live.downSinceMs).toISOString()}`,
+            details,
+          };
+        }
+        if (live?.catchUpPending && live.lastError !== null) {
+          return { state: 'degraded', reason: `live feed: ${live.lastError}`, details };
+        }
         if (cycles === 0) return { state: 'ok', reason: null, details };
         const ageMs = lastSuccessAtMs === null ? null : this.options.clock.now() - lastSuccessAtMs;
         if (ageMs === null || ageMs > 3 * this.options.source.capabilities.pollIntervalMs) {

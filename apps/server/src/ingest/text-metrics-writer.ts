@@ -74,7 +74,9 @@ export class TextMetricsWriter {
       for (const market of bySymbol.values()) {
         const about = items.filter((item) => item.mentions.includes(market.subject));
         for (const timeMs of times) {
-          const metrics = textMetricsAt(about, timeMs);
+          // A deleted message counts only for points before it was seen deleted.
+          const standing = about.filter((item) => item.deletedAtMs === null || item.deletedAtMs > timeMs);
+          const metrics = textMetricsAt(standing, timeMs);
           for (const [metric, value] of Object.entries(metrics)) {
             points.push({ source: sourceId, symbol: market.symbol, metric, timeMs, value });
           }

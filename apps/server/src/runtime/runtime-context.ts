@@ -228,6 +228,7 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
       replay: dataMode.mode === 'replay',
       storeAuthorIds: config.discordStoreAuthorIds,
       backfillDays: config.discordBackfillDays,
+      gateway: config.discordGateway,
       botToken: () => secrets.reveal(DISCORD_BOT_TOKEN_SECRET),
       now: () => clock.now(),
     });

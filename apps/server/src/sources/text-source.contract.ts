@@ -4,13 +4,31 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { findTextItemProblem, isValidExchangeId, type TextItem } from '@runecast/market';
-import type { TextSource } from './text-source.port.ts';
+import type { TextLiveEvent, TextSource } from './text-source.port.ts';
+
+/** Makes changes in the subject channel, for a source with a live feed. */
+export interface TextSourceLiveDriver {
+  /** Posts a new item; returns its id. */
+  create(): Promise<string>;
+  edit(id: string): Promise<void>;
+  remove(id: string): Promise<void>;
+}
 
 export interface TextSourceContractSubject {
   source: TextSource;
   /** A channel with more items than one page holds. */
   channel: string;
+  /** For a source with a live feed: how to change the subject channel. Without it, no feed is offered. */
+  live?: TextSourceLiveDriver;
   close?: () => Promise<void>;
+}
+
+async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((wait) => setTimeout(wait, 25));
+  }
 }
 
 export function runTextSourceContract(name: string, open: () => Promise<TextSourceContractSubject>): void {
@@ -69,6 +87,54 @@ export function runTextSourceContract(name: string, open: () => Promise<TextSour
       const nothingNewer = await source.fetchItems({ channel: subject.channel, after: last.id });
       assert.deepEqual(nothingNewer.items, []);
       assert.equal(nothingNewer.cursor, null);
+    });
+
+    test('a live feed, when offered, tells of a new item, its edit and its deletion, in order', async () => {
+      const driver = subject.live;
+      const feed = source.liveFeed?.() ?? null;
+      if (driver === undefined) {
+        assert.equal(feed, null, 'a feed is offered only with a way to drive it');
+        return;
+      }
+      assert.ok(feed, 'the source offers a live feed');
+      const events: TextLiveEvent[] = [];
+      await feed.start((event) => events.push(event));
+      try {
+        await waitFor(() => events.some((event) => event.kind === 'connected'), 'the feed to connect');
+        const id = await driver.create();
+        const about = () =>
+          events.filter(
+            (event) =>
+              ('item' in event && event.item.id === id) || (event.kind === 'deleted' && event.id === id),
+          );
+        await waitFor(() => about().length === 1, 'the new item');
+        await driver.edit(id);
+        await waitFor(() => about().length === 2, 'the edit');
+        await driver.remove(id);
+        await waitFor(() => about().length === 3, 'the deletion');
+        assert.deepEqual(
+          about().map((event) => event.kind),
+          ['created', 'edited', 'deleted'],
+        );
+        for (const event of about()) {
+          if (!('item' in event)) continue;
+          assert.equal(findTextItemProblem(event.item), null, JSON.stringify(event.item).slice(0, 200));
+          assert.equal(event.item.source, source.id);
+          assert.equal(event.item.channel, subject.channel);
+        }
+        const [created, edited] = about() as [
+          TextLiveEvent & { kind: 'created' },
+          TextLiveEvent & { kind: 'edited' },
+        ];
+        assert.notEqual(edited.item.body, created.item.body);
+        assert.ok(edited.editedAtMs >= created.item.publishedAtMs);
+        assert.deepEqual(
+          events.filter((event) => event.kind === 'rejected' || event.kind === 'failed'),
+          [],
+        );
+      } finally {
+        await feed.stop();
+      }
     });
   });
 }

@@ -1159,6 +1159,63 @@ export function runStoreContract(engineName: string, openMigratedDatabase: Migra
         );
       });
 
+      test('edits apply in edit order; a deletion leaves a tombstone no late copy undoes', async () => {
+        const source = uniqueExchange();
+        const analysis = (sentiment: number) => ({ sentiment, scorer: 'lexicon-v1', mentions: ['BTC'] });
+        const original = { ...item(source, 'm1', START_MS, 'BTC up'), ...analysis(0.5) };
+        assert.equal(await store.textItems.upsertItems([original]), 1);
+        const edit = (body: string, sentiment: number) => ({ ...original, body, ...analysis(sentiment) });
+        assert.equal(await store.textItems.applyEdit(edit('BTC down', -0.5), START_MS + 2 * MINUTE_MS), true);
+        assert.equal(await store.textItems.applyEdit(edit('older edit', 0), START_MS + MINUTE_MS), false);
+        assert.equal(await store.textItems.upsertItems([original]), 0, 'a history copy keeps the edit');
+        let stored = await store.textItems.getItem(source, 'general', 'm1');
+        assert.deepEqual(
+          [stored?.body, stored?.sentiment, stored?.editedAtMs, stored?.seenAtMs],
+          ['BTC down', -0.5, START_MS + 2 * MINUTE_MS, original.seenAtMs],
+        );
+        // An edit of an item not stored yet stores it, as edited.
+        const unseen = { ...item(source, 'm2', START_MS + MINUTE_MS, 'new text'), ...analysis(0.1) };
+        assert.equal(await store.textItems.applyEdit(unseen, START_MS + 3 * MINUTE_MS), true);
+        assert.equal((await store.textItems.getItem(source, 'general', 'm2'))?.body, 'new text');
+
+        const deletedAtMs = START_MS + 10 * MINUTE_MS;
+        const reference = { source, channel: 'general', id: 'm1', publishedAtMs: START_MS };
+        assert.equal(await store.textItems.markDeleted(reference, deletedAtMs, deletedAtMs), true);
+        assert.equal(await store.textItems.markDeleted(reference, deletedAtMs + 1, deletedAtMs + 1), false);
+        assert.equal(await store.textItems.upsertItems([original]), 0, 'a late copy does not come back');
+        assert.equal(await store.textItems.applyEdit(edit('after', 0), deletedAtMs + MINUTE_MS), false);
+        stored = await store.textItems.getItem(source, 'general', 'm1');
+        assert.deepEqual(
+          [stored?.body, stored?.deletedAtMs, stored?.publishedAtMs, stored?.sentiment],
+          ['', deletedAtMs, START_MS, -0.5],
+        );
+        // A deletion of an item never stored is a tombstone too.
+        const gone = { source, channel: 'general', id: 'm3', publishedAtMs: START_MS + 2 * MINUTE_MS };
+        assert.equal(await store.textItems.markDeleted(gone, deletedAtMs, deletedAtMs), true);
+        assert.equal(
+          await store.textItems.upsertItems([item(source, 'm3', START_MS + 2 * MINUTE_MS, 'late')]),
+          0,
+        );
+
+        const range = { startMs: START_MS, endMs: START_MS + HOUR_MS };
+        assert.deepEqual(
+          (await store.textItems.listItems(source, 'general', range)).map((row) => row.id),
+          ['m2'],
+        );
+        assert.deepEqual(
+          (await store.textItems.queryItems({ source, limit: 10 })).map((row) => row.id),
+          ['m2'],
+        );
+        // Deleted items come with their deletion time: points before it count them, later ones not.
+        const before = await store.textItems.listKnown(source, { startMs: START_MS - 1, endMs: range.endMs });
+        assert.deepEqual(
+          before.map((row) => row.deletedAtMs),
+          [deletedAtMs, null, deletedAtMs],
+        );
+        await assert.rejects(store.textItems.markDeleted({ ...reference, id: '' }, 1, 1), ValidationError);
+        await assert.rejects(store.textItems.applyEdit(edit('x', 0), Number.NaN), ValidationError);
+      });
+
       test('refuses a bad item before writing any', async () => {
         const source = uniqueExchange();
         for (const bad of [

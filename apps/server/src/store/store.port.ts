@@ -130,6 +130,22 @@ export interface KnownTextItem {
   knownAtMs: number;
   sentiment: number | null;
   mentions: string[];
+  /** When it was seen deleted (it counts only before that time); null while it stands. */
+  deletedAtMs: number | null;
+}
+
+/** A stored item with what happened to it since: when it was last edited or seen deleted. */
+export interface StoredTextItem extends TextItem, TextItemAnalysis {
+  editedAtMs: number | null;
+  deletedAtMs: number | null;
+}
+
+/** Which stored item: its source, channel and id, and when it was published (from its id on Discord). */
+export interface TextItemReference {
+  source: string;
+  channel: string;
+  id: string;
+  publishedAtMs: number;
 }
 
 /** What identifies a stored item as an article: where it is, its title and address. */
@@ -202,6 +218,19 @@ export interface TextItemRepository {
    * texts were removed.
    */
   removeTextKnownBefore(source: string, beforeMs: number): Promise<number>;
+  /**
+   * Applies an edit made at `editedAtMs`: the text and analysis are replaced unless the item was
+   * deleted or a later edit is stored; an item not stored yet is stored as edited. True when written.
+   */
+  applyEdit(item: TextItem & Partial<TextItemAnalysis>, editedAtMs: number): Promise<boolean>;
+  /**
+   * Marks an item deleted at `deletedAtMs` and removes its text (its id, times, sentiment and
+   * mentions stay); an item not stored yet is stored as a tombstone, so a late copy is never
+   * stored. True when written.
+   */
+  markDeleted(reference: TextItemReference, deletedAtMs: number, seenAtMs: number): Promise<boolean>;
+  /** One stored item with its edit and deletion times, or null. */
+  getItem(source: string, channel: string, id: string): Promise<StoredTextItem | null>;
 }
 
 /** The newest poll of one instrument of one snapshot source. */

@@ -12,8 +12,10 @@ import type { Database } from './database.port.ts';
 import type {
   KnownTextItem,
   KnownTextItemQuery,
+  StoredTextItem,
   TextItemHeading,
   TextItemQuery,
+  TextItemReference,
   TextItemRepository,
 } from './store.port.ts';
 
@@ -90,7 +92,9 @@ export class SqlTextItemRepository implements TextItemRepository {
     if (items.length === 0) return 0;
     // Text items arrive in pages of at most a few hundred; one multi-row statement per page
     // is enough, and a JSON parameter keeps the statement the same for every page size. An item
-    // written without a scorer keeps the analysis stored before.
+    // written without a scorer keeps the analysis stored before. A deleted item stays deleted,
+    // and one edited through applyEdit keeps that edit: a page read before either carries the
+    // older text.
     const [row] = await this.database.query<{ written: number }>(
       `WITH incoming AS (
          SELECT DISTINCT ON (source, channel, item_id) * FROM jsonb_to_recordset($1::jsonb) AS item(
@@ -105,10 +109,11 @@ export class SqlTextItemRepository implements TextItemRepository {
              sentiment = CASE WHEN EXCLUDED.scorer IS NULL THEN text_items.sentiment ELSE EXCLUDED.sentiment END,
              scorer = coalesce(EXCLUDED.scorer, text_items.scorer),
              mentions = CASE WHEN EXCLUDED.scorer IS NULL THEN text_items.mentions ELSE EXCLUDED.mentions END
-           WHERE (text_items.title, text_items.body, text_items.url) IS DISTINCT FROM
-                 (EXCLUDED.title, EXCLUDED.body, EXCLUDED.url)
-              OR (EXCLUDED.scorer IS NOT NULL AND (text_items.sentiment, text_items.scorer, text_items.mentions)
-                    IS DISTINCT FROM (EXCLUDED.sentiment, EXCLUDED.scorer, EXCLUDED.mentions))
+           WHERE text_items.deleted_at_ms IS NULL AND text_items.edited_at_ms IS NULL
+             AND ((text_items.title, text_items.body, text_items.url) IS DISTINCT FROM
+                   (EXCLUDED.title, EXCLUDED.body, EXCLUDED.url)
+                OR (EXCLUDED.scorer IS NOT NULL AND (text_items.sentiment, text_items.scorer, text_items.mentions)
+                      IS DISTINCT FROM (EXCLUDED.sentiment, EXCLUDED.scorer, EXCLUDED.mentions)))
          RETURNING 1
        )
        SELECT count(*)::int AS written FROM written`,
@@ -134,7 +139,10 @@ export class SqlTextItemRepository implements TextItemRepository {
     return row?.written ?? 0;
   }
 
-  /** Items published inside the range, oldest first; every channel of the source when `channel` is null. */
+  /**
+   * Items published inside the range, oldest first; every channel of the source when `channel` is
+   * null. Deleted items are left out.
+   */
   async listItems(
     source: string,
     channel: string | null,
@@ -145,7 +153,7 @@ export class SqlTextItemRepository implements TextItemRepository {
     assertLimit(limit);
     const rows = await this.database.query<ItemRow>(
       `SELECT ${COLUMN_LIST} FROM text_items
-       WHERE source = $1 AND ($2::text IS NULL OR channel = $2)
+       WHERE source = $1 AND ($2::text IS NULL OR channel = $2) AND deleted_at_ms IS NULL
          AND published_at_ms >= $3 AND published_at_ms < $4
        ORDER BY published_at_ms, item_id ${limit === undefined ? '' : 'LIMIT $5'}`,
       [source, channel, range.startMs, range.endMs, ...(limit === undefined ? [] : [limit])],
@@ -208,7 +216,9 @@ export class SqlTextItemRepository implements TextItemRepository {
 
   /**
    * What the text metrics of markets need of each item of a source that became known inside
-   * `range` (start exclusive, end inclusive: a window ending at a time includes that time).
+   * `range` (start exclusive, end inclusive: a window ending at a time includes that time). An
+   * item deleted by the range's start is left out; one deleted later comes with its deletion
+   * time, so a point before it still counts it.
    */
   async listKnown(source: string, range: TimeRange): Promise<KnownTextItem[]> {
     assertTimeRange(range);
@@ -216,9 +226,11 @@ export class SqlTextItemRepository implements TextItemRepository {
       known_at_ms: number;
       sentiment: number | null;
       mentions: string[];
+      deleted_at_ms: number | null;
     }>(
-      `SELECT known_at_ms, sentiment, mentions FROM text_items
+      `SELECT known_at_ms, sentiment, mentions, deleted_at_ms FROM text_items
        WHERE source = $1 AND known_at_ms > $2 AND known_at_ms <= $3
+         AND (deleted_at_ms IS NULL OR deleted_at_ms > $2)
        ORDER BY known_at_ms`,
       [source, range.startMs, range.endMs],
     );
@@ -226,10 +238,11 @@ export class SqlTextItemRepository implements TextItemRepository {
       knownAtMs: Number(row.known_at_ms),
       sentiment: row.sentiment === null ? null : Number(row.sentiment),
       mentions: row.mentions,
+      deletedAtMs: row.deleted_at_ms === null ? null : Number(row.deleted_at_ms),
     }));
   }
 
-  /** Items matching every filter given, newest published first (then item id and channel, descending). */
+  /** Items matching every filter given, newest published first (then item id and channel, descending); deleted items are left out. */
   async queryItems(query: TextItemQuery): Promise<AnalysedTextItem[]> {
     assertLimit(query.limit);
     if (query.publishedRange) assertTimeRange(query.publishedRange, 'publication range');
@@ -250,7 +263,7 @@ export class SqlTextItemRepository implements TextItemRepository {
     );
     const rows = await this.database.query<AnalysedRow>(
       `SELECT ${columns} FROM text_items
-       WHERE source = $1
+       WHERE source = $1 AND deleted_at_ms IS NULL
          AND ($2::text IS NULL OR $2 = ANY (mentions))
          AND ($3::bigint IS NULL OR published_at_ms >= $3)
          AND ($4::bigint IS NULL OR published_at_ms < $4)
@@ -287,6 +300,7 @@ export class SqlTextItemRepository implements TextItemRepository {
          AND ($2::text IS NULL OR channel = $2)
          AND ($3::text IS NULL OR $3 = ANY (mentions))
          AND known_at_ms > $4 AND known_at_ms <= $5
+         AND deleted_at_ms IS NULL
        ORDER BY known_at_ms DESC, published_at_ms DESC, source, channel, item_id
        LIMIT $6`,
       [
@@ -305,10 +319,95 @@ export class SqlTextItemRepository implements TextItemRepository {
     assertTimeRange(range);
     const rows = await this.database.query<{ channel: string }>(
       `SELECT DISTINCT channel FROM text_items
-       WHERE source = $1 AND known_at_ms > $2 AND known_at_ms <= $3
+       WHERE source = $1 AND known_at_ms > $2 AND known_at_ms <= $3 AND deleted_at_ms IS NULL
        ORDER BY channel`,
       [source, range.startMs, range.endMs],
     );
     return rows.map((row) => row.channel);
+  }
+
+  async applyEdit(item: TextItem & Partial<TextItemAnalysis>, editedAtMs: number): Promise<boolean> {
+    const analysis = {
+      sentiment: item.sentiment ?? null,
+      scorer: item.scorer ?? null,
+      mentions: item.mentions ?? [],
+    };
+    const problem = findTextItemProblem(item) ?? findTextItemAnalysisProblem(analysis);
+    if (problem) throw new ValidationError(`text item ${String(item.source)}#${String(item.id)}: ${problem}`);
+    if (!Number.isSafeInteger(editedAtMs)) throw new ValidationError('editedAtMs must be epoch milliseconds');
+    const rows = await this.database.query<{ written: number }>(
+      `INSERT INTO text_items (${ANALYSED_COLUMN_LIST}, edited_at_ms)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::text[], $13)
+       ON CONFLICT (source, channel, item_id) DO UPDATE
+         SET title = EXCLUDED.title, body = EXCLUDED.body, url = EXCLUDED.url,
+           sentiment = CASE WHEN EXCLUDED.scorer IS NULL THEN text_items.sentiment ELSE EXCLUDED.sentiment END,
+           scorer = coalesce(EXCLUDED.scorer, text_items.scorer),
+           mentions = CASE WHEN EXCLUDED.scorer IS NULL THEN text_items.mentions ELSE EXCLUDED.mentions END,
+           edited_at_ms = EXCLUDED.edited_at_ms
+         WHERE text_items.deleted_at_ms IS NULL
+           AND (text_items.edited_at_ms IS NULL OR text_items.edited_at_ms < EXCLUDED.edited_at_ms)
+       RETURNING 1 AS written`,
+      [
+        item.source,
+        item.channel,
+        item.id,
+        item.publishedAtMs,
+        item.seenAtMs,
+        item.title,
+        item.body,
+        item.url,
+        item.author,
+        analysis.sentiment,
+        analysis.scorer,
+        analysis.mentions,
+        editedAtMs,
+      ],
+    );
+    return rows.length > 0;
+  }
+
+  async markDeleted(reference: TextItemReference, deletedAtMs: number, seenAtMs: number): Promise<boolean> {
+    for (const [name, value] of [
+      ['publishedAtMs', reference.publishedAtMs],
+      ['deletedAtMs', deletedAtMs],
+      ['seenAtMs', seenAtMs],
+    ] as const) {
+      if (!Number.isSafeInteger(value) || value < 0)
+        throw new ValidationError(`${name} must be epoch milliseconds`);
+    }
+    for (const [name, value] of [
+      ['source', reference.source],
+      ['channel', reference.channel],
+      ['id', reference.id],
+    ] as const) {
+      if (typeof value !== 'string' || value === '')
+        throw new ValidationError(`${name} must be non-empty text`);
+    }
+    const rows = await this.database.query<{ written: number }>(
+      `INSERT INTO text_items (source, channel, item_id, published_at_ms, seen_at_ms, body, deleted_at_ms)
+       VALUES ($1, $2, $3, $4, $5, '', $6)
+       ON CONFLICT (source, channel, item_id) DO UPDATE
+         SET body = '', deleted_at_ms = EXCLUDED.deleted_at_ms
+         WHERE text_items.deleted_at_ms IS NULL
+       RETURNING 1 AS written`,
+      [reference.source, reference.channel, reference.id, reference.publishedAtMs, seenAtMs, deletedAtMs],
+    );
+    return rows.length > 0;
+  }
+
+  async getItem(source: string, channel: string, id: string): Promise<StoredTextItem | null> {
+    const [row] = await this.database.query<
+      AnalysedRow & { edited_at_ms: number | null; deleted_at_ms: number | null }
+    >(
+      `SELECT ${ANALYSED_COLUMN_LIST}, edited_at_ms, deleted_at_ms FROM text_items
+       WHERE source = $1 AND channel = $2 AND item_id = $3`,
+      [source, channel, id],
+    );
+    if (!row) return null;
+    return {
+      ...fromAnalysedRow(row),
+      editedAtMs: row.edited_at_ms === null ? null : Number(row.edited_at_ms),
+      deletedAtMs: row.deleted_at_ms === null ? null : Number(row.deleted_at_ms),
+    };
   }
 }

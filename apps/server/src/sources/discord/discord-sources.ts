@@ -22,6 +22,8 @@ export interface DiscordSourceSettings {
   storeAuthorIds: boolean;
   /** Days of history read from a channel with no stored messages; 0 for all of it. */
   backfillDays: number;
+  /** Also follow the channels live through the gateway (same token; its address comes from the API's). */
+  gateway?: boolean;
   /** The stored bot token, read before each request. */
   botToken(): Promise<string | null>;
   now?: () => number;
@@ -60,6 +62,7 @@ export function registerDiscordSource(registry: SourceRegistry, settings: Discor
           (await settings.botToken()) ?? (emulatorUrl === null ? null : DISCORD_EMULATOR_BOT_TOKEN),
         storeAuthorIds: settings.storeAuthorIds,
         backfillFromMs: settings.backfillDays === 0 ? null : now() - settings.backfillDays * 86_400_000,
+        gateway: settings.gateway ?? false,
         now,
       }),
   });

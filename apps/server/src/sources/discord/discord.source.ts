@@ -13,7 +13,14 @@ import {
   ValidationError,
   type TextItem,
 } from '@runecast/market';
-import type { TextChannel, TextPage, TextSource, TextSourceCapabilities } from '../text-source.port.ts';
+import type {
+  TextChannel,
+  TextLiveFeed,
+  TextPage,
+  TextSource,
+  TextSourceCapabilities,
+} from '../text-source.port.ts';
+import { DiscordGatewayFeed } from './discord-gateway.feed.ts';
 import { compareSnowflakes, isSnowflake, mapDiscordMessage, snowflakeAt } from './discord-message.ts';
 
 /** A channel the bot reads, as the admin maps it to the markets or runes it is about. */
@@ -53,6 +60,13 @@ export interface DiscordSourceOptions {
   now?: () => number;
   /** Told each time the client waits for a bucket or the global limit, or after a 429. */
   onRateLimited?: (info: RateLimitData) => void;
+  /**
+   * Also follow the channels live through Discord's gateway (new messages, edits, deletions);
+   * its address comes from `GET /gateway/bot` of `apiUrl`. Default false.
+   */
+  gateway?: boolean;
+  /** Debug lines of the gateway client, for logs. */
+  onGatewayDebug?: (message: string) => void;
 }
 
 /**
@@ -157,13 +171,27 @@ export class DiscordSource implements TextSource {
     };
   }
 
+  /** The gateway feed of the channels when `gateway` is on; null otherwise. */
+  liveFeed(): TextLiveFeed | null {
+    if (!this.options.gateway) return null;
+    return new DiscordGatewayFeed({
+      channels: this.channels,
+      rest: this.rest,
+      token: () => this.authorize(),
+      storeAuthorIds: this.options.storeAuthorIds ?? false,
+      now: this.now,
+      ...(this.options.onGatewayDebug ? { onDebug: this.options.onGatewayDebug } : {}),
+    });
+  }
+
   async close(): Promise<void> {
     this.rest.clearHashSweeper();
     this.rest.clearHandlerSweeper();
     this.rest.removeAllListeners();
   }
 
-  private async get(route: `/${string}`, query: URLSearchParams, signal?: AbortSignal): Promise<unknown> {
+  /** The stored bot token, set on the REST client; throws SourceAuthError without one. */
+  private async authorize(): Promise<string> {
     const token = await this.options.botToken();
     if (token === null || token.trim() === '') {
       throw new SourceAuthError(
@@ -174,6 +202,11 @@ export class DiscordSource implements TextSource {
       this.rest.setToken(token.trim());
       this.token = token;
     }
+    return token.trim();
+  }
+
+  private async get(route: `/${string}`, query: URLSearchParams, signal?: AbortSignal): Promise<unknown> {
+    await this.authorize();
     const where = `discord ${route}`;
     try {
       return await this.rest.get(route, { query, ...(signal ? { signal } : {}) });
