@@ -35,6 +35,7 @@ describe('a workspace that follows its user from browser to browser', { skip, ti
   let secondPage: Page;
   const pageErrors: string[] = [];
   let defaultMarket = '';
+  let runeSeries = '';
 
   before(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
@@ -73,6 +74,20 @@ describe('a workspace that follows its user from browser to browser', { skip, ti
     await firstPage.waitForSelector(`[data-testid=watch-toggle][data-series="${WATCHED}"]:not([disabled])`);
     assert.equal(await star.getAttribute('aria-pressed'), 'false');
     await star.click();
+    await firstPage.waitForSelector('[data-testid=watch-toggle][aria-pressed=true]');
+
+    // A rune is starred on its page the same way.
+    // (The runes list fills from the emulated providers' first poll.)
+    await firstPage.goto(`${baseUrl}/runes`);
+    await firstPage.click(
+      '[data-testid=rune-row][data-rune="DOG•GO•TO•THE•MOON"] a:has-text("DOG•GO•TO•THE•MOON")',
+    );
+    await firstPage.waitForURL((url) => url.pathname === '/runes/DOG.GO.TO.THE.MOON');
+    const runeStar = firstPage.locator('[data-testid=watch-toggle]');
+    await firstPage.waitForSelector('[data-testid=watch-toggle]:not([disabled])');
+    runeSeries = (await runeStar.getAttribute('data-series')) ?? '';
+    assert.match(runeSeries, /DOG•GO•TO•THE•MOON/);
+    await runeStar.click();
     await firstPage.waitForSelector('[data-testid=watch-toggle][aria-pressed=true]');
 
     await firstPage.goto(`${baseUrl}/account`);
@@ -134,6 +149,16 @@ describe('a workspace that follows its user from browser to browser', { skip, ti
       (await row.locator('[data-testid=watchlist-price]').textContent()) ?? '',
       /GMT\+9$/,
       'the candle time is in the saved zone',
+    );
+    const runeRow = secondPage.locator(`[data-testid=watchlist-row][data-series="${runeSeries}"]`);
+    await runeRow.waitFor();
+    // Named as a rune, linking to its page, once the runes list is in.
+    await runeRow.getByRole('link', { name: 'DOG•GO•TO•THE•MOON', exact: true }).waitFor();
+    assert.equal(await runeRow.locator('a').first().getAttribute('href'), '/runes/DOG.GO.TO.THE.MOON');
+    assert.equal(
+      await secondPage.locator('[data-testid=watchlist-row]').first().getAttribute('data-series'),
+      WATCHED,
+      'in the order they were added',
     );
     await screenshot(secondPage, 'workspace-02-overview-watchlist');
 

@@ -55,6 +55,7 @@ function WatchedRow(props: { series: string; runeName: string | null }) {
         ) : (
           <>
             {formatPrice(candle.close)}
+            {props.runeName !== null ? <span className="muted small"> sats</span> : null}
             <div className="muted small">{formatTime(candle.openTimeMs)}</div>
           </>
         )}
