@@ -126,7 +126,9 @@ export class TextCollector {
           message: `channel ${failure.channel}: ${message}${others}`,
         });
       }
-      if (this.options.metrics) {
+      // A source with no channel this cycle (CryptoPanic before its token is stored, with no
+      // feeds) collected nothing: its metrics would count an empty store as zero articles.
+      if (this.options.metrics && channels.length > 0) {
         this.counters.metricPointsWritten += await this.options.metrics.afterCycle(clock.now());
       }
       if (this.options.retentionMs !== undefined) {
