@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { startEmulator, type RunningEmulator } from '@runecast/exchange-emulator';
 import { RateLimitedError, SourceAuthError, TransientSourceError } from '@runecast/market';
 import { TextCollector } from '../src/ingest/text-collector.ts';
+import { TextMetricsWriter, textMetricMarketOf } from '../src/ingest/text-metrics-writer.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { LexiconSentimentScorer } from '../src/signals/lexicon.scorer.ts';
 import { TextAnalyser } from '../src/signals/text-analysis.ts';
@@ -352,4 +353,39 @@ describe('CryptoPanic answers the reader must judge', () => {
     });
     await assert.rejects(reader('bad').read(), SourceAuthError);
   });
+});
+
+test('with no feeds and no CryptoPanic token nothing is collected, so no metric point is written', async () => {
+  const store: Store = await openStore();
+  try {
+    let nowMs = Date.UTC(2026, 0, 5, 10, 50);
+    const source = new NewsFeedSource({
+      feeds: [],
+      cryptoPanic: new CryptoPanicReader({ apiUrl: 'http://127.0.0.1:1', authToken: async () => null }),
+    });
+    const collector = new TextCollector({
+      source,
+      store,
+      clock: { now: () => nowMs },
+      logger: createLogger('silent'),
+      metrics: new TextMetricsWriter({
+        sourceId: 'news',
+        store,
+        markets: () => [textMetricMarketOf('BTC/USDT')],
+        maxGapMs: 2 * source.capabilities.pollIntervalMs,
+      }),
+    });
+    for (const minute of [0, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75]) {
+      nowMs = Date.UTC(2026, 0, 5, 10, 50 + minute);
+      assert.equal(await collector.pollOnce(), 0);
+    }
+    assert.equal(collector.stats().metricPointsWritten, 0);
+    const points = await store.metricPoints.listPoints('news', 'BTC/USDT', 'count_1h', {
+      startMs: 0,
+      endMs: Date.UTC(2026, 0, 6),
+    });
+    assert.deepEqual(points, []);
+  } finally {
+    await store.close();
+  }
 });
