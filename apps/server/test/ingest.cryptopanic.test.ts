@@ -344,6 +344,33 @@ describe('CryptoPanic answers the reader must judge', () => {
     assert.equal(new URLSearchParams(requested[1]).get('page'), '2');
   });
 
+  test('collected, the rejections are counted in /health with their latest reasons', async () => {
+    const store: Store = await openStore();
+    try {
+      const nowMs = Date.UTC(2026, 2, 2, 12);
+      const collector = new TextCollector({
+        source: new NewsFeedSource({ feeds: [], cryptoPanic: reader(), now: () => nowMs }),
+        store,
+        clock: { now: () => nowMs },
+        logger: createLogger('silent'),
+      });
+      assert.equal(await collector.pollOnce(), 4);
+      const health = await collector.healthCheck().check();
+      assert.equal(health.state, 'ok');
+      assert.equal(health.details?.itemsRejected, 5);
+      const recent = health.details?.recentRejections as { channel: string; id: string; reason: string }[];
+      assert.equal(recent.length, 5);
+      assert.ok(recent.every((rejection) => rejection.channel === CRYPTOPANIC_CHANNEL_ID));
+      assert.deepEqual(
+        recent.map((rejection) => rejection.id),
+        ['cryptopanic:12', 'cryptopanic:13', 'cryptopanic:14', 'cryptopanic:15', 'page 1 post 5'],
+      );
+      assert.match(recent[1]?.reason ?? '', /no readable publication time \(yesterday\)/);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('an answer that is no posts page is transient; a refused token is an auth error', async () => {
     firstPage = { status: 'Incomplete', info: 'something else' };
     await assert.rejects(reader().read(), (error: unknown) => {

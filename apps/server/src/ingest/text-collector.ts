@@ -9,6 +9,8 @@ import type { TextMetricsWriter } from './text-metrics-writer.ts';
 /** How far back stored articles are compared with new ones for copies under another address or title. */
 const DUPLICATE_LOOKBACK_MS = 7 * 86_400_000;
 const DUPLICATE_LOOKBACK_ITEMS = 5_000;
+/** Rejections shown with their reasons in /health; the count covers them all. */
+const RECENT_REJECTIONS = 5;
 
 /** What a new item is compared with to find copies. */
 type Heading = Pick<TextItem, 'channel' | 'id' | 'title' | 'url'>;
@@ -37,6 +39,8 @@ export interface TextCollectorStats {
   itemsStored: number;
   /** Items the source could not accept (no date, no text), never stored. */
   itemsRejected: number;
+  /** The latest rejections, newest last, with the source's reason (at most RECENT_REJECTIONS). */
+  recentRejections: { channel: string; id: string; reason: string }[];
   /** Titled items left out as copies of a stored one (same canonical address or near-identical title). */
   duplicatesSkipped: number;
   metricPointsWritten: number;
@@ -57,6 +61,7 @@ export class TextCollector {
     cycles: 0,
     itemsStored: 0,
     itemsRejected: 0,
+    recentRejections: [],
     duplicatesSkipped: 0,
     metricPointsWritten: 0,
     textsRemoved: 0,
@@ -72,7 +77,7 @@ export class TextCollector {
   }
 
   stats(): TextCollectorStats {
-    return { ...this.counters };
+    return { ...this.counters, recentRejections: [...this.counters.recentRejections] };
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -178,6 +183,10 @@ export class TextCollector {
       });
       if (result.rejected && result.rejected.length > 0) {
         this.counters.itemsRejected += result.rejected.length;
+        this.counters.recentRejections = [
+          ...this.counters.recentRejections,
+          ...result.rejected.map((rejection) => ({ channel: channel.id, ...rejection })),
+        ].slice(-RECENT_REJECTIONS);
         logger.warn(
           { source: source.id, channel: channel.id, rejected: result.rejected.slice(0, 5) },
           'text items rejected by the source',
@@ -230,6 +239,7 @@ export class TextCollector {
           cycles,
           itemsStored,
           itemsRejected,
+          recentRejections: [...this.counters.recentRejections],
           duplicatesSkipped,
           metricPointsWritten: this.counters.metricPointsWritten,
           textsRemoved: this.counters.textsRemoved,
