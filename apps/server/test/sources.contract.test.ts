@@ -10,7 +10,8 @@ import { UnisatSource } from '../src/sources/unisat/unisat.source.ts';
 import { discordChannelsFor } from '../src/sources/discord/discord-sources.ts';
 import { DiscordSource } from '../src/sources/discord/discord.source.ts';
 import { NewsFeedSource } from '../src/sources/news/news-feed.source.ts';
-import { newsFeedsFor } from '../src/sources/news/news-sources.ts';
+import { cryptoPanicReaderFor, newsFeedsFor } from '../src/sources/news/news-sources.ts';
+import { CRYPTOPANIC_CHANNEL_ID } from '../src/sources/news/cryptopanic.reader.ts';
 import { REPLAY_DIR, replayDataSkip } from './support/replay-data.ts';
 import { runTextSourceContract } from '../src/sources/text-source.contract.ts';
 import { spotMarkets, StaticMarketSource } from './support/http/static-market.source.ts';
@@ -80,6 +81,22 @@ if (replayDataSkip === false && REPLAY_DIR !== null) {
     return {
       source: new NewsFeedSource({ feeds: [feed], pageLimit: 10 }),
       channel: feed.id,
+      close: () => emulator.close(),
+    };
+  });
+}
+
+// CryptoPanic's posts API is one more channel of the news source: the emulator serves the same
+// articles as posts, 20 a page, so the reader follows `next` and the source pages by 10.
+if (replayDataSkip === false && REPLAY_DIR !== null) {
+  const replayDir = REPLAY_DIR;
+  runTextSourceContract('news source, CryptoPanic channel, against the emulator', async () => {
+    const emulator = await startEmulator({ paused: true, replayDir });
+    const cryptoPanic = cryptoPanicReaderFor({ configured: null, emulatorUrl: emulator.url, replay: true });
+    if (!cryptoPanic) throw new Error('no emulated CryptoPanic API');
+    return {
+      source: new NewsFeedSource({ feeds: [], cryptoPanic, pageLimit: 10 }),
+      channel: CRYPTOPANIC_CHANNEL_ID,
       close: () => emulator.close(),
     };
   });

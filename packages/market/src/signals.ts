@@ -29,6 +29,8 @@ export interface TextItem {
   url: string | null;
   /** A one-way hash of the author's id, or the name where the admin opted in; null when unknown. */
   author: string | null;
+  /** Assets the source itself tags the item with (CryptoPanic's currencies): counted as its mentions. */
+  about?: readonly string[];
 }
 
 /** The first problem with a metric point, or null when it is good. */

@@ -1,6 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { generateRssFeed } from 'feedsmith';
+import { z } from 'zod';
 import type { FaultInjector } from '../faults/fault-injector.ts';
+import {
+  CRYPTOPANIC_EMULATOR_PATH,
+  CRYPTOPANIC_EMULATOR_TOKEN,
+  CRYPTOPANIC_PAGE_SIZE,
+  cryptoPanicPostsOf,
+  filterCryptoPanicPosts,
+} from './cryptopanic-posts.ts';
 import type { ReplayedArticle } from './news-replay.ts';
 
 /** Where the news feeds are mounted: `${emulator.url}/news/<feed>/rss.xml`. */
@@ -45,14 +53,92 @@ export interface NewsRoutesOptions {
   faults: FaultInjector;
 }
 
+/** The endpoint name news faults target for the CryptoPanic API (`/news/cryptopanic/...`). */
+export const CRYPTOPANIC_FAULT_ENDPOINT = 'cryptopanic';
+
+const codeList = z
+  .string()
+  .transform((text) =>
+    text
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== ''),
+  )
+  .pipe(
+    z
+      .array(z.string().regex(/^[A-Za-z0-9]{1,20}$/))
+      .min(1)
+      .max(50),
+  );
+
+const postsQuerySchema = z.object({
+  auth_token: z.string().optional(),
+  page: z.coerce.number().int().positive().max(10_000).optional(),
+  public: z.enum(['true', 'false']).optional(),
+  kind: z.enum(['news', 'media', 'all']).optional(),
+  currencies: codeList.optional(),
+  regions: codeList.optional(),
+  // Vote-based views; the replayed posts have no votes, so every view lists them all.
+  filter: z.enum(['rising', 'hot', 'bullish', 'bearish', 'important', 'saved', 'lol']).optional(),
+  following: z.enum(['true', 'false']).optional(),
+});
+
+/**
+ * `GET /news/cryptopanic/api/developer/v2/posts/`: the same articles in the JSON shape of
+ * CryptoPanic's posts API, newest first, CRYPTOPANIC_PAGE_SIZE a page with absolute `next` /
+ * `previous` links. A missing or unknown `auth_token` is answered 401 with CryptoPanic's
+ * `{status, info}` body, a page past the end 404 as its paging does, an unreadable query 400.
+ */
+function registerCryptoPanicRoute(
+  app: FastifyInstance,
+  articles: readonly ReplayedArticle[],
+  faults: FaultInjector,
+): void {
+  const posts = cryptoPanicPostsOf(articles);
+  app.get(`${CRYPTOPANIC_EMULATOR_PATH}/posts/`, async (request, reply) => {
+    const parsed = postsQuerySchema.safeParse(request.query);
+    if (!parsed.success) {
+      return reply.code(400).send({ status: 'Incomplete', info: z.prettifyError(parsed.error) });
+    }
+    const query = parsed.data;
+    if (query.auth_token !== CRYPTOPANIC_EMULATOR_TOKEN) {
+      return reply.code(401).send({ status: 'Incomplete', info: 'Token not found' });
+    }
+    const matching = filterCryptoPanicPosts(posts, {
+      currencies: query.currencies?.map((code) => code.toUpperCase()) ?? null,
+      regions: query.regions ?? null,
+      kind: query.kind ?? 'all',
+    });
+    const page = query.page ?? 1;
+    const pages = Math.max(1, Math.ceil(matching.length / CRYPTOPANIC_PAGE_SIZE));
+    if (page > pages) return reply.code(404).send({ detail: 'Invalid page.' });
+    const selfUrl = new URL(`${request.protocol}://${request.host}${request.url}`);
+    const linkTo = (target: number): string => {
+      const link = new URL(selfUrl);
+      link.searchParams.set('page', String(target));
+      return link.toString();
+    };
+    let body = JSON.stringify({
+      count: matching.length,
+      next: page < pages ? linkTo(page + 1) : null,
+      previous: page > 1 ? linkTo(page - 1) : null,
+      results: matching.slice((page - 1) * CRYPTOPANIC_PAGE_SIZE, page * CRYPTOPANIC_PAGE_SIZE),
+    });
+    if (faults.newsFaultsFor(CRYPTOPANIC_FAULT_ENDPOINT).length > 0)
+      body = body.slice(0, Math.floor(body.length / 2));
+    return reply.type('application/json').send(body);
+  });
+}
+
 /**
  * `GET /news/cryptonews/rss.xml`: the bundled articles as a real RSS 2.0 feed, so the news source
- * reads the emulator with the same client code as a live feed. A `feed-malformed` fault cuts the
- * document off in the middle of an item.
+ * reads the emulator with the same client code as a live feed, and CryptoPanic's posts API over
+ * the same articles. A `feed-malformed` fault cuts the document off in the middle.
  */
 export function registerNewsRoutes(app: FastifyInstance, options: NewsRoutesOptions): void {
   const articles = options.articles;
   if (articles === null) return;
+  registerCryptoPanicRoute(app, articles, options.faults);
   app.get(`${NEWS_PATH_PREFIX}${REPLAYED_NEWS_FEED}/rss.xml`, async (request, reply) => {
     const selfUrl = `${request.protocol}://${request.host}${request.url.split('?')[0] ?? ''}`;
     let document = renderNewsFeed(articles, selfUrl);

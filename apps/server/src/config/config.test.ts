@@ -96,6 +96,13 @@ test('discord: channels validated with their markets, author ids hashed unless o
   assert.equal(loadConfig({ RUNECAST_DISCORD_RETENTION_DAYS: '0' }).discordRetentionDays, 0);
   assert.equal(config.discordGateway, false);
   assert.equal(loadConfig({ RUNECAST_DISCORD_GATEWAY: 'true' }).discordGateway, true);
+  assert.equal(config.newsRetentionDays, 90);
+  assert.equal(loadConfig({ RUNECAST_NEWS_RETENTION_DAYS: '0' }).newsRetentionDays, 0);
+  assert.deepEqual(config.cryptoPanicCurrencies, []);
+  assert.deepEqual(loadConfig({ RUNECAST_CRYPTOPANIC_CURRENCIES: 'btc, ETH,' }).cryptoPanicCurrencies, [
+    'BTC',
+    'ETH',
+  ]);
   assert.deepEqual(loadConfig({ RUNECAST_DISCORD_CHANNELS: 'none' }).discordChannels, []);
   const configured = loadConfig({
     RUNECAST_DISCORD_CHANNELS:
@@ -131,6 +138,8 @@ test('discord: channels validated with their markets, author ids hashed unless o
     [{ RUNECAST_DISCORD_BACKFILL_DAYS: '-1' }, /RUNECAST_DISCORD_BACKFILL_DAYS/],
     [{ RUNECAST_DISCORD_RETENTION_DAYS: 'forever' }, /RUNECAST_DISCORD_RETENTION_DAYS/],
     [{ RUNECAST_DISCORD_GATEWAY: 'live' }, /RUNECAST_DISCORD_GATEWAY=.*true or false/],
+    [{ RUNECAST_NEWS_RETENTION_DAYS: '-5' }, /RUNECAST_NEWS_RETENTION_DAYS/],
+    [{ RUNECAST_CRYPTOPANIC_CURRENCIES: 'BTC,$ETH' }, /RUNECAST_CRYPTOPANIC_CURRENCIES=.*currency codes/],
   ];
   for (const [environment, message] of cases) {
     assert.throws(

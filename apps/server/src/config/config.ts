@@ -62,6 +62,10 @@ export interface Config {
   geniiDataDatasource: string | null;
   /** News feeds read by the news source; null for the defaults (the emulator's replayed feed offline). */
   newsFeeds: NewsFeedSetting[] | null;
+  /** News: days article text is kept (the article, its times, title, address and sentiment stay); 0 for ever. */
+  newsRetentionDays: number;
+  /** CryptoPanic: only posts tagged with these currency codes; empty for all. */
+  cryptoPanicCurrencies: string[];
   /** Discord channels read; null for the default (none live, the emulator's replayed channels offline). */
   discordChannels: DiscordChannelSetting[] | null;
   /** Discord: store author ids as they are instead of a one-way hash. */
@@ -159,6 +163,10 @@ export const ENVIRONMENT_VARIABLES = {
     'instruments of each snapshot source (runes providers) polled besides tracked ones, most important first (default 50)',
   RUNECAST_NEWS_FEEDS:
     'news feeds read: `none`, or a JSON array of {"id","name","url","about"?} (default CoinDesk, Cointelegraph, Decrypt and The Block live; the replayed feed offline)',
+  RUNECAST_NEWS_RETENTION_DAYS:
+    'days news article text is kept after it became known, then removed (the article, its times, title, address and sentiment stay); 0 for ever (default 90)',
+  RUNECAST_CRYPTOPANIC_CURRENCIES:
+    'comma-separated currency codes CryptoPanic posts are asked for (`BTC,ETH`); all posts when unset. CryptoPanic is read while the admin secret cryptopanic.auth-token is stored (offline: always, from the emulator)',
   RUNECAST_DISCORD_CHANNELS:
     'Discord channels the bot reads: `none`, or a JSON array of {"id","name","about"?,"guildId"?} (default none live; the replayed channels offline); the bot token is the admin secret discord.bot-token',
   RUNECAST_DISCORD_STORE_AUTHOR_IDS:
@@ -406,6 +414,21 @@ const environmentSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'must be a datasource id: letters, digits, - or _' })
     .optional(),
   RUNECAST_NEWS_FEEDS: newsFeedsText.optional(),
+  RUNECAST_NEWS_RETENTION_DAYS: integerText(0, 36500).default(90),
+  RUNECAST_CRYPTOPANIC_CURRENCIES: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((code) => code.trim().toUpperCase())
+        .filter((code) => code !== ''),
+    )
+    .pipe(
+      z
+        .array(z.string().regex(/^[A-Z0-9]{1,20}$/, 'currency codes are letters and digits, like BTC'))
+        .max(50),
+    )
+    .optional(),
   RUNECAST_DISCORD_CHANNELS: discordChannelsText.optional(),
   RUNECAST_DISCORD_STORE_AUTHOR_IDS: booleanText.default(false),
   RUNECAST_DISCORD_BACKFILL_DAYS: integerText(0, 3650).default(0),
@@ -591,6 +614,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
     runesProviders: values.RUNECAST_RUNES_PROVIDERS,
     geniiDataDatasource: values.RUNECAST_GENIIDATA_DATASOURCE ?? null,
     newsFeeds: values.RUNECAST_NEWS_FEEDS ?? null,
+    newsRetentionDays: values.RUNECAST_NEWS_RETENTION_DAYS,
+    cryptoPanicCurrencies: values.RUNECAST_CRYPTOPANIC_CURRENCIES ?? [],
     discordChannels: values.RUNECAST_DISCORD_CHANNELS ?? null,
     discordStoreAuthorIds: values.RUNECAST_DISCORD_STORE_AUTHOR_IDS,
     discordBackfillDays: values.RUNECAST_DISCORD_BACKFILL_DAYS,

@@ -134,7 +134,7 @@ export class Collectors {
           store,
           clock,
           logger,
-          analyse: (item, channel) => analyser.analyse(item, channel.about),
+          analyse: (item, channel) => analyser.analyse(item, [...channel.about, ...(item.about ?? [])]),
           ...(retentionMs === undefined ? {} : { retentionMs }),
           metrics: new TextMetricsWriter({
             sourceId: id,

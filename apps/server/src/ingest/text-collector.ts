@@ -13,6 +13,9 @@ const DUPLICATE_LOOKBACK_ITEMS = 5_000;
 /** A live feed down this long turns the source's health degraded. */
 const LIVE_DOWN_DEGRADED_MS = 5 * 60_000;
 
+/** Rejections shown with their reasons in /health; the count covers them all. */
+const RECENT_REJECTIONS = 5;
+
 /** What a new item is compared with to find copies. */
 type Heading = Pick<TextItem, 'channel' | 'id' | 'title' | 'url'>;
 
@@ -42,6 +45,8 @@ export interface TextCollectorStats {
   itemsStored: number;
   /** Items the source could not accept (no date, no text), never stored. */
   itemsRejected: number;
+  /** The latest rejections, newest last, with the source's reason (at most RECENT_REJECTIONS). */
+  recentRejections: { channel: string; id: string; reason: string }[];
   /** Titled items left out as copies of a stored one (same canonical address or near-identical title). */
   duplicatesSkipped: number;
   metricPointsWritten: number;
@@ -62,6 +67,7 @@ export class TextCollector {
     cycles: 0,
     itemsStored: 0,
     itemsRejected: 0,
+    recentRejections: [],
     duplicatesSkipped: 0,
     metricPointsWritten: 0,
     textsRemoved: 0,
@@ -79,7 +85,7 @@ export class TextCollector {
   }
 
   stats(): TextCollectorStats {
-    return { ...this.counters };
+    return { ...this.counters, recentRejections: [...this.counters.recentRejections] };
   }
 
   /** The live feed's counters while the source has one running; null otherwise. */
@@ -165,7 +171,9 @@ export class TextCollector {
           message: `channel ${failure.channel}: ${message}${others}`,
         });
       }
-      if (this.options.metrics) {
+      // A source with no channel this cycle (CryptoPanic before its token is stored, with no
+      // feeds) collected nothing: its metrics would count an empty store as zero articles.
+      if (this.options.metrics && channels.length > 0) {
         this.counters.metricPointsWritten += await this.options.metrics.afterCycle(clock.now());
       }
       if (this.options.retentionMs !== undefined) {
@@ -215,6 +223,10 @@ export class TextCollector {
       });
       if (result.rejected && result.rejected.length > 0) {
         this.counters.itemsRejected += result.rejected.length;
+        this.counters.recentRejections = [
+          ...this.counters.recentRejections,
+          ...result.rejected.map((rejection) => ({ channel: channel.id, ...rejection })),
+        ].slice(-RECENT_REJECTIONS);
         logger.warn(
           { source: source.id, channel: channel.id, rejected: result.rejected.slice(0, 5) },
           'text items rejected by the source',
@@ -269,6 +281,7 @@ export class TextCollector {
           itemsStored,
           // Rejections of history pages and of the live feed alike; `live.rejected` is the feed's share.
           itemsRejected: itemsRejected + (live?.rejected ?? 0),
+          recentRejections: [...this.counters.recentRejections],
           duplicatesSkipped,
           metricPointsWritten: this.counters.metricPointsWritten,
           textsRemoved: this.counters.textsRemoved,

@@ -6,7 +6,17 @@ import { IMPORTED_SOURCES, importReplayRuneHistory } from '../ingest/rune-daily-
 import { WorkShare } from '../ingest/work-share.ts';
 import type { TrackedMarket } from '../markets/tracked-markets.service.ts';
 import { DISCORD_SOURCE_ID } from '../sources/discord/discord-sources.ts';
+import { NEWS_SOURCE_ID } from '../sources/news/news-sources.ts';
 import type { Role } from './role.ts';
+
+/** Retention in milliseconds of each text source with one; 0 days keeps its texts for ever. */
+export function textRetentionMsOf(days: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(days)
+      .filter(([, count]) => count > 0)
+      .map(([source, count]) => [source, count * 86_400_000]),
+  );
+}
 
 /**
  * Collects data from every source: backfills and streams candles, trades and top of book of
@@ -55,9 +65,10 @@ export const ingestRole: Role = {
       logger,
       trackedMarkets: () => tracked.list(),
       topInstruments: config.snapshotTopInstruments,
-      ...(config.discordRetentionDays > 0
-        ? { textRetentionMs: { [DISCORD_SOURCE_ID]: config.discordRetentionDays * 86_400_000 } }
-        : {}),
+      textRetentionMs: textRetentionMsOf({
+        [DISCORD_SOURCE_ID]: config.discordRetentionDays,
+        [NEWS_SOURCE_ID]: config.newsRetentionDays,
+      }),
       onPublishError: () => metrics.runtime.backgroundErrors.inc({ task: 'bus-publish' }),
     });
     // Offline on real data, the daily rune history in the replay folder is imported and tracked.

@@ -29,7 +29,7 @@ import {
   runesKeySecretName,
 } from '../sources/runes/runes-sources.ts';
 import { DISCORD_BOT_TOKEN_SECRET, registerDiscordSource } from '../sources/discord/discord-sources.ts';
-import { registerNewsSource } from '../sources/news/news-sources.ts';
+import { CRYPTOPANIC_TOKEN_SECRET, registerNewsSource } from '../sources/news/news-sources.ts';
 import { SourceRegistry } from '../sources/source-registry.ts';
 import { resolveAuthKeys } from '../auth/auth-services.ts';
 import { SecretBox } from '../auth/secret-box.ts';
@@ -220,6 +220,8 @@ export async function createRuntimeContext(options: RuntimeContextOptions): Prom
       configured: config.newsFeeds,
       emulatorUrl: dataMode.emulatorUrl,
       replay: dataMode.mode === 'replay',
+      cryptoPanicToken: () => secrets.reveal(CRYPTOPANIC_TOKEN_SECRET),
+      cryptoPanicCurrencies: config.cryptoPanicCurrencies,
     });
     if (newsFeeds.length > 0) logger.info({ feeds: newsFeeds }, 'news feeds registered');
     const discordChannels = registerDiscordSource(sources, {

@@ -11,6 +11,7 @@ import {
 import { retryAfterMs } from '../http/provider-http.ts';
 import type { TextChannel, TextPage, TextSource, TextSourceCapabilities } from '../text-source.port.ts';
 import { canonicalUrl } from './canonical-url.ts';
+import { CRYPTOPANIC_CHANNEL_ID, type CryptoPanicReader } from './cryptopanic.reader.ts';
 import { fitBody, htmlToText } from './feed-text.ts';
 
 /** One RSS, Atom, RDF or JSON feed: its channel id, name, address and what all its articles are about. */
@@ -30,6 +31,8 @@ export interface NewsFeedSourceOptions {
   timeoutMs?: number;
   pollIntervalMs?: number;
   pageLimit?: number;
+  /** CryptoPanic's posts API as one more channel, listed while its token is stored. */
+  cryptoPanic?: CryptoPanicReader;
   now?: () => number;
 }
 
@@ -99,6 +102,27 @@ function entriesOf(parsed: AnyFeed): FeedEntry[] {
 }
 
 /**
+ * The articles in the order read, each once: a later one with the same id (address) or a
+ * near-identical title is a copy and left out. Oldest first, as pages are served.
+ */
+function firstOfEachArticle(read: readonly TextItem[]): TextItem[] {
+  const items: TextItem[] = [];
+  const byId = new Set<string>();
+  for (const item of read) {
+    if (byId.has(item.id)) continue;
+    const copy =
+      item.title !== null &&
+      items.some((kept) => kept.title !== null && areNearIdenticalTitles(kept.title, item.title as string));
+    if (copy) continue;
+    byId.add(item.id);
+    items.push(item);
+  }
+  return items.sort(
+    (left, right) => left.publishedAtMs - right.publishedAtMs || left.id.localeCompare(right.id),
+  );
+}
+
+/**
  * News articles from RSS, Atom, RDF and JSON feeds, one channel per feed, read with a maintained
  * feed parser (feedsmith). An article's id is a hash of its canonical address, so the same
  * article reached with other tracking tags, or listed twice, is one item; within a feed, an
@@ -107,6 +131,8 @@ function entriesOf(parsed: AnyFeed): FeedEntry[] {
  *
  * A feed holds only its latest articles and may list a late one before newer ones, so the
  * collector reads it whole every cycle (`recentWindowOnly`); the cursor still pages within it.
+ * CryptoPanic's posts API, when its token is stored, is one more channel read the same way, so
+ * its articles are checked for copies against the feeds' by address and title.
  */
 export class NewsFeedSource implements TextSource {
   readonly id: string;
@@ -131,16 +157,28 @@ export class NewsFeedSource implements TextSource {
   }
 
   async listChannels(): Promise<TextChannel[]> {
-    return [...this.feeds.values()].map((feed) => ({ id: feed.id, name: feed.name, about: [...feed.about] }));
+    const channels = [...this.feeds.values()].map((feed) => ({
+      id: feed.id,
+      name: feed.name,
+      about: [...feed.about],
+    }));
+    // Active only while a token is stored: storing one starts it at the next cycle, no restart.
+    if (this.options.cryptoPanic && (await this.options.cryptoPanic.isActive())) {
+      channels.push({ id: CRYPTOPANIC_CHANNEL_ID, name: 'CryptoPanic', about: [] });
+    }
+    return channels;
   }
 
   async fetchItems(params: { channel: string; after?: string; signal?: AbortSignal }): Promise<TextPage> {
+    const cryptoPanic = params.channel === CRYPTOPANIC_CHANNEL_ID ? this.options.cryptoPanic : undefined;
     const feed = this.feeds.get(params.channel);
-    if (!feed) throw new ValidationError(`news: no feed "${params.channel}"`);
-    let read = this.read.get(feed.id);
+    if (!feed && !cryptoPanic) throw new ValidationError(`news: no feed "${params.channel}"`);
+    let read = this.read.get(params.channel);
     if (read === undefined || params.after === undefined || this.now() - read.readAtMs > FEED_REUSE_MS) {
-      read = await this.readFeed(feed, params.signal);
-      this.read.set(feed.id, read);
+      read = cryptoPanic
+        ? await this.readCryptoPanic(cryptoPanic, params.signal)
+        : await this.readFeed(feed as NewsFeed, params.signal);
+      this.read.set(params.channel, read);
     }
     // An id no longer in the feed (it rolled off) pages from the oldest it holds: stored items are
     // written once whatever comes again.
@@ -169,7 +207,6 @@ export class NewsFeedSource implements TextSource {
     const items: TextItem[] = [];
     const rejected: { id: string; reason: string }[] = [];
     const seenAtMs = this.now();
-    const byId = new Set<string>();
     for (const [index, entry] of entriesOf(parsed).entries()) {
       const url = entry.link === undefined ? null : canonicalUrl(entry.link);
       const identity = url ?? entry.guid?.trim();
@@ -206,16 +243,23 @@ export class NewsFeedSource implements TextSource {
         rejected.push({ id: label, reason: problem });
         continue;
       }
-      if (byId.has(item.id)) continue;
-      const copy =
-        item.title !== null &&
-        items.some((kept) => kept.title !== null && areNearIdenticalTitles(kept.title, item.title as string));
-      if (copy) continue;
-      byId.add(item.id);
       items.push(item);
     }
-    items.sort((left, right) => left.publishedAtMs - right.publishedAtMs || left.id.localeCompare(right.id));
-    return { readAtMs: seenAtMs, items, rejected };
+    return { readAtMs: seenAtMs, items: firstOfEachArticle(items), rejected };
+  }
+
+  private async readCryptoPanic(reader: CryptoPanicReader, signal?: AbortSignal): Promise<ReadFeed> {
+    const seenAtMs = this.now();
+    const read = await reader.read(signal);
+    const items: TextItem[] = [];
+    const rejected = [...read.rejected];
+    for (const post of read.items) {
+      const item: TextItem = { ...post, source: this.id, channel: CRYPTOPANIC_CHANNEL_ID, seenAtMs };
+      const problem = findTextItemProblem(item);
+      if (problem) rejected.push({ id: item.url ?? item.id, reason: problem });
+      else items.push(item);
+    }
+    return { readAtMs: seenAtMs, items: firstOfEachArticle(items), rejected };
   }
 
   private async download(feed: NewsFeed, signal?: AbortSignal): Promise<string> {
