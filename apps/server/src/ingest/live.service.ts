@@ -172,7 +172,8 @@ class RecentIds {
 
 /**
  * Streams candles, trades and top of book of every tracked market and writes them, gap-free:
- * on every connect the ledger is repaired over REST up to the stream's first candle before any
+ * history is backfilled over REST from the start, without waiting for the stream; on every
+ * connect the ledger is repaired over REST up to the stream's first candle before any
  * streamed candle is written; streamed candles are written once final (see
  * StreamCandleTracker), stretches the stream skipped are fetched over REST, and each stream
  * reconnects on its own with exponential backoff and jitter. Stops cleanly when the signal aborts.
@@ -414,9 +415,32 @@ export class LiveIngestionService {
     return { exchange: this.source.exchange, symbol: market.symbol, timeframe: market.timeframe };
   }
 
+  /**
+   * Backfills the series up to the exchange's open candle at once, in the series' queue, without
+   * waiting for the stream: subscribing can take a while with many markets, and the history is
+   * there to fetch meanwhile. The stream's own repair at its first candle then finds only the
+   * few candles closed since; if this fails, that repair fetches the whole stretch.
+   */
+  private catchUp(market: TrackedMarket, signal: AbortSignal): void {
+    const series = this.seriesOf(market);
+    this.counters.gapRepairs += 1;
+    this.serial(formatSeriesKey(series), () =>
+      this.backfill.backfill({
+        series,
+        sinceMs: market.sinceMs,
+        signal,
+        onCandlesWritten: (candles) => this.afterRestWrite(series, candles),
+      }),
+    ).catch(async (error: unknown) => {
+      if (signal.aborted) return;
+      await this.fault(faultKindOf(error), (error as Error).message, series, 'live:candles');
+    });
+  }
+
   private streamCandles(market: TrackedMarket, signal: AbortSignal): Promise<void> {
     const series = this.seriesOf(market);
     const key = formatSeriesKey(series);
+    if (this.source.capabilities.fetchCandles) this.catchUp(market, signal);
     return this.keepAlive('candles', market.symbol, signal, async (connectionSignal, onConnected) => {
       let tracker: StreamCandleTracker | null = null;
       const repair: { state: 'running' | 'done' | 'failed'; error: unknown } = {
