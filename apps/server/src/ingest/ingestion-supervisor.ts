@@ -7,6 +7,7 @@ import type { HealthCheck } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { MarketDataSource } from '../sources/market-data-source.port.ts';
 import type { Store } from '../store/store.ts';
+import pLimit from 'p-limit';
 import { LiveIngestionService, type LiveStats } from './live.service.ts';
 
 export interface IngestionSupervisorOptions {
@@ -32,6 +33,12 @@ export interface IngestionSupervisorOptions {
   /** Told when the bus refuses a message about stored data (for metrics; the supervisor logs it). */
   onPublishError?: (error: unknown, context: { exchange: string; family: string }) => void;
 }
+
+/**
+ * First backfills of one exchange's markets that run at once. A few saturate the exchange's REST
+ * rate limit already; more only queue for the store's connections.
+ */
+const CATCH_UP_CONCURRENCY = 6;
 
 /** A source whose bus messages failed this recently reports itself degraded. */
 const PUBLISH_FAILURE_WINDOW_MS = 5 * 60_000;
@@ -59,6 +66,8 @@ export class IngestionSupervisor {
   /** Configured markets the exchange lists, as `exchange:symbol`; the others are never started. */
   private readonly listedConfigured = new Set<string>();
   private readonly configuredExchanges = new Set<string>();
+  /** Limits the first backfills of each exchange's markets (see CATCH_UP_CONCURRENCY). */
+  private readonly catchUpLimits = new Map<string, ReturnType<typeof pLimit>>();
   /** Counters of the live services stopped so far, by exchange. */
   private readonly retiredStats = new Map<string, LiveStats>();
 
@@ -267,6 +276,10 @@ export class IngestionSupervisor {
     const step = timeframeMs(options.timeframe);
     const nowMs = (await exchangeNow(source)) ?? options.clock.now();
     const sinceMs = Math.floor((nowMs - options.backfillDays * 86_400_000) / step) * step;
+    let catchUpLimit = this.catchUpLimits.get(exchange);
+    if (catchUpLimit === undefined)
+      this.catchUpLimits.set(exchange, (catchUpLimit = pLimit(CATCH_UP_CONCURRENCY)));
+    const limit = catchUpLimit;
     const service = new LiveIngestionService({
       source,
       store: options.store,
@@ -293,6 +306,7 @@ export class IngestionSupervisor {
       },
       clock: options.clock,
       ...(options.faults === undefined ? {} : { faults: options.faults }),
+      catchUpLimit: (task) => limit(task),
     });
     const controller = new AbortController();
     this.abort.signal.addEventListener('abort', () => controller.abort(), { once: true });

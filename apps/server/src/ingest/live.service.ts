@@ -100,6 +100,12 @@ export interface LiveIngestionOptions {
   clock?: Clock;
   /** Told of every exchange fault and retry (streams and REST repairs) and of each recovery. */
   faults?: IngestFaultListener;
+  /**
+   * Runs each market's first backfill (default: at once). One limiter shared by the services of
+   * an exchange keeps many markets starting together from flooding the store's connections,
+   * which the streams' writes and the lease renewals need as well.
+   */
+  catchUpLimit?: <T>(task: () => Promise<T>) => Promise<T>;
 }
 
 /** Counters of one live ingestion; they only grow. */
@@ -424,12 +430,16 @@ export class LiveIngestionService {
   private catchUp(market: TrackedMarket, signal: AbortSignal): void {
     const series = this.seriesOf(market);
     this.counters.gapRepairs += 1;
+    const limit = this.options.catchUpLimit ?? ((task) => task());
     this.serial(formatSeriesKey(series), () =>
-      this.backfill.backfill({
-        series,
-        sinceMs: market.sinceMs,
-        signal,
-        onCandlesWritten: (candles) => this.afterRestWrite(series, candles),
+      limit(() => {
+        if (signal.aborted) return Promise.resolve(null);
+        return this.backfill.backfill({
+          series,
+          sinceMs: market.sinceMs,
+          signal,
+          onCandlesWritten: (candles) => this.afterRestWrite(series, candles),
+        });
       }),
     ).catch(async (error: unknown) => {
       if (signal.aborted) return;
