@@ -81,6 +81,59 @@ describe('live ingestion of many markets from the emulator', () => {
     }
   });
 
+  test('first backfills wait their turn in a limiter shared by the markets', async () => {
+    store = await openStore({ url: 'memory://' });
+    const source = new CcxtSource({
+      exchange: 'binance',
+      emulatorUrl: emulator.url,
+      simulated: true,
+      enableRateLimit: false,
+    });
+    let running = 0;
+    let most = 0;
+    const queue: (() => void)[] = [];
+    // At most one at a time, as p-limit(1) would: counts how many ran side by side.
+    const catchUpLimit = async <T>(task: () => Promise<T>): Promise<T> => {
+      if (running > 0) await new Promise<void>((resolve) => queue.push(resolve));
+      running += 1;
+      most = Math.max(most, running);
+      try {
+        return await task();
+      } finally {
+        running -= 1;
+        queue.shift()?.();
+      }
+    };
+    const markets = SYMBOLS.slice(0, 4);
+    const sinceMs = emulator.clock.nowMs() - HOUR_MS;
+    const controller = new AbortController();
+    const services = markets.map(
+      (symbol) =>
+        new LiveIngestionService({
+          source,
+          store,
+          markets: [{ symbol, timeframe: '1m', sinceMs }],
+          streams: { candles: true, trades: false, book: false },
+          catchUpLimit,
+        }),
+    );
+    const runs = services.map((service) => service.run(controller.signal));
+    try {
+      await waitFor(async () => {
+        const counts = await Promise.all(
+          markets.map((symbol) => store.candles.countCandles(seriesOf(symbol))),
+        );
+        return counts.every((count) => count >= 55);
+      }, 30_000);
+      assert.equal(most, 1, 'never two first backfills at once');
+    } finally {
+      controller.abort();
+      await Promise.all(runs);
+      await source.close();
+      await store.close();
+    }
+  });
+
   for (const marketsPerConnection of [200, 5]) {
     test(`${SYMBOLS.length} markets share ${marketsPerConnection === 200 ? 'one connection' : 'connections of 5 markets'} per stream, and survive its drop`, async () => {
       store = await openStore({ url: 'memory://' });

@@ -35,10 +35,11 @@ export interface IngestionSupervisorOptions {
 }
 
 /**
- * First backfills of one exchange's markets that run at once. A few saturate the exchange's REST
- * rate limit already; more only queue for the store's connections.
+ * First backfills of one exchange's markets that run at once: enough to keep the exchange's REST
+ * rate limit (Binance through ccxt: 20 requests a second) busy, few enough that the streams'
+ * writes still find a connection in the store's pool.
  */
-const CATCH_UP_CONCURRENCY = 6;
+const CATCH_UP_CONCURRENCY = 16;
 
 /** A source whose bus messages failed this recently reports itself degraded. */
 const PUBLISH_FAILURE_WINDOW_MS = 5 * 60_000;
