@@ -7,6 +7,7 @@ import type { HealthCheck } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { MarketDataSource } from '../sources/market-data-source.port.ts';
 import type { Store } from '../store/store.ts';
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { LiveIngestionService, type LiveStats } from './live.service.ts';
 
@@ -72,7 +73,10 @@ export class IngestionSupervisor {
   /** Counters of the live services stopped so far, by exchange. */
   private readonly retiredStats = new Map<string, LiveStats>();
 
-  constructor(private readonly options: IngestionSupervisorOptions) {}
+  constructor(private readonly options: IngestionSupervisorOptions) {
+    // Every market's service listens for the stop: hundreds of listeners are expected here.
+    setMaxListeners(0, this.abort.signal);
+  }
 
   /**
    * Loads the configured markets' exchanges: markets an exchange does not list are logged and
