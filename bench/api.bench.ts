@@ -2,14 +2,13 @@
 // cached and uncached, and the latest candle cached, beside a trivial JSON route that passes
 // through the same authentication, rate limits and hooks, all on one server in one run.
 // Run: node --import tsx bench/api.bench.ts  (RUNECAST_BENCH_DATABASE_URL=postgres://… for PostgreSQL)
-import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import autocannon from 'autocannon';
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { RouteModule } from '../apps/server/src/http/api-context.ts';
 import { createApiHarness, minuteCandles } from '../apps/server/test/support/http/api-harness.ts';
 import type { ForecastingRuntime } from '../apps/server/src/forecasting/forecasting-runtime.ts';
+import { runLoad, type LoadRequest } from './bench-support.ts';
 
 export interface ApiBenchOptions {
   /** `postgres://…` to serve from PostgreSQL; default embedded PGlite. */
@@ -46,78 +45,6 @@ const pingRoutes: RouteModule = {
   },
 };
 
-interface LoadRequest {
-  url: string;
-  connections: number;
-  durationSeconds: number;
-  token: string;
-  /**
-   * Give every request a `limit` never asked before (from `firstLimit` up), so each makes a new
-   * cache key and is read from the store; the week holds fewer candles than any such limit.
-   */
-  uniqueLimitsFrom?: { basePath: string; firstLimit: number };
-}
-
-interface LoadResult {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-}
-
-/** Runs autocannon against the server; in its own process, so the load does not slow the server. */
-async function generateLoad(load: LoadRequest): Promise<LoadResult> {
-  let counter = 0;
-  const url = new URL(load.url);
-  const result = await autocannon({
-    url: load.url,
-    connections: load.connections,
-    duration: load.durationSeconds,
-    headers: { authorization: `Bearer ${load.token}` },
-    ...(load.uniqueLimitsFrom
-      ? {
-          requests: [
-            {
-              setupRequest: (request: autocannon.Request) => {
-                const path = new URL(load.uniqueLimitsFrom!.basePath, url);
-                path.searchParams.set('limit', String(load.uniqueLimitsFrom!.firstLimit + counter));
-                counter += 1;
-                return { ...request, path: `${path.pathname}${path.search}` };
-              },
-            },
-          ],
-        }
-      : {}),
-  });
-  return {
-    requestsPerSecond: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts + result.non2xx,
-  };
-}
-
-function runLoadInChildProcess(load: LoadRequest): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(import.meta.url), LOAD_FLAG, JSON.stringify(load)],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`load generator exited with ${code}`));
-      else resolve(JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as LoadResult);
-    });
-  });
-}
-
-const LOAD_FLAG = '--generate-load';
-
 export async function runApiBench(options: ApiBenchOptions = {}): Promise<ApiBenchRow[]> {
   const databaseUrl = options.databaseUrl ?? process.env.RUNECAST_BENCH_DATABASE_URL;
   const durationSeconds = options.durationSeconds ?? 5;
@@ -147,8 +74,14 @@ export async function runApiBench(options: ApiBenchOptions = {}): Promise<ApiBen
         token,
         ...(unique ? { uniqueLimitsFrom: { basePath: path, firstLimit: WEEK_MINUTES + 1 } } : {}),
       };
-      const result = await runLoadInChildProcess(load);
-      return { scenario, ...result };
+      const result = await runLoad(load);
+      return {
+        scenario,
+        requestsPerSecond: result.requestsPerSecond,
+        p50Ms: result.p50Ms,
+        p99Ms: result.p99Ms,
+        errors: result.errors,
+      };
     };
 
     // Warm up code paths and the cache before measuring.
@@ -232,12 +165,5 @@ function printTable(
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const loadIndex = process.argv.indexOf(LOAD_FLAG);
-  if (loadIndex >= 0) {
-    process.stdout.write(
-      `${JSON.stringify(await generateLoad(JSON.parse(process.argv[loadIndex + 1]!) as LoadRequest))}\n`,
-    );
-  } else {
-    await runApiBench();
-  }
+  await runApiBench();
 }

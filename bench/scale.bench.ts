@@ -3,25 +3,29 @@
  * dropped after), private NATS and Redis servers, and the exchange emulator simulating
  * BENCH_SCALE_SERIES markets (default 200) in real time.
  *
- * 1. Ingest: every series tracked by 1, then by 2 `serve --roles ingest` processes sharing them
- *    through leases: seconds until every series is backfilled (one day) and fresh (waited for at
- *    most BENCH_SCALE_CATCH_UP_SECONDS; a run that does not get there says so and is measured all
- *    the same), then CPU and resident memory (RSS) of each process over a steady stretch. The difference between one
- *    process with every series and two with half each gives what one series costs.
+ * 1. Ingest: `serve --roles ingest` processes from a fresh database: one process with 1, ¼, ½
+ *    and all of the series (BENCH_SCALE_STEPS), then two sharing all of them through leases. Each
+ *    run says when every series was backfilled (one day) and fresh (waited for at most
+ *    BENCH_SCALE_CATCH_UP_SECONDS; a run that does not get there says so and is measured all the
+ *    same) and how many were fresh 60 s after the start, then the CPU and resident memory (RSS)
+ *    of each process over a steady stretch. A line through the one-process runs gives what a
+ *    process and each series in it cost.
  * 2. API: 1 and 2 `serve --roles api` replicas behind the chaos proxy (round robin, as Caddy),
  *    and one replica without it, loaded by autocannon in a process of its own, with the requests
  *    a dashboard makes (latest candle; a day of 1m candles), spread over every series.
  * 3. A paper estimate of what 10,000 series and 1,000 concurrent dashboard users need.
  *
- * Run: npm run bench scale (about 3½ minutes on 2 cores).
+ * BENCH_SCALE_PARTS=ingest or =api runs one part only; BENCH_SCALE_LOG_DIR keeps the processes'
+ * logs. The load average is printed with the figures: other work on the machine counts in them.
+ *
+ * Run: npm run bench scale (about 10 minutes on 2 cores).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { startEmulator } from '@runecast/exchange-emulator';
 import { randomBytes } from 'node:crypto';
@@ -30,11 +34,10 @@ import { minuteCandles } from '../apps/server/test/support/http/api-harness.ts';
 import { TEST_POSTGRES_URL } from '../apps/server/test/support/postgres.ts';
 import { startProxy } from '../scripts/chaos/proxy.ts';
 import { freePort, privateNats, privateRedis, type PrivateServer } from '../scripts/chaos/servers.ts';
-import { printBenchTable } from './bench-support.ts';
+import { printBenchTable, runLoad, type LoadResult } from './bench-support.ts';
 
 const RUNECAST_BIN = fileURLToPath(new URL('../apps/server/bin/runecast.js', import.meta.url));
 const ADMIN = { email: 'bench@runecast.local', password: 'scale-bench-password-1234' };
-const LOAD_FLAG = '--generate-load';
 const MB = 1024 * 1024;
 /** Target load of one core in the estimate: room for bursts and garbage collection. */
 const CORE_TARGET = 0.7;
@@ -48,6 +51,21 @@ function integerSetting(name: string, fallback: number, min: number, max: number
   if (!Number.isInteger(value) || value < min || value > max)
     throw new Error(`${name}=${JSON.stringify(text)}: must be a whole number from ${min} to ${max}`);
   return value;
+}
+
+type BenchPart = 'ingest' | 'api';
+
+/** BENCH_SCALE_PARTS: which parts to run (`ingest`, `api`, or both, comma-separated; default both). */
+function partsSetting(): Set<BenchPart> {
+  const text = process.env.BENCH_SCALE_PARTS;
+  if (text === undefined || text.trim() === '') return new Set(['ingest', 'api']);
+  const parts = text.split(',').map((part) => part.trim());
+  const unknown = parts.filter((part) => part !== 'ingest' && part !== 'api');
+  if (unknown.length > 0 || parts.length === 0)
+    throw new Error(
+      `BENCH_SCALE_PARTS=${JSON.stringify(text)}: must list ingest, api or both, comma-separated`,
+    );
+  return new Set(parts as BenchPart[]);
 }
 
 /** Linux counts process CPU time in these ticks (USER_HZ). */
@@ -151,8 +169,11 @@ async function stopRole(role: RoleProcess): Promise<void> {
 
 interface IngestRun {
   processes: number;
+  series: number;
   /** Null when not every series was fresh within the limit. */
   catchUpSeconds: number | null;
+  /** Series fresh 60 s after the processes were started (all of them when caught up before). */
+  freshAt60: number;
   /** Series fresh at the end of the steady stretch. */
   freshAtEnd: number;
   /** Series each process owned during the steady stretch. */
@@ -163,6 +184,8 @@ interface IngestRun {
   candlesStored: number;
   /** The candle table with its indexes. */
   candleTableBytes: number;
+  /** Load average (1 minute) at the end of the steady stretch. */
+  loadAverage: number;
 }
 
 async function countRows(client: pg.Client): Promise<{ candles: number; trades: number; topOfBook: number }> {
@@ -176,8 +199,8 @@ async function countRows(client: pg.Client): Promise<{ candles: number; trades: 
 
 interface ScaleContext {
   work: string;
-  environment: (databaseUrl: string) => NodeJS.ProcessEnv;
-  series: number;
+  environment: (databaseUrl: string, markets: readonly string[]) => NodeJS.ProcessEnv;
+  symbols: readonly string[];
   steadySeconds: number;
   ticksPerSecond: number;
   emulatorNowMs: () => number;
@@ -188,13 +211,21 @@ interface ScaleContext {
 async function runIngest(
   context: ScaleContext,
   processCount: number,
+  series: number,
   databaseUrl: string,
 ): Promise<IngestRun> {
-  const { series, steadySeconds, ticksPerSecond } = context;
+  const { steadySeconds, ticksPerSecond } = context;
+  const markets = context.symbols.slice(0, series);
   const startedAtMs = Date.now();
   const processes = await Promise.all(
     Array.from({ length: processCount }, (_, index) =>
-      startRole(context.work, `ingest-${index + 1}`, 'ingest', context.environment(databaseUrl), false),
+      startRole(
+        context.work,
+        `ingest-${series}-${index + 1}`,
+        'ingest',
+        context.environment(databaseUrl, markets),
+        false,
+      ),
     ),
   );
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -211,18 +242,27 @@ async function runIngest(
       );
       return Number(rows[0]!.fresh);
     };
+    let freshAt60: number | null = null;
     const freshAfterMs = await waitUntil(
-      async () => (await freshSeries()) >= series,
+      async () => {
+        const fresh = await freshSeries();
+        if (freshAt60 === null && Date.now() - startedAtMs >= 60_000) freshAt60 = fresh;
+        return fresh >= series;
+      },
       context.catchUpLimitSeconds * 1000,
       1_000,
     );
     // A set-up that cannot catch up within the limit is measured all the same, and says so.
     const catchUpSeconds = freshAfterMs === null ? null : (Date.now() - startedAtMs) / 1000;
+    if (freshAt60 === null) {
+      if (catchUpSeconds !== null) freshAt60 = series;
+      else freshAt60 = await freshSeries();
+    }
     const freshAtStart = await freshSeries();
     context.say(
       catchUpSeconds === null
-        ? `${processCount} ingest process(es): only ${freshAtStart} of ${series} series fresh after ${context.catchUpLimitSeconds} s; see ${processes.map((role) => role.logPath).join(', ')}`
-        : `${processCount} ingest process(es): every series fresh after ${catchUpSeconds.toFixed(1)} s`,
+        ? `${processCount} ingest process(es), ${series} series: only ${freshAtStart} fresh after ${context.catchUpLimitSeconds} s; see ${processes.map((role) => role.logPath).join(', ')}`
+        : `${processCount} ingest process(es), ${series} series: every series fresh after ${catchUpSeconds.toFixed(1)} s`,
     );
     const ownedNow = async () => {
       const { rows } = await client.query<{ owned: string }>(
@@ -258,7 +298,9 @@ async function runIngest(
     const size = await client.query<{ bytes: string }>("SELECT pg_total_relation_size('candles') AS bytes");
     return {
       processes: processCount,
+      series,
       catchUpSeconds,
+      freshAt60,
       freshAtEnd,
       owned,
       cpuCores: after.map((usage, index) => (usage.cpuSeconds - before[index]!.cpuSeconds) / seconds),
@@ -270,71 +312,12 @@ async function runIngest(
       },
       candlesStored: rowsAfter.candles,
       candleTableBytes: Number(size.rows[0]!.bytes),
+      loadAverage: loadavg()[0]!,
     };
   } finally {
     await client.end();
     await Promise.all(processes.map(stopRole));
   }
-}
-
-interface LoadRequest {
-  baseUrl: string;
-  paths: string[];
-  connections: number;
-  durationSeconds: number;
-  token: string;
-}
-
-interface LoadResult {
-  requests: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-}
-
-/** Runs in the load generator's own process: every request takes the next path in turn. */
-async function generateLoad(load: LoadRequest): Promise<LoadResult> {
-  let next = 0;
-  const result = await autocannon({
-    url: load.baseUrl,
-    connections: load.connections,
-    duration: load.durationSeconds,
-    headers: { authorization: `Bearer ${load.token}` },
-    requests: [
-      {
-        setupRequest: (request: autocannon.Request) => {
-          const path = load.paths[next % load.paths.length]!;
-          next += 1;
-          return { ...request, path };
-        },
-      },
-    ],
-  });
-  return {
-    requests: result.requests.total,
-    requestsPerSecond: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts + result.non2xx,
-  };
-}
-
-function runLoad(load: LoadRequest): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(import.meta.url), LOAD_FLAG, JSON.stringify(load)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`load generator exited with ${code}`));
-      else resolve(JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as LoadResult);
-    });
-  });
 }
 
 interface ApiRow extends LoadResult {
@@ -354,7 +337,7 @@ async function runApi(
   loadSeconds: number,
   connections: number,
 ): Promise<{ rows: ApiRow[]; rssBytes: number[] }> {
-  const environment = context.environment(databaseUrl);
+  const environment = context.environment(databaseUrl, symbols);
   const replicas = [
     await startRole(context.work, 'api-1', 'api', environment),
     await startRole(context.work, 'api-2', 'api', environment),
@@ -397,7 +380,7 @@ async function runApi(
       // Fills every replica's cache path and warms up its code before measuring.
       for (const scenario of scenarios)
         await runLoad({
-          baseUrl,
+          url: baseUrl,
           paths: scenario.paths,
           connections,
           durationSeconds: 2,
@@ -409,7 +392,7 @@ async function runApi(
         );
         const ownBefore = process.cpuUsage();
         const result = await runLoad({
-          baseUrl,
+          url: baseUrl,
           paths: scenario.paths,
           connections,
           durationSeconds: loadSeconds,
@@ -467,40 +450,62 @@ async function createBenchDatabase(): Promise<{ url: string; drop(): Promise<voi
 const megabytes = (bytes: number) => `${(bytes / MB).toFixed(0)} MB`;
 const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
-/** What one series costs, from one process with every series and two processes with half each. */
-function perSeriesCost(one: IngestRun, two: IngestRun, series: number) {
-  const half = series / 2;
-  const marginalRss = (one.rssBytes[0]! - mean(two.rssBytes)) / half;
-  const marginalCpu = (one.cpuCores[0]! - mean(two.cpuCores)) / half;
-  // The difference is noisy on a busy machine; a process's whole cost over its series bounds it.
-  const averageRss = one.rssBytes[0]! / series;
-  const averageCpu = one.cpuCores[0]! / series;
-  const rss = marginalRss > 0 ? marginalRss : averageRss;
-  const cpu = marginalCpu > 0 ? marginalCpu : averageCpu;
+/** Least-squares line through the points: `intercept + slope × x`. */
+function fitLine(points: readonly { x: number; y: number }[]): { intercept: number; slope: number } {
+  const meanX = mean(points.map((point) => point.x));
+  const meanY = mean(points.map((point) => point.y));
+  let covariance = 0;
+  let variance = 0;
+  for (const point of points) {
+    covariance += (point.x - meanX) * (point.y - meanY);
+    variance += (point.x - meanX) ** 2;
+  }
+  const slope = variance > 0 ? covariance / variance : 0;
+  return { intercept: meanY - slope * meanX, slope };
+}
+
+/** What a process and each series in it cost: lines through the one-process runs of 1 to all series. */
+function perSeriesCost(runs: readonly IngestRun[]) {
+  const rss = fitLine(runs.map((run) => ({ x: run.series, y: run.rssBytes[0]! })));
+  const cpu = fitLine(runs.map((run) => ({ x: run.series, y: run.cpuCores[0]! })));
   return {
-    marginalRss,
-    marginalCpu,
-    averageRss,
-    averageCpu,
-    rss,
-    cpu,
-    baseRss: Math.max(0, one.rssBytes[0]! - series * rss),
-    baseCpu: Math.max(0, one.cpuCores[0]! - series * cpu),
+    rss: rss.slope,
+    cpu: cpu.slope,
+    baseRss: Math.max(0, rss.intercept),
+    baseCpu: Math.max(0, cpu.intercept),
   };
+}
+
+function parseSeriesSteps(text: string | undefined, series: number): number[] {
+  if (text === undefined || text.trim() === '') {
+    return [...new Set([1, Math.round(series / 4), Math.round(series / 2), series])].filter(
+      (step) => step >= 1,
+    );
+  }
+  const steps = text.split(',').map((part) => Number(part.trim()));
+  if (steps.some((step) => !Number.isInteger(step) || step < 1 || step > series))
+    throw new Error(
+      `BENCH_SCALE_STEPS=${JSON.stringify(text)}: whole numbers from 1 to ${series}, comma-separated`,
+    );
+  return [...new Set([...steps, series])].sort((left, right) => left - right);
 }
 
 export async function runScaleBench(): Promise<void> {
   const series = integerSetting('BENCH_SCALE_SERIES', 200, 2, 2000);
-  const steadySeconds = integerSetting('BENCH_SCALE_STEADY_SECONDS', 10, 5, 600);
+  const steadySeconds = integerSetting('BENCH_SCALE_STEADY_SECONDS', 60, 5, 600);
   const loadSeconds = integerSetting('BENCH_SCALE_LOAD_SECONDS', 5, 2, 300);
   const connections = integerSetting('BENCH_SCALE_CONNECTIONS', 50, 1, 1000);
-  const catchUpLimitSeconds = integerSetting('BENCH_SCALE_CATCH_UP_SECONDS', 30, 10, 3600);
+  const catchUpLimitSeconds = integerSetting('BENCH_SCALE_CATCH_UP_SECONDS', 180, 10, 3600);
+  const parts = partsSetting();
+  const steps = parseSeriesSteps(process.env.BENCH_SCALE_STEPS, series);
   const say = (line: string) => process.stderr.write(`scale: ${line}\n`);
   // Bundles are compiled once here, not by several processes starting at once.
   const build = spawnSync(process.execPath, [RUNECAST_BIN, '--help'], { stdio: 'ignore' });
   if (build.status !== 0) throw new Error('runecast --help failed; is the server build broken?');
 
-  const work = await mkdtemp(join(tmpdir(), 'runecast-scale-'));
+  // BENCH_SCALE_LOG_DIR keeps the processes' logs there after the run.
+  const keptLogs = process.env.BENCH_SCALE_LOG_DIR;
+  const work = await mkdtemp(join(keptLogs ?? tmpdir(), 'runecast-scale-'));
   const servers: PrivateServer[] = [];
   const databases: { drop(): Promise<void> }[] = [];
   const symbols = Array.from({ length: series }, (_, index) =>
@@ -519,19 +524,19 @@ export async function runScaleBench(): Promise<void> {
     for (const server of servers) await server.start();
     const context: ScaleContext = {
       work,
-      series,
+      symbols,
       steadySeconds,
       ticksPerSecond: clockTicksPerSecond(),
       emulatorNowMs: () => emulator.clock.nowMs(),
       catchUpLimitSeconds,
       say,
-      environment: (databaseUrl) => ({
+      environment: (databaseUrl, markets) => ({
         ...process.env,
         RUNECAST_DATABASE_URL: databaseUrl,
         RUNECAST_BUS_URL: nats.url,
         RUNECAST_CACHE_URL: redis.url,
         RUNECAST_EMULATOR_URL: emulator.url,
-        RUNECAST_MARKETS: symbols.map((symbol) => `binance:${symbol}`).join(','),
+        RUNECAST_MARKETS: markets.map((symbol) => `binance:${symbol}`).join(','),
         RUNECAST_BACKFILL_DAYS: '1',
         RUNECAST_INGEST_LEASE_SECONDS: '6',
         RUNECAST_RUNES_PROVIDERS: 'none',
@@ -553,114 +558,153 @@ export async function runScaleBench(): Promise<void> {
       return database.url;
     };
 
-    const one = await runIngest(context, 1, await freshDatabase());
-    const two = await runIngest(context, 2, await freshDatabase());
-    // The API reads a day of 1m candles of every series, written here so it does not depend on
-    // how far ingestion got.
-    const dayEndMs = Math.floor(emulator.clock.nowMs() / 60_000) * 60_000;
-    const apiDatabase = await freshDatabase();
-    const store = await openStore({ url: apiDatabase });
-    try {
-      for (const symbol of symbols)
-        await store.candles.upsertCandles(minuteCandles('binance', symbol, dayEndMs - 86_400_000, 1440));
-    } finally {
-      await store.close();
-    }
-    const api = await runApi(context, apiDatabase, symbols, dayEndMs, loadSeconds, connections);
-
-    printBenchTable(
-      `Ingest of ${series} series (1m candles, trades, top of book) from the emulator in real time; steady stretch of ${steadySeconds} s`,
-      [
-        'ingest processes',
-        'caught up',
-        'series each',
-        'CPU each',
-        'RSS each',
-        'candles/s',
-        'trades/s',
-        'book rows/s',
-      ],
-      [one, two].map((run) => [
-        String(run.processes),
-        run.catchUpSeconds === null
-          ? `not in ${catchUpLimitSeconds} s (${run.freshAtEnd} fresh at the end)`
-          : `${run.catchUpSeconds.toFixed(1)} s`,
-        run.owned.join(' + '),
-        run.cpuCores.map((cores) => `${(cores * 100).toFixed(1)}%`).join(' + '),
-        run.rssBytes.map(megabytes).join(' + '),
-        run.rowsPerSecond.candles.toFixed(1),
-        run.rowsPerSecond.trades.toFixed(1),
-        run.rowsPerSecond.topOfBook.toFixed(1),
-      ]),
-    );
-    const cost = perSeriesCost(one, two, series);
-    const bytesPerCandle = one.candlesStored > 0 ? one.candleTableBytes / one.candlesStored : null;
-    const steady = one.catchUpSeconds !== null && two.catchUpSeconds !== null;
     process.stdout.write(
-      `per series: ${(cost.marginalRss / 1024).toFixed(0)} kB RSS and ${(cost.marginalCpu * 1000).toFixed(2)} ms CPU per second ` +
-        `(marginal, 1 process vs 2); whole process over its series: ${(cost.averageRss / 1024).toFixed(0)} kB and ${(cost.averageCpu * 1000).toFixed(2)} ms/s; ` +
-        `base of one process ≈ ${megabytes(cost.baseRss)}, ${(cost.baseCpu * 100).toFixed(1)}% CPU; ` +
-        `${bytesPerCandle === null ? 'no candles stored' : `${bytesPerCandle.toFixed(0)} bytes per stored 1m candle (table and indexes)`}` +
-        `${steady ? '' : '; NOT at steady state: not every series caught up within the limit (BENCH_SCALE_CATCH_UP_SECONDS)'}\n`,
+      `machine: ${cpus().length} cores, load average ${loadavg()
+        .map((value) => value.toFixed(2))
+        .join(' ')} at the start (other work on the machine counts in every figure)\n`,
     );
+    let estimateInput: {
+      cost: ReturnType<typeof perSeriesCost>;
+      two: IngestRun;
+      bytesPerCandle: number | null;
+    } | null = null;
+    if (parts.has('ingest')) {
+      const single: IngestRun[] = [];
+      for (const step of steps) single.push(await runIngest(context, 1, step, await freshDatabase()));
+      const one = single.at(-1)!;
+      const two = await runIngest(context, 2, series, await freshDatabase());
+      printBenchTable(
+        `Ingest from the emulator in real time (1m candles, trades, top of book; one day backfilled), steady stretch of ${steadySeconds} s`,
+        [
+          'processes',
+          'series',
+          'all fresh after',
+          'fresh at 60 s',
+          'series each',
+          'CPU each',
+          'RSS each',
+          'candles/s',
+          'trades/s',
+          'book rows/s',
+          'load avg',
+        ],
+        [...single, two].map((run) => [
+          String(run.processes),
+          String(run.series),
+          run.catchUpSeconds === null
+            ? `not in ${catchUpLimitSeconds} s (${run.freshAtEnd} at the end)`
+            : `${run.catchUpSeconds.toFixed(1)} s`,
+          `${run.freshAt60} of ${run.series}`,
+          run.owned.join(' + '),
+          run.cpuCores.map((cores) => `${(cores * 100).toFixed(1)}%`).join(' + '),
+          run.rssBytes.map(megabytes).join(' + '),
+          run.rowsPerSecond.candles.toFixed(1),
+          run.rowsPerSecond.trades.toFixed(1),
+          run.rowsPerSecond.topOfBook.toFixed(1),
+          run.loadAverage.toFixed(1),
+        ]),
+      );
+      const cost = perSeriesCost(single);
+      const bytesPerCandle = one.candlesStored > 0 ? one.candleTableBytes / one.candlesStored : null;
+      const steady = [...single, two].every((run) => run.catchUpSeconds !== null);
+      process.stdout.write(
+        `per series (line through the one-process runs of ${steps.join(', ')} series): ` +
+          `${(cost.rss / 1024).toFixed(0)} kB RSS and ${(cost.cpu * 1000).toFixed(2)} ms CPU per second; ` +
+          `a process with no series ≈ ${megabytes(cost.baseRss)} and ${(cost.baseCpu * 100).toFixed(1)}% of a core; ` +
+          `${bytesPerCandle === null ? 'no candles stored' : `${bytesPerCandle.toFixed(0)} bytes per stored 1m candle (table and indexes)`}` +
+          `${steady ? '' : '; NOT at steady state: some run did not catch up within the limit (BENCH_SCALE_CATCH_UP_SECONDS)'}\n`,
+      );
+      if (steady) estimateInput = { cost, two, bytesPerCandle };
+    }
 
-    printBenchTable(
-      `API through the proxy: ${connections} connections, ${loadSeconds} s each, requests spread over ${series} series (cached after warm-up)`,
-      ['setup', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'api CPU ms/req', 'proxy CPU ms/req'],
-      api.rows.map((row) => [
-        row.setup,
-        row.scenario,
-        row.requestsPerSecond.toFixed(0),
-        row.p50Ms.toFixed(1),
-        row.p99Ms.toFixed(1),
-        String(row.errors),
-        row.apiCpuMsPerRequest.toFixed(2),
-        row.proxyCpuMsPerRequest.toFixed(2),
-      ]),
-    );
-    process.stdout.write(`api RSS after the load: ${api.rssBytes.map(megabytes).join(' + ')}\n`);
+    let api: Awaited<ReturnType<typeof runApi>> | null = null;
+    if (parts.has('api')) {
+      // The API reads a day of 1m candles of every series, written here so it does not depend on
+      // how far ingestion got.
+      const dayEndMs = Math.floor(emulator.clock.nowMs() / 60_000) * 60_000;
+      const apiDatabase = await freshDatabase();
+      const store = await openStore({ url: apiDatabase });
+      try {
+        for (const symbol of symbols)
+          await store.candles.upsertCandles(minuteCandles('binance', symbol, dayEndMs - 86_400_000, 1440));
+      } finally {
+        await store.close();
+      }
+      api = await runApi(context, apiDatabase, symbols, dayEndMs, loadSeconds, connections);
+      printBenchTable(
+        `API through the proxy: ${connections} connections, ${loadSeconds} s each, requests spread over ${series} series (cached after warm-up)`,
+        ['setup', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'api CPU ms/req', 'proxy CPU ms/req'],
+        api.rows.map((row) => [
+          row.setup,
+          row.scenario,
+          row.requestsPerSecond.toFixed(0),
+          row.p50Ms.toFixed(1),
+          row.p99Ms.toFixed(1),
+          String(row.errors),
+          row.apiCpuMsPerRequest.toFixed(2),
+          row.proxyCpuMsPerRequest.toFixed(2),
+        ]),
+      );
+      process.stdout.write(`api RSS after the load: ${api.rssBytes.map(megabytes).join(' + ')}\n`);
+    }
 
     // Paper estimate, from the figures above.
+    const lines = [
+      '',
+      `Paper estimate (from this run; processes held to ${CORE_TARGET * 100}% of a core and ${megabytes(PROCESS_MEMORY_LIMIT)}):`,
+    ];
     const targetSeries = 10_000;
-    const seriesPerProcess = Math.max(
-      1,
-      Math.min(
-        Math.floor((CORE_TARGET - cost.baseCpu) / cost.cpu),
-        Math.floor((PROCESS_MEMORY_LIMIT - cost.baseRss) / cost.rss),
-      ),
-    );
-    const ingestProcesses = Math.max(2, Math.ceil(targetSeries / seriesPerProcess));
-    const ingestCores = ingestProcesses * cost.baseCpu + targetSeries * cost.cpu;
-    const ingestMemory = ingestProcesses * cost.baseRss + targetSeries * cost.rss;
-    const allRowsPerSecond =
-      ((two.rowsPerSecond.candles + two.rowsPerSecond.trades + two.rowsPerSecond.topOfBook) / series) *
-      targetSeries;
-    const ingestEstimate = steady
-      ? `  ${targetSeries.toLocaleString('en-US')} series: about ${seriesPerProcess.toLocaleString('en-US')} series per ingest process, so ${ingestProcesses} ingest processes, ` +
-        `${ingestCores.toFixed(1)} cores and ${(ingestMemory / 1024 / MB).toFixed(1)} GB in all; ` +
-        `the store takes ${(targetSeries / 60).toFixed(0)} 1m candles/s (${allRowsPerSecond.toFixed(0)} rows/s with trades and top of book at the emulator's pace)` +
-        (bytesPerCandle === null
-          ? '.'
-          : ` and its candles grow by about ${((targetSeries * 1440 * bytesPerCandle) / 1024 / MB).toFixed(1)} GB a day.`)
-      : `  ${targetSeries.toLocaleString('en-US')} series: not estimated, the ingest runs did not reach a steady state within ${catchUpLimitSeconds} s.`;
-    const users = 1000;
-    const requestsPerUserPerSecond = 0.2;
-    const demand = users * requestsPerUserPerSecond;
-    const viaProxy = api.rows.filter((row) => row.setup === '2 replicas behind the proxy');
-    const apiCpuMs = mean(viaProxy.map((row) => row.apiCpuMsPerRequest));
-    const proxyCpuMs = mean(viaProxy.map((row) => row.proxyCpuMsPerRequest));
-    const apiCores = (demand * apiCpuMs) / 1000;
-    const apiReplicas = Math.max(2, Math.ceil(apiCores / CORE_TARGET));
-    process.stdout.write(
-      [
-        '',
-        `Paper estimate (from this run; processes held to ${CORE_TARGET * 100}% of a core and ${megabytes(PROCESS_MEMORY_LIMIT)}):`,
-        ingestEstimate,
+    if (estimateInput !== null) {
+      const { cost, two, bytesPerCandle } = estimateInput;
+      const seriesPerProcess = Math.max(
+        1,
+        Math.min(
+          Math.floor((CORE_TARGET - cost.baseCpu) / cost.cpu),
+          Math.floor((PROCESS_MEMORY_LIMIT - cost.baseRss) / cost.rss),
+        ),
+      );
+      const ingestProcesses = Math.max(2, Math.ceil(targetSeries / seriesPerProcess));
+      const ingestCores = ingestProcesses * cost.baseCpu + targetSeries * cost.cpu;
+      const ingestMemory = ingestProcesses * cost.baseRss + targetSeries * cost.rss;
+      const allRowsPerSecond =
+        ((two.rowsPerSecond.candles + two.rowsPerSecond.trades + two.rowsPerSecond.topOfBook) / series) *
+        targetSeries;
+      lines.push(
+        `  ${targetSeries.toLocaleString('en-US')} series: about ${seriesPerProcess.toLocaleString('en-US')} series per ingest process, so ${ingestProcesses} ingest processes, ` +
+          `${ingestCores.toFixed(1)} cores and ${(ingestMemory / 1024 / MB).toFixed(1)} GB in all; ` +
+          `the store takes ${(targetSeries / 60).toFixed(0)} 1m candles/s (${allRowsPerSecond.toFixed(0)} rows/s with trades and top of book at the emulator's pace)` +
+          (bytesPerCandle === null
+            ? '.'
+            : ` and its candles grow by about ${((targetSeries * 1440 * bytesPerCandle) / 1024 / MB).toFixed(1)} GB a day.`),
+      );
+    } else if (parts.has('ingest')) {
+      lines.push(
+        `  ${targetSeries.toLocaleString('en-US')} series: not estimated, the ingest runs did not reach a steady state within ${catchUpLimitSeconds} s.`,
+      );
+    }
+    if (api !== null) {
+      const users = 1000;
+      const requestsPerUserPerSecond = 0.2;
+      const demand = users * requestsPerUserPerSecond;
+      const viaProxy = api.rows.filter((row) => row.setup === '2 replicas behind the proxy');
+      const apiCpuMs = mean(viaProxy.map((row) => row.apiCpuMsPerRequest));
+      const proxyCpuMs = mean(viaProxy.map((row) => row.proxyCpuMsPerRequest));
+      const apiCores = (demand * apiCpuMs) / 1000;
+      const apiReplicas = Math.max(2, Math.ceil(apiCores / CORE_TARGET));
+      lines.push(
         `  ${users.toLocaleString('en-US')} concurrent dashboard users at ${requestsPerUserPerSecond} requests/s each (${demand} req/s, live candles over streams): ` +
           `${apiCores.toFixed(2)} cores of api at ${apiCpuMs.toFixed(2)} ms CPU per request, so ${apiReplicas} replicas (2 at least, for availability), ` +
           `and ${((demand * proxyCpuMs) / 1000).toFixed(2)} cores of proxy; ${users.toLocaleString('en-US')} open streams are not measured here.`,
+      );
+    }
+    process.stdout.write(
+      `${[
+        ...lines,
+        `load average at the end: ${loadavg()
+          .map((value) => value.toFixed(2))
+          .join(' ')}`,
         '',
-      ].join('\n'),
+      ].join('\n')}`,
     );
   } finally {
     for (const child of spawned)
@@ -670,17 +714,11 @@ export async function runScaleBench(): Promise<void> {
     await emulator.close().catch(cleanUpFailed('the emulator'));
     for (const server of servers) await server.stop().catch(cleanUpFailed(server.name));
     for (const database of databases) await database.drop().catch(cleanUpFailed('a bench database'));
-    await rm(work, { recursive: true, force: true });
+    if (keptLogs === undefined) await rm(work, { recursive: true, force: true });
+    else say(`logs kept in ${work}`);
   }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const loadIndex = process.argv.indexOf(LOAD_FLAG);
-  if (loadIndex >= 0) {
-    process.stdout.write(
-      `${JSON.stringify(await generateLoad(JSON.parse(process.argv[loadIndex + 1]!) as LoadRequest))}\n`,
-    );
-  } else {
-    await runScaleBench();
-  }
+  await runScaleBench();
 }

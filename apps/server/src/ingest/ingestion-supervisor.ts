@@ -7,6 +7,8 @@ import type { HealthCheck } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { MarketDataSource } from '../sources/market-data-source.port.ts';
 import type { Store } from '../store/store.ts';
+import { setMaxListeners } from 'node:events';
+import pLimit from 'p-limit';
 import { LiveIngestionService, type LiveStats } from './live.service.ts';
 
 export interface IngestionSupervisorOptions {
@@ -33,10 +35,17 @@ export interface IngestionSupervisorOptions {
   onPublishError?: (error: unknown, context: { exchange: string; family: string }) => void;
 }
 
+/**
+ * First backfills of one exchange's markets that run at once: enough to keep the exchange's REST
+ * rate limit (Binance through ccxt: 20 requests a second) busy, few enough that the streams'
+ * writes still find a connection in the store's pool.
+ */
+const CATCH_UP_CONCURRENCY = 16;
+
 /** A source whose bus messages failed this recently reports itself degraded. */
 const PUBLISH_FAILURE_WINDOW_MS = 5 * 60_000;
 
-/** One running live ingestion: some markets of one exchange, with its REST backfill. */
+/** One running live ingestion: one market of one exchange, with its REST backfill. */
 interface RunningIngestion {
   exchange: string;
   symbols: string[];
@@ -59,8 +68,15 @@ export class IngestionSupervisor {
   /** Configured markets the exchange lists, as `exchange:symbol`; the others are never started. */
   private readonly listedConfigured = new Set<string>();
   private readonly configuredExchanges = new Set<string>();
+  /** Limits the first backfills of each exchange's markets (see CATCH_UP_CONCURRENCY). */
+  private readonly catchUpLimits = new Map<string, ReturnType<typeof pLimit>>();
+  /** Counters of the live services stopped so far, by exchange. */
+  private readonly retiredStats = new Map<string, LiveStats>();
 
-  constructor(private readonly options: IngestionSupervisorOptions) {}
+  constructor(private readonly options: IngestionSupervisorOptions) {
+    // Every market's service listens for the stop: hundreds of listeners are expected here.
+    setMaxListeners(0, this.abort.signal);
+  }
 
   /**
    * Loads the configured markets' exchanges: markets an exchange does not list are logged and
@@ -80,64 +96,68 @@ export class IngestionSupervisor {
   }
 
   /**
-   * Ingests exactly these markets: configured ones of an exchange share one live service
-   * (restarted when the set changes; the restart re-fetches its gap), markets added at run time
-   * have one each. Markets no longer given are stopped before this returns.
+   * Ingests exactly these markets, each with a live service of its own: a market given up stops
+   * alone and a market taken over starts alone, so a change of this process's share never
+   * restarts the markets it keeps. Markets no longer given are stopped before this returns.
    */
   async sync(markets: readonly TrackedMarket[]): Promise<void> {
     const { logger } = this.options;
-    const configured = new Map<string, string[]>();
+    const wanted = new Map<string, TrackedMarket>();
     for (const market of markets) {
-      if (market.added || !this.listedConfigured.has(`${market.exchange}:${market.symbol}`)) continue;
-      configured.set(market.exchange, [...(configured.get(market.exchange) ?? []), market.symbol]);
+      if (!market.added && !this.listedConfigured.has(`${market.exchange}:${market.symbol}`)) continue;
+      wanted.set(`${market.exchange}:${market.symbol}`, market);
     }
-    for (const ingestion of this.ingestions.filter((item) => !item.added)) {
-      const wanted = configured.get(ingestion.exchange) ?? [];
-      if (sameMembers(wanted, ingestion.symbols)) continue;
+    const stopping = this.ingestions.filter((ingestion) => {
+      const market = wanted.get(`${ingestion.exchange}:${ingestion.symbols[0]}`);
+      return market === undefined || market.added !== ingestion.added;
+    });
+    if (stopping.length > 0) {
       logger.info(
-        { exchange: ingestion.exchange, from: ingestion.symbols, to: wanted },
-        'changing the configured markets ingested here',
+        { markets: stopping.map(describe) },
+        `no longer ingesting ${stopping.length} market(s) here`,
       );
-      await this.stopIngestion(ingestion);
     }
-    for (const [exchange, symbols] of configured) {
-      if (this.ingestions.some((ingestion) => !ingestion.added && ingestion.exchange === exchange)) continue;
-      await this.start(exchange, symbols, false);
+    // Stopped side by side: each waits only for its own writes in flight.
+    await Promise.all(stopping.map((ingestion) => this.stopIngestion(ingestion)));
+    const running = new Set(
+      this.ingestions.map((ingestion) => `${ingestion.exchange}:${ingestion.symbols[0]}`),
+    );
+    const starting = [...wanted.entries()].filter(([key]) => !running.has(key)).map(([, market]) => market);
+    for (const market of starting) {
+      if (market.added) {
+        logger.info(
+          { exchange: market.exchange, symbol: market.symbol },
+          'tracking a market added through the API',
+        );
+      }
+      await this.start(market.exchange, [market.symbol], market.added);
     }
-    for (const market of markets) {
-      if (!market.added) continue;
-      const running = this.ingestions.some(
-        (ingestion) => ingestion.exchange === market.exchange && ingestion.symbols.includes(market.symbol),
-      );
-      if (running) continue;
-      logger.info(
-        { exchange: market.exchange, symbol: market.symbol },
-        'tracking a market added through the API',
-      );
-      await this.start(market.exchange, [market.symbol], true);
-    }
-    for (const ingestion of [...this.ingestions]) {
-      const symbol = ingestion.symbols[0];
-      if (!ingestion.added || symbol === undefined) continue;
-      if (markets.some((market) => market.exchange === ingestion.exchange && market.symbol === symbol))
-        continue;
-      logger.info({ exchange: ingestion.exchange, symbol }, 'no longer ingesting a market added at run time');
-      await this.stopIngestion(ingestion);
-    }
+    if (starting.length > 0)
+      logger.info({ markets: starting.length }, `started ingesting ${starting.length} market(s) here`);
   }
 
   private async stopIngestion(ingestion: RunningIngestion): Promise<void> {
     ingestion.controller.abort();
     await ingestion.run;
     this.ingestions.splice(this.ingestions.indexOf(ingestion), 1);
+    const retired = this.retiredStats.get(ingestion.exchange);
+    const stats = ingestion.service.stats();
+    this.retiredStats.set(ingestion.exchange, retired === undefined ? stats : sumStats([retired, stats]));
   }
 
-  /** Counters of every running live service, by exchange. */
-  stats(): { exchange: string; stats: LiveStats }[] {
-    return this.ingestions.map((ingestion) => ({
-      exchange: ingestion.exchange,
-      stats: ingestion.service.stats(),
-    }));
+  /**
+   * Counters of every live service by exchange, those of stopped services included, so totals
+   * only grow while markets move between processes.
+   */
+  stats(): { exchange: string; symbols: string[]; stats: LiveStats }[] {
+    return [
+      ...[...this.retiredStats].map(([exchange, stats]) => ({ exchange, symbols: [], stats })),
+      ...this.ingestions.map((ingestion) => ({
+        exchange: ingestion.exchange,
+        symbols: [...ingestion.symbols],
+        stats: ingestion.service.stats(),
+      })),
+    ];
   }
 
   /**
@@ -192,11 +212,16 @@ export class IngestionSupervisor {
       ...exchanges.map((exchange): HealthCheck => ({
         name: `source:${exchange}`,
         check: async () => {
-          const ingestion = this.ingestions.find((item) => item.exchange === exchange && !item.added);
-          if (ingestion === undefined) return { state: 'ok', reason: null, details: {} };
-          const stats = ingestion.service.stats();
-          if (ingestion.lastError)
-            return { state: 'down', reason: ingestion.lastError, details: { ...stats } };
+          const ingestions = this.ingestions.filter((item) => item.exchange === exchange && !item.added);
+          if (ingestions.length === 0) return { state: 'ok', reason: null, details: {} };
+          const stats = sumStats(ingestions.map((ingestion) => ingestion.service.stats()));
+          const failed = ingestions.filter((ingestion) => ingestion.lastError !== null);
+          if (failed.length > 0)
+            return {
+              state: 'down',
+              reason: failed.map((ingestion) => `${describe(ingestion)}: ${ingestion.lastError}`).join('; '),
+              details: { ...stats },
+            };
           const failedAtMs = stats.lastPublishFailureAtMs;
           if (failedAtMs !== null && this.options.clock.now() - failedAtMs < PUBLISH_FAILURE_WINDOW_MS) {
             return {
@@ -256,6 +281,10 @@ export class IngestionSupervisor {
     const step = timeframeMs(options.timeframe);
     const nowMs = (await exchangeNow(source)) ?? options.clock.now();
     const sinceMs = Math.floor((nowMs - options.backfillDays * 86_400_000) / step) * step;
+    let catchUpLimit = this.catchUpLimits.get(exchange);
+    if (catchUpLimit === undefined)
+      this.catchUpLimits.set(exchange, (catchUpLimit = pLimit(CATCH_UP_CONCURRENCY)));
+    const limit = catchUpLimit;
     const service = new LiveIngestionService({
       source,
       store: options.store,
@@ -282,6 +311,7 @@ export class IngestionSupervisor {
       },
       clock: options.clock,
       ...(options.faults === undefined ? {} : { faults: options.faults }),
+      catchUpLimit: (task) => limit(task),
     });
     const controller = new AbortController();
     this.abort.signal.addEventListener('abort', () => controller.abort(), { once: true });
@@ -302,8 +332,47 @@ export class IngestionSupervisor {
   }
 }
 
-function sameMembers(left: readonly string[], right: readonly string[]): boolean {
-  return left.length === right.length && left.every((item) => right.includes(item));
+/** Counters of several live services added up; the last publish failure is the latest of theirs. */
+function sumStats(all: readonly LiveStats[]): LiveStats {
+  const total: LiveStats = {
+    reconnects: 0,
+    faults: {},
+    badMessages: 0,
+    duplicateMessages: 0,
+    outOfOrderMessages: 0,
+    candlesWritten: 0,
+    tradesWritten: 0,
+    bookSamplesWritten: 0,
+    gapRepairs: 0,
+    corrections: 0,
+    restConfirmations: 0,
+    publishFailures: 0,
+    lastPublishFailureAtMs: null,
+  };
+  for (const stats of all) {
+    for (const [kind, count] of Object.entries(stats.faults))
+      total.faults[kind] = (total.faults[kind] ?? 0) + count;
+    for (const name of [
+      'reconnects',
+      'badMessages',
+      'duplicateMessages',
+      'outOfOrderMessages',
+      'candlesWritten',
+      'tradesWritten',
+      'bookSamplesWritten',
+      'gapRepairs',
+      'corrections',
+      'restConfirmations',
+      'publishFailures',
+    ] as const)
+      total[name] += stats[name];
+    if (stats.lastPublishFailureAtMs !== null)
+      total.lastPublishFailureAtMs = Math.max(
+        total.lastPublishFailureAtMs ?? 0,
+        stats.lastPublishFailureAtMs,
+      );
+  }
+  return total;
 }
 
 function describe(ingestion: RunningIngestion): string {

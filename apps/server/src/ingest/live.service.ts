@@ -100,6 +100,12 @@ export interface LiveIngestionOptions {
   clock?: Clock;
   /** Told of every exchange fault and retry (streams and REST repairs) and of each recovery. */
   faults?: IngestFaultListener;
+  /**
+   * Runs each market's first backfill (default: at once). One limiter shared by the services of
+   * an exchange keeps many markets starting together from flooding the store's connections,
+   * which the streams' writes and the lease renewals need as well.
+   */
+  catchUpLimit?: <T>(task: () => Promise<T>) => Promise<T>;
 }
 
 /** Counters of one live ingestion; they only grow. */
@@ -172,7 +178,8 @@ class RecentIds {
 
 /**
  * Streams candles, trades and top of book of every tracked market and writes them, gap-free:
- * on every connect the ledger is repaired over REST up to the stream's first candle before any
+ * history is backfilled over REST from the start, without waiting for the stream; on every
+ * connect the ledger is repaired over REST up to the stream's first candle before any
  * streamed candle is written; streamed candles are written once final (see
  * StreamCandleTracker), stretches the stream skipped are fetched over REST, and each stream
  * reconnects on its own with exponential backoff and jitter. Stops cleanly when the signal aborts.
@@ -414,9 +421,36 @@ export class LiveIngestionService {
     return { exchange: this.source.exchange, symbol: market.symbol, timeframe: market.timeframe };
   }
 
+  /**
+   * Backfills the series up to the exchange's open candle at once, in the series' queue, without
+   * waiting for the stream: subscribing can take a while with many markets, and the history is
+   * there to fetch meanwhile. The stream's own repair at its first candle then finds only the
+   * few candles closed since; if this fails, that repair fetches the whole stretch.
+   */
+  private catchUp(market: TrackedMarket, signal: AbortSignal): void {
+    const series = this.seriesOf(market);
+    this.counters.gapRepairs += 1;
+    const limit = this.options.catchUpLimit ?? ((task) => task());
+    this.serial(formatSeriesKey(series), () =>
+      limit(() => {
+        if (signal.aborted) return Promise.resolve(null);
+        return this.backfill.backfill({
+          series,
+          sinceMs: market.sinceMs,
+          signal,
+          onCandlesWritten: (candles) => this.afterRestWrite(series, candles),
+        });
+      }),
+    ).catch(async (error: unknown) => {
+      if (signal.aborted) return;
+      await this.fault(faultKindOf(error), (error as Error).message, series, 'live:candles');
+    });
+  }
+
   private streamCandles(market: TrackedMarket, signal: AbortSignal): Promise<void> {
     const series = this.seriesOf(market);
     const key = formatSeriesKey(series);
+    if (this.source.capabilities.fetchCandles) this.catchUp(market, signal);
     return this.keepAlive('candles', market.symbol, signal, async (connectionSignal, onConnected) => {
       let tracker: StreamCandleTracker | null = null;
       const repair: { state: 'running' | 'done' | 'failed'; error: unknown } = {

@@ -26,8 +26,10 @@ describe('work shared through leases', () => {
     leases: LeaseRepository = store.leases,
     ttlMs = 60_000,
     exclusive = false,
+    gate?: { promise: Promise<void> },
   ) => {
     const doing = new Set<string>();
+    const applied: string[][] = [];
     const share = new WorkShare({
       leases,
       group: 'test',
@@ -36,6 +38,8 @@ describe('work shared through leases', () => {
       intervalMs: 60_000,
       keys: () => KEYS,
       apply: async (owned) => {
+        applied.push([...owned].sort());
+        await gate?.promise;
         doing.clear();
         for (const key of owned) doing.add(key);
       },
@@ -43,7 +47,7 @@ describe('work shared through leases', () => {
       clock,
       logger,
     });
-    return { share, doing };
+    return { share, doing, applied };
   };
 
   test('members split the keys, each key done by one, and a leaving member’s keys move on', async () => {
@@ -106,6 +110,66 @@ describe('work shared through leases', () => {
     assert.deepEqual([...lonely.doing], KEYS, 'and resumes once the store answers');
     assert.equal((await lonely.share.healthCheck().check()).state, 'ok');
     await lonely.share.stop();
+  });
+
+  test('a late renewal takes back the leases no one took and gives up only those another took', async () => {
+    const ttlMs = 200;
+    const late = member('late', store.leases, ttlMs);
+    await late.share.start();
+    assert.deepEqual([...late.doing], KEYS);
+    // Nothing renewed for longer than the lease (as when the event loop is busy): every lease
+    // lapsed in the store, and another process took one of them meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, ttlMs + 100));
+    assert.deepEqual(await store.leases.list('test:'), [], 'every lease lapsed');
+    assert.deepEqual(await store.leases.acquire('thief', ['test:b'], 60_000, 1), ['test:b']);
+    await late.share.sync();
+    assert.deepEqual([...late.doing].sort(), ['a', 'c', 'd', 'e'], 'only the taken key stops');
+    assert.deepEqual(late.applied.at(-1), ['a', 'c', 'd', 'e']);
+    const owners = new Map((await store.leases.list('test:')).map((lease) => [lease.name, lease.owner]));
+    assert.deepEqual([...owners].sort(), [
+      ['test:a', 'late'],
+      ['test:b', 'thief'],
+      ['test:c', 'late'],
+      ['test:d', 'late'],
+      ['test:e', 'late'],
+    ]);
+    // A lapse nobody used costs nothing: the work goes on without a restart.
+    await new Promise((resolve) => setTimeout(resolve, ttlMs + 100));
+    const appliedBefore = late.applied.length;
+    await late.share.renew();
+    await late.share.sync();
+    assert.equal(late.applied.length, appliedBefore, 'no work stopped or started again');
+    assert.deepEqual([...late.doing].sort(), ['a', 'c', 'd', 'e']);
+    await late.share.stop();
+    await store.leases.release('thief', ['test:b']);
+  });
+
+  test('leases are renewed while starting or stopping work takes long', async () => {
+    let open: () => void = () => undefined;
+    const gate = { promise: Promise.resolve() };
+    const busy = member('busy', store.leases, 60_000, false, gate);
+    await busy.share.start();
+    const before = new Map(
+      (await store.leases.list('test:')).map((lease) => [lease.name, lease.expiresAtMs]),
+    );
+    gate.promise = new Promise<void>((resolve) => (open = resolve));
+    const other = member('other');
+    await other.share.start();
+    // The next balance gives up half the work and waits in `apply`; renewal must not wait for it.
+    const balancing = busy.share.sync();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await busy.share.renew();
+    const after = await store.leases.list('test:');
+    const renewed = after.filter(
+      (lease) => lease.owner === 'busy' && lease.expiresAtMs > (before.get(lease.name) ?? Infinity),
+    );
+    assert.ok(renewed.length >= 3, `leases renewed during the slow apply: ${renewed.length}`);
+    open();
+    await balancing;
+    await other.share.sync();
+    assert.deepEqual([...busy.doing, ...other.doing].sort(), KEYS);
+    await busy.share.stop();
+    await other.share.stop();
   });
 
   test('an exclusive store drops leases an earlier run left', async () => {

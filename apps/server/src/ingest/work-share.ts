@@ -47,13 +47,23 @@ const SAFETY_MARGIN = 0.8;
  * once their leases expire. Work is given up (stopped) before its lease is released, and a process
  * that cannot renew stops its work before the leases could pass to another, so two processes
  * never do one key's work at once.
+ *
+ * Leases are renewed on a timer of their own, every `intervalMs` (a third of the lease by
+ * default), never held up by starting or stopping work. A renewal that comes late (the event loop
+ * was busy) takes back each lapsed lease no other process took; only the keys another process
+ * holds are given up, the rest of the work goes on.
  */
 export class WorkShare {
   readonly owner: string;
+  /** Keys whose work runs here. */
   private owned = new Set<string>();
+  /** Lease names this process holds in the store (taken ahead of starting, released after stopping). */
+  private held = new Set<string>();
   private members = 1;
+  private lastLoggedMembers = 0;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
+  private renewing: Promise<void> | null = null;
   private again = false;
   private stopped = false;
   private lastRenewedAtMs: number | null = null;
@@ -71,7 +81,10 @@ export class WorkShare {
       await this.options.leases.clear(`member:${this.options.group}:`);
     }
     await this.sync();
-    this.timer = setInterval(() => this.sync(), this.options.intervalMs);
+    this.timer = setInterval(() => {
+      void this.renew();
+      void this.sync();
+    }, this.options.intervalMs);
     this.timer.unref();
   }
 
@@ -87,14 +100,40 @@ export class WorkShare {
     return this.running;
   }
 
+  /**
+   * Renews the leases held now, apart from balancing (which may be busy starting or stopping
+   * work); resolves when done. Lost leases make the next balance give up their work.
+   */
+  renew(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.renewing ??= (async () => {
+      try {
+        const lost = await this.renewHeld();
+        this.renewFailed(null);
+        if (lost.length > 0) void this.sync();
+      } catch (error) {
+        if (this.renewFailed(error)) {
+          this.running = this.running.then(() =>
+            this.options.apply(new Set()).catch((stopError: unknown) => this.options.onError?.(stopError)),
+          );
+        }
+      } finally {
+        this.renewing = null;
+      }
+    })();
+    return this.renewing;
+  }
+
   /** Stops balancing, stops this process's work and releases its leases for others at once. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;
-    const names = [...this.owned].map((key) => this.leaseName(key));
+    await this.renewing;
+    const names = [...this.held];
     await this.options.apply(new Set());
     this.owned = new Set();
+    this.held = new Set();
     try {
       await this.options.leases.release(this.owner, [...names, `member:${this.options.group}:${this.owner}`]);
     } catch (error) {
@@ -131,62 +170,112 @@ export class WorkShare {
     return `${this.options.group}:${key}`;
   }
 
+  /**
+   * Registers this member and extends every lease held. A lease that lapsed (renewed too late)
+   * is taken back when no other process took it meanwhile; answers the names another process
+   * holds now, which are dropped from `held`.
+   */
+  private async renewHeld(): Promise<string[]> {
+    const { leases, ttlMs } = this.options;
+    this.members = await leases.heartbeat(this.options.group, this.owner, ttlMs);
+    const names = [...this.held];
+    const renewed = new Set(await leases.renew(this.owner, names, ttlMs));
+    const lapsed = names.filter((name) => !renewed.has(name));
+    const retaken = new Set(
+      lapsed.length === 0 ? [] : await leases.acquire(this.owner, lapsed, ttlMs, lapsed.length),
+    );
+    this.lastRenewedAtMs = this.options.clock.now();
+    const lost = lapsed.filter((name) => !retaken.has(name));
+    if (retaken.size > 0) {
+      this.options.logger.warn(
+        { leases: retaken.size },
+        'leases lapsed before their renewal (was this process too busy?) and were taken back',
+      );
+    }
+    if (lost.length > 0) {
+      this.options.logger.warn(
+        { keys: lost.map((name) => name.slice(this.options.group.length + 1)) },
+        'leases lost to another process; giving up their work only',
+      );
+    }
+    for (const name of lost) this.held.delete(name);
+    return lost;
+  }
+
+  /**
+   * Records a renewal's outcome. Answers true when a failure came past the safety margin: then
+   * nothing is owned any more and the caller stops all work here.
+   */
+  private renewFailed(error: unknown): boolean {
+    const { logger, ttlMs } = this.options;
+    if (error === null) {
+      if (this.lastError !== null) logger.info('leases renew again');
+      this.lastError = null;
+      return false;
+    }
+    this.options.onError?.(error);
+    if (this.lastError === null) logger.warn({ err: error }, 'could not renew leases');
+    this.lastError = (error as Error).message;
+    const sinceRenewalMs =
+      this.lastRenewedAtMs === null ? Infinity : this.options.clock.now() - this.lastRenewedAtMs;
+    if (this.owned.size > 0 && sinceRenewalMs >= SAFETY_MARGIN * ttlMs) {
+      // Nothing says whether the store still holds them for us: stop before another may take them.
+      logger.warn(
+        { keys: [...this.owned] },
+        'leases could not be renewed in time; stopping their work so another process can take it',
+      );
+      this.owned = new Set();
+      this.held = new Set();
+      return true;
+    }
+    return false;
+  }
+
   private async balance(): Promise<void> {
     const { leases, ttlMs, logger } = this.options;
     const prefix = `${this.options.group}:`;
     const keys = [...new Set(this.options.keys())].sort();
     try {
-      const members = await leases.heartbeat(this.options.group, this.owner, ttlMs);
+      await this.renewHeld();
+      const members = this.members;
       const names = keys.map((key) => this.leaseName(key));
-      const held = await leases.renew(
-        this.owner,
-        [...this.owned].map((key) => this.leaseName(key)),
-        ttlMs,
-      );
-      this.lastRenewedAtMs = this.options.clock.now();
-      const lost = [...this.owned].filter((key) => !held.includes(this.leaseName(key)));
-      if (lost.length > 0)
-        logger.warn({ keys: lost }, 'leases lost to another process; giving up their work');
       const share = Math.ceil(names.length / members);
       const wanted = new Set(names);
-      let keep = held.filter((name) => wanted.has(name)).sort();
-      const excess = keep.slice(share);
-      keep = keep.slice(0, share);
+      // Work already running here is kept first, so a balance moves as few keys as it can.
+      const current = (name: string) => this.owned.has(name.slice(prefix.length));
+      const heldWanted = [...this.held]
+        .filter((name) => wanted.has(name))
+        .sort((left, right) => Number(current(right)) - Number(current(left)) || left.localeCompare(right));
+      let keep = heldWanted.slice(0, share);
+      const excess = heldWanted.slice(share);
       if (keep.length < share) {
-        const free = names.filter((name) => !keep.includes(name));
-        keep = [...keep, ...(await leases.acquire(this.owner, free, ttlMs, share - keep.length))].sort();
+        const keeping = new Set(keep);
+        const free = names.filter((name) => !keeping.has(name));
+        const taken = await leases.acquire(this.owner, free, ttlMs, share - keep.length);
+        for (const name of taken) this.held.add(name);
+        keep = [...keep, ...taken];
       }
       const next = new Set(keep.map((name) => name.slice(prefix.length)));
       const changed = next.size !== this.owned.size || [...next].some((key) => !this.owned.has(key));
-      if (changed || members !== this.members) {
+      if (changed || members !== this.lastLoggedMembers) {
         logger.info(
-          { owner: this.owner, members, owned: [...next], share },
+          { owner: this.owner, members, owned: next.size, share },
           `this process now does ${next.size} of ${keys.length} pieces of ${this.options.group} work`,
         );
+        this.lastLoggedMembers = members;
       }
-      this.members = members;
       if (changed) await this.options.apply(next);
       this.owned = next;
-      const released = [...held.filter((name) => !wanted.has(name)), ...excess];
-      if (released.length > 0) await leases.release(this.owner, released);
-      if (this.lastError !== null) logger.info('leases renew again');
-      this.lastError = null;
+      const released = [...this.held].filter((name) => !wanted.has(name) || excess.includes(name));
+      if (released.length > 0) {
+        await leases.release(this.owner, released);
+        for (const name of released) this.held.delete(name);
+      }
+      this.renewFailed(null);
       this.lastSyncAtMs = this.options.clock.now();
     } catch (error) {
-      this.options.onError?.(error);
-      const message = (error as Error).message;
-      if (this.lastError === null) logger.warn({ err: error }, 'could not renew leases');
-      this.lastError = message;
-      const sinceRenewalMs =
-        this.lastRenewedAtMs === null ? Infinity : this.options.clock.now() - this.lastRenewedAtMs;
-      if (this.owned.size > 0 && sinceRenewalMs >= SAFETY_MARGIN * ttlMs) {
-        logger.warn(
-          { keys: [...this.owned] },
-          'leases could not be renewed in time; stopping their work so another process can take it',
-        );
-        this.owned = new Set();
+      if (this.renewFailed(error))
         await this.options.apply(new Set()).catch((stopError: unknown) => this.options.onError?.(stopError));
-      }
     }
   }
 }

@@ -14,4 +14,10 @@ export interface Database {
   /** COPY `data` into `table(columns)`: CSV text without header, or binary COPY bytes. */
   copyFrom(table: string, columns: readonly string[], data: string | Uint8Array): Promise<void>;
   close(): Promise<void>;
+  /**
+   * PostgreSQL: the same database through a connection kept apart from the shared pool, for
+   * small queries that must not wait behind bulk writes for a connection (lease renewals). Its
+   * `close` closes the whole database. Absent where there is no pool (PGlite, a transaction).
+   */
+  reserved?(): Database;
 }

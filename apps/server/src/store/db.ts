@@ -325,24 +325,28 @@ async function pgliteCopy(
 // PostgreSQL
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: options.maxConnections ?? 10,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
-    types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID && format !== 'binary'
-          ? parseInt8
-          : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-    },
-  });
-  // An idle connection dropped by the server must not crash the process.
-  pool.on('error', (error) => options.onIdleConnectionError?.(error));
-  const database = new PostgresDatabase(pool);
+  const createPool = (max: number) =>
+    new pg.Pool({
+      connectionString: url,
+      max,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID && format !== 'binary'
+            ? parseInt8
+            : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+  const pool = createPool(options.maxConnections ?? 10);
+  // One connection of its own for queries that must not queue behind bulk writes.
+  const reservedPool = createPool(1);
+  for (const each of [pool, reservedPool])
+    each.on('error', (error) => options.onIdleConnectionError?.(error));
+  const database = new PostgresDatabase(pool, reservedPool);
   try {
     await database.query('SELECT 1');
   } catch (error) {
-    await pool.end().catch(() => undefined);
+    await database.close().catch(() => undefined);
     throw error;
   }
   return database;
@@ -395,7 +399,25 @@ class PostgresDatabase implements Database {
   readonly engine: DatabaseEngine = 'postgres';
   private closing: Promise<void> | null = null;
 
-  constructor(private readonly pool: pg.Pool) {}
+  private reservedDatabase: Database | null = null;
+
+  /** `reservedPool` (one connection, opened when first used) serves `reserved()`. */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly reservedPool: pg.Pool,
+  ) {}
+
+  reserved(): Database {
+    this.reservedDatabase ??= {
+      engine: 'postgres',
+      query: <Row>(sql: string, params?: readonly unknown[]) =>
+        postgresQuery<Row>(this.reservedPool, sql, params),
+      transaction: (work) => this.transaction(work),
+      copyFrom: (table, columns, data) => this.copyFrom(table, columns, data),
+      close: () => this.close(),
+    };
+    return this.reservedDatabase;
+  }
 
   query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
     return postgresQuery<Row>(this.pool, sql, params);
@@ -447,7 +469,7 @@ class PostgresDatabase implements Database {
   }
 
   close(): Promise<void> {
-    this.closing ??= this.pool.end();
+    this.closing ??= Promise.all([this.pool.end(), this.reservedPool.end()]).then(() => undefined);
     return this.closing;
   }
 }

@@ -125,7 +125,8 @@ export function createStore(db: Database): Store {
     marketTrackers: new SqlMarketTrackerRepository(db),
     alerts: new SqlAlertRepository(db),
     preferences: new SqlUserPreferenceRepository(db),
-    leases: new SqlLeaseRepository(db),
+    // Renewals must not queue behind ingestion's writes for a pooled connection, or leases lapse.
+    leases: new SqlLeaseRepository(db.reserved?.() ?? db),
     transaction: (work) => db.transaction((transaction) => work(createStore(transaction))),
     leaderLock: (name) => takeLeaderLock(db, name),
     ping: async () => {

@@ -37,6 +37,7 @@ import {
   SourceAbortedError,
 } from './ccxt-errors.ts';
 import { emulatorOverrides, isEmulatedExchange } from './emulator-urls.ts';
+import { StreamHub, type HubSlot } from './ccxt-stream-hub.ts';
 
 export interface CcxtSourceOptions {
   /** ccxt exchange id: `binance`, `kraken`, `coinbase`, … */
@@ -55,6 +56,17 @@ export interface CcxtSourceOptions {
   settleMs?: number;
   /** How often the exchange clock is read again (for telling closed candles from the open one). */
   clockRefreshMs?: number;
+  /**
+   * Markets whose streams of one kind share a websocket connection, where ccxt can watch many
+   * markets in one call (default 200: ccxt's own limit per Binance stream, below Binance's 1,024
+   * streams per connection). 1 gives every market's stream a connection of its own.
+   */
+  marketsPerConnection?: number;
+  /**
+   * Shortest spacing of subscribe messages on one connection (default 250 ms, within Binance's
+   * 5 incoming messages per second per connection).
+   */
+  subscribeIntervalMs?: number;
   /** Receives ccxt's websocket diagnostics (they go nowhere by default). */
   onLog?: (line: string) => void;
   /**
@@ -77,6 +89,8 @@ export interface CcxtSourceStats {
   /** Candle updates that arrived after a newer one (of a later candle, or fuller of the same). */
   outOfOrderStreamMessages: number;
   streamErrors: number;
+  /** Websocket connections open now (every market's streams of one kind may share one). */
+  websocketConnections: number;
 }
 
 /** Per-call state shared with the instrumented ccxt methods through async context. */
@@ -199,7 +213,7 @@ export class CcxtSource implements MarketDataSource {
   readonly profile: ExchangeProfile;
   private readonly rest: Exchange;
   private readonly options: CcxtSourceOptions;
-  private readonly counters: CcxtSourceStats = {
+  private readonly counters: Omit<CcxtSourceStats, 'websocketConnections'> = {
     restCalls: 0,
     rateLimited: 0,
     transientErrors: 0,
@@ -212,6 +226,12 @@ export class CcxtSource implements MarketDataSource {
     streamErrors: 0,
   };
   private readonly websocketClients = new Set<Exchange>();
+  /** A websocket client never connected, asked what ccxt can do; null without websocket support. */
+  private readonly websocketFacts: Exchange | null;
+  /** Shared connections by stream (`candles:1m`, `trades`, `book`), where ccxt watches many markets at once. */
+  private readonly hubs = new Map<string, StreamHub>();
+  /** Per shared candle client: what to run for a market after ccxt handled one of its updates. */
+  private readonly candleHooks = new WeakMap<Exchange, Map<string, () => void>>();
   /** Websocket clients closed because a frame could not be parsed, with the reason. */
   private readonly corruptedStreams = new WeakMap<Exchange, string>();
   private marketsLoaded: Promise<void> | null = null;
@@ -236,15 +256,15 @@ export class CcxtSource implements MarketDataSource {
     this.exchange = options.exchange;
     this.simulated = options.simulated ?? false;
     this.rest = this.createClient('rest');
-    const websocketFacts =
+    this.websocketFacts =
       ccxtExchangeClass(options.exchange, 'websocket') === undefined ? null : this.createClient('websocket');
     this.profile = exchangeProfile(this.rest);
-    this.capabilities = buildCapabilities(this.rest, websocketFacts, this.profile);
+    this.capabilities = buildCapabilities(this.rest, this.websocketFacts, this.profile);
   }
 
   /** Counters of rate limits, faults and rejected rows met so far. */
   stats(): CcxtSourceStats {
-    return { ...this.counters };
+    return { ...this.counters, websocketConnections: this.websocketClients.size };
   }
 
   private createClient(kind: 'rest' | 'websocket'): Exchange {
@@ -635,10 +655,78 @@ export class CcxtSource implements MarketDataSource {
     return [...bySlot.values()].sort((left, right) => left.openTimeMs - right.openTimeMs);
   }
 
+  /** The typed error a failed stream ends with (`symbol` names the market or markets). */
+  private streamError(error: unknown, client: Exchange, operation: string, symbol: string): Error {
+    this.counters.streamErrors += 1;
+    const corruption = this.corruptedStreams.get(client);
+    if (corruption !== undefined) {
+      return new MalformedResponseError(
+        `${this.exchange} ${operation} ${symbol} stream lost a frame: ${corruption}`,
+        { exchange: this.exchange, operation, symbol },
+      );
+    }
+    const mapped = mapCcxtError(error, { exchange: this.exchange, operation, symbol });
+    if (mapped instanceof RunecastError) return mapped;
+    // ccxt met a frame it could not handle; the stream cannot be trusted from here on.
+    this.counters.malformedStreamMessages += 1;
+    return new MalformedResponseError(
+      `${this.exchange} ${operation} ${symbol} stream failed: ${mapped.message}`,
+      {
+        exchange: this.exchange,
+        operation,
+        symbol,
+      },
+    );
+  }
+
   /**
-   * Repeats one ccxt watch call on a websocket client of its own until `signal` aborts. Errors
-   * (a dropped connection, a frame ccxt could not handle) end the iteration as typed errors; the
-   * caller reconnects by watching again.
+   * The shared connections of one stream, or null where ccxt cannot watch many markets in one
+   * call (or sharing is turned off): then every market's stream has a client of its own.
+   */
+  private hub(
+    key: string,
+    stream: 'candles' | 'trades' | 'book',
+    operation: 'watchOHLCVForSymbols' | 'watchTradesForSymbols' | 'watchBidsAsks',
+    subscribe: (client: Exchange, symbols: readonly string[]) => Promise<unknown>,
+  ): StreamHub | null {
+    const perConnection = this.options.marketsPerConnection ?? 200;
+    if (perConnection <= 1 || this.websocketHas(operation) !== true) return null;
+    let hub = this.hubs.get(key);
+    if (hub === undefined) {
+      hub = new StreamHub({
+        createClient: () => {
+          const client = this.createStreamClient(stream);
+          // ccxt spreads Binance subscriptions over numbered streams (connections) by the list
+          // of markets asked for; here each client is one connection and the hub spreads them.
+          if (typeof (client as unknown as { stream?: unknown }).stream === 'function')
+            (client as unknown as { stream: () => string }).stream = () => '0';
+          (client.setMarkets as (markets: unknown, currencies?: unknown) => unknown)(
+            this.rest.markets,
+            this.rest.currencies,
+          );
+          return client;
+        },
+        subscribe,
+        symbolsPerConnection: perConnection,
+        subscribeIntervalMs: this.options.subscribeIntervalMs ?? 250,
+        closeClient: async (client) => {
+          this.websocketClients.delete(client);
+          await client.close().catch(() => undefined);
+        },
+      });
+      this.hubs.set(key, hub);
+    }
+    return hub;
+  }
+
+  private websocketHas(operation: string): boolean {
+    return (this.websocketFacts?.has as Record<string, unknown> | undefined)?.[operation] === true;
+  }
+
+  /**
+   * Repeats one ccxt watch call on a websocket client of its own (or on a connection `shared`
+   * with other markets) until `signal` aborts. Errors (a dropped connection, a frame ccxt could
+   * not handle) end the iteration as typed errors; the caller reconnects by watching again.
    */
   private async *watchLoop<Raw, Item>(
     stream: 'candles' | 'trades' | 'book',
@@ -646,16 +734,33 @@ export class CcxtSource implements MarketDataSource {
     params: WatchParams,
     watch: (client: Exchange) => Promise<Raw>,
     convert: (raw: Raw, client: Exchange) => Item | null,
-    prepare?: (client: Exchange) => void,
+    prepare?: (client: Exchange) => (() => void) | void,
+    shared?: StreamHub | null,
   ): AsyncGenerator<Item> {
     this.assertSymbol(params.symbol);
     await this.ensureMarkets(params.signal);
-    const client = this.createStreamClient(stream);
-    prepare?.(client);
-    (client.setMarkets as (markets: unknown, currencies?: unknown) => unknown)(
-      this.rest.markets,
-      this.rest.currencies,
-    );
+    let slot: HubSlot | null = null;
+    let client: Exchange;
+    if (shared) {
+      slot = await raceAbort(
+        shared.join(params.symbol),
+        params.signal,
+        `${this.exchange} ${operation}`,
+      ).catch((error: unknown) => {
+        if (params.signal.aborted && isAborted(error)) return null;
+        throw error;
+      });
+      if (slot === null) return;
+      client = slot.client;
+    } else {
+      client = this.createStreamClient(stream);
+      (client.setMarkets as (markets: unknown, currencies?: unknown) => unknown)(
+        this.rest.markets,
+        this.rest.currencies,
+      );
+    }
+    const unprepare = prepare?.(client);
+    let failed = false;
     try {
       while (!params.signal.aborted) {
         let raw: Raw;
@@ -663,26 +768,12 @@ export class CcxtSource implements MarketDataSource {
           raw = await raceAbort(watch(client), params.signal, `${this.exchange} ${operation}`);
         } catch (error) {
           if (params.signal.aborted && isAborted(error)) return;
-          const corruption = this.corruptedStreams.get(client);
-          if (corruption !== undefined) {
-            this.counters.streamErrors += 1;
-            throw new MalformedResponseError(
-              `${this.exchange} ${operation} ${params.symbol} stream lost a frame: ${corruption}`,
-              { exchange: this.exchange, operation, symbol: params.symbol },
-            );
-          }
-          const mapped = mapCcxtError(error, { exchange: this.exchange, operation, symbol: params.symbol });
-          this.counters.streamErrors += 1;
-          if (mapped instanceof RunecastError) throw mapped;
-          // ccxt met a frame it could not handle; the stream cannot be trusted from here on.
-          this.counters.malformedStreamMessages += 1;
-          throw new MalformedResponseError(
-            `${this.exchange} ${operation} ${params.symbol} stream failed: ${mapped.message}`,
-            { exchange: this.exchange, operation, symbol: params.symbol },
-          );
+          failed = true;
+          throw this.streamError(error, client, operation, params.symbol);
         }
         // A frame lost since the last read makes everything after it suspect, this answer included.
         if (this.corruptedStreams.has(client)) {
+          failed = true;
           this.counters.streamErrors += 1;
           throw new MalformedResponseError(
             `${this.exchange} ${operation} ${params.symbol} stream lost a frame: ${this.corruptedStreams.get(client)}`,
@@ -693,8 +784,13 @@ export class CcxtSource implements MarketDataSource {
         if (item !== null) yield item;
       }
     } finally {
-      this.websocketClients.delete(client);
-      await client.close().catch(() => undefined);
+      if (typeof unprepare === 'function') unprepare();
+      if (slot !== null) {
+        slot.release(failed);
+      } else {
+        this.websocketClients.delete(client);
+        await client.close().catch(() => undefined);
+      }
     }
   }
 
@@ -709,60 +805,102 @@ export class CcxtSource implements MarketDataSource {
     const fullest = new Map<number, readonly unknown[]>();
     const lastSeen = new Map<number, string>();
     let newestOpenTimeMs = Number.NEGATIVE_INFINITY;
-    const watchFullest = (client: Exchange): void => {
-      const handleOHLCV = (client as unknown as Record<string, unknown>).handleOHLCV;
-      if (typeof handleOHLCV !== 'function') return;
-      (client as unknown as Record<string, unknown>).handleOHLCV = (...args: unknown[]) => {
-        const result: unknown = handleOHLCV.apply(client, args);
-        const rows = (client.ohlcvs as Record<string, Record<string, unknown[][]> | undefined>)[
-          params.symbol
-        ]?.[timeframe];
-        if (!Array.isArray(rows)) return result;
-        for (const row of rows.slice(-3)) {
-          if (!Array.isArray(row) || typeof row[0] !== 'number') continue;
-          const openTimeMs = row[0];
-          const text = JSON.stringify(row);
-          const changed = lastSeen.get(openTimeMs) !== text;
-          lastSeen.set(openTimeMs, text);
-          const seen = fullest.get(openTimeMs);
-          const stale = seen !== undefined && (row[5] as number) < (seen[5] as number);
-          if (changed && (openTimeMs < newestOpenTimeMs || stale))
-            this.counters.outOfOrderStreamMessages += 1;
-          newestOpenTimeMs = Math.max(newestOpenTimeMs, openTimeMs);
-          rememberFullest(fullest, row);
-        }
-        if (lastSeen.size > 64) lastSeen.delete(Math.min(...lastSeen.keys()));
-        return result;
-      };
+    const readUpdate = (client: Exchange): void => {
+      const rows = (client.ohlcvs as Record<string, Record<string, unknown[][]> | undefined>)[
+        params.symbol
+      ]?.[timeframe];
+      if (!Array.isArray(rows)) return;
+      for (const row of rows.slice(-3)) {
+        if (!Array.isArray(row) || typeof row[0] !== 'number') continue;
+        const openTimeMs = row[0];
+        const text = JSON.stringify(row);
+        const changed = lastSeen.get(openTimeMs) !== text;
+        lastSeen.set(openTimeMs, text);
+        const seen = fullest.get(openTimeMs);
+        const stale = seen !== undefined && (row[5] as number) < (seen[5] as number);
+        if (changed && (openTimeMs < newestOpenTimeMs || stale)) this.counters.outOfOrderStreamMessages += 1;
+        newestOpenTimeMs = Math.max(newestOpenTimeMs, openTimeMs);
+        rememberFullest(fullest, row);
+      }
+      if (lastSeen.size > 64) lastSeen.delete(Math.min(...lastSeen.keys()));
     };
+    const convert = (rows: unknown): Candle[] | null => {
+      const fuller = (rows as unknown[]).map((row) => {
+        const seen = Array.isArray(row) ? fullest.get(row[0] as number) : undefined;
+        return seen !== undefined && (seen[5] as number) > ((row as unknown[])[5] as number) ? seen : row;
+      });
+      const candles = this.toStreamCandles(params.symbol, timeframe, fuller);
+      return candles.length > 0 ? candles : null;
+    };
+    const shared = this.hub(`candles:${timeframe}`, 'candles', 'watchOHLCVForSymbols', (client, symbols) =>
+      client.watchOHLCVForSymbols(symbols.map((symbol) => [symbol, timeframe])),
+    );
     return this.watchLoop(
       'candles',
       'watchOHLCV',
       params,
       (client) => client.watchOHLCV(params.symbol, timeframe),
-      (rows) => {
-        const fuller = (rows as unknown[]).map((row) => {
-          const seen = Array.isArray(row) ? fullest.get(row[0] as number) : undefined;
-          return seen !== undefined && (seen[5] as number) > ((row as unknown[])[5] as number) ? seen : row;
-        });
-        const candles = this.toStreamCandles(params.symbol, timeframe, fuller);
-        return candles.length > 0 ? candles : null;
+      (rows) => convert(rows),
+      (client) => {
+        this.hookCandleUpdates(client);
+        const hooks = this.candleHooks.get(client);
+        const hook = (): void => readUpdate(client);
+        hooks?.set(params.symbol, hook);
+        return () => {
+          if (hooks?.get(params.symbol) === hook) hooks.delete(params.symbol);
+        };
       },
-      watchFullest,
+      shared,
     );
+  }
+
+  /**
+   * Runs the hook of a market after ccxt handled each candle update of the client. Binance names
+   * the market in the update; where it is not found every market's hook runs.
+   */
+  private hookCandleUpdates(client: Exchange): void {
+    const handleOHLCV = (client as unknown as Record<string, unknown>).handleOHLCV;
+    if (typeof handleOHLCV !== 'function' || this.candleHooks.has(client)) return;
+    const hooks = new Map<string, () => void>();
+    this.candleHooks.set(client, hooks);
+    (client as unknown as Record<string, unknown>).handleOHLCV = (...args: unknown[]) => {
+      const result: unknown = handleOHLCV.apply(client, args);
+      const marketId = (args[1] as { k?: { s?: unknown } } | undefined)?.k?.s;
+      const symbol =
+        typeof marketId === 'string' && hooks.size > 1
+          ? (
+              client.safeSymbol as (
+                id: string,
+                market?: unknown,
+                delimiter?: unknown,
+                type?: string,
+              ) => string
+            )(marketId, undefined, undefined, 'spot')
+          : undefined;
+      const hook = symbol === undefined ? undefined : hooks.get(symbol);
+      if (hook !== undefined) hook();
+      else for (const each of hooks.values()) each();
+      return result;
+    };
   }
 
   watchTrades(params: WatchParams): AsyncIterable<Trade[]> {
     if (!this.capabilities.watchTrades) throw new UnsupportedError(`${this.exchange} has no trade stream`);
+    const convert = (trades: unknown): Trade[] | null => {
+      const valid = this.toTrades(params.symbol, trades as unknown[]);
+      return valid.length > 0 ? valid : null;
+    };
+    const shared = this.hub('trades', 'trades', 'watchTradesForSymbols', (client, symbols) =>
+      client.watchTradesForSymbols([...symbols]),
+    );
     return this.watchLoop(
       'trades',
       'watchTrades',
       params,
       (client) => client.watchTrades(params.symbol),
-      (trades) => {
-        const valid = this.toTrades(params.symbol, trades as unknown[]);
-        return valid.length > 0 ? valid : null;
-      },
+      (trades) => convert(trades),
+      undefined,
+      shared,
     );
   }
 
@@ -770,25 +908,29 @@ export class CcxtSource implements MarketDataSource {
     if (!this.capabilities.watchTopOfBook)
       throw new UnsupportedError(`${this.exchange} has no top-of-book stream`);
     if (this.profile.topOfBookStream === 'watchBidsAsks') {
+      const convert = (raw: unknown): TopOfBook | null => {
+        const ticker = raw as Record<string, unknown> | undefined;
+        if (ticker === undefined) return null;
+        const top = this.toTopOfBook(
+          params.symbol,
+          [ticker.bid, ticker.bidVolume],
+          [ticker.ask, ticker.askVolume],
+          ticker.timestamp,
+        );
+        if (top === null) this.counters.rejectedBookUpdates += 1;
+        return top;
+      };
+      const shared = this.hub('book', 'book', 'watchBidsAsks', (client, symbols) =>
+        client.watchBidsAsks([...symbols]),
+      );
       return this.watchLoop(
         'book',
         'watchBidsAsks',
         params,
         (client) => client.watchBidsAsks([params.symbol]),
-        (tickers) => {
-          const ticker = (tickers as unknown as Record<string, Record<string, unknown> | undefined>)[
-            params.symbol
-          ];
-          if (ticker === undefined) return null;
-          const top = this.toTopOfBook(
-            params.symbol,
-            [ticker.bid, ticker.bidVolume],
-            [ticker.ask, ticker.askVolume],
-            ticker.timestamp,
-          );
-          if (top === null) this.counters.rejectedBookUpdates += 1;
-          return top;
-        },
+        (tickers) => convert((tickers as unknown as Record<string, unknown>)[params.symbol]),
+        undefined,
+        shared,
       );
     }
     return this.watchLoop(
@@ -806,6 +948,8 @@ export class CcxtSource implements MarketDataSource {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const hub of this.hubs.values()) hub.close();
+    this.hubs.clear();
     const clients = [...this.websocketClients];
     this.websocketClients.clear();
     await Promise.all(clients.map((client) => client.close().catch(() => undefined)));
