@@ -127,7 +127,7 @@ describe('runecast store copy, backup and restore', () => {
       assert.equal(item?.title, 'Bitcoin • runes ünïcode');
       assert.deepEqual(
         await copy.textItems.listKnown('news', { startMs: START_MS, endMs: START_MS + 60_000 }),
-        [{ knownAtMs: START_MS + 9_000, sentiment: null, mentions: [] }],
+        [{ knownAtMs: START_MS + 9_000, sentiment: null, mentions: [], deletedAtMs: null }],
       );
     } finally {
       await copy.close();
