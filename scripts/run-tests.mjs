@@ -47,7 +47,10 @@ const testArguments = [
   'tsx',
   '--test',
   '--test-reporter=spec',
-  '--test-concurrency=2',
+  // Three files at a time on two cores: most files spend their time waiting on servers they start
+  // (runecast up, Chromium, private PostgreSQL/NATS/Redis), and the suite also passed with the
+  // machine several times over-committed.
+  '--test-concurrency=3',
   '--test-timeout=300000',
 ];
 const environment = { ...process.env, NODE_ENV: 'test' };
