@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type ChatEndpoint, ChatEndpointError, completeChat } from './chat-client.ts';
-import type { SentimentScore } from './sentiment-scorer.port.ts';
+import type { BatchSentimentScorer, SentimentScore } from './sentiment-scorer.port.ts';
 
 /** Texts sent in one chat request; a longer batch is split into requests of this size. */
 export const LLM_SENTIMENT_BATCH_SIZE = 20;
@@ -38,7 +38,7 @@ function answerJson(text: string): string {
  * `LlmSentimentError` naming the reason, and the whole batch goes unscored (no partial result).
  * The scorer id is `llm:<model>`, so stored scores say which model made them.
  */
-export class LlmSentimentScorer {
+export class LlmSentimentScorer implements BatchSentimentScorer {
   readonly id: string;
 
   constructor(
