@@ -71,7 +71,7 @@ describe(
     });
 
     /** One cycle into a fresh store; the stored items and the collector's health details. */
-    const collect = async () => {
+    const collect = async (later?: Behaviour) => {
       const clock: Clock = { now: () => FIRST_CYCLE_MS };
       const store = await openStore();
       try {
@@ -89,6 +89,12 @@ describe(
         });
         requests = 0;
         const written = await collector.pollOnce();
+        if (later !== undefined) {
+          // A news feed is read whole every cycle: the same articles come again.
+          behaviour = later;
+          requests = 0;
+          assert.equal(await collector.pollOnce(), 0);
+        }
         const items = await store.textItems.queryItems({ source: 'news', limit: 1_000 });
         const health = await collector.healthCheck().check();
         return { written, items, health, stats: collector.stats() };
@@ -111,6 +117,18 @@ describe(
       assert.ok((stats.batchScoring?.batchesScored ?? 0) >= 1);
       assert.equal(health.state, 'ok');
       assert.deepEqual((health.details as { batchScoring: unknown }).batchScoring, stats.batchScoring);
+    });
+
+    test('articles read again in a later cycle are not sent again and keep the model’s scores', async () => {
+      behaviour = 'answer';
+      const { items, stats } = await collect('error');
+      assert.equal(requests, 0);
+      assert.ok(items.length >= 10);
+      for (const item of items) {
+        assert.equal(item.scorer, `llm:${MODEL}`);
+        assert.equal(item.sentiment, MODEL_SCORE);
+      }
+      assert.equal(stats.batchScoring?.fallbacks, 0);
     });
 
     const failures: [Behaviour, RegExp][] = [

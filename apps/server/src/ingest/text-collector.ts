@@ -234,6 +234,11 @@ export class TextCollector {
   private async pollChannel(channel: TextChannel, recent: Heading[], signal?: AbortSignal): Promise<number> {
     const { source, store, clock, logger } = this.options;
     let written = 0;
+    // Items stored already (a source read whole every cycle sends them again) are not sent to the
+    // batch scorer again, and keep the analysis stored with them.
+    const stored = this.options.batchScorer
+      ? new Set(recent.map((item) => `${item.channel}\n${item.id}`))
+      : null;
     // A source that keeps only its latest items is read whole every cycle: a late item can sit
     // before the newest one stored. Items stored already are written once whatever comes again.
     let after = source.capabilities.recentWindowOnly
@@ -271,13 +276,29 @@ export class TextCollector {
       }
       const analyse = this.options.analyse;
       written += await store.textItems.upsertItems(
-        analyse ? await this.rescored(items.map((item) => ({ ...item, ...analyse(item, channel) }))) : items,
+        analyse ? await this.analysed(items, channel, stored) : items,
       );
       // A page whose every item was rejected still moves the cursor on past them.
       if (result.cursor === null || (result.items.length === 0 && !result.rejected?.length)) break;
       after = result.cursor;
     }
     return written;
+  }
+
+  /** The items with their analysis; with a batch scorer, those stored already keep the stored one. */
+  private async analysed(
+    items: TextItem[],
+    channel: TextChannel,
+    stored: ReadonlySet<string> | null,
+  ): Promise<TextItem[]> {
+    const analyse = this.options.analyse;
+    if (!analyse) return items;
+    const known = items.filter((item) => stored?.has(`${item.channel}\n${item.id}`));
+    const fresh = items.filter((item) => !stored?.has(`${item.channel}\n${item.id}`));
+    return [
+      ...known,
+      ...(await this.rescored(fresh.map((item) => ({ ...item, ...analyse(item, channel) })))),
+    ];
   }
 
   /** The items with the batch scorer's scores, or as they are when there is none or it fails. */
