@@ -120,8 +120,11 @@ export type AnalysedTextItem = TextItem & TextItemAnalysis;
 
 /** An asset code or rune name as mentions hold them: upper-case letters and digits, `•` between words. */
 export const MENTION_PATTERN = /^[A-Z0-9](?:[A-Z0-9]|•(?=[A-Z0-9])){0,59}$/u;
-/** A scorer id: lower-case letters, digits and dashes (`lexicon-v1`). */
-export const SCORER_ID_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
+/**
+ * A scorer id: lower-case letters, digits and dashes (`lexicon-v1`), or `llm:` and the name of the
+ * chat model that scored (`llm:llama3.2:3b`; printable ASCII without spaces, as configured).
+ */
+export const SCORER_ID_PATTERN = /^(?:[a-z][a-z0-9-]{0,39}|llm:[\x21-\x7e]{1,200})$/;
 
 /** The first problem with an item's analysis, or null when it is good. */
 export function findTextItemAnalysisProblem(analysis: TextItemAnalysis): string | null {

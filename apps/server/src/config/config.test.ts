@@ -148,3 +148,22 @@ test('discord: channels validated with their markets, author ids hashed unless o
     );
   }
 });
+
+test('LLM sentiment: off by default, needs the chat endpoint', () => {
+  assert.equal(loadConfig({}).llmSentiment, false);
+  const on = loadConfig({
+    RUNECAST_LLM_URL: 'http://127.0.0.1:11434/v1',
+    RUNECAST_LLM_MODEL: 'llama3.2:3b',
+    RUNECAST_LLM_SENTIMENT: 'true',
+  });
+  assert.equal(on.llmSentiment, true);
+  assert.equal(on.llm?.model, 'llama3.2:3b');
+  assert.throws(
+    () => loadConfig({ RUNECAST_LLM_SENTIMENT: 'true' }),
+    /RUNECAST_LLM_SENTIMENT: needs RUNECAST_LLM_URL/,
+  );
+  assert.throws(
+    () => loadConfig({ RUNECAST_LLM_SENTIMENT: 'maybe' }),
+    /RUNECAST_LLM_SENTIMENT.*true or false/,
+  );
+});

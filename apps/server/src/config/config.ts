@@ -138,6 +138,8 @@ export interface Config {
   diskCheckIntervalMs: number;
   /** An OpenAI-compatible chat endpoint that writes abstractive summaries; null: extractive only. */
   llm: { url: string; apiKey: string | null; model: string } | null;
+  /** True: text collectors score new items with the `llm` endpoint (lexicon-v1 when it fails). */
+  llmSentiment: boolean;
 }
 
 /** Documentation of each variable: shown in `--help` output and kept in sync with the README. */
@@ -204,6 +206,8 @@ export const ENVIRONMENT_VARIABLES = {
     'base address of an OpenAI-compatible chat API (…/v1, e.g. a local Ollama at http://127.0.0.1:11434/v1) that writes abstractive community summaries (default none: extractive only)',
   RUNECAST_LLM_API_KEY: 'bearer key for RUNECAST_LLM_URL, when it needs one',
   RUNECAST_LLM_MODEL: 'the model RUNECAST_LLM_URL runs the summaries with (needed with RUNECAST_LLM_URL)',
+  RUNECAST_LLM_SENTIMENT:
+    'true scores new news articles and Discord messages with the RUNECAST_LLM_URL model, with lexicon-v1 when it fails (needs RUNECAST_LLM_URL; default false)',
   RUNECAST_HORIZONS:
     'forecast horizons in minutes, comma-separated multiples of the timeframe (default by timeframe: 5,15,60 for 1m; 240,1440 for 1h)',
   RUNECAST_FORECAST_INTERVAL_MINUTES: 'minutes between scheduled forecasts, 1 to 1440 (default 5)',
@@ -502,6 +506,7 @@ const environmentSchema = z.object({
     .string()
     .regex(/^[\x21-\x7e]{1,200}$/, { error: 'must be a model name without spaces' })
     .optional(),
+  RUNECAST_LLM_SENTIMENT: booleanText.default(false),
   RUNECAST_HORIZONS: z
     .string()
     .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, { error: 'must be minutes separated by commas, e.g. 240,1440' })
@@ -595,6 +600,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
   if (values.RUNECAST_LLM_URL !== undefined && values.RUNECAST_LLM_MODEL === undefined) {
     throw new ConfigError(['RUNECAST_LLM_MODEL: needed with RUNECAST_LLM_URL (the model to summarise with)']);
   }
+  if (values.RUNECAST_LLM_SENTIMENT && values.RUNECAST_LLM_URL === undefined) {
+    throw new ConfigError([
+      'RUNECAST_LLM_SENTIMENT: needs RUNECAST_LLM_URL and RUNECAST_LLM_MODEL (the model to score with)',
+    ]);
+  }
   const home = resolve(values.RUNECAST_HOME);
   const busUrl = values.RUNECAST_BUS_URL?.startsWith('memory:') ? null : (values.RUNECAST_BUS_URL ?? null);
   return {
@@ -662,5 +672,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv, overrides: ConfigOver
             apiKey: values.RUNECAST_LLM_API_KEY ?? null,
             model: values.RUNECAST_LLM_MODEL,
           },
+    llmSentiment: values.RUNECAST_LLM_SENTIMENT,
   };
 }

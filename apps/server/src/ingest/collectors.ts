@@ -5,7 +5,9 @@ import type { HealthCheck } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { SourceRegistry } from '../sources/source-registry.ts';
 import type { Store } from '../store/store.ts';
+import type { ChatEndpoint } from '../signals/chat-client.ts';
 import { LexiconSentimentScorer } from '../signals/lexicon.scorer.ts';
+import { LlmSentimentScorer } from '../signals/llm-sentiment.scorer.ts';
 import { subjectOf } from '../signals/market-mentions.ts';
 import { TextAnalyser } from '../signals/text-analysis.ts';
 import { SnapshotCollector } from './snapshot-collector.ts';
@@ -24,6 +26,8 @@ export interface CollectorsOptions {
   topInstruments: number;
   /** How long each text source's texts are kept, by source id; for ever for a source not named. */
   textRetentionMs?: Readonly<Record<string, number>>;
+  /** A chat endpoint that scores new text items (lexicon-v1 when it fails); lexicon-v1 alone when absent. */
+  llmSentiment?: ChatEndpoint;
   onPublishError?: (error: unknown) => void;
 }
 
@@ -125,6 +129,7 @@ export class Collectors {
         .map((market) => subjectOf(market.symbol))
         .filter((subject): subject is string => subject !== null);
     const analyser = new TextAnalyser(new LexiconSentimentScorer(), trackedSubjects);
+    const batchScorer = this.options.llmSentiment ? new LlmSentimentScorer(this.options.llmSentiment) : null;
     for (const id of sources.ids('text')) {
       const source = sources.text(id);
       const retentionMs = this.options.textRetentionMs?.[id];
@@ -136,6 +141,7 @@ export class Collectors {
           logger,
           analyse: (item, channel) => analyser.analyse(item, [...channel.about, ...(item.about ?? [])]),
           ...(retentionMs === undefined ? {} : { retentionMs }),
+          ...(batchScorer === null ? {} : { batchScorer }),
           metrics: new TextMetricsWriter({
             sourceId: id,
             store,

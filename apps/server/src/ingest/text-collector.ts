@@ -1,6 +1,8 @@
 import { areNearIdenticalTitles, type Clock, type TextItem, type TextItemAnalysis } from '@runecast/market';
 import type { HealthCheck } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { BatchSentimentScorer } from '../signals/sentiment-scorer.port.ts';
+import { scoredTextOf } from '../signals/text-analysis.ts';
 import type { TextChannel, TextSource } from '../sources/text-source.port.ts';
 import type { Store } from '../store/store.ts';
 import { DEFAULT_BACKOFF, retryDelayMs, sleep } from './backoff.ts';
@@ -28,6 +30,11 @@ export interface TextCollectorOptions {
   maxPagesPerCycle?: number;
   /** Scores and tags each item before it is stored (sentiment, scorer, mentions); none when absent. */
   analyse?: (item: TextItem, channel: TextChannel) => TextItemAnalysis;
+  /**
+   * Rescores each page of new items (after `analyse`) with a chat model; when it fails, the items
+   * keep the scores `analyse` gave them, and the model is not asked again until the next cycle.
+   */
+  batchScorer?: BatchSentimentScorer;
   /** Writes the text metrics of markets after each successful cycle. */
   metrics?: TextMetricsWriter;
   /**
@@ -55,6 +62,8 @@ export interface TextCollectorStats {
   failures: number;
   lastSuccessAtMs: number | null;
   lastError: string | null;
+  /** The batch scorer's record, when there is one: pages it scored, pages left to `analyse`'s scores. */
+  batchScoring: { scorer: string; batchesScored: number; fallbacks: number; lastError: string | null } | null;
 }
 
 /**
@@ -74,18 +83,34 @@ export class TextCollector {
     failures: 0,
     lastSuccessAtMs: null,
     lastError: null,
+    batchScoring: null,
   };
+  /** Set when the batch scorer failed in this cycle: the cycle's later pages are not delayed by it again. */
+  private batchScorerFailedThisCycle = false;
 
   private live: TextLiveCollector | null = null;
 
-  constructor(private readonly options: TextCollectorOptions) {}
+  constructor(private readonly options: TextCollectorOptions) {
+    if (options.batchScorer) {
+      this.counters.batchScoring = {
+        scorer: options.batchScorer.id,
+        batchesScored: 0,
+        fallbacks: 0,
+        lastError: null,
+      };
+    }
+  }
 
   get sourceId(): string {
     return this.options.source.id;
   }
 
   stats(): TextCollectorStats {
-    return { ...this.counters, recentRejections: [...this.counters.recentRejections] };
+    return {
+      ...this.counters,
+      recentRejections: [...this.counters.recentRejections],
+      batchScoring: this.counters.batchScoring === null ? null : { ...this.counters.batchScoring },
+    };
   }
 
   /** The live feed's counters while the source has one running; null otherwise. */
@@ -149,6 +174,7 @@ export class TextCollector {
   async pollOnce(signal?: AbortSignal): Promise<number> {
     const { source, clock, logger } = this.options;
     this.counters.cycles += 1;
+    this.batchScorerFailedThisCycle = false;
     let written = 0;
     const failures: { channel: string; error: unknown }[] = [];
     try {
@@ -208,6 +234,11 @@ export class TextCollector {
   private async pollChannel(channel: TextChannel, recent: Heading[], signal?: AbortSignal): Promise<number> {
     const { source, store, clock, logger } = this.options;
     let written = 0;
+    // Items stored already (a source read whole every cycle sends them again) are not sent to the
+    // batch scorer again, and keep the analysis stored with them.
+    const stored = this.options.batchScorer
+      ? new Set(recent.map((item) => `${item.channel}\n${item.id}`))
+      : null;
     // A source that keeps only its latest items is read whole every cycle: a late item can sit
     // before the newest one stored. Items stored already are written once whatever comes again.
     let after = source.capabilities.recentWindowOnly
@@ -245,13 +276,54 @@ export class TextCollector {
       }
       const analyse = this.options.analyse;
       written += await store.textItems.upsertItems(
-        analyse ? items.map((item) => ({ ...item, ...analyse(item, channel) })) : items,
+        analyse ? await this.analysed(items, channel, stored) : items,
       );
       // A page whose every item was rejected still moves the cursor on past them.
       if (result.cursor === null || (result.items.length === 0 && !result.rejected?.length)) break;
       after = result.cursor;
     }
     return written;
+  }
+
+  /** The items with their analysis; with a batch scorer, those stored already keep the stored one. */
+  private async analysed(
+    items: TextItem[],
+    channel: TextChannel,
+    stored: ReadonlySet<string> | null,
+  ): Promise<TextItem[]> {
+    const analyse = this.options.analyse;
+    if (!analyse) return items;
+    const known = items.filter((item) => stored?.has(`${item.channel}\n${item.id}`));
+    const fresh = items.filter((item) => !stored?.has(`${item.channel}\n${item.id}`));
+    return [
+      ...known,
+      ...(await this.rescored(fresh.map((item) => ({ ...item, ...analyse(item, channel) })))),
+    ];
+  }
+
+  /** The items with the batch scorer's scores, or as they are when there is none or it fails. */
+  private async rescored<T extends TextItem & TextItemAnalysis>(items: T[]): Promise<T[]> {
+    const scorer = this.options.batchScorer;
+    const record = this.counters.batchScoring;
+    if (!scorer || !record || items.length === 0) return items;
+    if (this.batchScorerFailedThisCycle) {
+      record.fallbacks += 1;
+      return items;
+    }
+    try {
+      const scores = await scorer.scoreBatch(items.map(scoredTextOf));
+      record.batchesScored += 1;
+      return items.map((item, index) => ({ ...item, ...scores[index] }));
+    } catch (error) {
+      this.batchScorerFailedThisCycle = true;
+      record.fallbacks += 1;
+      record.lastError = error instanceof Error ? error.message : String(error);
+      this.options.logger.warn(
+        { err: error, source: this.options.source.id, scorer: scorer.id, items: items.length },
+        'batch sentiment scoring failed; the items keep their lexicon scores',
+      );
+      return items;
+    }
   }
 
   /** True when a titled item copies another stored or just read: same canonical address or near-identical title. */
@@ -285,6 +357,7 @@ export class TextCollector {
           duplicatesSkipped,
           metricPointsWritten: this.counters.metricPointsWritten,
           textsRemoved: this.counters.textsRemoved,
+          ...(this.counters.batchScoring === null ? {} : { batchScoring: { ...this.counters.batchScoring } }),
           ...(live === null ? {} : { live }),
         };
         if (live?.state === 'failed') {

@@ -69,6 +69,7 @@ export const ingestRole: Role = {
         [DISCORD_SOURCE_ID]: config.discordRetentionDays,
         [NEWS_SOURCE_ID]: config.newsRetentionDays,
       }),
+      ...(config.llmSentiment && config.llm !== null ? { llmSentiment: config.llm } : {}),
       onPublishError: () => metrics.runtime.backgroundErrors.inc({ task: 'bus-publish' }),
     });
     // Offline on real data, the daily rune history in the replay folder is imported and tracked.

@@ -1,23 +1,12 @@
-import { z } from 'zod';
+import { type ChatEndpoint, ChatEndpointError, completeChat } from './chat-client.ts';
 import type { SummarySentence } from './extractive-summary.ts';
 
-/** An OpenAI-compatible chat completions API (OpenAI, a local Ollama, vLLM, llama.cpp's server…). */
-export interface ChatEndpoint {
-  /** The API's base address, ending before `/chat/completions` (e.g. `http://127.0.0.1:11434/v1`). */
-  url: string;
-  apiKey: string | null;
-  model: string;
-}
+export type { ChatEndpoint } from './chat-client.ts';
 
 /** How long one summary may take before the extractive one is served instead. */
 export const CHAT_TIMEOUT_MS = 30_000;
 /** A longer answer is not a summary of a few sentences; it is refused. */
 const MAX_SUMMARY_CHARACTERS = 2_000;
-
-const chatCompletionSchema = z.object({
-  model: z.string().optional(),
-  choices: z.array(z.object({ message: z.object({ content: z.string().nullable() }) })).min(1),
-});
 
 /** Why an abstractive summary was not made; the extractive one is served with this reason. */
 export class AbstractiveSummaryError extends Error {
@@ -56,56 +45,25 @@ export class ChatSummariser {
   ): Promise<{ text: string; model: string }> {
     if (sentences.length === 0) throw new AbstractiveSummaryError('no sentences to summarise');
     const numbered = sentences.map((sentence, index) => `${index + 1}. ${sentence.text}`).join('\n');
-    const url = `${this.endpoint.url.replace(/\/+$/, '')}/chat/completions`;
-    let response: Response;
+    let answer: { text: string; model: string };
     try {
-      response = await this.fetchImplementation(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(this.endpoint.apiKey === null ? {} : { authorization: `Bearer ${this.endpoint.apiKey}` }),
-        },
-        body: JSON.stringify({
-          model: this.endpoint.model,
-          temperature: 0,
-          stream: false,
-          messages: [
-            { role: 'system', content: SYSTEM_PROMPT },
-            { role: 'user', content: `What ${subject} said:\n${numbered}` },
-          ],
-        }),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-        throw new AbstractiveSummaryError(
-          `the chat endpoint gave no answer within ${this.timeoutMs / 1000} s`,
-        );
-      }
-      throw new AbstractiveSummaryError(
-        `the chat endpoint cannot be reached (${error instanceof Error ? error.message : String(error)})`,
+      answer = await completeChat(
+        this.endpoint,
+        [
+          { role: 'system', content: SYSTEM_PROMPT },
+          { role: 'user', content: `What ${subject} said:\n${numbered}` },
+        ],
+        { fetchImplementation: this.fetchImplementation, timeoutMs: this.timeoutMs },
       );
+    } catch (error) {
+      if (error instanceof ChatEndpointError) throw new AbstractiveSummaryError(error.message);
+      throw error;
     }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new AbstractiveSummaryError(`the chat endpoint answered ${response.status}`);
-    }
-    let body: unknown;
-    try {
-      body = await response.json();
-    } catch {
-      throw new AbstractiveSummaryError('the chat endpoint answered something other than JSON');
-    }
-    const parsed = chatCompletionSchema.safeParse(body);
-    if (!parsed.success)
-      throw new AbstractiveSummaryError('the chat endpoint answered something other than a chat completion');
-    const text = parsed.data.choices[0]?.message.content?.trim() ?? '';
-    if (text === '') throw new AbstractiveSummaryError('the chat model answered with no text');
-    if (text.length > MAX_SUMMARY_CHARACTERS) {
+    if (answer.text.length > MAX_SUMMARY_CHARACTERS) {
       throw new AbstractiveSummaryError(
         `the chat model answered with more than ${MAX_SUMMARY_CHARACTERS} characters`,
       );
     }
-    return { text, model: parsed.data.model ?? this.endpoint.model };
+    return answer;
   }
 }

@@ -12,6 +12,13 @@ export interface SentimentScorer {
   score(text: string): SentimentScore;
 }
 
+/** Scores many texts in one go, remotely (a chat model): slow, and it can fail. */
+export interface BatchSentimentScorer {
+  readonly id: string;
+  /** One score per text, in order; throws when the batch cannot be scored. */
+  scoreBatch(texts: readonly string[]): Promise<SentimentScore[]>;
+}
+
 /** Scores within this distance of zero count as neutral in the positive and negative shares. */
 export const NEUTRAL_SENTIMENT_BAND = 0.05;
 
