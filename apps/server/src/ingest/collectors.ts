@@ -8,6 +8,7 @@ import type { Store } from '../store/store.ts';
 import { LexiconSentimentScorer } from '../signals/lexicon.scorer.ts';
 import { subjectOf } from '../signals/market-mentions.ts';
 import { TextAnalyser } from '../signals/text-analysis.ts';
+import type { IngestFaultListener } from './fault-reporter.ts';
 import { SnapshotCollector } from './snapshot-collector.ts';
 import { TextCollector } from './text-collector.ts';
 import { textMetricMarketOf, TextMetricsWriter } from './text-metrics-writer.ts';
@@ -25,6 +26,8 @@ export interface CollectorsOptions {
   /** How long each text source's texts are kept, by source id; for ever for a source not named. */
   textRetentionMs?: Readonly<Record<string, number>>;
   onPublishError?: (error: unknown) => void;
+  /** Told of every provider or feed fault of a collector and of its recovery. */
+  faults?: IngestFaultListener;
 }
 
 /** How often a snapshot source's instrument list (and so its top instruments) is read again. */
@@ -113,6 +116,7 @@ export class Collectors {
           logger,
           symbols,
           instrumentOf: (symbol) => listed.get(symbol),
+          ...(this.options.faults ? { faults: this.options.faults } : {}),
           ...(this.options.onPublishError ? { onPublishError: this.options.onPublishError } : {}),
         }),
       );
@@ -136,6 +140,7 @@ export class Collectors {
           logger,
           analyse: (item, channel) => analyser.analyse(item, [...channel.about, ...(item.about ?? [])]),
           ...(retentionMs === undefined ? {} : { retentionMs }),
+          ...(this.options.faults ? { faults: this.options.faults } : {}),
           metrics: new TextMetricsWriter({
             sourceId: id,
             store,

@@ -70,6 +70,7 @@ export const ingestRole: Role = {
         [NEWS_SOURCE_ID]: config.newsRetentionDays,
       }),
       onPublishError: () => metrics.runtime.backgroundErrors.inc({ task: 'bus-publish' }),
+      faults,
     });
     // Offline on real data, the daily rune history in the replay folder is imported and tracked.
     if (dataMode.mode === 'replay' && config.replayDir !== null) {
