@@ -105,7 +105,9 @@ export class FaultReporter implements IngestFaultListener {
  * The fault kind of an error a polled provider (runes snapshot source, news feed) threw: the
  * provider HTTP client marks its TransientSourceErrors with `details.fault` (`server_error`,
  * `timeout`, `network`, `malformed_response`); a cycle cut short by its own deadline is a
- * `timeout` too.
+ * `timeout` too. Their faults go to the same metric families as the exchanges' with the
+ * provider's or text source's id as the `exchange` label: the labels fit, so there is no
+ * separate family to join in dashboards.
  */
 export function providerFaultKind(error: unknown): string {
   if (error instanceof RateLimitedError) return 'rate_limited';
