@@ -10,6 +10,7 @@ import { LexiconSentimentScorer } from '../signals/lexicon.scorer.ts';
 import { LlmSentimentScorer } from '../signals/llm-sentiment.scorer.ts';
 import { subjectOf } from '../signals/market-mentions.ts';
 import { TextAnalyser } from '../signals/text-analysis.ts';
+import type { IngestFaultListener } from './fault-reporter.ts';
 import { SnapshotCollector } from './snapshot-collector.ts';
 import { TextCollector } from './text-collector.ts';
 import { textMetricMarketOf, TextMetricsWriter } from './text-metrics-writer.ts';
@@ -29,6 +30,8 @@ export interface CollectorsOptions {
   /** A chat endpoint that scores new text items (lexicon-v1 when it fails); lexicon-v1 alone when absent. */
   llmSentiment?: ChatEndpoint;
   onPublishError?: (error: unknown) => void;
+  /** Told of every provider or feed fault of a collector and of its recovery. */
+  faults?: IngestFaultListener;
 }
 
 /** How often a snapshot source's instrument list (and so its top instruments) is read again. */
@@ -117,6 +120,7 @@ export class Collectors {
           logger,
           symbols,
           instrumentOf: (symbol) => listed.get(symbol),
+          ...(this.options.faults ? { faults: this.options.faults } : {}),
           ...(this.options.onPublishError ? { onPublishError: this.options.onPublishError } : {}),
         }),
       );
@@ -142,6 +146,7 @@ export class Collectors {
           analyse: (item, channel) => analyser.analyse(item, [...channel.about, ...(item.about ?? [])]),
           ...(retentionMs === undefined ? {} : { retentionMs }),
           ...(batchScorer === null ? {} : { batchScorer }),
+          ...(this.options.faults ? { faults: this.options.faults } : {}),
           metrics: new TextMetricsWriter({
             sourceId: id,
             store,

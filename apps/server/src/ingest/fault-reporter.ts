@@ -1,4 +1,5 @@
 import type { Counter } from 'prom-client';
+import { RateLimitedError, SourceAuthError, TransientSourceError } from '@runecast/market';
 import type { Logger } from '../observability/logger.ts';
 
 /** One fault met while fetching from an exchange. */
@@ -98,4 +99,24 @@ export class FaultReporter implements IngestFaultListener {
       `exchange recovered: ${report.exchange} ${report.source} answers again after ${outage.faults} fault(s)`,
     );
   }
+}
+
+/**
+ * The fault kind of an error a polled provider (runes snapshot source, news feed) threw: the
+ * provider HTTP client marks its TransientSourceErrors with `details.fault` (`server_error`,
+ * `timeout`, `network`, `malformed_response`); a cycle cut short by its own deadline is a
+ * `timeout` too. Their faults go to the same metric families as the exchanges' with the
+ * provider's or text source's id as the `exchange` label: the labels fit, so there is no
+ * separate family to join in dashboards.
+ */
+export function providerFaultKind(error: unknown): string {
+  if (error instanceof RateLimitedError) return 'rate_limited';
+  if (error instanceof SourceAuthError) return 'unauthorized';
+  if (error instanceof TransientSourceError) {
+    const fault = error.details?.fault;
+    return typeof fault === 'string' ? fault : 'transient';
+  }
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+    return 'timeout';
+  return 'failed';
 }

@@ -19,6 +19,10 @@ import type { Logger } from '../observability/logger.ts';
 import type { InstrumentSnapshot, SnapshotSource } from '../sources/snapshot-source.port.ts';
 import type { Store } from '../store/store.ts';
 import { retryDelayMs, sleep, DEFAULT_BACKOFF } from './backoff.ts';
+import { type IngestFaultListener, providerFaultKind } from './fault-reporter.ts';
+
+/** The `source` label of a snapshot provider's faults (its id is the `exchange` label). */
+export const SNAPSHOT_FAULT_SOURCE = 'snapshots';
 
 export interface SnapshotCollectorOptions {
   source: SnapshotSource;
@@ -34,6 +38,13 @@ export interface SnapshotCollectorOptions {
   onPublishError?: (error: unknown) => void;
   /** The provider's id and name of an instrument, where its list gave them. */
   instrumentOf?: (symbol: string) => { id: string | null; name: string } | undefined;
+  /**
+   * Told of every failed cycle (the provider's 429, 5xx, timeout or malformed answer that ended
+   * it; the next cycle retries) and of the first good cycle after failures. With it, the
+   * outage and the recovery are logged once each by the listener and each failed cycle is only
+   * a debug line here.
+   */
+  faults?: IngestFaultListener;
 }
 
 export interface SnapshotCollectorStats {
@@ -102,7 +113,9 @@ export class SnapshotCollector {
           waitMs,
           retryDelayMs(error, { ...DEFAULT_BACKOFF, maxDelayMs: periodMs }, failuresInRow),
         );
-        logger.warn({ err: error, source: source.id, retryInMs: waitMs }, 'snapshot poll failed');
+        const fields = { err: error, source: source.id, retryInMs: waitMs };
+        if (this.options.faults) logger.debug(fields, 'snapshot poll failed');
+        else logger.warn(fields, 'snapshot poll failed');
       }
       try {
         await sleep(Math.max(waitMs, 1_000), signal);
@@ -144,12 +157,30 @@ export class SnapshotCollector {
     } catch (error) {
       this.counters.failures += 1;
       this.counters.lastError = error instanceof Error ? error.message : String(error);
+      if (!signal?.aborted) this.reportFault(error);
       throw error;
     }
     this.counters.lastSuccessAtMs = this.options.clock.now();
     this.counters.lastError = null;
+    this.options.faults?.recovered({ exchange: source.id, source: SNAPSHOT_FAULT_SOURCE });
     if (stored > 0) logger.info({ source: source.id, instruments: stored }, 'snapshots stored');
     return stored;
+  }
+
+  /** One fault per failed cycle: a cycle stops at the first request that fails. */
+  private reportFault(error: unknown): void {
+    try {
+      this.options.faults?.fault({
+        exchange: this.options.source.id,
+        source: SNAPSHOT_FAULT_SOURCE,
+        kind: providerFaultKind(error),
+        message: error instanceof Error ? error.message : String(error),
+        series: null,
+        retrying: true,
+      });
+    } catch {
+      // A listener's bug must not stop collection; the failure is counted in the stats.
+    }
   }
 
   /** Stores one batch: candles, metric points, then the coverage of each polled slot. */

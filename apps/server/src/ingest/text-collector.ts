@@ -6,6 +6,7 @@ import { scoredTextOf } from '../signals/text-analysis.ts';
 import type { TextChannel, TextSource } from '../sources/text-source.port.ts';
 import type { Store } from '../store/store.ts';
 import { DEFAULT_BACKOFF, retryDelayMs, sleep } from './backoff.ts';
+import { type IngestFaultListener, providerFaultKind } from './fault-reporter.ts';
 import { TextLiveCollector, type TextLiveStats } from './text-live-collector.ts';
 import type { TextMetricsWriter } from './text-metrics-writer.ts';
 
@@ -45,6 +46,8 @@ export interface TextCollectorOptions {
   retentionMs?: number;
   /** Live feed timing (tests shorten it): ledger and catch-up tick, restart delay after it gave up. */
   live?: { tickMs?: number; restartDelayMs?: number };
+  /** Told of each channel's failed poll (`source` label `text:<channel>`) and of its recovery. */
+  faults?: IngestFaultListener;
 }
 
 export interface TextCollectorStats {
@@ -157,7 +160,10 @@ export class TextCollector {
         if (signal.aborted) return;
         failuresInRow += 1;
         waitMs = retryDelayMs(error, { ...DEFAULT_BACKOFF, maxDelayMs: waitMs }, failuresInRow);
-        logger.warn({ err: error, source: source.id, retryInMs: waitMs }, 'text poll failed');
+        logger[this.options.faults ? 'debug' : 'warn'](
+          { err: error, source: source.id, retryInMs: waitMs },
+          'text poll failed',
+        );
       }
       try {
         await sleep(waitMs, signal);
@@ -183,10 +189,24 @@ export class TextCollector {
       for (const channel of channels) {
         try {
           written += await this.pollChannel(channel, recent, signal);
+          this.options.faults?.recovered({ exchange: source.id, source: `text:${channel.id}` });
         } catch (error) {
           if (signal?.aborted) throw error;
           failures.push({ channel: channel.id, error });
-          logger.warn({ err: error, source: source.id, channel: channel.id }, 'text channel poll failed');
+          const { faults } = this.options;
+          // With a fault listener the outage and recovery are logged once each, by it.
+          logger[faults ? 'debug' : 'warn'](
+            { err: error, source: source.id, channel: channel.id },
+            'text channel poll failed',
+          );
+          faults?.fault({
+            exchange: source.id,
+            source: `text:${channel.id}`,
+            kind: providerFaultKind(error),
+            message: error instanceof Error ? error.message : String(error),
+            series: null,
+            retrying: true,
+          });
         }
       }
       const [failure] = failures;

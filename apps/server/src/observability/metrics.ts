@@ -235,13 +235,13 @@ export function createMetrics(options: CreateMetricsOptions = {}): RunecastMetri
       }),
       faults: new Counter({
         name: 'runecast_ingest_faults_total',
-        help: 'Exchange faults met while ingesting, by exchange, kind (rate_limited, banned, transient, timeout, malformed_response, disconnected, invalid_candle, …) and source (backfill, live:candles, …)',
+        help: 'Exchange, runes provider and news feed faults met while ingesting, by exchange (or provider), kind (rate_limited, banned, server_error, transient, timeout, malformed_response, disconnected, invalid_candle, …) and source (backfill, live:candles, snapshots, text:<feed>, …)',
         labelNames: ['exchange', 'kind', 'source'],
         registers,
       }),
       retries: new Counter({
         name: 'runecast_ingest_retries_total',
-        help: 'Retries after an exchange fault, by exchange, the kind of fault and source',
+        help: 'Retries after an exchange, runes provider or news feed fault, by exchange (or provider), the kind of fault and source',
         labelNames: ['exchange', 'kind', 'source'],
         registers,
       }),

@@ -71,6 +71,7 @@ export const ingestRole: Role = {
       }),
       ...(config.llmSentiment && config.llm !== null ? { llmSentiment: config.llm } : {}),
       onPublishError: () => metrics.runtime.backgroundErrors.inc({ task: 'bus-publish' }),
+      faults,
     });
     // Offline on real data, the daily rune history in the replay folder is imported and tracked.
     if (dataMode.mode === 'replay' && config.replayDir !== null) {

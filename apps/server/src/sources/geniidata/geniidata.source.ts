@@ -190,6 +190,7 @@ export class GeniiDataSource implements SnapshotSource {
       const detail = parsed.success ? `code ${parsed.data.code} ${parsed.data.message ?? ''}` : 'no envelope';
       throw new TransientSourceError(
         `geniidata datasource results answered ${response.status}, ${detail.trim()}`,
+        parsed.success ? undefined : { fault: 'malformed_response' },
       );
     }
     return parsed.data.data;

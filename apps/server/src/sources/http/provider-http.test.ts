@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { RateLimitedError, SourceAuthError, TransientSourceError } from '@runecast/market';
+import { providerFaultKind } from '../../ingest/fault-reporter.ts';
 import { keyHeaders, ProviderHttp, retryAfterMs } from './provider-http.ts';
 
 // A real HTTP server on this machine answers as a provider would.
@@ -22,6 +23,8 @@ before(async () => {
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"data": [1, 2');
     } else if (path.startsWith('/private')) {
       response.writeHead(request.headers.authorization === 'Bearer k1' ? 200 : 401).end('{"data":"ok"}');
+    } else if (path.startsWith('/slow')) {
+      setTimeout(() => response.writeHead(200).end('{}'), 300);
     } else if (path.startsWith('/missing')) {
       response.writeHead(404).end('{"error":{"message":"no such rune"}}');
     } else {
@@ -68,6 +71,33 @@ test('failures come back as the errors ingestion knows', async () => {
     }).get('/'),
     TransientSourceError,
   );
+});
+
+test('each failure carries the fault kind the fault metrics count', async () => {
+  const kindOf = (request: Promise<unknown>) =>
+    request.then(
+      () => assert.fail('the request should fail'),
+      (error: unknown) => providerFaultKind(error),
+    );
+  assert.equal(await kindOf(client().get('/limited')), 'rate_limited');
+  assert.equal(await kindOf(client().get('/broken')), 'server_error');
+  assert.equal(await kindOf(client().get('/garbled')), 'malformed_response');
+  assert.equal(await kindOf(client(0, 'wrong').get('/private')), 'unauthorized');
+  const unreachable = new ProviderHttp({
+    provider: 'p',
+    baseUrl: 'http://127.0.0.1:9',
+    headers: async () => ({}),
+    minIntervalMs: 0,
+  });
+  assert.equal(await kindOf(unreachable.get('/')), 'network');
+  const impatient = new ProviderHttp({
+    provider: 'p',
+    baseUrl,
+    headers: async () => ({}),
+    minIntervalMs: 0,
+    timeoutMs: 1,
+  });
+  assert.equal(await kindOf(impatient.get('/slow')), 'timeout');
 });
 
 test('without a stored key nothing is sent and the error names the secret to store', async () => {

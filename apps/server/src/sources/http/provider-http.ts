@@ -89,7 +89,10 @@ export class ProviderHttp {
     } catch (error) {
       if (signal?.aborted) throw error;
       const reason = timeout.aborted ? 'timed out' : (error as Error).message;
-      throw new TransientSourceError(`${where}: ${reason}`);
+      // `details.fault` is the kind the fault metrics count (runecast_ingest_faults_total).
+      throw new TransientSourceError(`${where}: ${reason}`, {
+        fault: timeout.aborted ? 'timeout' : 'network',
+      });
     }
     const text = await response.text().catch(() => '');
     if (response.status === 429) {
@@ -98,8 +101,12 @@ export class ProviderHttp {
         retryAfterMs(response.headers.get('retry-after'), this.now()),
       );
     }
-    if (response.status >= 500)
-      throw new TransientSourceError(`${where}: ${response.status} ${text.slice(0, 200)}`);
+    if (response.status >= 500) {
+      throw new TransientSourceError(`${where}: ${response.status} ${text.slice(0, 200)}`, {
+        fault: 'server_error',
+        status: response.status,
+      });
+    }
     if (response.status === 401 || response.status === 403) {
       throw new SourceAuthError(`${where}: ${response.status}: the API key is missing or refused`);
     }
@@ -107,7 +114,9 @@ export class ProviderHttp {
     try {
       body = text === '' ? null : JSON.parse(text);
     } catch {
-      throw new TransientSourceError(`${where}: the answer is not JSON (${text.slice(0, 80)})`);
+      throw new TransientSourceError(`${where}: the answer is not JSON (${text.slice(0, 80)})`, {
+        fault: 'malformed_response',
+      });
     }
     return { status: response.status, body };
   }

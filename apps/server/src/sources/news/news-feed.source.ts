@@ -202,7 +202,9 @@ export class NewsFeedSource implements TextSource {
     try {
       parsed = parseFeed(text);
     } catch (error) {
-      throw new TransientSourceError(`news ${feed.id}: not a readable feed (${(error as Error).message})`);
+      throw new TransientSourceError(`news ${feed.id}: not a readable feed (${(error as Error).message})`, {
+        fault: 'malformed_response',
+      });
     }
     const items: TextItem[] = [];
     const rejected: { id: string; reason: string }[] = [];
@@ -277,7 +279,12 @@ export class NewsFeedSource implements TextSource {
       });
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw new TransientSourceError(`${where}: ${timeout.aborted ? 'timed out' : (error as Error).message}`);
+      throw new TransientSourceError(
+        `${where}: ${timeout.aborted ? 'timed out' : (error as Error).message}`,
+        {
+          fault: timeout.aborted ? 'timeout' : 'network',
+        },
+      );
     }
     if (response.status === 429) {
       await response.body?.cancel();
@@ -288,7 +295,10 @@ export class NewsFeedSource implements TextSource {
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw new TransientSourceError(`${where}: HTTP ${response.status}`);
+      throw new TransientSourceError(`${where}: HTTP ${response.status}`, {
+        fault: response.status >= 500 ? 'server_error' : 'http_error',
+        status: response.status,
+      });
     }
     const declared = Number(response.headers.get('content-length') ?? 0);
     if (declared > MAX_FEED_BYTES) {
@@ -301,7 +311,12 @@ export class NewsFeedSource implements TextSource {
       return text;
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw new TransientSourceError(`${where}: ${timeout.aborted ? 'timed out' : (error as Error).message}`);
+      throw new TransientSourceError(
+        `${where}: ${timeout.aborted ? 'timed out' : (error as Error).message}`,
+        {
+          fault: timeout.aborted ? 'timeout' : 'network',
+        },
+      );
     }
   }
 }

@@ -103,6 +103,7 @@ export class OrdiscanSource implements SnapshotSource {
       if (response.status !== 200 || !parsed.success) {
         throw new TransientSourceError(
           `ordiscan /v1/runes answered ${response.status}: ${describe(response.body)}`,
+          response.status === 200 ? { fault: 'malformed_response' } : undefined,
         );
       }
       if (parsed.data.data.length === 0) break;

@@ -109,7 +109,10 @@ export class UnisatSource implements SnapshotSource {
           ),
         ),
       );
-      if (!page.success) throw new TransientSourceError(`unisat info-list: ${firstIssue(page.error)}`);
+      if (!page.success)
+        throw new TransientSourceError(`unisat info-list: ${firstIssue(page.error)}`, {
+          fault: 'malformed_response',
+        });
       for (const row of page.data.detail) {
         const info = runeInfo.safeParse(row);
         if (!info.success) continue;
@@ -195,7 +198,10 @@ export class UnisatSource implements SnapshotSource {
         await this.http.get('/v1/indexer/runes/info-list', { rune: spaced, start: 0, limit: 10 }, signal),
       ),
     );
-    if (!page.success) throw new TransientSourceError(`unisat info-list: ${firstIssue(page.error)}`);
+    if (!page.success)
+      throw new TransientSourceError(`unisat info-list: ${firstIssue(page.error)}`, {
+        fault: 'malformed_response',
+      });
     for (const row of page.data.detail) {
       const info = runeInfo.safeParse(row);
       if (info.success && info.data.spacedRune === spaced) {
