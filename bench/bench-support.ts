@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Candle } from '@runecast/market';
+import { parseFreqtradeJsonText } from '@runecast/market-files';
 import autocannon from 'autocannon';
 import { printTable } from '../apps/server/src/cli/output.ts';
 
@@ -132,4 +134,24 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   process.stdout.write(
     `${JSON.stringify(await generateLoad(JSON.parse(process.argv[loadIndex + 1]!) as LoadRequest))}\n`,
   );
+}
+
+/** Reads a freqtrade JSON file of 1h candles (`[[openTimeMs, open, high, low, close, volume], …]`), every row checked. */
+export function readFreqtradeHourlyCandles(path: string, symbol: string): Candle[] {
+  const parsed = parseFreqtradeJsonText(readFileSync(path, 'utf8'));
+  if (parsed.errors.length > 0) throw new Error(`${path}: ${parsed.errors[0]!.message}`);
+  return parsed.rows.map((row) => ({
+    exchange: 'binance',
+    symbol,
+    timeframe: '1h',
+    openTimeMs: row.openTimeMs,
+    open: row.open,
+    high: row.high,
+    low: row.low,
+    close: row.close,
+    volume: row.volume,
+    quoteVolume: null,
+    tradeCount: null,
+    closed: true,
+  }));
 }

@@ -3,13 +3,13 @@
 // forecasts are from tfjs's on the same weights. Real BTC/USDT 1h when RUNECAST_REPLAY_DIR is set,
 // otherwise a seeded synthetic series.
 // Run: [RUNECAST_REPLAY_DIR=../shared/data] node --import tsx bench/sequence-models.bench.ts
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseFreqtradeJsonText } from '@runecast/market-files';
 import { type Candle, horizonSteps } from '@runecast/market';
 import { buildFeatureMatrix, type FeatureMatrix } from '../apps/server/src/features/feature-matrix.ts';
+import { readFreqtradeHourlyCandles } from './bench-support.ts';
 import { generateSyntheticCandles } from '../apps/server/src/features/synthetic-candles.ts';
 import { resolveFeatureColumns } from '../apps/server/src/models/feature-columns.ts';
 import { createRecurrentWorkspace } from '../apps/server/src/models/deep/recurrent-kernels.ts';
@@ -53,24 +53,9 @@ interface SeriesSource {
 }
 
 function readFreqtradeCandles(path: string, symbol: string): Candle[] {
-  const parsed = parseFreqtradeJsonText(readFileSync(path, 'utf8'));
-  if (parsed.errors.length > 0) throw new Error(`${path}: ${parsed.errors[0]!.message}`);
-  return parsed.rows
-    .filter((row) => row.openTimeMs >= HISTORY_FROM_MS && row.openTimeMs < HISTORY_TO_MS)
-    .map((row) => ({
-      exchange: 'binance',
-      symbol,
-      timeframe: '1h',
-      openTimeMs: row.openTimeMs,
-      open: row.open,
-      high: row.high,
-      low: row.low,
-      close: row.close,
-      volume: row.volume,
-      quoteVolume: null,
-      tradeCount: null,
-      closed: true,
-    }));
+  return readFreqtradeHourlyCandles(path, symbol).filter(
+    (candle) => candle.openTimeMs >= HISTORY_FROM_MS && candle.openTimeMs < HISTORY_TO_MS,
+  );
 }
 
 function loadSeries(): SeriesSource {

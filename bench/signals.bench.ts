@@ -17,7 +17,7 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
-import { parseFreqtradeJsonText, readRuneDailyFiles } from '@runecast/market-files';
+import { readRuneDailyFiles } from '@runecast/market-files';
 import { type Candle, formatHorizon } from '@runecast/market';
 import { buildFeatureMatrix, listFeatureNames } from '../apps/server/src/features/feature-matrix.ts';
 import {
@@ -37,7 +37,7 @@ import {
 import { LexiconSentimentScorer } from '../apps/server/src/signals/lexicon.scorer.ts';
 import { TextAnalyser } from '../apps/server/src/signals/text-analysis.ts';
 import { textMetricSeries, type CountedTextItem } from '../apps/server/src/signals/text-metrics.ts';
-import { printBenchTable, replayDirectory } from './bench-support.ts';
+import { printBenchTable, readFreqtradeHourlyCandles, replayDirectory } from './bench-support.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -262,25 +262,6 @@ function seriesOf(items: readonly CountedTextItem[]): { series: TextMetricSeries
   return { series: textMetricSeries(items, firstMs, lastMs) as TextMetricSeriesInput, lastMs };
 }
 
-function readCandles(path: string, symbol: string): Candle[] {
-  const parsed = parseFreqtradeJsonText(readFileSync(path, 'utf8'));
-  if (parsed.errors.length > 0) throw new Error(`${path}: ${parsed.errors[0]!.message}`);
-  return parsed.rows.map((row) => ({
-    exchange: 'binance',
-    symbol,
-    timeframe: '1h',
-    openTimeMs: row.openTimeMs,
-    open: row.open,
-    high: row.high,
-    low: row.low,
-    close: row.close,
-    volume: row.volume,
-    quoteVolume: null,
-    tradeCount: null,
-    closed: true,
-  }));
-}
-
 function selectedModels(): readonly WalkForwardModelSpec[] {
   const wanted = process.env.BENCH_SIGNALS_MODELS?.split(',').map((label) => label.trim());
   if (!wanted) return MODELS;
@@ -442,7 +423,7 @@ export async function runSignalsBench(): Promise<void> {
   const allTweets = seriesOf(tweets);
   const candleFolder = join(folder, 'binance_spot_1h');
   const candlesOf = (symbol: 'BTC' | 'ETH'): Candle[] =>
-    readCandles(join(candleFolder, `${symbol}_USDT-1h.json`), `${symbol}/USDT`).filter(
+    readFreqtradeHourlyCandles(join(candleFolder, `${symbol}_USDT-1h.json`), `${symbol}/USDT`).filter(
       // Enough after the last tweet for the 24h targets of the last origins.
       (candle) => candle.openTimeMs <= allTweets.lastMs + 2 * DAY_MS,
     );

@@ -9,7 +9,7 @@ import type { MarketDataSource } from '../sources/market-data-source.port.ts';
 import type { Store } from '../store/store.ts';
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
-import { LiveIngestionService, type LiveStats } from './live.service.ts';
+import { emptyLiveStats, LiveIngestionService, type LiveStats } from './live.service.ts';
 
 export interface IngestionSupervisorOptions {
   store: Store;
@@ -334,21 +334,7 @@ export class IngestionSupervisor {
 
 /** Counters of several live services added up; the last publish failure is the latest of theirs. */
 function sumStats(all: readonly LiveStats[]): LiveStats {
-  const total: LiveStats = {
-    reconnects: 0,
-    faults: {},
-    badMessages: 0,
-    duplicateMessages: 0,
-    outOfOrderMessages: 0,
-    candlesWritten: 0,
-    tradesWritten: 0,
-    bookSamplesWritten: 0,
-    gapRepairs: 0,
-    corrections: 0,
-    restConfirmations: 0,
-    publishFailures: 0,
-    lastPublishFailureAtMs: null,
-  };
+  const total = emptyLiveStats();
   for (const stats of all) {
     for (const [kind, count] of Object.entries(stats.faults))
       total.faults[kind] = (total.faults[kind] ?? 0) + count;

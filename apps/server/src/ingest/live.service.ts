@@ -131,6 +131,25 @@ export interface LiveStats {
   lastPublishFailureAtMs: number | null;
 }
 
+/** Counters of a service that has done nothing yet. */
+export function emptyLiveStats(): LiveStats {
+  return {
+    reconnects: 0,
+    faults: {},
+    badMessages: 0,
+    duplicateMessages: 0,
+    outOfOrderMessages: 0,
+    candlesWritten: 0,
+    tradesWritten: 0,
+    bookSamplesWritten: 0,
+    gapRepairs: 0,
+    corrections: 0,
+    restConfirmations: 0,
+    publishFailures: 0,
+    lastPublishFailureAtMs: null,
+  };
+}
+
 const DEFAULT_RECONNECT_BACKOFF: BackoffPolicy = {
   initialDelayMs: 500,
   maxDelayMs: 30_000,
@@ -192,21 +211,7 @@ export class LiveIngestionService {
   private readonly options: LiveIngestionOptions;
   private readonly dataSource: DataSource;
   private readonly serialTasks = new Map<string, Promise<unknown>>();
-  private readonly counters: LiveStats = {
-    reconnects: 0,
-    faults: {},
-    badMessages: 0,
-    duplicateMessages: 0,
-    outOfOrderMessages: 0,
-    candlesWritten: 0,
-    tradesWritten: 0,
-    bookSamplesWritten: 0,
-    gapRepairs: 0,
-    corrections: 0,
-    restConfirmations: 0,
-    publishFailures: 0,
-    lastPublishFailureAtMs: null,
-  };
+  private readonly counters: LiveStats = emptyLiveStats();
   private running = false;
 
   constructor(options: LiveIngestionOptions) {

@@ -15,6 +15,7 @@ import { CommunitySummaryService, type WindowSummary } from '../../signals/commu
 import { DISCORD_SOURCE_ID, discordChannelsFor } from '../../sources/discord/discord-sources.ts';
 import { NEWS_SOURCE_ID, newsFeedsFor } from '../../sources/news/news-sources.ts';
 import type { ApiContext, RouteModule } from '../api-context.ts';
+import { textItemFilters } from './text-item-filters.ts';
 
 const tags = ['community'];
 const DEFAULT_LIMIT = 50;
@@ -133,24 +134,14 @@ export const communityRoutes: RouteModule = {
         },
       },
       async (request) => {
-        const { channel, about, from, to, minSentiment, maxSentiment, limit, cursor } = request.query;
-        if (from !== undefined && to !== undefined && from > to) {
-          throw new ValidationError('from must not be after to', { field: 'from' });
-        }
-        if (minSentiment !== undefined && maxSentiment !== undefined && minSentiment > maxSentiment) {
-          throw new ValidationError('minSentiment must not be above maxSentiment', { field: 'minSentiment' });
-        }
+        const { channel, limit, cursor } = request.query;
+        const filters = textItemFilters(request.query);
         const pageSize = limit ?? DEFAULT_LIMIT;
         // One more than asked tells whether an older page follows.
         const items = await context.store.textItems.queryItems({
           source: DISCORD_SOURCE_ID,
           ...(channel === undefined ? {} : { channel }),
-          ...(about === undefined ? {} : { mention: about }),
-          ...(from === undefined && to === undefined
-            ? {}
-            : { publishedRange: { startMs: from ?? 0, endMs: to ?? Number.MAX_SAFE_INTEGER } }),
-          ...(minSentiment === undefined ? {} : { minSentiment }),
-          ...(maxSentiment === undefined ? {} : { maxSentiment }),
+          ...filters,
           ...(cursor === undefined ? {} : { after: cursor }),
           limit: pageSize + 1,
           bodyCharacters: EXCERPT_CHARACTERS,

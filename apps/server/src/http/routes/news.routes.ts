@@ -1,7 +1,7 @@
 import { newsQuerySchema, newsResponseSchema } from '@runecast/contracts';
-import { ValidationError } from '@runecast/market';
 import { NEWS_SOURCE_ID } from '../../sources/news/news-sources.ts';
 import type { RouteModule } from '../api-context.ts';
+import { textItemFilters } from './text-item-filters.ts';
 
 const tags = ['news'];
 const DEFAULT_LIMIT = 50;
@@ -24,21 +24,10 @@ export const newsRoutes: RouteModule = {
         },
       },
       async (request) => {
-        const { about, from, to, minSentiment, maxSentiment, limit } = request.query;
-        if (from !== undefined && to !== undefined && from > to) {
-          throw new ValidationError('from must not be after to', { field: 'from' });
-        }
-        if (minSentiment !== undefined && maxSentiment !== undefined && minSentiment > maxSentiment) {
-          throw new ValidationError('minSentiment must not be above maxSentiment', { field: 'minSentiment' });
-        }
+        const { limit } = request.query;
         const items = await context.store.textItems.queryItems({
           source: NEWS_SOURCE_ID,
-          ...(about === undefined ? {} : { mention: about }),
-          ...(from === undefined && to === undefined
-            ? {}
-            : { publishedRange: { startMs: from ?? 0, endMs: to ?? Number.MAX_SAFE_INTEGER } }),
-          ...(minSentiment === undefined ? {} : { minSentiment }),
-          ...(maxSentiment === undefined ? {} : { maxSentiment }),
+          ...textItemFilters(request.query),
           limit: limit ?? DEFAULT_LIMIT,
           bodyCharacters: EXCERPT_CHARACTERS,
         });
